@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+/// The analyzer contract. One analyzer per methodology element; see
+/// docs/adding-an-analyzer.md.
+#pragma once
+
+#include <aiir/event.h>
+#include <aiir/finding.h>
+#include <aiir/profile.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aiir {
+
+/// What the run saw, for answers that depend on the evidence that exists
+/// ("invocation logging was off", "no data events"). Filled by the pipeline
+/// before Analyzer::answer is called.
+struct Coverage {
+  std::uint64_t cloudtrail_events = 0;
+  std::uint64_t insight_events = 0;
+  std::uint64_t invocation_records = 0;
+  std::uint64_t invocation_with_text = 0;  ///< invocation records that carry a body
+  std::uint64_t data_events = 0;           ///< eventCategory Data / managementEvent false
+  std::uint64_t s3_data_events = 0;        ///< data events from s3.amazonaws.com
+  std::uint64_t bedrock_data_events = 0;   ///< InvokeAgent, Retrieve, ... (data events)
+  std::uint64_t lambda_data_events = 0;    ///< lambda Invoke data events
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  std::set<std::string> accounts;
+  std::set<std::string> regions;
+  bool profile_loaded = false;
+};
+
+enum class Answer : std::uint8_t { kYes, kNo, kNotFound, kCannotTell };
+std::string_view to_string(Answer answer) noexcept;
+
+/// One methodology question answered by an analyzer.
+struct QuestionAnswer {
+  std::string id;              ///< stable, e.g. "access.unauthorized_access"
+  std::string question;        ///< the methodology's question
+  Answer answer = Answer::kCannotTell;
+  std::string explanation;     ///< one or two sentences: why, and what would sharpen it
+  std::vector<std::string> rules;  ///< rule ids (or prefixes ending in '*') whose findings back the answer
+};
+
+/// Configuration handed to every analyzer factory.
+struct AnalyzerConfig {
+  const Profile* profile = nullptr;  ///< never null; Profile::loaded tells whether one was given
+  std::int64_t baseline_until_ms = 0;  ///< --baseline-until, 0 when not given
+};
+
+/// An analyzer sees every normalized event once, on one thread, in input
+/// order (files by path, records by position): NOT time order. Analyzers that
+/// reason over time keep compact copies and sort them in finish(), with the
+/// total order (time, file, record), so results never depend on --threads.
+/// Analyzers do no I/O, never print, and keep their state bounded.
+class Analyzer {
+ public:
+  virtual ~Analyzer() = default;
+  virtual void on_event(const EventView& event, FindingSink& out) = 0;
+  /// Called once after the last event: flush aggregates, emit late findings.
+  virtual void finish(FindingSink& /*out*/) {}
+  /// The element's methodology questions, answered from what this analyzer saw.
+  virtual void answer(const Coverage& /*coverage*/, std::vector<QuestionAnswer>& /*out*/) const {}
+};
+
+struct AnalyzerInfo {
+  std::string_view id;           ///< kebab-case, stable: "access", "ai-changes", ...
+  Element element;
+  std::string_view description;  ///< one line
+  std::unique_ptr<Analyzer> (*make)(const AnalyzerConfig&);
+};
+
+/// The explicit table of analyzers, in methodology order (analyzers/registry.cpp).
+std::span<const AnalyzerInfo> analyzer_table() noexcept;
+
+}  // namespace aiir

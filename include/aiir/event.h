@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+/// The normalized event: what every analyzer, writer and rule sees of one log
+/// record, whatever export shape it arrived in (docs/event-schema.md).
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace aiir {
+
+/// What a record is. Digests, config snapshots and markers are file shapes,
+/// not events, and never reach analyzers.
+enum class EventKind : std::uint8_t {
+  kCloudTrail,         ///< a CloudTrail record (management, data, network activity)
+  kInsight,            ///< a CloudTrail Insights record (no identity, no eventName)
+  kInvocation,         ///< an Amazon Bedrock model-invocation log record
+  kKnowledgeBaseLog,   ///< a Bedrock knowledge-base ingestion log record
+};
+
+std::string_view to_string(EventKind kind) noexcept;
+
+/// A three-valued flag: booleans in logs arrive as JSON bools, as strings
+/// ("true", "Yes") or not at all.
+enum class Tri : std::uint8_t { kUnknown, kFalse, kTrue };
+
+enum class Outcome : std::uint8_t { kSuccess, kFailure };
+
+/// Where a record came from: the input file (index into the run's file list,
+/// which is sorted by path) and the record's 0-based index within that file.
+struct RecordRef {
+  std::uint32_t file = 0;
+  std::uint32_t record = 0;
+};
+
+/// One entry of CloudTrail `resources[]` (or a model reference for invocation logs).
+struct ResourceView {
+  std::string_view type;
+  std::string_view arn;
+};
+
+/// Non-owning view of one normalized log record.
+///
+/// Every string_view points into the decoded document of the file the record
+/// came from, and `raw` is an element of that document. All of it is valid
+/// only while the analyzer or writer that receives the event is running
+/// (Analyzer::on_event, a writer's write call); anything kept must be copied.
+/// Absent and JSON-null fields are both an empty view.
+struct EventView {
+  EventKind kind = EventKind::kCloudTrail;
+  std::int64_t time_ms = 0;          ///< event time, UTC epoch milliseconds
+  std::int64_t ingest_time_ms = 0;   ///< CloudWatch timestamp prefix or event timestamp, 0 if none
+
+  std::string_view account;          ///< recipientAccountId (fallback userIdentity.accountId) / accountId
+  std::string_view region;           ///< awsRegion / region
+  std::string_view inference_region; ///< additionalEventData.inferenceRegion / inferenceRegion
+
+  std::string_view actor_arn;        ///< userIdentity.arn or a derived key (docs/event-schema.md)
+  std::string_view actor_type;       ///< userIdentity.type ("IAMUser", "AssumedRole", ...)
+  std::string_view principal_id;     ///< userIdentity.principalId
+  std::string_view user_name;        ///< userIdentity.userName
+  std::string_view actor_account;    ///< userIdentity.accountId (caller's account)
+  std::string_view session_issuer;   ///< userIdentity.sessionContext.sessionIssuer.arn
+  std::string_view access_key_id;    ///< userIdentity.accessKeyId
+  std::string_view invoked_by;       ///< userIdentity.invokedBy
+  Tri mfa = Tri::kUnknown;           ///< mfaAuthenticated / additionalEventData.MFAUsed
+
+  std::string_view source_ip;        ///< sourceIPAddress (CloudTrail only)
+  std::string_view user_agent;       ///< userAgent (CloudTrail only)
+
+  std::string_view service;          ///< eventSource; "bedrock.amazonaws.com" for invocation logs
+  std::string_view action;           ///< eventName; operation for invocation logs
+  std::string_view event_type;       ///< eventType ("AwsApiCall", "AwsConsoleSignIn", ...)
+  std::string_view event_category;   ///< eventCategory ("Management", "Data", ...)
+  Tri read_only = Tri::kUnknown;
+  Tri management = Tri::kUnknown;
+
+  Outcome outcome = Outcome::kSuccess;
+  std::string_view error_code;
+  std::string_view error_message;
+
+  std::string_view request_id;       ///< requestID / requestId: the join key between the sources
+  std::string_view event_id;         ///< eventID; for invocation logs a stable hash (see decode)
+  std::string_view model_id;         ///< requestParameters.modelId / modelId
+
+  std::int64_t tokens_in = -1;       ///< -1: not recorded
+  std::int64_t tokens_out = -1;
+  std::int64_t tokens_cache_read = -1;
+  std::int64_t tokens_cache_write = -1;
+
+  std::span<const ResourceView> resources;
+
+  std::string_view file;             ///< path of the input file, as given or discovered
+  RecordRef where;
+  simdjson::dom::element raw;        ///< the original record (request parameters, bodies, ...)
+};
+
+}  // namespace aiir

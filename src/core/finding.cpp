@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+// Finding bookkeeping: evidence, first/last seen, stable ids.
+#include <aiir/event.h>
+#include <aiir/finding.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "util/hash.h"
+
+namespace aiir {
+
+Evidence Evidence::from(const EventView& event) {
+  Evidence e;
+  e.file = std::string(event.file);
+  e.file_index = event.where.file;
+  e.record = event.where.record;
+  if (event.kind == EventKind::kInvocation) {
+    e.request_id = std::string(event.request_id);
+  } else {
+    e.event_id = std::string(event.event_id);
+    e.request_id = std::string(event.request_id);
+  }
+  e.action = std::string(event.action);
+  e.time_ms = event.time_ms;
+  return e;
+}
+
+bool operator<(const Evidence& a, const Evidence& b) noexcept {
+  return std::tie(a.time_ms, a.file_index, a.record) < std::tie(b.time_ms, b.file_index, b.record);
+}
+
+void Finding::add(const EventView& event) { add(Evidence::from(event)); }
+
+void Finding::add(Evidence e) {
+  if (count == 0 || e.time_ms < first_seen_ms) first_seen_ms = e.time_ms;
+  if (count == 0 || e.time_ms > last_seen_ms) last_seen_ms = e.time_ms;
+  ++count;
+  ++evidence_total;
+  evidence.push_back(std::move(e));
+  // Keep memory bounded on long bursts: trim to the earliest entries now and then.
+  if (evidence.size() >= 4 * kMaxEvidence) {
+    std::sort(evidence.begin(), evidence.end());
+    evidence.resize(kMaxEvidence);
+  }
+}
+
+void Finding::finalize() {
+  std::sort(evidence.begin(), evidence.end());
+  if (evidence.size() > kMaxEvidence) evidence.resize(kMaxEvidence);
+  auto sort_unique = [](std::vector<std::string>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    v.erase(std::remove(v.begin(), v.end(), std::string()), v.end());
+  };
+  sort_unique(source_ips);
+  sort_unique(user_agents);
+  sort_unique(tags.attack);
+  sort_unique(tags.atlas);
+  sort_unique(tags.owasp_llm);
+  if (evidence_total < evidence.size()) evidence_total = evidence.size();
+}
+
+std::string Finding::id() const {
+  detail::StableHash h;
+  h.add(rule).add(principal).add(access_key_id).add(account).add(region);
+  if (!evidence.empty()) {
+    const Evidence& first = *std::min_element(evidence.begin(), evidence.end());
+    h.add(first.file).add(std::uint64_t{first.record}).add(first.event_id).add(first.request_id);
+  } else {
+    h.add(summary);
+  }
+  return h.hex();
+}
+
+}  // namespace aiir
