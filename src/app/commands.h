@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// The subcommands as library functions: each takes its options and returns
+// the process exit code. main.cpp only parses flags and calls these.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.h"
+#include "report/event_writer.h"
+
+namespace aiir {
+
+/// Exit codes (documented in --help and README).
+inline constexpr int kExitOk = 0;          ///< all input read
+inline constexpr int kExitFindings = 1;    ///< --fail-on threshold reached (scan)
+inline constexpr int kExitUsage = 2;       ///< usage error, or nothing readable matched
+inline constexpr int kExitPartial = 3;     ///< finished, but some input could not be read
+inline constexpr int kExitIntegrity = 4;   ///< verify: integrity check failed
+
+/// Options every reading command shares.
+struct ReadOptions {
+  std::vector<std::string> paths;
+  unsigned threads = 0;
+  std::uint64_t max_file_bytes = std::uint64_t{1} << 30;
+  std::string from;        ///< RFC 3339, empty: open
+  std::string to;
+  bool quiet = false;      ///< no progress line, no summary
+  std::string stats_file;  ///< --stats FILE: machine-readable summary
+};
+
+struct EventsOptions {
+  ReadOptions read;
+  EventFormat format = EventFormat::kJsonl;
+  bool raw = false;
+  bool sort = false;
+};
+
+int run_events(const EventsOptions& options);
+
+/// Resolves ReadOptions into pipeline options and the discovered inputs.
+/// Throws aiir::Error (exit 2) on bad times or missing paths.
+struct PreparedRead {
+  PipelineOptions pipeline;
+  DiscoveryResult inputs;
+  ReadStats discovery_stats;  ///< warnings raised while walking folders
+};
+PreparedRead prepare_read(const ReadOptions& options);
+
+/// Merges discovery warnings, prints the reading summary (unless quiet),
+/// writes --stats, and returns the exit code the read alone deserves.
+int finish_read(const ReadOptions& options, PreparedRead& prepared, ReadStats& stats);
+
+}  // namespace aiir

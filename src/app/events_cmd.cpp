@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// `aiir events`: normalized events to stdout.
+#include <unistd.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "app/commands.h"
+#include "app/output.h"
+
+namespace aiir {
+namespace {
+
+struct Lines final : BatchExtra {
+  std::string text;
+  std::vector<std::size_t> ends;  // end offset of each event's line
+};
+
+class EventsSink final : public EventSink {
+ public:
+  EventsSink(const EventsOptions& options, FdOutput& out) : options_(options), out_(out) {}
+
+  std::unique_ptr<BatchExtra> make_extra() override { return std::make_unique<Lines>(); }
+
+  void prepare(DecodedBatch& batch, BatchExtra* extra) override {
+    auto* lines = static_cast<Lines*>(extra);
+    lines->text.clear();
+    lines->ends.clear();
+    for (const EventView& ev : batch.events) {
+      append_event_line(lines->text, ev, options_.format, options_.raw);
+      lines->ends.push_back(lines->text.size());
+    }
+  }
+
+  void consume(const EventView& ev, std::size_t index, BatchExtra* extra) override {
+    auto* lines = static_cast<Lines*>(extra);
+    std::size_t begin = index == 0 ? 0 : lines->ends[index - 1];
+    std::string_view line(lines->text.data() + begin, lines->ends[index] - begin);
+    if (options_.sort) {
+      sorted_.push_back({ev.time_ms, ev.where.file, ev.where.record, std::string(line)});
+    } else {
+      out_.write(line);
+    }
+  }
+
+  bool cancelled() const override { return out_.closed(); }
+
+  void write_sorted() {
+    std::sort(sorted_.begin(), sorted_.end(), [](const Held& a, const Held& b) {
+      return std::tie(a.time, a.file, a.record) < std::tie(b.time, b.file, b.record);
+    });
+    for (const Held& h : sorted_) out_.write(h.line);
+  }
+
+ private:
+  struct Held {
+    std::int64_t time;
+    std::uint32_t file, record;
+    std::string line;
+  };
+  const EventsOptions& options_;
+  FdOutput& out_;
+  std::vector<Held> sorted_;
+};
+
+}  // namespace
+
+int run_events(const EventsOptions& options) {
+  PreparedRead prepared = prepare_read(options.read);
+  FdOutput out(1);
+  if (options.format == EventFormat::kCsv) out.write(event_csv_header(options.raw));
+  EventsSink sink(options, out);
+  ReadStats stats = run_pipeline(prepared.inputs.files, prepared.pipeline, sink);
+  if (options.sort) sink.write_sorted();
+  out.flush();
+  int code = finish_read(options.read, prepared, stats);
+  if (out.failed()) {
+    std::fputs("aiir: writing to stdout failed\n", stderr);
+    return kExitPartial;
+  }
+  return code;
+}
+
+}  // namespace aiir

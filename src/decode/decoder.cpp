@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: Apache-2.0
+// Decoding: shape detection and record extraction for every export shape.
+//
+// Every file ends up as ONE parsed document per batch (plus one for JSON held
+// in strings), so events can point into it without copies: JSON Lines, CloudWatch
+// export lines and concatenated values are rewritten into a JSON array first.
+// Damaged input is narrowed down to the bad parts, which are counted and skipped.
+#include "decode/decoder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "util/time.h"
+
+namespace aiir {
+namespace dom = simdjson::dom;
+
+void DecodedBatch::clear() {
+  arena.clear();
+  events.clear();
+  main_text.clear();
+  nested_text.clear();
+  file = FileStats{};
+  stats = ReadStats{};
+}
+
+namespace {
+
+bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// The array of an element known to be an array (a local, so range-for does not dangle).
+dom::array as_array(dom::element v) noexcept {
+  dom::array a;
+  if (v.get_array().get(a) != simdjson::SUCCESS) return {};
+  return a;
+}
+
+std::string_view str(dom::element v) noexcept {
+  std::string_view s;
+  if (v.get_string().get(s) == simdjson::SUCCESS) return s;
+  return {};
+}
+
+/// CloudWatch export line: "<ISO time or epoch ms> <json>". Returns the JSON
+/// part and the prefix time, or false when the line has no such prefix.
+bool split_export_prefix(std::string_view line, std::string_view& json, std::int64_t& ingest_ms) noexcept {
+  std::size_t brace = line.find('{');
+  if (brace == std::string_view::npos || brace == 0 || brace > 40) return false;
+  std::string_view prefix = trim(line.substr(0, brace));
+  if (prefix.empty() || prefix.front() < '0' || prefix.front() > '9') return false;
+  if (!parse_time(prefix, ingest_ms)) return false;
+  json = line.substr(brace);
+  return true;
+}
+
+/// Replaces invalid UTF-8 sequences with U+FFFD. Returns the number replaced.
+std::size_t repair_utf8(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size() + 16);
+  std::size_t bad = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  std::size_t n = in.size(), i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    std::size_t len = 0;
+    if (c < 0x80) len = 1;
+    else if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4;
+    bool ok = len > 0 && i + len <= n;
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
+    if (ok && len == 3) {
+      if (c == 0xE0 && p[i + 1] < 0xA0) ok = false;           // overlong
+      if (c == 0xED && p[i + 1] > 0x9F) ok = false;           // surrogates
+    }
+    if (ok && len == 4) {
+      if (c == 0xF0 && p[i + 1] < 0x90) ok = false;
+      if (c == 0xF4 && p[i + 1] > 0x8F) ok = false;
+    }
+    if (ok) {
+      out.append(in.data() + i, len);
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++bad;
+      ++i;
+    }
+  }
+  return bad;
+}
+
+/// Spans of the complete elements of the array whose '[' is at `open`, up to
+/// the point where the text breaks off. Used to recover truncated documents.
+std::vector<std::string_view> complete_elements(std::string_view text, std::size_t open) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  bool in_string = false, escape = false;
+  std::size_t start = open + 1;
+  for (std::size_t i = open + 1; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escape) escape = false;
+      else if (c == '\\') escape = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') ++depth;
+    else if (c == '}' || c == ']') {
+      if (depth == 0) {  // end of the array itself
+        std::string_view el = trim(text.substr(start, i - start));
+        if (!el.empty()) out.push_back(el);
+        return out;
+      }
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      std::string_view el = trim(text.substr(start, i - start));
+      if (!el.empty()) out.push_back(el);
+      start = i + 1;
+    }
+  }
+  return out;  // the last, incomplete element is dropped
+}
+
+/// Position of the first array that opens at depth `want` (1 inside a top-level object).
+std::size_t first_array_at_depth(std::string_view text, int want) {
+  int depth = 0;
+  bool in_string = false, escape = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escape) escape = false;
+      else if (c == '\\') escape = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[') {
+      if (depth == want) return i;
+      ++depth;
+    } else if (c == '{') ++depth;
+    else if (c == '}' || c == ']') --depth;
+  }
+  return std::string_view::npos;
+}
+
+void join_as_array(const std::vector<std::string_view>& pieces, PaddedBuffer& out) {
+  std::size_t total = 2;
+  for (auto p : pieces) total += p.size() + 1;
+  out.reserve(total);
+  char* w = out.data();
+  *w++ = '[';
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (i) *w++ = ',';
+    std::memcpy(w, pieces[i].data(), pieces[i].size());
+    w += pieces[i].size();
+  }
+  *w++ = ']';
+  out.resize(static_cast<std::size_t>(w - out.data()));
+}
+
+}  // namespace
+
+struct Decoder::Ctx {
+  Decoder& d;
+  DecodedBatch& b;
+  std::uint32_t next_record = 0;
+  struct Nested {
+    std::uint32_t record;
+    std::string_view text;
+    std::int64_t ingest_ms;
+  };
+  std::vector<Nested> nested;
+  std::vector<std::size_t> res_begin;
+  bool shape_set = false;
+
+  void set_shape(FileShape s) {
+    if (!shape_set) {
+      b.file.shape = s;
+      shape_set = true;
+    }
+  }
+
+  void skip(SkipReason why, std::uint32_t record, std::string_view detail = {}) {
+    b.stats.skip(why, b.path, record, detail);
+    ++b.file.skipped;
+  }
+
+  void record(dom::element el, std::uint32_t index, std::int64_t ingest_ms) {
+    dom::object obj;
+    if (el.get_object().get(obj) != simdjson::SUCCESS) {
+      skip(SkipReason::kNotAnObject, index, "record");
+      return;
+    }
+    RecordType type = classify_record(obj);
+    if (type == RecordType::kUnknown) {
+      // An EventBridge envelope can also sit inside a line or a message.
+      dom::element detail;
+      if (obj["detail-type"].error() == simdjson::SUCCESS && obj["detail"].get(detail) == simdjson::SUCCESS) {
+        record(detail, index, ingest_ms);
+        return;
+      }
+      skip(SkipReason::kUnrecognisedRecord, index, "record");
+      return;
+    }
+    EventView ev;
+    std::size_t begin = 0;
+    SkipReason why{};
+    if (!normalize_record(el, type, b.arena, ev, begin, why)) {
+      skip(why, index, "record");
+      return;
+    }
+    ev.file = b.path;
+    ev.where = {b.file_index, index};
+    ev.ingest_time_ms = ingest_ms;
+    b.events.push_back(ev);
+    res_begin.push_back(begin);
+  }
+
+  /// A top-level value, a line, or an element of a top-level array.
+  void value(dom::element el, bool top, std::int64_t ingest_ms, int depth) {
+    if (el.is_array()) {
+      if (top) set_shape(FileShape::kJsonArray);
+      for (dom::element item : as_array(el)) {
+        if (depth < 2 && (item.is_array() || item.is_object())) value(item, false, ingest_ms, depth + 1);
+        else skip(SkipReason::kNotAnObject, next_record++, "array element");
+      }
+      return;
+    }
+    dom::object obj;
+    if (el.get_object().get(obj) != simdjson::SUCCESS) {
+      skip(SkipReason::kNotAnObject, next_record++, "value");
+      return;
+    }
+    // Default-constructed elements are not valid to query: track presence by type.
+    dom::element records, events_upper, events_lower, log_events, detail;
+    bool has_records = false, has_events_upper = false, has_events_lower = false, has_log_events = false;
+    bool has_detail = false, has_detail_type = false, digest = false, config = false, lake = false, ocsf = false;
+    std::string_view message_type;
+    for (auto [key, v] : obj) {
+      if (key == "Records") has_records = v.is_array(), records = v;
+      else if (key == "Events") has_events_upper = v.is_array(), events_upper = v;
+      else if (key == "events") has_events_lower = v.is_array(), events_lower = v;
+      else if (key == "logEvents") has_log_events = v.is_array(), log_events = v;
+      else if (key == "messageType") message_type = str(v);
+      else if (key == "detail") has_detail = v.is_object(), detail = v;
+      else if (key == "detail-type") has_detail_type = true;
+      else if (key == "digestStartTime" || key == "logFiles") digest = true;
+      else if (key == "configurationItems" || key == "configSnapshotId" || key == "configurationItem") config = true;
+      else if (key == "QueryResultRows") lake = true;
+      else if (key == "class_uid") ocsf = true;
+    }
+    if (has_records) {
+      set_shape(FileShape::kCloudTrailRecords);
+      for (dom::element r : as_array(records)) record(r, next_record++, ingest_ms);
+    } else if (has_events_upper) {
+      set_shape(FileShape::kLookupEvents);
+      for (dom::element e : as_array(events_upper)) {
+        std::uint32_t index = next_record++;
+        dom::element inner;
+        if (e.is_object() && e["CloudTrailEvent"].get(inner) == simdjson::SUCCESS && inner.is_string()) {
+          nested.push_back({index, str(inner), ingest_ms});
+        } else if (e.is_object()) {
+          record(e, index, ingest_ms);  // a page whose events are objects, not strings
+        } else {
+          skip(SkipReason::kNotAnObject, index, "Events element");
+        }
+      }
+    } else if (has_log_events && !message_type.empty()) {
+      set_shape(FileShape::kSubscription);
+      if (message_type == "CONTROL_MESSAGE") {
+        skip(SkipReason::kControlMessage, next_record++, "CONTROL_MESSAGE");
+        return;
+      }
+      messages(log_events);
+    } else if (has_events_lower) {
+      set_shape(FileShape::kCloudWatchApi);
+      messages(events_lower);
+    } else if (digest) {
+      set_shape(FileShape::kDigest);
+    } else if (has_detail_type && has_detail) {
+      set_shape(FileShape::kEventBridge);
+      record(detail, next_record++, ingest_ms);
+    } else if (config) {
+      set_shape(FileShape::kConfigSnapshot);
+    } else if (lake || ocsf) {
+      set_shape(FileShape::kUnsupported);
+      b.stats.warn(WarningKind::kUnsupported, b.path,
+                   lake ? "CloudTrail Lake query results: not supported; export the trail's S3 objects instead"
+                        : "OCSF (Security Lake) records: not supported");
+    } else if (top) {
+      if (classify_record(obj) == RecordType::kUnknown && !has_detail_type) {
+        set_shape(FileShape::kUnrecognised);
+        std::string keys;
+        int n = 0;
+        for (auto [key, v] : obj) {
+          if (n++ == 6) {
+            keys += ", ...";
+            break;
+          }
+          if (!keys.empty()) keys += ", ";
+          keys += key;
+        }
+        b.stats.warn(WarningKind::kUnrecognised, b.path, fmt::format("JSON object of no known shape (keys: {})", keys));
+        return;
+      }
+      set_shape(FileShape::kSingleRecord);
+      record(el, next_record++, ingest_ms);
+    } else {
+      record(el, next_record++, ingest_ms);
+    }
+  }
+
+  void messages(dom::element list) {
+    for (dom::element e : as_array(list)) {
+      std::uint32_t index = next_record++;
+      dom::element msg, ts;
+      if (e.is_object() && e["message"].get(msg) == simdjson::SUCCESS && msg.is_string()) {
+        std::int64_t ingest = 0;
+        if (e["timestamp"].get(ts) == simdjson::SUCCESS) {
+          std::int64_t t;
+          if (ts.get_int64().get(t) == simdjson::SUCCESS) ingest = t;
+        }
+        nested.push_back({index, str(msg), ingest});
+      } else {
+        skip(SkipReason::kNotAnObject, index, "log event without a message");
+      }
+    }
+  }
+
+  /// JSON held in strings: wrap all of it into one array, parse once.
+  void resolve_nested() {
+    if (nested.empty()) return;
+    std::vector<std::string_view> pieces;
+    pieces.reserve(nested.size());
+    for (const Nested& n : nested) pieces.push_back(n.text);
+    join_as_array(pieces, b.nested_text);
+    dom::element arr;
+    if (b.nested_parser.parse(b.nested_text.data(), b.nested_text.size(), false).get(arr) != simdjson::SUCCESS) {
+      // Find the bad ones, skip them, parse the rest.
+      std::vector<Nested> good;
+      pieces.clear();
+      for (const Nested& n : nested) {
+        PaddedBuffer one;
+        one.append(n.text);
+        if (d.scratch_.parse(one.data(), one.size(), false).error() == simdjson::SUCCESS) {
+          good.push_back(n);
+          pieces.push_back(n.text);
+        } else {
+          skip(SkipReason::kInvalidJson, n.record, "message is not JSON");
+        }
+      }
+      nested.swap(good);
+      if (nested.empty()) return;
+      join_as_array(pieces, b.nested_text);
+      if (b.nested_parser.parse(b.nested_text.data(), b.nested_text.size(), false).get(arr) != simdjson::SUCCESS) {
+        for (const Nested& n : nested) skip(SkipReason::kInvalidJson, n.record, "message is not JSON");
+        return;
+      }
+    }
+    std::size_t i = 0;
+    for (dom::element el : as_array(arr)) {
+      const Nested& n = nested[i++];
+      record(el, n.record, n.ingest_ms);
+    }
+  }
+
+  void finish() {
+    resolve_nested();
+    for (std::size_t i = 0; i < b.events.size(); ++i) {
+      std::size_t begin = res_begin[i];
+      std::size_t end = i + 1 < b.events.size() ? res_begin[i + 1] : b.arena.resources.size();
+      // res_begin is non-decreasing in push order, so [begin, end) are this event's resources.
+      b.events[i].resources = std::span<const ResourceView>(b.arena.resources.data() + begin, end - begin);
+    }
+    if (!nested.empty()) {
+      std::stable_sort(b.events.begin(), b.events.end(),
+                       [](const EventView& x, const EventView& y) { return x.where.record < y.where.record; });
+    }
+    b.file.records = b.events.size();
+  }
+};
+
+void Decoder::decode(std::string_view text, DecodedBatch& batch) {
+  Ctx ctx{*this, batch, 0, {}, {}, false};
+  // UTF-8 byte order mark.
+  if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
+  std::string_view body = trim(text);
+  if (body.empty()) {
+    ctx.set_shape(FileShape::kMarker);
+    batch.stats.warn(WarningKind::kUnrecognised, batch.path, "empty file");
+    return;
+  }
+  if (body.size() >= 4 && std::memcmp(body.data(), "PAR1", 4) == 0) {
+    ctx.set_shape(FileShape::kUnsupported);
+    batch.stats.warn(WarningKind::kUnsupported, batch.path, "Parquet (Security Lake): not supported");
+    return;
+  }
+
+  // Split into lines when the first line is a complete value (JSON Lines,
+  // CloudWatch export) or carries a CloudWatch export prefix.
+  std::size_t nl = body.find('\n');
+  std::string_view first_line = trim(body.substr(0, nl));
+  std::string_view json_part;
+  std::int64_t ingest = 0;
+  bool export_lines = split_export_prefix(first_line, json_part, ingest);
+  bool lines = export_lines;
+  if (!lines && nl != std::string_view::npos && (first_line.front() == '{' || first_line.front() == '[')) {
+    PaddedBuffer one;
+    one.append(first_line);
+    lines = scratch_.parse(one.data(), one.size(), false).error() == simdjson::SUCCESS;
+  }
+
+  if (!lines) {
+    char c = body.front();
+    if (c != '{' && c != '[') {
+      ctx.set_shape(FileShape::kUnrecognised);
+      batch.stats.warn(WarningKind::kInvalidJson, batch.path, "not JSON (neither an object, an array nor JSON Lines)");
+      batch.file.failed = true;
+      return;
+    }
+    dom::element root;
+    auto err = batch.main_parser.parse(body.data(), body.size(), false).get(root);
+    if (err == simdjson::UTF8_ERROR) {
+      std::size_t bad = repair_utf8(body, repair_);
+      batch.stats.warn(WarningKind::kInvalidUtf8, batch.path,
+                       fmt::format("{} invalid UTF-8 sequence(s) replaced by U+FFFD", bad));
+      batch.main_text.clear();
+      batch.main_text.append(repair_);
+      body = batch.main_text.view();
+      err = batch.main_parser.parse(body.data(), body.size(), false).get(root);
+    }
+    if (err == simdjson::SUCCESS) {
+      ctx.value(root, true, 0, 0);
+      ctx.finish();
+      return;
+    }
+    decode_damaged(ctx, body, err);
+    ctx.finish();
+    return;
+  }
+
+  // Lines: collect each line's JSON, wrap into one array, parse once.
+  std::vector<std::string_view> pieces;
+  std::vector<std::int64_t> ingest_times;
+  std::vector<std::uint32_t> line_numbers;
+  std::uint32_t line_no = 0;
+  std::size_t pos = 0;
+  std::string_view all = body;
+  while (pos < all.size()) {
+    std::size_t end = all.find('\n', pos);
+    if (end == std::string_view::npos) end = all.size();
+    std::string_view line = trim(all.substr(pos, end - pos));
+    ++line_no;
+    pos = end + 1;
+    if (line.empty()) continue;
+    std::int64_t t = 0;
+    std::string_view js = line;
+    if (split_export_prefix(line, js, t)) export_lines = true;
+    pieces.push_back(js);
+    ingest_times.push_back(t);
+    line_numbers.push_back(line_no);
+  }
+  join_as_array(pieces, batch.main_text);
+  dom::element arr;
+  auto err = batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr);
+  if (err != simdjson::SUCCESS) {
+    // Narrow down: validate each line, repair UTF-8, drop what is broken.
+    std::vector<std::string> repaired;  // keeps repaired lines alive
+    repaired.reserve(pieces.size());
+    std::vector<std::string_view> good;
+    std::vector<std::int64_t> good_times;
+    std::vector<std::uint32_t> good_lines;
+    std::size_t utf8_fixed = 0;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      PaddedBuffer one;
+      one.append(pieces[i]);
+      auto e = scratch_.parse(one.data(), one.size(), false).error();
+      std::string_view use = pieces[i];
+      if (e == simdjson::UTF8_ERROR) {
+        utf8_fixed += repair_utf8(pieces[i], repair_);
+        repaired.push_back(repair_);
+        use = repaired.back();
+        PaddedBuffer again;
+        again.append(use);
+        e = scratch_.parse(again.data(), again.size(), false).error();
+      }
+      if (e == simdjson::SUCCESS) {
+        good.push_back(use);
+        good_times.push_back(ingest_times[i]);
+        good_lines.push_back(line_numbers[i]);
+      } else {
+        ctx.skip(i + 1 == pieces.size() && (pieces[i].front() == '{' || pieces[i].front() == '[')
+                     ? SkipReason::kTruncated
+                     : SkipReason::kInvalidJson,
+                 line_numbers[i], fmt::format("line {}: {}", line_numbers[i], simdjson::error_message(e)));
+        batch.file.failed = true;
+      }
+    }
+    if (utf8_fixed > 0) {
+      batch.stats.warn(WarningKind::kInvalidUtf8, batch.path,
+                       fmt::format("{} invalid UTF-8 sequence(s) replaced by U+FFFD", utf8_fixed));
+    }
+    pieces.swap(good);
+    ingest_times.swap(good_times);
+    line_numbers.swap(good_lines);
+    join_as_array(pieces, batch.main_text);
+    if (pieces.empty() ||
+        batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr) != simdjson::SUCCESS) {
+      ctx.set_shape(export_lines ? FileShape::kCloudWatchExport : FileShape::kJsonLines);
+      ctx.finish();
+      return;
+    }
+  }
+  // Record positions in line files are line numbers' order; indices count values.
+  std::size_t i = 0;
+  for (dom::element el : as_array(arr)) {
+    ctx.value(el, false, ingest_times[i], 1);
+    ++i;
+  }
+  ctx.set_shape(export_lines ? FileShape::kCloudWatchExport : FileShape::kJsonLines);
+  ctx.finish();
+}
+
+void Decoder::decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_code err) {
+  DecodedBatch& batch = ctx.b;
+  // 1. Several top-level values without line structure (pretty-printed pages
+  //    one after another, Firehose objects glued together).
+  std::vector<std::string_view> docs;
+  std::size_t good_end = 0;
+  bool stream_error = false;
+  simdjson::dom::document_stream stream;
+  if (scratch_.parse_many(body.data(), body.size(), std::max<std::size_t>(body.size() + 64, 1 << 20))
+          .get(stream) == simdjson::SUCCESS) {
+    for (auto it = stream.begin(); it != stream.end(); ++it) {
+      if ((*it).error() != simdjson::SUCCESS) {
+        stream_error = true;
+        break;
+      }
+      std::string_view src = trim(it.source());
+      docs.push_back(src);
+      good_end = static_cast<std::size_t>(src.data() + src.size() - body.data());
+    }
+  }
+  if (docs.size() >= 2 || (docs.size() == 1 && trim(body.substr(good_end)).empty())) {
+    join_as_array(docs, batch.main_text);
+    simdjson::dom::element arr;
+    if (batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr) ==
+        simdjson::SUCCESS) {
+      for (simdjson::dom::element el : as_array(arr)) ctx.value(el, false, 0, 1);
+      ctx.set_shape(FileShape::kConcatenated);
+      std::string_view tail = trim(body.substr(good_end));
+      if (stream_error || !tail.empty()) {
+        ctx.skip(SkipReason::kTruncated, ctx.next_record, fmt::format("byte {}", good_end));
+        batch.stats.warn(WarningKind::kTruncatedJson, batch.path,
+                         fmt::format("{} value(s) read; the rest from byte {} is not valid JSON", docs.size(),
+                                     good_end));
+        batch.file.failed = true;
+      }
+      return;
+    }
+  }
+  // 2. One document cut off (truncated download, damaged gzip): keep the
+  //    complete elements of its first array.
+  int want = body.front() == '{' ? 1 : 0;
+  std::size_t open = want == 0 ? 0 : first_array_at_depth(body, 1);
+  if (open != std::string_view::npos && err != simdjson::DEPTH_ERROR) {
+    std::vector<std::string_view> elements = complete_elements(body, open);
+    std::string rebuilt(body.substr(0, open + 1));
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      if (i) rebuilt += ',';
+      rebuilt += elements[i];
+    }
+    rebuilt += want == 1 ? "]}" : "]";
+    batch.main_text.clear();
+    batch.main_text.append(rebuilt);
+    simdjson::dom::element root;
+    if (!elements.empty() &&
+        batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(root) ==
+            simdjson::SUCCESS) {
+      ctx.value(root, true, 0, 0);
+      ctx.skip(SkipReason::kTruncated, ctx.next_record, "after the last complete record");
+      batch.stats.warn(WarningKind::kTruncatedJson, batch.path,
+                       fmt::format("document is cut off or damaged ({}); {} complete element(s) recovered",
+                                   simdjson::error_message(err), elements.size()));
+      batch.file.failed = true;
+      return;
+    }
+  }
+  ctx.set_shape(FileShape::kUnreadable);
+  batch.stats.warn(WarningKind::kInvalidJson, batch.path,
+                   fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+  batch.file.failed = true;
+}
+
+}  // namespace aiir

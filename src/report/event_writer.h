@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// Writers for `aiir events`: normalized events as JSON Lines (aiir.event/1),
+// CSV or Timesketch JSON Lines. One call appends one line.
+#pragma once
+
+#include <aiir/event.h>
+
+#include <string>
+#include <string_view>
+
+namespace aiir {
+
+enum class EventFormat { kJsonl, kCsv, kTimesketch };
+
+inline constexpr std::string_view kEventSchema = "aiir.event/1";
+
+/// Appends one event as a line (with '\n'). `raw` adds the original record.
+void append_event_line(std::string& out, const EventView& event, EventFormat format, bool raw);
+
+/// The CSV header line (with '\n'); `raw` adds the raw column.
+std::string event_csv_header(bool raw);
+
+/// Appends `text` as a CSV field: RFC 4180 quoting, formula prefixes
+/// (= + - @) and tab/CR/LF neutralized so spreadsheets never evaluate log text.
+void append_csv_field(std::string& out, std::string_view text);
+
+}  // namespace aiir

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// File reading and gzip inflation (pipeline stage 1). Inputs are opened
+// read-only and never written. gzip is detected by its magic bytes.
+#pragma once
+
+#include <aiir/diagnostics.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct libdeflate_decompressor;
+
+namespace aiir {
+
+/// A growable byte buffer with simdjson's padding after the content, so the
+/// content can be parsed in place. Reused across files by one worker.
+class PaddedBuffer {
+ public:
+  PaddedBuffer() = default;
+  char* data() noexcept { return data_.get(); }
+  const char* data() const noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return capacity_; }
+  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  /// Ensures room for `n` bytes plus padding; keeps the first `keep` bytes.
+  void reserve(std::size_t n, std::size_t keep = 0);
+  /// Sets the content size (<= capacity) and zeroes the padding after it.
+  void resize(std::size_t n);
+  void clear() noexcept { size_ = 0; }
+  void append(std::string_view bytes);
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+/// The outcome of reading one file.
+struct ReadResult {
+  bool ok = false;               ///< false: nothing usable (warning raised)
+  bool compressed = false;
+  std::uint64_t stored_size = 0;
+  std::string_view text;         ///< the (inflated) bytes, padded; points into a reader buffer
+};
+
+/// Reads files and inflates gzip. One per worker; not thread-safe.
+class FileReader {
+ public:
+  explicit FileReader(std::uint64_t max_inflated_bytes);
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  /// Reads `path` ("-" for stdin). Problems are warned into `stats` with the
+  /// path; a corrupt or truncated gzip keeps what inflated before the damage.
+  ReadResult read(const std::string& path, bool is_stdin, ReadStats& stats);
+
+  /// Inflates gzip bytes (all members) into `out`, capped. Exposed for tests
+  /// and for other modules that read gzip (verify, S3 payloads).
+  /// Returns false when the data is damaged; `out` then holds what inflated.
+  bool inflate(std::string_view gz, PaddedBuffer& out, std::string& error);
+
+ private:
+  bool salvage(std::string_view member, PaddedBuffer& out);
+  std::uint64_t max_inflated_;
+  libdeflate_decompressor* inflater_ = nullptr;
+  PaddedBuffer raw_;
+  PaddedBuffer inflated_;
+};
+
+inline bool is_gzip(std::string_view bytes) noexcept {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+         static_cast<unsigned char>(bytes[1]) == 0x8b;
+}
+
+}  // namespace aiir
