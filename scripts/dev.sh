@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# aiir set-up: installs the Debian 12 packages that are missing, builds, and
+# then either runs the demo on examples/ or runs the whole test suite.
+#   scripts/dev.sh demo    install, build, triage the bundled example incident
+#   scripts/dev.sh test    install, build (warnings as errors), run all tests,
+#                          then the ASan/UBSan build of the whole suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake ninja-build pkg-config
+  libcli11-dev libsimdjson-dev libspdlog-dev libfmt-dev catch2
+  libdeflate-dev zlib1g-dev libre2-dev libyaml-cpp-dev libicu-dev libssl-dev)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "== installing: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja "$@" >&2
+  cmake --build "$dir" -j "$(nproc)" >&2
+}
+
+case "${1:-}" in
+  demo)
+    install_missing
+    build build -DCMAKE_BUILD_TYPE=Release -DAIIR_BUILD_TESTS=OFF -DAIIR_BUILD_BENCH=OFF
+    if ./build/aiir --help 2>/dev/null | grep -q '^  scan'; then
+      exec ./build/aiir scan examples/incident
+    else
+      exec ./build/aiir events examples/incident
+    fi
+    ;;
+  test)
+    install_missing clang libclang-rt-14-dev
+    build build -DCMAKE_BUILD_TYPE=Release -DAIIR_WERROR=ON
+    (cd build && ctest --output-on-failure -j "$(nproc)")
+    echo "== ASan/UBSan build of the whole suite" >&2
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DAIIR_SANITIZE=ON -DAIIR_WERROR=ON -DAIIR_BUILD_BENCH=OFF
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$(nproc)")
+    ;;
+  *)
+    echo "usage: scripts/dev.sh demo|test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+// Every export shape and every kind of damaged input the decoder must handle.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "support/test_events.h"
+
+using aiir::EventKind;
+using aiir::FileShape;
+using aiir::SkipReason;
+using aiir::WarningKind;
+using aiir::testing::events_from_json;
+
+namespace {
+
+std::string ct(const std::string& id, const std::string& name = "ListBuckets", const std::string& extra = "") {
+  return R"({"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","accessKeyId":"AKIAIOSFODNN7EXAMPLE","userName":"alice"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":")" +
+         name + R"(","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.0","requestParameters":null,"responseElements":null,"requestID":"req-)" +
+         id + R"(","eventID":")" + id + R"(","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management")" +
+         extra + "}";
+}
+
+const char* kInvocation =
+    R"({"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-10T10:02:00Z","accountId":"111122223333","identity":{"arn":"arn:aws:sts::111122223333:assumed-role/AppRole/s1"},"region":"us-east-1","requestId":"r9","operation":"Converse","modelId":"anthropic.claude-3-haiku-20240307-v1:0","input":{"inputContentType":"application/json","inputTokenCount":12,"cacheReadInputTokenCount":3},"output":{"outputContentType":"application/json","outputTokenCount":30}})";
+
+std::string escape_json(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o;
+}
+
+std::uint64_t skipped(const aiir::testing::EventFixture& f, SkipReason r) {
+  return f.stats().skipped_by_reason[static_cast<std::size_t>(r)];
+}
+std::uint64_t warned(const aiir::testing::EventFixture& f, WarningKind k) {
+  return f.stats().warnings_by_kind[static_cast<std::size_t>(k)];
+}
+
+}  // namespace
+
+TEST_CASE("CloudTrail S3 object {Records:[...]}", "[decode]") {
+  auto f = events_from_json("{\"Records\":[" + ct("e1") + "," + ct("e2") + "]}");
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.batch->file.shape == FileShape::kCloudTrailRecords);
+  const auto& e = f.events[0];
+  CHECK(e.kind == EventKind::kCloudTrail);
+  CHECK(e.event_id == "e1");
+  CHECK(e.account == "111122223333");
+  CHECK(e.actor_arn == "arn:aws:iam::111122223333:user/alice");
+  CHECK(e.actor_type == "IAMUser");
+  CHECK(e.access_key_id == "AKIAIOSFODNN7EXAMPLE");
+  CHECK(e.source_ip == "198.51.100.7");
+  CHECK(e.service == "s3.amazonaws.com");
+  CHECK(e.action == "ListBuckets");
+  CHECK(e.read_only == aiir::Tri::kTrue);
+  CHECK(e.outcome == aiir::Outcome::kSuccess);
+  CHECK(e.time_ms == 1773136800000);
+  CHECK(e.where.record == 0);
+  CHECK(f.events[1].where.record == 1);
+}
+
+TEST_CASE("a top-level JSON array, a single record, and JSON Lines", "[decode]") {
+  auto arr = events_from_json("[" + ct("a") + ",\n" + ct("b") + "]");
+  CHECK(arr.events.size() == 2);
+  CHECK(arr.batch->file.shape == FileShape::kJsonArray);
+
+  auto one = events_from_json(ct("a"));
+  CHECK(one.events.size() == 1);
+  CHECK(one.batch->file.shape == FileShape::kSingleRecord);
+
+  // Pretty-printed single record over several lines.
+  auto pretty = events_from_json("{\n  \"eventVersion\": \"1.08\",\n  \"eventTime\": \"2026-03-10T10:00:00Z\",\n"
+                                 "  \"eventSource\": \"iam.amazonaws.com\",\n  \"eventName\": \"ListUsers\"\n}\n");
+  CHECK(pretty.events.size() == 1);
+
+  auto lines = events_from_json(ct("a") + "\r\n" + ct("b") + "\r\n\r\n" + kInvocation + "\n");
+  REQUIRE(lines.events.size() == 3);
+  CHECK(lines.batch->file.shape == FileShape::kJsonLines);
+  CHECK(lines.events[2].kind == EventKind::kInvocation);
+}
+
+TEST_CASE("lookup-events output: CloudTrailEvent strings, several pages", "[decode]") {
+  std::string page = R"({"Events":[{"EventId":"x","EventName":"ListBuckets","ReadOnly":"true","EventTime":1773136800.0,"CloudTrailEvent":")" +
+                     escape_json(ct("p1")) + R"("},{"EventId":"y","CloudTrailEvent":")" + escape_json(ct("p2")) +
+                     R"("}],"NextToken":"abc"})";
+  std::string page2 = R"({"Events":[{"EventId":"z","CloudTrailEvent":")" + escape_json(ct("p3")) + R"("}]})";
+  auto f = events_from_json(page + "\n" + page2 + "\n");
+  REQUIRE(f.events.size() == 3);
+  CHECK(f.batch->file.shape == FileShape::kLookupEvents);
+  CHECK(f.events[0].event_id == "p1");
+  CHECK(f.events[2].event_id == "p3");
+  // Pretty-printed pages concatenated without line structure.
+  auto g = events_from_json("{\n\"Events\": [{\"CloudTrailEvent\": \"" + escape_json(ct("q1")) + "\"}]\n}\n{\n\"Events\": [{\"CloudTrailEvent\": \"" +
+                            escape_json(ct("q2")) + "\"}]\n}");
+  REQUIRE(g.events.size() == 2);
+  CHECK(g.events[1].event_id == "q2");
+}
+
+TEST_CASE("CloudWatch filter-log-events output and S3 export lines", "[decode]") {
+  std::string api = R"({"events":[{"logStreamName":"111122223333_CloudTrail_us-east-1","timestamp":1773136801000,"ingestionTime":1773136802000,"eventId":"1","message":")" +
+                    escape_json(ct("c1")) + R"("},{"timestamp":1773136803000,"message":")" + escape_json(kInvocation) +
+                    R"("},{"timestamp":1,"message":"plain text, not JSON"}],"searchedLogStreams":[]})";
+  auto f = events_from_json(api);
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.batch->file.shape == FileShape::kCloudWatchApi);
+  CHECK(f.events[0].ingest_time_ms == 1773136801000);
+  CHECK(f.events[1].kind == EventKind::kInvocation);
+  CHECK(skipped(f, SkipReason::kInvalidJson) == 1);
+
+  auto x = events_from_json("2026-03-10T10:00:01.000Z " + ct("x1") + "\n1773136802000 " + ct("x2") + "\n");
+  REQUIRE(x.events.size() == 2);
+  CHECK(x.batch->file.shape == FileShape::kCloudWatchExport);
+  CHECK(x.events[0].ingest_time_ms == 1773136801000);
+  CHECK(x.events[1].ingest_time_ms == 1773136802000);
+}
+
+TEST_CASE("EventBridge envelope and subscription payloads", "[decode]") {
+  auto eb = events_from_json(R"({"version":"0","id":"1","detail-type":"AWS API Call via CloudTrail","source":"aws.bedrock","account":"111122223333","time":"2026-03-10T10:00:00Z","region":"us-east-1","resources":[],"detail":)" +
+                             ct("eb1") + "}");
+  REQUIRE(eb.events.size() == 1);
+  CHECK(eb.batch->file.shape == FileShape::kEventBridge);
+  CHECK(eb.events[0].event_id == "eb1");
+
+  std::string data = R"({"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1773136800000,"message":")" +
+                     escape_json(ct("s1")) + R"("}]})";
+  std::string control = R"({"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE"}]})";
+  auto sub = events_from_json(data + control + data);  // glued together, no separator
+  REQUIRE(sub.events.size() == 2);
+  CHECK(sub.batch->file.shape == FileShape::kSubscription);
+  CHECK(skipped(sub, SkipReason::kControlMessage) == 1);
+}
+
+TEST_CASE("Bedrock invocation records, digests, config snapshots, Insights", "[decode]") {
+  auto inv = events_from_json(kInvocation);
+  REQUIRE(inv.events.size() == 1);
+  const auto& e = inv.events[0];
+  CHECK(e.kind == EventKind::kInvocation);
+  CHECK(e.action == "Converse");
+  CHECK(e.model_id == "anthropic.claude-3-haiku-20240307-v1:0");
+  CHECK(e.tokens_in == 12);
+  CHECK(e.tokens_out == 30);
+  CHECK(e.tokens_cache_read == 3);
+  CHECK(e.actor_type == "AssumedRole");
+  CHECK(e.session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(e.request_id == "r9");
+  CHECK(e.event_id.size() == 16);
+
+  auto digest = events_from_json(R"({"awsAccountId":"111122223333","digestStartTime":"2026-03-10T09:00:00Z","digestEndTime":"2026-03-10T10:00:00Z","logFiles":[]})");
+  CHECK(digest.events.empty());
+  CHECK(digest.batch->file.shape == FileShape::kDigest);
+
+  auto config = events_from_json(R"({"fileVersion":"1.0","configSnapshotId":"abc","configurationItems":[]})");
+  CHECK(config.events.empty());
+  CHECK(config.batch->file.shape == FileShape::kConfigSnapshot);
+
+  auto insight = events_from_json(R"({"Records":[{"eventVersion":"1.07","eventTime":"2026-03-10T00:51:00Z","awsRegion":"us-east-1","eventID":"i1","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","sharedEventID":"s","insightDetails":{"state":"Start","eventSource":"ssm.amazonaws.com","eventName":"UpdateInstanceInformation","insightType":"ApiCallRateInsight"},"eventCategory":"Insight"}]})");
+  REQUIRE(insight.events.size() == 1);
+  CHECK(insight.events[0].kind == EventKind::kInsight);
+  CHECK(insight.events[0].action == "UpdateInstanceInformation");
+}
+
+TEST_CASE("unrecognised JSON is counted with its path, never dropped silently", "[decode]") {
+  auto f = events_from_json(R"({"hello":"world","n":1})", "notes.json");
+  CHECK(f.events.empty());
+  CHECK(f.batch->file.shape == FileShape::kUnrecognised);
+  CHECK(warned(f, WarningKind::kUnrecognised) == 1);
+  CHECK(f.stats().warnings[0].path == "notes.json");
+
+  auto lines = events_from_json(ct("a") + "\n" + R"({"foo":1})" + "\n[1,2]\n");
+  CHECK(lines.events.size() == 1);
+  CHECK(skipped(lines, SkipReason::kUnrecognisedRecord) == 1);
+  CHECK(skipped(lines, SkipReason::kNotAnObject) == 2);
+}
+
+TEST_CASE("null and absent alike; booleans as strings; MFA", "[decode][event]") {
+  auto f = events_from_json(R"({"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/R/s","accessKeyId":"ASIAX","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/R"},"attributes":{"mfaAuthenticated":"true","creationDate":"20131102T010628Z"}}},"eventTime":"2026-03-10T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":null,"sourceIPAddress":null,"readOnly":"true","managementEvent":"false","errorCode":"Client.UnauthorizedOperation","resources":[{"accountId":"1","type":"AWS::EC2::Instance","arn":"arn:aws:ec2:us-east-1:1:instance/i-1"}]})");
+  REQUIRE(f.events.size() == 1);
+  const auto& e = f.events[0];
+  CHECK(e.region.empty());
+  CHECK(e.source_ip.empty());
+  CHECK(e.read_only == aiir::Tri::kTrue);
+  CHECK(e.management == aiir::Tri::kFalse);
+  CHECK(e.mfa == aiir::Tri::kTrue);
+  CHECK(e.session_issuer == "arn:aws:iam::111122223333:role/R");
+  CHECK(e.outcome == aiir::Outcome::kFailure);
+  CHECK(e.error_code == "Client.UnauthorizedOperation");
+  REQUIRE(e.resources.size() == 1);
+  CHECK(e.resources[0].arn == "arn:aws:ec2:us-east-1:1:instance/i-1");
+
+  auto login = events_from_json(R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","accountId":"111122223333","userName":"bob"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventType":"AwsConsoleSignIn","responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"YES"}})");
+  REQUIRE(login.events.size() == 1);
+  CHECK(login.events[0].outcome == aiir::Outcome::kFailure);
+  CHECK(login.events[0].mfa == aiir::Tri::kTrue);
+  CHECK(login.events[0].actor_arn == "arn:aws:iam::111122223333:user/bob");
+}
+
+TEST_CASE("a record without a usable time is skipped with a reason", "[decode]") {
+  auto f = events_from_json("{\"Records\":[" + ct("a") + R"(,{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"X","eventTime":"yesterday"}]})");
+  CHECK(f.events.size() == 1);
+  CHECK(skipped(f, SkipReason::kMissingTime) == 1);
+  CHECK(f.stats().skip_examples[static_cast<std::size_t>(SkipReason::kMissingTime)][0].position == 1);
+}
+
+TEST_CASE("damaged input: truncated documents, broken lines, invalid UTF-8, junk, empty", "[decode]") {
+  std::string full = "{\"Records\":[" + ct("a") + "," + ct("b") + "," + ct("c") + "]}";
+  auto cut = events_from_json(full.substr(0, full.size() - 40));
+  CHECK(cut.events.size() == 2);
+  CHECK(warned(cut, WarningKind::kTruncatedJson) == 1);
+  CHECK(cut.batch->file.failed);
+
+  auto lines = events_from_json(ct("a") + "\n{\"broken\": \n" + ct("b") + "\n" + ct("c").substr(0, 50));
+  CHECK(lines.events.size() == 2);
+  CHECK(skipped(lines, SkipReason::kInvalidJson) == 1);
+  CHECK(skipped(lines, SkipReason::kTruncated) == 1);
+
+  std::string bad_utf8 = ct("u", "ListBuckets", ",\"userAgent2\":\"caf\xff\xfe\"");
+  auto u = events_from_json("{\"Records\":[" + bad_utf8 + "]}");
+  CHECK(u.events.size() == 1);
+  CHECK(warned(u, WarningKind::kInvalidUtf8) == 1);
+
+  auto junk = events_from_json(std::string("\x7f" "ELF\x01\x02\x00\x00garbage", 16));
+  CHECK(junk.events.empty());
+  CHECK(junk.batch->file.failed);
+  CHECK(warned(junk, WarningKind::kInvalidJson) == 1);
+
+  auto empty = events_from_json("  \n\n");
+  CHECK(empty.events.empty());
+  CHECK(warned(empty, WarningKind::kUnrecognised) == 1);
+
+  auto bom = events_from_json("\xEF\xBB\xBF" + ct("bom"));
+  CHECK(bom.events.size() == 1);
+}
+
+TEST_CASE("a 50 MB single line record is read", "[decode][large]") {
+  std::string big(50u << 20, 'x');
+  auto f = events_from_json(ct("big", "PutObject", ",\"requestParameters2\":{\"blob\":\"" + big + "\"}"));
+  REQUIRE(f.events.size() == 1);
+  CHECK(f.events[0].action == "PutObject");
+}
