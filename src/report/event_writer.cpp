@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "report/json_out.h"
+#include "util/escape.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -66,24 +67,6 @@ std::string message_of(const EventView& e) {
 }
 
 }  // namespace
-
-void append_csv_field(std::string& out, std::string_view text) {
-  bool formula = !text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                                   text[0] == '\t' || text[0] == '\r');
-  bool quote = formula || text.find_first_of(",\"\r\n\t") != std::string_view::npos;
-  if (!quote) {
-    out += text;
-    return;
-  }
-  out += '"';
-  if (formula) out += '\'';
-  for (char c : text) {
-    if (c == '"') out += "\"\"";
-    else if (c == '\r' || c == '\n' || c == '\t') out += ' ';
-    else out += c;
-  }
-  out += '"';
-}
 
 std::string event_csv_header(bool raw) {
   return std::string("time,kind,account,region,actor_arn,actor_type,access_key_id,session_issuer,mfa,source_ip,user_agent,"

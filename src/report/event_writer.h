@@ -20,8 +20,4 @@ void append_event_line(std::string& out, const EventView& event, EventFormat for
 /// The CSV header line (with '\n'); `raw` adds the raw column.
 std::string event_csv_header(bool raw);
 
-/// Appends `text` as a CSV field: RFC 4180 quoting, formula prefixes
-/// (= + - @) and tab/CR/LF neutralized so spreadsheets never evaluate log text.
-void append_csv_field(std::string& out, std::string_view text);
-
 }  // namespace aiir

@@ -9,9 +9,8 @@
 
 namespace aiir {
 
-/// Appends `text` as a JSON string (with quotes). Control characters are
-/// escaped, invalid UTF-8 bytes become U+FFFD. Returns false when bytes had to
-/// be replaced, so callers can mark the value.
+/// Appends `text` as a JSON string (util/escape.h append_json_string).
+/// Returns false when bytes had to be replaced, so callers can mark the value.
 bool append_json_quoted(std::string& out, std::string_view text);
 
 /// Builds one JSON object or array incrementally; tracks commas.

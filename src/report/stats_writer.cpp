@@ -5,46 +5,14 @@
 #include <fmt/format.h>
 
 #include "report/json_out.h"
+#include "util/escape.h"
 #include "util/time.h"
 
 namespace aiir {
 
 std::string terminal_safe(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  std::size_t n = text.size();
-  for (std::size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-      ++i;
-      continue;
-    }
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    // Decode one UTF-8 sequence; invalid bytes shown as \xNN.
-    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    bool ok = len > 0 && len <= n - i;
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
-    if (!ok) {
-      out += fmt::format("\\x{:02x}", c);
-      ++i;
-      continue;
-    }
-    std::uint32_t cp = len == 2 ? (c & 0x1Fu) : len == 3 ? (c & 0x0Fu) : (c & 0x07u);
-    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (p[i + k] & 0x3Fu);
-    bool invisible = (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x200B && cp <= 0x200F) ||
-                     (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
-                     (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0x2028 ||
-                     cp == 0x2029;
-    if (invisible) out += fmt::format("<U+{:04X}>", cp);
-    else out.append(text.data() + i, len);
-    i += len;
-  }
+  append_terminal(out, text);
   return out;
 }
 
