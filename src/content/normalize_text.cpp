@@ -555,7 +555,7 @@ void Appender::fold(std::string_view nf, std::string& canon) {
 
 void Appender::emit(std::string_view kind, std::string_view bytes, std::size_t count, NormalizedText& out,
                     std::uint32_t origin, int depth, bool encoding) {
-  bool printable = bytes.size() >= 4 && detail::printable_ratio(bytes) >= opt_.min_printable;
+  bool printable = bytes.size() >= (encoding ? 4u : 1u) && detail::printable_ratio(bytes) >= opt_.min_printable;
   if (encoding && !printable) return;  // random blobs (images, keys) are not findings
   HiddenText h{kind, {}, count, origin};
   if (printable) h.decoded.assign(bytes.substr(0, opt_.max_hidden_bytes));

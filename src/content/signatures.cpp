@@ -150,11 +150,10 @@ void SignatureSet::match_view(std::string_view view, int view_index, std::vector
     std::uint32_t s = pattern_owner_[static_cast<std::size_t>(p)];
     if (seen[s]) continue;
     re2::StringPiece m;
-    if (!RE2::PartialMatch(view, *pattern_re_[static_cast<std::size_t>(p)], &m)) {
+    if (!pattern_re_[static_cast<std::size_t>(p)]->Match(view, 0, view.size(), RE2::UNANCHORED, &m, 1)) {
       // Cannot happen (the set said it matched); keep the hit without a span.
       m = re2::StringPiece(view.data(), 0);
     }
-    // A capture group would replace the whole match; patterns use (?:...).
     seen[s] = 1;
     SignatureHit hit;
     hit.signature = s;
