@@ -27,6 +27,7 @@ void NormalizedText::clear() noexcept {
   hidden.clear();
   collapsed_map.clear();
   decoded_bytes = 0;
+  hints = 0;
 }
 
 std::uint32_t NormalizedText::to_canonical(int view, std::size_t offset) const noexcept {
@@ -125,6 +126,64 @@ constexpr std::array<char, 256> make_lower_table() {
   return t;
 }
 constexpr std::array<char, 256> kLower = make_lower_table();
+
+// Byte classes for the fused ASCII loops.
+enum : std::uint8_t { kClsAlnum = 1, kClsSep = 2, kClsB64 = 4, kClsLeet = 8, kClsLetter = 16, kClsPct = 32 };
+constexpr std::array<std::uint8_t, 256> make_class_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (int i = 0; i < 256; ++i) {
+    std::uint8_t v = 0;
+    bool digit = i >= '0' && i <= '9';
+    bool letter = (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z');
+    if (digit || letter) v |= kClsAlnum | kClsB64;
+    if (letter) v |= kClsLetter;
+    if (i == '+' || i == '/' || i == '-' || i == '_') v |= kClsB64;
+    if (i == ' ' || i == '.' || i == '-' || i == '_' || i == '*') v |= kClsSep;
+    if (i == '0' || i == '1' || i == '3' || i == '4' || i == '5' || i == '7' || i == '@' || i == '$') v |= kClsLeet;
+    if (i == '%') v |= kClsPct;
+    t[static_cast<std::size_t>(i)] = v;
+  }
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kCls = make_class_table();
+
+// What a fused scan of appended text found.
+struct ScanHints {
+  std::uint8_t hints = 0;        // NormalizedText::kHint*
+  std::size_t longest_b64 = 0;   // longest run of base64 alphabet bytes
+  std::size_t pct = 0;           // '%' bytes
+};
+
+// Lowercases src into dst (may be the same memory) and gathers hints in the
+// same pass. ASCII only: bytes >= 0x80 pass through unchanged.
+void lower_and_scan(const char* src, char* dst, std::size_t n, ScanHints& h) {
+  // Locals only: dst is a char* and may alias anything, so stores through
+  // `h` inside the loop would be reloaded every byte.
+  std::size_t run = 0, longest = 0, pct = 0;
+  std::uint32_t w = 0;          // 2 bits per byte: 1 alnum, 2 separator
+  std::uint8_t prev = 0;
+  bool leet = false, spaced = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(src[i]);
+    std::uint8_t cls = kCls[c];
+    dst[i] = kLower[c];
+    run = (cls & kClsB64) ? run + 1 : 0;
+    longest = run > longest ? run : longest;
+    pct += (cls & kClsPct) ? 1 : 0;
+    leet |= ((cls & kClsLeet) && (prev & kClsLetter)) || ((cls & kClsLetter) && (prev & kClsLeet));
+    w = (w << 2) | (cls & kClsAlnum ? 1u : 0u) | (cls & kClsSep ? 2u : 0u);
+    // [not alnum] alnum sep alnum [not alnum]: two single letters, one separator.
+    spaced |= ((w >> 2) & 0x3F) == 0x19 && (w & 1) == 0 && ((w >> 8) & 1) == 0;
+    prev = cls;
+  }
+  // A run at the very end has no trailing byte: check the window once more.
+  w <<= 2;
+  spaced |= ((w >> 2) & 0x3F) == 0x19 && ((w >> 8) & 1) == 0;
+  h.longest_b64 = longest;
+  h.pct = pct;
+  if (leet) h.hints |= NormalizedText::kHintLeet;
+  if (spaced) h.hints |= NormalizedText::kHintSpaced;
+}
 
 bool is_b64_byte(char c) { return is_alnum_byte(c) || c == '+' || c == '/' || c == '-' || c == '_'; }
 bool is_hex_byte(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -349,7 +408,9 @@ std::uint32_t Appender::run(std::string_view text, NormalizedText& out, int dept
   Scratch& s = impl_.scratch[static_cast<std::size_t>(depth)];
   std::string_view clean = strip(text, out, origin, depth);
   std::string_view nf = clean;
-  bool ascii = std::all_of(clean.begin(), clean.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  bool ascii = clean.data() == text.data() ||
+               std::all_of(clean.begin(), clean.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  ScanHints hints;
   if (!ascii) {
     s.nfkc.clear();
     icu::StringByteSink<std::string> sink(&s.nfkc);
@@ -364,26 +425,33 @@ std::uint32_t Appender::run(std::string_view text, NormalizedText& out, int dept
       out.hidden.push_back(HiddenText{"homoglyph", impl_.homoglyph_example.substr(0, opt_.max_hidden_bytes),
                                       impl_.homoglyph_words, origin});
     }
+    // Hints from the folded text (in place: it is already lowercase); the
+    // decoders see the unfolded text, so let them scan it whatever the hints.
+    char* folded = out.canonical.data() + origin;
+    lower_and_scan(folded, folded, out.canonical.size() - origin, hints);
+    hints.longest_b64 = SIZE_MAX;
+    hints.pct = SIZE_MAX;
   } else {
     std::size_t base = out.canonical.size();
     out.canonical.resize(base + nf.size());
-    char* dst = out.canonical.data() + base;
-    for (std::size_t i = 0; i < nf.size(); ++i) dst[i] = kLower[static_cast<unsigned char>(nf[i])];
+    lower_and_scan(nf.data(), out.canonical.data() + base, nf.size(), hints);
   }
-  if (depth < opt_.max_decode_depth) decode_segments(nf, out, origin, depth);
+  out.hints |= hints.hints;
+  if (depth < opt_.max_decode_depth &&
+      (hints.longest_b64 >= std::min(opt_.min_base64, opt_.min_hex) || hints.pct >= opt_.min_url_escapes))
+    decode_segments(nf, out, origin, depth);
   return origin;
 }
 
 std::string_view Appender::strip(std::string_view text, NormalizedText& out, std::uint32_t origin, int depth) {
-  bool plain = true;
+  unsigned bad = 0;
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
-      plain = false;
-      break;
-    }
+    // Printable ASCII, tab, LF and CR are plain; everything else needs work.
+    bool ok = (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r';
+    bad |= ok ? 0u : 1u;
   }
-  if (plain) return text;  // the common case: nothing to strip, no copy
+  if (bad == 0) return text;  // the common case: nothing to strip, no copy
 
   Scratch& s = impl_.scratch[static_cast<std::size_t>(depth)];
   s.stripped.clear();
@@ -651,7 +719,8 @@ void TextNormalizer::finish(NormalizedText& out) {
   std::string collapsed;
   auto& map = out.collapsed_map;
   map.clear();
-  for (std::size_t k = 0; k < n;) {
+  const std::size_t collapse_end = (out.hints & NormalizedText::kHintSpaced) ? n : 0;
+  for (std::size_t k = 0; k < collapse_end;) {
     if (single_at(k)) {
       // Measure the run.
       std::size_t letters = 1, j = k;
@@ -706,7 +775,7 @@ void TextNormalizer::finish(NormalizedText& out) {
 
   // Leetspeak: only when a leet character touches a letter.
   bool leet = false;
-  for (std::size_t k = 0; k < n && !leet; ++k) {
+  for (std::size_t k = 0; k < n && !leet && (out.hints & NormalizedText::kHintLeet); ++k) {
     char ch = c[k];
     if (ch == '0' || ch == '1' || ch == '3' || ch == '4' || ch == '5' || ch == '7' || ch == '@' || ch == '$') {
       if ((k > 0 && is_ascii_letter_byte(c[k - 1])) || (k + 1 < n && is_ascii_letter_byte(c[k + 1]))) leet = true;

@@ -42,6 +42,10 @@ struct NormalizedText {
   /// For the kCollapsed view: collapsed byte offset -> canonical byte offset.
   std::vector<std::uint32_t> collapsed_map;
   std::size_t decoded_bytes = 0;            ///< decoded text budget used
+  /// Cheap hints gathered while appending (kHint* bits), so finish() builds
+  /// the collapsed and leet views only when they can differ.
+  std::uint8_t hints = 0;
+  static constexpr std::uint8_t kHintSpaced = 1, kHintLeet = 2;
 
   void clear() noexcept;
   /// Canonical offset for a byte offset in view `view` (-1: canonical itself).
