@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+// The content stage glue: extraction -> normalization -> signatures ->
+// attachments -> leakage -> hooks (secrets, score).
+#include "content/content.h"
+
+#include <algorithm>
+
+namespace aiir::content {
+
+void ContentResult::clear() noexcept {
+  extraction.clear();
+  input.clear();
+  output.clear();
+  input_piece_start.clear();
+  input_piece_index.clear();
+  output_piece_start.clear();
+  output_piece_index.clear();
+  hits.clear();
+  hidden.clear();
+  attachments.clear();
+  leakage = {};
+  eicar_in_text = false;
+  score = -1;
+  secrets.clear();
+}
+
+Severity ContentResult::max_hit_severity() const noexcept {
+  Severity s = Severity::kInfo;
+  for (const auto& h : hits) s = std::max(s, signature(h).severity);
+  return s;
+}
+
+Role ContentResult::role_at(Side side, std::uint32_t offset) const noexcept {
+  const auto& starts = side == Side::kInput ? input_piece_start : output_piece_start;
+  const auto& index = side == Side::kInput ? input_piece_index : output_piece_index;
+  if (starts.empty()) return side == Side::kInput ? Role::kUser : Role::kAssistant;
+  auto it = std::upper_bound(starts.begin(), starts.end(), offset);
+  std::size_t k = it == starts.begin() ? 0 : static_cast<std::size_t>(it - starts.begin() - 1);
+  return extraction.pieces[index[k]].role;
+}
+
+ContentAnalyzer::ContentAnalyzer(ContentOptions options)
+    : options_(options), normalizer_(options.normalize) {}
+
+namespace {
+std::string_view view_kind_name(const NormalizedText& t, int view) {
+  if (view < 0) return "canonical";
+  switch (t.view_kinds[static_cast<std::size_t>(view)]) {
+    case ViewKind::kCollapsed: return "collapsed";
+    case ViewKind::kLeet: return "leet";
+    case ViewKind::kRot13: return "rot13";
+    case ViewKind::kDecoded: return "decoded";
+  }
+  return "canonical";
+}
+}  // namespace
+
+void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResult& out) {
+  out.clear();
+  out.signatures = options_.signatures;
+  extract_invocation(record, out.extraction, options_.extract);
+  const auto& pieces = out.extraction.pieces;
+
+  // Normalize per side; every piece is appended so a side meets the set once.
+  for (std::uint32_t i = 0; i < pieces.size(); ++i) {
+    const TextPiece& p = pieces[i];
+    if (p.side == Side::kInput) {
+      out.input_piece_start.push_back(normalizer_.append(p.text, out.input));
+      out.input_piece_index.push_back(i);
+    } else {
+      out.output_piece_start.push_back(normalizer_.append(p.text, out.output));
+      out.output_piece_index.push_back(i);
+    }
+    if (!out.eicar_in_text && contains_eicar(p.text)) out.eicar_in_text = true;
+  }
+  normalizer_.finish(out.input);
+  normalizer_.finish(out.output);
+
+  if (options_.signatures != nullptr) {
+    for (Side side : {Side::kInput, Side::kOutput}) {
+      const NormalizedText& t = side == Side::kInput ? out.input : out.output;
+      raw_hits_.clear();
+      seen_.assign(options_.signatures->signatures().size(), 0);
+      options_.signatures->match(t, raw_hits_, seen_, set_scratch_);
+      for (const auto& h : raw_hits_) {
+        ContentHit hit;
+        hit.signature = h.signature;
+        hit.side = side;
+        hit.view = h.view;
+        hit.view_kind = view_kind_name(t, h.view);
+        hit.begin = h.begin;
+        hit.end = h.end;
+        hit.role = out.role_at(side, t.to_canonical(h.view, h.begin));
+        std::string_view v = h.view < 0 ? std::string_view(t.canonical) : std::string_view(t.views[static_cast<std::size_t>(h.view)]);
+        hit.excerpt.assign(v.substr(h.begin, std::min<std::size_t>(h.end - h.begin, ContentHit::kMaxExcerpt)));
+        out.hits.push_back(std::move(hit));
+      }
+    }
+  }
+  for (Side side : {Side::kInput, Side::kOutput}) {
+    NormalizedText& t = side == Side::kInput ? out.input : out.output;
+    // A signature that fired only on the ROT13 view means ROT13-encoded text.
+    for (const auto& h : out.hits) {
+      if (h.side == side && h.view_kind == "rot13")
+        t.hidden.push_back(HiddenText{"rot13", h.excerpt, 1, t.to_canonical(h.view, h.begin)});
+    }
+  }
+  for (Side side : {Side::kInput, Side::kOutput}) {
+    const NormalizedText& t = side == Side::kInput ? out.input : out.output;
+    for (const auto& h : t.hidden) out.hidden.push_back(ContentHidden{side, out.role_at(side, h.origin), &h});
+  }
+
+  if (options_.attachments) {
+    for (const auto& ref : out.extraction.attachments) out.attachments.push_back(analyze_attachment(ref, decode_));
+  }
+
+  sys_texts_.clear();
+  out_texts_.clear();
+  for (const auto& p : pieces) {
+    if (p.side == Side::kInput && p.role == Role::kSystem) sys_texts_.push_back(p.text);
+    else if (p.side == Side::kOutput) out_texts_.push_back(p.text);
+  }
+  if (!sys_texts_.empty() && !out_texts_.empty())
+    out.leakage = system_prompt_leakage(sys_texts_, out_texts_, leak_, options_.leakage);
+
+  // Hooks owned by the secrets/model helper.
+  if (options_.secrets != nullptr) options_.secrets->run(out);
+  if (options_.scorer != nullptr) options_.scorer->run(out);
+}
+
+ContentResult analyze_invocation(const simdjson::dom::element& record, const ContentOptions& options) {
+  ContentAnalyzer analyzer(options);
+  ContentResult result;
+  analyzer.analyze(record, result);
+  return result;
+}
+
+}  // namespace aiir::content

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// The content stage of the Invocation and Private data analyzers: one call per
+// invocation record runs extraction, normalization, signatures, attachments and
+// system-prompt leakage; the secrets scanner and the scored model plug in as
+// ContentStage hooks (src/content/secrets_* and model_*, another owner).
+#pragma once
+
+#include <aiir/finding.h>
+#include <simdjson.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "content/attachments.h"
+#include "content/extract.h"
+#include "content/leakage.h"
+#include "content/normalize_text.h"
+#include "content/signatures.h"
+
+namespace aiir::content {
+
+/// A secret or PII value found by the secrets stage. `masked` only: the full
+/// value is never stored here (writers print `masked` unless --no-redact,
+/// which the secrets stage handles by filling `masked` accordingly).
+struct SecretHit {
+  std::string type;      ///< e.g. "aws_access_key_id", "credit_card", "email"
+  std::string masked;    ///< e.g. "AKIA…WXYZ"
+  Side side = Side::kInput;
+  Role role = Role::kUser;
+  Severity severity = Severity::kLow;
+};
+
+/// A signature hit resolved to its side and role, with the matched text.
+struct ContentHit {
+  std::uint32_t signature = 0;   ///< index into ContentResult::signatures->signatures()
+  Side side = Side::kInput;
+  Role role = Role::kUser;
+  std::string_view view_kind;    ///< "canonical", "collapsed", "leet", "rot13", "decoded"
+  int view = -1;                 ///< view index in the side's NormalizedText (-1 canonical)
+  std::uint32_t begin = 0;       ///< span in that view
+  std::uint32_t end = 0;
+  /// Copy of the matched normalized text (capped at kMaxExcerpt bytes).
+  /// Attacker-controlled: escape or mask when writing.
+  std::string excerpt;
+  static constexpr std::size_t kMaxExcerpt = 200;
+};
+
+/// A hidden text with its side and role.
+struct ContentHidden {
+  Side side = Side::kInput;
+  Role role = Role::kUser;
+  const HiddenText* text = nullptr;  ///< points into ContentResult::input/output
+};
+
+/// Everything the content stage knows of one record. Views point into the
+/// record's DOM (valid while it is) or into this object. Reuse one per
+/// thread; analyze() clears it.
+struct ContentResult {
+  Extraction extraction;
+  NormalizedText input;                 ///< all input pieces, appended in order
+  NormalizedText output;                ///< all output pieces
+  std::vector<std::uint32_t> input_piece_start;   ///< canonical offset of each input piece
+  std::vector<std::uint32_t> input_piece_index;   ///< its index in extraction.pieces
+  std::vector<std::uint32_t> output_piece_start;
+  std::vector<std::uint32_t> output_piece_index;
+  std::vector<ContentHit> hits;
+  std::vector<ContentHidden> hidden;    ///< input then output hidden texts, with roles
+  std::vector<AttachmentInfo> attachments;
+  LeakageResult leakage;
+  bool eicar_in_text = false;           ///< the EICAR test string inside prompt or response text
+  const SignatureSet* signatures = nullptr;
+
+  // ---- filled by the hooks of the other content owner --------------------
+  double score = -1;                    ///< model score 0..1; -1: no scorer ran
+  std::vector<SecretHit> secrets;
+
+  void clear() noexcept;
+  /// Highest severity among hits (kInfo if none).
+  Severity max_hit_severity() const noexcept;
+  const Signature& signature(const ContentHit& hit) const { return signatures->signatures()[hit.signature]; }
+  /// Role of the piece holding canonical offset `offset` of a side.
+  Role role_at(Side side, std::uint32_t offset) const noexcept;
+};
+
+/// A later stage over a filled ContentResult (secrets scan, model score).
+/// Implementations must not throw and must not keep references past run().
+class ContentStage {
+ public:
+  virtual ~ContentStage() = default;
+  virtual void run(ContentResult& result) noexcept = 0;
+};
+
+struct ContentOptions {
+  const SignatureSet* signatures = nullptr;  ///< null: no signature matching
+  ExtractOptions extract;
+  NormalizeOptions normalize;
+  LeakageOptions leakage;
+  bool attachments = true;
+  // Hooks for the secrets/model owner: run in this order after the built-in
+  // stages. Null: skipped (score stays -1, secrets empty).
+  ContentStage* secrets = nullptr;
+  ContentStage* scorer = nullptr;
+};
+
+/// Per-thread analyzer: owns the normalizer and scratch buffers.
+class ContentAnalyzer {
+ public:
+  explicit ContentAnalyzer(ContentOptions options);
+  /// Analyses one invocation record (EventView::raw). Never throws.
+  void analyze(const simdjson::dom::element& record, ContentResult& out);
+  const ContentOptions& options() const noexcept { return options_; }
+  TextNormalizer& normalizer() noexcept { return normalizer_; }
+
+ private:
+  ContentOptions options_;
+  TextNormalizer normalizer_;
+  LeakageScratch leak_;
+  std::vector<std::uint8_t> seen_;
+  std::vector<int> set_scratch_;
+  std::vector<SignatureHit> raw_hits_;
+  std::string decode_;
+  std::vector<std::string_view> sys_texts_, out_texts_;
+};
+
+/// Convenience for tests and one-off use: builds a ContentAnalyzer per call.
+/// The hot path should keep one ContentAnalyzer per thread instead.
+ContentResult analyze_invocation(const simdjson::dom::element& record, const ContentOptions& options);
+
+}  // namespace aiir::content

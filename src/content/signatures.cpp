@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+// Loading, compiling and matching prompt-attack signatures.
+#include "content/signatures.h"
+
+#include <aiir/error.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace aiir::content {
+
+struct SignatureSet::SetHolder {
+  explicit SetHolder(const RE2::Options& o) : set(o, RE2::UNANCHORED) {}
+  RE2::Set set;
+};
+
+SignatureSet::SignatureSet() = default;
+SignatureSet::SignatureSet(SignatureSet&&) noexcept = default;
+SignatureSet& SignatureSet::operator=(SignatureSet&&) noexcept = default;
+SignatureSet::~SignatureSet() = default;
+
+std::filesystem::path SignatureSet::default_path() {
+  return std::filesystem::path(AIIR_SOURCE_DIR) / "rules" / "prompt-signatures.yaml";
+}
+
+namespace {
+
+RE2::Options re2_options() {
+  RE2::Options o;
+  o.set_case_sensitive(false);  // views are case-folded; this forgives upper-case in rules
+  o.set_log_errors(false);
+  o.set_max_mem(64 << 20);      // room for the set's DFA; a small budget falls back to the slow path
+  return o;
+}
+
+[[noreturn]] void fail(std::string_view name, const YAML::Node& node, const std::string& msg) {
+  int line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
+  throw aiir::Error(std::string(name) + ":" + std::to_string(line) + ": " + msg);
+}
+
+std::string scalar(std::string_view name, const YAML::Node& parent, const char* key, bool required) {
+  YAML::Node n = parent[key];
+  if (!n) {
+    if (required) fail(name, parent, std::string("missing '") + key + "'");
+    return {};
+  }
+  if (!n.IsScalar()) fail(name, n, std::string("'") + key + "' must be a string");
+  return n.as<std::string>();
+}
+
+std::vector<std::string> string_list(std::string_view name, const YAML::Node& parent, const char* key) {
+  std::vector<std::string> out;
+  YAML::Node n = parent[key];
+  if (!n) return out;
+  if (n.IsScalar()) {
+    out.push_back(n.as<std::string>());
+    return out;
+  }
+  if (!n.IsSequence()) fail(name, n, std::string("'") + key + "' must be a list of strings");
+  for (const auto& item : n) {
+    if (!item.IsScalar()) fail(name, item, std::string("'") + key + "' entries must be strings");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+SignatureSet SignatureSet::load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw aiir::Error(path.string() + ": cannot open signature file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_string(ss.str(), path.string());
+}
+
+SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view name) {
+  SignatureSet set;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    throw aiir::Error(std::string(name) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  YAML::Node list = root["signatures"];
+  if (!list || !list.IsSequence()) fail(name, root, "expected a top-level 'signatures' list");
+  std::set<std::string> ids;
+  try {
+    for (const auto& node : list) {
+      if (!node.IsMap()) fail(name, node, "each signature must be a mapping");
+      Signature sig;
+      sig.line = node.Mark().line + 1;
+      sig.id = scalar(name, node, "id", true);
+      if (!ids.insert(sig.id).second) fail(name, node, "duplicate signature id '" + sig.id + "'");
+      sig.family = scalar(name, node, "family", true);
+      std::string sev = scalar(name, node, "severity", true);
+      if (!parse_severity(sev, sig.severity)) fail(name, node["severity"], "unknown severity '" + sev + "'");
+      sig.description = scalar(name, node, "description", false);
+      sig.patterns = string_list(name, node, "patterns");
+      if (sig.patterns.empty()) fail(name, node, "signature '" + sig.id + "' has no patterns");
+      sig.match = string_list(name, node, "match");
+      sig.nomatch = string_list(name, node, "nomatch");
+      if (sig.match.empty()) fail(name, node, "signature '" + sig.id + "' has no 'match' test case");
+      // Validate each pattern here to point at its own line.
+      YAML::Node pats = node["patterns"];
+      for (std::size_t i = 0; i < sig.patterns.size(); ++i) {
+        RE2 re(sig.patterns[i], re2_options());
+        if (!re.ok()) {
+          YAML::Node at = pats.IsSequence() ? pats[i] : pats;
+          fail(name, at, "signature '" + sig.id + "': bad pattern: " + re.error());
+        }
+      }
+      set.signatures_.push_back(std::move(sig));
+    }
+  } catch (const YAML::Exception& e) {
+    throw aiir::Error(std::string(name) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  set.compile(name);
+  return set;
+}
+
+void SignatureSet::compile(std::string_view name) {
+  set_ = std::make_unique<SetHolder>(re2_options());
+  for (std::uint32_t s = 0; s < signatures_.size(); ++s) {
+    for (const auto& p : signatures_[s].patterns) {
+      std::string err;
+      int idx = set_->set.Add(p, &err);
+      if (idx < 0)
+        throw aiir::Error(std::string(name) + ":" + std::to_string(signatures_[s].line) + ": " + err);
+      pattern_owner_.push_back(s);
+      pattern_re_.push_back(std::make_unique<RE2>(p, re2_options()));
+    }
+  }
+  if (!set_->set.Compile()) throw aiir::Error(std::string(name) + ": signature set too large to compile");
+}
+
+void SignatureSet::match_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
+                              std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const {
+  if (view.empty() || !set_) return;
+  if (seen.size() < signatures_.size()) seen.resize(signatures_.size(), 0);
+  scratch.clear();
+  if (!set_->set.Match(view, &scratch)) return;
+  std::sort(scratch.begin(), scratch.end());
+  for (int p : scratch) {
+    std::uint32_t s = pattern_owner_[static_cast<std::size_t>(p)];
+    if (seen[s]) continue;
+    re2::StringPiece m;
+    if (!pattern_re_[static_cast<std::size_t>(p)]->Match(view, 0, view.size(), RE2::UNANCHORED, &m, 1)) {
+      // Cannot happen (the set said it matched); keep the hit without a span.
+      m = re2::StringPiece(view.data(), 0);
+    }
+    seen[s] = 1;
+    SignatureHit hit;
+    hit.signature = s;
+    hit.view = view_index;
+    hit.begin = static_cast<std::uint32_t>(m.data() - view.data());
+    hit.end = static_cast<std::uint32_t>(hit.begin + m.size());
+    hits.push_back(hit);
+  }
+}
+
+void SignatureSet::match(const NormalizedText& text, std::vector<SignatureHit>& hits,
+                         std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const {
+  match_view(text.canonical, -1, hits, seen, scratch);
+  for (std::size_t i = 0; i < text.views.size(); ++i)
+    match_view(text.views[i], static_cast<int>(i), hits, seen, scratch);
+}
+
+std::vector<SignatureCaseFailure> run_signature_cases(const SignatureSet& set, TextNormalizer& normalizer) {
+  std::vector<SignatureCaseFailure> failures;
+  NormalizedText nt;
+  std::vector<SignatureHit> hits;
+  std::vector<std::uint8_t> seen;
+  std::vector<int> scratch;
+  const auto& sigs = set.signatures();
+  auto check = [&](std::uint32_t s, const std::string& text, bool expect) {
+    normalizer.normalize(text, nt);
+    hits.clear();
+    seen.assign(sigs.size(), 0);
+    set.match(nt, hits, seen, scratch);
+    bool fired = seen[s] != 0;
+    if (fired != expect) {
+      SignatureCaseFailure f{sigs[s].id, text, expect, {}};
+      for (const auto& h : hits) f.fired.push_back(sigs[h.signature].id);
+      failures.push_back(std::move(f));
+    }
+  };
+  for (std::uint32_t s = 0; s < sigs.size(); ++s) {
+    for (const auto& t : sigs[s].match) check(s, t, true);
+    for (const auto& t : sigs[s].nomatch) check(s, t, false);
+  }
+  return failures;
+}
+
+}  // namespace aiir::content

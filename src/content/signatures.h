@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+// Prompt-attack signatures as data (rules/prompt-signatures.yaml): loaded once,
+// compiled into one RE2::Set, matched once per normalized view.
+#pragma once
+
+#include <aiir/finding.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "content/normalize_text.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace aiir::content {
+
+/// One signature: several RE2 patterns (any may match) over the normalized,
+/// lowercased views, with its own test cases.
+struct Signature {
+  std::string id;           ///< e.g. "override.ignore_previous"
+  std::string family;       ///< e.g. "instruction_override"
+  Severity severity = Severity::kMedium;
+  std::string description;
+  std::vector<std::string> patterns;
+  std::vector<std::string> match;    ///< texts that must fire (raw, normalized before matching)
+  std::vector<std::string> nomatch;  ///< texts that must not fire
+  int line = 0;                      ///< line in the rules file (1-based)
+};
+
+/// The families the shipped file uses (others are accepted).
+inline constexpr std::string_view kSignatureFamilies[] = {
+    "instruction_override", "roleplay_jailbreak", "system_prompt_extraction",
+    "data_exfiltration", "tool_abuse", "cloud_credentials"};
+
+/// A signature that fired: the first match in the first view it fired in.
+/// `begin`/`end` are byte offsets into that view (attacker text: escape or
+/// mask it when writing).
+struct SignatureHit {
+  std::uint32_t signature = 0;  ///< index into SignatureSet::signatures()
+  int view = -1;                ///< -1: canonical, else index into NormalizedText::views
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
+/// The compiled signature set. Immutable after loading; share it across threads.
+class SignatureSet {
+ public:
+  /// Loads a YAML rules file. Throws aiir::Error("file:line: message").
+  static SignatureSet load_file(const std::filesystem::path& path);
+  /// Loads from text; `name` is used in error messages.
+  static SignatureSet load_string(std::string_view yaml, std::string_view name);
+  /// The shipped rules file (AIIR_SOURCE_DIR/rules/prompt-signatures.yaml).
+  static std::filesystem::path default_path();
+
+  SignatureSet(SignatureSet&&) noexcept;
+  SignatureSet& operator=(SignatureSet&&) noexcept;
+  ~SignatureSet();
+
+  const std::vector<Signature>& signatures() const noexcept { return signatures_; }
+  std::size_t pattern_count() const noexcept { return pattern_owner_.size(); }
+
+  /// Matches one view; appends at most one hit per signature not yet in
+  /// `seen` (a per-signature bitmap sized signatures().size()). `scratch` is
+  /// reused between calls. Never throws.
+  void match_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
+                  std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const;
+  /// Matches canonical and every view of `text`, one hit per signature.
+  void match(const NormalizedText& text, std::vector<SignatureHit>& hits,
+             std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const;
+
+ private:
+  SignatureSet();
+  void compile(std::string_view name);
+
+  struct SetHolder;
+  std::vector<Signature> signatures_;
+  std::vector<std::uint32_t> pattern_owner_;             ///< pattern index -> signature index
+  std::vector<std::unique_ptr<re2::RE2>> pattern_re_;     ///< per-pattern RE2 for the span
+  std::unique_ptr<SetHolder> set_;
+};
+
+/// A failed embedded test case.
+struct SignatureCaseFailure {
+  std::string signature_id;
+  std::string text;
+  bool expected_match = true;
+  std::vector<std::string> fired;  ///< ids that fired on the text
+};
+
+/// Runs every `match:`/`nomatch:` case through the normalizer and the whole
+/// set: a `match` case must fire its own signature; a `nomatch` case must not
+/// fire it. Returns the failures (empty: all pass).
+std::vector<SignatureCaseFailure> run_signature_cases(const SignatureSet& set, TextNormalizer& normalizer);
+
+}  // namespace aiir::content
