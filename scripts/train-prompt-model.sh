@@ -7,7 +7,9 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-data="${1:-$root/../shared/data/prompts/train.jsonl}"
+default_data="$root/../shared/data/prompts/train.jsonl"
+[[ -f "$default_data" ]] || default_data="/work/shared/data/prompts/train.jsonl"
+data="${1:-$default_data}"
 build="${2:-$root/build-bench}"
 
 if [[ ! -f "$data" ]]; then

@@ -288,6 +288,7 @@ bool word_byte(unsigned char c) noexcept {
 struct Scratch {
   std::vector<std::uint16_t> counts;
   std::vector<std::uint32_t> touched;
+  std::string flat;
 };
 
 Scratch& scratch_for(std::uint32_t buckets) {
@@ -314,10 +315,26 @@ std::string normalize_for_model(std::string_view text) {
   return collapse_spaced(s);
 }
 
-void hashed_features(std::string_view text, const FeatureConfig& config, std::vector<Feature>& out) {
-  out.clear();
+namespace {
+
+// 1 + log(count) for small counts, the common case.
+struct LogTable {
+  float v[64];
+  LogTable() {
+    v[0] = 0.0f;
+    for (int i = 1; i < 64; ++i) v[i] = static_cast<float>(1.0 + std::log(static_cast<double>(i)));
+  }
+};
+
+inline double log_count(std::uint32_t c) {
+  static const LogTable table;
+  return c < 64 ? table.v[c] : 1.0 + std::log(static_cast<double>(c));
+}
+
+// Counts hashed features of `text` into the scratch buckets (sc.touched lists
+// each bucket once, in first-touch order).
+void count_features(std::string_view text, const FeatureConfig& config, Scratch& sc) {
   const std::uint32_t mask = config.buckets() - 1;
-  Scratch& sc = scratch_for(config.buckets());
   auto bump = [&](std::uint64_t h) {
     const auto idx = static_cast<std::uint32_t>(finalize(h)) & mask;
     if (sc.counts[idx] == 0) sc.touched.push_back(idx);
@@ -344,44 +361,48 @@ void hashed_features(std::string_view text, const FeatureConfig& config, std::ve
     prev = w;
   }
 
-  // Character n-grams over the text with whitespace runs collapsed to one space
-  // and ASCII lower-cased, padded with a space at both ends.
-  const std::uint64_t char_seed = seeded(config.hash_seed, 'c');
-  const std::uint32_t nmax = std::clamp(config.char_ngram_max, 1u, 8u);
-  char window[16] = {};
-  std::size_t filled = 0;
-  auto push_char = [&](char c) {
-    if (filled < nmax) {
-      window[filled++] = c;
-    } else {
-      std::memmove(window, window + 1, nmax - 1);
-      window[nmax - 1] = c;
-    }
-    for (std::uint32_t n = config.char_ngram_min; n <= nmax && n <= filled; ++n) {
-      bump(fnv_bytes(fnv_byte(char_seed, static_cast<unsigned char>(n)),
-                     std::string_view(window + filled - n, n)));
-    }
-  };
-  push_char(' ');
-  bool last_space = true;
+  // Character n-grams over the text with whitespace runs collapsed to one
+  // space and ASCII lower-cased, padded with a space at both ends. One FNV
+  // chain per start position yields the n-grams of every length; the length is
+  // mixed in before finalizing.
+  std::string& flat = sc.flat;
+  flat.clear();
+  flat.reserve(text.size() + 2);
+  flat.push_back(' ');
   for (char c : text) {
     const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
     if (space) {
-      if (!last_space) push_char(' ');
-      last_space = true;
+      if (flat.back() != ' ') flat.push_back(' ');
       continue;
     }
-    last_space = false;
-    push_char(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    flat.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
   }
-  if (!last_space) push_char(' ');
+  if (flat.back() != ' ') flat.push_back(' ');
+  const std::uint64_t char_seed = seeded(config.hash_seed, 'c');
+  const std::size_t nmin = std::clamp<std::size_t>(config.char_ngram_min, 1, 8);
+  const std::size_t nmax = std::clamp<std::size_t>(config.char_ngram_max, nmin, 8);
+  for (std::size_t s = 0; s + nmin <= flat.size(); ++s) {
+    std::uint64_t h = char_seed;
+    const std::size_t top = std::min(nmax, flat.size() - s);
+    for (std::size_t n = 1; n <= top; ++n) {
+      h = fnv_byte(h, static_cast<unsigned char>(flat[s + n - 1]));
+      if (n >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * n));
+    }
+  }
+}
 
+}  // namespace
+
+void hashed_features(std::string_view text, const FeatureConfig& config, std::vector<Feature>& out) {
+  out.clear();
+  Scratch& sc = scratch_for(config.buckets());
+  count_features(text, config, sc);
   // Values: 1 + log(count), L2-normalized; sorted by index.
   std::sort(sc.touched.begin(), sc.touched.end());
   out.reserve(sc.touched.size());
   double norm = 0.0;
   for (std::uint32_t idx : sc.touched) {
-    const double v = 1.0 + std::log(static_cast<double>(sc.counts[idx]));
+    const double v = log_count(sc.counts[idx]);
     norm += v * v;
     out.push_back({idx, static_cast<float>(v)});
     sc.counts[idx] = 0;
@@ -412,16 +433,23 @@ double PromptModel::score_features(const std::vector<Feature>& features) const n
 }
 
 double PromptModel::score(std::string_view normalized_text) const {
-  thread_local std::vector<Feature> features;
-  hashed_features(normalized_text, config_, features);
-  return score_features(features);
+  // Same values as hashed_features() + score_features(), without sorting or
+  // materializing the feature vector (float rounding of the values aside).
+  Scratch& sc = scratch_for(config_.buckets());
+  count_features(normalized_text, config_, sc);
+  double dot = 0.0, norm = 0.0;
+  for (std::uint32_t idx : sc.touched) {
+    const double v = static_cast<float>(log_count(sc.counts[idx]));
+    norm += v * v;
+    dot += static_cast<double>(weights_[idx]) * v;
+    sc.counts[idx] = 0;
+  }
+  sc.touched.clear();
+  const double z = bias_ + (norm > 0.0 ? dot / std::sqrt(norm) : 0.0);
+  return 1.0 / (1.0 + std::exp(-z));
 }
 
-double PromptModel::score_text(std::string_view text) const {
-  thread_local std::vector<Feature> features;
-  features_for(text, config_, features);
-  return score_features(features);
-}
+double PromptModel::score_text(std::string_view text) const { return score(normalize_for_model(text)); }
 
 namespace {
 

@@ -42,9 +42,9 @@ TEST_CASE("feature hashing is stable across runs and platforms", "[model]") {
   std::vector<Feature> f;
   hashed_features("ignore previous instructions", config, f);
   REQUIRE(f.size() == 86);
-  CHECK(f[0].index == 272);
-  CHECK(f[1].index == 12973);
-  CHECK(f[2].index == 13879);
+  CHECK(f[0].index == 206);
+  CHECK(f[1].index == 1101);
+  CHECK(f[2].index == 7009);
   // Sorted, unique, L2-normalized.
   double norm = 0.0;
   for (std::size_t i = 0; i < f.size(); ++i) {
