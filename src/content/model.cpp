@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: Apache-2.0
+// Prompt-attack model: normalization for the model, hashed n-gram features, scoring, weights file I/O.
+#include "content/model.h"
+
+#include <aiir/error.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace aiir::model {
+
+namespace {
+
+constexpr std::string_view kMagic = "aiir-prompt-model";
+constexpr std::size_t kMaxDecodedDepth = 2;
+constexpr std::size_t kMinBase64Run = 20;
+
+// ---- UTF-8 helpers -------------------------------------------------------
+
+// Decodes one code point at `i`; invalid sequences give U+FFFD and advance one byte.
+char32_t decode_utf8(std::string_view s, std::size_t& i) noexcept {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  int len = 0;
+  char32_t cp = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    cp = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    cp = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    cp = b0 & 0x07;
+  } else {
+    ++i;
+    return 0xFFFD;
+  }
+  if (i + static_cast<std::size_t>(len) > s.size()) {
+    ++i;
+    return 0xFFFD;
+  }
+  for (int k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+    if ((b & 0xC0) != 0x80) {
+      ++i;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    ++i;
+    return 0xFFFD;
+  }
+  i += static_cast<std::size_t>(len);
+  return cp;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+bool invisible(char32_t cp) noexcept {
+  return cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x180E ||
+         (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF ||
+         cp == 0xFFA0 || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+// Step 1: invisible characters out, Unicode tag characters decoded to ASCII.
+std::string strip_invisible(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    const char32_t cp = decode_utf8(text, i);
+    if (cp >= 0xE0000 && cp <= 0xE007F) {
+      if (cp >= 0xE0020 && cp <= 0xE007E) out.push_back(static_cast<char>(cp - 0xE0000));
+      continue;
+    }
+    if (invisible(cp)) continue;
+    append_utf8(out, cp);
+  }
+  return out;
+}
+
+int b64_value(char c) noexcept {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+bool b64_char(char c) noexcept { return b64_value(c) >= 0 || c == '='; }
+
+// Decodes a base64 run; true when the result is text worth scanning (valid
+// UTF-8, at least 90% printable).
+bool decode_b64_text(std::string_view run, std::string& out) {
+  out.clear();
+  std::uint32_t acc = 0;
+  int bits = 0;
+  bool saw_letter = false, saw_digit_or_sym = false;
+  for (char c : run) {
+    if (c == '=') break;
+    const int v = b64_value(c);
+    if (v < 0) return false;
+    saw_letter = saw_letter || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    saw_digit_or_sym = saw_digit_or_sym || v >= 52;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  if (out.size() < 8) return false;
+  std::size_t printable = 0, total = 0, i = 0;
+  while (i < out.size()) {
+    const char32_t cp = decode_utf8(out, i);
+    if (cp == 0xFFFD) return false;
+    ++total;
+    if (cp >= 0x20 ? cp != 0x7F : (cp == '\n' || cp == '\r' || cp == '\t')) ++printable;
+  }
+  return printable * 10 >= total * 9;
+}
+
+// Step 2: base64 runs of >= 20 characters that decode to text are replaced by
+// that text (depth-bounded).
+std::string decode_base64_runs(std::string_view text, std::size_t depth) {
+  std::string out;
+  out.reserve(text.size());
+  std::string decoded;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!b64_char(text[i]) || text[i] == '=') {
+      out.push_back(text[i++]);
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && b64_char(text[j])) ++j;
+    const std::string_view run = text.substr(i, j - i);
+    if (run.size() >= kMinBase64Run && decode_b64_text(run, decoded)) {
+      if (depth + 1 < kMaxDecodedDepth) {
+        out += decode_base64_runs(decoded, depth + 1);
+      } else {
+        out += decoded;
+      }
+    } else {
+      out.append(run);
+    }
+    i = j;
+  }
+  return out;
+}
+
+// Step 3: NFKC with case folding (folds fullwidth forms, ligatures, math letters).
+std::string nfkc_casefold(const std::string& text) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* norm = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  if (U_FAILURE(status) || norm == nullptr) return text;
+  const icu::UnicodeString in = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString folded = norm->normalize(in, status);
+  if (U_FAILURE(status)) return text;
+  std::string out;
+  folded.toUTF8String(out);
+  return out;
+}
+
+// Step 4: runs of 3 or more single characters separated by single spaces are
+// joined ("i g n o r e" -> "ignore"); two or more spaces end a word.
+std::string collapse_spaced(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // Try to read a run of single-character tokens separated by exactly one space.
+    std::size_t j = i;
+    std::size_t count = 0;
+    std::size_t run_end = i;
+    while (j < text.size()) {
+      const char c = text[j];
+      if (c == ' ' || c == '\n' || c == '\t' || c == '\r') break;
+      std::size_t k = j;
+      decode_utf8(text, k);
+      // The character must stand alone: followed by end, or by a single space and a non-space.
+      const bool at_end = k >= text.size();
+      const bool next_is_space = !at_end && text[k] == ' ';
+      const bool alone = at_end || next_is_space || text[k] == '\n' || text[k] == '\t' || text[k] == '\r';
+      if (!alone) break;
+      ++count;
+      run_end = k;
+      if (next_is_space && k + 1 < text.size() && text[k + 1] != ' ' && text[k + 1] != '\n' &&
+          text[k + 1] != '\t' && text[k + 1] != '\r') {
+        j = k + 1;
+        continue;
+      }
+      break;
+    }
+    if (count >= 3) {
+      for (std::size_t p = i; p < run_end; ++p) {
+        if (text[p] != ' ') out.push_back(text[p]);
+      }
+      i = run_end;
+      continue;
+    }
+    // Not a run: copy the token and the whitespace after it.
+    auto ws = [&](std::size_t p) { return text[p] == ' ' || text[p] == '\n' || text[p] == '\t' || text[p] == '\r'; };
+    std::size_t k = i;
+    while (k < text.size() && !ws(k)) ++k;
+    while (k < text.size() && ws(k)) ++k;
+    out.append(text.substr(i, k - i));
+    i = k;
+  }
+  return out;
+}
+
+// ---- hashing ------------------------------------------------------------
+
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ULL;
+
+inline std::uint64_t fnv_bytes(std::uint64_t h, std::string_view s) noexcept {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+inline std::uint64_t fnv_byte(std::uint64_t h, unsigned char c) noexcept {
+  h ^= c;
+  h *= kFnvPrime;
+  return h;
+}
+
+inline std::uint64_t finalize(std::uint64_t x) noexcept {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+inline std::uint64_t seeded(std::uint64_t seed, char kind) noexcept {
+  std::uint64_t h = kFnvOffset;
+  for (int i = 0; i < 8; ++i) h = fnv_byte(h, static_cast<unsigned char>((seed >> (8 * i)) & 0xff));
+  return fnv_byte(h, static_cast<unsigned char>(kind));
+}
+
+bool word_byte(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 || c == '\'';
+}
+
+// Per-thread bucket counters, reset after each use (only touched buckets).
+struct Scratch {
+  std::vector<std::uint16_t> counts;
+  std::vector<std::uint32_t> touched;
+  std::string flat;
+};
+
+Scratch& scratch_for(std::uint32_t buckets) {
+  thread_local Scratch s;
+  if (s.counts.size() != buckets) {
+    s.counts.assign(buckets, 0);
+    s.touched.clear();
+  }
+  return s;
+}
+
+}  // namespace
+
+std::uint64_t feature_hash(std::uint64_t seed, std::string_view kind, std::string_view text) noexcept {
+  std::uint64_t h = seeded(seed, kind.empty() ? '\0' : kind[0]);
+  return finalize(fnv_bytes(h, text));
+}
+
+std::string normalize_for_model(std::string_view text) {
+  std::string s = strip_invisible(text);
+  s = decode_base64_runs(s, 0);
+  s = nfkc_casefold(s);
+  s = strip_invisible(s);  // decoded payloads may carry invisible characters too
+  return collapse_spaced(s);
+}
+
+namespace {
+
+// 1 + log(count) for small counts, the common case.
+struct LogTable {
+  float v[64];
+  LogTable() {
+    v[0] = 0.0f;
+    for (int i = 1; i < 64; ++i) v[i] = static_cast<float>(1.0 + std::log(static_cast<double>(i)));
+  }
+};
+
+inline double log_count(std::uint32_t c) {
+  static const LogTable table;
+  return c < 64 ? table.v[c] : 1.0 + std::log(static_cast<double>(c));
+}
+
+// Counts hashed features of `text` into the scratch buckets (sc.touched lists
+// each bucket once, in first-touch order).
+void count_features(std::string_view text, const FeatureConfig& config, Scratch& sc) {
+  const std::uint32_t mask = config.buckets() - 1;
+  auto bump = [&](std::uint64_t h) {
+    const auto idx = static_cast<std::uint32_t>(finalize(h)) & mask;
+    if (sc.counts[idx] == 0) sc.touched.push_back(idx);
+    if (sc.counts[idx] < 0xffff) ++sc.counts[idx];
+  };
+
+  // Words: runs of letters, digits, apostrophes and non-ASCII bytes; unigrams and bigrams.
+  const std::uint64_t word_seed = seeded(config.hash_seed, 'w');
+  const std::uint64_t bigram_seed = seeded(config.hash_seed, 'b');
+  std::string_view prev;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    const std::size_t b = i;
+    while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == b) break;
+    const std::string_view w = text.substr(b, i - b);
+    bump(fnv_bytes(word_seed, w));
+    if (config.word_ngram_max >= 2 && !prev.empty()) {
+      std::uint64_t h = fnv_bytes(bigram_seed, prev);
+      h = fnv_byte(h, ' ');
+      bump(fnv_bytes(h, w));
+    }
+    prev = w;
+  }
+
+  // Character n-grams over the text with whitespace runs collapsed to one
+  // space and ASCII lower-cased, padded with a space at both ends. One FNV
+  // chain per start position yields the n-grams of every length; the length is
+  // mixed in before finalizing.
+  std::string& flat = sc.flat;
+  flat.clear();
+  flat.reserve(text.size() + 2);
+  flat.push_back(' ');
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+    if (space) {
+      if (flat.back() != ' ') flat.push_back(' ');
+      continue;
+    }
+    flat.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  if (flat.back() != ' ') flat.push_back(' ');
+  const std::uint64_t char_seed = seeded(config.hash_seed, 'c');
+  const std::size_t nmin = std::clamp<std::size_t>(config.char_ngram_min, 1, 8);
+  const std::size_t nmax = std::clamp<std::size_t>(config.char_ngram_max, nmin, 8);
+  for (std::size_t s = 0; s + nmin <= flat.size(); ++s) {
+    std::uint64_t h = char_seed;
+    const std::size_t top = std::min(nmax, flat.size() - s);
+    for (std::size_t n = 1; n <= top; ++n) {
+      h = fnv_byte(h, static_cast<unsigned char>(flat[s + n - 1]));
+      if (n >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * n));
+    }
+  }
+}
+
+}  // namespace
+
+void hashed_features(std::string_view text, const FeatureConfig& config, std::vector<Feature>& out) {
+  out.clear();
+  Scratch& sc = scratch_for(config.buckets());
+  count_features(text, config, sc);
+  // Values: 1 + log(count), L2-normalized; sorted by index.
+  std::sort(sc.touched.begin(), sc.touched.end());
+  out.reserve(sc.touched.size());
+  double norm = 0.0;
+  for (std::uint32_t idx : sc.touched) {
+    const double v = log_count(sc.counts[idx]);
+    norm += v * v;
+    out.push_back({idx, static_cast<float>(v)});
+    sc.counts[idx] = 0;
+  }
+  sc.touched.clear();
+  if (norm > 0.0) {
+    const double inv = 1.0 / std::sqrt(norm);
+    for (auto& f : out) f.value = static_cast<float>(f.value * inv);
+  }
+}
+
+void features_for(std::string_view text, const FeatureConfig& config, std::vector<Feature>& out) {
+  // To switch to the shared normalizer: hashed_features(normalize(text).text, ...).
+  hashed_features(normalize_for_model(text), config, out);
+}
+
+PromptModel::PromptModel(FeatureConfig config, std::vector<float> weights, float bias, ModelInfo info)
+    : config_(config), weights_(std::move(weights)), bias_(bias), info_(std::move(info)) {
+  if (weights_.size() != config_.buckets()) throw Error("prompt model: weights do not match the bucket count");
+}
+
+double PromptModel::score_features(const std::vector<Feature>& features) const noexcept {
+  double z = bias_;
+  for (const auto& f : features) {
+    if (f.index < weights_.size()) z += static_cast<double>(weights_[f.index]) * f.value;
+  }
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
+double PromptModel::score(std::string_view normalized_text) const {
+  // Same values as hashed_features() + score_features(), without sorting or
+  // materializing the feature vector (float rounding of the values aside).
+  Scratch& sc = scratch_for(config_.buckets());
+  count_features(normalized_text, config_, sc);
+  double dot = 0.0, norm = 0.0;
+  for (std::uint32_t idx : sc.touched) {
+    const double v = static_cast<float>(log_count(sc.counts[idx]));
+    norm += v * v;
+    dot += static_cast<double>(weights_[idx]) * v;
+    sc.counts[idx] = 0;
+  }
+  sc.touched.clear();
+  const double z = bias_ + (norm > 0.0 ? dot / std::sqrt(norm) : 0.0);
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
+double PromptModel::score_text(std::string_view text) const { return score(normalize_for_model(text)); }
+
+namespace {
+
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) out.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  return out;
+}
+
+std::string fmt_double(double v) {
+  std::ostringstream ss;
+  ss.precision(17);
+  ss << v;
+  return ss.str();
+}
+
+}  // namespace
+
+std::string PromptModel::header_text() const {
+  std::ostringstream h;
+  h << kMagic << ' ' << info_.version << '\n';
+  h << "hash: fnv1a64+murmur3-fmix64, seed=" << config_.hash_seed << '\n';
+  h << "bucket_bits: " << config_.bucket_bits << '\n';
+  h << "word_ngram_max: " << config_.word_ngram_max << '\n';
+  h << "char_ngram_min: " << config_.char_ngram_min << '\n';
+  h << "char_ngram_max: " << config_.char_ngram_max << '\n';
+  h << "features: word 1..N-grams + byte n-grams of the normalized text; value 1+log(count), L2-normalized\n";
+  h << "normalization: model-internal (tags decoded, invisibles dropped, base64 decoded, NFKC_Casefold, spaced letters joined)\n";
+  h << "bias: " << fmt_double(bias_) << '\n';
+  h << "threshold: " << fmt_double(info_.threshold) << '\n';
+  h << "target_fpr: " << fmt_double(info_.target_fpr) << '\n';
+  h << "validation_fpr: " << fmt_double(info_.validation_fpr) << '\n';
+  h << "validation_tpr: " << fmt_double(info_.validation_tpr) << '\n';
+  h << "training_file: " << one_line(info_.training_file) << '\n';
+  h << "training_sha256: " << one_line(info_.training_sha256) << '\n';
+  h << "train_rows: " << info_.train_rows << '\n';
+  h << "split: " << one_line(info_.split) << '\n';
+  h << "trainer: " << one_line(info_.trainer) << '\n';
+  h << "weights: float32 little-endian, " << weights_.size() << " values\n";
+  h << "end\n";
+  return h.str();
+}
+
+void PromptModel::save(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("prompt model: cannot write " + path);
+  const std::string header = header_text();
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  static_assert(std::endian::native == std::endian::little, "weights are stored little-endian");
+  out.write(reinterpret_cast<const char*>(weights_.data()), static_cast<std::streamsize>(weights_.size() * sizeof(float)));
+  if (!out) throw Error("prompt model: write failed for " + path);
+}
+
+PromptModel PromptModel::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("prompt model: cannot open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string data = ss.str();
+  auto fail = [&](const std::string& why) { return Error("prompt model: " + path + ": " + why); };
+
+  FeatureConfig config;
+  ModelInfo info;
+  double bias = 0.0;
+  std::size_t pos = 0;
+  bool first = true, ended = false;
+  while (pos < data.size()) {
+    const std::size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) throw fail("truncated header");
+    const std::string_view line(data.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (first) {
+      if (line.substr(0, kMagic.size()) != kMagic) throw fail("not a prompt model file");
+      info.version = static_cast<std::uint32_t>(std::stoul(std::string(line.substr(kMagic.size()))));
+      if (info.version != 1) throw fail("unsupported version");
+      first = false;
+      continue;
+    }
+    if (line == "end") {
+      ended = true;
+      break;
+    }
+    const std::size_t colon = line.find(": ");
+    if (colon == std::string_view::npos) throw fail("bad header line");
+    const std::string key(line.substr(0, colon));
+    const std::string value(line.substr(colon + 2));
+    try {
+      if (key == "hash") {
+        const std::size_t eq = value.find("seed=");
+        if (eq == std::string::npos) throw fail("hash line without seed");
+        config.hash_seed = std::stoull(value.substr(eq + 5));
+      } else if (key == "bucket_bits") {
+        config.bucket_bits = static_cast<std::uint32_t>(std::stoul(value));
+        if (config.bucket_bits < 8 || config.bucket_bits > 24) throw fail("bucket_bits out of range");
+      } else if (key == "word_ngram_max") {
+        config.word_ngram_max = static_cast<std::uint32_t>(std::stoul(value));
+      } else if (key == "char_ngram_min") {
+        config.char_ngram_min = static_cast<std::uint32_t>(std::stoul(value));
+      } else if (key == "char_ngram_max") {
+        config.char_ngram_max = static_cast<std::uint32_t>(std::stoul(value));
+        if (config.char_ngram_max > 8) throw fail("char_ngram_max out of range");
+      } else if (key == "bias") {
+        bias = std::stod(value);
+      } else if (key == "threshold") {
+        info.threshold = std::stod(value);
+      } else if (key == "target_fpr") {
+        info.target_fpr = std::stod(value);
+      } else if (key == "validation_fpr") {
+        info.validation_fpr = std::stod(value);
+      } else if (key == "validation_tpr") {
+        info.validation_tpr = std::stod(value);
+      } else if (key == "training_file") {
+        info.training_file = value;
+      } else if (key == "training_sha256") {
+        info.training_sha256 = value;
+      } else if (key == "train_rows") {
+        info.train_rows = std::stoull(value);
+      } else if (key == "split") {
+        info.split = value;
+      } else if (key == "trainer") {
+        info.trainer = value;
+      }
+    } catch (const std::logic_error&) {
+      throw fail("bad value for " + key);
+    }
+  }
+  if (!ended) throw fail("header has no end line");
+  if (config.char_ngram_min < 1 || config.char_ngram_min > config.char_ngram_max) throw fail("bad n-gram range");
+  const std::size_t n = config.buckets();
+  if (data.size() - pos != n * sizeof(float)) throw fail("weights size does not match bucket_bits");
+  std::vector<float> weights(n);
+  std::memcpy(weights.data(), data.data() + pos, n * sizeof(float));
+  for (float w : weights) {
+    if (!std::isfinite(w)) throw fail("non-finite weight");
+  }
+  return PromptModel(config, std::move(weights), static_cast<float>(bias), std::move(info));
+}
+
+std::string default_model_path() { return std::string(AIIR_SOURCE_DIR) + "/rules/prompt-model.bin"; }
+
+}  // namespace aiir::model

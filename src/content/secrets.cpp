@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: Apache-2.0
+// Secrets and PII detection: one RE2::Set pass picks the candidate patterns, then
+// each candidate pattern is located and checked by its validator (entropy,
+// Luhn, issuer ranges, SSN ranges, IBAN mod-97, JWT header).
+#include "content/secrets.h"
+
+#include <aiir/error.h>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+
+namespace aiir::secrets {
+
+namespace {
+
+constexpr std::array<std::string_view, kSecretTypeCount> kTypeNames = {
+    "private_key", "aws_secret_access_key", "bedrock_api_key", "aws_access_key_id",
+    "jwt",         "generic_secret",        "credit_card",     "us_ssn",
+    "iban",        "email",                 "phone",
+};
+
+// Severity by type: {request, response}.
+constexpr std::array<std::array<Severity, 2>, kSecretTypeCount> kSeverity = {{
+    {Severity::kHigh, Severity::kCritical},    // private_key
+    {Severity::kHigh, Severity::kCritical},    // aws_secret_access_key
+    {Severity::kHigh, Severity::kCritical},    // bedrock_api_key
+    {Severity::kMedium, Severity::kHigh},      // aws_access_key_id
+    {Severity::kMedium, Severity::kHigh},      // jwt
+    {Severity::kMedium, Severity::kHigh},      // generic_secret
+    {Severity::kMedium, Severity::kHigh},      // credit_card
+    {Severity::kMedium, Severity::kHigh},      // us_ssn
+    {Severity::kLow, Severity::kMedium},       // iban
+    {Severity::kLow, Severity::kLow},          // email
+    {Severity::kLow, Severity::kLow},          // phone
+}};
+
+// Which validator a pattern uses; several patterns may share a type.
+enum class Pattern : std::uint8_t {
+  kPrivateKey,
+  kAwsSecretContext,
+  kBedrockLong,
+  kBedrockShort,
+  kAwsKeyId,
+  kJwt,
+  kGenericAssign,
+  kGenericBearer,
+  kCard,
+  kSsn,
+  kIban,
+  kEmail,
+  kPhoneIntl,
+  kPhoneNanp,
+};
+
+struct PatternDef {
+  Pattern id;
+  SecretType type;
+  const char* regex;  // group 1 is the value
+};
+
+// Patterns are compiled in Latin-1 mode: every class is ASCII and matches
+// bytes, so invalid UTF-8 in attacker text cannot disturb boundaries.
+constexpr PatternDef kPatterns[] = {
+    {Pattern::kPrivateKey, SecretType::kPrivateKey,
+     R"((-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----))"},
+    {Pattern::kAwsSecretContext, SecretType::kAwsSecretAccessKey,
+     R"((?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key|aws_?secret)\\?["']?\s{0,4}(?:=|:|=>|:=)\s{0,4}\\?["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$))"},
+    {Pattern::kBedrockLong, SecretType::kBedrockApiKey,
+     R"(\b(ABSK[A-Za-z0-9+/]{109,269}={0,2})(?:[^A-Za-z0-9+/=]|$))"},
+    {Pattern::kBedrockShort, SecretType::kBedrockApiKey,
+     R"((bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%_-]*))"},
+    {Pattern::kAwsKeyId, SecretType::kAwsAccessKeyId, R"(\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b)"},
+    {Pattern::kJwt, SecretType::kJwt, R"(\b(ey[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*))"},
+    {Pattern::kGenericAssign, SecretType::kGenericSecret,
+     R"((?i)(?:api[_-]?key|apikey|secret|token|password|passwd|pwd|credential|auth)[A-Za-z0-9_-]{0,20}\\?["']?\s{0,4}(?:=|:|=>|:=)\s{0,4}\\?["']?([A-Za-z0-9_\-./+=~!@#$%^&*?|]{12,256}))"},
+    {Pattern::kGenericBearer, SecretType::kGenericSecret, R"((?i)\bbearer\s{1,4}([A-Za-z0-9_\-./+=~]{12,1000}))"},
+    {Pattern::kCard, SecretType::kCreditCard, R"(\b(\d(?:[ -]?\d){11,18})\b)"},
+    {Pattern::kSsn, SecretType::kUsSsn, R"(\b(\d{3}-\d{2}-\d{4})\b)"},
+    {Pattern::kIban, SecretType::kIban, R"(\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?)\b)"},
+    {Pattern::kEmail, SecretType::kEmail,
+     R"(\b([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24})\b)"},
+    {Pattern::kPhoneIntl, SecretType::kPhone,
+     R"((?:^|[^0-9A-Za-z+])(\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,5})\b)"},
+    {Pattern::kPhoneNanp, SecretType::kPhone,
+     R"((?:^|[^0-9A-Za-z+.-])(\(?[2-9]\d{2}\)?[ .-]?[2-9]\d{2}[ .-]\d{4})\b)"},
+};
+constexpr std::size_t kPatternCount = sizeof(kPatterns) / sizeof(kPatterns[0]);
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) noexcept { return c >= 'a' && c <= 'z'; }
+bool is_b64(char c) noexcept { return is_digit(c) || is_upper(c) || is_lower(c) || c == '+' || c == '/'; }
+
+bool contains_ci(std::string_view hay, std::string_view needle) noexcept {
+  if (needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    std::size_t j = 0;
+    while (j < needle.size()) {
+      char a = hay[i + j];
+      if (is_upper(a)) a = static_cast<char>(a - 'A' + 'a');
+      if (a != needle[j]) break;
+      ++j;
+    }
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+int b64url_value(char c) noexcept {
+  if (is_upper(c)) return c - 'A';
+  if (is_lower(c)) return c - 'a' + 26;
+  if (is_digit(c)) return c - '0' + 52;
+  if (c == '-' || c == '+') return 62;
+  if (c == '_' || c == '/') return 63;
+  return -1;
+}
+
+// Decodes base64url (or standard base64, no padding needed) into `out` up to
+// `max_out` bytes. Returns false on an invalid character.
+bool b64_decode(std::string_view in, char* out, std::size_t max_out, std::size_t& n_out) noexcept {
+  n_out = 0;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const int v = b64url_value(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n_out >= max_out) return true;
+      out[n_out++] = static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return true;
+}
+
+struct Candidate {
+  std::size_t offset;
+  std::size_t length;
+  SecretType type;
+  bool example;
+  std::size_t mask_prefix_len;  // private keys show their header instead of a prefix
+};
+
+// Issuer identification ranges and lengths for common card brands.
+bool starts_in(std::string_view d, int digits, int lo, int hi) noexcept {
+  if (d.size() < static_cast<std::size_t>(digits)) return false;
+  int v = 0;
+  for (int i = 0; i < digits; ++i) v = v * 10 + (d[static_cast<std::size_t>(i)] - '0');
+  return v >= lo && v <= hi;
+}
+
+}  // namespace
+
+std::string_view to_string(SecretType type) noexcept {
+  const auto i = static_cast<std::size_t>(type);
+  return i < kTypeNames.size() ? kTypeNames[i] : std::string_view("unknown");
+}
+
+bool parse_secret_type(std::string_view name, SecretType& out) noexcept {
+  for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (kTypeNames[i] == name) {
+      out = static_cast<SecretType>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+Severity severity_for(SecretType type, Side side) noexcept {
+  const auto i = static_cast<std::size_t>(type);
+  if (i >= kSeverity.size()) return Severity::kLow;
+  return kSeverity[i][side == Side::kResponse ? 1 : 0];
+}
+
+Severity severity_for(std::string_view type, Side side) noexcept {
+  SecretType t{};
+  return parse_secret_type(type, t) ? severity_for(t, side) : Severity::kLow;
+}
+
+std::string mask_secret(std::string_view value) {
+  static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // U+2026
+  const std::size_t n = value.size();
+  std::size_t prefix = n >= 16 ? 4 : n >= 12 ? 2 : 0;
+  std::size_t suffix = n >= 9 ? 4 : n >= 6 ? 2 : 0;
+  auto is_cont = [&](std::size_t i) { return (static_cast<unsigned char>(value[i]) & 0xC0) == 0x80; };
+  while (prefix > 0 && prefix < n && is_cont(prefix)) --prefix;
+  std::size_t tail = n - suffix;
+  while (tail < n && is_cont(tail)) ++tail;
+  std::string out;
+  out.reserve(prefix + kEllipsis.size() + (n - tail));
+  out.append(value.substr(0, prefix));
+  out.append(kEllipsis);
+  out.append(value.substr(tail));
+  return out;
+}
+
+double shannon_entropy(std::string_view value) noexcept {
+  if (value.empty()) return 0.0;
+  std::array<std::uint32_t, 256> counts{};
+  for (unsigned char c : value) ++counts[c];
+  double h = 0.0;
+  const double n = static_cast<double>(value.size());
+  for (std::uint32_t c : counts) {
+    if (c == 0) continue;
+    const double p = c / n;
+    h -= p * std::log2(p);
+  }
+  return h;
+}
+
+bool luhn_valid(std::string_view digits) noexcept {
+  if (digits.empty()) return false;
+  int sum = 0;
+  bool dbl = false;
+  for (std::size_t i = digits.size(); i-- > 0;) {
+    if (!is_digit(digits[i])) return false;
+    int d = digits[i] - '0';
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return sum % 10 == 0;
+}
+
+bool card_iin_valid(std::string_view d) noexcept {
+  const std::size_t n = d.size();
+  if (n < 12 || n > 19) return false;
+  if (d[0] == '4') return n == 13 || n == 16 || n == 19;                                  // Visa
+  if (starts_in(d, 2, 51, 55) || starts_in(d, 4, 2221, 2720)) return n == 16;             // Mastercard
+  if (starts_in(d, 2, 34, 34) || starts_in(d, 2, 37, 37)) return n == 15;                 // Amex
+  if (starts_in(d, 4, 2200, 2204)) return n >= 16 && n <= 19;                              // Mir
+  if (starts_in(d, 4, 6011, 6011) || starts_in(d, 3, 644, 649) || starts_in(d, 2, 65, 65))
+    return n >= 16 && n <= 19;                                                              // Discover
+  if (starts_in(d, 4, 3528, 3589)) return n >= 16 && n <= 19;                             // JCB
+  if (starts_in(d, 3, 300, 305) || starts_in(d, 2, 36, 36) || starts_in(d, 2, 38, 39))
+    return n >= 14 && n <= 19;                                                              // Diners
+  if (starts_in(d, 2, 62, 62)) return n >= 16 && n <= 19;                                 // UnionPay
+  if (starts_in(d, 2, 50, 50) || starts_in(d, 2, 56, 58) || starts_in(d, 2, 63, 63) ||
+      starts_in(d, 2, 67, 67))
+    return n >= 12 && n <= 19;                                                              // Maestro
+  return false;
+}
+
+bool ssn_valid(std::string_view area, std::string_view group, std::string_view serial) noexcept {
+  if (area.size() != 3 || group.size() != 2 || serial.size() != 4) return false;
+  if (area == "000" || area == "666" || area[0] == '9') return false;
+  if (group == "00" || serial == "0000") return false;
+  // Well-known published or advertising numbers.
+  const bool famous = (area == "078" && group == "05" && serial == "1120") ||
+                      (area == "123" && group == "45" && serial == "6789") ||
+                      (area == "219" && group == "09" && serial == "9999");
+  if (famous) return false;
+  // All the same digit (111-11-1111) is a placeholder.
+  const char c = area[0];
+  bool same = true;
+  for (std::string_view part : {area, group, serial}) {
+    for (char x : part) same = same && x == c;
+  }
+  return !same;
+}
+
+namespace {
+
+// IBAN lengths per country (ISO 13616 registry, SWIFT IBAN registry).
+struct IbanCountry {
+  char code[3];
+  std::uint8_t length;
+};
+constexpr IbanCountry kIbanCountries[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AZ", 28}, {"BA", 20}, {"BE", 16}, {"BG", 22},
+    {"BH", 22}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22}, {"CY", 28}, {"CZ", 24}, {"DE", 22},
+    {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29}, {"ES", 24}, {"FI", 18}, {"FO", 18}, {"FR", 27},
+    {"GB", 22}, {"GE", 22}, {"GI", 23}, {"GL", 18}, {"GR", 27}, {"GT", 28}, {"HR", 21}, {"HU", 28},
+    {"IE", 22}, {"IL", 23}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JO", 30}, {"KW", 30}, {"KZ", 20},
+    {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20}, {"LV", 21}, {"MC", 27}, {"MD", 24},
+    {"ME", 22}, {"MK", 19}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NL", 18}, {"NO", 15}, {"PK", 24},
+    {"PL", 28}, {"PS", 29}, {"PT", 25}, {"QA", 29}, {"RO", 24}, {"RS", 22}, {"SA", 24}, {"SC", 31},
+    {"SE", 24}, {"SI", 19}, {"SK", 24}, {"SM", 27}, {"ST", 25}, {"SV", 28}, {"TL", 23}, {"TN", 24},
+    {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"XK", 20},
+};
+
+int iban_length(std::string_view country) noexcept {
+  for (const auto& c : kIbanCountries) {
+    if (country == std::string_view(c.code, 2)) return c.length;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool iban_valid(std::string_view iban) noexcept {
+  if (iban.size() < 15 || iban.size() > 34) return false;
+  if (iban_length(iban.substr(0, 2)) != static_cast<int>(iban.size())) return false;
+  if (!is_digit(iban[2]) || !is_digit(iban[3])) return false;
+  int rem = 0;
+  auto feed = [&](char c) -> bool {
+    if (is_digit(c)) {
+      rem = (rem * 10 + (c - '0')) % 97;
+    } else if (is_upper(c)) {
+      const int v = c - 'A' + 10;
+      rem = (rem * 100 + v) % 97;
+    } else {
+      return false;
+    }
+    return true;
+  };
+  for (std::size_t i = 4; i < iban.size(); ++i) {
+    if (!feed(iban[i])) return false;
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (!feed(iban[i])) return false;
+  }
+  return rem == 1;
+}
+
+bool jwt_header_valid(std::string_view header) {
+  char buf[512];
+  std::size_t n = 0;
+  if (!b64_decode(header, buf, sizeof(buf), n) || n < 2) return false;
+  std::string_view json(buf, n);
+  std::size_t i = 0;
+  while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\r' || json[i] == '\t')) ++i;
+  if (i >= json.size() || json[i] != '{') return false;
+  return json.find("\"alg\"") != std::string_view::npos;
+}
+
+struct SecretScanner::Impl {
+  RE2::Options options;
+  std::unique_ptr<RE2::Set> set;
+  std::vector<std::unique_ptr<RE2>> regexes;
+
+  Impl() {
+    options.set_encoding(RE2::Options::EncodingLatin1);
+    options.set_log_errors(false);
+    options.set_max_mem(64 << 20);
+    set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    for (const auto& def : kPatterns) {
+      std::string error;
+      if (set->Add(def.regex, &error) < 0) throw Error("secrets: bad pattern: " + error);
+      auto re = std::make_unique<RE2>(def.regex, options);
+      if (!re->ok()) throw Error("secrets: bad pattern: " + re->error());
+      regexes.push_back(std::move(re));
+    }
+    if (!set->Compile()) throw Error("secrets: cannot compile the pattern set");
+  }
+
+  void validate(Pattern id, SecretType type, std::string_view text, std::size_t off, std::size_t len,
+                std::vector<Candidate>& out) const;
+  void scan_secret_near(std::string_view text, std::size_t from, std::vector<Candidate>& out) const;
+};
+
+namespace {
+
+bool aws_secret_ok(std::string_view v) noexcept {
+  if (v.size() != 40) return false;
+  bool all_hex = true;
+  for (char c : v) {
+    const bool hex = is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    all_hex = all_hex && hex;
+  }
+  if (all_hex) return false;  // a SHA-1 (git commit) or other hash
+  return shannon_entropy(v) >= 4.25;
+}
+
+bool generic_ok(std::string_view v) noexcept {
+  if (v.size() < 16) return false;
+  int upper = 0, lower = 0, digit = 0, symbol = 0;
+  for (char c : v) {
+    if (is_upper(c)) ++upper;
+    else if (is_lower(c)) ++lower;
+    else if (is_digit(c)) ++digit;
+    else ++symbol;
+  }
+  const int classes = (upper > 0) + (lower > 0) + (digit > 0) + (symbol > 0);
+  if (classes < 3 || digit == 0) return false;
+  const double need = std::min(3.5, 0.8 * std::log2(static_cast<double>(v.size())));
+  if (shannon_entropy(v) < need) return false;
+  for (std::string_view placeholder : {"example", "your", "xxxx", "placeholder", "changeme", "redacted",
+                                       "dummy", "http", "${", "{{"}) {
+    if (contains_ci(v, placeholder)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void SecretScanner::Impl::scan_secret_near(std::string_view text, std::size_t from,
+                                           std::vector<Candidate>& out) const {
+  // Looks for a bounded 40-character base64 run within 200 bytes after a key id.
+  const std::size_t end = std::min(text.size(), from + 200);
+  std::size_t i = from;
+  while (i < end) {
+    if (!is_b64(text[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && is_b64(text[j])) ++j;
+    const bool bounded = j >= text.size() || text[j] != '=';
+    if (j - i == 40 && bounded && aws_secret_ok(text.substr(i, 40))) {
+      out.push_back({i, 40, SecretType::kAwsSecretAccessKey, contains_ci(text.substr(i, 40), "examplekey"), 0});
+      return;
+    }
+    i = j;
+  }
+}
+
+void SecretScanner::Impl::validate(Pattern id, SecretType type, std::string_view text, std::size_t off,
+                                   std::size_t len, std::vector<Candidate>& out) const {
+  const std::string_view v = text.substr(off, len);
+  switch (id) {
+    case Pattern::kPrivateKey: {
+      // Needs a body: at least 64 base64 characters before the next "-----".
+      std::size_t i = off + len;
+      std::size_t b64 = 0;
+      std::size_t last_body = i;
+      const std::size_t limit = std::min(text.size(), i + 16384);
+      while (i < limit) {
+        const char c = text[i];
+        if (c == '-' && text.substr(i, 5) == "-----") break;
+        if (is_b64(c) || c == '=') {
+          ++b64;
+          last_body = i + 1;
+        } else if (!(c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ':' || c == ',' || c == '-' ||
+                     c == '\\')) {
+          break;
+        }
+        ++i;
+      }
+      if (b64 < 64) return;
+      std::size_t end = last_body;
+      if (text.substr(i, 8) == "-----END") {
+        const std::size_t close = text.find("-----", i + 8);
+        if (close != std::string_view::npos && close - i < 128) end = close + 5;
+      }
+      out.push_back({off, end - off, type, false, len});
+      return;
+    }
+    case Pattern::kAwsSecretContext:
+      if (aws_secret_ok(v)) out.push_back({off, len, type, contains_ci(v, "examplekey"), 0});
+      return;
+    case Pattern::kBedrockLong: {
+      if (shannon_entropy(v) < 4.0) return;
+      out.push_back({off, len, type, false, 0});
+      return;
+    }
+    case Pattern::kBedrockShort:
+      out.push_back({off, len, type, false, 0});
+      return;
+    case Pattern::kAwsKeyId: {
+      if (shannon_entropy(v) < 3.0) return;
+      const bool example = v.substr(13) == "EXAMPLE";
+      out.push_back({off, len, type, example, 0});
+      scan_secret_near(text, off + len, out);
+      return;
+    }
+    case Pattern::kJwt: {
+      const std::size_t dot = v.find('.');
+      if (dot == std::string_view::npos || !jwt_header_valid(v.substr(0, dot))) return;
+      out.push_back({off, len, type, false, 0});
+      return;
+    }
+    case Pattern::kGenericAssign:
+    case Pattern::kGenericBearer: {
+      // A value cut by the length cap is part of something longer; skip it.
+      if (off + len < text.size()) {
+        const char next = text[off + len];
+        if (is_b64(next) || next == '-' || next == '_' || next == '.') return;
+      }
+      std::string_view value = v;
+      while (!value.empty() && (value.back() == '.' || value.back() == ',')) value.remove_suffix(1);
+      if (generic_ok(value)) out.push_back({off, value.size(), type, false, 0});
+      return;
+    }
+    case Pattern::kCard: {
+      char digits[20];
+      std::size_t nd = 0;
+      char sep = 0;
+      for (char c : v) {
+        if (is_digit(c)) {
+          if (nd >= sizeof(digits)) return;
+          digits[nd++] = c;
+        } else {
+          if (sep != 0 && sep != c) return;  // mixed separators
+          sep = c;
+        }
+      }
+      const std::string_view d(digits, nd);
+      if (nd < 13 || !luhn_valid(d) || !card_iin_valid(d)) return;
+      out.push_back({off, len, type, false, 0});
+      return;
+    }
+    case Pattern::kSsn:
+      if (ssn_valid(v.substr(0, 3), v.substr(4, 2), v.substr(7, 4))) out.push_back({off, len, type, false, 0});
+      return;
+    case Pattern::kIban: {
+      char compact[40];
+      std::size_t n = 0;
+      std::size_t orig_end[40];
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (v[i] == ' ') continue;
+        if (n >= sizeof(compact)) return;
+        orig_end[n] = i + 1;
+        compact[n++] = v[i];
+      }
+      const int want = iban_length(std::string_view(compact, 2));
+      if (want == 0 || static_cast<std::size_t>(want) > n) return;
+      // A longer match may carry a trailing word: cut at the country length
+      // when that falls on a group boundary.
+      const std::size_t cut = orig_end[want - 1];
+      if (static_cast<std::size_t>(want) < n && v[cut] != ' ') return;
+      if (iban_valid(std::string_view(compact, static_cast<std::size_t>(want)))) {
+        out.push_back({off, cut, type, false, 0});
+      }
+      return;
+    }
+    case Pattern::kEmail:
+      out.push_back({off, len, type, false, 0});
+      return;
+    case Pattern::kPhoneIntl:
+    case Pattern::kPhoneNanp: {
+      int digits = 0;
+      int open = 0;
+      for (char c : v) {
+        digits += is_digit(c) ? 1 : 0;
+        open += c == '(' ? 1 : c == ')' ? -1 : 0;
+      }
+      if (open != 0) return;
+      if (id == Pattern::kPhoneIntl ? (digits < 8 || digits > 15) : digits != 10) return;
+      out.push_back({off, len, type, false, 0});
+      return;
+    }
+  }
+}
+
+SecretScanner::SecretScanner() : impl_(std::make_unique<Impl>()) {}
+SecretScanner::~SecretScanner() = default;
+
+const SecretScanner& SecretScanner::instance() {
+  static const SecretScanner scanner;
+  return scanner;
+}
+
+void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role) const {
+  if (text.empty()) return;
+  std::vector<int> matched;
+  if (!impl_->set->Match(text, &matched)) return;
+  std::sort(matched.begin(), matched.end());
+
+  std::vector<Candidate> candidates;
+  re2::StringPiece group[2];
+  for (int m : matched) {
+    const auto& def = kPatterns[static_cast<std::size_t>(m)];
+    const RE2& re = *impl_->regexes[static_cast<std::size_t>(m)];
+    std::size_t pos = 0;
+    while (pos <= text.size() &&
+           re.Match(text, pos, text.size(), RE2::UNANCHORED, group, 2)) {
+      const std::size_t whole_end = static_cast<std::size_t>(group[0].data() - text.data()) + group[0].size();
+      if (group[1].data() != nullptr) {
+        const auto off = static_cast<std::size_t>(group[1].data() - text.data());
+        impl_->validate(def.id, def.type, text, off, group[1].size(), candidates);
+      }
+      // Advance past the match; an empty match still moves one byte.
+      pos = whole_end > pos ? whole_end : pos + 1;
+      // Patterns that consume the byte after the value may overlap the next value.
+      if (whole_end > 0 && group[1].data() != nullptr &&
+          static_cast<std::size_t>(group[1].data() - text.data()) + group[1].size() < whole_end) {
+        pos = whole_end - 1;
+      }
+    }
+  }
+  if (candidates.empty()) return;
+
+  // Resolve overlaps: the more specific type (lower enum value) wins, then the
+  // earlier and longer one.
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.type != b.type) return a.type < b.type;
+    if (a.offset != b.offset) return a.offset < b.offset;
+    return a.length > b.length;
+  });
+  std::vector<const Candidate*> kept;
+  for (const auto& c : candidates) {
+    bool overlaps = false;
+    for (const Candidate* k : kept) {
+      if (c.offset < k->offset + k->length && k->offset < c.offset + c.length) {
+        overlaps = true;
+        break;
+      }
+    }
+    if (!overlaps) kept.push_back(&c);
+  }
+  std::sort(kept.begin(), kept.end(), [](const Candidate* a, const Candidate* b) { return a->offset < b->offset; });
+
+  for (const Candidate* c : kept) {
+    SecretHit hit;
+    hit.kind = c->type;
+    hit.type = std::string(to_string(c->type));
+    const std::string_view value = text.substr(c->offset, c->length);
+    if (c->mask_prefix_len > 0) {
+      // Private key: show the header, then the last 4 characters of the body.
+      std::string_view body = value.substr(c->mask_prefix_len);
+      const std::size_t end_marker = body.find("-----END");
+      if (end_marker != std::string_view::npos) body = body.substr(0, end_marker);
+      while (!body.empty() && !is_b64(body.back()) && body.back() != '=') body.remove_suffix(1);
+      hit.masked = std::string(value.substr(0, c->mask_prefix_len));
+      hit.masked += "\xE2\x80\xA6";
+      hit.masked += std::string(body.substr(body.size() >= 4 ? body.size() - 4 : 0));
+    } else {
+      hit.masked = mask_secret(value);
+    }
+    hit.side = side;
+    hit.role = role;
+    hit.example = c->example;
+    hit.severity = c->example ? Severity::kInfo : severity_for(c->type, side);
+    hit.offset = c->offset;
+    hit.length = c->length;
+    out.push_back(std::move(hit));
+  }
+}
+
+void find_secrets(std::string_view text, std::vector<SecretHit>& out, Side side, Role role) {
+  SecretScanner::instance().scan(text, out, side, role);
+}
+
+}  // namespace aiir::secrets
