@@ -603,7 +603,7 @@ VerifyResult verify_cloudtrail(const std::vector<std::string>& paths, const Veri
         if (!d.signature) d.signature = signature_for(supplied_sigs, d, f.path);
         if (!d.signature) {
           ++c.signatures_unavailable;
-          result.signatures_unavailable.push_back({f.path, "newest digest: signature not in --signatures"});
+          result.signatures_unavailable.push_back({f.path, "no successor digest carries its signature and --signatures does not name it"});
           continue;
         }
         ++c.signatures_checked;
