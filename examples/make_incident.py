@@ -13,7 +13,8 @@ Output, as AWS delivers it:
   incident/AWSLogs/111122223333/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/*.json.gz
 
 Python 3 standard library only; deterministic (fixed seed, gzip mtime 0), so running
-it again reproduces the committed files byte for byte. The story and the ground truth
+it again reproduces the committed files: the JSON content always, the gzip bytes too
+with the same zlib. The story and the ground truth
 are in docs/example-incident.md.
 
 Usage: python3 examples/make_incident.py [--out DIR]
@@ -103,6 +104,12 @@ def T(text):
 
 def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sts_time(t):
+    """STS's old expiration format, e.g. 'Mar 11, 2026, 2:50:27 AM' (portable, no %-d)."""
+    hour12 = t.hour % 12 or 12
+    return f"{t:%b} {t.day}, {t.year}, {hour12}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}"
 
 
 def guid():
@@ -485,7 +492,7 @@ def lambda_assume(t):
        "AssumeRole", "lambda.amazonaws.com", "lambda.amazonaws.com",
        {"roleArn": role_arn(APP_ROLE), "roleSessionName": APP_FUNCTION},
        {"credentials": {"accessKeyId": APP.key, "sessionToken": "IQoJb3JpZ2luX2VjE" + chars(40, ALNUM),
-                        "expiration": (t + dt.timedelta(hours=12)).strftime("%b %-d, %Y, %-I:%M:%S %p")}},
+                        "expiration": sts_time(t + dt.timedelta(hours=12))}},
        resources=[{"accountId": ACCT, "type": "AWS::IAM::Role", "ARN": role_arn(APP_ROLE)}],
        shared=True, tls=False, read_only=False)
 
