@@ -422,9 +422,16 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
   if (!lines) {
     char c = body.front();
     if (c != '{' && c != '[') {
+      // Text or binary that is no JSON at all (a README, a YAML file, junk):
+      // read, not a log. Counted with its path, but not a read failure.
       ctx.set_shape(FileShape::kUnrecognised);
-      batch.stats.warn(WarningKind::kInvalidJson, batch.path, "not JSON (neither an object, an array nor JSON Lines)");
-      batch.file.failed = true;
+      std::size_t sample = std::min<std::size_t>(body.size(), 512), binary = 0;
+      for (std::size_t i = 0; i < sample; ++i) {
+        unsigned char b = static_cast<unsigned char>(body[i]);
+        if (b < 0x09 || (b > 0x0d && b < 0x20)) ++binary;
+      }
+      batch.stats.warn(WarningKind::kUnrecognised, batch.path,
+                       binary > 0 ? "binary data, not JSON: not a log" : "text, not JSON: not a log");
       return;
     }
     dom::element root;

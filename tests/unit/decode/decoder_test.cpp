@@ -224,8 +224,12 @@ TEST_CASE("damaged input: truncated documents, broken lines, invalid UTF-8, junk
 
   auto junk = events_from_json(std::string("\x7f" "ELF\x01\x02\x00\x00garbage", 16));
   CHECK(junk.events.empty());
-  CHECK(junk.batch->file.failed);
-  CHECK(warned(junk, WarningKind::kInvalidJson) == 1);
+  CHECK(junk.batch->file.shape == FileShape::kUnrecognised);
+  CHECK(warned(junk, WarningKind::kUnrecognised) == 1);
+
+  auto broken = events_from_json("{\"Records\": [ {\"eventVersion\": tru");
+  CHECK(broken.events.empty());
+  CHECK(broken.batch->file.failed);
 
   auto empty = events_from_json("  \n\n");
   CHECK(empty.events.empty());

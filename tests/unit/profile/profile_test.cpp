@@ -119,7 +119,7 @@ TEST_CASE("load_profile reads every key of the full example", "[profile]") {
 
 TEST_CASE("load_profile: the bundled example profile loads", "[profile]") {
   const aiir::Profile p =
-      aiir::load_profile(std::string(AIIR_SOURCE_DIR) + "/examples/incident/profile.yaml");
+      aiir::load_profile(std::string(AIIR_SOURCE_DIR) + "/examples/profile.yaml");
   CHECK(p.accounts == std::vector<std::string>{"111122223333"});
   CHECK(!p.app_principals.empty());
   CHECK(p.kb_buckets == std::vector<std::string>{"examplecorp-support-kb"});
