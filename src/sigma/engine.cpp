@@ -387,9 +387,18 @@ void EngineState::evaluate(std::size_t ci, Group& g, FindingSink& out) {
     }
     if (--per_rule[h.position] == 0) --distinct_rules;
   };
-  std::size_t i = 0, j = 0;
+  // Windows start at each hit and span `timespan`; only maximal windows (ones
+  // that reach a hit the previous window did not) are tested, so that a
+  // suffix of a window already tested cannot satisfy an lt/lte condition.
+  std::size_t i = 0, j = 0, checked = 0;
   while (i < n) {
     while (j < n && hits[j].time - hits[i].time <= span) add(hits[j++]);
+    if (j <= checked) {
+      remove(hits[i]);
+      ++i;
+      continue;
+    }
+    checked = j;
     std::int64_t count = 0;
     bool ok = false;
     switch (c.type) {
