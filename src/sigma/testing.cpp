@@ -231,7 +231,7 @@ TestReport run_case_dir(const RuleSet& rules, const std::string& dir, CaseAdapte
     std::vector<std::string> expect = names("expect");
     std::vector<std::string> expect_not = names("expect_not");
     bool exact = false;
-    (void)doc["exact"].get_bool().get(exact);
+    if (doc["exact"].get_bool().get(exact) != simdjson::SUCCESS) exact = false;
     r.expected_match = !expect.empty();
     bool ok = true;
     for (dom::element rec : records) {
