@@ -26,6 +26,9 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+/// Sets of log text, searchable by string_view without allocating.
+using StrSet = std::set<std::string, std::less<>>;
+
 // ---------------------------------------------------------------------------
 // Small text helpers (ASCII, no allocation).
 // TODO(profile branch): use aiir::wildcard_match once load_profile is on main.
@@ -93,9 +96,10 @@ bool jtrue(simdjson::simdjson_result<dom::element> r) noexcept {
 /// Text kept from logs is capped so one hostile record cannot blow up memory.
 std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
 
-void insert_capped(std::set<std::string>& set, std::string_view value, std::size_t cap) {
+void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
   if (value.empty() || set.size() >= cap) return;
-  set.emplace(capped(value));
+  value = value.substr(0, 256);
+  if (set.find(value) == set.end()) set.emplace(value);
 }
 
 /// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
@@ -392,6 +396,8 @@ Family family_of(const EventView& e) noexcept {
         a == "CreateEventSourceMapping" || a == "PutFunctionConcurrency")
       return Family::kLambdaChange;
   } else if (prefix == "iam") {
+    // Services create their own service-linked roles (invokedBy the service) as a matter of course.
+    if (a.find("ServiceLinkedRole") != std::string_view::npos && !e.invoked_by.empty()) return Family::kOther;
     if (!is_read_name(a)) return Family::kIamChange;
   } else if (prefix == "ec2") {
     if (a == "RunInstances" || a == "StartInstances" || a == "RequestSpotInstances" || a == "CreateFleet")
@@ -429,7 +435,7 @@ bool is_model_invocation(const EventView& e) noexcept {
 }
 
 /// Targets and recipients visible in requestParameters (log text: the writers escape it).
-void collect_targets(const EventView& e, Family f, std::set<std::string>& out) {
+void collect_targets(const EventView& e, Family f, StrSet& out) {
   if (e.kind != EventKind::kCloudTrail) return;
   constexpr std::size_t kCap = 20;
   auto rp = e.raw["requestParameters"];
@@ -510,13 +516,13 @@ struct ActionAgg {
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
   EarliestEvidence evidence;
-  std::set<std::string> targets;
-  std::set<std::string> errors;
-  std::set<std::string> source_ips;
-  std::set<std::string> user_agents;
-  std::set<std::string> access_keys;
-  std::set<std::string> accounts;
-  std::set<std::string> regions;
+  StrSet targets;
+  StrSet errors;
+  StrSet source_ips;
+  StrSet user_agents;
+  StrSet access_keys;
+  StrSet accounts;
+  StrSet regions;
 };
 
 struct HourBucket {
@@ -541,7 +547,7 @@ Severity lower(Severity s) {
   return s > Severity::kLow ? static_cast<Severity>(static_cast<int>(s) - 1) : s;
 }
 
-std::string join(const std::set<std::string>& items, std::size_t max = 10) {
+std::string join(const StrSet& items, std::size_t max = 10) {
   std::string out;
   std::size_t n = 0;
   for (const auto& i : items) {
@@ -664,8 +670,8 @@ class AgencyAnalyzer final : public Analyzer {
  private:
   struct PrincipalView {
     std::vector<const KeyAgg*> keys;
-    std::set<std::string> reasons;
-    std::set<std::string> markers;
+    StrSet reasons;
+    StrSet markers;
   };
 
   std::int64_t baseline_end() const {
@@ -685,7 +691,7 @@ class AgencyAnalyzer final : public Analyzer {
                    const PrincipalView& pv) const {
     f.element = Element::kAgency;
     f.principal = principal;
-    std::set<std::string> accounts, regions, keys;
+    StrSet accounts, regions, keys;
     for (const ActionAgg* a : acts) {
       for (auto& ev : a->evidence.sorted()) f.add(std::move(ev));
       for (const auto& ip : a->source_ips) f.source_ips.push_back(ip);
@@ -740,10 +746,10 @@ class AgencyAnalyzer final : public Analyzer {
   std::int64_t first_ms_ = 0, last_ms_ = 0;
 
   // Results of finish(), for answer().
-  std::set<std::string> emitted_rules_;
-  std::set<std::string> high_rules_;
+  StrSet emitted_rules_;
+  StrSet high_rules_;
   std::map<std::string, std::uint64_t> families_done_;  // family label -> successful calls by AI principals
-  std::set<std::string> ai_principals_;
+  StrSet ai_principals_;
   bool allowed_lists_ = false;
 };
 
@@ -846,7 +852,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       f.rule = "agency.action_outside_allowed";
       fill_common(f, principal, g.outside, pv);
       std::uint64_t ok = 0;
-      std::set<std::string> targets;
+      StrSet targets;
       for (const ActionAgg* a : g.outside) {
         ok += a->count - a->failed;
         targets.insert(a->targets.begin(), a->targets.end());
@@ -871,7 +877,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
         Finding f;
         fill_common(f, principal, acts, pv);
         std::uint64_t ok = 0, via_agent_to_own_lambda = 0;
-        std::set<std::string> targets, errors;
+        StrSet targets, errors;
         for (const ActionAgg* a : acts) {
           ok += a->count - a->failed;
           targets.insert(a->targets.begin(), a->targets.end());
@@ -915,11 +921,14 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
           family_in_baseline = true;
         }
       }
+      // Bursts of ordinary (non high-impact) calls count only against a baseline.
+      const bool judge = g.family != Family::kOther || family_in_baseline;
       const std::uint32_t threshold =
           family_in_baseline ? std::max<std::uint32_t>(kBurstMin, kBurstFactor * baseline_peak) : kBurstNoBaseline;
       const std::pair<const std::int64_t, HourBucket>* worst = nullptr;
       std::uint32_t burst_hours = 0;
       for (const auto& hb : g.hours) {
+        if (!judge) break;
         if (baseline && hb.second.first_ms <= baseline && family_in_baseline) continue;
         if (hb.second.count < threshold) continue;
         ++burst_hours;
@@ -1038,7 +1047,7 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     q.question = "Were unauthorized changes made, or unauthorized functions invoked, by the generative AI application?";
     q.rules = {"agency.action_outside_allowed", "agency.iam_change_by_ai",  "agency.lambda_change_by_ai",
                "agency.compute_start_by_ai",    "agency.network_change_by_ai", "agency.action_burst"};
-    std::set<std::string> hits;
+    StrSet hits;
     if (emitted_rules_.count("agency.action_outside_allowed")) hits.insert("agency.action_outside_allowed");
     for (const auto& r : high_rules_) hits.insert(r);
     if (coverage.cloudtrail_events == 0) {

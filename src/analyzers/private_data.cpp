@@ -29,6 +29,9 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+/// Sets of log text, searchable by string_view without allocating.
+using StrSet = std::set<std::string, std::less<>>;
+
 // The AI-principal identification below is the same as in agency.cpp (kept in
 // sync by hand; a shared module-private header would remove the copy).
 
@@ -99,9 +102,10 @@ bool jtrue(simdjson::simdjson_result<dom::element> r) noexcept {
 /// Text kept from logs is capped so one hostile record cannot blow up memory.
 std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
 
-void insert_capped(std::set<std::string>& set, std::string_view value, std::size_t cap) {
+void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
   if (value.empty() || set.size() >= cap) return;
-  set.emplace(capped(value));
+  value = value.substr(0, 256);
+  if (set.find(value) == set.end()) set.emplace(value);
 }
 
 /// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
@@ -581,7 +585,7 @@ constexpr std::uint32_t kScans = 20;              // Scan calls on one table in 
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-std::string join(const std::set<std::string>& items, std::size_t max = 10) {
+std::string join(const StrSet& items, std::size_t max = 10) {
   std::string out;
   std::size_t n = 0;
   for (const auto& i : items) {
@@ -614,7 +618,7 @@ struct Facts {
   std::int64_t last_ms = 0;
   EarliestEvidence evidence;
   std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
-  std::set<std::string> source_ips, user_agents, access_keys, accounts, regions, errors;
+  StrSet source_ips, user_agents, access_keys, accounts, regions, errors;
 
   void add(const EventView& e) {
     if (count == 0 || e.time_ms < first_ms) first_ms = e.time_ms;
@@ -661,9 +665,9 @@ struct Touch {
   std::string label;             // the profile entry's name, or the bare resource
   bool private_match = false;    // label is a profile private resource
   Facts facts;
-  std::set<std::string> examples;   // object keys, parameter names, secret ids
-  std::set<std::string> bad;        // why the caller is on the profile's bad lists
-  std::set<std::string> actor_arns;
+  StrSet examples;   // object keys, parameter names, secret ids
+  StrSet bad;        // why the caller is on the profile's bad lists
+  StrSet actor_arns;
 };
 
 struct PrincipalStats {
@@ -673,17 +677,19 @@ struct PrincipalStats {
 
 struct SecretHour {
   Facts facts;
-  std::set<std::string> secrets;
-  std::set<std::string> params;
+  StrSet secrets;
+  StrSet params;
   std::uint32_t batch = 0;
   std::uint32_t denied = 0;
+  StrSet bad;  // the profile's bad lists the caller matched
 };
 
 struct S3Hour {
   Facts facts;
   std::uint64_t objects = 0;
   std::uint64_t bytes = 0;
-  std::set<std::string> buckets;
+  StrSet buckets;
+  StrSet bad;
 };
 
 struct SingleEvent {  // one call worth a finding of its own (exports, shares)
@@ -839,6 +845,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       for (const auto& id : ids_) insert_capped(op.kind == Kind::kSecret ? s->secrets : s->params, id, 64);
     }
     if (e.action == "BatchGetSecretValue") ++s->batch;
+    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
   }
 
   void s3_reads(const EventView& e, std::string_view principal) {
@@ -846,6 +853,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (!s) return;
     s->facts.add(e);
     ++s->objects;
+    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
     std::int64_t bytes = 0;
     if (e.raw["additionalEventData"]["bytesTransferredOut"].get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0)
       s->bytes += static_cast<std::uint64_t>(bytes);
@@ -884,7 +892,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (!iequals(jstr(rp["attributeName"]), "restore")) return;
     dom::array values;
     if (rp["valuesToAdd"].get_array().get(values) != simdjson::SUCCESS) return;
-    std::set<std::string> outside;
+    StrSet outside;
     bool is_public = false;
     for (dom::element v : values) {
       std::string_view acct;
@@ -944,17 +952,17 @@ class PrivateDataAnalyzer final : public Analyzer {
   std::map<std::string, Facts, std::less<>> scan_hours_;
   std::vector<SingleEvent> singles_;
   std::vector<std::string> ids_;
-  std::set<std::string> bad_;
+  StrSet bad_;
   std::string key_, marker_;
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
 
   // Results of finish(), for answer().
-  std::set<std::string> rules_;
-  std::set<std::string> rules_medium_;
-  std::set<std::string> ai_seen_;       // "kind:label" AI principals touched (successfully)
-  std::set<std::string> ai_private_;    // private labels AI principals touched
+  StrSet rules_;
+  StrSet rules_medium_;
+  StrSet ai_seen_;       // "kind:label" AI principals touched (successfully)
+  StrSet ai_private_;    // private labels AI principals touched
   std::set<Kind> private_kinds_;        // kinds the profile declares
 };
 
@@ -1050,10 +1058,13 @@ void PrivateDataAnalyzer::emit_touches(std::int64_t baseline, FindingSink& out) 
 
 void PrivateDataAnalyzer::emit_bursts(std::int64_t baseline, FindingSink& out) {
   auto principal_of_key = [](const std::string& key) { return key.substr(0, key.find('\x1f')); };
-  auto risky = [&](const std::string& principal) -> std::string {
+  // Strong: AI principal or on the profile's bad list. Weak: new since the baseline.
+  auto risky = [&](const std::string& principal, bool* strong = nullptr) -> std::string {
+    if (strong) *strong = true;
     if (is_ai(principal, "")) return "AI application principal";
     for (const auto& p : profile_.bad_principals)
       if (wc_match(p, principal)) return "on the profile's bad list";
+    if (strong) *strong = false;
     auto it = principals_.find(principal);
     if (baseline && it != principals_.end() && it->second.first_ms > baseline) return "no activity in the baseline";
     return {};
@@ -1066,12 +1077,14 @@ void PrivateDataAnalyzer::emit_bursts(std::int64_t baseline, FindingSink& out) {
     const bool denied = s.denied >= kSecretDenied;
     if (!distinct && !params && !batch && !denied) continue;
     const std::string principal = principal_of_key(key);
-    const std::string risk = risky(principal);
+    bool strong = false;
+    std::string risk = s.bad.empty() ? risky(principal, &strong) : join(s.bad, 3);
+    strong = strong || !s.bad.empty();
     Finding f;
     s.facts.fill(f);
     f.principal = principal;
     f.rule = "private_data.secret_retrieval_burst";
-    f.severity = risk.empty() ? Severity::kMedium : Severity::kHigh;
+    f.severity = strong ? Severity::kHigh : Severity::kMedium;
     if (!distinct && !params && !batch) f.severity = Severity::kMedium;  // denied only: probing, not retrieval
     f.title = "Burst of secret retrieval";
     std::vector<std::string> parts;
@@ -1092,12 +1105,12 @@ void PrivateDataAnalyzer::emit_bursts(std::int64_t baseline, FindingSink& out) {
   for (const auto& [key, s] : s3_hours_) {
     if (s.objects < kS3Objects && s.bytes < kS3Bytes) continue;
     const std::string principal = principal_of_key(key);
-    const std::string risk = risky(principal);
+    const std::string risk = s.bad.empty() ? risky(principal) : join(s.bad, 3);
     Finding f;
     s.facts.fill(f);
     f.principal = principal;
     f.rule = "private_data.bulk_s3_read";
-    f.severity = Severity::kMedium;
+    f.severity = s.bad.empty() ? Severity::kMedium : Severity::kHigh;
     f.title = "Bulk S3 object reads";
     f.summary = fmt::format("{}{} read {} objects ({:.1f} MiB out) within one hour from {}", principal,
                             risk.empty() ? "" : fmt::format(" ({})", risk), s.objects,
@@ -1168,7 +1181,7 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
       "principals with AccessDenied bursts or with no activity in the baseline.";
 
   auto hit = [&](std::initializer_list<std::string_view> rules) {
-    std::set<std::string> h;
+    StrSet h;
     for (auto r : rules)
       if (rules_medium_.count(std::string(r))) h.insert(std::string(r));
     return h;
@@ -1208,7 +1221,7 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
   }
 
   auto data_answer = [&](std::string id, std::string question, std::vector<std::string> rules,
-                         std::set<std::string> hits, bool needs_data_events) {
+                         StrSet hits, bool needs_data_events) {
     QuestionAnswer q;
     q.id = std::move(id);
     q.question = std::move(question);

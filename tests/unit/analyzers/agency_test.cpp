@@ -385,3 +385,11 @@ TEST_CASE("agency: answers without CloudTrail cannot tell", "[analyzer][agency]"
     CHECK(q.id.starts_with("agency."));
   }
 }
+
+TEST_CASE("agency: service-linked roles created by Bedrock are not IAM changes", "[analyzer][agency]") {
+  auto r = run(lines({ct("2024-05-01T10:00:00Z", "iam.amazonaws.com", "CreateServiceLinkedRole",
+                         R"({"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/admin","invokedBy":"bedrock.amazonaws.com"})",
+                         R"({"aWSServiceName":"bedrock.amazonaws.com"})")}));
+  CHECK(with_rule(r, "agency.iam_change_by_ai").empty());
+  for (const auto& f : r.findings.findings) CHECK(f.severity < Severity::kHigh);
+}

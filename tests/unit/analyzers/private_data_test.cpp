@@ -300,7 +300,8 @@ TEST_CASE("private_data: decrypted SSM parameters count, plain ones do not", "[a
                         fmt::format(R"({{"name":"/app/p{}","withDecryption":{}}})", i, decrypt ? "true" : "false")));
     return lines(recs);
   };
-  auto f = with_rule(run(params(true)), "private_data.secret_retrieval_burst");
+  auto decrypted = run(params(true));
+  auto f = with_rule(decrypted, "private_data.secret_retrieval_burst");
   REQUIRE(f.size() == 1);
   CHECK(f[0]->summary.find("25 distinct decrypted SSM parameters") != std::string::npos);
   CHECK(run(params(false)).findings.findings.empty());
@@ -439,4 +440,19 @@ TEST_CASE("private_data: results do not depend on input order", "[analyzer][priv
   };
   REQUIRE(forward.findings.findings.size() >= 3);
   CHECK(digest(forward) == digest(backward));
+}
+
+TEST_CASE("private_data: secret burst by a bad-listed key is high", "[analyzer][private_data]") {
+  aiir::Profile profile;
+  profile.loaded = true;
+  profile.bad_access_keys = {"AKIABAD"};
+  std::vector<std::string> recs;
+  for (int i = 0; i < 10; ++i)
+    recs.push_back(ct(fmt::format("2024-05-01T10:{:02}:00Z", i), "secretsmanager.amazonaws.com", "GetSecretValue",
+                      user_identity("leaked", "AKIABAD"), fmt::format(R"({{"secretId":"s{}"}})", i)));
+  auto r = run(lines(recs), profile);
+  auto f = with_rule(r, "private_data.secret_retrieval_burst");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == Severity::kHigh);
+  CHECK(detail(*f[0], "risk") == "bad access key AKIABAD");
 }
