@@ -1,0 +1,1082 @@
+// SPDX-License-Identifier: Apache-2.0
+// Agency analyzer: actions taken by or through AI services (invokedBy, app roles, agent Lambdas).
+#include <aiir/analyzer.h>
+#include <aiir/event.h>
+#include <aiir/finding.h>
+#include <aiir/profile.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "analyzers/factories.h"
+#include "util/time.h"
+
+namespace aiir {
+namespace {
+
+namespace dom = simdjson::dom;
+
+/// Sets of log text, searchable by string_view without allocating.
+using StrSet = std::set<std::string, std::less<>>;
+
+// ---------------------------------------------------------------------------
+// Small text helpers (ASCII, no allocation).
+// TODO(profile branch): use aiir::wildcard_match once load_profile is on main.
+
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+bool iends_with(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool icontains(std::string_view hay, std::string_view needle) noexcept {
+  if (needle.empty()) return true;
+  if (hay.size() < needle.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  return false;
+}
+
+/// `*` and `?` wildcards, ASCII case-insensitive, linear backtracking.
+bool wc_match(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(text[t]))) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::string_view jstr(simdjson::simdjson_result<dom::element> r) noexcept {
+  std::string_view s;
+  if (r.get_string().get(s) == simdjson::SUCCESS) return s;
+  return {};
+}
+
+bool jtrue(simdjson::simdjson_result<dom::element> r) noexcept {
+  bool b = false;
+  if (r.get_bool().get(b) == simdjson::SUCCESS) return b;
+  std::string_view s;
+  if (r.get_string().get(s) == simdjson::SUCCESS) return iequals(s, "true");
+  return false;
+}
+
+/// Text kept from logs is capped so one hostile record cannot blow up memory.
+std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
+
+void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
+  if (value.empty() || set.size() >= cap) return;
+  value = value.substr(0, 256);
+  if (set.find(value) == set.end()) set.emplace(value);
+}
+
+/// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
+std::string_view lambda_function_name(std::string_view arn_or_name) noexcept {
+  constexpr std::string_view kMarker = ":function:";
+  std::size_t pos = arn_or_name.find(kMarker);
+  if (pos == std::string_view::npos) return arn_or_name;
+  std::string_view rest = arn_or_name.substr(pos + kMarker.size());
+  std::size_t colon = rest.find(':');
+  return colon == std::string_view::npos ? rest : rest.substr(0, colon);
+}
+
+std::string_view last_segment(std::string_view arn) noexcept {
+  std::size_t slash = arn.rfind('/');
+  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
+}
+
+/// True for the DNS names of AWS generative-AI services acting for a principal.
+bool is_ai_service(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  if (istarts_with(name, "bedrock") && iends_with(name, ".amazonaws.com")) return true;
+  return iequals(name, "sagemaker.amazonaws.com") || iequals(name, "q.amazonaws.com") ||
+         iequals(name, "qbusiness.amazonaws.com");
+}
+
+/// User-agent markers of agent runtimes (the service name itself, or an
+/// AgentCore / Strands execution environment).
+bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
+  if (ua.empty()) return false;
+  if (is_ai_service(ua)) return true;
+  // SDK clients calling Bedrock itself carry "api/bedrock-*" markers: those are
+  // callers of the AI service, not actions taken by it.
+  if (istarts_with(service, "bedrock")) return false;
+  return icontains(ua, "agentcore") || icontains(ua, "strands-agents") || icontains(ua, "bedrock-agent/");
+}
+
+/// Role-level principal: the session issuer for role sessions, else the actor.
+std::string_view principal_of(const EventView& e) noexcept {
+  return !e.session_issuer.empty() ? e.session_issuer : e.actor_arn;
+}
+
+/// Writes the marker tying this call to an AI service into `out` ("" when none):
+/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
+void ai_marker(const EventView& e, std::string& out) {
+  out.clear();
+  if (is_ai_service(e.invoked_by)) {
+    out.append("invokedBy=").append(e.invoked_by);
+  } else if (is_ai_service(e.source_ip)) {
+    out.append("sourceIPAddress=").append(e.source_ip);
+  } else if (is_ai_user_agent(e.user_agent, e.service)) {
+    out.append("userAgent=").append(e.user_agent.substr(0, 128));
+  } else if (e.kind == EventKind::kCloudTrail) {
+    auto scope = e.raw["userIdentity"]["inScopeOf"];
+    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
+      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+      if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
+    }
+  }
+}
+
+/// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
+/// whatever the input order; skips building evidence that cannot make the cut.
+class EarliestEvidence {
+ public:
+  void add(const EventView& e) {
+    if (full_ && std::tie(e.time_ms, e.where.file, e.where.record) >
+                     std::tie(cut_.time_ms, cut_.file_index, cut_.record))
+      return;
+    add(Evidence::from(e));
+  }
+  void add(Evidence ev) {
+    items_.push_back(std::move(ev));
+    if (items_.size() >= 2 * Finding::kMaxEvidence) trim();
+  }
+  /// Sorted, at most Finding::kMaxEvidence.
+  std::vector<Evidence> sorted() const {
+    std::vector<Evidence> out = items_;
+    std::sort(out.begin(), out.end());
+    if (out.size() > Finding::kMaxEvidence) out.resize(Finding::kMaxEvidence);
+    return out;
+  }
+
+ private:
+  void trim() {
+    std::sort(items_.begin(), items_.end());
+    items_.resize(Finding::kMaxEvidence);
+    full_ = true;
+    cut_ = items_.back();
+  }
+  std::vector<Evidence> items_;
+  Evidence cut_;
+  bool full_ = false;
+};
+
+/// Which principals act for the AI application: learned from the logs
+/// (agent roles, action-group Lambdas and their roles) and from the profile.
+/// Learning is order-independent (sets); resolve() runs in finish().
+class AiPrincipals {
+ public:
+  explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
+
+  /// Call for every CloudTrail event.
+  void learn(const EventView& e) {
+    if (e.kind != EventKind::kCloudTrail) return;
+    const bool ok = e.outcome == Outcome::kSuccess;
+    if (ok && e.service == "bedrock.amazonaws.com") {
+      if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
+        std::string_view fn = lambda_function_name(
+            jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
+        if (!fn.empty() && action_group_lambdas_.size() < kCap) action_group_lambdas_.emplace(capped(fn));
+      } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
+        std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
+        if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
+      }
+    } else if (ok && e.service == "lambda.amazonaws.com" &&
+               (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
+      std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
+      std::string_view role = jstr(e.raw["requestParameters"]["role"]);
+      if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
+    }
+    if (!e.session_issuer.empty()) {
+      auto scope = e.raw["userIdentity"]["inScopeOf"];
+      if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
+        std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+        if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
+      }
+      if (e.actor_type == "AssumedRole") add_pair(role_sessions_, e.session_issuer, last_segment(e.actor_arn));
+    }
+  }
+
+  void resolve() {
+    ai_roles_.clear();
+    for (const auto& role : agent_roles_) ai_roles_.emplace(role, "service role of a Bedrock agent (CreateAgent)");
+    for (const auto& fn : action_group_lambdas_) {
+      auto it = function_roles_.find(fn);
+      if (it == function_roles_.end()) continue;
+      for (const auto& role : it->second)
+        ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", fn));
+    }
+    for (const auto& [role, sessions] : role_sessions_) {
+      for (const auto& s : sessions) {
+        if (action_group_lambdas_.count(s)) {
+          ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", s));
+          break;
+        }
+      }
+    }
+  }
+
+  /// The profile's application principal matching `principal`, or null.
+  const AppPrincipal* app_principal(std::string_view principal) const noexcept {
+    if (principal.empty()) return nullptr;
+    for (const auto& ap : profile_.app_principals)
+      if (wc_match(ap.arn, principal)) return &ap;
+    return nullptr;
+  }
+
+  /// Why (principal, marker) acts for the AI application; empty when it does not.
+  std::string reason(std::string_view principal, std::string_view marker) const {
+    if (marker.starts_with("invokedBy="))
+      return fmt::format("called through {} (userIdentity.invokedBy)", marker.substr(10));
+    if (marker.starts_with("sourceIPAddress="))
+      return fmt::format("called from service {} (sourceIPAddress)", marker.substr(16));
+    if (marker.starts_with("userAgent=")) return "agent runtime user agent";
+    if (marker.starts_with("lambda=") && action_group_lambdas_.count(marker.substr(7)))
+      return fmt::format("credentials of agent action-group Lambda {} (userIdentity.inScopeOf)", marker.substr(7));
+    if (app_principal(principal)) return "application principal in the profile";
+    if (auto it = ai_roles_.find(principal); it != ai_roles_.end()) return it->second;
+    std::string_view name = last_segment(principal);
+    if (principal.find(":role/") != std::string_view::npos &&
+        (istarts_with(name, "AmazonBedrockExecutionRoleForAgents") || icontains(name, "BedrockAgentCore") ||
+         istarts_with(name, "AgentCore-")))
+      return "Bedrock agent or AgentCore role (naming convention)";
+    return {};
+  }
+
+  bool is_action_group_lambda(std::string_view fn) const { return action_group_lambdas_.count(fn) != 0; }
+
+ private:
+  static constexpr std::size_t kCap = 10000;
+  static constexpr std::size_t kSetCap = 64;
+  using Multi = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
+
+  static void add_pair(Multi& m, std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    auto it = m.find(key);
+    if (it == m.end()) {
+      if (m.size() >= kCap) return;
+      it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
+    }
+    if (it->second.size() < kSetCap && it->second.find(value) == it->second.end()) it->second.emplace(capped(value));
+  }
+
+  const Profile& profile_;
+  std::set<std::string, std::less<>> action_group_lambdas_;  // function names
+  std::set<std::string, std::less<>> agent_roles_;
+  Multi function_roles_;   // function name -> execution roles
+  Multi role_sessions_;    // role ARN -> session names
+  std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
+};
+
+// ---------------------------------------------------------------------------
+// Action families.
+
+enum class Family : std::uint8_t {
+  kOther,
+  kEmail,
+  kSnsPublish,
+  kLambdaInvoke,
+  kLambdaChange,
+  kIamChange,
+  kComputeStart,
+  kNetworkChange,
+  kS3Write,
+  kSecretRead,
+};
+
+struct FamilyInfo {
+  std::string_view id;
+  std::string_view rule;
+  std::string_view title;
+  Severity severity;  // without a profile verdict
+  std::string_view attack;
+};
+
+constexpr FamilyInfo kFamilies[] = {
+    {"other", "", "", Severity::kInfo, ""},
+    {"email", "agency.email_sent_by_ai", "Email sent by an AI application principal", Severity::kMedium, "T1496.004"},
+    {"sns_publish", "agency.sns_publish_by_ai", "SNS messages published by an AI application principal",
+     Severity::kMedium, "T1496.004"},
+    {"lambda_invoke", "agency.lambda_invoke_by_ai", "Lambda functions invoked by or through an AI service",
+     Severity::kLow, "T1648"},
+    {"lambda_change", "agency.lambda_change_by_ai", "Lambda code or configuration changed by an AI application principal",
+     Severity::kHigh, "T1648"},
+    {"iam_change", "agency.iam_change_by_ai", "IAM changed by an AI application principal", Severity::kHigh,
+     "T1098"},
+    {"compute_start", "agency.compute_start_by_ai", "Compute started by an AI application principal",
+     Severity::kHigh, "T1578.002"},
+    {"network_change", "agency.network_change_by_ai", "Network exposure changed by an AI application principal",
+     Severity::kHigh, "T1562.007"},
+    {"s3_write", "agency.s3_write_by_ai", "S3 writes or deletes by an AI application principal", Severity::kLow,
+     "T1565.001"},
+    {"secret_read", "agency.secret_read_by_ai", "Secrets read by an AI application principal", Severity::kLow,
+     "T1555.006"},
+};
+
+const FamilyInfo& info(Family f) { return kFamilies[static_cast<std::size_t>(f)]; }
+
+/// "UpdateFunctionCode20150331v2" -> "UpdateFunctionCode" (Lambda's dated API names).
+std::string_view strip_api_date(std::string_view action) noexcept {
+  std::size_t i = action.size();
+  if (i >= 2 && action[i - 2] == 'v' && action[i - 1] >= '0' && action[i - 1] <= '9') i -= 2;
+  if (i >= 8) {
+    std::string_view tail = action.substr(i - 8, 8);
+    if (tail.starts_with("20") && std::all_of(tail.begin(), tail.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return action.substr(0, i - 8);
+  }
+  return action;
+}
+
+/// "ses.amazonaws.com" -> "ses" (the IAM service prefix for allowed_actions).
+std::string_view service_prefix(std::string_view source) noexcept {
+  std::size_t dot = source.find('.');
+  std::string_view s = dot == std::string_view::npos ? source : source.substr(0, dot);
+  if (s == "monitoring") return "cloudwatch";
+  return s;
+}
+
+/// The IAM action name of a CloudTrail eventName (Lambda's Invoke data event is lambda:InvokeFunction).
+std::string_view iam_action(std::string_view prefix, std::string_view action) noexcept {
+  action = strip_api_date(action);
+  if (prefix == "lambda" && action == "Invoke") return "InvokeFunction";
+  if (prefix == "s3" && action == "DeleteObjects") return "DeleteObject";
+  return action;
+}
+
+bool is_read_name(std::string_view a) noexcept {
+  return a.starts_with("Get") || a.starts_with("List") || a.starts_with("Describe") || a.starts_with("Generate") ||
+         a.starts_with("Simulate") || a.starts_with("Head") || a.starts_with("Lookup") || a.starts_with("Search") ||
+         a.starts_with("Check");
+}
+
+Family family_of(const EventView& e) noexcept {
+  std::string_view prefix = service_prefix(e.service);
+  std::string_view a = strip_api_date(e.action);
+  if (prefix == "ses" || prefix == "email") {
+    if (a.starts_with("Send")) return Family::kEmail;
+  } else if (prefix == "sns") {
+    if (a == "Publish" || a == "PublishBatch") return Family::kSnsPublish;
+  } else if (prefix == "lambda") {
+    if (a.starts_with("Invoke")) return Family::kLambdaInvoke;
+    if (a.starts_with("CreateFunction") || a.starts_with("UpdateFunction") || a.starts_with("AddPermission") ||
+        a.starts_with("AddLayerVersionPermission") || a == "PublishLayerVersion" || a == "DeleteFunction" ||
+        a == "CreateEventSourceMapping" || a == "PutFunctionConcurrency")
+      return Family::kLambdaChange;
+  } else if (prefix == "iam") {
+    // Services create their own service-linked roles (invokedBy the service) as a matter of course.
+    if (a.find("ServiceLinkedRole") != std::string_view::npos && !e.invoked_by.empty()) return Family::kOther;
+    if (!is_read_name(a)) return Family::kIamChange;
+  } else if (prefix == "ec2") {
+    if (a == "RunInstances" || a == "StartInstances" || a == "RequestSpotInstances" || a == "CreateFleet")
+      return Family::kComputeStart;
+    if (a.find("SecurityGroup") != std::string_view::npos && !is_read_name(a)) return Family::kNetworkChange;
+  } else if (prefix == "ecs") {
+    if (a == "RunTask" || a == "StartTask") return Family::kComputeStart;
+  } else if (prefix == "s3") {
+    if (a.starts_with("Put") || a.starts_with("Delete") || a == "CopyObject" || a == "CompleteMultipartUpload" ||
+        a == "RestoreObject")
+      return Family::kS3Write;
+  } else if (prefix == "secretsmanager") {
+    if (a == "GetSecretValue" || a == "BatchGetSecretValue") return Family::kSecretRead;
+  } else if (prefix == "ssm") {
+    if ((a == "GetParameter" || a == "GetParameters" || a == "GetParametersByPath") &&
+        e.kind == EventKind::kCloudTrail && jtrue(e.raw["requestParameters"]["withDecryption"]))
+      return Family::kSecretRead;
+  }
+  return Family::kOther;
+}
+
+/// Family label used to group findings: the family id, or "other:<service>".
+std::string family_label(Family f, std::string_view prefix) {
+  if (f != Family::kOther) return std::string(info(f).id);
+  return fmt::format("other:{}", prefix);
+}
+
+/// Model invocations and Bedrock reads are the Invocation/AI-changes elements'
+/// business; they are not "actions taken" by the application.
+bool is_model_invocation(const EventView& e) noexcept {
+  if (!e.service.starts_with("bedrock")) return false;
+  std::string_view a = e.action;
+  return a.starts_with("InvokeModel") || a.starts_with("Converse") || a == "ApplyGuardrail" ||
+         a == "CountTokens";
+}
+
+/// Targets and recipients visible in requestParameters (log text: the writers escape it).
+void collect_targets(const EventView& e, Family f, StrSet& out) {
+  if (e.kind != EventKind::kCloudTrail) return;
+  constexpr std::size_t kCap = 20;
+  auto rp = e.raw["requestParameters"];
+  auto add_array = [&](simdjson::simdjson_result<dom::element> arr) {
+    dom::array a;
+    if (arr.get_array().get(a) != simdjson::SUCCESS) return;
+    for (dom::element x : a) {
+      std::string_view s;
+      if (x.get_string().get(s) == simdjson::SUCCESS) insert_capped(out, s, kCap);
+    }
+  };
+  switch (f) {
+    case Family::kEmail: {
+      auto dest = rp["destination"];
+      add_array(dest["toAddresses"]);
+      add_array(dest["ccAddresses"]);
+      add_array(dest["bccAddresses"]);
+      add_array(dest["ToAddresses"]);
+      add_array(rp["destinations"]);
+      dom::array bulk;
+      if (rp["bulkEmailEntries"].get_array().get(bulk) == simdjson::SUCCESS) {
+        for (dom::element entry : bulk) add_array(entry["destination"]["toAddresses"]);
+      }
+      break;
+    }
+    case Family::kSnsPublish: {
+      insert_capped(out, jstr(rp["topicArn"]), kCap);
+      insert_capped(out, jstr(rp["targetArn"]), kCap);
+      insert_capped(out, jstr(rp["phoneNumber"]), kCap);
+      break;
+    }
+    case Family::kLambdaInvoke:
+    case Family::kLambdaChange:
+      insert_capped(out, lambda_function_name(jstr(rp["functionName"])), kCap);
+      break;
+    case Family::kIamChange:
+      insert_capped(out, jstr(rp["userName"]), kCap);
+      insert_capped(out, jstr(rp["roleName"]), kCap);
+      insert_capped(out, jstr(rp["policyArn"]), kCap);
+      break;
+    case Family::kComputeStart:
+      insert_capped(out, jstr(rp["instanceType"]), kCap);
+      break;
+    case Family::kNetworkChange:
+      insert_capped(out, jstr(rp["groupId"]), kCap);
+      break;
+    case Family::kS3Write:
+      insert_capped(out, jstr(rp["bucketName"]), kCap);
+      break;
+    case Family::kSecretRead:
+      insert_capped(out, jstr(rp["secretId"]), kCap);
+      insert_capped(out, jstr(rp["name"]), kCap);
+      insert_capped(out, jstr(rp["path"]), kCap);
+      break;
+    case Family::kOther:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Aggregates.
+
+constexpr std::size_t kMaxKeys = 100000;
+constexpr std::size_t kMaxActionsPerKey = 1000;
+constexpr std::size_t kMaxHours = 24 * 92;
+constexpr std::int64_t kHourMs = 3600 * 1000;
+constexpr std::uint32_t kBurstMin = 30;          // calls per hour, at least
+constexpr std::uint32_t kBurstFactor = 5;        // times the baseline's busiest hour
+constexpr std::uint32_t kBurstNoBaseline = 100;  // calls per hour when the family is new
+
+struct ActionAgg {
+  std::string service;   // eventSource
+  std::string action;    // eventName
+  Family family = Family::kOther;
+  std::string label;     // family label ("email", "other:sqs")
+  std::uint64_t count = 0;
+  std::uint64_t failed = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  EarliestEvidence evidence;
+  StrSet targets;
+  StrSet errors;
+  StrSet source_ips;
+  StrSet user_agents;
+  StrSet access_keys;
+  StrSet accounts;
+  StrSet regions;
+};
+
+struct HourBucket {
+  std::uint32_t count = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  Evidence first;  // earliest event of the hour
+};
+
+struct KeyAgg {
+  std::string principal;
+  std::string marker;
+  std::int64_t first_ms = 0;
+  std::uint64_t count = 0;
+  std::map<std::string, ActionAgg, std::less<>> actions;  // "eventSource eventName"
+  std::map<std::string, std::map<std::int64_t, HourBucket>, std::less<>> hours;  // family label -> hour
+};
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+Severity lower(Severity s) {
+  return s > Severity::kLow ? static_cast<Severity>(static_cast<int>(s) - 1) : s;
+}
+
+std::string join(const StrSet& items, std::size_t max = 10) {
+  std::string out;
+  std::size_t n = 0;
+  for (const auto& i : items) {
+    if (n == max) {
+      out += fmt::format(", ... (+{})", items.size() - max);
+      break;
+    }
+    if (n++) out += ", ";
+    out += i;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+class AgencyAnalyzer final : public Analyzer {
+ public:
+  explicit AgencyAnalyzer(const AnalyzerConfig& config)
+      : profile_(*config.profile),
+        baseline_until_ms_(config.baseline_until_ms ? config.baseline_until_ms : config.profile->baseline_until_ms),
+        ai_(*config.profile) {}
+
+  void on_event(const EventView& e, FindingSink& /*out*/) override {
+    if (e.kind != EventKind::kCloudTrail) return;
+    if (e.time_ms) {
+      if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
+      if (!seen_time_ || e.time_ms > last_ms_) last_ms_ = e.time_ms;
+      seen_time_ = true;
+    }
+    ai_.learn(e);
+    if (e.action.empty() || is_model_invocation(e)) return;
+    // Calls an AWS service makes implicitly for a principal (kms via s3, ...)
+    // are not actions the application chose.
+    if (!e.invoked_by.empty() && !is_ai_service(e.invoked_by)) return;
+
+    ai_marker(e, marker_);
+    std::string_view principal = principal_of(e);
+    if (principal.empty()) return;
+    // Only what can act for the AI application now or once learning completes:
+    // marked calls, role sessions, profile app principals.
+    if (marker_.empty() && e.session_issuer.empty() && !ai_.app_principal(principal)) return;
+
+    key_.assign(principal).append(1, '\x1f').append(marker_);
+    auto kit = keys_.find(key_);
+    if (kit == keys_.end()) {
+      if (keys_.size() >= kMaxKeys) {
+        ++overflow_;
+        return;
+      }
+      kit = keys_.emplace(key_, KeyAgg{}).first;
+      kit->second.principal = capped(principal, 512);
+      kit->second.marker = marker_;
+      kit->second.first_ms = e.time_ms;
+    }
+    KeyAgg& k = kit->second;
+    if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
+    ++k.count;
+
+    action_key_.assign(e.service).append(1, ' ').append(e.action);
+    auto ait = k.actions.find(action_key_);
+    if (ait == k.actions.end()) {
+      if (k.actions.size() >= kMaxActionsPerKey) {
+        ++overflow_;
+        return;
+      }
+      ait = k.actions.emplace(capped(action_key_, 512), ActionAgg{}).first;
+      ait->second.service = capped(e.service, 128);
+      ait->second.action = capped(e.action, 128);
+      ait->second.family = family_of(e);
+      ait->second.label = family_label(ait->second.family, service_prefix(e.service));
+      ait->second.first_ms = e.time_ms;
+      ait->second.last_ms = e.time_ms;
+    }
+    ActionAgg& a = ait->second;
+    ++a.count;
+    if (e.outcome == Outcome::kFailure) {
+      ++a.failed;
+      insert_capped(a.errors, e.error_code, 5);
+    }
+    a.first_ms = std::min(a.first_ms, e.time_ms);
+    a.last_ms = std::max(a.last_ms, e.time_ms);
+    a.evidence.add(e);
+    collect_targets(e, a.family, a.targets);
+    insert_capped(a.source_ips, e.source_ip, 10);
+    insert_capped(a.user_agents, e.user_agent, 5);
+    insert_capped(a.access_keys, e.access_key_id, 5);
+    insert_capped(a.accounts, e.account, 5);
+    insert_capped(a.regions, e.region, 10);
+
+    // Hourly counts per family label for bursts.
+    auto fit = k.hours.find(a.label);
+    if (fit == k.hours.end()) fit = k.hours.emplace(a.label, std::map<std::int64_t, HourBucket>{}).first;
+    auto& hours = fit->second;
+    std::int64_t hour = floor_div(e.time_ms, kHourMs);
+    auto hit = hours.find(hour);
+    if (hit == hours.end()) {
+      if (hours.size() < kMaxHours) {
+        HourBucket b;
+        b.count = 1;
+        b.first_ms = b.last_ms = e.time_ms;
+        b.first = Evidence::from(e);
+        hours.emplace(hour, std::move(b));
+      } else {
+        ++overflow_;
+      }
+    } else {
+      HourBucket& b = hit->second;
+      ++b.count;
+      b.last_ms = std::max(b.last_ms, e.time_ms);
+      if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
+        b.first = Evidence::from(e);
+        b.first_ms = e.time_ms;
+      }
+    }
+  }
+
+  void finish(FindingSink& out) override;
+  void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
+
+ private:
+  struct PrincipalView {
+    std::vector<const KeyAgg*> keys;
+    StrSet reasons;
+    StrSet markers;
+  };
+
+  std::int64_t baseline_end() const {
+    if (baseline_until_ms_) return baseline_until_ms_;
+    if (!seen_time_ || last_ms_ - first_ms_ < kHourMs) return 0;
+    return first_ms_ + (last_ms_ - first_ms_) / 5;
+  }
+
+  void emit(Finding f, FindingSink& out) {
+    f.finalize();
+    emitted_rules_.insert(f.rule);
+    if (f.severity >= Severity::kHigh) high_rules_.insert(f.rule);
+    out.emit(std::move(f));
+  }
+
+  void fill_common(Finding& f, const std::string& principal, const std::vector<const ActionAgg*>& acts,
+                   const PrincipalView& pv) const {
+    f.element = Element::kAgency;
+    f.principal = principal;
+    StrSet accounts, regions, keys;
+    for (const ActionAgg* a : acts) {
+      for (auto& ev : a->evidence.sorted()) f.add(std::move(ev));
+      for (const auto& ip : a->source_ips) f.source_ips.push_back(ip);
+      for (const auto& ua : a->user_agents) f.user_agents.push_back(ua);
+      accounts.insert(a->accounts.begin(), a->accounts.end());
+      regions.insert(a->regions.begin(), a->regions.end());
+      keys.insert(a->access_keys.begin(), a->access_keys.end());
+    }
+    if (accounts.size() == 1) f.account = *accounts.begin();
+    if (regions.size() == 1) f.region = *regions.begin();
+    if (keys.size() == 1) f.access_key_id = *keys.begin();
+    std::uint64_t total = 0;
+    std::int64_t first = 0, last = 0;
+    bool any = false;
+    for (const ActionAgg* a : acts) {
+      total += a->count;
+      if (!any || a->first_ms < first) first = a->first_ms;
+      if (!any || a->last_ms > last) last = a->last_ms;
+      any = true;
+    }
+    f.count = total;
+    f.evidence_total = total;
+    f.first_seen_ms = first;
+    f.last_seen_ms = last;
+    f.details.emplace_back("ai_link", join(pv.reasons, 5));
+    if (regions.size() > 1) f.details.emplace_back("regions", join(regions));
+    if (accounts.size() > 1) f.details.emplace_back("accounts", join(accounts));
+    f.tags.atlas.push_back("AML.T0053");
+    f.tags.owasp_llm.push_back("LLM06:2025");
+  }
+
+  static std::string action_counts(const std::vector<const ActionAgg*>& acts) {
+    std::string s;
+    for (const ActionAgg* a : acts) {
+      if (!s.empty()) s += ", ";
+      s += fmt::format("{}:{} x{}", service_prefix(a->service), strip_api_date(a->action), a->count);
+      if (a->failed) s += fmt::format(" ({} failed)", a->failed);
+    }
+    return s;
+  }
+
+  void emit_families(const std::string& principal, const PrincipalView& pv, std::int64_t baseline,
+                     FindingSink& out);
+
+  const Profile& profile_;
+  std::int64_t baseline_until_ms_ = 0;
+  AiPrincipals ai_;
+  std::map<std::string, KeyAgg, std::less<>> keys_;
+  std::string key_, action_key_, marker_;
+  std::uint64_t overflow_ = 0;
+  bool seen_time_ = false;
+  std::int64_t first_ms_ = 0, last_ms_ = 0;
+
+  // Results of finish(), for answer().
+  StrSet emitted_rules_;
+  StrSet high_rules_;
+  std::map<std::string, std::uint64_t> families_done_;  // family label -> successful calls by AI principals
+  StrSet ai_principals_;
+  bool allowed_lists_ = false;
+};
+
+void AgencyAnalyzer::finish(FindingSink& out) {
+  ai_.resolve();
+  allowed_lists_ = false;
+  for (const auto& ap : profile_.app_principals)
+    if (!ap.allowed_actions.empty()) allowed_lists_ = true;
+
+  // Principals acting for the AI application, merged across their markers.
+  std::map<std::string, PrincipalView> principals;
+  for (const auto& [key, k] : keys_) {
+    std::string why = ai_.reason(k.principal, k.marker);
+    if (why.empty()) continue;
+    PrincipalView& pv = principals[k.principal];
+    pv.keys.push_back(&k);
+    pv.reasons.insert(std::move(why));
+    if (!k.marker.empty()) pv.markers.insert(k.marker);
+  }
+  const std::int64_t baseline = baseline_end();
+  for (const auto& [principal, pv] : principals) {
+    ai_principals_.insert(principal);
+    emit_families(principal, pv, baseline, out);
+  }
+}
+
+void AgencyAnalyzer::emit_families(const std::string& principal, const PrincipalView& pv, std::int64_t baseline,
+                                   FindingSink& out) {
+  const AppPrincipal* ap = ai_.app_principal(principal);
+  const bool judged = ap && !ap->allowed_actions.empty();
+  auto allowed = [&](const ActionAgg& a) {
+    std::string_view prefix = service_prefix(a.service);
+    std::string name = fmt::format("{}:{}", prefix, iam_action(prefix, a.action));
+    for (const auto& pattern : ap->allowed_actions)
+      if (wc_match(pattern, name)) return true;
+    return false;
+  };
+
+  // Group actions by family label across the principal's keys.
+  struct Group {
+    Family family = Family::kOther;
+    std::vector<const ActionAgg*> all;
+    std::vector<const ActionAgg*> outside;   // not in allowed_actions
+    std::vector<const ActionAgg*> inside;
+    std::vector<const ActionAgg*> fresh;     // first seen after the baseline
+    std::map<std::int64_t, HourBucket> hours;  // merged across keys
+  };
+  std::map<std::string, Group> groups;
+  std::int64_t principal_first = 0;
+  bool any = false;
+  for (const KeyAgg* k : pv.keys) {
+    if (!any || k->first_ms < principal_first) principal_first = k->first_ms;
+    any = true;
+  }
+  const bool has_baseline = baseline && principal_first <= baseline;
+  // Actions first seen after the baseline: merged across keys (first over all keys).
+  std::map<std::string, std::int64_t> action_first;
+  for (const KeyAgg* k : pv.keys)
+    for (const auto& [name, a] : k->actions) {
+      auto [it, inserted] = action_first.emplace(name, a.first_ms);
+      if (!inserted) it->second = std::min(it->second, a.first_ms);
+    }
+
+  for (const KeyAgg* k : pv.keys) {
+    for (const auto& [name, a] : k->actions) {
+      const std::string& label = a.label;
+      Group& g = groups[label];
+      g.family = a.family;
+      g.all.push_back(&a);
+      if (judged) (allowed(a) ? g.inside : g.outside).push_back(&a);
+      if (has_baseline && action_first[name] > baseline && a.first_ms == action_first[name]) g.fresh.push_back(&a);
+      if (a.count > a.failed) families_done_[label] += a.count - a.failed;
+    }
+    for (const auto& [label, hours] : k->hours) {
+      auto& merged = groups[label].hours;
+      for (const auto& [h, b] : hours) {
+        auto [it, inserted] = merged.emplace(h, b);
+        if (!inserted) {
+          it->second.count += b.count;
+          it->second.last_ms = std::max(it->second.last_ms, b.last_ms);
+          if (b.first < it->second.first) {
+            it->second.first = b.first;
+            it->second.first_ms = b.first_ms;
+          }
+        }
+      }
+    }
+  }
+
+  const std::string link = join(pv.reasons, 3);
+  for (auto& [label, g] : groups) {
+    const FamilyInfo& fi = info(g.family);
+    std::sort(g.all.begin(), g.all.end(), [](const ActionAgg* x, const ActionAgg* y) {
+      return std::tie(x->service, x->action) < std::tie(y->service, y->action);
+    });
+
+    // 1. Actions outside the profile's allowed actions for this app principal.
+    if (!g.outside.empty()) {
+      Finding f;
+      f.rule = "agency.action_outside_allowed";
+      fill_common(f, principal, g.outside, pv);
+      std::uint64_t ok = 0;
+      StrSet targets;
+      for (const ActionAgg* a : g.outside) {
+        ok += a->count - a->failed;
+        targets.insert(a->targets.begin(), a->targets.end());
+      }
+      f.severity = ok ? Severity::kHigh : Severity::kMedium;
+      f.title = ok ? "AI application principal acted outside its allowed actions"
+                   : "AI application principal attempted actions outside its allowed actions";
+      f.summary = fmt::format("{} ({}) called {} not in the profile's allowed_actions{}{}", principal, link,
+                              action_counts(g.outside), ok ? "" : "; every call failed",
+                              targets.empty() ? "" : fmt::format("; targets: {}", join(targets)));
+      f.details.emplace_back("family", label);
+      f.details.emplace_back("actions", action_counts(g.outside));
+      if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
+      if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
+      emit(std::move(f), out);
+    }
+
+    // 2. High-impact families: one finding per principal x family.
+    if (g.family != Family::kOther) {
+      const auto& acts = judged ? g.inside : g.all;
+      if (!acts.empty()) {
+        Finding f;
+        fill_common(f, principal, acts, pv);
+        std::uint64_t ok = 0, via_agent_to_own_lambda = 0;
+        StrSet targets, errors;
+        for (const ActionAgg* a : acts) {
+          ok += a->count - a->failed;
+          targets.insert(a->targets.begin(), a->targets.end());
+          errors.insert(a->errors.begin(), a->errors.end());
+        }
+        if (g.family == Family::kLambdaInvoke) {
+          bool all_own = !targets.empty();
+          for (const auto& t : targets) all_own = all_own && ai_.is_action_group_lambda(t);
+          if (all_own) via_agent_to_own_lambda = 1;
+        }
+        if (judged) {
+          f.rule = "agency.allowed_action_by_ai";
+          f.severity = Severity::kInfo;
+          f.title = fmt::format("{} (within the profile's allowed actions)", fi.title);
+        } else {
+          f.rule = std::string(fi.rule);
+          f.severity = via_agent_to_own_lambda ? Severity::kInfo : fi.severity;
+          if (!ok) f.severity = lower(f.severity);
+          f.title = std::string(fi.title);
+        }
+        f.summary = fmt::format("{} ({}) {}{}{}", principal, link, action_counts(acts),
+                                targets.empty() ? "" : fmt::format("; targets: {}", join(targets)),
+                                ok ? "" : fmt::format("; every call failed ({})", join(errors)));
+        f.details.emplace_back("family", label);
+        f.details.emplace_back("actions", action_counts(acts));
+        f.details.emplace_back("succeeded", std::to_string(ok));
+        if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
+        if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
+        if (g.family == Family::kEmail || g.family == Family::kSnsPublish) f.tags.atlas.push_back("AML.T0048");
+        emit(std::move(f), out);
+      }
+    }
+
+    // 3. Bursts against the principal's own baseline for this family.
+    if (!g.hours.empty()) {
+      std::uint32_t baseline_peak = 0;
+      bool family_in_baseline = false;
+      for (const auto& [h, b] : g.hours) {
+        if (baseline && b.first_ms <= baseline) {
+          baseline_peak = std::max(baseline_peak, b.count);
+          family_in_baseline = true;
+        }
+      }
+      // Bursts of ordinary (non high-impact) calls count only against a baseline.
+      const bool judge = g.family != Family::kOther || family_in_baseline;
+      const std::uint32_t threshold =
+          family_in_baseline ? std::max<std::uint32_t>(kBurstMin, kBurstFactor * baseline_peak) : kBurstNoBaseline;
+      const std::pair<const std::int64_t, HourBucket>* worst = nullptr;
+      std::uint32_t burst_hours = 0;
+      for (const auto& hb : g.hours) {
+        if (!judge) break;
+        if (baseline && hb.second.first_ms <= baseline && family_in_baseline) continue;
+        if (hb.second.count < threshold) continue;
+        ++burst_hours;
+        if (!worst || hb.second.count > worst->second.count) worst = &hb;
+      }
+      if (worst) {
+        const HourBucket& b = worst->second;
+        Finding f;
+        fill_common(f, principal, {}, pv);
+        f.rule = "agency.action_burst";
+        f.add(b.first);
+        f.count = b.count;
+        f.evidence_total = b.count;
+        f.first_seen_ms = b.first_ms;
+        f.last_seen_ms = b.last_ms;
+        const bool impactful = g.family == Family::kEmail || g.family == Family::kSnsPublish ||
+                               g.family == Family::kIamChange || g.family == Family::kComputeStart ||
+                               g.family == Family::kLambdaChange;
+        f.severity = (impactful && family_in_baseline) ? Severity::kHigh : Severity::kMedium;
+        f.title = "Burst of actions by an AI application principal";
+        f.summary = fmt::format("{} ({}) made {} {} calls in one hour{} ({} burst hour(s); threshold {})", principal,
+                                link, b.count, label,
+                                family_in_baseline ? fmt::format(", baseline peak {} per hour", baseline_peak)
+                                                   : std::string(", none in the baseline"),
+                                burst_hours, threshold);
+        f.details.emplace_back("family", label);
+        f.details.emplace_back("hour_count", std::to_string(b.count));
+        f.details.emplace_back("baseline_peak_per_hour", std::to_string(baseline_peak));
+        f.details.emplace_back("burst_hours", std::to_string(burst_hours));
+        f.details.emplace_back("actions", action_counts(g.all));
+        if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
+        f.tags.owasp_llm.push_back("LLM10:2025");
+        emit(std::move(f), out);
+      }
+    }
+
+    // 4. Action types first used after the baseline.
+    if (!g.fresh.empty()) {
+      Finding f;
+      f.rule = "agency.new_action_after_baseline";
+      fill_common(f, principal, g.fresh, pv);
+      f.severity = g.family == Family::kOther ? Severity::kLow : Severity::kMedium;
+      f.title = "AI application principal used new action types after the baseline";
+      f.summary = fmt::format("{} ({}), active since the baseline, first used {} after it", principal, link,
+                              action_counts(g.fresh));
+      f.details.emplace_back("family", label);
+      f.details.emplace_back("actions", action_counts(g.fresh));
+      f.details.emplace_back("baseline_until", format_time(baseline));
+      if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
+      emit(std::move(f), out);
+    }
+  }
+}
+
+void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const {
+  const std::vector<std::string> family_rules = {
+      "agency.email_sent_by_ai",   "agency.sns_publish_by_ai",   "agency.lambda_invoke_by_ai",
+      "agency.lambda_change_by_ai", "agency.iam_change_by_ai",    "agency.compute_start_by_ai",
+      "agency.network_change_by_ai", "agency.s3_write_by_ai",     "agency.secret_read_by_ai",
+      "agency.allowed_action_by_ai", "agency.action_outside_allowed"};
+  std::string gaps;
+  if (coverage.lambda_data_events == 0)
+    gaps += " No Lambda data events: Lambda Invoke calls (agent tools) are invisible.";
+  if (coverage.s3_data_events == 0) gaps += " No S3 data events: object writes and deletes are invisible.";
+
+  // Q1: can the AI application act?
+  {
+    QuestionAnswer q;
+    q.id = "agency.can_act";
+    q.question =
+        "Can the generative AI application resources be used to start computing services in an organization, or do "
+        "the generative AI resources have the authority to make changes?";
+    q.rules = family_rules;
+    std::string done;
+    for (const auto& [label, n] : families_done_) {
+      if (label.starts_with("other:")) continue;
+      if (!done.empty()) done += ", ";
+      done += fmt::format("{} ({})", label, n);
+    }
+    std::string others;
+    for (const auto& [label, n] : families_done_) {
+      if (!label.starts_with("other:")) continue;
+      if (!others.empty()) others += ", ";
+      others += fmt::format("{} ({})", label.substr(6), n);
+    }
+    if (coverage.cloudtrail_events == 0) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail events: actions taken by AI principals cannot be seen.";
+    } else if (!done.empty()) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format(
+          "AI application principals ({}) were seen performing: {}.{}{} Their IAM policies define the full "
+          "authority.",
+          ai_principals_.size(), done, others.empty() ? "" : fmt::format(" Other services called: {}.", others), gaps);
+    } else if (!ai_principals_.empty()) {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format(
+          "{} AI application principal(s) seen, with no high-impact action (email, SNS, Lambda, IAM, EC2, S3 "
+          "writes, secrets){}. What they could do is defined by their IAM policies: review them.{}",
+          ai_principals_.size(), others.empty() ? "" : fmt::format("; other services called: {}", others), gaps);
+    } else {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format(
+          "No call made by or through an AI service was identified (invokedBy/sourceIPAddress bedrock, agent "
+          "Lambdas, app roles).{}{}",
+          coverage.profile_loaded ? "" : " A profile naming the application's roles (app_principals) would sharpen this.",
+          gaps);
+    }
+    out.push_back(std::move(q));
+  }
+
+  // Q2: unauthorized actions?
+  {
+    QuestionAnswer q;
+    q.id = "agency.unauthorized_actions";
+    q.question = "Were unauthorized changes made, or unauthorized functions invoked, by the generative AI application?";
+    q.rules = {"agency.action_outside_allowed", "agency.iam_change_by_ai",  "agency.lambda_change_by_ai",
+               "agency.compute_start_by_ai",    "agency.network_change_by_ai", "agency.action_burst"};
+    StrSet hits;
+    if (emitted_rules_.count("agency.action_outside_allowed")) hits.insert("agency.action_outside_allowed");
+    for (const auto& r : high_rules_) hits.insert(r);
+    if (coverage.cloudtrail_events == 0) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail events: actions taken by AI principals cannot be seen.";
+    } else if (!hits.empty()) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format("Findings: {}.{}", join(hits), gaps);
+    } else if (!allowed_lists_) {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format(
+          "No IAM, compute, Lambda-code or network change and no burst by AI principals. Without allowed_actions "
+          "for the application's principals in a profile, other actions cannot be judged authorized or not.{}",
+          gaps);
+    } else if (coverage.lambda_data_events == 0 || coverage.s3_data_events == 0) {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format("No action outside the profile's allowed_actions in the management events.{}", gaps);
+    } else {
+      q.answer = Answer::kNo;
+      q.explanation = "Every action by the application's principals is within the profile's allowed_actions.";
+    }
+    out.push_back(std::move(q));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_agency(const AnalyzerConfig& config) {
+  return std::make_unique<AgencyAnalyzer>(config);
+}
+
+}  // namespace aiir

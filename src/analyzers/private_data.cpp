@@ -1,0 +1,1298 @@
+// SPDX-License-Identifier: Apache-2.0
+// Private-data analyzer: reads and changes of private resources by AI or flagged principals; secret and bulk-read bursts.
+#include <arpa/inet.h>
+#include <aiir/analyzer.h>
+#include <aiir/event.h>
+#include <aiir/finding.h>
+#include <aiir/profile.h>
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "analyzers/factories.h"
+#include "util/time.h"
+
+namespace aiir {
+namespace {
+
+namespace dom = simdjson::dom;
+
+/// Sets of log text, searchable by string_view without allocating.
+using StrSet = std::set<std::string, std::less<>>;
+
+// The AI-principal identification below is the same as in agency.cpp (kept in
+// sync by hand; a shared module-private header would remove the copy).
+
+// ---------------------------------------------------------------------------
+// Small text helpers (ASCII, no allocation).
+// TODO(profile branch): use aiir::wildcard_match once load_profile is on main.
+
+char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+bool iends_with(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool icontains(std::string_view hay, std::string_view needle) noexcept {
+  if (needle.empty()) return true;
+  if (hay.size() < needle.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  return false;
+}
+
+/// `*` and `?` wildcards, ASCII case-insensitive, linear backtracking.
+bool wc_match(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(text[t]))) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::string_view jstr(simdjson::simdjson_result<dom::element> r) noexcept {
+  std::string_view s;
+  if (r.get_string().get(s) == simdjson::SUCCESS) return s;
+  return {};
+}
+
+bool jtrue(simdjson::simdjson_result<dom::element> r) noexcept {
+  bool b = false;
+  if (r.get_bool().get(b) == simdjson::SUCCESS) return b;
+  std::string_view s;
+  if (r.get_string().get(s) == simdjson::SUCCESS) return iequals(s, "true");
+  return false;
+}
+
+/// Text kept from logs is capped so one hostile record cannot blow up memory.
+std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
+
+void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
+  if (value.empty() || set.size() >= cap) return;
+  value = value.substr(0, 256);
+  if (set.find(value) == set.end()) set.emplace(value);
+}
+
+/// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
+std::string_view lambda_function_name(std::string_view arn_or_name) noexcept {
+  constexpr std::string_view kMarker = ":function:";
+  std::size_t pos = arn_or_name.find(kMarker);
+  if (pos == std::string_view::npos) return arn_or_name;
+  std::string_view rest = arn_or_name.substr(pos + kMarker.size());
+  std::size_t colon = rest.find(':');
+  return colon == std::string_view::npos ? rest : rest.substr(0, colon);
+}
+
+std::string_view last_segment(std::string_view arn) noexcept {
+  std::size_t slash = arn.rfind('/');
+  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
+}
+
+/// True for the DNS names of AWS generative-AI services acting for a principal.
+bool is_ai_service(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  if (istarts_with(name, "bedrock") && iends_with(name, ".amazonaws.com")) return true;
+  return iequals(name, "sagemaker.amazonaws.com") || iequals(name, "q.amazonaws.com") ||
+         iequals(name, "qbusiness.amazonaws.com");
+}
+
+/// User-agent markers of agent runtimes (the service name itself, or an
+/// AgentCore / Strands execution environment).
+bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
+  if (ua.empty()) return false;
+  if (is_ai_service(ua)) return true;
+  // SDK clients calling Bedrock itself carry "api/bedrock-*" markers: those are
+  // callers of the AI service, not actions taken by it.
+  if (istarts_with(service, "bedrock")) return false;
+  return icontains(ua, "agentcore") || icontains(ua, "strands-agents") || icontains(ua, "bedrock-agent/");
+}
+
+/// Role-level principal: the session issuer for role sessions, else the actor.
+std::string_view principal_of(const EventView& e) noexcept {
+  return !e.session_issuer.empty() ? e.session_issuer : e.actor_arn;
+}
+
+/// Writes the marker tying this call to an AI service into `out` ("" when none):
+/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
+void ai_marker(const EventView& e, std::string& out) {
+  out.clear();
+  if (is_ai_service(e.invoked_by)) {
+    out.append("invokedBy=").append(e.invoked_by);
+  } else if (is_ai_service(e.source_ip)) {
+    out.append("sourceIPAddress=").append(e.source_ip);
+  } else if (is_ai_user_agent(e.user_agent, e.service)) {
+    out.append("userAgent=").append(e.user_agent.substr(0, 128));
+  } else if (e.kind == EventKind::kCloudTrail) {
+    auto scope = e.raw["userIdentity"]["inScopeOf"];
+    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
+      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+      if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
+    }
+  }
+}
+
+/// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
+/// whatever the input order; skips building evidence that cannot make the cut.
+class EarliestEvidence {
+ public:
+  void add(const EventView& e) {
+    if (full_ && std::tie(e.time_ms, e.where.file, e.where.record) >
+                     std::tie(cut_.time_ms, cut_.file_index, cut_.record))
+      return;
+    add(Evidence::from(e));
+  }
+  void add(Evidence ev) {
+    items_.push_back(std::move(ev));
+    if (items_.size() >= 2 * Finding::kMaxEvidence) trim();
+  }
+  /// Sorted, at most Finding::kMaxEvidence.
+  std::vector<Evidence> sorted() const {
+    std::vector<Evidence> out = items_;
+    std::sort(out.begin(), out.end());
+    if (out.size() > Finding::kMaxEvidence) out.resize(Finding::kMaxEvidence);
+    return out;
+  }
+
+ private:
+  void trim() {
+    std::sort(items_.begin(), items_.end());
+    items_.resize(Finding::kMaxEvidence);
+    full_ = true;
+    cut_ = items_.back();
+  }
+  std::vector<Evidence> items_;
+  Evidence cut_;
+  bool full_ = false;
+};
+
+/// Which principals act for the AI application: learned from the logs
+/// (agent roles, action-group Lambdas and their roles) and from the profile.
+/// Learning is order-independent (sets); resolve() runs in finish().
+class AiPrincipals {
+ public:
+  explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
+
+  /// Call for every CloudTrail event.
+  void learn(const EventView& e) {
+    if (e.kind != EventKind::kCloudTrail) return;
+    const bool ok = e.outcome == Outcome::kSuccess;
+    if (ok && e.service == "bedrock.amazonaws.com") {
+      if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
+        std::string_view fn = lambda_function_name(
+            jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
+        if (!fn.empty() && action_group_lambdas_.size() < kCap) action_group_lambdas_.emplace(capped(fn));
+      } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
+        std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
+        if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
+      }
+    } else if (ok && e.service == "lambda.amazonaws.com" &&
+               (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
+      std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
+      std::string_view role = jstr(e.raw["requestParameters"]["role"]);
+      if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
+    }
+    if (!e.session_issuer.empty()) {
+      auto scope = e.raw["userIdentity"]["inScopeOf"];
+      if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
+        std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+        if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
+      }
+      if (e.actor_type == "AssumedRole") add_pair(role_sessions_, e.session_issuer, last_segment(e.actor_arn));
+    }
+  }
+
+  void resolve() {
+    ai_roles_.clear();
+    for (const auto& role : agent_roles_) ai_roles_.emplace(role, "service role of a Bedrock agent (CreateAgent)");
+    for (const auto& fn : action_group_lambdas_) {
+      auto it = function_roles_.find(fn);
+      if (it == function_roles_.end()) continue;
+      for (const auto& role : it->second)
+        ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", fn));
+    }
+    for (const auto& [role, sessions] : role_sessions_) {
+      for (const auto& s : sessions) {
+        if (action_group_lambdas_.count(s)) {
+          ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", s));
+          break;
+        }
+      }
+    }
+  }
+
+  /// The profile's application principal matching `principal`, or null.
+  const AppPrincipal* app_principal(std::string_view principal) const noexcept {
+    if (principal.empty()) return nullptr;
+    for (const auto& ap : profile_.app_principals)
+      if (wc_match(ap.arn, principal)) return &ap;
+    return nullptr;
+  }
+
+  /// Why (principal, marker) acts for the AI application; empty when it does not.
+  std::string reason(std::string_view principal, std::string_view marker) const {
+    if (marker.starts_with("invokedBy="))
+      return fmt::format("called through {} (userIdentity.invokedBy)", marker.substr(10));
+    if (marker.starts_with("sourceIPAddress="))
+      return fmt::format("called from service {} (sourceIPAddress)", marker.substr(16));
+    if (marker.starts_with("userAgent=")) return "agent runtime user agent";
+    if (marker.starts_with("lambda=") && action_group_lambdas_.count(marker.substr(7)))
+      return fmt::format("credentials of agent action-group Lambda {} (userIdentity.inScopeOf)", marker.substr(7));
+    if (app_principal(principal)) return "application principal in the profile";
+    if (auto it = ai_roles_.find(principal); it != ai_roles_.end()) return it->second;
+    std::string_view name = last_segment(principal);
+    if (principal.find(":role/") != std::string_view::npos &&
+        (istarts_with(name, "AmazonBedrockExecutionRoleForAgents") || icontains(name, "BedrockAgentCore") ||
+         istarts_with(name, "AgentCore-")))
+      return "Bedrock agent or AgentCore role (naming convention)";
+    return {};
+  }
+
+  bool is_action_group_lambda(std::string_view fn) const { return action_group_lambdas_.count(fn) != 0; }
+
+ private:
+  static constexpr std::size_t kCap = 10000;
+  static constexpr std::size_t kSetCap = 64;
+  using Multi = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
+
+  static void add_pair(Multi& m, std::string_view key, std::string_view value) {
+    if (value.empty()) return;
+    auto it = m.find(key);
+    if (it == m.end()) {
+      if (m.size() >= kCap) return;
+      it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
+    }
+    if (it->second.size() < kSetCap && it->second.find(value) == it->second.end()) it->second.emplace(capped(value));
+  }
+
+  const Profile& profile_;
+  std::set<std::string, std::less<>> action_group_lambdas_;  // function names
+  std::set<std::string, std::less<>> agent_roles_;
+  Multi function_roles_;   // function name -> execution roles
+  Multi role_sessions_;    // role ARN -> session names
+  std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
+};
+
+// ---------------------------------------------------------------------------
+// Private-data operations.
+
+/// True when `ip` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128).
+/// TODO(profile branch): use aiir::ip_in_cidr once load_profile is on main.
+bool ip_in_range(std::string_view ip, std::string_view cidr) noexcept {
+  if (ip.empty() || cidr.empty() || ip.size() > 63 || cidr.size() > 67) return false;
+  char ip_buf[64], net_buf[68];
+  std::memcpy(ip_buf, ip.data(), ip.size());
+  ip_buf[ip.size()] = 0;
+  std::size_t slash = cidr.find('/');
+  std::string_view net = cidr.substr(0, slash);
+  int bits = -1;
+  if (slash != std::string_view::npos) {
+    bits = 0;
+    std::string_view b = cidr.substr(slash + 1);
+    if (b.empty() || b.size() > 3) return false;
+    for (char c : b) {
+      if (c < '0' || c > '9') return false;
+      bits = bits * 10 + (c - '0');
+    }
+  }
+  std::memcpy(net_buf, net.data(), net.size());
+  net_buf[net.size()] = 0;
+  unsigned char a[16], n[16];
+  int len = 0;
+  if (inet_pton(AF_INET, ip_buf, a) == 1 && inet_pton(AF_INET, net_buf, n) == 1) {
+    len = 4;
+  } else if (inet_pton(AF_INET6, ip_buf, a) == 1 && inet_pton(AF_INET6, net_buf, n) == 1) {
+    len = 16;
+  } else {
+    return false;
+  }
+  if (bits < 0) bits = len * 8;
+  if (bits > len * 8) return false;
+  for (int i = 0; i < len && bits > 0; ++i, bits -= 8) {
+    unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
+    if ((a[i] & mask) != (n[i] & mask)) return false;
+  }
+  return true;
+}
+
+enum class Kind : std::uint8_t { kS3, kDynamoDb, kRds, kSecret, kSsm };
+constexpr std::array<std::string_view, 5> kKindNames = {"s3", "dynamodb", "rds", "secretsmanager", "ssm"};
+std::string_view kind_name(Kind k) { return kKindNames[static_cast<std::size_t>(k)]; }
+
+/// read: data copied out; change: data or resource modified; expose: access widened.
+enum class OpClass : std::uint8_t { kRead, kChange, kExpose };
+constexpr std::array<std::string_view, 3> kOpNames = {"read", "change", "expose"};
+
+struct Op {
+  Kind kind = Kind::kS3;
+  OpClass cls = OpClass::kRead;
+  bool decrypted = false;  // ssm withDecryption
+};
+
+bool one_of(std::string_view a, std::initializer_list<std::string_view> names) noexcept {
+  for (auto n : names)
+    if (a == n) return true;
+  return false;
+}
+
+/// Classifies the private-data operations this analyzer looks at; false for the rest.
+bool classify(const EventView& e, Op& op) noexcept {
+  const std::string_view s = e.service, a = e.action;
+  if (s == "s3.amazonaws.com") {
+    op.kind = Kind::kS3;
+    if (a == "GetObject") op.cls = OpClass::kRead;
+    else if (one_of(a, {"PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CompleteMultipartUpload",
+                        "DeleteBucket", "PutBucketLifecycle", "PutBucketLifecycleConfiguration"}))
+      op.cls = OpClass::kChange;
+    else if (one_of(a, {"PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl", "PutObjectAcl",
+                        "PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock", "PutPublicAccessBlock",
+                        "DeletePublicAccessBlock", "PutBucketReplication"}))
+      op.cls = OpClass::kExpose;
+    else
+      return false;
+    return true;
+  }
+  if (s == "dynamodb.amazonaws.com") {
+    op.kind = Kind::kDynamoDb;
+    if (one_of(a, {"GetItem", "Query", "Scan", "BatchGetItem", "ExportTableToPointInTime"})) op.cls = OpClass::kRead;
+    else if (one_of(a, {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "DeleteTable", "UpdateTable"}))
+      op.cls = OpClass::kChange;
+    else if (a == "PutResourcePolicy") op.cls = OpClass::kExpose;
+    else
+      return false;
+    return true;
+  }
+  if (s == "rds.amazonaws.com") {
+    op.kind = Kind::kRds;
+    if (one_of(a, {"CreateDBSnapshot", "CreateDBClusterSnapshot", "CopyDBSnapshot", "CopyDBClusterSnapshot",
+                   "StartExportTask"}))
+      op.cls = OpClass::kRead;
+    else if (one_of(a, {"ModifyDBSnapshotAttribute", "ModifyDBClusterSnapshotAttribute"})) op.cls = OpClass::kExpose;
+    else if (one_of(a, {"ModifyDBInstance", "ModifyDBCluster", "DeleteDBInstance", "DeleteDBCluster",
+                        "DeleteDBSnapshot", "DeleteDBClusterSnapshot"}))
+      op.cls = OpClass::kChange;
+    else
+      return false;
+    return true;
+  }
+  if (s == "secretsmanager.amazonaws.com") {
+    op.kind = Kind::kSecret;
+    if (a == "GetSecretValue" || a == "BatchGetSecretValue") op.cls = OpClass::kRead;
+    else if (one_of(a, {"PutSecretValue", "UpdateSecret", "DeleteSecret", "RotateSecret", "RestoreSecret"}))
+      op.cls = OpClass::kChange;
+    else if (a == "PutResourcePolicy" || a == "DeleteResourcePolicy") op.cls = OpClass::kExpose;
+    else
+      return false;
+    return true;
+  }
+  if (s == "ssm.amazonaws.com") {
+    op.kind = Kind::kSsm;
+    if (a == "GetParameter" || a == "GetParameters" || a == "GetParametersByPath") {
+      op.cls = OpClass::kRead;
+      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.raw["requestParameters"]["withDecryption"]);
+    } else if (one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
+      op.cls = OpClass::kChange;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/// "arn:...:table/NAME[/stream/...]" -> NAME.
+std::string_view table_name(std::string_view id) noexcept {
+  std::size_t pos = id.find(":table/");
+  if (pos == std::string_view::npos) return id;
+  id = id.substr(pos + 7);
+  return id.substr(0, id.find('/'));
+}
+
+/// "arn:...:secret:NAME-AbCdEf" -> "NAME-AbCdEf" (the random suffix is handled by matching).
+std::string_view secret_name(std::string_view id) noexcept {
+  std::size_t pos = id.find(":secret:");
+  return pos == std::string_view::npos ? id : id.substr(pos + 8);
+}
+
+/// "arn:...:parameter/prod/x" -> "/prod/x"; "arn:...:parameter/name" -> "name".
+std::string_view parameter_name(std::string_view id) noexcept {
+  std::size_t pos = id.find(":parameter/");
+  if (pos == std::string_view::npos) return id;
+  std::string_view rest = id.substr(pos + 10);  // keeps the '/'
+  return rest.find('/', 1) == std::string_view::npos ? rest.substr(1) : rest;
+}
+
+/// Resource identifiers an operation names (up to a few), written into `ids`.
+/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls).
+void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& ids) {
+  ids.clear();
+  if (e.kind != EventKind::kCloudTrail) return;
+  constexpr std::size_t kMaxIds = 32;
+  auto rp = e.raw["requestParameters"];
+  auto add = [&](std::string_view v) {
+    if (!v.empty() && ids.size() < kMaxIds) ids.emplace_back(capped(v, 512));
+  };
+  auto add_array = [&](simdjson::simdjson_result<dom::element> arr, auto&& fn) {
+    dom::array xs;
+    if (arr.get_array().get(xs) != simdjson::SUCCESS) return;
+    for (dom::element x : xs) {
+      std::string_view v;
+      if (x.get_string().get(v) == simdjson::SUCCESS) add(fn(v));
+    }
+  };
+  switch (op.kind) {
+    case Kind::kS3: {
+      std::string_view bucket = jstr(rp["bucketName"]);
+      std::string_view key = jstr(rp["key"]);
+      if (bucket.empty()) {
+        // Fall back on resources[] ("arn:aws:s3:::bucket/key").
+        for (const auto& r : e.resources) {
+          if (r.arn.starts_with("arn:aws:s3:::")) {
+            add(r.arn.substr(13));
+            break;
+          }
+        }
+      } else if (key.empty()) {
+        add(bucket);
+      } else if (ids.size() < kMaxIds) {
+        ids.emplace_back(capped(bucket, 256)).append(1, '/').append(key.substr(0, 512));
+      }
+      break;
+    }
+    case Kind::kDynamoDb: {
+      std::string_view t = jstr(rp["tableName"]);
+      if (t.empty()) t = jstr(rp["tableArn"]);
+      if (!t.empty()) add(table_name(t));
+      dom::object items;
+      if (rp["requestItems"].get_object().get(items) == simdjson::SUCCESS)
+        for (auto [name, value] : items) add(table_name(name));
+      break;
+    }
+    case Kind::kRds:
+      for (const char* field : {"dBInstanceIdentifier", "dBClusterIdentifier", "dBSnapshotIdentifier",
+                                "dBClusterSnapshotIdentifier", "sourceDBSnapshotIdentifier",
+                                "sourceDBClusterSnapshotIdentifier", "sourceArn"})
+        add(last_segment(jstr(rp[field])));
+      break;
+    case Kind::kSecret:
+      add(secret_name(jstr(rp["secretId"])));
+      add_array(rp["secretIdList"], [](std::string_view v) { return secret_name(v); });
+      break;
+    case Kind::kSsm:
+      add(parameter_name(jstr(rp["name"])));
+      add(jstr(rp["path"]));
+      add_array(rp["names"], [](std::string_view v) { return parameter_name(v); });
+      break;
+  }
+}
+
+/// Does the profile entry `pr` cover the resource id `id` of kind `kind`?
+bool covers(const PrivateResource& pr, Kind kind, std::string_view id) {
+  if (!iequals(pr.kind, kind_name(kind)) &&
+      !(kind == Kind::kSecret && iequals(pr.kind, "secret")) &&
+      !(kind == Kind::kSsm && iequals(pr.kind, "parameter")))
+    return false;
+  const std::string_view name = pr.name;
+  if (name.empty()) return false;
+  const bool wild = name.find_first_of("*?") != std::string_view::npos;
+  switch (kind) {
+    case Kind::kS3: {
+      std::size_t slash = name.find('/');
+      if (slash == std::string_view::npos) return wc_match(name, id.substr(0, id.find('/')));
+      if (id.find('/') == std::string_view::npos)  // bucket-level call on a bucket holding a private prefix
+        return wc_match(name.substr(0, slash), id);
+      return wild ? wc_match(name, id) : istarts_with(id, name);
+    }
+    case Kind::kSecret: {
+      if (wc_match(name, id)) return true;
+      // Secret ARNs end in "-" plus 6 random characters.
+      if (id.size() > 7 && id[id.size() - 7] == '-') return wc_match(name, id.substr(0, id.size() - 7));
+      return false;
+    }
+    case Kind::kSsm: {
+      if (wc_match(name, id)) return true;
+      // A path read (GetParametersByPath) covers every parameter below it.
+      if (!id.empty() && id.front() == '/') {
+        std::string_view literal = name.substr(0, name.find_first_of("*?"));
+        if (istarts_with(literal, id) && (literal.size() == id.size() || literal[id.size()] == '/' || id.back() == '/'))
+          return true;
+      }
+      return false;
+    }
+    case Kind::kRds:
+      // Snapshot ids usually carry the instance name ("rds:db-2024-05-01-00-10", "db-final").
+      return wc_match(name, id) || (!wild && icontains(id, name));
+    case Kind::kDynamoDb:
+      return wc_match(name, id);
+  }
+  return false;
+}
+
+bool is_denial(std::string_view code) noexcept {
+  if (code.starts_with("Client.")) code.remove_prefix(7);
+  return code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" ||
+         code == "UnauthorizedException";
+}
+
+// ---------------------------------------------------------------------------
+// Aggregates.
+
+constexpr std::size_t kMaxKeys = 100000;
+constexpr std::int64_t kHourMs = 3600 * 1000;
+constexpr std::size_t kMaxHoursPerPrincipal = 24 * 92;
+constexpr std::uint32_t kDenialBurst = 10;        // denials in an hour: weak "flagged" signal
+constexpr std::size_t kSecretDistinct = 10;       // distinct secrets in an hour
+constexpr std::size_t kParamDistinct = 25;        // distinct decrypted parameters in an hour
+constexpr std::uint32_t kBatchSecretCalls = 5;    // BatchGetSecretValue calls in an hour
+constexpr std::uint32_t kSecretDenied = 20;       // denied retrievals in an hour
+constexpr std::uint32_t kS3Objects = 1000;        // GetObject in an hour
+constexpr std::uint64_t kS3Bytes = 1ULL << 30;    // bytes out in an hour
+constexpr std::uint32_t kScans = 20;              // Scan calls on one table in an hour
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+std::string join(const StrSet& items, std::size_t max = 10) {
+  std::string out;
+  std::size_t n = 0;
+  for (const auto& i : items) {
+    if (n == max) {
+      out += fmt::format(", ... (+{})", items.size() - max);
+      break;
+    }
+    if (n++) out += ", ";
+    out += i;
+  }
+  return out;
+}
+
+std::string counts(const std::map<std::string, std::uint64_t, std::less<>>& m) {
+  std::string out;
+  for (const auto& [k, v] : m) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} x{}", k, v);
+  }
+  return out;
+}
+
+Severity lower(Severity s) { return s > Severity::kLow ? static_cast<Severity>(static_cast<int>(s) - 1) : s; }
+
+/// Common facts kept for an aggregate that becomes a finding.
+struct Facts {
+  std::uint64_t count = 0;
+  std::uint64_t failed = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  EarliestEvidence evidence;
+  std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
+  StrSet source_ips, user_agents, access_keys, accounts, regions, errors;
+
+  void add(const EventView& e) {
+    if (count == 0 || e.time_ms < first_ms) first_ms = e.time_ms;
+    if (count == 0 || e.time_ms > last_ms) last_ms = e.time_ms;
+    ++count;
+    if (e.outcome == Outcome::kFailure) {
+      ++failed;
+      insert_capped(errors, e.error_code, 5);
+    }
+    evidence.add(e);
+    fmt::memory_buffer name;
+    std::size_t dot = e.service.find('.');
+    fmt::format_to(std::back_inserter(name), "{}:{}", e.service.substr(0, dot), e.action.substr(0, 128));
+    std::string_view key(name.data(), name.size());
+    if (auto it = actions.find(key); it != actions.end()) ++it->second;
+    else if (actions.size() < 50) actions.emplace(std::string(key), 1);
+    insert_capped(source_ips, e.source_ip, 10);
+    insert_capped(user_agents, e.user_agent, 5);
+    insert_capped(access_keys, e.access_key_id, 5);
+    insert_capped(accounts, e.account, 5);
+    insert_capped(regions, e.region, 10);
+  }
+
+  void fill(Finding& f) const {
+    for (auto& ev : evidence.sorted()) f.add(std::move(ev));
+    f.count = count;
+    f.evidence_total = count;
+    f.first_seen_ms = first_ms;
+    f.last_seen_ms = last_ms;
+    f.source_ips.assign(source_ips.begin(), source_ips.end());
+    f.user_agents.assign(user_agents.begin(), user_agents.end());
+    if (accounts.size() == 1) f.account = *accounts.begin();
+    if (regions.size() == 1) f.region = *regions.begin();
+    if (access_keys.size() == 1) f.access_key_id = *access_keys.begin();
+  }
+};
+
+/// Who touched which resource, how: (principal, marker, kind, label, class).
+struct Touch {
+  std::string principal;
+  std::string marker;
+  Kind kind = Kind::kS3;
+  OpClass cls = OpClass::kRead;
+  std::string label;             // the profile entry's name, or the bare resource
+  bool private_match = false;    // label is a profile private resource
+  Facts facts;
+  StrSet examples;   // object keys, parameter names, secret ids
+  StrSet bad;        // why the caller is on the profile's bad lists
+  StrSet actor_arns;
+};
+
+struct PrincipalStats {
+  std::int64_t first_ms = 0;
+  std::map<std::int64_t, std::uint32_t> denials;  // hour -> denied calls
+};
+
+struct SecretHour {
+  Facts facts;
+  StrSet secrets;
+  StrSet params;
+  std::uint32_t batch = 0;
+  std::uint32_t denied = 0;
+  StrSet bad;  // the profile's bad lists the caller matched
+};
+
+struct S3Hour {
+  Facts facts;
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+  StrSet buckets;
+  StrSet bad;
+};
+
+struct SingleEvent {  // one call worth a finding of its own (exports, shares)
+  std::string principal;
+  std::string rule;
+  std::string resource;
+  std::string detail;
+  bool external = false;
+  Facts facts;
+};
+
+// ---------------------------------------------------------------------------
+
+class PrivateDataAnalyzer final : public Analyzer {
+ public:
+  explicit PrivateDataAnalyzer(const AnalyzerConfig& config)
+      : profile_(*config.profile),
+        baseline_until_ms_(config.baseline_until_ms ? config.baseline_until_ms : config.profile->baseline_until_ms),
+        ai_(*config.profile) {}
+
+  void on_event(const EventView& e, FindingSink& /*out*/) override {
+    if (e.kind != EventKind::kCloudTrail) return;
+    if (e.time_ms) {
+      if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
+      if (!seen_time_ || e.time_ms > last_ms_) last_ms_ = e.time_ms;
+      seen_time_ = true;
+    }
+    ai_.learn(e);
+    const std::string_view principal = principal_of(e);
+    if (principal.empty()) return;
+    track_principal(e, principal);
+
+    Op op;
+    if (!classify(e, op)) return;
+    resource_ids(e, op, ids_);
+    ai_marker(e, marker_);
+    bad_reasons(e, principal);
+
+    // Bursts and exfiltration paths (no profile needed).
+    if (op.kind == Kind::kSecret || (op.kind == Kind::kSsm && op.decrypted)) secret_burst(e, op, principal);
+    if (op.kind == Kind::kS3 && e.action == "GetObject") s3_reads(e, principal);
+    if (op.kind == Kind::kDynamoDb && e.action == "Scan") dynamo_scans(e, principal);
+    if (op.kind == Kind::kDynamoDb && e.action == "ExportTableToPointInTime")
+      single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : ids_.front(), "", false);
+    if (op.kind == Kind::kRds && op.cls == OpClass::kExpose) snapshot_share(e, principal);
+
+    // Touches: every resource an AI candidate or flagged caller touched, and
+    // every touch of a profile private resource.
+    const bool candidate = !marker_.empty() || !e.session_issuer.empty() || ai_.app_principal(principal) ||
+                           !bad_.empty();
+    for (const auto& id : ids_) {
+      const PrivateResource* pr = nullptr;
+      for (const auto& r : profile_.private_resources)
+        if (covers(r, op.kind, id)) {
+          pr = &r;
+          break;
+        }
+      if (!pr && !candidate) continue;
+      std::string_view label = pr ? std::string_view(pr->name) : std::string_view(id);
+      if (!pr && op.kind == Kind::kS3) label = label.substr(0, label.find('/'));
+      touch(e, principal, op, label, pr != nullptr, id);
+    }
+  }
+
+  void finish(FindingSink& out) override;
+  void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
+
+ private:
+  std::int64_t baseline_end() const {
+    if (baseline_until_ms_) return baseline_until_ms_;
+    if (!seen_time_ || last_ms_ - first_ms_ < kHourMs) return 0;
+    return first_ms_ + (last_ms_ - first_ms_) / 5;
+  }
+
+  void track_principal(const EventView& e, std::string_view principal) {
+    auto it = principals_.find(principal);
+    if (it == principals_.end()) {
+      if (principals_.size() >= kMaxKeys) {
+        ++overflow_;
+        return;
+      }
+      it = principals_.emplace(capped(principal, 512), PrincipalStats{}).first;
+      it->second.first_ms = e.time_ms;
+    }
+    it->second.first_ms = std::min(it->second.first_ms, e.time_ms);
+    if (e.outcome == Outcome::kFailure && is_denial(e.error_code)) {
+      auto& d = it->second.denials;
+      std::int64_t h = floor_div(e.time_ms, kHourMs);
+      if (d.size() < kMaxHoursPerPrincipal || d.count(h)) ++d[h];
+    }
+  }
+
+  void bad_reasons(const EventView& e, std::string_view principal) {
+    bad_.clear();
+    for (const auto& k : profile_.bad_access_keys)
+      if (!e.access_key_id.empty() && iequals(k, e.access_key_id)) bad_.insert(fmt::format("bad access key {}", k));
+    for (const auto& ip : profile_.bad_ips)
+      if (ip_in_range(e.source_ip, ip)) bad_.insert(fmt::format("bad IP {}", ip));
+    for (const auto& p : profile_.bad_principals)
+      if (wc_match(p, principal) || (!e.actor_arn.empty() && wc_match(p, e.actor_arn)))
+        bad_.insert(fmt::format("bad principal {}", p));
+  }
+
+  void touch(const EventView& e, std::string_view principal, const Op& op, std::string_view label, bool is_private,
+             std::string_view id) {
+    key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
+    key_.append(kind_name(op.kind)).append(1, '\x1f').append(label).append(1, '\x1f').append(kOpNames[static_cast<int>(op.cls)]);
+    auto it = touches_.find(key_);
+    if (it == touches_.end()) {
+      if (touches_.size() >= kMaxKeys) {
+        ++overflow_;
+        return;
+      }
+      it = touches_.emplace(key_, Touch{}).first;
+      Touch& t = it->second;
+      t.principal = capped(principal, 512);
+      t.marker = marker_;
+      t.kind = op.kind;
+      t.cls = op.cls;
+      t.label = capped(label, 512);
+      t.private_match = is_private;
+    }
+    Touch& t = it->second;
+    t.facts.add(e);
+    if (id != label) insert_capped(t.examples, id, 10);
+    for (const auto& b : bad_) insert_capped(t.bad, b, 5);
+    insert_capped(t.actor_arns, e.actor_arn, 5);
+  }
+
+  template <class Map>
+  static typename Map::mapped_type* hour_slot(Map& m, std::string& key, std::string_view principal, std::int64_t h,
+                                              std::string_view extra, std::uint64_t& overflow) {
+    key.assign(principal).append(1, '\x1f').append(fmt::format("{}", h));
+    if (!extra.empty()) key.append(1, '\x1f').append(extra);
+    auto it = m.find(key);
+    if (it == m.end()) {
+      if (m.size() >= kMaxKeys) {
+        ++overflow;
+        return nullptr;
+      }
+      it = m.emplace(key, typename Map::mapped_type{}).first;
+    }
+    return &it->second;
+  }
+
+  void secret_burst(const EventView& e, const Op& op, std::string_view principal) {
+    SecretHour* s = hour_slot(secret_hours_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
+    if (!s) return;
+    s->facts.add(e);
+    if (e.outcome == Outcome::kFailure) {
+      if (is_denial(e.error_code)) ++s->denied;
+    } else {
+      for (const auto& id : ids_) insert_capped(op.kind == Kind::kSecret ? s->secrets : s->params, id, 64);
+    }
+    if (e.action == "BatchGetSecretValue") ++s->batch;
+    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
+  }
+
+  void s3_reads(const EventView& e, std::string_view principal) {
+    S3Hour* s = hour_slot(s3_hours_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
+    if (!s) return;
+    s->facts.add(e);
+    ++s->objects;
+    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
+    std::int64_t bytes = 0;
+    if (e.raw["additionalEventData"]["bytesTransferredOut"].get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0)
+      s->bytes += static_cast<std::uint64_t>(bytes);
+    else {
+      double d = 0;
+      if (e.raw["additionalEventData"]["bytesTransferredOut"].get_double().get(d) == simdjson::SUCCESS && d > 0)
+        s->bytes += static_cast<std::uint64_t>(d);
+    }
+    if (!ids_.empty()) insert_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
+  }
+
+  void dynamo_scans(const EventView& e, std::string_view principal) {
+    std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
+    Facts* f = hour_slot(scan_hours_, key_, principal, floor_div(e.time_ms, kHourMs), table, overflow_);
+    if (f) f->add(e);
+  }
+
+  void single(const EventView& e, std::string_view principal, std::string_view rule, std::string resource,
+              std::string detail, bool external) {
+    if (singles_.size() >= kMaxKeys) {
+      ++overflow_;
+      return;
+    }
+    SingleEvent s;
+    s.principal = capped(principal, 512);
+    s.rule = std::string(rule);
+    s.resource = std::move(resource);
+    s.detail = std::move(detail);
+    s.external = external;
+    s.facts.add(e);
+    singles_.push_back(std::move(s));
+  }
+
+  void snapshot_share(const EventView& e, std::string_view principal) {
+    auto rp = e.raw["requestParameters"];
+    if (!iequals(jstr(rp["attributeName"]), "restore")) return;
+    dom::array values;
+    if (rp["valuesToAdd"].get_array().get(values) != simdjson::SUCCESS) return;
+    StrSet outside;
+    bool is_public = false;
+    for (dom::element v : values) {
+      std::string_view acct;
+      if (v.get_string().get(acct) != simdjson::SUCCESS) continue;
+      if (iequals(acct, "all")) {
+        is_public = true;
+        continue;
+      }
+      if (acct == e.account) continue;
+      bool known = false;
+      for (const auto& a : profile_.accounts) known = known || a == acct;
+      if (!known) insert_capped(outside, acct, 10);
+    }
+    if (!is_public && outside.empty()) return;
+    std::string snap = std::string(jstr(rp["dBSnapshotIdentifier"]).substr(0, 256));
+    if (snap.empty()) snap = std::string(jstr(rp["dBClusterSnapshotIdentifier"]).substr(0, 256));
+    std::string detail = is_public ? "public (restore=all)" : fmt::format("accounts {}", join(outside));
+    if (is_public && !outside.empty()) detail += fmt::format(" and accounts {}", join(outside));
+    single(e, principal, "private_data.snapshot_shared_external", std::move(snap), std::move(detail), true);
+  }
+
+  void emit(Finding f, FindingSink& out) {
+    f.element = Element::kPrivateData;
+    f.tags.owasp_llm.push_back("LLM02:2025");
+    f.finalize();
+    if (f.severity >= Severity::kMedium) rules_medium_.insert(f.rule);
+    rules_.insert(f.rule);
+    out.emit(std::move(f));
+  }
+
+  /// Weak "flagged" signal standing in for IAM Access Analyzer: AccessDenied
+  /// bursts, or no activity during the baseline. Empty when neither holds.
+  std::string weak_flag(const std::string& principal, std::int64_t baseline) const {
+    auto it = principals_.find(principal);
+    if (it == principals_.end()) return {};
+    for (const auto& [h, n] : it->second.denials)
+      if (n >= kDenialBurst) return fmt::format("{} AccessDenied errors within one hour", n);
+    if (baseline && it->second.first_ms > baseline)
+      return fmt::format("no activity before the baseline end ({})", format_time(baseline));
+    return {};
+  }
+
+  bool is_ai(const std::string& principal, const std::string& marker) const {
+    return !ai_.reason(principal, marker).empty();
+  }
+
+  void emit_touches(std::int64_t baseline, FindingSink& out);
+  void emit_bursts(std::int64_t baseline, FindingSink& out);
+
+  const Profile& profile_;
+  std::int64_t baseline_until_ms_ = 0;
+  AiPrincipals ai_;
+  std::map<std::string, PrincipalStats, std::less<>> principals_;
+  std::map<std::string, Touch, std::less<>> touches_;
+  std::map<std::string, SecretHour, std::less<>> secret_hours_;
+  std::map<std::string, S3Hour, std::less<>> s3_hours_;
+  std::map<std::string, Facts, std::less<>> scan_hours_;
+  std::vector<SingleEvent> singles_;
+  std::vector<std::string> ids_;
+  StrSet bad_;
+  std::string key_, marker_;
+  std::uint64_t overflow_ = 0;
+  bool seen_time_ = false;
+  std::int64_t first_ms_ = 0, last_ms_ = 0;
+
+  // Results of finish(), for answer().
+  StrSet rules_;
+  StrSet rules_medium_;
+  StrSet ai_seen_;       // "kind:label" AI principals touched (successfully)
+  StrSet ai_private_;    // private labels AI principals touched
+  std::set<Kind> private_kinds_;        // kinds the profile declares
+};
+
+void PrivateDataAnalyzer::finish(FindingSink& out) {
+  ai_.resolve();
+  for (const auto& pr : profile_.private_resources)
+    for (std::size_t k = 0; k < kKindNames.size(); ++k)
+      if (iequals(pr.kind, kKindNames[k])) private_kinds_.insert(static_cast<Kind>(k));
+  const std::int64_t baseline = baseline_end();
+  emit_touches(baseline, out);
+  emit_bursts(baseline, out);
+}
+
+void PrivateDataAnalyzer::emit_touches(std::int64_t baseline, FindingSink& out) {
+  for (const auto& [key, t] : touches_) {
+    const std::string why_ai = ai_.reason(t.principal, t.marker);
+    const bool ok = t.facts.count > t.facts.failed;
+    if (!why_ai.empty() && ok) {
+      ai_seen_.insert(fmt::format("{}:{}", kind_name(t.kind), t.label));
+      if (t.private_match) ai_private_.insert(fmt::format("{}:{}", kind_name(t.kind), t.label));
+    }
+    if (!t.private_match) continue;
+    const std::string_view op = kOpNames[static_cast<int>(t.cls)];
+    const bool change = t.cls != OpClass::kRead;
+    const std::string examples = t.examples.empty() ? "" : fmt::format(" ({})", join(t.examples, 5));
+    const std::string what = fmt::format("{} {}{}", kind_name(t.kind), t.label, examples);
+
+    Finding f;
+    t.facts.fill(f);
+    f.principal = t.principal;
+    f.details.emplace_back("resource_kind", std::string(kind_name(t.kind)));
+    f.details.emplace_back("resource", t.label);
+    f.details.emplace_back("operation", std::string(op));
+    f.details.emplace_back("actions", counts(t.facts.actions));
+    if (!t.examples.empty()) f.details.emplace_back("examples", join(t.examples, 10));
+    if (t.facts.failed) f.details.emplace_back("failed", std::to_string(t.facts.failed));
+    f.tags.attack.push_back(change ? "T1565.001" : (t.kind == Kind::kSecret || t.kind == Kind::kSsm ? "T1555.006" : "T1530"));
+    const std::string failed_note = ok ? "" : fmt::format("; every call failed ({})", join(t.facts.errors));
+
+    if (!t.bad.empty()) {
+      f.rule = change ? "private_data.changed_by_flagged_principal" : "private_data.read_by_flagged_principal";
+      f.severity = ok ? (change ? Severity::kCritical : Severity::kHigh) : Severity::kMedium;
+      f.title = change ? "Private data changed by a flagged principal" : "Private data read by a flagged principal";
+      f.summary = fmt::format("{} ({}) {} private {}: {}{}", t.principal, join(t.bad, 3), op, what,
+                              counts(t.facts.actions), failed_note);
+      f.details.emplace_back("flagged", join(t.bad, 5));
+      emit(std::move(f), out);
+    } else if (!why_ai.empty()) {
+      const AppPrincipal* ap = ai_.app_principal(t.principal);
+      bool designed = ap && !ap->allowed_actions.empty();
+      if (designed) {
+        for (const auto& [action, n] : t.facts.actions) {
+          bool allowed = false;
+          for (const auto& pattern : ap->allowed_actions) allowed = allowed || wc_match(pattern, action);
+          designed = designed && allowed;
+        }
+      }
+      if (designed) {
+        f.rule = "private_data.designed_access_by_ai";
+        f.severity = Severity::kLow;
+        f.title = "AI application principal used private data within its allowed actions";
+      } else {
+        f.rule = change ? "private_data.changed_by_ai_principal" : "private_data.read_by_ai_principal";
+        f.severity = change ? Severity::kHigh : Severity::kMedium;
+        if (!ok) f.severity = lower(f.severity);
+        f.title = change ? "Private data changed by an AI application principal"
+                         : "Private data read by an AI application principal";
+      }
+      f.summary = fmt::format("{} ({}) {} private {}: {}{}", t.principal, why_ai, op, what, counts(t.facts.actions),
+                              failed_note);
+      f.details.emplace_back("ai_link", why_ai);
+      f.tags.atlas.push_back("AML.T0057");
+      emit(std::move(f), out);
+    } else if (std::string weak = weak_flag(t.principal, baseline); !weak.empty()) {
+      f.rule = change ? "private_data.changed_by_flagged_principal" : "private_data.read_by_flagged_principal";
+      f.severity = ok ? Severity::kMedium : Severity::kLow;
+      f.title = change ? "Private data changed by a principal with a weak risk signal"
+                       : "Private data read by a principal with a weak risk signal";
+      f.summary = fmt::format("{} (weak signal: {}) {} private {}: {}{}", t.principal, weak, op, what,
+                              counts(t.facts.actions), failed_note);
+      f.details.emplace_back("flagged", fmt::format("weak signal: {}", weak));
+      emit(std::move(f), out);
+    } else if (t.cls == OpClass::kExpose) {
+      f.rule = "private_data.exposure_change";
+      f.severity = ok ? Severity::kMedium : Severity::kLow;
+      f.title = "Access to a private resource changed";
+      f.summary = fmt::format("{} changed access to private {}: {}{}", t.principal, what, counts(t.facts.actions),
+                              failed_note);
+      emit(std::move(f), out);
+    }
+  }
+}
+
+void PrivateDataAnalyzer::emit_bursts(std::int64_t baseline, FindingSink& out) {
+  auto principal_of_key = [](const std::string& key) { return key.substr(0, key.find('\x1f')); };
+  // Strong: AI principal or on the profile's bad list. Weak: new since the baseline.
+  auto risky = [&](const std::string& principal, bool* strong = nullptr) -> std::string {
+    if (strong) *strong = true;
+    if (is_ai(principal, "")) return "AI application principal";
+    for (const auto& p : profile_.bad_principals)
+      if (wc_match(p, principal)) return "on the profile's bad list";
+    if (strong) *strong = false;
+    auto it = principals_.find(principal);
+    if (baseline && it != principals_.end() && it->second.first_ms > baseline) return "no activity in the baseline";
+    return {};
+  };
+
+  for (const auto& [key, s] : secret_hours_) {
+    const bool distinct = s.secrets.size() >= kSecretDistinct;
+    const bool params = s.params.size() >= kParamDistinct;
+    const bool batch = s.batch >= kBatchSecretCalls;
+    const bool denied = s.denied >= kSecretDenied;
+    if (!distinct && !params && !batch && !denied) continue;
+    const std::string principal = principal_of_key(key);
+    bool strong = false;
+    std::string risk = s.bad.empty() ? risky(principal, &strong) : join(s.bad, 3);
+    strong = strong || !s.bad.empty();
+    Finding f;
+    s.facts.fill(f);
+    f.principal = principal;
+    f.rule = "private_data.secret_retrieval_burst";
+    f.severity = strong ? Severity::kHigh : Severity::kMedium;
+    if (!distinct && !params && !batch) f.severity = Severity::kMedium;  // denied only: probing, not retrieval
+    f.title = "Burst of secret retrieval";
+    std::vector<std::string> parts;
+    if (!s.secrets.empty()) parts.push_back(fmt::format("{} distinct secrets", s.secrets.size()));
+    if (!s.params.empty()) parts.push_back(fmt::format("{} distinct decrypted SSM parameters", s.params.size()));
+    if (s.batch) parts.push_back(fmt::format("{} BatchGetSecretValue calls", s.batch));
+    if (s.denied) parts.push_back(fmt::format("{} denied", s.denied));
+    f.summary = fmt::format("{}{} retrieved secrets within one hour: {}", principal,
+                            risk.empty() ? "" : fmt::format(" ({})", risk), fmt::join(parts, ", "));
+    if (!s.secrets.empty()) f.details.emplace_back("secrets", join(s.secrets, 20));
+    if (!s.params.empty()) f.details.emplace_back("parameters", join(s.params, 20));
+    f.details.emplace_back("actions", counts(s.facts.actions));
+    if (!risk.empty()) f.details.emplace_back("risk", risk);
+    f.tags.attack.push_back("T1555.006");
+    emit(std::move(f), out);
+  }
+
+  for (const auto& [key, s] : s3_hours_) {
+    if (s.objects < kS3Objects && s.bytes < kS3Bytes) continue;
+    const std::string principal = principal_of_key(key);
+    const std::string risk = s.bad.empty() ? risky(principal) : join(s.bad, 3);
+    Finding f;
+    s.facts.fill(f);
+    f.principal = principal;
+    f.rule = "private_data.bulk_s3_read";
+    f.severity = s.bad.empty() ? Severity::kMedium : Severity::kHigh;
+    f.title = "Bulk S3 object reads";
+    f.summary = fmt::format("{}{} read {} objects ({:.1f} MiB out) within one hour from {}", principal,
+                            risk.empty() ? "" : fmt::format(" ({})", risk), s.objects,
+                            static_cast<double>(s.bytes) / (1024.0 * 1024.0), join(s.buckets));
+    f.details.emplace_back("objects", std::to_string(s.objects));
+    f.details.emplace_back("bytes_out", std::to_string(s.bytes));
+    f.details.emplace_back("buckets", join(s.buckets));
+    if (!risk.empty()) f.details.emplace_back("risk", risk);
+    f.tags.attack.push_back("T1530");
+    emit(std::move(f), out);
+  }
+
+  for (const auto& [key, s] : scan_hours_) {
+    if (s.count - s.failed < kScans) continue;
+    const std::string principal = principal_of_key(key);
+    const std::string table = key.substr(key.rfind('\x1f') + 1);
+    const std::string risk = risky(principal);
+    Finding f;
+    s.fill(f);
+    f.principal = principal;
+    f.rule = "private_data.dynamodb_bulk_read";
+    f.severity = risk.empty() ? Severity::kLow : Severity::kMedium;
+    f.title = "Bulk DynamoDB scans";
+    f.summary = fmt::format("{}{} ran {} Scan calls on table {} within one hour", principal,
+                            risk.empty() ? "" : fmt::format(" ({})", risk), s.count - s.failed, table);
+    f.details.emplace_back("table", table);
+    if (!risk.empty()) f.details.emplace_back("risk", risk);
+    f.tags.attack.push_back("T1530");
+    emit(std::move(f), out);
+  }
+
+  for (const auto& s : singles_) {
+    const bool ok = s.facts.count > s.facts.failed;
+    const std::string risk = risky(s.principal);
+    Finding f;
+    s.facts.fill(f);
+    f.principal = s.principal;
+    f.rule = s.rule;
+    if (s.rule == "private_data.snapshot_shared_external") {
+      f.severity = ok ? Severity::kHigh : Severity::kMedium;
+      f.title = "RDS snapshot shared outside the account";
+      f.summary = fmt::format("{} shared snapshot {} with {}{}", s.principal, s.resource, s.detail,
+                              ok ? "" : " (the call failed)");
+      f.details.emplace_back("shared_with", s.detail);
+      f.tags.attack.push_back("T1537");
+    } else {
+      f.severity = risk.empty() ? Severity::kLow : Severity::kMedium;
+      if (!ok) f.severity = Severity::kLow;
+      f.title = "DynamoDB table exported";
+      f.summary = fmt::format("{}{} exported table {} (ExportTableToPointInTime){}", s.principal,
+                              risk.empty() ? "" : fmt::format(" ({})", risk), s.resource, ok ? "" : " (failed)");
+      if (!risk.empty()) f.details.emplace_back("risk", risk);
+      f.tags.attack.push_back("T1530");
+    }
+    if (!s.resource.empty()) f.details.emplace_back("resource", s.resource);
+    emit(std::move(f), out);
+  }
+}
+
+void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const {
+  const bool have_private = profile_.loaded && !profile_.private_resources.empty();
+  std::string gaps;
+  if (coverage.s3_data_events == 0) gaps += " No S3 data events: object reads and writes are invisible.";
+  if (coverage.data_events == coverage.s3_data_events + coverage.bedrock_data_events + coverage.lambda_data_events)
+    gaps += " No DynamoDB data events seen: item reads and writes may be invisible.";
+  const std::string weak_note =
+      " Flagged principals are the profile's bad lists, plus a weak signal standing in for IAM Access Analyzer: "
+      "principals with AccessDenied bursts or with no activity in the baseline.";
+
+  auto hit = [&](std::initializer_list<std::string_view> rules) {
+    StrSet h;
+    for (auto r : rules)
+      if (rules_medium_.count(std::string(r))) h.insert(std::string(r));
+    return h;
+  };
+
+  {
+    QuestionAnswer q;
+    q.id = "private_data.reach";
+    q.question = "What private or confidential data do generative AI resources have access to?";
+    q.rules = {"private_data.read_by_ai_principal", "private_data.changed_by_ai_principal",
+               "private_data.designed_access_by_ai"};
+    if (coverage.cloudtrail_events == 0) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail events: what AI principals touched cannot be seen; review their IAM policies.";
+    } else if (!have_private) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = fmt::format(
+          "Which data is private is unknown without a profile (private_resources) or a review of the AI roles' IAM "
+          "policies. {}",
+          ai_seen_.empty() ? std::string("No AI application principal was seen touching S3, DynamoDB, RDS, Secrets "
+                                         "Manager or SSM.")
+                           : fmt::format("AI application principals were seen touching: {}.", join(ai_seen_, 20)));
+    } else if (!ai_private_.empty()) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format("AI application principals touched private resources: {}.{}", join(ai_private_, 20),
+                                  ai_seen_.size() > ai_private_.size()
+                                      ? fmt::format(" All resources they touched: {}.", join(ai_seen_, 20))
+                                      : std::string());
+    } else {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format(
+          "No AI application principal was seen touching the profile's private resources{}. Their reach is defined "
+          "by IAM policies: review them.{}",
+          ai_seen_.empty() ? std::string() : fmt::format(" (they touched: {})", join(ai_seen_, 10)), gaps);
+    }
+    out.push_back(std::move(q));
+  }
+
+  auto data_answer = [&](std::string id, std::string question, std::vector<std::string> rules,
+                         StrSet hits, bool needs_data_events) {
+    QuestionAnswer q;
+    q.id = std::move(id);
+    q.question = std::move(question);
+    q.rules = std::move(rules);
+    if (coverage.cloudtrail_events == 0) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail events.";
+    } else if (!hits.empty()) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format("Findings: {}.{}", join(hits), weak_note);
+    } else if (!have_private) {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format(
+          "No secret-retrieval burst, bulk read, export or external snapshot share. Without a profile listing "
+          "private_resources, reads and changes of specific private data cannot be judged.{}",
+          gaps);
+    } else if (needs_data_events && !gaps.empty()) {
+      q.answer = Answer::kNotFound;
+      q.explanation = fmt::format("Nothing found in the management events.{}{}", gaps, weak_note);
+    } else {
+      q.answer = Answer::kNo;
+      q.explanation = fmt::format("No AI or flagged principal touched the profile's private resources.{}", weak_note);
+    }
+    out.push_back(std::move(q));
+  };
+
+  data_answer("private_data.accessed", "Was private data accessed by AI application or unauthorized principals?",
+              {"private_data.read_by_ai_principal", "private_data.read_by_flagged_principal",
+               "private_data.secret_retrieval_burst", "private_data.bulk_s3_read", "private_data.dynamodb_bulk_read",
+               "private_data.dynamodb_export", "private_data.snapshot_shared_external"},
+              hit({"private_data.read_by_ai_principal", "private_data.read_by_flagged_principal",
+                   "private_data.secret_retrieval_burst", "private_data.bulk_s3_read",
+                   "private_data.dynamodb_bulk_read", "private_data.dynamodb_export",
+                   "private_data.snapshot_shared_external"}),
+              true);
+
+  {
+    QuestionAnswer q;
+    q.id = "private_data.leaked_in_responses";
+    q.question = "Did model responses disclose secrets or personal data?";
+    q.rules = {"private_data.secret_in_response", "private_data.pii_in_response"};
+    if (coverage.invocation_records == 0) {
+      q.answer = Answer::kCannotTell;
+      q.explanation =
+          "No model-invocation logs: invocation logging is off by default, so what the models returned cannot be "
+          "seen.";
+    } else if (coverage.invocation_with_text == 0) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "Invocation logs carry no prompt or response text (text delivery off): responses cannot be checked.";
+    } else {
+      q.answer = Answer::kNo;
+      q.explanation = fmt::format(
+          "{} invocation records with text were checked for secrets and personal data in responses by the "
+          "invocation-content rules.",
+          coverage.invocation_with_text);
+    }
+    out.push_back(std::move(q));
+  }
+
+  data_answer("private_data.changed", "Was private data changed or tampered with?",
+              {"private_data.changed_by_ai_principal", "private_data.changed_by_flagged_principal",
+               "private_data.exposure_change", "private_data.snapshot_shared_external"},
+              hit({"private_data.changed_by_ai_principal", "private_data.changed_by_flagged_principal",
+                   "private_data.exposure_change", "private_data.snapshot_shared_external"}),
+              true);
+}
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_private_data(const AnalyzerConfig& config) {
+  return std::make_unique<PrivateDataAnalyzer>(config);
+}
+
+}  // namespace aiir

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of the Agency analyzer: actions taken by or through AI services.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "analyzers/factories.h"
+#include "support/test_events.h"
+
+namespace {
+
+using aiir::Answer;
+using aiir::Finding;
+using aiir::Severity;
+
+constexpr const char* kAcct = "111122223333";
+
+/// An assumed-role identity; `extra` is appended inside userIdentity.
+std::string role_identity(std::string_view role, std::string_view session, std::string_view extra = "") {
+  return fmt::format(
+      R"({{"type":"AssumedRole","principalId":"AROAX:{1}","arn":"arn:aws:sts::{0}:assumed-role/{2}/{1}",)"
+      R"("accountId":"{0}","accessKeyId":"ASIAEXAMPLE{2}","sessionContext":{{"sessionIssuer":{{"type":"Role",)"
+      R"("arn":"arn:aws:iam::{0}:role/{2}","userName":"{2}"}},"attributes":{{"mfaAuthenticated":"false"}}}}{3}}})",
+      kAcct, session, role, extra);
+}
+
+std::string user_identity(std::string_view user) {
+  return fmt::format(
+      R"({{"type":"IAMUser","principalId":"AIDAX","arn":"arn:aws:iam::{0}:user/{1}","accountId":"{0}",)"
+      R"("accessKeyId":"AKIAEXAMPLE","userName":"{1}"}})",
+      kAcct, user);
+}
+
+/// One CloudTrail record on one line.
+std::string ct(std::string_view time, std::string_view source, std::string_view name, std::string_view identity,
+               std::string_view request = "null", std::string_view extra = "") {
+  static int counter = 0;
+  return fmt::format(
+      R"({{"eventVersion":"1.10","eventTime":"{0}","eventSource":"{1}","eventName":"{2}","awsRegion":"us-east-1",)"
+      R"("sourceIPAddress":"10.0.0.5","userAgent":"Boto3/1.35.0","userIdentity":{3},"requestParameters":{4},)"
+      R"("eventID":"ev-{5}-{2}","requestID":"rq-{5}","eventType":"AwsApiCall","recipientAccountId":"{6}"{7}}})",
+      time, source, name, identity, request, ++counter, kAcct, extra);
+}
+
+std::string lines(const std::vector<std::string>& records) {
+  std::string out;
+  for (const auto& r : records) out += r + "\n";
+  return out;
+}
+
+struct Run {
+  aiir::FindingList findings;
+  std::vector<aiir::QuestionAnswer> answers;
+};
+
+Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
+        std::int64_t baseline_until = 0, bool reversed = false) {
+  aiir::AnalyzerConfig config;
+  config.profile = &profile;
+  config.baseline_until_ms = baseline_until;
+  auto analyzer = aiir::make_agency(config);
+  auto fixture = aiir::testing::events_from_json(jsonl, "agency.jsonl");
+  Run r;
+  // Reversed: the same records (same file and record numbers) delivered in another order.
+  if (reversed) std::reverse(fixture.events.begin(), fixture.events.end());
+  for (auto& e : fixture.events) analyzer->on_event(e, r.findings);
+  // on_event never emits; everything comes out of finish(), in time order.
+  REQUIRE(r.findings.findings.empty());
+  analyzer->finish(r.findings);
+  if (coverage.cloudtrail_events == 0) coverage.cloudtrail_events = fixture.events.size();
+  analyzer->answer(coverage, r.answers);
+  return r;
+}
+
+std::vector<const Finding*> with_rule(const Run& r, std::string_view rule) {
+  std::vector<const Finding*> out;
+  for (const auto& f : r.findings.findings)
+    if (f.rule == rule) out.push_back(&f);
+  return out;
+}
+
+std::string detail(const Finding& f, std::string_view key) {
+  for (const auto& [k, v] : f.details)
+    if (k == key) return v;
+  return {};
+}
+
+const aiir::QuestionAnswer& answer_of(const Run& r, std::string_view id) {
+  for (const auto& q : r.answers)
+    if (q.id == id) return q;
+  FAIL("no answer " << id);
+  return r.answers.front();
+}
+
+const std::string kSesRequest =
+    R"({"source":"app@example.com","destination":{"toAddresses":["victim1@example.org","victim2@example.org"]}})";
+
+}  // namespace
+
+TEST_CASE("agency: email sent through Bedrock (invokedBy) is reported with recipients", "[analyzer][agency]") {
+  auto r = run(lines({
+      ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail",
+         role_identity("AppRole", "s1", R"(,"invokedBy":"bedrock.amazonaws.com")"), kSesRequest),
+      ct("2024-05-01T10:01:00Z", "ses.amazonaws.com", "SendEmail",
+         role_identity("AppRole", "s1", R"(,"invokedBy":"bedrock.amazonaws.com")"), kSesRequest),
+  }));
+  auto f = with_rule(r, "agency.email_sent_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->count == 2);
+  CHECK(f[0]->severity == Severity::kMedium);
+  CHECK(f[0]->element == aiir::Element::kAgency);
+  CHECK(f[0]->principal == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(detail(*f[0], "targets") == "victim1@example.org, victim2@example.org");
+  CHECK(f[0]->summary.find("ses:SendEmail x2") != std::string::npos);
+  CHECK(f[0]->evidence.size() == 2);
+  CHECK(f[0]->tags.owasp_llm == std::vector<std::string>{"LLM06:2025"});
+  CHECK(answer_of(r, "agency.can_act").answer == Answer::kYes);
+}
+
+TEST_CASE("agency: the same email by a human user is not agency", "[analyzer][agency]") {
+  auto r = run(lines({
+      ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail", user_identity("alice"), kSesRequest),
+      // A role session with no AI link at all.
+      ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail", role_identity("MailerRole", "m1"), kSesRequest),
+      // Implicit call made by another AWS service for the app role: not an action it chose.
+      ct("2024-05-01T10:00:00Z", "kms.amazonaws.com", "Decrypt",
+         role_identity("AppRole", "s1", R"(,"invokedBy":"s3.amazonaws.com")")),
+  }));
+  CHECK(r.findings.findings.empty());
+  CHECK(answer_of(r, "agency.can_act").answer == Answer::kNotFound);
+  CHECK(answer_of(r, "agency.unauthorized_actions").answer == Answer::kNotFound);
+}
+
+TEST_CASE("agency: sourceIPAddress of a Bedrock service marks the call", "[analyzer][agency]") {
+  std::string rec = ct("2024-05-01T10:00:00Z", "sns.amazonaws.com", "Publish", role_identity("AppRole", "s1"),
+                       R"({"topicArn":"arn:aws:sns:us-east-1:111122223333:alerts"})");
+  // Replace the client IP by the service name.
+  rec.replace(rec.find("10.0.0.5"), 8, "bedrock.amazonaws.com");
+  auto r = run(lines({rec}));
+  auto f = with_rule(r, "agency.sns_publish_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "targets") == "arn:aws:sns:us-east-1:111122223333:alerts");
+  CHECK(detail(*f[0], "ai_link").find("sourceIPAddress") != std::string::npos);
+}
+
+TEST_CASE("agency: action-group Lambda learned later in input order makes its IAM calls agency",
+          "[analyzer][agency]") {
+  const std::string lambda_scope =
+      R"(,"inScopeOf":{"issuerType":"AWS::Lambda::Function","credentialsIssuedTo":"arn:aws:lambda:us-east-1:111122223333:function:order-tool"})";
+  auto r = run(lines({
+      // The tool Lambda's role creates an access key: before the action group appears in the input.
+      ct("2024-05-02T09:00:00Z", "iam.amazonaws.com", "CreateAccessKey",
+         role_identity("ToolRole", "order-tool", lambda_scope), R"({"userName":"admin"})"),
+      // Another Lambda (not an agent tool) doing the same: not agency.
+      ct("2024-05-02T09:00:00Z", "iam.amazonaws.com", "CreateAccessKey",
+         role_identity("BatchRole", "batch-job",
+                       R"(,"inScopeOf":{"issuerType":"AWS::Lambda::Function","credentialsIssuedTo":"arn:aws:lambda:us-east-1:111122223333:function:batch-job"})"),
+         R"({"userName":"ops"})"),
+      ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "CreateAgentActionGroup", user_identity("builder"),
+         R"({"agentId":"A1","actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:order-tool"}})"),
+  }));
+  auto f = with_rule(r, "agency.iam_change_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == Severity::kHigh);
+  CHECK(f[0]->principal == "arn:aws:iam::111122223333:role/ToolRole");
+  CHECK(detail(*f[0], "targets") == "admin");
+  CHECK(detail(*f[0], "ai_link").find("order-tool") != std::string::npos);
+  CHECK(answer_of(r, "agency.unauthorized_actions").answer == Answer::kYes);
+}
+
+TEST_CASE("agency: a role whose session is named after an action-group Lambda acts for the agent",
+          "[analyzer][agency]") {
+  auto r = run(lines({
+      ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "UpdateAgentActionGroup", user_identity("builder"),
+         R"({"actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:mail-tool:3"}})"),
+      // Older record without inScopeOf: Lambda sessions are named after the function.
+      ct("2024-05-01T09:00:00Z", "ec2.amazonaws.com", "RunInstances", role_identity("MailToolRole", "mail-tool"),
+         R"({"instanceType":"p4d.24xlarge"})"),
+      // Same role, another session: still the tool's role.
+      ct("2024-05-01T09:05:00Z", "ec2.amazonaws.com", "AuthorizeSecurityGroupIngress",
+         role_identity("MailToolRole", "other"), R"({"groupId":"sg-1"})"),
+  }));
+  auto run_f = with_rule(r, "agency.compute_start_by_ai");
+  REQUIRE(run_f.size() == 1);
+  CHECK(detail(*run_f[0], "targets") == "p4d.24xlarge");
+  REQUIRE(with_rule(r, "agency.network_change_by_ai").size() == 1);
+}
+
+TEST_CASE("agency: profile allowed_actions split allowed from unauthorized", "[analyzer][agency]") {
+  aiir::Profile profile;
+  profile.loaded = true;
+  profile.app_principals.push_back({"arn:aws:iam::111122223333:role/App*", {"bedrock:Invoke*", "ses:SendEmail"}});
+  auto r = run(lines({
+                   ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail", role_identity("AppRole", "s1"),
+                      kSesRequest),
+                   ct("2024-05-01T10:05:00Z", "iam.amazonaws.com", "CreateUser", role_identity("AppRole", "s1"),
+                      R"({"userName":"backdoor"})"),
+                   ct("2024-05-01T10:06:00Z", "lambda.amazonaws.com", "UpdateFunctionCode20150331v2",
+                      role_identity("AppRole", "s1"), R"({"functionName":"f1"})",
+                      R"(,"errorCode":"AccessDenied","errorMessage":"no")"),
+                   // Near-miss: another role with the same call is not an app principal.
+                   ct("2024-05-01T10:05:00Z", "iam.amazonaws.com", "CreateUser", role_identity("Ops", "s2"),
+                      R"({"userName":"x"})"),
+               }),
+               profile);
+  auto allowed = with_rule(r, "agency.allowed_action_by_ai");
+  REQUIRE(allowed.size() == 1);
+  CHECK(allowed[0]->severity == Severity::kInfo);
+  CHECK(with_rule(r, "agency.email_sent_by_ai").empty());
+  auto outside = with_rule(r, "agency.action_outside_allowed");
+  REQUIRE(outside.size() == 2);
+  std::sort(outside.begin(), outside.end(),
+            [](const Finding* a, const Finding* b) { return detail(*a, "family") < detail(*b, "family"); });
+  CHECK(detail(*outside[0], "family") == "iam_change");
+  CHECK(outside[0]->severity == Severity::kHigh);
+  CHECK(outside[0]->principal == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(detail(*outside[1], "family") == "lambda_change");
+  CHECK(outside[1]->severity == Severity::kMedium);  // every call was denied
+  CHECK(outside[1]->summary.find("lambda:UpdateFunctionCode20150331v2") == std::string::npos);
+  CHECK(outside[1]->summary.find("lambda:UpdateFunctionCode x1 (1 failed)") != std::string::npos);
+  CHECK(answer_of(r, "agency.unauthorized_actions").answer == Answer::kYes);
+}
+
+TEST_CASE("agency: allowed-only activity answers no when coverage is complete", "[analyzer][agency]") {
+  aiir::Profile profile;
+  profile.loaded = true;
+  profile.app_principals.push_back({"arn:aws:iam::111122223333:role/AppRole", {"ses:Send*"}});
+  aiir::Coverage cov;
+  cov.cloudtrail_events = 10;
+  cov.lambda_data_events = 3;
+  cov.s3_data_events = 3;
+  cov.profile_loaded = true;
+  auto r = run(lines({ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail", role_identity("AppRole", "s1"),
+                         kSesRequest)}),
+               profile, cov);
+  CHECK(answer_of(r, "agency.unauthorized_actions").answer == Answer::kNo);
+  cov.lambda_data_events = 0;
+  auto r2 = run(lines({ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail", role_identity("AppRole", "s1"),
+                          kSesRequest)}),
+                profile, cov);
+  const auto& q = answer_of(r2, "agency.unauthorized_actions");
+  CHECK(q.answer == Answer::kNotFound);
+  CHECK(q.explanation.find("Lambda data events") != std::string::npos);
+}
+
+namespace {
+/// Baseline: 2 publishes per hour for 10 hours; then `burst` publishes in one hour.
+std::vector<std::string> publish_series(int burst) {
+  std::vector<std::string> recs;
+  const std::string id = role_identity("AppRole", "s1", R"(,"invokedBy":"bedrock.amazonaws.com")");
+  for (int h = 0; h < 10; ++h)
+    for (int i = 0; i < 2; ++i)
+      recs.push_back(ct(fmt::format("2024-05-01T{:02}:{:02}:00Z", h, i * 10), "sns.amazonaws.com", "Publish", id,
+                        R"({"topicArn":"arn:aws:sns:us-east-1:111122223333:t"})"));
+  for (int i = 0; i < burst; ++i)
+    recs.push_back(ct(fmt::format("2024-05-03T12:{:02}:{:02}Z", i / 60, i % 60), "sns.amazonaws.com", "Publish", id,
+                      R"({"topicArn":"arn:aws:sns:us-east-1:111122223333:t"})"));
+  return recs;
+}
+}  // namespace
+
+TEST_CASE("agency: burst of actions against the principal's own baseline", "[analyzer][agency]") {
+  auto r = run(lines(publish_series(60)));
+  auto f = with_rule(r, "agency.action_burst");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->count == 60);
+  CHECK(f[0]->severity == Severity::kHigh);
+  CHECK(detail(*f[0], "baseline_peak_per_hour") == "2");
+  CHECK(detail(*f[0], "family") == "sns_publish");
+  CHECK(f[0]->first_seen_ms < f[0]->last_seen_ms);
+
+  auto quiet = run(lines(publish_series(8)));  // near-miss: busier, but no burst
+  CHECK(with_rule(quiet, "agency.action_burst").empty());
+}
+
+TEST_CASE("agency: first-time action types after the baseline", "[analyzer][agency]") {
+  const std::string id = role_identity("AppRole", "s1", R"(,"invokedBy":"bedrock.amazonaws.com")");
+  std::vector<std::string> recs;
+  for (int d = 1; d <= 9; ++d)
+    recs.push_back(ct(fmt::format("2024-05-0{}T10:00:00Z", d), "dynamodb.amazonaws.com", "GetItem", id,
+                      R"({"tableName":"orders"})"));
+  recs.push_back(ct("2024-05-09T11:00:00Z", "sqs.amazonaws.com", "SendMessage", id));
+  auto r = run(lines(recs));
+  auto f = with_rule(r, "agency.new_action_after_baseline");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "family") == "other:sqs");
+  CHECK(f[0]->severity == Severity::kLow);
+
+  // Near-miss: the same action already used during the baseline.
+  recs.push_back(ct("2024-05-01T11:00:00Z", "sqs.amazonaws.com", "SendMessage", id));
+  auto r2 = run(lines(recs));
+  CHECK(with_rule(r2, "agency.new_action_after_baseline").empty());
+}
+
+TEST_CASE("agency: model invocations are not actions", "[analyzer][agency]") {
+  auto r = run(lines({ct("2024-05-01T10:00:00Z", "bedrock.amazonaws.com", "InvokeModel",
+                         role_identity("AmazonBedrockExecutionRoleForAgents_X", "s"),
+                         R"({"modelId":"anthropic.claude-3-haiku"})")}));
+  CHECK(r.findings.findings.empty());
+}
+
+TEST_CASE("agency: agent invoking its own action-group Lambda is info", "[analyzer][agency]") {
+  auto r = run(lines({
+      ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "CreateAgentActionGroup", user_identity("builder"),
+         R"({"actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:order-tool"}})"),
+      ct("2024-05-01T09:00:00Z", "lambda.amazonaws.com", "Invoke",
+         R"({"type":"AWSService","invokedBy":"bedrock.amazonaws.com"})",
+         R"({"functionName":"arn:aws:lambda:us-east-1:111122223333:function:order-tool"})",
+         R"(,"eventCategory":"Data","managementEvent":false)"),
+      ct("2024-05-01T09:00:00Z", "lambda.amazonaws.com", "Invoke",
+         R"({"type":"AWSService","invokedBy":"bedrock-agentcore.amazonaws.com"})",
+         R"({"functionName":"arn:aws:lambda:us-east-1:111122223333:function:payments"})",
+         R"(,"eventCategory":"Data","managementEvent":false)"),
+  }));
+  auto f = with_rule(r, "agency.lambda_invoke_by_ai");
+  REQUIRE(f.size() == 2);
+  std::sort(f.begin(), f.end(), [](const Finding* a, const Finding* b) { return a->principal < b->principal; });
+  CHECK(f[0]->principal == "bedrock-agentcore.amazonaws.com");
+  CHECK(f[0]->severity == Severity::kLow);
+  CHECK(detail(*f[0], "targets") == "payments");
+  CHECK(f[1]->principal == "bedrock.amazonaws.com");
+  CHECK(f[1]->severity == Severity::kInfo);
+}
+
+TEST_CASE("agency: malformed fields do not break the analyzer", "[analyzer][agency]") {
+  auto r = run(lines({
+      // destination is a string, toAddresses a number, inScopeOf a number.
+      ct("2024-05-01T10:00:00Z", "ses.amazonaws.com", "SendEmail",
+         role_identity("AppRole", "s1", R"(,"invokedBy":"bedrock.amazonaws.com","inScopeOf":7)"),
+         R"({"destination":"oops","destinations":[1,null,"x@example.org"]})"),
+      // actionGroupExecutor of the wrong type.
+      ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "CreateAgentActionGroup", user_identity("b"),
+         R"({"actionGroupExecutor":["arn"]})"),
+      // No userIdentity at all, and a userIdentity that is a string.
+      R"({"eventTime":"2024-05-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser"})",
+      R"({"eventTime":"2024-05-01T10:00:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":"x"})",
+  }));
+  auto f = with_rule(r, "agency.email_sent_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "targets") == "x@example.org");
+  CHECK(r.findings.findings.size() == 1);
+}
+
+TEST_CASE("agency: results do not depend on input order", "[analyzer][agency]") {
+  auto recs = publish_series(40);
+  recs.push_back(ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "CreateAgentActionGroup",
+                    user_identity("builder"),
+                    R"({"actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:t"}})"));
+  recs.push_back(ct("2024-05-04T08:00:00Z", "iam.amazonaws.com", "AttachRolePolicy", role_identity("TRole", "t"),
+                    R"({"roleName":"TRole","policyArn":"arn:aws:iam::aws:policy/AdministratorAccess"})"));
+  recs.push_back(ct("2024-05-04T08:00:00Z", "ses.amazonaws.com", "SendRawEmail", role_identity("TRole", "t"),
+                    R"({"destinations":["a@example.org"]})"));
+  auto forward = run(lines(recs));
+  auto backward = run(lines(recs), {}, {}, 0, true);
+  auto digest = [](const Run& r) {
+    std::vector<std::string> out;
+    for (const auto& f : r.findings.findings)
+      out.push_back(fmt::format("{}|{}|{}|{}|{}|{}", f.id(), f.rule, f.summary, f.count, f.first_seen_ms,
+                                f.evidence.size()));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  REQUIRE(forward.findings.findings.size() >= 4);
+  CHECK(digest(forward) == digest(backward));
+}
+
+TEST_CASE("agency: answers without CloudTrail cannot tell", "[analyzer][agency]") {
+  aiir::Profile profile;
+  aiir::AnalyzerConfig config;
+  config.profile = &profile;
+  auto analyzer = aiir::make_agency(config);
+  aiir::FindingList sink;
+  analyzer->finish(sink);
+  std::vector<aiir::QuestionAnswer> answers;
+  aiir::Coverage cov;
+  cov.invocation_records = 5;
+  analyzer->answer(cov, answers);
+  REQUIRE(answers.size() == 2);
+  for (const auto& q : answers) {
+    CHECK(q.answer == Answer::kCannotTell);
+    CHECK_FALSE(q.rules.empty());
+    CHECK(q.id.starts_with("agency."));
+  }
+}
+
+TEST_CASE("agency: service-linked roles created by Bedrock are not IAM changes", "[analyzer][agency]") {
+  auto r = run(lines({ct("2024-05-01T10:00:00Z", "iam.amazonaws.com", "CreateServiceLinkedRole",
+                         R"({"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/admin","invokedBy":"bedrock.amazonaws.com"})",
+                         R"({"aWSServiceName":"bedrock.amazonaws.com"})")}));
+  CHECK(with_rule(r, "agency.iam_change_by_ai").empty());
+  for (const auto& f : r.findings.findings) CHECK(f.severity < Severity::kHigh);
+}
