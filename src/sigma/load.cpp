@@ -1094,7 +1094,7 @@ void Loader::detection(const YAML::Node& doc, Rule& rule, std::size_t info_index
       base.nodes.clear();
       base.generate = false;
       base.root = ConditionParser(base, tokenize(exprs[k], cond_line), cond_line).parse();
-      base.meta.finding_rule += "/" + std::to_string(k);
+      base.meta.finding_rule.append(1, '/').append(std::to_string(k));  // not `+=`: GCC 12 -Wrestrict false positive
       d_.rules.push_back(std::move(base));
     }
     for (std::size_t k = 0; k < exprs.size(); ++k) {
