@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "analyzers/factories.h"
+#include "event/normalize.h"
 
 namespace aiir {
 namespace {
@@ -235,14 +236,20 @@ void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const 
 }
 
 PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
-  auto it = principals_.find(std::string(e.actor_arn));
+  // Assumed-role sessions are grouped under their role: session names rotate.
+  std::string id(e.actor_arn);
+  if (id.find(":assumed-role/") != std::string::npos) {
+    std::string role = role_arn_from_assumed(id);
+    if (!role.empty()) id = std::move(role);
+  }
+  auto it = principals_.find(id);
   if (it == principals_.end()) {
     if (principals_.size() >= kMaxKeys) {
       ++dropped_;
       return nullptr;
     }
-    it = principals_.emplace(std::string(e.actor_arn), PrincipalState{}).first;
-    it->second.arn = std::string(e.actor_arn);
+    it = principals_.emplace(id, PrincipalState{}).first;
+    it->second.arn = id;
     it->second.account = std::string(e.account);
   }
   PrincipalState& p = it->second;
@@ -505,7 +512,9 @@ void AiChangesAnalyzer::emit_logging_then_invoke(FindingSink& out) {
   std::set<std::string> done;
   for (const LoggingChange& lc : logging_off_) {
     if (done.count(lc.principal)) continue;
-    auto pit = principals_.find(lc.principal);
+    std::string id = lc.principal;
+    if (id.find(":assumed-role/") != std::string::npos && !role_arn_from_assumed(id).empty()) id = role_arn_from_assumed(id);
+    auto pit = principals_.find(id);
     if (pit == principals_.end()) continue;
     const PrincipalState& p = pit->second;
     const std::int64_t t = lc.ev.time_ms;

@@ -53,6 +53,33 @@ bool wild(std::string_view p, std::string_view t) noexcept {
   return pi == p.size();
 }
 
+/// The stable identity of a caller: the role ARN for an assumed-role session
+/// (session names rotate), the ARN itself otherwise.
+std::string principal_identity(std::string_view arn) {
+  if (arn.find(":assumed-role/") != std::string_view::npos) {
+    std::string role = role_arn_from_assumed(arn);
+    if (!role.empty()) return role;
+  }
+  return std::string(arn);
+}
+
+/// True when `identity` (an ARN, or a role ARN from principal_identity) is one of
+/// the profile's app principals. Role paths are ignored: an assumed-role ARN
+/// carries no path, so `role/service-role/X` also matches `role/X`.
+bool is_app_principal(const Profile& profile, std::string_view identity) {
+  std::string role = principal_identity(identity);
+  for (const AppPrincipal& p : profile.app_principals) {
+    if (wild(p.arn, identity) || wild(p.arn, role)) return true;
+    std::size_t at = p.arn.find(":role/");
+    std::size_t slash = p.arn.rfind('/');
+    if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
+      std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
+      if (wild(no_path, role)) return true;
+    }
+  }
+  return false;
+}
+
 std::string iso(std::int64_t ms) {
   std::int64_t s = ms / 1000;
   std::int64_t days = s / 86400, rem = s % 86400;
@@ -234,13 +261,7 @@ bool DataStoreAnalyzer::profile_kb_bucket(std::string_view bucket) const {
   return false;
 }
 
-bool DataStoreAnalyzer::app_principal(std::string_view arn) const {
-  std::string role = role_arn_from_assumed(arn);
-  for (const AppPrincipal& p : profile_->app_principals) {
-    if (wild(p.arn, arn) || (!role.empty() && wild(p.arn, role))) return true;
-  }
-  return false;
-}
+bool DataStoreAnalyzer::app_principal(std::string_view arn) const { return is_app_principal(*profile_, arn); }
 
 void DataStoreAnalyzer::learn_data_source(const EventView& e) {
   if (e.outcome == Outcome::kFailure || sources_.size() >= kMaxIngestions) return;
@@ -307,14 +328,15 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
 
 void DataStoreAnalyzer::on_principal(std::map<std::string, PrincipalAcc>& m, const EventView& e,
                                      std::string_view resource) {
-  auto it = m.find(std::string(e.actor_arn));
+  std::string id = principal_identity(e.actor_arn);
+  auto it = m.find(id);
   if (it == m.end()) {
     if (m.size() >= kMaxPrincipals) {
       ++dropped_;
       return;
     }
-    it = m.emplace(std::string(e.actor_arn), PrincipalAcc{}).first;
-    it->second.arn = std::string(e.actor_arn);
+    it = m.emplace(id, PrincipalAcc{}).first;
+    it->second.arn = id;
     it->second.account = std::string(e.account);
   }
   PrincipalAcc& p = it->second;

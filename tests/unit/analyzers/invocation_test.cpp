@@ -108,7 +108,7 @@ TEST_CASE("invocation: volume burst against the principal's baseline", "[analyze
     REQUIRE(b.size() == 1);
     CHECK(b[0]->severity == Severity::kMedium);
     CHECK(b[0]->count == 40);
-    CHECK(b[0]->principal == kAppRole);
+    CHECK(b[0]->principal == "arn:aws:iam::111122223333:role/app-role");  // sessions grouped by role
     CHECK(b[0]->summary.find("baseline peak was 3") != std::string::npos);
     CHECK_FALSE(b[0]->evidence.empty());
   }
@@ -199,7 +199,7 @@ TEST_CASE("invocation: first-seen principals, models and regions without a profi
   REQUIRE(g.size() == 1);
   CHECK(g[0]->region == "eu-west-3");
   // The app role and haiku were seen in the baseline.
-  for (const auto& f : r.findings) CHECK(f.principal != kAppRole);
+  for (const auto& f : r.findings) CHECK(f.principal != "arn:aws:iam::111122223333:role/app-role");
 }
 
 TEST_CASE("invocation: the profile's app principals, expected models and regions", "[analyzer][invocation]") {
@@ -316,4 +316,27 @@ TEST_CASE("invocation: answers say what missing invocation logs leave unknown", 
   r.analyzer->answer(cov, qa);
   CHECK(qa[2].answer == Answer::kYes);
   CHECK(qa[2].rules == std::vector<std::string>{"invocation.*"});
+}
+
+TEST_CASE("invocation: role sessions are one principal; profile role paths match", "[analyzer][invocation]") {
+  const char* s1 = "arn:aws:sts::111122223333:assumed-role/KbRole/Session-1111";
+  const char* s2 = "arn:aws:sts::111122223333:assumed-role/KbRole/Session-2222";
+  SECTION("a new session name of a baseline role is not a new principal") {
+    Run r(kBaseline);
+    r.go({inv(36000, s1, "amazon.titan-embed-text-v2:0", "e1", 100, 0),
+          inv(kDay + 36000, s2, "amazon.titan-embed-text-v2:0", "e2", 100, 0)});
+    CHECK(with_rule(r.findings, "invocation.new_principal").empty());
+    CHECK(model_usage(*r.analyzer)->rows.size() == 2);  // the table keeps the session ARNs
+  }
+  SECTION("a profile role with a path matches its sessions") {
+    Profile prof;
+    prof.loaded = true;
+    prof.app_principals = {{"arn:aws:iam::111122223333:role/service-role/KbRole", {}}};
+    Run r(0, prof);
+    r.go({inv(100, s1, "amazon.titan-embed-text-v2:0", "e1", 100, 0),
+          inv(200, "arn:aws:sts::111122223333:assumed-role/OtherRole/x", "amazon.titan-embed-text-v2:0", "e3", 100, 0)});
+    auto u = with_rule(r.findings, "invocation.unexpected_principal");
+    REQUIRE(u.size() == 1);
+    CHECK(u[0]->principal == "arn:aws:iam::111122223333:role/OtherRole");
+  }
 }
