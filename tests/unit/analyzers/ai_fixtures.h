@@ -99,12 +99,21 @@ inline std::vector<std::size_t> shuffled(std::size_t n) {
   return p;
 }
 
+/// Pointers into `fs` (keep `fs` alive while using them).
+inline std::vector<const Finding*> with_rule(std::vector<Finding>&& fs, std::string_view rule) = delete;
 inline std::vector<const Finding*> with_rule(const std::vector<Finding>& fs, std::string_view rule) {
   std::vector<const Finding*> v;
   for (const auto& f : fs) {
     if (f.rule == rule) v.push_back(&f);
   }
   return v;
+}
+
+/// How many findings of `fs` have `rule` (safe on temporaries).
+inline std::size_t count_rule(const std::vector<Finding>& fs, std::string_view rule) {
+  std::size_t n = 0;
+  for (const auto& f : fs) n += f.rule == rule ? 1 : 0;
+  return n;
 }
 
 /// "rule|severity|id|count" of every finding, sorted: equal for equal results.
