@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: Apache-2.0
+// The AI-changes analyzer (methodology element "AI changes"): bedrock,
+// sagemaker, qbusiness and q control-plane activity. Stateful detections only
+// (single events are the Sigma pack's): the LLMjacking chain per access key,
+// model/guardrail enumeration across regions, bursts of AI control-plane
+// changes, and invocation logging disabled followed by invocations.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "analyzers/factories.h"
+#include "event/normalize.h"
+
+namespace aiir {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr std::int64_t kHourMs = 3'600'000;
+constexpr std::int64_t kChainWindowMs = 24 * kHourMs;
+constexpr std::size_t kChainWindowHours = 24;
+constexpr std::size_t kMaxKeys = 100'000;
+constexpr std::size_t kMaxBuckets = 1'000'000;
+constexpr std::size_t kMaxListed = 20;
+constexpr std::size_t kEvidencePerStep = 3;
+constexpr std::size_t kChainMinSteps = 3;
+constexpr std::uint64_t kChainMinInvocations = 5;  // successful calls in the window make the "invocation burst" step
+constexpr std::size_t kEnumMinRegions = 4;         // distinct regions within two hour-buckets
+constexpr std::uint64_t kChangeBurstMin = 10;      // AI control-plane changes within two hour-buckets
+constexpr std::size_t kMaxLoggingChanges = 1000;
+
+enum Step : std::uint8_t { kRecon, kLoggingCheck, kProbe, kEnablement, kInvocation, kLoggingChange, kStepCount };
+constexpr std::array<const char*, kStepCount> kStepNames = {"recon", "logging_check", "probe", "model_enablement",
+                                                           "invocation_burst", "logging_change"};
+
+bool is_runtime_call(std::string_view a) noexcept {
+  return a == "InvokeModel" || a == "InvokeModelWithResponseStream" || a == "Converse" || a == "ConverseStream";
+}
+
+bool is_ai_source(std::string_view s) noexcept {
+  return s == "bedrock.amazonaws.com" || s == "sagemaker.amazonaws.com" || s == "qbusiness.amazonaws.com" ||
+         s == "q.amazonaws.com";
+}
+
+bool starts_with(std::string_view s, std::string_view p) noexcept { return s.substr(0, p.size()) == p; }
+
+bool is_mutating(const EventView& e) noexcept {
+  if (e.read_only == Tri::kTrue) return false;
+  std::string_view a = e.action;
+  if (is_runtime_call(a)) return false;
+  if (e.read_only == Tri::kFalse) return true;
+  for (std::string_view p : {"Create", "Update", "Delete", "Put", "Start", "Stop", "Associate", "Disassociate",
+                             "Register", "Deregister", "Prepare", "Import", "Modify", "Enable", "Disable", "Tag",
+                             "Untag", "Add", "Remove", "Attach", "Detach", "Ingest"}) {
+    if (starts_with(a, p)) return true;
+  }
+  return false;
+}
+
+/// Model and guardrail inventory calls that enumeration across regions shows.
+bool is_enumeration(std::string_view a) noexcept {
+  static constexpr std::array<std::string_view, 14> kNames = {
+      "ListFoundationModels", "GetFoundationModel",         "GetFoundationModelAvailability", "ListInferenceProfiles",
+      "ListGuardrails",       "GetGuardrail",               "ListCustomModels",               "ListImportedModels",
+      "ListProvisionedModelThroughputs", "ListModelCustomizationJobs", "ListKnowledgeBases", "ListAgents",
+      "GetModelInvocationLoggingConfiguration", "ListFoundationModelAgreementOffers"};
+  return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
+}
+
+int chain_step(const EventView& e) noexcept {
+  std::string_view a = e.action;
+  if (e.service == "sts.amazonaws.com") return a == "GetCallerIdentity" ? kRecon : -1;
+  if (e.service != "bedrock.amazonaws.com") return -1;
+  if (is_runtime_call(a)) {
+    if (e.error_code == "ValidationException" || e.error_code == "AccessDenied" ||
+        e.error_code == "AccessDeniedException") {
+      return kProbe;
+    }
+    return e.error_code.empty() ? kInvocation : -1;
+  }
+  if (a == "ListFoundationModels" || a == "GetFoundationModelAvailability" || a == "ListInferenceProfiles" ||
+      a == "GetUseCaseForModelAccess" || a == "GetFoundationModel" || a == "ListCustomModels" ||
+      a == "ListProvisionedModelThroughputs") {
+    return kRecon;
+  }
+  if (a == "GetModelInvocationLoggingConfiguration") return kLoggingCheck;
+  if (a == "PutUseCaseForModelAccess" || a == "CreateFoundationModelAgreement" ||
+      a == "PutFoundationModelEntitlement" || a == "ListFoundationModelAgreementOffers") {
+    return kEnablement;
+  }
+  if (a == "DeleteModelInvocationLoggingConfiguration" || a == "PutModelInvocationLoggingConfiguration") {
+    return kLoggingChange;
+  }
+  return -1;
+}
+
+/// True when a logging-configuration call turns prompt logging off: a delete,
+/// or a put whose loggingConfig disables text delivery or has no destination.
+bool disables_logging(const EventView& e) noexcept {
+  if (e.outcome == Outcome::kFailure) return false;
+  if (e.action == "DeleteModelInvocationLoggingConfiguration") return true;
+  if (e.action != "PutModelInvocationLoggingConfiguration") return false;
+  dom::element cfg;
+  if (e.raw["requestParameters"]["loggingConfig"].get(cfg) != simdjson::SUCCESS || !cfg.is_object()) return false;
+  dom::element text;
+  if (cfg["textDataDeliveryEnabled"].get(text) == simdjson::SUCCESS) {
+    bool b = true;
+    if (text.get_bool().get(b) == simdjson::SUCCESS && !b) return true;
+    std::string_view s;
+    if (text.get_string().get(s) == simdjson::SUCCESS && (s == "false" || s == "False")) return true;
+  }
+  dom::element s3, cw;
+  bool has_s3 = cfg["s3Config"].get(s3) == simdjson::SUCCESS && s3.is_object();
+  bool has_cw = cfg["cloudWatchConfig"].get(cw) == simdjson::SUCCESS && cw.is_object();
+  return !has_s3 && !has_cw;
+}
+
+std::int64_t hour_of(std::int64_t ms) noexcept { return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs; }
+
+std::string iso_minute(std::int64_t ms) {
+  std::int64_t s = ms / 1000;
+  std::int64_t days = s / 86400, rem = s % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  days += 719468;
+  std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  std::int64_t doe = days - era * 146097;
+  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  std::int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60);
+}
+
+void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
+  if (s.empty() || v.size() >= cap) return;
+  for (const auto& x : v) {
+    if (x == s) return;
+  }
+  v.emplace_back(s);
+}
+
+/// Keeps the `cap` smallest evidence pointers (time, file, record): order-independent.
+void keep_earliest(std::vector<Evidence>& v, Evidence e, std::size_t cap) {
+  if (v.size() >= cap && !(e < v.back())) return;
+  v.insert(std::upper_bound(v.begin(), v.end(), e), std::move(e));
+  if (v.size() > cap) v.pop_back();
+}
+
+struct StepBucket {
+  std::uint64_t count = 0;
+  std::int64_t min_t = 0, max_t = 0;
+  std::vector<Evidence> ev;           // earliest few
+  std::vector<std::string> actions;   // distinct action names
+};
+
+/// The LLMjacking chain state of one access key (or principal).
+struct ChainKey {
+  std::string key, principal, account;
+  bool keyed_by_principal = false;
+  std::array<std::map<std::int64_t, StepBucket>, kStepCount> steps;  // by hour
+  std::vector<std::string> ips, uas, regions;
+};
+
+struct EnumBucket {
+  std::set<std::string> regions;
+  std::vector<Evidence> ev;
+  std::vector<std::string> actions;
+};
+
+struct PrincipalState {
+  std::string arn, account, key;
+  std::map<std::int64_t, EnumBucket> enumeration;  // by hour
+  std::map<std::int64_t, StepBucket> changes;      // AI control-plane changes by hour
+  std::map<std::int64_t, StepBucket> invocations;  // successful runtime calls by hour
+  std::map<std::string, std::uint64_t> change_actions;
+  std::vector<std::string> ips, uas;
+};
+
+struct LoggingChange {
+  Evidence ev;
+  std::string principal, key, region, account, ip, ua;
+};
+
+class AiChangesAnalyzer final : public Analyzer {
+ public:
+  explicit AiChangesAnalyzer(const AnalyzerConfig& /*config*/) {}
+
+  void on_event(const EventView& e, FindingSink& out) override;
+  void finish(FindingSink& out) override;
+  void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
+
+ private:
+  void add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t evidence_cap);
+  PrincipalState* principal(const EventView& e);
+  void emit_chains(FindingSink& out);
+  void emit_enumeration(FindingSink& out);
+  void emit_change_bursts(FindingSink& out);
+  void emit_logging_then_invoke(FindingSink& out);
+
+  std::unordered_map<std::string, ChainKey> chains_;
+  std::unordered_map<std::string, PrincipalState> principals_;
+  std::vector<LoggingChange> logging_off_;
+  std::size_t buckets_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::uint64_t ai_events_ = 0, ai_changes_ = 0;
+  std::map<std::string, std::uint64_t> change_counts_;  // action -> count, for the answer
+  std::set<std::string> fired_;
+};
+
+void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t cap) {
+  std::int64_t h = hour_of(e.time_ms);
+  auto it = m.find(h);
+  if (it == m.end()) {
+    if (buckets_ >= kMaxBuckets) {
+      ++dropped_;
+      return;
+    }
+    ++buckets_;
+    it = m.emplace(h, StepBucket{}).first;
+    it->second.min_t = it->second.max_t = e.time_ms;
+  }
+  StepBucket& b = it->second;
+  ++b.count;
+  b.min_t = std::min(b.min_t, e.time_ms);
+  b.max_t = std::max(b.max_t, e.time_ms);
+  if (cap > 0) keep_earliest(b.ev, Evidence::from(e), cap);
+  add_capped(b.actions, e.action, 8);
+}
+
+PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
+  // Assumed-role sessions are grouped under their role: session names rotate.
+  std::string id(e.actor_arn);
+  if (id.find(":assumed-role/") != std::string::npos) {
+    std::string role = role_arn_from_assumed(id);
+    if (!role.empty()) id = std::move(role);
+  }
+  auto it = principals_.find(id);
+  if (it == principals_.end()) {
+    if (principals_.size() >= kMaxKeys) {
+      ++dropped_;
+      return nullptr;
+    }
+    it = principals_.emplace(id, PrincipalState{}).first;
+    it->second.arn = id;
+    it->second.account = std::string(e.account);
+  }
+  PrincipalState& p = it->second;
+  if (p.key.empty()) p.key = std::string(e.access_key_id);
+  add_capped(p.ips, e.source_ip);
+  add_capped(p.uas, e.user_agent);
+  return &p;
+}
+
+void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
+  if (e.kind != EventKind::kCloudTrail) return;
+  const bool ai = is_ai_source(e.service);
+  const int step = chain_step(e);
+  if (!ai && step < 0) return;
+  if (ai) ++ai_events_;
+
+  // The LLMjacking chain, keyed by access key (principal when there is none).
+  if (step >= 0 && !(e.access_key_id.empty() && e.actor_arn.empty())) {
+    const bool by_principal = e.access_key_id.empty();
+    std::string key(by_principal ? e.actor_arn : e.access_key_id);
+    auto it = chains_.find(key);
+    if (it == chains_.end() && chains_.size() < kMaxKeys) {
+      it = chains_.emplace(key, ChainKey{}).first;
+      it->second.key = key;
+      it->second.keyed_by_principal = by_principal;
+    }
+    if (it != chains_.end()) {
+      ChainKey& c = it->second;
+      if (c.principal.empty()) c.principal = std::string(e.actor_arn);
+      if (c.account.empty()) c.account = std::string(e.account);
+      add_capped(c.ips, e.source_ip);
+      add_capped(c.uas, e.user_agent);
+      add_capped(c.regions, e.region);
+      add_bucket(c.steps[static_cast<std::size_t>(step)], e, step == kInvocation ? 1 : kEvidencePerStep);
+    } else {
+      ++dropped_;
+    }
+  }
+  if (!ai || e.actor_arn.empty()) return;
+
+  PrincipalState* p = principal(e);
+  if (p == nullptr) return;
+  if (is_enumeration(e.action)) {
+    std::int64_t h = hour_of(e.time_ms);
+    auto it = p->enumeration.find(h);
+    if (it == p->enumeration.end() && buckets_ < kMaxBuckets) {
+      ++buckets_;
+      it = p->enumeration.emplace(h, EnumBucket{}).first;
+    }
+    if (it != p->enumeration.end()) {
+      if (it->second.regions.size() < 64) it->second.regions.emplace(e.region);
+      keep_earliest(it->second.ev, Evidence::from(e), 6);
+      add_capped(it->second.actions, e.action, 8);
+    }
+  }
+  if (step == kInvocation) add_bucket(p->invocations, e, 2);
+  if (is_mutating(e)) {
+    ++ai_changes_;
+    add_bucket(p->changes, e, 4);
+    if (p->change_actions.size() < 200) ++p->change_actions[std::string(e.action)];
+    if (change_counts_.size() < 500) ++change_counts_[std::string(e.action)];
+  }
+  if (disables_logging(e) && logging_off_.size() < kMaxLoggingChanges) {
+    logging_off_.push_back({Evidence::from(e), std::string(e.actor_arn), std::string(e.access_key_id),
+                            std::string(e.region), std::string(e.account), std::string(e.source_ip),
+                            std::string(e.user_agent)});
+  }
+}
+
+void AiChangesAnalyzer::emit_chains(FindingSink& out) {
+  std::vector<const ChainKey*> keys;
+  for (const auto& [k, c] : chains_) keys.push_back(&c);
+  std::sort(keys.begin(), keys.end(), [](const ChainKey* a, const ChainKey* b) { return a->key < b->key; });
+  for (const ChainKey* c : keys) {
+    // Candidate window starts: every hour in which some step happened.
+    std::set<std::int64_t> starts;
+    for (const auto& s : c->steps) {
+      for (const auto& [h, b] : s) starts.insert(h);
+    }
+    std::size_t best_steps = 0;
+    std::int64_t best_start = 0;
+    for (std::int64_t start : starts) {
+      std::size_t n = 0;
+      for (std::size_t s = 0; s < kStepCount; ++s) {
+        std::uint64_t count = 0;
+        for (auto it = c->steps[s].lower_bound(start);
+             it != c->steps[s].end() && it->first < start + static_cast<std::int64_t>(kChainWindowHours); ++it) {
+          count += it->second.count;
+        }
+        if (s == kInvocation ? count >= kChainMinInvocations : count > 0) ++n;
+      }
+      if (n > best_steps) {
+        best_steps = n;
+        best_start = start;
+      }
+    }
+    if (best_steps < kChainMinSteps) continue;
+    // Recon plus invocations plus a logging change alone is an ordinary admin session; require a sign of LLMjacking.
+    Finding f;
+    f.rule = "ai_changes.llmjacking_chain";
+    f.element = Element::kAiChanges;
+    std::vector<std::pair<std::string, std::string>> steps;
+    bool enable = false, burst = false, telltale = false;
+    std::uint64_t invocations = 0;
+    for (std::size_t s = 0; s < kStepCount; ++s) {
+      std::uint64_t count = 0;
+      std::int64_t first = 0;
+      std::vector<std::string> actions;
+      std::vector<Evidence> ev;
+      for (auto it = c->steps[s].lower_bound(best_start);
+           it != c->steps[s].end() && it->first < best_start + static_cast<std::int64_t>(kChainWindowHours); ++it) {
+        if (count == 0) first = it->second.min_t;
+        count += it->second.count;
+        for (const auto& a : it->second.actions) add_capped(actions, a, 8);
+        for (const auto& e : it->second.ev) keep_earliest(ev, e, kEvidencePerStep);
+      }
+      if (count == 0 || (s == kInvocation && count < kChainMinInvocations)) continue;
+      if (s == kEnablement) enable = true;
+      if (s == kInvocation) {
+        burst = true;
+        invocations = count;
+      }
+      if (s == kLoggingCheck || s == kProbe || s == kEnablement) telltale = true;
+      std::sort(actions.begin(), actions.end());
+      std::string acts;
+      for (const auto& a : actions) acts += (acts.empty() ? "" : ", ") + a;
+      steps.emplace_back(fmt::format("step.{}", kStepNames[s]),
+                         fmt::format("first {}; {} call{} ({})", iso_minute(first), count, count == 1 ? "" : "s", acts));
+      for (auto& e : ev) f.add(e);
+    }
+    if (!telltale) continue;
+    f.severity = enable && burst ? Severity::kCritical : Severity::kHigh;
+    f.title = "LLMjacking sequence: recon, logging check, probes, model enablement, invocations";
+    f.principal = c->principal;
+    f.account = c->account;
+    if (!c->keyed_by_principal) f.access_key_id = c->key;
+    f.source_ips = c->ips;
+    f.user_agents = c->uas;
+    if (c->regions.size() == 1) f.region = c->regions.front();
+    std::string names;
+    for (const auto& [k, v] : steps) names += (names.empty() ? "" : ", ") + k.substr(5);
+    f.summary = fmt::format("{} {} went through {} LLMjacking steps within 24 hours ({}){}",
+                            c->keyed_by_principal ? "Principal" : "Access key", c->key, steps.size(), names,
+                            burst ? fmt::format(", ending in {} successful model calls", invocations) : std::string());
+    f.details = steps;
+    f.details.emplace_back("window_start", iso_minute(best_start * kHourMs));
+    f.details.emplace_back("regions", [&] {
+      std::string r;
+      std::vector<std::string> sorted = c->regions;
+      std::sort(sorted.begin(), sorted.end());
+      for (const auto& x : sorted) r += (r.empty() ? "" : ", ") + x;
+      return r;
+    }());
+    f.tags = {{"T1078.004", "T1496", "T1562.008"}, {"AML.T0040", "AML.T0034"}, {"LLM10:2025"}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+}
+
+std::vector<const PrincipalState*> sorted_principals(const std::unordered_map<std::string, PrincipalState>& m) {
+  std::vector<const PrincipalState*> v;
+  for (const auto& [k, p] : m) v.push_back(&p);
+  std::sort(v.begin(), v.end(), [](const PrincipalState* a, const PrincipalState* b) { return a->arn < b->arn; });
+  return v;
+}
+
+void AiChangesAnalyzer::emit_enumeration(FindingSink& out) {
+  for (const PrincipalState* p : sorted_principals(principals_)) {
+    // Two consecutive hour buckets approximate "within an hour or two".
+    std::set<std::string> best_regions;
+    std::int64_t best_h = 0;
+    for (auto it = p->enumeration.begin(); it != p->enumeration.end(); ++it) {
+      std::set<std::string> r = it->second.regions;
+      auto next = std::next(it);
+      if (next != p->enumeration.end() && next->first == it->first + 1) r.insert(next->second.regions.begin(), next->second.regions.end());
+      if (r.size() > best_regions.size()) {
+        best_regions = std::move(r);
+        best_h = it->first;
+      }
+    }
+    if (best_regions.size() < kEnumMinRegions) continue;
+    Finding f;
+    f.rule = "ai_changes.model_enumeration_regions";
+    f.element = Element::kAiChanges;
+    f.severity = Severity::kMedium;
+    f.title = "Bedrock models and guardrails enumerated across many regions";
+    f.principal = p->arn;
+    f.account = p->account;
+    f.access_key_id = p->key;
+    f.source_ips = p->ips;
+    f.user_agents = p->uas;
+    std::vector<std::string> actions;
+    for (auto it = p->enumeration.find(best_h); it != p->enumeration.end() && it->first <= best_h + 1; ++it) {
+      for (const auto& e : it->second.ev) f.add(e);
+      for (const auto& a : it->second.actions) add_capped(actions, a, 12);
+    }
+    std::sort(actions.begin(), actions.end());
+    std::string regions, acts;
+    for (const auto& r : best_regions) regions += (regions.empty() ? "" : ", ") + r;
+    for (const auto& a : actions) acts += (acts.empty() ? "" : ", ") + a;
+    f.summary = fmt::format("{} enumerated Bedrock models or guardrails in {} regions within two hours ({}): {}",
+                            p->arn, best_regions.size(), regions, acts);
+    f.details = {{"regions", regions}, {"actions", acts}};
+    f.tags = {{"T1526", "T1580"}, {"AML.T0040"}, {"LLM10:2025"}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+}
+
+void AiChangesAnalyzer::emit_change_bursts(FindingSink& out) {
+  for (const PrincipalState* p : sorted_principals(principals_)) {
+    std::uint64_t best = 0;
+    std::int64_t best_h = 0;
+    for (auto it = p->changes.begin(); it != p->changes.end(); ++it) {
+      std::uint64_t n = it->second.count;
+      auto next = std::next(it);
+      if (next != p->changes.end() && next->first == it->first + 1) n += next->second.count;
+      if (n > best) {
+        best = n;
+        best_h = it->first;
+      }
+    }
+    if (best < kChangeBurstMin) continue;
+    Finding f;
+    f.rule = "ai_changes.change_burst";
+    f.element = Element::kAiChanges;
+    f.severity = Severity::kMedium;
+    f.title = "Burst of AI control-plane changes";
+    f.principal = p->arn;
+    f.account = p->account;
+    f.access_key_id = p->key;
+    f.source_ips = p->ips;
+    f.user_agents = p->uas;
+    std::vector<std::string> actions;
+    for (auto it = p->changes.find(best_h); it != p->changes.end() && it->first <= best_h + 1; ++it) {
+      for (const auto& e : it->second.ev) f.add(e);
+      for (const auto& a : it->second.actions) add_capped(actions, a, 12);
+    }
+    f.count = best;
+    std::sort(actions.begin(), actions.end());
+    std::string acts;
+    for (const auto& a : actions) acts += (acts.empty() ? "" : ", ") + a;
+    std::string totals;
+    for (const auto& [a, n] : p->change_actions) {
+      if (totals.size() < 400) totals += fmt::format("{}{} x{}", totals.empty() ? "" : ", ", a, n);
+    }
+    f.summary = fmt::format("{} made {} AI control-plane changes within two hours ({})", p->arn, best, acts);
+    f.details = {{"changes_in_burst", std::to_string(best)}, {"all_changes", totals}};
+    f.tags = {{"T1578"}, {"AML.T0018"}, {}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+}
+
+void AiChangesAnalyzer::emit_logging_then_invoke(FindingSink& out) {
+  std::sort(logging_off_.begin(), logging_off_.end(), [](const LoggingChange& a, const LoggingChange& b) { return a.ev < b.ev; });
+  std::set<std::string> done;
+  for (const LoggingChange& lc : logging_off_) {
+    if (done.count(lc.principal)) continue;
+    std::string id = lc.principal;
+    if (id.find(":assumed-role/") != std::string::npos && !role_arn_from_assumed(id).empty()) id = role_arn_from_assumed(id);
+    auto pit = principals_.find(id);
+    if (pit == principals_.end()) continue;
+    const PrincipalState& p = pit->second;
+    const std::int64_t t = lc.ev.time_ms;
+    std::uint64_t after = 0;
+    std::vector<Evidence> ev;
+    std::vector<std::string> actions;
+    for (auto it = p.invocations.lower_bound(hour_of(t)); it != p.invocations.end(); ++it) {
+      const StepBucket& b = it->second;
+      if (b.max_t <= t) continue;
+      after += b.min_t > t ? b.count : 1;  // at least one in the logging change's own hour
+      for (const auto& e : b.ev) {
+        if (e.time_ms > t) keep_earliest(ev, e, 10);
+      }
+    }
+    if (after == 0) continue;
+    done.insert(lc.principal);
+    Finding f;
+    f.rule = "ai_changes.logging_disabled_then_invoked";
+    f.element = Element::kAiChanges;
+    f.severity = Severity::kHigh;
+    f.title = "Invocation logging disabled, then models invoked by the same principal";
+    f.principal = lc.principal;
+    f.account = lc.account;
+    f.region = lc.region;
+    f.access_key_id = lc.key;
+    add_capped(f.source_ips, lc.ip);
+    add_capped(f.user_agents, lc.ua);
+    for (const auto& ip : p.ips) add_capped(f.source_ips, ip);
+    f.add(lc.ev);
+    for (auto& e : ev) f.add(std::move(e));
+    f.summary = fmt::format("{} turned off model-invocation logging ({}, {} in {}) and then made at least {} "
+                            "successful model calls: their prompts and responses were not logged",
+                            lc.principal, lc.ev.action, iso_minute(t), lc.region, after);
+    f.details = {{"logging_change", lc.ev.action}, {"logging_change_time", iso_minute(t)},
+                 {"invocations_after", std::to_string(after)}};
+    f.tags = {{"T1562.008", "T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+}
+
+void AiChangesAnalyzer::finish(FindingSink& out) {
+  emit_chains(out);
+  emit_enumeration(out);
+  emit_change_bursts(out);
+  emit_logging_then_invoke(out);
+}
+
+void AiChangesAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>& out) const {
+  QuestionAnswer a;
+  a.id = "ai_changes.models_resources";
+  a.question = "Were your AI models, code, or resources accessed or changed?";
+  a.rules = {"ai_changes.*"};
+  std::string changes;
+  std::vector<std::pair<std::uint64_t, std::string>> top;
+  for (const auto& [act, n] : change_counts_) top.emplace_back(n, act);
+  std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+  for (std::size_t i = 0; i < top.size() && i < 8; ++i) changes += fmt::format("{}{} x{}", i ? ", " : "", top[i].second, top[i].first);
+  const std::string seen = fmt::format(
+      "{} bedrock/sagemaker/qbusiness/q events, {} of them control-plane changes{}{}.", ai_events_, ai_changes_,
+      changes.empty() ? "" : ": ", changes);
+  if (cov.cloudtrail_events == 0) {
+    a.answer = Answer::kCannotTell;
+    a.explanation = "No CloudTrail management events were read; AI control-plane changes (guardrails, logging "
+                    "configuration, model access, custom models) are only visible there.";
+  } else if (!fired_.empty()) {
+    a.answer = Answer::kYes;
+    a.explanation = seen + " The findings name the sequences and changes.";
+  } else {
+    a.answer = ai_changes_ > 0 ? Answer::kNotFound : Answer::kNo;
+    a.explanation = seen + (ai_changes_ > 0 ? " No stateful pattern fired; review the changes listed (and the "
+                                              "single-event ai_changes.* rules) against the change record."
+                                            : "") +
+                    " Application code changes (Lambda, containers) are covered under infrastructure changes.";
+  }
+  out.push_back(std::move(a));
+}
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_ai_changes(const AnalyzerConfig& config) {
+  return std::make_unique<AiChangesAnalyzer>(config);
+}
+
+}  // namespace aiir

@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Invocation analyzer (methodology element "Invocation"): model calls from
+// CloudTrail runtime records and Bedrock invocation logs, joined on request id,
+// aggregated by principal x model x region with tokens and estimated cost;
+// first-seen and unexpected models, regions and principals; volume bursts,
+// probes, repeated guardrail interventions and token spikes.
+#include "analyzers/invocation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "analyzers/factories.h"
+#include "analyzers/pricing.h"
+#include "event/normalize.h"
+#include "util/hash.h"
+
+namespace aiir {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr std::int64_t kMinute = 60'000;
+constexpr std::int64_t kBucketMs = 10 * kMinute;   // burst window
+constexpr std::int64_t kJoinWindowMs = 5 * kMinute;
+constexpr std::size_t kMaxRows = 100'000;
+constexpr std::size_t kMaxPrincipals = 20'000;
+constexpr std::size_t kMaxKeys = 10'000;           // models, regions
+constexpr std::size_t kMaxPending = 500'000;       // join table
+constexpr std::size_t kMaxInterned = 100'000;
+constexpr std::size_t kMaxBuckets = 2'000'000;
+constexpr std::size_t kMaxListed = 20;
+constexpr std::uint32_t kNone = 0xffffffffu;
+
+constexpr std::uint64_t kBurstMinCalls = 30;       // calls in 10 minutes, at the least
+constexpr std::uint64_t kBurstFactor = 4;          // times the principal's baseline peak
+constexpr std::uint64_t kBurstHighCalls = 100;     // a burst this large is high severity
+constexpr std::int64_t kTokenSpikeMin = 8'000;     // tokens in one call (V18)
+constexpr std::int64_t kTokenSpikeFactor = 3;
+constexpr std::uint64_t kProbeMin = 3;
+constexpr std::uint64_t kGuardrailMin = 3;
+constexpr std::uint64_t kNewPrincipalHighCalls = 20;
+
+bool is_runtime_call(std::string_view action) noexcept {
+  return action == "InvokeModel" || action == "InvokeModelWithResponseStream" || action == "Converse" ||
+         action == "ConverseStream";
+}
+
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Private until Profile's wildcard_match lands on main: `*`/`?`, ASCII case-insensitive.
+bool wild(std::string_view p, std::string_view t) noexcept {
+  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(t[ti]))) {
+      ++pi;
+      ++ti;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = ti;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+/// The stable identity of a caller: the role ARN for an assumed-role session
+/// (session names rotate), the ARN itself otherwise.
+std::string principal_identity(std::string_view arn) {
+  if (arn.find(":assumed-role/") != std::string_view::npos) {
+    std::string role = role_arn_from_assumed(arn);
+    if (!role.empty()) return role;
+  }
+  return std::string(arn);
+}
+
+/// True when `identity` (an ARN, or a role ARN from principal_identity) is one of
+/// the profile's app principals. Role paths are ignored: an assumed-role ARN
+/// carries no path, so `role/service-role/X` also matches `role/X`.
+bool is_app_principal(const Profile& profile, std::string_view identity) {
+  std::string role = principal_identity(identity);
+  for (const AppPrincipal& p : profile.app_principals) {
+    if (wild(p.arn, identity) || wild(p.arn, role)) return true;
+    std::size_t at = p.arn.find(":role/");
+    std::size_t slash = p.arn.rfind('/');
+    if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
+      std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
+      if (wild(no_path, role)) return true;
+    }
+  }
+  return false;
+}
+
+void add_capped_set(std::set<std::string>& v, std::string_view s) {
+  if (!s.empty() && v.size() < kMaxKeys) v.emplace(s);
+}
+
+void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
+  if (s.empty() || v.size() >= cap) return;
+  for (const auto& x : v) {
+    if (x == s) return;
+  }
+  v.emplace_back(s);
+}
+
+std::string_view str_at(dom::element e, std::string_view key) noexcept {
+  std::string_view s;
+  dom::element v;
+  if (e.at_key(key).get(v) != simdjson::SUCCESS) return {};
+  if (v.get_string().get(s) != simdjson::SUCCESS) return {};
+  return s;
+}
+
+/// True when an invocation record says a guardrail intervened (formats.md §4.6).
+bool guardrail_intervened(const EventView& e) noexcept {
+  dom::element body;
+  if (e.raw["output"]["outputBodyJson"].get(body) != simdjson::SUCCESS) return false;
+  auto check = [](dom::element o) {
+    if (!o.is_object()) return false;
+    return str_at(o, "stopReason") == "guardrail_intervened" ||
+           str_at(o, "amazon-bedrock-guardrailAction") == "INTERVENED";
+  };
+  if (body.is_object()) return check(body);
+  dom::array chunks;
+  if (body.get_array().get(chunks) == simdjson::SUCCESS) {
+    for (dom::element c : chunks) {
+      if (check(c)) return true;
+    }
+  }
+  return false;
+}
+
+bool is_denied(std::string_view code) noexcept {
+  return code == "AccessDenied" || code == "AccessDeniedException";
+}
+
+std::string fmt_usd(double usd) { return fmt::format("{:.2f}", usd); }
+
+std::string iso_minute(std::int64_t ms) {
+  // Compact UTC time for summaries (the writers print RFC 3339 for first/last seen).
+  std::int64_t s = ms / 1000;
+  std::int64_t days = s / 86400, rem = s % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  // civil_from_days (Howard Hinnant)
+  days += 719468;
+  std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  std::int64_t doe = days - era * 146097;
+  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  std::int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}Z", y, m, d, rem / 3600, (rem % 3600) / 60);
+}
+
+/// A string pool with a cap; ids past the cap are kNone.
+class Interner {
+ public:
+  std::uint32_t id(std::string_view s) {
+    if (s.empty()) return kNone;
+    auto it = map_.find(std::string(s));
+    if (it != map_.end()) return it->second;
+    if (pool_.size() >= kMaxInterned) return kNone;
+    auto n = static_cast<std::uint32_t>(pool_.size());
+    pool_.emplace_back(s);
+    map_.emplace(pool_.back(), n);
+    return n;
+  }
+  const std::string& str(std::uint32_t id) const {
+    static const std::string kEmpty;
+    return id < pool_.size() ? pool_[id] : kEmpty;
+  }
+
+ private:
+  std::vector<std::string> pool_;
+  std::unordered_map<std::string, std::uint32_t> map_;
+};
+
+struct Row {
+  std::string principal, account, model, region;
+  std::uint64_t ct = 0, inv = 0, joined = 0, errors_ct = 0, errors_inv = 0, joined_errors = 0;
+  std::int64_t ct_in = 0, ct_out = 0, inv_in = 0, inv_out = 0, cache_r = 0, cache_w = 0;
+  std::int64_t joined_ct_in = 0, joined_ct_out = 0;  // CloudTrail tokens of joined calls (counted in inv_*)
+  std::int64_t first = 0, last = 0;
+  bool seen = false;
+  std::vector<std::string> ips;
+};
+
+struct Bucket {
+  std::uint32_t ct = 0, inv = 0;
+  std::int64_t max_call_tokens = 0;
+  std::vector<Evidence> ev;          // the two earliest calls in the bucket
+  std::optional<Evidence> big_call;  // the largest call over kTokenSpikeMin tokens
+  std::int64_t big_tokens = 0;
+};
+
+/// Everything kept per calling principal.
+struct Principal {
+  std::string arn, account;
+  std::int64_t first = 0;
+  std::uint64_t calls_ok = 0;
+  std::map<std::int64_t, Bucket> buckets;  // by 10-minute bucket start
+  Finding seen;       // first calls (evidence), IPs, user agents, keys
+  Finding probes;     // ValidationException / AccessDenied on runtime calls
+  std::uint64_t probe_dupes = 0;
+  std::set<std::string> probe_models, probe_regions;
+  bool sysdig_probe = false;
+  Finding guardrail;  // interventions from invocation records
+};
+
+/// Per model or per region: first-seen bookkeeping.
+struct KeyAcc {
+  Finding seen;
+  std::uint64_t calls_ok = 0;
+  std::vector<std::string> principals;
+};
+
+/// A call waiting for its partner in the other source.
+struct Pending {
+  std::int64_t time = 0;
+  std::uint32_t row = kNone, principal = kNone, ip = kNone, ua = kNone;
+  std::int64_t tin = -1, tout = -1;
+  bool from_cloudtrail = false, error = false, probe = false, guardrail = false;
+};
+
+class InvocationAnalyzer final : public Analyzer {
+ public:
+  InvocationAnalyzer(const AnalyzerConfig& config, std::shared_ptr<const PriceTable> prices)
+      : profile_(config.profile), baseline_until_(config.baseline_until_ms), prices_(std::move(prices)) {
+    if (baseline_until_ == 0 && profile_ != nullptr) baseline_until_ = profile_->baseline_until_ms;
+  }
+
+  void on_event(const EventView& e, FindingSink& out) override;
+  void finish(FindingSink& out) override;
+  void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
+
+  const ModelUsage& usage() const noexcept { return usage_; }
+
+ private:
+  std::int64_t cutoff() const noexcept {
+    if (baseline_until_ != 0) return baseline_until_;
+    if (!have_time_) return 0;
+    return min_ms_ + (max_ms_ - min_ms_) / 5;
+  }
+  bool profile_has(const std::vector<std::string>& v) const noexcept {
+    return profile_ != nullptr && profile_->loaded && !v.empty();
+  }
+  bool expected_model(std::string_view model) const;
+  bool app_principal(std::string_view arn) const;
+  bool expected_region(std::string_view region) const;
+  std::uint32_t row_for(const EventView& e);
+  Principal* principal_for(const EventView& e, std::uint32_t& index);
+  void count_call(const EventView& e, bool from_ct);
+  void join(const EventView& e, const Pending& mine);
+  void emit_probes(FindingSink& out);
+  void emit_guardrail(FindingSink& out);
+  void emit_bursts(FindingSink& out);
+  void emit_first_seen(FindingSink& out);
+  void build_usage();
+  void base_finding(Finding& f, const Principal& p, const char* rule, Severity sev) const;
+
+  const Profile* profile_;
+  std::int64_t baseline_until_;
+  std::shared_ptr<const PriceTable> prices_;
+
+  bool have_time_ = false;
+  std::int64_t min_ms_ = 0, max_ms_ = 0;
+
+  Interner ips_, uas_;
+  std::unordered_map<std::string, std::uint32_t> row_index_;
+  std::vector<Row> rows_;
+  std::unordered_map<std::string, std::uint32_t> principal_index_;
+  std::vector<Principal> principals_;
+  std::map<std::string, KeyAcc> models_, regions_;
+  std::unordered_map<std::uint64_t, Pending> pending_;
+  std::size_t bucket_count_ = 0;
+
+  std::uint64_t ct_calls_ = 0, inv_calls_ = 0;
+  std::set<std::string> ct_regions_, inv_regions_;
+  std::uint64_t rows_dropped_ = 0, join_overflow_ = 0, principals_dropped_ = 0;
+  std::set<std::string> fired_;
+  ModelUsage usage_;
+};
+
+bool InvocationAnalyzer::expected_model(std::string_view model) const {
+  std::string norm = normalize_model_id(model);
+  for (const std::string& m : profile_->expected_models) {
+    if (wild(m, model) || wild(m, norm) || wild(normalize_model_id(m), norm)) return true;
+  }
+  return false;
+}
+
+bool InvocationAnalyzer::app_principal(std::string_view arn) const { return is_app_principal(*profile_, arn); }
+
+bool InvocationAnalyzer::expected_region(std::string_view region) const {
+  for (const std::string& r : profile_->regions) {
+    if (wild(r, region)) return true;
+  }
+  return false;
+}
+
+std::uint32_t InvocationAnalyzer::row_for(const EventView& e) {
+  std::string key;
+  key.reserve(e.actor_arn.size() + e.model_id.size() + e.region.size() + e.account.size() + 3);
+  key.append(e.actor_arn).push_back('\x1f');
+  key.append(e.model_id).push_back('\x1f');
+  key.append(e.region).push_back('\x1f');
+  key.append(e.account);
+  auto it = row_index_.find(key);
+  if (it != row_index_.end()) return it->second;
+  if (rows_.size() >= kMaxRows) return kNone;
+  auto n = static_cast<std::uint32_t>(rows_.size());
+  Row r;
+  r.principal = std::string(e.actor_arn);
+  r.account = std::string(e.account);
+  r.model = std::string(e.model_id);
+  r.region = std::string(e.region);
+  rows_.push_back(std::move(r));
+  row_index_.emplace(std::move(key), n);
+  return n;
+}
+
+Principal* InvocationAnalyzer::principal_for(const EventView& e, std::uint32_t& index) {
+  index = kNone;
+  std::string id = principal_identity(e.actor_arn);
+  auto it = principal_index_.find(id);
+  if (it != principal_index_.end()) {
+    index = it->second;
+    return &principals_[it->second];
+  }
+  if (principals_.size() >= kMaxPrincipals) {
+    ++principals_dropped_;
+    return nullptr;
+  }
+  index = static_cast<std::uint32_t>(principals_.size());
+  principals_.emplace_back();
+  Principal& p = principals_.back();
+  p.arn = std::move(id);
+  p.account = std::string(e.account);
+  p.first = e.time_ms;
+  principal_index_.emplace(p.arn, index);
+  return &p;
+}
+
+void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
+  if (e.kind != EventKind::kCloudTrail && e.kind != EventKind::kInvocation) return;
+  if (!have_time_) {
+    min_ms_ = max_ms_ = e.time_ms;
+    have_time_ = true;
+  } else {
+    min_ms_ = std::min(min_ms_, e.time_ms);
+    max_ms_ = std::max(max_ms_, e.time_ms);
+  }
+  if (e.service != "bedrock.amazonaws.com" || !is_runtime_call(e.action)) return;
+  count_call(e, e.kind == EventKind::kCloudTrail);
+}
+
+void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
+  const bool error = !e.error_code.empty();
+  const bool probe = e.error_code == "ValidationException" || is_denied(e.error_code);
+  const bool guard = !from_ct && guardrail_intervened(e);
+  if (from_ct) {
+    ++ct_calls_;
+    add_capped_set(ct_regions_, e.region);
+  } else {
+    ++inv_calls_;
+    add_capped_set(inv_regions_, e.region);
+  }
+  const std::int64_t tin = std::max<std::int64_t>(e.tokens_in, 0), tout = std::max<std::int64_t>(e.tokens_out, 0);
+  const std::int64_t call_tokens = tin + tout + std::max<std::int64_t>(e.tokens_cache_read, 0) +
+                                   std::max<std::int64_t>(e.tokens_cache_write, 0);
+
+  // The row (principal x model x region).
+  std::uint32_t ri = row_for(e);
+  if (ri == kNone) {
+    ++rows_dropped_;
+  } else {
+    Row& r = rows_[ri];
+    if (!r.seen || e.time_ms < r.first) r.first = e.time_ms;
+    if (!r.seen || e.time_ms > r.last) r.last = e.time_ms;
+    r.seen = true;
+    if (from_ct) {
+      ++r.ct;
+      r.errors_ct += error ? 1 : 0;
+      r.ct_in += tin;
+      r.ct_out += tout;
+      add_capped(r.ips, e.source_ip);
+    } else {
+      ++r.inv;
+      r.errors_inv += error ? 1 : 0;
+      r.inv_in += tin;
+      r.inv_out += tout;
+      r.cache_r += std::max<std::int64_t>(e.tokens_cache_read, 0);
+      r.cache_w += std::max<std::int64_t>(e.tokens_cache_write, 0);
+    }
+  }
+
+  // The principal.
+  std::uint32_t pi = kNone;
+  Principal* p = principal_for(e, pi);
+  if (p != nullptr) {
+    p->first = std::min(p->first, e.time_ms);
+    if (!error) ++p->calls_ok;
+    p->seen.add(e);
+    add_capped(p->seen.source_ips, e.source_ip);
+    add_capped(p->seen.user_agents, e.user_agent);
+    if (p->seen.access_key_id.empty()) p->seen.access_key_id = std::string(e.access_key_id);
+    std::int64_t start = e.time_ms - ((e.time_ms % kBucketMs) + kBucketMs) % kBucketMs;
+    auto bit = p->buckets.find(start);
+    if (bit == p->buckets.end() && bucket_count_ < kMaxBuckets) {
+      bit = p->buckets.emplace(start, Bucket{}).first;
+      ++bucket_count_;
+    }
+    if (bit != p->buckets.end()) {
+      Bucket& b = bit->second;
+      (from_ct ? b.ct : b.inv) += 1;
+      Evidence ev = Evidence::from(e);
+      b.ev.push_back(ev);
+      std::sort(b.ev.begin(), b.ev.end());
+      if (b.ev.size() > 2) b.ev.resize(2);
+      b.max_call_tokens = std::max(b.max_call_tokens, call_tokens);
+      if (call_tokens > kTokenSpikeMin &&
+          (!b.big_call || call_tokens > b.big_tokens || (call_tokens == b.big_tokens && ev < *b.big_call))) {
+        b.big_call = std::move(ev);
+        b.big_tokens = call_tokens;
+      }
+    }
+    if (probe) {
+      p->probes.add(e);
+      add_capped(p->probes.source_ips, e.source_ip);
+      add_capped(p->probes.user_agents, e.user_agent);
+      if (p->probe_models.size() < kMaxListed) p->probe_models.emplace(e.model_id);
+      if (p->probe_regions.size() < kMaxListed) p->probe_regions.emplace(e.region);
+      if (e.error_message.find("max_tokens_to_sample") != std::string_view::npos) p->sysdig_probe = true;
+    }
+    if (guard) p->guardrail.add(e);
+  }
+
+  // Models and regions, for first-seen and profile comparisons.
+  auto key_acc = [&](std::map<std::string, KeyAcc>& m, std::string_view key) {
+    if (key.empty()) return;
+    auto it = m.find(std::string(key));
+    if (it == m.end()) {
+      if (m.size() >= kMaxKeys) return;
+      it = m.emplace(std::string(key), KeyAcc{}).first;
+    }
+    KeyAcc& k = it->second;
+    k.seen.add(e);
+    if (!error) ++k.calls_ok;
+    add_capped(k.seen.source_ips, e.source_ip);
+    add_capped(k.principals, principal_identity(e.actor_arn));
+  };
+  key_acc(models_, e.model_id);
+  key_acc(regions_, e.region);
+
+  Pending mine;
+  mine.time = e.time_ms;
+  mine.row = ri;
+  mine.principal = pi;
+  mine.ip = from_ct ? ips_.id(e.source_ip) : kNone;
+  mine.ua = from_ct ? uas_.id(e.user_agent) : kNone;
+  mine.tin = tin;
+  mine.tout = tout;
+  mine.from_cloudtrail = from_ct;
+  mine.error = error;
+  mine.probe = probe;
+  mine.guardrail = guard;
+  join(e, mine);
+}
+
+void InvocationAnalyzer::join(const EventView& e, const Pending& mine) {
+  if (e.request_id.empty()) return;
+  std::uint64_t key = detail::StableHash().add(e.request_id).add(e.account).value();
+  auto it = pending_.find(key);
+  if (it == pending_.end()) {
+    if (pending_.size() >= kMaxPending) {
+      ++join_overflow_;
+      return;
+    }
+    pending_.emplace(key, mine);
+    return;
+  }
+  Pending& other = it->second;
+  std::int64_t dt = other.time > mine.time ? other.time - mine.time : mine.time - other.time;
+  if (other.from_cloudtrail == mine.from_cloudtrail || dt > kJoinWindowMs || other.row != mine.row) return;
+  const Pending& ct = mine.from_cloudtrail ? mine : other;
+  const Pending& inv = mine.from_cloudtrail ? other : mine;
+  if (ct.row != kNone) {
+    Row& r = rows_[ct.row];
+    ++r.joined;
+    r.joined_ct_in += ct.tin;
+    r.joined_ct_out += ct.tout;
+    if (ct.error && inv.error) ++r.joined_errors;
+  }
+  if (ct.principal != kNone) {
+    Principal& p = principals_[ct.principal];
+    if (ct.probe && inv.probe) ++p.probe_dupes;
+    if (inv.guardrail) {
+      // Invocation logs have no source IP: the joined CloudTrail record supplies it.
+      add_capped(p.guardrail.source_ips, ips_.str(ct.ip));
+      add_capped(p.guardrail.user_agents, uas_.str(ct.ua));
+    }
+  }
+  pending_.erase(it);
+}
+
+void InvocationAnalyzer::base_finding(Finding& f, const Principal& p, const char* rule, Severity sev) const {
+  f.rule = rule;
+  f.element = Element::kInvocation;
+  f.severity = sev;
+  f.principal = p.arn;
+  f.account = p.account;
+  if (f.access_key_id.empty()) f.access_key_id = p.seen.access_key_id;
+}
+
+void InvocationAnalyzer::emit_probes(FindingSink& out) {
+  for (Principal& p : principals_) {
+    if (p.probes.count == 0) continue;
+    std::uint64_t n = p.probes.count > p.probe_dupes ? p.probes.count - p.probe_dupes : 0;
+    bool spread = p.probe_models.size() + p.probe_regions.size() >= 3;
+    if (n < kProbeMin && !(n >= 2 && (p.sysdig_probe || spread))) continue;
+    Finding f = std::move(p.probes);
+    base_finding(f, p, "invocation.probe_errors", Severity::kMedium);
+    f.title = "Model invocation probes (ValidationException / AccessDenied)";
+    std::string models, regions;
+    for (const auto& m : p.probe_models) models += (models.empty() ? "" : ", ") + m;
+    for (const auto& r : p.probe_regions) regions += (regions.empty() ? "" : ", ") + r;
+    f.summary = fmt::format("{} made {} failed model calls (ValidationException or AccessDenied) on {} in {}{}",
+                            p.arn, n, models, regions,
+                            p.sysdig_probe ? ", including the LLMjacking 'max_tokens_to_sample' probe" : "");
+    f.count = n;
+    f.details = {{"calls", std::to_string(n)}, {"models", models}, {"regions", regions},
+                 {"successful_calls", std::to_string(p.calls_ok)}};
+    f.tags = {{"T1526"}, {"AML.T0040"}, {"LLM10:2025"}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+}
+
+void InvocationAnalyzer::emit_guardrail(FindingSink& out) {
+  for (Principal& p : principals_) {
+    if (p.guardrail.count < kGuardrailMin) continue;
+    Finding f = std::move(p.guardrail);
+    base_finding(f, p, "invocation.guardrail_interventions", Severity::kMedium);
+    f.title = "Repeated guardrail interventions";
+    f.summary = fmt::format("Guardrails intervened {} times on model calls by {} between {} and {}", f.count, p.arn,
+                            iso_minute(f.first_seen_ms), iso_minute(f.last_seen_ms));
+    f.details = {{"interventions", std::to_string(f.count)}};
+    f.tags = {{}, {"AML.T0051", "AML.T0054"}, {"LLM01:2025"}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+}
+
+void InvocationAnalyzer::emit_bursts(FindingSink& out) {
+  const std::int64_t cut = cutoff();
+  for (Principal& p : principals_) {
+    std::uint64_t base_peak = 0;
+    std::int64_t base_tokens = 0;
+    bool has_baseline = false;
+    for (const auto& [start, b] : p.buckets) {
+      if (start + kBucketMs > cut) break;
+      has_baseline = true;
+      base_peak = std::max<std::uint64_t>(base_peak, std::max(b.ct, b.inv));
+      base_tokens = std::max(base_tokens, b.max_call_tokens);
+    }
+    const std::uint64_t threshold = std::max(kBurstMinCalls, kBurstFactor * base_peak);
+    Finding burst, spike;
+    std::uint64_t burst_calls = 0, peak = 0, burst_windows = 0;
+    std::int64_t spike_threshold = std::max(kTokenSpikeMin, kTokenSpikeFactor * base_tokens);
+    std::uint64_t spike_calls = 0;
+    std::int64_t spike_max = 0;
+    for (const auto& [start, b] : p.buckets) {
+      if (start + kBucketMs <= cut) continue;
+      std::uint64_t n = std::max(b.ct, b.inv);  // a call in both sources counts once
+      if (n > threshold) {
+        ++burst_windows;
+        burst_calls += n;
+        peak = std::max(peak, n);
+        for (const Evidence& ev : b.ev) burst.add(ev);
+      }
+      if (b.big_call && b.big_tokens > spike_threshold) {
+        ++spike_calls;
+        spike_max = std::max(spike_max, b.big_tokens);
+        spike.add(*b.big_call);
+      }
+    }
+    if (burst_windows > 0) {
+      base_finding(burst, p, "invocation.volume_burst", peak >= kBurstHighCalls ? Severity::kHigh : Severity::kMedium);
+      burst.title = "Model invocation volume burst";
+      burst.summary = fmt::format(
+          "{} made up to {} model calls in 10 minutes ({} calls in {} burst windows); {}", p.arn, peak, burst_calls,
+          burst_windows,
+          has_baseline ? fmt::format("its baseline peak was {} per 10 minutes", base_peak)
+                       : std::string("it made no calls in the baseline period"));
+      burst.source_ips = p.seen.source_ips;
+      burst.user_agents = p.seen.user_agents;
+      burst.details = {{"peak_calls_10min", std::to_string(peak)},
+                       {"burst_calls", std::to_string(burst_calls)},
+                       {"burst_windows", std::to_string(burst_windows)},
+                       {"baseline_peak_10min", has_baseline ? std::to_string(base_peak) : "none"},
+                       {"baseline_until", iso_minute(cut)}};
+      burst.count = burst_calls;
+      burst.tags = {{"T1496"}, {"AML.T0034", "AML.T0040"}, {"LLM10:2025"}};
+      fired_.insert(burst.rule);
+      burst.finalize();
+      out.emit(std::move(burst));
+    }
+    if (spike_calls > 0) {
+      base_finding(spike, p, "invocation.token_spike", Severity::kLow);
+      spike.title = "Unusually large model calls";
+      spike.summary = fmt::format("{} made calls of up to {} tokens each (threshold {}; baseline largest {})", p.arn,
+                                  spike_max, spike_threshold, has_baseline ? std::to_string(base_tokens) : "none");
+      spike.source_ips = p.seen.source_ips;
+      spike.details = {{"max_call_tokens", std::to_string(spike_max)},
+                       {"threshold_tokens", std::to_string(spike_threshold)}};
+      spike.tags = {{"T1496"}, {"AML.T0034"}, {"LLM10:2025"}};
+      fired_.insert(spike.rule);
+      spike.finalize();
+      out.emit(std::move(spike));
+    }
+  }
+}
+
+void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
+  const std::int64_t cut = cutoff();
+  const bool inferred = baseline_until_ == 0;
+  // Principals.
+  const bool by_profile_p = profile_ != nullptr && profile_->loaded && !profile_->app_principals.empty();
+  for (Principal& p : principals_) {
+    bool unexpected = by_profile_p ? !app_principal(p.arn) : p.first > cut;
+    if (!unexpected) continue;
+    Finding f = std::move(p.seen);
+    Severity sev = p.calls_ok >= kNewPrincipalHighCalls ? Severity::kHigh : Severity::kMedium;
+    base_finding(f, p, by_profile_p ? "invocation.unexpected_principal" : "invocation.new_principal", sev);
+    f.title = by_profile_p ? "Models invoked by a principal outside the application's roles"
+                           : "First model invocations by a principal";
+    double cost = 0;
+    bool priced = false;
+    std::set<std::string> model_set;
+    for (const Row& r : rows_) {
+      if (principal_identity(r.principal) != p.arn) continue;
+      if (model_set.size() < kMaxListed) model_set.insert(r.model);
+      if (prices_) {
+        auto c = prices_->estimate(r.model, r.inv_in + r.ct_in - r.joined_ct_in, r.inv_out + r.ct_out - r.joined_ct_out,
+                                   r.cache_r, r.cache_w);
+        if (c) {
+          cost += *c;
+          priced = true;
+        }
+      }
+    }
+    std::string models;
+    for (const auto& m : model_set) models += (models.empty() ? "" : ", ") + m;
+    f.summary = fmt::format("{} invoked {} ({} successful calls{}){}", p.arn, models, p.calls_ok,
+                            priced ? ", estimated $" + fmt_usd(cost) : std::string(),
+                            by_profile_p ? "; it is not one of the profile's app_principals"
+                                         : fmt::format("; first call {} is after the baseline ({}{})",
+                                                       iso_minute(p.first), iso_minute(cut),
+                                                       inferred ? ", inferred" : ""));
+    f.details = {{"models", models}, {"successful_calls", std::to_string(p.calls_ok)}};
+    if (priced) f.details.emplace_back("estimated_cost_usd", fmt_usd(cost));
+    f.tags = {{"T1078.004", "T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
+    fired_.insert(f.rule);
+    f.finalize();
+    out.emit(std::move(f));
+  }
+  // Models and regions.
+  auto emit_keys = [&](std::map<std::string, KeyAcc>& keys, bool by_profile, bool is_model) {
+    for (auto& [key, k] : keys) {
+      bool unexpected = by_profile ? !(is_model ? expected_model(key) : expected_region(key)) : k.seen.first_seen_ms > cut;
+      if (!unexpected) continue;
+      Finding f = std::move(k.seen);
+      f.element = Element::kInvocation;
+      f.rule = is_model ? (by_profile ? "invocation.unexpected_model" : "invocation.new_model")
+                        : (by_profile ? "invocation.unexpected_region" : "invocation.new_region");
+      f.severity = k.calls_ok > 0 ? Severity::kMedium : Severity::kLow;
+      if (k.principals.size() == 1) f.principal = k.principals.front();
+      f.region = is_model ? std::string() : key;
+      f.title = is_model ? (by_profile ? "Model outside the profile's expected_models invoked"
+                                       : "First invocations of a model")
+                         : (by_profile ? "Models invoked outside the profile's regions"
+                                       : "First model invocations in a region");
+      std::string who;
+      std::sort(k.principals.begin(), k.principals.end());
+      for (const auto& x : k.principals) who += (who.empty() ? "" : ", ") + x;
+      f.summary = fmt::format("{} {} {}: {} calls ({} successful) by {}{}", is_model ? "Model" : "Region", key,
+                              by_profile ? "is not expected by the profile" : "first used after the baseline",
+                              f.count, k.calls_ok, who,
+                              by_profile ? std::string() : fmt::format(" (first {}, baseline until {}{})",
+                                                                       iso_minute(f.first_seen_ms), iso_minute(cut),
+                                                                       inferred ? ", inferred" : ""));
+      f.details = {{is_model ? "model" : "region", key}, {"principals", who},
+                   {"successful_calls", std::to_string(k.calls_ok)}};
+      f.tags = {{"T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
+      fired_.insert(f.rule);
+      f.finalize();
+      out.emit(std::move(f));
+    }
+  };
+  emit_keys(models_, profile_ != nullptr && profile_has(profile_->expected_models), true);
+  emit_keys(regions_, profile_ != nullptr && profile_has(profile_->regions), false);
+}
+
+void InvocationAnalyzer::build_usage() {
+  usage_.rows.clear();
+  for (const Row& r : rows_) {
+    ModelUsageRow u;
+    u.principal = r.principal;
+    u.account = r.account;
+    u.model = r.model;
+    u.model_normalized = normalize_model_id(r.model);
+    u.region = r.region;
+    u.cloudtrail_calls = r.ct;
+    u.invocation_log_calls = r.inv;
+    u.joined = r.joined;
+    u.calls = r.ct + r.inv - r.joined;
+    u.errors = r.errors_ct + r.errors_inv - r.joined_errors;
+    u.tokens_in = r.inv_in + r.ct_in - r.joined_ct_in;
+    u.tokens_out = r.inv_out + r.ct_out - r.joined_ct_out;
+    u.tokens_cache_read = r.cache_r;
+    u.tokens_cache_write = r.cache_w;
+    if (prices_) {
+      auto c = prices_->estimate(r.model, u.tokens_in, u.tokens_out, u.tokens_cache_read, u.tokens_cache_write);
+      if (c) {
+        u.cost_usd = *c;
+        u.cost_known = true;
+      }
+    }
+    u.first_ms = r.first;
+    u.last_ms = r.last;
+    u.source_ips = r.ips;
+    std::sort(u.source_ips.begin(), u.source_ips.end());
+    usage_.rows.push_back(std::move(u));
+  }
+  std::sort(usage_.rows.begin(), usage_.rows.end(), [](const ModelUsageRow& a, const ModelUsageRow& b) {
+    return std::tie(a.principal, a.model, a.region, a.account) < std::tie(b.principal, b.model, b.region, b.account);
+  });
+  if (prices_) {
+    usage_.prices_as_of = prices_->as_of();
+    usage_.prices_source = prices_->path();
+    if (!prices_->source_note().empty()) usage_.prices_source += " (" + prices_->source_note() + ")";
+  }
+  usage_.rows_dropped = rows_dropped_;
+  usage_.join_overflow = join_overflow_;
+}
+
+void InvocationAnalyzer::finish(FindingSink& out) {
+  // Principals in a stable order (by ARN), whatever the input order.
+  std::vector<std::size_t> order(principals_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return principals_[a].arn < principals_[b].arn; });
+  std::vector<Principal> sorted;
+  sorted.reserve(principals_.size());
+  for (std::size_t i : order) sorted.push_back(std::move(principals_[i]));
+  principals_ = std::move(sorted);
+  principal_index_.clear();
+  for (std::size_t i = 0; i < principals_.size(); ++i) principal_index_[principals_[i].arn] = static_cast<std::uint32_t>(i);
+
+  build_usage();  // before first-seen: that moves Findings out, rows stay
+  emit_probes(out);
+  emit_guardrail(out);
+  emit_bursts(out);
+  emit_first_seen(out);
+  pending_.clear();
+}
+
+void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>& out) const {
+  const bool logs = cov.invocation_records > 0;
+  const bool text = cov.invocation_with_text > 0;
+  std::string uncovered;
+  for (const auto& r : ct_regions_) {
+    if (!inv_regions_.count(r)) uncovered += (uncovered.empty() ? "" : ", ") + r;
+  }
+  std::string gap = uncovered.empty() ? std::string()
+                                      : fmt::format(" CloudTrail shows model calls in {} where no invocation-log records "
+                                                    "were found, so prompts and responses there are unknown.",
+                                                    uncovered);
+  const std::string off = fmt::format(
+      "No Bedrock model-invocation log records were found. Invocation logging is off by default (per account and "
+      "region), so the prompts, inputs and responses are unknown; only CloudTrail metadata is available ({} runtime "
+      "calls: who, which model, when, from which IP and user agent, and token counts on newer records). Collect the "
+      "invocation logs from S3 or CloudWatch Logs if logging was enabled.",
+      ct_calls_);
+  const std::string no_text = fmt::format(
+      "{} invocation-log records were found but none carries a request or response body: text data delivery was "
+      "disabled (or bodies were offloaded to S3 and not collected), so only metadata and token counts are known.",
+      cov.invocation_records);
+
+  auto qa = [&](const char* id, const char* q, const char* what) {
+    QuestionAnswer a;
+    a.id = id;
+    a.question = q;
+    if (!logs) {
+      a.answer = Answer::kCannotTell;
+      a.explanation = off;
+    } else if (!text) {
+      a.answer = Answer::kCannotTell;
+      a.explanation = no_text + gap;
+    } else {
+      a.answer = Answer::kYes;
+      a.explanation = fmt::format(
+          "{} of {} invocation-log records carry {}; the content findings (invocation.*) name what was found in "
+          "them.{}",
+          cov.invocation_with_text, cov.invocation_records, what, gap);
+      a.rules = {"invocation.*"};
+    }
+    out.push_back(std::move(a));
+  };
+  qa("invocation.inputs", "What data, strings, or files were sent as input to the model?",
+     "request bodies (strings and file references)");
+  qa("invocation.prompts", "What prompts were sent?", "the prompts");
+  qa("invocation.responses", "What responses were produced?", "the model responses");
+
+  QuestionAnswer abuse;
+  abuse.id = "invocation.abuse";
+  abuse.question = "Were models invoked by unexpected principals, in unexpected models or regions, in bursts, or at "
+                   "unusual cost?";
+  abuse.rules = {"invocation.new_principal",  "invocation.unexpected_principal", "invocation.new_model",
+                 "invocation.unexpected_model", "invocation.new_region",        "invocation.unexpected_region",
+                 "invocation.volume_burst",   "invocation.probe_errors",        "invocation.guardrail_interventions",
+                 "invocation.token_spike"};
+  double cost = 0;
+  std::uint64_t calls = 0;
+  for (const auto& r : usage_.rows) {
+    cost += r.cost_known ? r.cost_usd : 0;
+    calls += r.calls;
+  }
+  std::string totals = fmt::format("{} model calls seen ({} in CloudTrail, {} in invocation logs); estimated cost "
+                                   "${} (an estimate from the price table dated {}).",
+                                   calls, ct_calls_, inv_calls_, fmt_usd(cost),
+                                   usage_.prices_as_of.empty() ? "n/a" : usage_.prices_as_of);
+  const bool profiled = profile_ != nullptr && profile_->loaded;
+  if (!fired_.empty()) {
+    abuse.answer = Answer::kYes;
+    abuse.explanation = totals;
+  } else if (ct_calls_ == 0 && inv_calls_ == 0) {
+    abuse.answer = cov.cloudtrail_events > 0 ? Answer::kNotFound : Answer::kCannotTell;
+    abuse.explanation = cov.cloudtrail_events > 0
+                            ? "No model invocations were found in CloudTrail or invocation logs; trails that record "
+                              "only write events drop InvokeModel and Converse (they are read-only)."
+                            : "No CloudTrail and no invocation logs were read.";
+  } else {
+    abuse.answer = (logs && profiled) ? Answer::kNo : Answer::kNotFound;
+    abuse.explanation = totals + (profiled ? "" : " Without a profile, 'unexpected' means first seen after the "
+                                                  "baseline period; a profile with app_principals, expected_models "
+                                                  "and regions would sharpen this.") +
+                        (logs ? "" : " Without invocation logs, guardrail interventions are not visible.");
+  }
+  out.push_back(std::move(abuse));
+}
+
+}  // namespace
+
+const ModelUsage* model_usage(const Analyzer& analyzer) noexcept {
+  const auto* a = dynamic_cast<const InvocationAnalyzer*>(&analyzer);
+  return a != nullptr ? &a->usage() : nullptr;
+}
+
+std::unique_ptr<Analyzer> make_invocation_with_prices(const AnalyzerConfig& config,
+                                                      std::shared_ptr<const PriceTable> prices) {
+  return std::make_unique<InvocationAnalyzer>(config, std::move(prices));
+}
+
+std::unique_ptr<Analyzer> make_invocation(const AnalyzerConfig& config) {
+  return make_invocation_with_prices(config, active_prices());
+}
+
+}  // namespace aiir
