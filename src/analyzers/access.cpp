@@ -279,6 +279,15 @@ class AccessAnalyzer final : public Analyzer {
   static constexpr std::uint32_t kNoCred = 0xffffffffu;
 
   std::uint32_t cred_id(const EventView& e) {
+    if (last_cred_ != kNoCred && creds_[last_cred_].principal == e.actor_arn &&
+        creds_[last_cred_].key == e.access_key_id) {
+      return last_cred_;
+    }
+    last_cred_ = lookup_cred(e);
+    return last_cred_;
+  }
+
+  std::uint32_t lookup_cred(const EventView& e) {
     scratch_.assign(e.actor_arn);
     scratch_.push_back('\x1f');
     scratch_.append(e.access_key_id);
@@ -319,7 +328,15 @@ class AccessAnalyzer final : public Analyzer {
   }
 
   void track_long_term(const EventView& e) {
-    auto& k = long_term_[std::string(e.access_key_id)];
+    if (!last_long_term_ || last_long_term_->first != e.access_key_id) {
+      auto it = long_term_.find(e.access_key_id);
+      if (it == long_term_.end()) {
+        if (long_term_.size() >= kMaxCreds) return;
+        it = long_term_.emplace(std::string(e.access_key_id), LongTermKey{}).first;
+      }
+      last_long_term_ = &*it;
+    }
+    auto& k = last_long_term_->second;
     if (k.principal.empty()) k.principal = std::string(e.actor_arn);
     if (k.account.empty()) k.account = std::string(e.account);
     if (looks_like_ip(e.source_ip)) note_first(k.ips, k.ips_dropped, e.source_ip, e);
@@ -351,12 +368,15 @@ class AccessAnalyzer final : public Analyzer {
 
   void track_regions(const EventView& e) {
     if (e.region.empty() || e.kind != EventKind::kCloudTrail) return;
-    auto it = regions_.find(e.actor_arn);
-    if (it == regions_.end()) {
-      if (regions_.size() >= kMaxCreds) return;
-      it = regions_.emplace(std::string(e.actor_arn), RegionUse{}).first;
+    if (!last_region_use_ || last_region_use_->first != e.actor_arn) {
+      auto it = regions_.find(e.actor_arn);
+      if (it == regions_.end()) {
+        if (regions_.size() >= kMaxCreds) return;
+        it = regions_.emplace(std::string(e.actor_arn), RegionUse{}).first;
+      }
+      last_region_use_ = &*it;
     }
-    note_first(it->second.regions, it->second.dropped, e.region, e);
+    note_first(last_region_use_->second.regions, last_region_use_->second.dropped, e.region, e);
   }
 
   void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
@@ -1231,6 +1251,9 @@ class AccessAnalyzer final : public Analyzer {
   std::map<std::string, RegionUse, std::less<>> regions_;
   std::map<std::string, BadUse, std::less<>> bad_;
   std::string scratch_;
+  std::uint32_t last_cred_ = kNoCred;  ///< caches: consecutive events often share a credential
+  std::pair<const std::string, LongTermKey>* last_long_term_ = nullptr;
+  std::pair<const std::string, RegionUse>* last_region_use_ = nullptr;
 
   // finish() results, for answer().
   std::int64_t first_ms_ = 0;

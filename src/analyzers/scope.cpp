@@ -63,6 +63,8 @@ PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::le
       return nullptr;
     }
     dropped += last->second.events;
+    if (&last->second == last_principal_) last_principal_ = nullptr;
+    if (&last->second == last_key_) last_key_ = nullptr;
     map.erase(last);
     it = map.lower_bound(id);
   }
@@ -102,12 +104,22 @@ void ScopeTracker::on_event(const EventView& e) {
   if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
   ++events_;
   if (!e.actor_arn.empty()) {
-    if (PrincipalScope* p = slot(principals_, e.actor_arn, limits_.max_principals, principals_dropped_)) {
+    PrincipalScope* p = last_principal_ && last_principal_->id == e.actor_arn
+                            ? last_principal_
+                            : slot(principals_, e.actor_arn, limits_.max_principals, principals_dropped_);
+    if (p) {
+      last_principal_ = p;
       update(*p, e, false);
     }
   }
   if (!e.access_key_id.empty()) {
-    if (PrincipalScope* k = slot(keys_, e.access_key_id, limits_.max_keys, keys_dropped_)) update(*k, e, true);
+    PrincipalScope* k = last_key_ && last_key_->id == e.access_key_id
+                            ? last_key_
+                            : slot(keys_, e.access_key_id, limits_.max_keys, keys_dropped_);
+    if (k) {
+      last_key_ = k;
+      update(*k, e, true);
+    }
   }
 }
 

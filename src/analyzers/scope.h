@@ -115,6 +115,8 @@ class ScopeTracker {
   std::int64_t last_ms_ = 0;
   std::uint64_t events_ = 0;
   std::string scratch_;  ///< reused for "service:Action"
+  PrincipalScope* last_principal_ = nullptr;  ///< cache: consecutive events often share a principal
+  PrincipalScope* last_key_ = nullptr;
 };
 
 namespace detail {
