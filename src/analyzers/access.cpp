@@ -1,0 +1,1354 @@
+// SPDX-License-Identifier: Apache-2.0
+// Access analyzer (methodology element 1): the STATEFUL access detections of
+// detections.md §6.1 (bursts, first-seen, sequences, profile indicators) and
+// the element's answers. Single-event access rules live in the Sigma pack.
+#include <aiir/analyzer.h>
+#include <aiir/event.h>
+#include <aiir/finding.h>
+#include <aiir/profile.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "analyzers/factories.h"
+#include "analyzers/scope.h"
+#include "util/time.h"
+
+namespace aiir {
+namespace {
+
+using detail::icontains;
+using detail::looks_like_ip;
+
+constexpr std::int64_t kMinute = 60 * 1000;
+constexpr std::int64_t kHour = 60 * kMinute;
+constexpr std::int64_t kBucketMs = 10 * kMinute;  ///< burst windows: two consecutive buckets (<= 20 min)
+
+constexpr std::size_t kLoginFailBurst = 5;        ///< failures per user within kLoginWindow
+constexpr std::int64_t kLoginWindow = 15 * kMinute;
+constexpr std::size_t kSprayFailures = 5;         ///< failures from one IP within kSprayWindow ...
+constexpr std::size_t kSprayUsers = 3;            ///< ... against this many distinct users
+constexpr std::int64_t kSprayWindow = kHour;
+constexpr std::size_t kMfaFailBurst = 2;
+constexpr std::int64_t kSuccessAfter = kHour;     ///< a success this soon after a burst
+constexpr std::size_t kEnumDistinct = 10;         ///< distinct read actions in a window
+constexpr std::size_t kReconEnumDistinct = 5;     ///< distinct read actions within kReconWindow after GetCallerIdentity
+constexpr std::int64_t kReconWindow = kHour;
+constexpr std::size_t kDeniedBurst = 10;          ///< denials in a window
+constexpr std::size_t kNewRegionsLow = 2;
+constexpr std::size_t kNewRegionsMedium = 3;
+constexpr std::size_t kConcurrentNets = 3;        ///< distinct /16 networks in one bucket for one long-term key
+
+constexpr std::size_t kMaxCreds = 50000;
+constexpr std::size_t kMaxBuckets = 500000;
+constexpr std::size_t kMaxBucketActions = 64;
+constexpr std::size_t kBucketEvidence = 3;
+constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
+constexpr std::size_t kMaxPerKeyValues = 64;      ///< distinct IPs / UAs remembered per long-term key
+constexpr std::size_t kMaxRegions = 64;
+constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
+
+bool is_long_term(std::string_view key) { return key.substr(0, 4) == "AKIA"; }
+
+bool is_service_actor(const EventView& e) {
+  return e.actor_type == "AWSService" || e.event_type == "AwsServiceEvent" ||
+         (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
+}
+
+bool looks_console(std::string_view ua) {
+  return icontains(ua, "console.amazonaws.com") || icontains(ua, "signin.amazonaws.com") || ua == "AWS Internal" ||
+         ua.substr(0, 8) == "Mozilla/";
+}
+
+/// Keeps the `k` earliest evidence pointers (by time, file, record): the kept
+/// set does not depend on input order.
+void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t k) {
+  if (v.size() < k) {
+    v.push_back(Evidence::from(e));
+    return;
+  }
+  auto mx = std::max_element(v.begin(), v.end());
+  if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record)) {
+    *mx = Evidence::from(e);
+  }
+}
+
+/// Truncates a vector of records to the `cap` earliest (by their `ev`) once it
+/// grows past twice the cap: the survivors are the globally earliest.
+template <typename T>
+void trim_earliest(std::vector<T>& v, std::size_t cap, std::uint64_t& dropped) {
+  if (v.size() < 2 * cap) return;
+  std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.ev < b.ev; });
+  dropped += v.size() - cap;
+  v.resize(cap);
+}
+
+std::string join(const std::vector<std::string>& items, std::size_t cap = kListCap) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size() && i < cap; ++i) {
+    if (i) out += ", ";
+    out += items[i];
+  }
+  if (items.size() > cap) out += fmt::format(" (+{} more)", items.size() - cap);
+  return out;
+}
+
+std::string join_counts(const CountedSet& set, std::size_t n = kListCap) {
+  std::string out;
+  for (const auto& [v, c] : set.top(n)) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} ({})", v, c);
+  }
+  if (set.values.size() > n || set.truncated()) out += ", ...";
+  return out;
+}
+
+/// Interns strings to small ids. Ids depend on arrival order, so they are only
+/// ever used internally; anything that reaches a finding goes by name.
+class Interner {
+ public:
+  std::uint32_t id(std::string_view s) {
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    auto n = static_cast<std::uint32_t>(names_.size());
+    names_.emplace_back(s);
+    ids_.emplace(std::string(s), n);
+    return n;
+  }
+  const std::string& name(std::uint32_t id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::map<std::string, std::uint32_t, std::less<>> ids_;
+  std::vector<std::string> names_;
+};
+
+/// One credential: a principal with one access key (or none).
+struct Cred {
+  std::string principal;
+  std::string key;
+  std::string account;
+  bool console = false;
+};
+
+/// Reads and denials of one credential in one 10-minute bucket.
+struct Bucket {
+  std::uint32_t reads = 0;
+  std::uint32_t denied = 0;
+  std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
+  std::vector<std::uint32_t> denied_actions;
+  std::vector<Evidence> read_ev;
+  std::vector<Evidence> denied_ev;
+  std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
+};
+
+struct FirstUse {
+  Evidence ev;
+  std::uint64_t count = 0;
+};
+
+struct Login {
+  Evidence ev;
+  std::string user;
+  std::string ip;
+  std::string ua;
+  std::string account;
+  bool success = false;
+  bool mfa_used = false;
+  bool mfa_failure = false;
+};
+
+struct StsCall {
+  Evidence ev;
+  std::uint32_t cred = 0;
+  std::string role;     ///< requestParameters.roleArn
+  std::string new_key;  ///< responseElements.credentials.accessKeyId
+  bool chained = false; ///< the caller was itself an assumed role
+};
+
+struct KeyCreation {
+  Evidence ev;
+  std::string creator;
+  std::string creator_key;
+  std::string user;     ///< the user the key / login profile is for
+  std::string new_key;
+  std::string ip;
+  std::string account;
+  bool login_profile = false;
+};
+
+struct GciCall {
+  Evidence ev;
+  std::uint32_t cred = 0;
+};
+
+/// What one credential was flagged for, for the roll-up.
+struct Flag {
+  std::string principal;
+  std::string key;
+  std::string account;
+  std::set<std::string> rules;
+  Severity worst = Severity::kInfo;
+};
+
+std::string_view str_at(simdjson::dom::element el, std::string_view a, std::string_view b = {}) {
+  simdjson::dom::element v = el;
+  if (v[a].get(v) != simdjson::SUCCESS) return {};
+  if (!b.empty() && v[b].get(v) != simdjson::SUCCESS) return {};
+  std::string_view s;
+  if (v.get(s) != simdjson::SUCCESS) return {};
+  return s;
+}
+
+std::string network_of(std::string_view ip) {
+  if (ip.find(':') == std::string_view::npos) {
+    auto a = ip.find('.');
+    auto b = a == std::string_view::npos ? a : ip.find('.', a + 1);
+    return std::string(ip.substr(0, b));
+  }
+  // IPv6: the first three groups (a /48).
+  std::size_t pos = 0;
+  for (int i = 0; i < 3 && pos != std::string_view::npos; ++i) {
+    pos = ip.find(':', pos == 0 && i == 0 ? 0 : pos + 1);
+  }
+  return std::string(ip.substr(0, pos));
+}
+
+class AccessAnalyzer final : public Analyzer {
+ public:
+  explicit AccessAnalyzer(const AnalyzerConfig& config)
+      : profile_(config.profile ? *config.profile : empty_profile_),
+        baseline_until_ms_(config.baseline_until_ms) {
+    if (baseline_until_ms_ == 0 && profile_.loaded) baseline_until_ms_ = profile_.baseline_until_ms;
+  }
+
+  void on_event(const EventView& e, FindingSink& /*out*/) override {
+    if (e.kind == EventKind::kInsight) return;
+    scope_.on_event(e);
+    if (e.kind == EventKind::kCloudTrail) ++cloudtrail_events_;
+    if (e.actor_arn.empty()) return;
+    check_bad(e);
+    const bool service = is_service_actor(e);
+    if (e.service == "signin.amazonaws.com") on_signin(e);
+    if (service) return;
+
+    std::uint32_t cred = cred_id(e);
+    if (cred == kNoCred) return;
+    if (!creds_[cred].console && looks_console(e.user_agent)) creds_[cred].console = true;
+
+    track_regions(e);
+    if (is_long_term(e.access_key_id)) track_long_term(e);
+
+    const bool denied = e.outcome == Outcome::kFailure && detail::is_denied_error(e.error_code);
+    const bool read = e.kind == EventKind::kCloudTrail && detail::is_read_call(e);
+    const bool net = is_long_term(e.access_key_id) && looks_like_ip(e.source_ip);
+    if (denied || read || net) on_bucket(e, cred, denied, read, net);
+
+    if (e.service == "sts.amazonaws.com") on_sts(e, cred);
+    if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess &&
+        (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")) {
+      on_key_creation(e);
+    }
+  }
+
+  void finish(FindingSink& out) override {
+    compute_baseline();
+    finish_logins(out);
+    finish_long_term(out);
+    finish_buckets(out);
+    finish_recon(out);
+    finish_regions(out);
+    finish_key_creations(out);
+    finish_bad(out);
+    finish_sts(out);
+    finish_rollup(out);
+  }
+
+  void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
+
+ private:
+  static constexpr std::uint32_t kNoCred = 0xffffffffu;
+
+  std::uint32_t cred_id(const EventView& e) {
+    if (last_cred_ != kNoCred && creds_[last_cred_].principal == e.actor_arn &&
+        creds_[last_cred_].key == e.access_key_id) {
+      return last_cred_;
+    }
+    last_cred_ = lookup_cred(e);
+    return last_cred_;
+  }
+
+  std::uint32_t lookup_cred(const EventView& e) {
+    scratch_.assign(e.actor_arn);
+    scratch_.push_back('\x1f');
+    scratch_.append(e.access_key_id);
+    auto it = cred_ids_.find(scratch_);
+    if (it != cred_ids_.end()) return it->second;
+    if (creds_.size() >= kMaxCreds) {
+      ++creds_dropped_;
+      return kNoCred;
+    }
+    auto id = static_cast<std::uint32_t>(creds_.size());
+    creds_.push_back(Cred{std::string(e.actor_arn), std::string(e.access_key_id), std::string(e.account), false});
+    cred_ids_.emplace(scratch_, id);
+    return id;
+  }
+
+  // ---- per-event collection -------------------------------------------------
+
+  void on_signin(const EventView& e) {
+    bool mfa_failure = false;
+    if (e.action == "CheckMfa") {
+      std::string_view r = str_at(e.raw, "responseElements", "CheckMfa");
+      mfa_failure = e.outcome == Outcome::kFailure || r == "Failure";
+      if (!mfa_failure) return;
+    } else if (e.action != "ConsoleLogin") {
+      return;
+    }
+    Login l;
+    l.ev = Evidence::from(e);
+    l.user = std::string(e.actor_arn);
+    l.ip = std::string(e.source_ip);
+    l.ua = std::string(e.user_agent);
+    l.account = std::string(e.account);
+    l.success = e.action == "ConsoleLogin" && e.outcome == Outcome::kSuccess;
+    l.mfa_used = e.mfa == Tri::kTrue;
+    l.mfa_failure = mfa_failure || (e.action == "ConsoleLogin" && !l.success && l.mfa_used);
+    logins_.push_back(std::move(l));
+    trim_earliest(logins_, kMaxRecords, records_dropped_);
+  }
+
+  void track_long_term(const EventView& e) {
+    if (!last_long_term_ || last_long_term_->first != e.access_key_id) {
+      auto it = long_term_.find(e.access_key_id);
+      if (it == long_term_.end()) {
+        if (long_term_.size() >= kMaxCreds) return;
+        it = long_term_.emplace(std::string(e.access_key_id), LongTermKey{}).first;
+      }
+      last_long_term_ = &*it;
+    }
+    auto& k = last_long_term_->second;
+    if (k.principal.empty()) k.principal = std::string(e.actor_arn);
+    if (k.account.empty()) k.account = std::string(e.account);
+    if (looks_like_ip(e.source_ip)) note_first(k.ips, k.ips_dropped, e.source_ip, e);
+    if (!e.user_agent.empty()) note_first(k.uas, k.uas_dropped, e.user_agent, e);
+  }
+
+  /// First use of a value (IP, agent, region): earliest evidence and a count,
+  /// the `kMaxPerKeyValues` smallest values kept.
+  static void note_first(std::map<std::string, FirstUse, std::less<>>& m, std::uint64_t& dropped,
+                         std::string_view value, const EventView& e) {
+    auto it = m.find(value);
+    if (it == m.end()) {
+      if (m.size() >= kMaxPerKeyValues) {
+        auto last = std::prev(m.end());
+        if (!(value < std::string_view(last->first))) {
+          ++dropped;
+          return;
+        }
+        dropped += last->second.count;
+        m.erase(last);
+      }
+      it = m.emplace(std::string(value), FirstUse{Evidence::from(e), 0}).first;
+    } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, it->second.ev.time_ms,
+                                it->second.ev.file_index, it->second.ev.record)) {
+      it->second.ev = Evidence::from(e);
+    }
+    ++it->second.count;
+  }
+
+  void track_regions(const EventView& e) {
+    if (e.region.empty() || e.kind != EventKind::kCloudTrail) return;
+    if (!last_region_use_ || last_region_use_->first != e.actor_arn) {
+      auto it = regions_.find(e.actor_arn);
+      if (it == regions_.end()) {
+        if (regions_.size() >= kMaxCreds) return;
+        it = regions_.emplace(std::string(e.actor_arn), RegionUse{}).first;
+      }
+      last_region_use_ = &*it;
+    }
+    note_first(last_region_use_->second.regions, last_region_use_->second.dropped, e.region, e);
+  }
+
+  void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
+    const std::int64_t b = e.time_ms >= 0 ? e.time_ms / kBucketMs : -1;
+    const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
+    auto it = buckets_.find(key);
+    if (it == buckets_.end()) {
+      if (buckets_.size() >= kMaxBuckets) {
+        ++buckets_dropped_;
+        return;
+      }
+      it = buckets_.emplace(key, Bucket{}).first;
+    }
+    Bucket& bk = it->second;
+    std::string_view svc = detail::short_service(e.service);
+    scratch_.assign(svc);
+    scratch_.push_back(':');
+    scratch_.append(e.action);
+    if (read && e.action != "GetCallerIdentity") {
+      ++bk.reads;
+      add_capped(bk.read_actions, actions_.id(scratch_));
+      keep_earliest(bk.read_ev, e, kBucketEvidence);
+    }
+    if (denied) {
+      ++bk.denied;
+      add_capped(bk.denied_actions, actions_.id(scratch_));
+      keep_earliest(bk.denied_ev, e, kBucketEvidence);
+    }
+    if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
+      gci_.push_back(GciCall{Evidence::from(e), cred});
+      trim_earliest(gci_, kMaxRecords, records_dropped_);
+    }
+    if (net) add_capped(bk.nets, nets_.id(network_of(e.source_ip)), &nets_);
+  }
+
+  /// Adds an id to a sorted small set; when full, keeps the smallest names.
+  void add_capped(std::vector<std::uint32_t>& set, std::uint32_t id, const Interner* names = nullptr) {
+    const Interner& in = names ? *names : actions_;
+    auto it = std::lower_bound(set.begin(), set.end(), id);
+    if (it != set.end() && *it == id) return;
+    if (set.size() < kMaxBucketActions) {
+      set.insert(it, id);
+      return;
+    }
+    auto largest = std::max_element(set.begin(), set.end(),
+                                    [&](std::uint32_t a, std::uint32_t b) { return in.name(a) < in.name(b); });
+    if (in.name(id) < in.name(*largest)) {
+      set.erase(largest);
+      set.insert(std::lower_bound(set.begin(), set.end(), id), id);
+    }
+  }
+
+  void on_sts(const EventView& e, std::uint32_t cred) {
+    const std::string_view a = e.action;
+    if (e.outcome != Outcome::kSuccess) return;
+    if (a != "GetSessionToken" && a != "GetFederationToken" && a.substr(0, 10) != "AssumeRole" &&
+        a != "AssumeRoot") {
+      return;
+    }
+    StsCall c;
+    c.ev = Evidence::from(e);
+    c.cred = cred;
+    c.role = std::string(str_at(e.raw, "requestParameters", "roleArn"));
+    simdjson::dom::element creds;
+    if (e.raw["responseElements"]["credentials"].get(creds) == simdjson::SUCCESS) {
+      c.new_key = std::string(str_at(creds, "accessKeyId"));
+    }
+    c.chained = e.actor_type == "AssumedRole";
+    sts_.push_back(std::move(c));
+    trim_earliest(sts_, kMaxRecords, records_dropped_);
+  }
+
+  void on_key_creation(const EventView& e) {
+    KeyCreation k;
+    k.ev = Evidence::from(e);
+    k.creator = std::string(e.actor_arn);
+    k.creator_key = std::string(e.access_key_id);
+    k.ip = std::string(e.source_ip);
+    k.account = std::string(e.account);
+    k.login_profile = e.action != "CreateAccessKey";
+    if (k.login_profile) {
+      k.user = std::string(str_at(e.raw, "requestParameters", "userName"));
+    } else {
+      simdjson::dom::element ak;
+      if (e.raw["responseElements"]["accessKey"].get(ak) == simdjson::SUCCESS) {
+        k.user = std::string(str_at(ak, "userName"));
+        k.new_key = std::string(str_at(ak, "accessKeyId"));
+      }
+      if (k.user.empty()) k.user = std::string(str_at(e.raw, "requestParameters", "userName"));
+    }
+    if (k.user.empty() && e.actor_type == "IAMUser") k.user = std::string(e.user_name);
+    key_creations_.push_back(std::move(k));
+    trim_earliest(key_creations_, kMaxRecords, records_dropped_);
+  }
+
+  void check_bad(const EventView& e) {
+    if (!profile_.loaded) return;
+    std::string_view what;
+    std::string_view value;
+    for (const auto& k : profile_.bad_access_keys) {
+      if (!e.access_key_id.empty() && detail::wildcard_matches(k, e.access_key_id)) {
+        what = "access key";
+        value = e.access_key_id;
+        break;
+      }
+    }
+    if (what.empty() && looks_like_ip(e.source_ip)) {
+      for (const auto& c : profile_.bad_ips) {
+        if (detail::ip_matches_cidr(e.source_ip, c)) {
+          what = "source IP";
+          value = e.source_ip;
+          break;
+        }
+      }
+    }
+    if (what.empty()) {
+      for (const auto& p : profile_.bad_principals) {
+        if (detail::wildcard_matches(p, e.actor_arn) ||
+            (!e.session_issuer.empty() && detail::wildcard_matches(p, e.session_issuer))) {
+          what = "principal";
+          value = e.actor_arn;
+          break;
+        }
+      }
+    }
+    if (what.empty()) return;
+    scratch_.assign(e.actor_arn);
+    scratch_.push_back('\x1f');
+    scratch_.append(e.access_key_id);
+    auto it = bad_.find(scratch_);
+    if (it == bad_.end()) {
+      if (bad_.size() >= kMaxRecords) return;
+      it = bad_.emplace(scratch_, BadUse{}).first;
+      it->second.principal = std::string(e.actor_arn);
+      it->second.key = std::string(e.access_key_id);
+      it->second.account = std::string(e.account);
+    }
+    BadUse& b = it->second;
+    b.finding.add(e);
+    b.matched.add(fmt::format("{} {}", what, value), 10);
+    if (looks_like_ip(e.source_ip)) b.ips.add(e.source_ip, 50);
+    b.uas.add(e.user_agent, 20);
+    b.actions.add(e.action, 100);
+  }
+
+  // ---- finish ---------------------------------------------------------------
+
+  void compute_baseline() {
+    first_ms_ = scope_.first_event_ms();
+    last_ms_ = scope_.last_event_ms();
+    if (baseline_until_ms_ > 0) {
+      baseline_end_ = baseline_until_ms_;
+      baseline_inferred_ = false;
+    } else {
+      baseline_end_ = first_ms_ + (last_ms_ - first_ms_) / 5;
+      baseline_inferred_ = true;
+    }
+  }
+
+  void flag(const std::string& principal, const std::string& key, const std::string& account,
+            const std::string& rule, Severity sev) {
+    rules_fired_.insert(rule);
+    if (principal.empty()) return;
+    auto& f = flags_[principal + '\x1f' + key];
+    if (f.principal.empty()) {
+      f.principal = principal;
+      f.key = key;
+      f.account = account;
+    }
+    f.rules.insert(rule);
+    if (sev > f.worst) f.worst = sev;
+    rules_fired_.insert(rule);
+  }
+
+  void emit(FindingSink& out, Finding f) {
+    f.element = Element::kAccess;
+    f.finalize();
+    if (f.severity >= Severity::kLow) flag(f.principal, f.access_key_id, f.account, f.rule, f.severity);
+    rules_fired_.insert(f.rule);
+    out.emit(std::move(f));
+  }
+
+  void finish_logins(FindingSink& out) {
+    std::sort(logins_.begin(), logins_.end(), [](const Login& a, const Login& b) { return a.ev < b.ev; });
+    // Per user: failure bursts, MFA failure bursts, success afterwards.
+    std::map<std::string, std::vector<const Login*>> by_user;
+    std::map<std::string, std::vector<const Login*>> by_ip;
+    for (const Login& l : logins_) {
+      by_user[l.user].push_back(&l);
+      if (!l.ip.empty()) by_ip[l.ip].push_back(&l);
+    }
+    std::set<std::string> spray_ips;
+    for (const auto& [ip, list] : by_ip) {
+      // Spraying: many failures from one IP against several users within an hour.
+      std::size_t lo = 0;
+      std::vector<const Login*> fails;
+      for (const Login* l : list) {
+        if (!l->success && !l->mfa_failure) fails.push_back(l);
+      }
+      std::size_t best_lo = 0;
+      std::size_t best_hi = 0;
+      std::size_t best_users = 0;
+      for (std::size_t hi = 0; hi < fails.size(); ++hi) {
+        while (fails[hi]->ev.time_ms - fails[lo]->ev.time_ms > kSprayWindow) ++lo;
+        std::set<std::string_view> users;
+        for (std::size_t i = lo; i <= hi; ++i) users.insert(fails[i]->user);
+        if (hi - lo + 1 >= kSprayFailures && users.size() >= kSprayUsers && users.size() > best_users) {
+          best_users = users.size();
+          best_lo = lo;
+          best_hi = hi;
+        }
+      }
+      if (best_users == 0) continue;
+      spray_ips.insert(ip);
+      Finding f;
+      f.rule = "access.console_password_spray";
+      f.severity = Severity::kMedium;
+      f.title = "Console password spraying from one IP";
+      std::set<std::string> users;
+      for (std::size_t i = best_lo; i <= best_hi; ++i) {
+        f.add(fails[i]->ev);
+        users.insert(fails[i]->user);
+        f.user_agents.push_back(fails[i]->ua);
+        if (f.account.empty()) f.account = fails[i]->account;
+      }
+      std::vector<std::string> uv(users.begin(), users.end());
+      // A success from the same IP within the hour after the burst.
+      const Login* success = nullptr;
+      for (const Login* l : list) {
+        if (l->success && l->ev.time_ms >= fails[best_lo]->ev.time_ms &&
+            l->ev.time_ms <= fails[best_hi]->ev.time_ms + kSuccessAfter) {
+          success = l;
+          break;
+        }
+      }
+      f.source_ips.push_back(ip);
+      f.summary = fmt::format("{} failed console logins from {} against {} users within an hour: {}",
+                              best_hi - best_lo + 1, ip, users.size(), join(uv));
+      f.details.emplace_back("failures", std::to_string(best_hi - best_lo + 1));
+      f.details.emplace_back("users", join(uv));
+      if (success) {
+        f.severity = Severity::kHigh;
+        f.rule = "access.console_brute_force_success";
+        f.title = "Console login succeeded after password spraying";
+        f.principal = success->user;
+        f.add(success->ev);
+        f.summary += fmt::format("; then {} signed in successfully from the same IP", success->user);
+        f.details.emplace_back("successful_user", success->user);
+      }
+      f.tags.attack = {"T1110.003", "T1078.004"};
+      emit(out, std::move(f));
+    }
+    for (const auto& [user, list] : by_user) {
+      for (int pass = 0; pass < 2; ++pass) {
+        const bool mfa = pass == 1;
+        std::vector<const Login*> fails;
+        for (const Login* l : list) {
+          if (!l->success && l->mfa_failure == mfa) fails.push_back(l);
+        }
+        const std::size_t need = mfa ? kMfaFailBurst : kLoginFailBurst;
+        std::size_t lo = 0;
+        std::size_t best_n = 0;
+        std::size_t best_lo = 0;
+        for (std::size_t hi = 0; hi < fails.size(); ++hi) {
+          while (fails[hi]->ev.time_ms - fails[lo]->ev.time_ms > kLoginWindow) ++lo;
+          if (hi - lo + 1 > best_n) {
+            best_n = hi - lo + 1;
+            best_lo = lo;
+          }
+        }
+        if (best_n < need) continue;
+        Finding f;
+        f.rule = mfa ? "access.mfa_failure_burst" : "access.console_login_failure_burst";
+        f.severity = Severity::kMedium;
+        f.title = mfa ? "Repeated failed MFA challenges" : "Burst of failed console logins";
+        f.principal = user;
+        std::set<std::string> ips;
+        for (std::size_t i = best_lo; i < best_lo + best_n; ++i) {
+          f.add(fails[i]->ev);
+          ips.insert(fails[i]->ip);
+          f.source_ips.push_back(fails[i]->ip);
+          f.user_agents.push_back(fails[i]->ua);
+          if (f.account.empty()) f.account = fails[i]->account;
+        }
+        const std::int64_t burst_end = fails[best_lo + best_n - 1]->ev.time_ms;
+        const Login* success = nullptr;
+        for (const Login* l : list) {
+          if (l->success && l->ev.time_ms >= fails[best_lo]->ev.time_ms && l->ev.time_ms <= burst_end + kSuccessAfter) {
+            success = l;
+            break;
+          }
+        }
+        f.summary = fmt::format("{} {} for {} within {} minutes from {}", best_n,
+                                mfa ? "failed MFA challenges" : "failed console logins", user,
+                                kLoginWindow / kMinute, join(std::vector<std::string>(ips.begin(), ips.end())));
+        f.details.emplace_back("failures", std::to_string(best_n));
+        if (success) {
+          f.add(success->ev);
+          f.source_ips.push_back(success->ip);
+          const bool from_fail_ip = ips.count(success->ip) > 0;
+          const bool sprayed = spray_ips.count(success->ip) > 0;
+          f.rule = "access.console_brute_force_success";
+          f.title = "Console login succeeded after repeated failures";
+          // A user who mistypes a password and then gets in is common; it becomes
+          // urgent when the success comes without MFA or from a spraying IP.
+          f.severity = (sprayed || !success->mfa_used) && !mfa ? Severity::kHigh : Severity::kMedium;
+          if (sprayed && mfa) f.severity = Severity::kHigh;
+          f.summary += fmt::format("; then a successful login from {}{}{}", success->ip,
+                                   from_fail_ip ? " (same IP)" : "", success->mfa_used ? "" : " without MFA");
+          f.details.emplace_back("success_at", format_time(success->ev.time_ms));
+          f.details.emplace_back("success_mfa", success->mfa_used ? "yes" : "no");
+        }
+        f.tags.attack = {mfa ? "T1621" : "T1110.001"};
+        if (success) f.tags.attack.push_back("T1078.004");
+        emit(out, std::move(f));
+      }
+    }
+  }
+
+  bool ip_known(std::string_view ip) const {
+    for (const auto& c : profile_.known_cidrs) {
+      if (detail::ip_matches_cidr(ip, c)) return true;
+    }
+    return false;
+  }
+  bool ua_known(std::string_view ua) const {
+    for (const auto& k : profile_.known_user_agents) {
+      if (icontains(ua, k)) return true;
+    }
+    return false;
+  }
+
+  void finish_long_term(FindingSink& out) {
+    const bool cidrs = profile_.loaded && !profile_.known_cidrs.empty();
+    const bool agents = profile_.loaded && !profile_.known_user_agents.empty();
+    for (const auto& [key, k] : long_term_) {
+      const PrincipalScope* ks = scope_.key(key);
+      const bool has_baseline = ks && ks->first_ms < baseline_end_;
+      for (int pass = 0; pass < 2; ++pass) {
+        const bool ua = pass == 1;
+        const auto& values = ua ? k.uas : k.ips;
+        const bool by_profile = ua ? agents : cidrs;
+        if (!by_profile && !has_baseline) continue;
+        std::vector<const std::pair<const std::string, FirstUse>*> fresh;
+        std::size_t known = 0;
+        for (const auto& entry : values) {
+          const bool is_new = by_profile ? !(ua ? ua_known(entry.first) : ip_known(entry.first))
+                                         : entry.second.ev.time_ms >= baseline_end_;
+          if (is_new) fresh.push_back(&entry);
+          else ++known;
+        }
+        if (fresh.empty()) continue;
+        Finding f;
+        f.rule = ua ? "access.long_term_key_new_user_agent" : "access.long_term_key_new_ip";
+        f.severity = ua ? Severity::kLow : Severity::kMedium;
+        f.title = ua ? "Long-term access key used with a new user agent" : "Long-term access key used from a new IP";
+        f.principal = k.principal;
+        f.access_key_id = key;
+        f.account = k.account;
+        std::vector<std::string> names;
+        std::uint64_t calls = 0;
+        for (const auto* p : fresh) {
+          f.add(p->second.ev);
+          names.push_back(p->first);
+          calls += p->second.count;
+          (ua ? f.user_agents : f.source_ips).push_back(p->first);
+        }
+        f.count = calls;
+        const std::string basis =
+            by_profile ? (ua ? "not among the profile's known user agents" : "outside the profile's known CIDRs")
+                       : fmt::format("first seen after the baseline ({}{})", format_time(baseline_end_),
+                                     baseline_inferred_ ? ", inferred: first 20% of the logs" : "");
+        f.summary = fmt::format("Long-term key {} of {} used from {} new {} ({}), {} calls: {}", key, k.principal,
+                                fresh.size(), ua ? "user agent(s)" : "IP(s)", basis, calls, join(names));
+        f.details.emplace_back(ua ? "new_user_agents" : "new_ips", join(names));
+        f.details.emplace_back("known_before", std::to_string(known));
+        f.details.emplace_back("basis", basis);
+        f.tags.attack = {"T1078.004"};
+        f.tags.atlas = {"AML.T0012"};
+        emit(out, std::move(f));
+      }
+    }
+  }
+
+  /// Buckets of one credential, in time order.
+  struct CredBuckets {
+    std::uint32_t cred;
+    std::vector<std::pair<std::int64_t, const Bucket*>> list;
+  };
+
+  std::vector<CredBuckets> grouped_buckets() const {
+    std::map<std::uint32_t, std::vector<std::pair<std::int64_t, const Bucket*>>> m;
+    for (const auto& [key, b] : buckets_) {
+      auto cred = static_cast<std::uint32_t>(key >> 32);
+      auto idx = static_cast<std::int64_t>(static_cast<std::int32_t>(key & 0xffffffffu));
+      m[cred].emplace_back(idx, &b);
+    }
+    std::vector<CredBuckets> out;
+    for (auto& [cred, list] : m) {
+      std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      out.push_back(CredBuckets{cred, std::move(list)});
+    }
+    // Credential ids follow input order: sort by name for a stable output order.
+    std::sort(out.begin(), out.end(), [&](const CredBuckets& a, const CredBuckets& b) {
+      const Cred& x = creds_[a.cred];
+      const Cred& y = creds_[b.cred];
+      return std::tie(x.principal, x.key) < std::tie(y.principal, y.key);
+    });
+    return out;
+  }
+
+  std::set<std::string> names_of(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>* b,
+                                 const Interner& in) const {
+    std::set<std::string> s;
+    for (auto id : a) s.insert(in.name(id));
+    if (b) {
+      for (auto id : *b) s.insert(in.name(id));
+    }
+    return s;
+  }
+
+  void finish_buckets(FindingSink& out) {
+    for (const CredBuckets& cb : grouped_buckets()) {
+      const Cred& c = creds_[cb.cred];
+      for (int kind = 0; kind < 3; ++kind) {
+        // kind 0: enumeration (distinct reads); 1: denials; 2: concurrent networks.
+        std::size_t windows = 0;
+        std::size_t best = 0;
+        std::int64_t best_at = 0;
+        std::set<std::string> best_names;
+        std::set<std::string> all_names;
+        std::uint64_t total = 0;
+        Finding f;
+        for (std::size_t i = 0; i < cb.list.size(); ++i) {
+          const Bucket* a = cb.list[i].second;
+          const Bucket* b = (i + 1 < cb.list.size() && cb.list[i + 1].first == cb.list[i].first + 1)
+                                ? cb.list[i + 1].second
+                                : nullptr;
+          std::size_t score = 0;
+          std::set<std::string> names;
+          if (kind == 0) {
+            names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
+            score = names.size();
+          } else if (kind == 1) {
+            names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
+            score = a->denied + (b ? b->denied : 0);
+          } else {
+            names = names_of(a->nets, nullptr, nets_);
+            score = names.size();
+          }
+          const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
+          if (score < need) continue;
+          ++windows;
+          if (score > best) {
+            best = score;
+            best_at = cb.list[i].first * kBucketMs;
+            best_names = names;
+          }
+          all_names.insert(names.begin(), names.end());
+          for (const Bucket* x : {a, b}) {
+            if (!x) continue;
+            for (const Evidence& ev : kind == 0 ? x->read_ev : x->denied_ev) {
+              if (kind != 2) f.add(ev);
+            }
+          }
+        }
+        if (windows == 0) continue;
+        for (const auto& [idx, bk] : cb.list) total += kind == 0 ? bk->reads : bk->denied;
+        f.principal = c.principal;
+        f.access_key_id = c.key;
+        f.account = c.account;
+        if (const PrincipalScope* s = c.key.empty() ? scope_.principal(c.principal) : scope_.key(c.key)) {
+          for (const auto& [ip, n] : s->source_ips.top(10)) f.source_ips.push_back(ip);
+          for (const auto& [ua, n] : s->user_agents.top(5)) f.user_agents.push_back(ua);
+        }
+        std::vector<std::string> listed(best_names.begin(), best_names.end());
+        const std::string who = c.key.empty() ? c.principal : fmt::format("{} (key {})", c.principal, c.key);
+        if (kind == 0) {
+          std::set<std::string> services;
+          for (const auto& n : all_names) services.insert(n.substr(0, n.find(':')));
+          f.rule = "access.enumeration_burst";
+          f.title = "Enumeration burst";
+          f.severity = (!c.console && (is_long_term(c.key) || services.size() >= 3)) ? Severity::kMedium
+                                                                                      : Severity::kLow;
+          f.summary = fmt::format("{} called {} distinct List/Describe/Get actions within 20 minutes from {} "
+                                  "({} window(s), {} services): {}",
+                                  who, best, format_time(best_at), windows, services.size(), join(listed));
+          f.details.emplace_back("distinct_actions", std::to_string(best));
+          f.details.emplace_back("services", join(std::vector<std::string>(services.begin(), services.end())));
+          f.details.emplace_back("read_calls_total", std::to_string(total));
+          f.tags.attack = {"T1580", "T1526", "T1087.004"};
+        } else if (kind == 1) {
+          f.rule = "access.access_denied_burst";
+          f.title = "Burst of access-denied errors";
+          f.severity = Severity::kMedium;
+          f.summary = fmt::format("{} got {} access-denied errors within 20 minutes from {} ({} window(s), {} "
+                                  "denials in total) on: {}",
+                                  who, best, format_time(best_at), windows, total, join(listed));
+          f.details.emplace_back("denied_in_window", std::to_string(best));
+          f.details.emplace_back("denied_total", std::to_string(total));
+          f.details.emplace_back("denied_actions", join(std::vector<std::string>(all_names.begin(), all_names.end())));
+          f.tags.attack = {"T1069.003", "T1580"};
+        } else {
+          f.rule = "access.long_term_key_concurrent_networks";
+          f.title = "Long-term key used from several networks at once";
+          f.severity = Severity::kLow;
+          f.summary = fmt::format("{} was used from {} different networks within 10 minutes from {}: {}", who, best,
+                                  format_time(best_at), join(listed));
+          f.details.emplace_back("networks", join(listed));
+          f.tags.attack = {"T1078.004"};
+          // Evidence: the first use of each network's IPs by this key.
+          auto lt = long_term_.find(c.key);
+          if (lt != long_term_.end()) {
+            for (const auto& [ip, use] : lt->second.ips) {
+              if (best_names.count(network_of(ip))) f.add(use.ev);
+            }
+          }
+        }
+        emit(out, std::move(f));
+      }
+    }
+  }
+
+  void finish_recon(FindingSink& out) {
+    std::sort(gci_.begin(), gci_.end(), [](const GciCall& a, const GciCall& b) { return a.ev < b.ev; });
+    std::map<std::uint32_t, std::vector<const GciCall*>> by_cred;
+    for (const GciCall& g : gci_) by_cred[g.cred].push_back(&g);
+    // Index buckets by credential for the lookups below.
+    std::vector<std::pair<std::string, std::uint32_t>> order;
+    for (const auto& [cred, list] : by_cred) order.emplace_back(creds_[cred].principal + '\x1f' + creds_[cred].key, cred);
+    std::sort(order.begin(), order.end());
+    for (const auto& [name, cred] : order) {
+      const auto& list = by_cred[cred];
+      const Cred& c = creds_[cred];
+      std::size_t sequences = 0;
+      Finding f;
+      std::set<std::string> first_names;
+      for (const GciCall* g : list) {
+        std::set<std::string> names;
+        const std::int64_t b0 = g->ev.time_ms / kBucketMs;
+        const std::int64_t b1 = (g->ev.time_ms + kReconWindow) / kBucketMs;
+        std::vector<Evidence> ev;
+        for (std::int64_t b = b0; b <= b1; ++b) {
+          auto it = buckets_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
+          if (it == buckets_.end()) continue;
+          for (auto id : it->second.read_actions) names.insert(actions_.name(id));
+          for (const Evidence& e : it->second.read_ev) {
+            if (e.time_ms >= g->ev.time_ms) ev.push_back(e);
+          }
+        }
+        if (names.size() < kReconEnumDistinct) continue;
+        if (sequences == 0) {
+          first_names = names;
+          f.add(g->ev);
+          for (auto& e : ev) f.add(std::move(e));
+        }
+        ++sequences;
+      }
+      if (sequences == 0) continue;
+      f.rule = "access.recon_then_enumeration";
+      f.title = "GetCallerIdentity followed by enumeration";
+      f.severity = (!c.console && is_long_term(c.key)) ? Severity::kMedium : Severity::kLow;
+      f.principal = c.principal;
+      f.access_key_id = c.key;
+      f.account = c.account;
+      std::vector<std::string> listed(first_names.begin(), first_names.end());
+      f.summary = fmt::format("{}{} called GetCallerIdentity and then {} distinct read actions within an hour ({} "
+                              "such sequence(s)): {}",
+                              c.principal, c.key.empty() ? "" : " (key " + c.key + ")", first_names.size(),
+                              sequences, join(listed));
+      f.details.emplace_back("sequences", std::to_string(sequences));
+      f.details.emplace_back("actions", join(listed));
+      f.tags.attack = {"T1087.004", "T1580", "T1526"};
+      emit(out, std::move(f));
+    }
+  }
+
+  void finish_regions(FindingSink& out) {
+    const bool by_profile = profile_.loaded && !profile_.regions.empty();
+    for (const auto& [principal, use] : regions_) {
+      const PrincipalScope* s = scope_.principal(principal);
+      const bool has_baseline = s && s->first_ms < baseline_end_;
+      if (!by_profile && !has_baseline) continue;
+      std::vector<const std::pair<const std::string, FirstUse>*> fresh;
+      std::size_t usual = 0;
+      for (const auto& entry : use.regions) {
+        bool is_new;
+        if (by_profile) {
+          is_new = std::find(profile_.regions.begin(), profile_.regions.end(), entry.first) == profile_.regions.end();
+        } else {
+          is_new = entry.second.ev.time_ms >= baseline_end_;
+        }
+        if (is_new) fresh.push_back(&entry);
+        else ++usual;
+      }
+      const std::size_t need = by_profile ? 1 : kNewRegionsLow;
+      if (fresh.size() < need) continue;
+      Finding f;
+      f.rule = "access.principal_new_regions";
+      f.title = "Principal active in unusual regions";
+      f.severity = fresh.size() >= kNewRegionsMedium ? Severity::kMedium : Severity::kLow;
+      f.principal = principal;
+      if (s) {
+        if (!s->accounts.values.empty()) f.account = s->accounts.values.begin()->first;
+        if (s->keys.values.size() == 1) f.access_key_id = s->keys.values.begin()->first;
+      }
+      std::vector<std::string> names;
+      std::uint64_t calls = 0;
+      for (const auto* p : fresh) {
+        names.push_back(p->first);
+        f.add(p->second.ev);
+        calls += p->second.count;
+      }
+      f.count = calls;
+      f.summary = fmt::format("{} used {} region(s) {} ({} calls): {}; usual regions: {}", principal, fresh.size(),
+                              by_profile ? "outside the profile's expected regions" : "not seen in its baseline",
+                              calls, join(names), usual);
+      f.details.emplace_back("new_regions", join(names));
+      f.tags.attack = {"T1535"};
+      emit(out, std::move(f));
+    }
+  }
+
+  void finish_key_creations(FindingSink& out) {
+    std::sort(key_creations_.begin(), key_creations_.end(),
+              [](const KeyCreation& a, const KeyCreation& b) { return a.ev < b.ev; });
+    std::sort(logins_.begin(), logins_.end(), [](const Login& a, const Login& b) { return a.ev < b.ev; });
+    for (const KeyCreation& k : key_creations_) {
+      if (!k.login_profile) {
+        const PrincipalScope* used = k.new_key.empty() ? nullptr : scope_.key(k.new_key);
+        if (!used || used->last_ms < k.ev.time_ms) continue;
+        const bool other = k.creator.size() < k.user.size() + 1 ||
+                           k.creator.substr(k.creator.size() - k.user.size() - 1) != "/" + k.user;
+        Finding f;
+        f.rule = "access.created_key_used";
+        f.title = "Newly created access key was used";
+        f.severity = Severity::kMedium;
+        f.principal = used->principals.values.empty() ? k.creator : used->principals.values.begin()->first;
+        f.access_key_id = k.new_key;
+        f.account = k.account;
+        f.add(k.ev);
+        for (const auto& [ip, n] : used->source_ips.top(10)) f.source_ips.push_back(ip);
+        for (const auto& [ua, n] : used->user_agents.top(5)) f.user_agents.push_back(ua);
+        f.summary = fmt::format("{} created access key {} for {}{}; the key then made {} calls until {} from {}",
+                                k.creator, k.new_key, k.user.empty() ? "(unknown user)" : k.user,
+                                other ? " (another user)" : "", used->events, format_time(used->last_ms),
+                                join(f.source_ips));
+        f.details.emplace_back("creator", k.creator);
+        f.details.emplace_back("for_user", k.user);
+        f.details.emplace_back("key_first_used", format_time(used->first_ms));
+        f.details.emplace_back("key_calls", std::to_string(used->events));
+        f.details.emplace_back("key_actions", join_counts(used->actions));
+        f.tags.attack = {"T1098.001"};
+        created_keys_[k.new_key] = k.creator;
+        if (!k.creator_key.empty()) flag(k.creator, k.creator_key, k.account, "access.created_key_used", Severity::kLow);
+        emit(out, std::move(f));
+      } else {
+        // Login profile created or changed for another user, then a console login
+        // by that user from the IP that made the change (Panther's correlation).
+        if (k.user.empty()) continue;
+        const std::string suffix = "/" + k.user;
+        const bool self = k.creator.size() >= suffix.size() &&
+                          k.creator.compare(k.creator.size() - suffix.size(), suffix.size(), suffix) == 0;
+        if (self) continue;
+        for (const Login& l : logins_) {
+          if (!l.success || l.ev.time_ms < k.ev.time_ms || l.ev.time_ms > k.ev.time_ms + 30 * kHour) continue;
+          if (l.ip != k.ip) continue;
+          if (l.user.size() < suffix.size() || l.user.compare(l.user.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+          Finding f;
+          f.rule = "access.login_profile_then_login";
+          f.title = "Console password set for another user, then used";
+          f.severity = Severity::kHigh;
+          f.principal = l.user;
+          f.account = k.account;
+          f.add(k.ev);
+          f.add(l.ev);
+          f.source_ips = {k.ip};
+          f.user_agents = {l.ua};
+          f.summary = fmt::format("{} set a console password for {} and {} then signed in from the same IP {}",
+                                  k.creator, k.user, l.user, k.ip);
+          f.details.emplace_back("changed_by", k.creator);
+          f.tags.attack = {"T1098", "T1078.004"};
+          if (!k.creator_key.empty()) flag(k.creator, k.creator_key, k.account, f.rule, Severity::kHigh);
+          emit(out, std::move(f));
+          break;
+        }
+      }
+    }
+  }
+
+  void finish_bad(FindingSink& out) {
+    for (auto& [id, b] : bad_) {
+      Finding& f = b.finding;
+      f.rule = "access.known_bad_indicator";
+      f.title = "Activity from a known-bad key, IP or principal";
+      f.severity = Severity::kHigh;
+      f.principal = b.principal;
+      f.access_key_id = b.key;
+      f.account = b.account;
+      for (const auto& [ip, n] : b.ips.values) f.source_ips.push_back(ip);
+      for (const auto& [ua, n] : b.uas.values) f.user_agents.push_back(ua);
+      std::vector<std::string> matched;
+      for (const auto& [m, n] : b.matched.values) matched.push_back(m);
+      f.summary = fmt::format("{} calls by {}{} match the profile's known-bad indicators ({}) from {} to {}; "
+                              "actions: {}",
+                              f.count, b.principal, b.key.empty() ? "" : " (key " + b.key + ")", join(matched),
+                              format_time(f.first_seen_ms), format_time(f.last_seen_ms), join_counts(b.actions));
+      f.details.emplace_back("matched", join(matched));
+      f.tags.attack = {"T1078.004"};
+      f.tags.atlas = {"AML.T0012"};
+      emit(out, std::move(f));
+    }
+  }
+
+  void finish_sts(FindingSink& out) {
+    std::sort(sts_.begin(), sts_.end(), [](const StsCall& a, const StsCall& b) { return a.ev < b.ev; });
+    std::map<std::string, std::vector<const StsCall*>> by_cred;
+    for (const StsCall& c : sts_) {
+      const Cred& cr = creds_[c.cred];
+      auto fl = flags_.find(cr.principal + '\x1f' + cr.key);
+      const bool created = created_keys_.count(cr.key) > 0;
+      if (fl == flags_.end() && !created) continue;
+      by_cred[cr.principal + '\x1f' + cr.key].push_back(&c);
+    }
+    for (const auto& [name, list] : by_cred) {
+      const Cred& c = creds_[list.front()->cred];
+      auto fl = flags_.find(name);
+      Finding f;
+      f.rule = "access.session_credentials_by_flagged_principal";
+      f.title = "Flagged principal obtained session credentials";
+      f.severity = Severity::kMedium;
+      if (fl != flags_.end() && fl->second.worst >= Severity::kHigh) f.severity = Severity::kHigh;
+      f.principal = c.principal;
+      f.access_key_id = c.key;
+      f.account = c.account;
+      std::set<std::string> actions;
+      std::set<std::string> roles;
+      std::set<std::string> keys;
+      bool chained = false;
+      for (const StsCall* s : list) {
+        f.add(s->ev);
+        actions.insert(s->ev.action);
+        if (!s->role.empty()) roles.insert(s->role);
+        if (!s->new_key.empty()) keys.insert(s->new_key);
+        chained = chained || (s->chained && s->ev.action.substr(0, 10) == "AssumeRole");
+      }
+      std::vector<std::string> rv(roles.begin(), roles.end());
+      std::vector<std::string> kv(keys.begin(), keys.end());
+      std::vector<std::string> av(actions.begin(), actions.end());
+      f.summary = fmt::format("{}{}, already flagged, called {} ({} time(s)){}{}{}", c.principal,
+                              c.key.empty() ? "" : " (key " + c.key + ")", join(av), list.size(),
+                              rv.empty() ? "" : "; roles: " + join(rv), kv.empty() ? "" : "; session keys issued: " + join(kv),
+                              chained ? "; role chaining" : "");
+      f.details.emplace_back("actions", join(av));
+      if (!rv.empty()) f.details.emplace_back("roles", join(rv));
+      if (!kv.empty()) f.details.emplace_back("issued_keys", join(kv));
+      if (fl != flags_.end()) {
+        f.details.emplace_back("flagged_by", join(std::vector<std::string>(fl->second.rules.begin(), fl->second.rules.end())));
+      }
+      f.tags.attack = {"T1550.001", "T1078.004"};
+      emit(out, std::move(f));
+    }
+  }
+
+  void finish_rollup(FindingSink& out) {
+    // One finding per flagged credential with its scope, and whether its
+    // activity goes on to the end of the logs.
+    std::vector<Finding> pending;
+    for (const auto& [name, fl] : flags_) {
+      if (fl.worst < Severity::kMedium) continue;
+      const PrincipalScope* s = fl.key.empty() ? scope_.principal(fl.principal) : scope_.key(fl.key);
+      if (!s) s = scope_.principal(fl.principal);
+      if (!s) continue;
+      // Severity: what the contributing findings say, raised when many
+      // independent detections agree on the same credential.
+      const bool high = fl.worst >= Severity::kHigh || fl.rules.size() >= 4;
+      const bool continues = scope_.continues_to_end(*s);
+      std::vector<std::string> rules(fl.rules.begin(), fl.rules.end());
+      std::string who = fl.key.empty() ? fl.principal : fmt::format("{} (key {})", fl.principal, fl.key);
+      Finding f;
+      f.rule = "access.principal_of_interest";
+      f.title = "Principal of interest";
+      f.severity = high ? Severity::kHigh : Severity::kMedium;
+      f.principal = fl.principal;
+      f.access_key_id = fl.key;
+      f.account = fl.account;
+      f.first_seen_ms = s->first_ms;
+      f.last_seen_ms = s->last_ms;
+      f.count = s->events;
+      for (const auto& [ip, n] : s->source_ips.top(20)) f.source_ips.push_back(ip);
+      for (const auto& [ua, n] : s->user_agents.top(10)) f.user_agents.push_back(ua);
+      f.summary = fmt::format("{} flagged by {}; active {} to {} ({} calls, {} errors) from {} IP(s) in {} "
+                              "region(s); {}",
+                              who, join(rules), format_time(s->first_ms), format_time(s->last_ms), s->events,
+                              s->errors, s->source_ips.values.size(), s->regions.values.size(),
+                              continues ? "activity continues to the end of the logs" : "activity stopped before the end of the logs");
+      f.details.emplace_back("flagged_by", join(rules));
+      f.details.emplace_back("first_seen", format_time(s->first_ms));
+      f.details.emplace_back("last_seen", format_time(s->last_ms));
+      f.details.emplace_back("continues_to_end", continues ? "yes" : "no");
+      f.details.emplace_back("regions", join_counts(s->regions));
+      f.details.emplace_back("services", join_counts(s->services));
+      f.details.emplace_back("actions", join_counts(s->actions, 25));
+      if (!s->error_codes.values.empty()) f.details.emplace_back("errors", join_counts(s->error_codes));
+      if (!s->keys.values.empty()) f.details.emplace_back("keys", join_counts(s->keys));
+      f.tags.attack = {"T1078.004"};
+      f.element = Element::kAccess;
+      f.finalize();
+      rules_fired_.insert(f.rule);
+      pending.push_back(f);
+      if (continues) {
+        Finding c = f;
+        c.rule = "access.activity_continues";
+        c.title = "Suspicious activity continues to the end of the logs";
+        c.summary = fmt::format("{} (flagged by {}) was still active at {}, within {} minutes of the end of the logs "
+                                "({})",
+                                who, join(rules), format_time(s->last_ms), scope_.end_slack_ms() / kMinute,
+                                format_time(scope_.last_event_ms()));
+        continuing_.push_back(who + " last seen " + format_time(s->last_ms));
+        rules_fired_.insert(c.rule);
+        pending.push_back(std::move(c));
+      }
+      flagged_summary_.push_back(fmt::format("{} since {} from {}", who, format_time(s->first_ms),
+                                             join(f.source_ips, 5)));
+    }
+    for (auto& f : pending) out.emit(std::move(f));
+  }
+
+  struct LongTermKey {
+    std::string principal;
+    std::string account;
+    std::map<std::string, FirstUse, std::less<>> ips;
+    std::map<std::string, FirstUse, std::less<>> uas;
+    std::uint64_t ips_dropped = 0;
+    std::uint64_t uas_dropped = 0;
+  };
+  struct RegionUse {
+    std::map<std::string, FirstUse, std::less<>> regions;
+    std::uint64_t dropped = 0;
+  };
+  struct BadUse {
+    std::string principal;
+    std::string key;
+    std::string account;
+    Finding finding;
+    CountedSet matched;
+    CountedSet ips;
+    CountedSet uas;
+    CountedSet actions;
+  };
+
+  static inline const Profile empty_profile_{};
+  const Profile& profile_;
+  std::int64_t baseline_until_ms_ = 0;
+
+  ScopeTracker scope_;
+  std::uint64_t cloudtrail_events_ = 0;
+  Interner actions_;
+  Interner nets_;
+  std::map<std::string, std::uint32_t, std::less<>> cred_ids_;
+  std::vector<Cred> creds_;
+  std::uint64_t creds_dropped_ = 0;
+  std::unordered_map<std::uint64_t, Bucket> buckets_;
+  std::uint64_t buckets_dropped_ = 0;
+  std::vector<Login> logins_;
+  std::vector<StsCall> sts_;
+  std::vector<KeyCreation> key_creations_;
+  std::vector<GciCall> gci_;
+  std::uint64_t records_dropped_ = 0;
+  std::map<std::string, LongTermKey, std::less<>> long_term_;
+  std::map<std::string, RegionUse, std::less<>> regions_;
+  std::map<std::string, BadUse, std::less<>> bad_;
+  std::string scratch_;
+  std::uint32_t last_cred_ = kNoCred;  ///< caches: consecutive events often share a credential
+  std::pair<const std::string, LongTermKey>* last_long_term_ = nullptr;
+  std::pair<const std::string, RegionUse>* last_region_use_ = nullptr;
+
+  // finish() results, for answer().
+  std::int64_t first_ms_ = 0;
+  std::int64_t last_ms_ = 0;
+  std::int64_t baseline_end_ = 0;
+  bool baseline_inferred_ = true;
+  std::map<std::string, Flag> flags_;
+  std::map<std::string, std::string> created_keys_;
+  std::set<std::string> rules_fired_;
+  std::vector<std::string> continuing_;
+  std::vector<std::string> flagged_summary_;
+};
+
+void AccessAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const {
+  const bool have_ct = coverage.cloudtrail_events > 0 || cloudtrail_events_ > 0;
+  const bool profile = coverage.profile_loaded || profile_.loaded;
+  const std::string sharpen =
+      profile ? std::string()
+              : " A profile (known CIDRs and user agents, expected regions, known-bad keys and IPs) would sharpen this.";
+
+  // Do you still have access? The logs cannot prove it; they can show changes
+  // that remove access (root password, MFA, login profiles, keys).
+  {
+    QuestionAnswer q;
+    q.id = "access.still_have_access";
+    q.question = "Do you still have access to your computing environment?";
+    q.rules = {"access.root*", "access.mfa*", "access.login_profile*", "access.console_brute_force_success",
+               "access.password*", "access.access_key*"};
+    if (!have_ct) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail management events were read, so changes to root, MFA, passwords and keys "
+                      "cannot be seen. Check by signing in as root and as your administrators.";
+    } else {
+      q.answer = Answer::kNotFound;
+      q.explanation = "No stateful evidence of lock-out (password takeover after brute force, console password set "
+                      "for another user) was found; single-event changes (root password, MFA removal, key deletion) "
+                      "are listed by the rules below when present. Confirm by signing in as root and as your "
+                      "administrators.";
+    }
+    out.push_back(std::move(q));
+  }
+
+  // Is there continued evidence of unauthorized access?
+  {
+    QuestionAnswer q;
+    q.id = "access.continued_unauthorized_access";
+    q.question = "Is there continued evidence of unauthorized access to your organization?";
+    q.rules = {"access.activity_continues"};
+    if (!have_ct) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail events were read: access by principals and keys cannot be seen.";
+    } else if (!continuing_.empty()) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format("Flagged principals are still active at the end of the logs ({}): {}.",
+                                  format_time(scope_.last_event_ms()), join(continuing_, 5));
+    } else if (!flagged_summary_.empty()) {
+      q.answer = Answer::kNo;
+      q.explanation = fmt::format("Suspicious principals were found ({}), but none is active within {} minutes of the "
+                                  "end of the logs ({}). Logs delivered after that time may still show them.",
+                                  join(flagged_summary_, 5), scope_.end_slack_ms() / kMinute,
+                                  format_time(scope_.last_event_ms()));
+    } else {
+      q.answer = profile ? Answer::kNo : Answer::kNotFound;
+      q.explanation = std::string("No principal or key was flagged by the stateful access detections.") + sharpen;
+    }
+    out.push_back(std::move(q));
+  }
+
+  // Which keys, principals and IPs, since when?
+  {
+    QuestionAnswer q;
+    q.id = "access.unauthorized_scope";
+    q.question = "Is there evidence of unauthorized access, and which keys, principals and IPs were used since when?";
+    q.rules = {"access.*"};
+    if (!have_ct) {
+      q.answer = Answer::kCannotTell;
+      q.explanation = "No CloudTrail events were read.";
+    } else if (!flagged_summary_.empty()) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format("{} principal(s) of interest: {}.", flagged_summary_.size(), join(flagged_summary_, 5));
+    } else {
+      q.answer = profile ? Answer::kNo : Answer::kNotFound;
+      q.explanation = fmt::format("No stateful access detection fired{}.{}",
+                                  baseline_inferred_ ? " (first-seen checks used the first 20% of the logs as baseline)"
+                                                     : "",
+                                  sharpen);
+    }
+    out.push_back(std::move(q));
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_access(const AnalyzerConfig& config) {
+  return std::make_unique<AccessAnalyzer>(config);
+}
+
+}  // namespace aiir

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: Apache-2.0
+// Principal scope tracker and the helpers the access and infrastructure
+// analyzers share (IP and wildcard matching, action classification).
+#include "analyzers/scope.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <iterator>
+
+namespace aiir {
+
+void CountedSet::add(std::string_view value, std::size_t cap, std::uint64_t n) {
+  if (value.empty() || n == 0) return;
+  auto it = values.lower_bound(value);
+  if (it != values.end() && it->first == value) {
+    it->second += n;
+    return;
+  }
+  if (values.size() < cap) {
+    values.emplace_hint(it, std::string(value), n);
+    return;
+  }
+  if (cap == 0) {
+    overflow += n;
+    return;
+  }
+  // Full: keep the `cap` smallest values, so the result is order-independent.
+  auto last = std::prev(values.end());
+  if (value < std::string_view(last->first)) {
+    overflow += last->second;
+    values.erase(last);
+    values.emplace(std::string(value), n);
+  } else {
+    overflow += n;
+  }
+}
+
+std::uint64_t CountedSet::count(std::string_view value) const {
+  auto it = values.find(value);
+  return it == values.end() ? 0 : it->second;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> CountedSet::top(std::size_t n) const {
+  std::vector<std::pair<std::string, std::uint64_t>> out(values.begin(), values.end());
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.size() > n) out.resize(n);
+  return out;
+}
+
+PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::less<>>& map, std::string_view id,
+                                   std::size_t cap, std::uint64_t& dropped) {
+  auto it = map.lower_bound(id);
+  if (it != map.end() && it->first == id) return &it->second;
+  if (map.size() >= cap) {
+    if (cap == 0) {
+      ++dropped;
+      return nullptr;
+    }
+    auto last = std::prev(map.end());
+    if (!(id < std::string_view(last->first))) {
+      ++dropped;
+      return nullptr;
+    }
+    dropped += last->second.events;
+    if (&last->second == last_principal_) last_principal_ = nullptr;
+    if (&last->second == last_key_) last_key_ = nullptr;
+    map.erase(last);
+    it = map.lower_bound(id);
+  }
+  auto made = map.emplace_hint(it, std::string(id), PrincipalScope{});
+  made->second.id = std::string(id);
+  return &made->second;
+}
+
+void ScopeTracker::update(PrincipalScope& s, const EventView& e, bool is_key) {
+  if (s.events == 0 || e.time_ms < s.first_ms) s.first_ms = e.time_ms;
+  if (s.events == 0 || e.time_ms > s.last_ms) s.last_ms = e.time_ms;
+  ++s.events;
+  if (e.outcome == Outcome::kFailure) ++s.errors;
+  const std::size_t cap = limits_.max_values;
+  if (detail::looks_like_ip(e.source_ip)) s.source_ips.add(e.source_ip, cap);
+  s.user_agents.add(e.user_agent, cap);
+  s.regions.add(e.region, cap);
+  std::string_view svc = detail::short_service(e.service);
+  s.services.add(svc, cap);
+  if (!e.action.empty()) {
+    scratch_.assign(svc);
+    scratch_.push_back(':');
+    scratch_.append(e.action);
+    s.actions.add(scratch_, limits_.max_actions);
+  }
+  s.error_codes.add(e.error_code, cap);
+  s.accounts.add(e.account, cap);
+  if (is_key) {
+    s.principals.add(e.actor_arn, cap);
+  } else {
+    s.keys.add(e.access_key_id, cap);
+  }
+}
+
+void ScopeTracker::on_event(const EventView& e) {
+  if (events_ == 0 || e.time_ms < first_ms_) first_ms_ = e.time_ms;
+  if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
+  ++events_;
+  if (!e.actor_arn.empty()) {
+    PrincipalScope* p = last_principal_ && last_principal_->id == e.actor_arn
+                            ? last_principal_
+                            : slot(principals_, e.actor_arn, limits_.max_principals, principals_dropped_);
+    if (p) {
+      last_principal_ = p;
+      update(*p, e, false);
+    }
+  }
+  if (!e.access_key_id.empty()) {
+    PrincipalScope* k = last_key_ && last_key_->id == e.access_key_id
+                            ? last_key_
+                            : slot(keys_, e.access_key_id, limits_.max_keys, keys_dropped_);
+    if (k) {
+      last_key_ = k;
+      update(*k, e, true);
+    }
+  }
+}
+
+const PrincipalScope* ScopeTracker::principal(std::string_view arn) const {
+  auto it = principals_.find(arn);
+  return it == principals_.end() ? nullptr : &it->second;
+}
+
+const PrincipalScope* ScopeTracker::key(std::string_view id) const {
+  auto it = keys_.find(id);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::int64_t ScopeTracker::end_slack_ms() const noexcept {
+  constexpr std::int64_t kHour = 3600 * 1000;
+  return std::max(kHour, (last_ms_ - first_ms_) / 50);
+}
+
+bool ScopeTracker::continues_to_end(const PrincipalScope& scope) const noexcept {
+  if (events_ == 0 || scope.events == 0) return false;
+  return scope.last_ms >= last_ms_ - end_slack_ms();
+}
+
+namespace detail {
+namespace {
+
+char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool starts_with(std::string_view s, std::string_view p) noexcept { return s.substr(0, p.size()) == p; }
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Dotted quad, lenient about leading zeros.
+bool parse_v4(std::string_view s, std::uint8_t* out) noexcept {
+  int part = 0;
+  std::size_t i = 0;
+  while (part < 4) {
+    unsigned value = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      value = value * 10 + static_cast<unsigned>(s[i] - '0');
+      if (value > 255 || ++digits > 4) return false;
+      ++i;
+    }
+    if (digits == 0) return false;
+    out[part++] = static_cast<std::uint8_t>(value);
+    if (part < 4) {
+      if (i >= s.size() || s[i] != '.') return false;
+      ++i;
+    }
+  }
+  return i == s.size();
+}
+
+bool parse_v6(std::string_view s, std::uint8_t* out) noexcept {
+  std::array<std::uint16_t, 8> head{};
+  std::array<std::uint16_t, 8> tail{};
+  int nh = 0;
+  int nt = 0;
+  bool gap = false;
+  std::size_t i = 0;
+  if (starts_with(s, "::")) {
+    gap = true;
+    i = 2;
+  }
+  while (i < s.size()) {
+    // Embedded IPv4 in the last 32 bits.
+    std::size_t end = s.find(':', i);
+    std::string_view group = s.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+    if (group.find('.') != std::string_view::npos) {
+      std::uint8_t v4[4];
+      if (end != std::string_view::npos || !parse_v4(group, v4)) return false;
+      auto push = [&](std::uint16_t v) {
+        if (gap) tail[static_cast<std::size_t>(nt++)] = v;
+        else head[static_cast<std::size_t>(nh++)] = v;
+      };
+      if (nh + nt > 6) return false;
+      push(static_cast<std::uint16_t>(v4[0] << 8 | v4[1]));
+      push(static_cast<std::uint16_t>(v4[2] << 8 | v4[3]));
+      i = s.size();
+      break;
+    }
+    if (group.empty() || group.size() > 4) return false;
+    unsigned v = 0;
+    for (char c : group) {
+      int h = hex_value(c);
+      if (h < 0) return false;
+      v = v * 16 + static_cast<unsigned>(h);
+    }
+    if (nh + nt >= 8) return false;
+    if (gap) tail[static_cast<std::size_t>(nt++)] = static_cast<std::uint16_t>(v);
+    else head[static_cast<std::size_t>(nh++)] = static_cast<std::uint16_t>(v);
+    if (end == std::string_view::npos) {
+      i = s.size();
+      break;
+    }
+    i = end + 1;
+    if (i < s.size() && s[i] == ':') {
+      if (gap) return false;
+      gap = true;
+      ++i;
+    } else if (i == s.size()) {
+      return false;  // trailing single colon
+    }
+  }
+  if (!gap && nh != 8) return false;
+  if (gap && nh + nt > 7) return false;
+  std::array<std::uint16_t, 8> words{};
+  for (int k = 0; k < nh; ++k) words[static_cast<std::size_t>(k)] = head[static_cast<std::size_t>(k)];
+  for (int k = 0; k < nt; ++k) words[static_cast<std::size_t>(8 - nt + k)] = tail[static_cast<std::size_t>(k)];
+  for (std::size_t k = 0; k < 8; ++k) {
+    out[2 * k] = static_cast<std::uint8_t>(words[k] >> 8);
+    out[2 * k + 1] = static_cast<std::uint8_t>(words[k] & 0xff);
+  }
+  return true;
+}
+
+/// Parses an address into 16 bytes; IPv4 becomes ::ffff:a.b.c.d. Returns the
+/// address family width in bits (32 or 128), 0 on failure.
+int parse_ip(std::string_view s, std::uint8_t* out) noexcept {
+  if (s.find(':') != std::string_view::npos) return parse_v6(s, out) ? 128 : 0;
+  std::uint8_t v4[4];
+  if (!parse_v4(s, v4)) return 0;
+  std::fill(out, out + 10, std::uint8_t{0});
+  out[10] = 0xff;
+  out[11] = 0xff;
+  std::copy(v4, v4 + 4, out + 12);
+  return 32;
+}
+
+}  // namespace
+
+std::string_view short_service(std::string_view src) noexcept {
+  constexpr std::string_view kSuffix = ".amazonaws.com";
+  if (src.size() > kSuffix.size() && src.substr(src.size() - kSuffix.size()) == kSuffix) {
+    return src.substr(0, src.size() - kSuffix.size());
+  }
+  return src;
+}
+
+bool looks_like_ip(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 45) return false;
+  std::uint8_t buf[16];
+  return parse_ip(text, buf) != 0;
+}
+
+bool is_denied_error(std::string_view code) noexcept {
+  if (starts_with(code, "Client.") || starts_with(code, "Server.")) code.remove_prefix(7);
+  return code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" ||
+         code == "VpceAccessDenied" || code == "UnauthorizedException" || code == "UnauthorizedAccess" ||
+         code == "AuthorizationError" || code == "Forbidden";
+}
+
+bool is_read_call(const EventView& e) noexcept {
+  if (e.read_only == Tri::kTrue) return true;
+  if (e.read_only == Tri::kFalse) return false;
+  std::string_view a = e.action;
+  return starts_with(a, "List") || starts_with(a, "Describe") || starts_with(a, "Get") ||
+         starts_with(a, "Search") || starts_with(a, "BatchGet") || starts_with(a, "Lookup") ||
+         starts_with(a, "Head");
+}
+
+bool wildcard_matches(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0;
+  std::size_t t = 0;
+  std::size_t star = std::string_view::npos;
+  std::size_t mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || lower(pattern[p]) == lower(text[t]))) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool ip_matches_cidr(std::string_view ip, std::string_view cidr) noexcept {
+  std::string_view net = cidr;
+  int prefix = -1;
+  if (auto slash = cidr.find('/'); slash != std::string_view::npos) {
+    net = cidr.substr(0, slash);
+    std::string_view bits = cidr.substr(slash + 1);
+    if (bits.empty() || bits.size() > 3) return false;
+    prefix = 0;
+    for (char c : bits) {
+      if (c < '0' || c > '9') return false;
+      prefix = prefix * 10 + (c - '0');
+    }
+  }
+  std::uint8_t a[16];
+  std::uint8_t b[16];
+  int wa = parse_ip(ip, a);
+  int wb = parse_ip(net, b);
+  if (wa == 0 || wb == 0 || wa != wb) return false;
+  if (prefix < 0) prefix = wb;
+  if (prefix > wb) return false;
+  int bits = prefix + (wb == 32 ? 96 : 0);
+  for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
+    if ((a[i] & mask) != (b[i] & mask)) return false;
+  }
+  return true;
+}
+
+bool icontains(std::string_view text, std::string_view needle) noexcept {
+  if (needle.empty()) return true;
+  if (needle.size() > text.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    std::size_t k = 0;
+    while (k < needle.size() && lower(text[i + k]) == lower(needle[k])) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace detail
+}  // namespace aiir

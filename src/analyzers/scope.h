@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// Principal scope tracker: what each principal and access key did, from where
+// and when (bounded), plus small helpers shared by the access and
+// infrastructure analyzers.
+#pragma once
+
+#include <aiir/event.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace aiir {
+
+/// A bounded multiset of strings: distinct values with their counts.
+///
+/// At most `cap` distinct values are kept: the lexicographically smallest
+/// ones, so the kept set and its counts do not depend on the order values
+/// arrive in. Occurrences of values that were not kept (or were evicted) are
+/// counted in `overflow`.
+struct CountedSet {
+  std::map<std::string, std::uint64_t, std::less<>> values;
+  std::uint64_t overflow = 0;  ///< occurrences of values not kept
+
+  /// Counts one occurrence of `value` (empty values are ignored).
+  void add(std::string_view value, std::size_t cap, std::uint64_t n = 1);
+  /// Number of occurrences of `value`, 0 when absent or not kept.
+  std::uint64_t count(std::string_view value) const;
+  /// True when some values were dropped.
+  bool truncated() const noexcept { return overflow > 0; }
+  /// The `n` most frequent values, by count descending then value ascending.
+  std::vector<std::pair<std::string, std::uint64_t>> top(std::size_t n) const;
+};
+
+/// Everything the logs say about one principal (actor ARN) or one access key.
+struct PrincipalScope {
+  std::string id;                 ///< the principal ARN or the access key id
+  std::int64_t first_ms = 0;      ///< earliest event time
+  std::int64_t last_ms = 0;       ///< latest event time
+  std::uint64_t events = 0;       ///< events seen
+  std::uint64_t errors = 0;       ///< events that failed
+  CountedSet source_ips;          ///< only values that look like IP addresses
+  CountedSet user_agents;
+  CountedSet regions;
+  CountedSet services;            ///< short service names ("iam", "bedrock")
+  CountedSet actions;             ///< "service:Action" ("iam:CreateUser")
+  CountedSet error_codes;
+  CountedSet accounts;
+  CountedSet keys;                ///< for a principal: its access key ids
+  CountedSet principals;          ///< for a key: the principals that used it
+};
+
+/// Keeps a bounded PrincipalScope for every principal and access key id.
+///
+/// Fed with every event, on one thread (order does not matter: all state is
+/// min/max, counts and bounded sets whose content is independent of order).
+/// When more principals (or keys) than the limit appear, the
+/// lexicographically smallest ids are kept and the rest are counted in
+/// principals_dropped() / keys_dropped().
+class ScopeTracker {
+ public:
+  struct Limits {
+    std::size_t max_values = 50;       ///< distinct values per set (IPs, agents, regions, ...)
+    std::size_t max_actions = 200;     ///< distinct actions per scope
+    std::size_t max_principals = 20000;
+    std::size_t max_keys = 20000;
+  };
+
+  ScopeTracker() = default;
+  explicit ScopeTracker(Limits limits) : limits_(limits) {}
+
+  /// Records one event. Does not keep any view into it.
+  void on_event(const EventView& event);
+
+  /// The scope of a principal (actor ARN as normalized), or null.
+  const PrincipalScope* principal(std::string_view arn) const;
+  /// The scope of an access key id, or null.
+  const PrincipalScope* key(std::string_view id) const;
+
+  /// Time of the earliest / latest event seen (0 before any event).
+  std::int64_t first_event_ms() const noexcept { return first_ms_; }
+  std::int64_t last_event_ms() const noexcept { return last_ms_; }
+  std::uint64_t events() const noexcept { return events_; }
+
+  /// How close to the end of the logs a scope must reach to count as still
+  /// active: max(1 hour, 2% of the covered time range).
+  std::int64_t end_slack_ms() const noexcept;
+  /// True when the scope's activity goes on to the end of the logs: its last
+  /// event is within end_slack_ms() of the corpus's last event. This is the
+  /// methodology's "continued evidence of unauthorized access".
+  bool continues_to_end(const PrincipalScope& scope) const noexcept;
+
+  /// All tracked scopes, sorted by id.
+  const std::map<std::string, PrincipalScope, std::less<>>& principals() const noexcept { return principals_; }
+  const std::map<std::string, PrincipalScope, std::less<>>& keys() const noexcept { return keys_; }
+  std::uint64_t principals_dropped() const noexcept { return principals_dropped_; }
+  std::uint64_t keys_dropped() const noexcept { return keys_dropped_; }
+
+ private:
+  PrincipalScope* slot(std::map<std::string, PrincipalScope, std::less<>>& map, std::string_view id,
+                       std::size_t cap, std::uint64_t& dropped);
+  void update(PrincipalScope& scope, const EventView& event, bool is_key);
+
+  Limits limits_;
+  std::map<std::string, PrincipalScope, std::less<>> principals_;
+  std::map<std::string, PrincipalScope, std::less<>> keys_;
+  std::uint64_t principals_dropped_ = 0;
+  std::uint64_t keys_dropped_ = 0;
+  std::int64_t first_ms_ = 0;
+  std::int64_t last_ms_ = 0;
+  std::uint64_t events_ = 0;
+  std::string scratch_;  ///< reused for "service:Action"
+  PrincipalScope* last_principal_ = nullptr;  ///< cache: consecutive events often share a principal
+  PrincipalScope* last_key_ = nullptr;
+};
+
+namespace detail {
+
+/// "ec2.amazonaws.com" -> "ec2"; other values unchanged.
+std::string_view short_service(std::string_view event_source) noexcept;
+
+/// True for an IPv4 or IPv6 literal; false for "bedrock.amazonaws.com",
+/// "AWS Internal" and other non-addresses CloudTrail puts in sourceIPAddress.
+bool looks_like_ip(std::string_view text) noexcept;
+
+/// Authorization denials (formats.md §1.6), with or without a `Client.` prefix.
+bool is_denied_error(std::string_view code) noexcept;
+
+/// A read / enumeration call: readOnly true, or a List/Describe/Get/Search/
+/// BatchGet/Lookup action when readOnly is not recorded.
+bool is_read_call(const EventView& event) noexcept;
+
+/// `*`/`?` wildcard match, ASCII case-insensitive. (Same contract as
+/// aiir::wildcard_match in profile.h; kept here until profile.cpp is on main.)
+bool wildcard_matches(std::string_view pattern, std::string_view text) noexcept;
+
+/// True when `ip` lies in `cidr` (IPv4 or IPv6; a bare address is /32 or /128).
+/// (Same contract as aiir::ip_in_cidr in profile.h.)
+bool ip_matches_cidr(std::string_view ip, std::string_view cidr) noexcept;
+
+/// ASCII case-insensitive substring search.
+bool icontains(std::string_view text, std::string_view needle) noexcept;
+
+/// True when `a` orders before `b` by (time, file, record).
+inline bool ref_less(std::int64_t ta, std::uint32_t fa, std::uint32_t ra, std::int64_t tb, std::uint32_t fb,
+                     std::uint32_t rb) noexcept {
+  if (ta != tb) return ta < tb;
+  if (fa != fb) return fa < fb;
+  return ra < rb;
+}
+
+}  // namespace detail
+}  // namespace aiir

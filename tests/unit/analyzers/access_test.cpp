@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of the access analyzer: each stateful detection fires on what it must,
+// stays quiet on near-misses, survives malformed records and is order-independent.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "analyzers/factories.h"
+#include "support/test_events.h"
+#include "util/time.h"
+
+namespace {
+
+constexpr std::int64_t kBase = 1730196000000;  // 2024-10-29T10:00:00Z
+
+/// One synthetic CloudTrail record (fields as in formats.md).
+struct R {
+  double min = 0;  ///< minutes after kBase
+  std::string name = "DescribeInstances";
+  std::string source = "ec2.amazonaws.com";
+  std::string arn = "arn:aws:iam::111122223333:user/dev";
+  std::string type = "IAMUser";
+  std::string key = "AKIAEXAMPLEDEV1";
+  std::string ip = "203.0.113.7";
+  std::string ua = "aws-cli/2.15";
+  std::string region = "us-east-1";
+  std::string error = {};
+  std::string extra = {};  ///< extra top-level members, with a leading comma
+  std::string read_only = "";
+};
+
+std::string line(const R& r, int n) {
+  std::string err = r.error.empty() ? "" : fmt::format(R"(,"errorCode":"{}","errorMessage":"no")", r.error);
+  std::string ro = r.read_only.empty() ? "" : fmt::format(R"(,"readOnly":{})", r.read_only);
+  return fmt::format(
+      R"({{"eventVersion":"1.09","eventTime":"{}","eventSource":"{}","eventName":"{}","awsRegion":"{}",)"
+      R"("sourceIPAddress":"{}","userAgent":"{}","userIdentity":{{"type":"{}","arn":"{}","accountId":"111122223333",)"
+      R"("accessKeyId":"{}","userName":"dev"}},"recipientAccountId":"111122223333","eventType":"AwsApiCall",)"
+      R"("eventID":"ev-{}"{}{}{}}})",
+      aiir::format_time(kBase + static_cast<std::int64_t>(r.min * 60000)), r.source, r.name, r.region, r.ip, r.ua,
+      r.type, r.arn, r.key, n, err, ro, r.extra);
+}
+
+std::string login(double min, const std::string& user, bool ok, const std::string& ip, bool mfa = false) {
+  static int n = 100000;
+  return fmt::format(
+      R"({{"eventVersion":"1.09","eventTime":"{}","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin",)"
+      R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"Mozilla/5.0","eventType":"AwsConsoleSignIn",)"
+      R"("userIdentity":{{"type":"IAMUser","principalId":"AIDA{}","accountId":"111122223333","userName":"{}"}},)"
+      R"("responseElements":{{"ConsoleLogin":"{}"}},"additionalEventData":{{"MFAUsed":"{}"}},)"
+      R"("recipientAccountId":"111122223333","eventID":"login-{}"}})",
+      aiir::format_time(kBase + static_cast<std::int64_t>(min * 60000)), ip, user, user, ok ? "Success" : "Failure",
+      mfa ? "Yes" : "No", n++);
+}
+
+std::string jsonl(const std::vector<R>& rs) {
+  std::string out;
+  int n = 0;
+  for (const auto& r : rs) out += line(r, n++) + "\n";
+  return out;
+}
+
+struct Run {
+  std::vector<aiir::Finding> findings;
+  std::vector<aiir::QuestionAnswer> answers;
+  std::vector<const aiir::Finding*> with(std::string_view rule) const {
+    std::vector<const aiir::Finding*> v;
+    for (const auto& f : findings) {
+      if (f.rule == rule) v.push_back(&f);
+    }
+    return v;
+  }
+  const aiir::QuestionAnswer* answer(std::string_view id) const {
+    for (const auto& a : answers) {
+      if (a.id == id) return &a;
+    }
+    return nullptr;
+  }
+};
+
+Run run(const std::string& text, const aiir::Profile* profile = nullptr, std::int64_t baseline = 0,
+        bool reverse = false) {
+  static const aiir::Profile none{};
+  aiir::AnalyzerConfig cfg;
+  cfg.profile = profile ? profile : &none;
+  cfg.baseline_until_ms = baseline;
+  auto a = aiir::make_access(cfg);
+  auto f = aiir::testing::events_from_json(text);
+  aiir::FindingList sink;
+  if (reverse) {
+    for (auto it = f.events.rbegin(); it != f.events.rend(); ++it) a->on_event(*it, sink);
+  } else {
+    for (auto& e : f.events) a->on_event(e, sink);
+  }
+  a->finish(sink);
+  Run r;
+  r.findings = std::move(sink.findings);
+  aiir::Coverage cov;
+  cov.cloudtrail_events = f.events.size();
+  cov.profile_loaded = profile && profile->loaded;
+  a->answer(cov, r.answers);
+  return r;
+}
+
+std::vector<R> reads(double start, int distinct, double step, const std::string& source = "ec2.amazonaws.com") {
+  std::vector<R> v;
+  for (int i = 0; i < distinct; ++i) {
+    R r;
+    r.min = start + i * step;
+    r.name = fmt::format("DescribeThing{}", i);
+    r.source = i % 2 ? "rds.amazonaws.com" : source;
+    r.read_only = "true";
+    v.push_back(r);
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("access: console login failure burst and brute-force success", "[analyzer][access]") {
+  std::string text;
+  for (int i = 0; i < 5; ++i) text += login(i * 2, "bob", false, "198.51.100.9") + "\n";
+  SECTION("five failures in ten minutes fire") {
+    auto r = run(text);
+    auto f = r.with("access.console_login_failure_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->principal == "arn:aws:iam::111122223333:user/bob");
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->count == 5);
+    CHECK(f[0]->source_ips == std::vector<std::string>{"198.51.100.9"});
+  }
+  SECTION("a success without MFA afterwards is a brute-force success") {
+    auto r = run(text + login(20, "bob", true, "198.51.100.9") + "\n");
+    CHECK(r.with("access.console_login_failure_burst").empty());
+    auto f = r.with("access.console_brute_force_success");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kHigh);
+    CHECK(f[0]->summary.find("without MFA") != std::string::npos);
+    CHECK(!r.with("access.principal_of_interest").empty());
+  }
+  SECTION("near miss: four failures, or five spread over hours") {
+    std::string four;
+    for (int i = 0; i < 4; ++i) four += login(i, "bob", false, "198.51.100.9") + "\n";
+    CHECK(run(four).findings.empty());
+    std::string slow;
+    for (int i = 0; i < 5; ++i) slow += login(i * 30, "bob", false, "198.51.100.9") + "\n";
+    CHECK(run(slow).findings.empty());
+  }
+}
+
+TEST_CASE("access: password spraying from one IP", "[analyzer][access]") {
+  std::string text;
+  const char* users[] = {"ann", "ben", "cat", "dan", "eve", "fay"};
+  for (int i = 0; i < 6; ++i) text += login(i * 5, users[i], false, "192.0.2.66") + "\n";
+  auto r = run(text);
+  auto f = r.with("access.console_password_spray");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->source_ips == std::vector<std::string>{"192.0.2.66"});
+  CHECK(f[0]->summary.find("6 users") != std::string::npos);
+  // Near miss: the same failures from six different IPs.
+  std::string spread;
+  for (int i = 0; i < 6; ++i) spread += login(i * 5, users[i], false, fmt::format("192.0.2.{}", i + 1)) + "\n";
+  CHECK(run(spread).with("access.console_password_spray").empty());
+}
+
+TEST_CASE("access: long-term key used from a new IP or user agent", "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0});  // baseline from 203.0.113.7
+  R late{.min = 700, .ip = "192.0.2.200", .ua = "python-urllib3/2.0.7"};
+  rs.push_back(late);
+  const std::int64_t baseline = kBase + 600 * 60000;
+  SECTION("after --baseline-until") {
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto ip = r.with("access.long_term_key_new_ip");
+    REQUIRE(ip.size() == 1);
+    CHECK(ip[0]->access_key_id == "AKIAEXAMPLEDEV1");
+    CHECK(ip[0]->source_ips == std::vector<std::string>{"192.0.2.200"});
+    CHECK(ip[0]->severity == aiir::Severity::kMedium);
+    auto ua = r.with("access.long_term_key_new_user_agent");
+    REQUIRE(ua.size() == 1);
+    CHECK(ua[0]->user_agents == std::vector<std::string>{"python-urllib3/2.0.7"});
+  }
+  SECTION("near miss: the IP was already used in the baseline") {
+    rs.push_back(R{.min = 30, .ip = "192.0.2.200", .ua = "python-urllib3/2.0.7"});
+    auto r = run(jsonl(rs), nullptr, baseline);
+    CHECK(r.with("access.long_term_key_new_ip").empty());
+    CHECK(r.with("access.long_term_key_new_user_agent").empty());
+  }
+  SECTION("near miss: temporary (ASIA) keys are not long-term keys") {
+    for (auto& x : rs) x.key = "ASIAEXAMPLETMP1";
+    CHECK(run(jsonl(rs), nullptr, baseline).with("access.long_term_key_new_ip").empty());
+  }
+  SECTION("with a profile: IPs outside the known CIDRs") {
+    aiir::Profile p;
+    p.loaded = true;
+    p.known_cidrs = {"203.0.113.0/24"};
+    auto r = run(jsonl(rs), &p);
+    auto ip = r.with("access.long_term_key_new_ip");
+    REQUIRE(ip.size() == 1);
+    CHECK(ip[0]->source_ips == std::vector<std::string>{"192.0.2.200"});
+    p.known_cidrs = {"203.0.113.0/24", "192.0.2.0/24"};
+    CHECK(run(jsonl(rs), &p).with("access.long_term_key_new_ip").empty());
+  }
+}
+
+TEST_CASE("access: enumeration burst", "[analyzer][access]") {
+  SECTION("ten distinct read actions in five minutes") {
+    auto r = run(jsonl(reads(0, 10, 0.5)));
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->principal == "arn:aws:iam::111122223333:user/dev");
+    CHECK(f[0]->access_key_id == "AKIAEXAMPLEDEV1");
+    CHECK(f[0]->summary.find("10 distinct") != std::string::npos);
+    CHECK(!f[0]->evidence.empty());
+  }
+  SECTION("near miss: nine distinct, or ten spread over an hour and a half") {
+    CHECK(run(jsonl(reads(0, 9, 0.5))).with("access.enumeration_burst").empty());
+    CHECK(run(jsonl(reads(0, 10, 10))).with("access.enumeration_burst").empty());
+  }
+  SECTION("near miss: the same action repeated") {
+    std::vector<R> rs;
+    for (int i = 0; i < 30; ++i) rs.push_back(R{.min = i * 0.1, .read_only = "true"});
+    CHECK(run(jsonl(rs)).with("access.enumeration_burst").empty());
+  }
+}
+
+TEST_CASE("access: GetCallerIdentity followed by enumeration", "[analyzer][access]") {
+  std::vector<R> rs{R{.min = 0, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .read_only = "true"}};
+  auto after = reads(5, 5, 5);
+  SECTION("five distinct reads within the hour") {
+    rs.insert(rs.end(), after.begin(), after.end());
+    auto r = run(jsonl(rs));
+    auto f = r.with("access.recon_then_enumeration");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->evidence.front().action == "GetCallerIdentity");
+  }
+  SECTION("near miss: the reads came two hours earlier") {
+    auto before = reads(-130, 5, 5);
+    rs.insert(rs.end(), before.begin(), before.end());
+    CHECK(run(jsonl(rs)).with("access.recon_then_enumeration").empty());
+  }
+}
+
+TEST_CASE("access: access-denied burst", "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) {
+    rs.push_back(R{.min = i * 0.5, .name = fmt::format("CreateThing{}", i % 3), .error = "AccessDenied"});
+  }
+  auto r = run(jsonl(rs));
+  auto f = r.with("access.access_denied_burst");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->summary.find("10 access-denied") != std::string::npos);
+  rs.pop_back();
+  CHECK(run(jsonl(rs)).with("access.access_denied_burst").empty());
+  // Other errors are not denials.
+  for (auto& x : rs) x.error = "ValidationException";
+  rs.push_back(rs.front());
+  CHECK(run(jsonl(rs)).with("access.access_denied_burst").empty());
+}
+
+TEST_CASE("access: profile bad indicators", "[analyzer][access]") {
+  std::vector<R> rs{R{.min = 0}, R{.min = 1, .key = "AKIABADKEY000001", .ip = "198.51.100.50"},
+                    R{.min = 2, .arn = "arn:aws:iam::111122223333:user/other", .key = "AKIAOTHER0000001",
+                      .ip = "192.0.2.10"}};
+  aiir::Profile p;
+  p.loaded = true;
+  p.bad_access_keys = {"AKIABADKEY000001"};
+  p.bad_ips = {"192.0.2.0/28"};
+  auto r = run(jsonl(rs), &p);
+  auto f = r.with("access.known_bad_indicator");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0]->severity == aiir::Severity::kHigh);
+  std::vector<std::string> keys{f[0]->access_key_id, f[1]->access_key_id};
+  std::sort(keys.begin(), keys.end());
+  CHECK(keys == std::vector<std::string>{"AKIABADKEY000001", "AKIAOTHER0000001"});
+  // Without the profile nothing is known-bad.
+  CHECK(run(jsonl(rs)).with("access.known_bad_indicator").empty());
+}
+
+TEST_CASE("access: principal in regions it did not use before", "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 60.0});
+  rs.push_back(R{.min = 700, .region = "ap-south-1"});
+  rs.push_back(R{.min = 710, .region = "sa-east-1"});
+  const std::int64_t baseline = kBase + 600 * 60000;
+  auto r = run(jsonl(rs), nullptr, baseline);
+  auto f = r.with("access.principal_new_regions");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == aiir::Severity::kLow);
+  CHECK(f[0]->summary.find("ap-south-1, sa-east-1") != std::string::npos);
+  rs.pop_back();  // one new region is not unusual
+  CHECK(run(jsonl(rs), nullptr, baseline).with("access.principal_new_regions").empty());
+}
+
+TEST_CASE("access: created access key then used; session tokens by a flagged key", "[analyzer][access]") {
+  std::vector<R> rs{
+      R{.min = 0, .name = "CreateAccessKey", .source = "iam.amazonaws.com",
+        .extra = R"(,"requestParameters":{"userName":"svc"},"responseElements":{"accessKey":{"accessKeyId":"AKIANEWKEY000001","userName":"svc","status":"Active"}})"},
+      R{.min = 5, .arn = "arn:aws:iam::111122223333:user/svc", .key = "AKIANEWKEY000001", .ip = "192.0.2.99"},
+      R{.min = 6, .name = "GetSessionToken", .source = "sts.amazonaws.com",
+        .arn = "arn:aws:iam::111122223333:user/svc", .key = "AKIANEWKEY000001", .ip = "192.0.2.99",
+        .extra = R"(,"responseElements":{"credentials":{"accessKeyId":"ASIASESSION00001"}})"}};
+  auto r = run(jsonl(rs));
+  auto f = r.with("access.created_key_used");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->access_key_id == "AKIANEWKEY000001");
+  CHECK(f[0]->summary.find("(another user)") != std::string::npos);
+  CHECK(f[0]->source_ips == std::vector<std::string>{"192.0.2.99"});
+  auto s = r.with("access.session_credentials_by_flagged_principal");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0]->summary.find("ASIASESSION00001") != std::string::npos);
+  // Near miss: the created key never shows up.
+  rs.resize(1);
+  auto r2 = run(jsonl(rs));
+  CHECK(r2.with("access.created_key_used").empty());
+  CHECK(r2.with("access.session_credentials_by_flagged_principal").empty());
+}
+
+TEST_CASE("access: continued activity and answers", "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0, .arn = "arn:aws:iam::111122223333:user/ops",
+                                              .key = "AKIAOPS000000001", .ip = "198.51.100.1"});
+  auto burst = reads(1000, 10, 0.5);
+  for (auto& b : burst) b.ip = "192.0.2.200";
+  rs.insert(rs.end(), burst.begin(), burst.end());
+  const std::int64_t baseline = kBase + 600 * 60000;
+  SECTION("the flagged key is active at the end") {
+    auto r = run(jsonl(rs), nullptr, baseline);
+    REQUIRE(!r.with("access.principal_of_interest").empty());
+    REQUIRE(r.with("access.activity_continues").size() == 1);
+    auto* a = r.answer("access.continued_unauthorized_access");
+    REQUIRE(a != nullptr);
+    CHECK(a->answer == aiir::Answer::kYes);
+    CHECK(a->explanation.find("AKIAEXAMPLEDEV1") != std::string::npos);
+    CHECK(r.answer("access.unauthorized_scope")->answer == aiir::Answer::kYes);
+    CHECK(r.answer("access.still_have_access") != nullptr);
+  }
+  SECTION("the flagged key stops long before the end") {
+    for (int i = 0; i < 5; ++i) rs.push_back(R{.min = 3000.0 + i * 60, .arn = "arn:aws:iam::111122223333:user/ops",
+                                               .key = "AKIAOPS000000001", .ip = "198.51.100.1"});
+    auto r = run(jsonl(rs), nullptr, baseline);
+    CHECK(r.with("access.activity_continues").empty());
+    CHECK(r.answer("access.continued_unauthorized_access")->answer == aiir::Answer::kNo);
+  }
+  SECTION("nothing flagged: not found without a profile, cannot tell without CloudTrail") {
+    auto r = run(jsonl({R{.min = 0}}));
+    CHECK(r.answer("access.continued_unauthorized_access")->answer == aiir::Answer::kNotFound);
+    auto r2 = run("\n");  // (an empty string crashes PaddedBuffer::append: reported)
+    CHECK(r2.answer("access.continued_unauthorized_access")->answer == aiir::Answer::kCannotTell);
+  }
+}
+
+TEST_CASE("access: malformed records do not break the analyzer", "[analyzer][access]") {
+  const char* text = R"({"eventTime":"2024-10-29T10:00:00Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","userIdentity":"oops","responseElements":[1,2]}
+{"eventTime":"2024-10-29T10:01:00Z","eventName":"CreateAccessKey","eventSource":"iam.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/x","accessKeyId":5},"responseElements":{"accessKey":"nope"}}
+{"eventTime":"2024-10-29T10:02:00Z","eventName":"AssumeRole","eventSource":"sts.amazonaws.com","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s"},"requestParameters":{"roleArn":7},"responseElements":null}
+{"eventTime":"2024-10-29T10:03:00Z","eventName":"CheckMfa","eventSource":"signin.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/x"},"responseElements":{"CheckMfa":{"a":1}}}
+{"eventTime":"2024-10-29T10:04:00Z","eventName":"ListUsers","sourceIPAddress":["1.2.3.4"],"userIdentity":{"arn":""}}
+)";
+  auto r = run(text);
+  for (const auto& f : r.findings) CHECK(f.severity < aiir::Severity::kMedium);
+  CHECK(r.answers.size() == 3);
+}
+
+TEST_CASE("access: findings do not depend on input order", "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0});
+  rs.push_back(R{.min = 650, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .ip = "192.0.2.200",
+                 .ua = "python-urllib3/2.0.7", .read_only = "true"});
+  auto b = reads(655, 12, 0.5);
+  for (auto& x : b) x.ip = "192.0.2.200";
+  rs.insert(rs.end(), b.begin(), b.end());
+  for (int i = 0; i < 12; ++i) {
+    rs.push_back(R{.min = 700 + i * 0.2, .name = "PutBucketPolicy", .source = "s3.amazonaws.com",
+                   .ip = "192.0.2.200", .error = "AccessDenied"});
+  }
+  rs.push_back(R{.min = 720, .ip = "192.0.2.200", .region = "eu-north-1"});
+  rs.push_back(R{.min = 721, .ip = "192.0.2.200", .region = "ap-east-1"});
+  std::string text = jsonl(rs);
+  for (int i = 0; i < 5; ++i) text += login(800 + i, "bob", false, "192.0.2.200") + "\n";
+  const std::int64_t baseline = kBase + 600 * 60000;
+  auto fwd = run(text, nullptr, baseline, false);
+  auto rev = run(text, nullptr, baseline, true);
+  REQUIRE(fwd.findings.size() >= 6);
+  auto key = [](const std::vector<aiir::Finding>& v) {
+    std::vector<std::string> out;
+    for (const auto& f : v) {
+      std::string d;
+      for (const auto& [k, val] : f.details) d += k + "=" + val + ";";
+      out.push_back(f.id() + " " + f.rule + " " + f.summary + " " + d + " " + std::to_string(f.evidence.size()));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(key(fwd.findings) == key(rev.findings));
+  std::set<std::string> rules;
+  for (const auto& f : fwd.findings) rules.insert(f.rule);
+  CHECK(rules.count("access.long_term_key_new_ip"));
+  CHECK(rules.count("access.enumeration_burst"));
+  CHECK(rules.count("access.recon_then_enumeration"));
+  CHECK(rules.count("access.access_denied_burst"));
+  CHECK(rules.count("access.principal_new_regions"));
+  CHECK(rules.count("access.console_login_failure_burst"));
+  CHECK(rules.count("access.principal_of_interest"));
+}

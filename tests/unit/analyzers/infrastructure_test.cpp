@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tests of the infrastructure-changes analyzer: bursts, large launches, first
+// region use, non-admin changes, defense evasion, quota probing, answers.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analyzers/factories.h"
+#include "support/test_events.h"
+#include "util/time.h"
+
+namespace {
+
+constexpr std::int64_t kBase = 1730196000000;  // 2024-10-29T10:00:00Z
+
+struct R {
+  double min = 0;
+  std::string name = "CreateTags";
+  std::string source = "ec2.amazonaws.com";
+  std::string arn = "arn:aws:iam::111122223333:user/dev";
+  std::string key = "AKIAEXAMPLEDEV1";
+  std::string region = "us-east-1";
+  std::string error = {};
+  std::string extra = {};  ///< extra top-level members, with a leading comma
+  std::string read_only = "false";
+};
+
+std::string line(const R& r, int n) {
+  std::string err = r.error.empty() ? "" : fmt::format(R"(,"errorCode":"{}")", r.error);
+  std::string type = r.arn.find(":assumed-role/") != std::string::npos ? "AssumedRole" : "IAMUser";
+  return fmt::format(
+      R"({{"eventVersion":"1.09","eventTime":"{}","eventSource":"{}","eventName":"{}","awsRegion":"{}",)"
+      R"("sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.15","userIdentity":{{"type":"{}","arn":"{}",)"
+      R"("accountId":"111122223333","accessKeyId":"{}"}},"recipientAccountId":"111122223333","eventType":"AwsApiCall",)"
+      R"("managementEvent":true,"readOnly":{},"eventID":"ev-{}"{}{}}})",
+      aiir::format_time(kBase + static_cast<std::int64_t>(r.min * 60000)), r.source, r.name, r.region, type, r.arn,
+      r.key, r.read_only, n, err, r.extra);
+}
+
+std::string jsonl(const std::vector<R>& rs) {
+  std::string out;
+  int n = 0;
+  for (const auto& r : rs) out += line(r, n++) + "\n";
+  return out;
+}
+
+struct Run {
+  std::vector<aiir::Finding> findings;
+  std::vector<aiir::QuestionAnswer> answers;
+  std::vector<const aiir::Finding*> with(std::string_view rule) const {
+    std::vector<const aiir::Finding*> v;
+    for (const auto& f : findings) {
+      if (f.rule == rule) v.push_back(&f);
+    }
+    return v;
+  }
+  const aiir::QuestionAnswer* answer(std::string_view id) const {
+    for (const auto& a : answers) {
+      if (a.id == id) return &a;
+    }
+    return nullptr;
+  }
+};
+
+Run run(const std::string& text, const aiir::Profile* profile = nullptr, std::int64_t baseline = 0,
+        bool reverse = false) {
+  static const aiir::Profile none{};
+  aiir::AnalyzerConfig cfg;
+  cfg.profile = profile ? profile : &none;
+  cfg.baseline_until_ms = baseline;
+  auto a = aiir::make_infrastructure(cfg);
+  auto f = aiir::testing::events_from_json(text);
+  aiir::FindingList sink;
+  if (reverse) {
+    for (auto it = f.events.rbegin(); it != f.events.rend(); ++it) a->on_event(*it, sink);
+  } else {
+    for (auto& e : f.events) a->on_event(e, sink);
+  }
+  a->finish(sink);
+  Run r;
+  r.findings = std::move(sink.findings);
+  aiir::Coverage cov;
+  cov.cloudtrail_events = f.events.size();
+  cov.profile_loaded = profile && profile->loaded;
+  a->answer(cov, r.answers);
+  return r;
+}
+
+R launch(double min, const std::string& type, int count = 1, const std::string& region = "us-east-1") {
+  R r{.min = min, .name = "RunInstances", .region = region};
+  r.extra = fmt::format(
+      R"(,"requestParameters":{{"instancesSet":{{"items":[{{"imageId":"ami-1","minCount":1,"maxCount":{}}}]}},"instanceType":"{}"}})"
+      R"(,"responseElements":{{"instancesSet":{{"items":[{{"instanceId":"i-1","instanceType":"{}"}}]}}}})",
+      count, type, type);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("infrastructure: burst of mutating control-plane calls", "[analyzer][infrastructure]") {
+  std::vector<R> rs;
+  const char* names[] = {"CreateTags", "AuthorizeSecurityGroupIngress", "CreateSecurityGroup", "ModifyInstanceAttribute"};
+  for (int i = 0; i < 20; ++i) rs.push_back(R{.min = i * 0.5, .name = names[i % 4]});
+  SECTION("twenty changes in ten minutes") {
+    auto r = run(jsonl(rs));
+    auto f = r.with("infrastructure.mutation_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->principal == "arn:aws:iam::111122223333:user/dev");
+    CHECK(f[0]->access_key_id == "AKIAEXAMPLEDEV1");
+    CHECK(f[0]->severity == aiir::Severity::kMedium);  // a long-term key
+    CHECK(f[0]->summary.find("ec2 (20)") != std::string::npos);
+    CHECK(r.answer("infrastructure.changed")->answer == aiir::Answer::kYes);
+  }
+  SECTION("near miss: nineteen changes, reads, failures, or changes spread out") {
+    rs.pop_back();
+    CHECK(run(jsonl(rs)).with("infrastructure.mutation_burst").empty());
+    rs.push_back(R{.min = 9, .name = "DescribeInstances", .read_only = "true"});
+    rs.push_back(R{.min = 9, .name = "CreateTags", .error = "Client.UnauthorizedOperation"});
+    CHECK(run(jsonl(rs)).with("infrastructure.mutation_burst").empty());
+    std::vector<R> slow;
+    for (int i = 0; i < 20; ++i) slow.push_back(R{.min = i * 15.0});
+    CHECK(run(jsonl(slow)).with("infrastructure.mutation_burst").empty());
+  }
+  SECTION("many distinct changes across services fire below the count") {
+    std::vector<R> mix;
+    const char* srcs[] = {"lambda.amazonaws.com", "ecs.amazonaws.com", "rds.amazonaws.com", "iam.amazonaws.com"};
+    for (int i = 0; i < 8; ++i) mix.push_back(R{.min = i * 1.0, .name = fmt::format("Change{}", i), .source = srcs[i % 4]});
+    CHECK(run(jsonl(mix)).with("infrastructure.mutation_burst").size() == 1);
+  }
+}
+
+TEST_CASE("infrastructure: GPU and large instance launches", "[analyzer][infrastructure]") {
+  SECTION("a GPU type") {
+    auto r = run(jsonl({launch(0, "p4d.24xlarge")}));
+    auto f = r.with("infrastructure.large_instance_launch");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->summary.find("p4d.24xlarge") != std::string::npos);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(r.answer("infrastructure.compute_launched")->answer == aiir::Answer::kYes);
+  }
+  SECTION("many small instances") {
+    auto r = run(jsonl({launch(0, "t3.micro", 20)}));
+    auto f = r.with("infrastructure.large_instance_launch");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->summary.find("requested 20") != std::string::npos);
+  }
+  SECTION("a capacity reservation for GPUs") {
+    R c{.min = 0, .name = "CreateCapacityReservation",
+        .extra = R"(,"requestParameters":{"CreateCapacityReservationRequest":{"InstanceType":"g5.12xlarge","InstanceCount":4}})"};
+    auto r = run(jsonl({c}));
+    auto f = r.with("infrastructure.large_instance_launch");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->summary.find("requested 4") != std::string::npos);
+  }
+  SECTION("near miss: one small instance") {
+    auto r = run(jsonl({launch(0, "t3.micro"), launch(1, "m5.xlarge", 2)}));
+    CHECK(r.with("infrastructure.large_instance_launch").empty());
+    CHECK(r.answer("infrastructure.compute_launched")->answer == aiir::Answer::kNotFound);
+  }
+}
+
+TEST_CASE("infrastructure: first use of a region", "[analyzer][infrastructure]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 60.0});
+  rs.push_back(launch(700, "t3.micro", 1, "ap-southeast-3"));
+  const std::int64_t baseline = kBase + 600 * 60000;
+  SECTION("after the baseline") {
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("infrastructure.first_region_use");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->region == "ap-southeast-3");
+    CHECK(f[0]->account == "111122223333");
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+  SECTION("near miss: the region was used in the baseline") {
+    rs.push_back(R{.min = 10, .name = "DescribeInstances", .region = "ap-southeast-3", .read_only = "true"});
+    CHECK(run(jsonl(rs), nullptr, baseline).with("infrastructure.first_region_use").empty());
+  }
+  SECTION("with a profile: regions outside the expected ones") {
+    aiir::Profile p;
+    p.loaded = true;
+    p.regions = {"us-east-1"};
+    CHECK(run(jsonl(rs), &p).with("infrastructure.first_region_use").size() == 1);
+    p.regions = {"us-east-1", "ap-southeast-3"};
+    CHECK(run(jsonl(rs), &p).with("infrastructure.first_region_use").empty());
+  }
+}
+
+TEST_CASE("infrastructure: changes by principals that are not administrators", "[analyzer][infrastructure]") {
+  aiir::Profile p;
+  p.loaded = true;
+  p.admin_principals = {"arn:aws:iam::*:role/Admin"};
+  p.app_principals = {aiir::AppPrincipal{"arn:aws:iam::111122223333:role/App", {"lambda:Update*"}}};
+  std::vector<R> rs{R{.min = 0, .name = "CreateStack", .source = "cloudformation.amazonaws.com"},
+                    R{.min = 1, .name = "DeleteDBInstance", .source = "rds.amazonaws.com",
+                      .arn = "arn:aws:sts::111122223333:assumed-role/Admin/alice", .key = "ASIAADMIN0000001"},
+                    R{.min = 2, .name = "UpdateFunctionCode20150331v2", .source = "lambda.amazonaws.com",
+                      .arn = "arn:aws:sts::111122223333:assumed-role/App/s1", .key = "ASIAAPP000000001"}};
+  auto r = run(jsonl(rs), &p);
+  auto f = r.with("infrastructure.change_by_non_admin");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->principal == "arn:aws:iam::111122223333:user/dev");
+  CHECK(f[0]->summary.find("cloudformation:CreateStack") != std::string::npos);
+  // Without admin principals in the profile there is no such finding.
+  CHECK(run(jsonl(rs)).with("infrastructure.change_by_non_admin").empty());
+}
+
+TEST_CASE("infrastructure: defense-evasion aggregate", "[analyzer][infrastructure]") {
+  R stop{.min = 0, .name = "StopLogging", .source = "cloudtrail.amazonaws.com"};
+  R detector{.min = 1, .name = "DeleteDetector", .source = "guardduty.amazonaws.com"};
+  R loggroup{.min = 2, .name = "DeleteLogGroup", .source = "logs.amazonaws.com"};
+  SECTION("two strong actions: high, with the weak one listed") {
+    auto r = run(jsonl({stop, detector, loggroup}));
+    auto f = r.with("infrastructure.defense_evasion");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kHigh);
+    CHECK(f[0]->summary.find("3 action(s) across 3 service(s)") != std::string::npos);
+    CHECK(r.answer("infrastructure.logging_tampered")->answer == aiir::Answer::kYes);
+  }
+  SECTION("one strong action alone: medium; with a GPU launch: high") {
+    auto r = run(jsonl({stop}));
+    REQUIRE(r.with("infrastructure.defense_evasion").size() == 1);
+    CHECK(r.with("infrastructure.defense_evasion")[0]->severity == aiir::Severity::kMedium);
+    auto r2 = run(jsonl({stop, launch(5, "g5.xlarge")}));
+    auto f = r2.with("infrastructure.defense_evasion");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kHigh);
+    CHECK(f[0]->summary.find("GPU/large launches") != std::string::npos);
+  }
+  SECTION("near miss: only routine log-group deletion, or a failed attempt") {
+    auto r = run(jsonl({loggroup}));
+    CHECK(r.with("infrastructure.defense_evasion").empty());
+    stop.error = "AccessDenied";
+    CHECK(run(jsonl({stop})).with("infrastructure.defense_evasion").empty());
+  }
+  SECTION("event selectors that drop management events are strong") {
+    R sel{.min = 0, .name = "PutEventSelectors", .source = "cloudtrail.amazonaws.com",
+          .extra = R"(,"requestParameters":{"trailName":"t","eventSelectors":[{"readWriteType":"All","includeManagementEvents":false}]})"};
+    CHECK(run(jsonl({sel})).with("infrastructure.defense_evasion").size() == 1);
+    sel.extra = R"(,"requestParameters":{"trailName":"t","eventSelectors":[{"readWriteType":"All","includeManagementEvents":true}]})";
+    CHECK(run(jsonl({sel})).with("infrastructure.defense_evasion").empty());
+  }
+}
+
+TEST_CASE("infrastructure: service quota probing across regions", "[analyzer][infrastructure]") {
+  std::vector<R> rs;
+  const char* regions[] = {"us-east-1", "us-west-2", "eu-west-1", "ap-south-1", "sa-east-1"};
+  for (int i = 0; i < 5; ++i) {
+    rs.push_back(R{.min = i * 1.0, .name = "GetServiceQuota", .source = "servicequotas.amazonaws.com",
+                   .region = regions[i], .read_only = "true"});
+  }
+  CHECK(run(jsonl(rs)).with("infrastructure.quota_probing").size() == 1);
+  rs.pop_back();
+  CHECK(run(jsonl(rs)).with("infrastructure.quota_probing").empty());
+}
+
+TEST_CASE("infrastructure: answers without CloudTrail and with reads only", "[analyzer][infrastructure]") {
+  auto empty = run("\n");
+  for (const auto& a : empty.answers) CHECK(a.answer == aiir::Answer::kCannotTell);
+  CHECK(empty.answers.size() == 3);
+  auto reads = run(jsonl({R{.min = 0, .name = "DescribeInstances", .read_only = "true"}}));
+  CHECK(reads.answer("infrastructure.changed")->answer == aiir::Answer::kNo);
+  CHECK(reads.answer("infrastructure.logging_tampered")->answer == aiir::Answer::kNo);
+}
+
+TEST_CASE("infrastructure: malformed records", "[analyzer][infrastructure]") {
+  const char* text = R"({"eventTime":"2024-10-29T10:00:00Z","eventName":"RunInstances","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/x"},"requestParameters":{"instanceType":5,"instancesSet":"nope","maxCount":"abc"},"responseElements":{"instancesSet":{"items":"x"}}}
+{"eventTime":"2024-10-29T10:01:00Z","eventName":"UpdateDetector","eventSource":"guardduty.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/x"},"requestParameters":{"enable":"no"}}
+{"eventTime":"2024-10-29T10:02:00Z","eventName":"PutEventSelectors","eventSource":"cloudtrail.amazonaws.com","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/x"},"requestParameters":{"eventSelectors":{"a":1}}}
+{"eventTime":"2024-10-29T10:03:00Z","eventName":"CreateFleet","eventSource":"ec2.amazonaws.com","userIdentity":"oops","requestParameters":[[[[[[[[[[1]]]]]]]]]]}
+)";
+  auto r = run(text);
+  CHECK(r.with("infrastructure.defense_evasion").empty());
+  CHECK(r.with("infrastructure.large_instance_launch").empty());
+  CHECK(r.answers.size() == 3);
+}
+
+TEST_CASE("infrastructure: findings do not depend on input order", "[analyzer][infrastructure]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 60.0, .name = "DescribeInstances", .read_only = "true"});
+  for (int i = 0; i < 22; ++i) rs.push_back(R{.min = 700 + i * 0.3, .name = fmt::format("Create{}", i % 5)});
+  rs.push_back(launch(710, "p5.48xlarge", 2, "eu-north-1"));
+  rs.push_back(launch(711, "p5.48xlarge", 2, "eu-north-1"));
+  rs.push_back(R{.min = 712, .name = "StopLogging", .source = "cloudtrail.amazonaws.com"});
+  rs.push_back(R{.min = 713, .name = "DeleteFlowLogs"});
+  const char* regions[] = {"us-east-1", "us-west-2", "eu-west-1", "ap-south-1", "sa-east-1"};
+  for (int i = 0; i < 5; ++i) {
+    rs.push_back(R{.min = 705.0 + i, .name = "ListServiceQuotas", .source = "servicequotas.amazonaws.com",
+                   .region = regions[i], .read_only = "true"});
+  }
+  const std::int64_t baseline = kBase + 600 * 60000;
+  auto fwd = run(jsonl(rs), nullptr, baseline, false);
+  auto rev = run(jsonl(rs), nullptr, baseline, true);
+  auto key = [](const std::vector<aiir::Finding>& v) {
+    std::vector<std::string> out;
+    for (const auto& f : v) {
+      std::string d;
+      for (const auto& [k, val] : f.details) d += k + "=" + val + ";";
+      out.push_back(f.id() + " " + f.rule + " " + f.summary + " " + d);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(key(fwd.findings) == key(rev.findings));
+  std::set<std::string> rules;
+  for (const auto& f : fwd.findings) rules.insert(f.rule);
+  CHECK(rules == std::set<std::string>{"infrastructure.defense_evasion", "infrastructure.first_region_use",
+                                       "infrastructure.large_instance_launch", "infrastructure.mutation_burst",
+                                       "infrastructure.quota_probing"});
+}
