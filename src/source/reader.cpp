@@ -18,7 +18,7 @@
 namespace aiir {
 
 void PaddedBuffer::reserve(std::size_t n, std::size_t keep) {
-  if (n <= capacity_) return;
+  if (n <= capacity_ && data_) return;
   std::size_t cap = capacity_ == 0 ? 1 << 16 : capacity_;
   while (cap < n) cap = cap < (std::size_t{1} << 30) ? cap * 2 : cap + (std::size_t{1} << 30);
   std::unique_ptr<char[]> next(new char[cap + simdjson::SIMDJSON_PADDING]);
