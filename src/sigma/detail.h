@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: Apache-2.0
+// Internal compiled form of Sigma rules: patterns, selections, conditions, correlations.
+#pragma once
+
+#include <aiir/event.h>
+#include <aiir/finding.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sigma/engine.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace aiir::sigma::detail {
+
+/// Wildcard markers inside a compiled glob string (after escape processing).
+inline constexpr char kStar = '\x01';
+inline constexpr char kQuestion = '\x02';
+
+enum class Op : std::uint8_t {
+  kEquals,
+  kPrefix,
+  kSuffix,
+  kContains,
+  kGlob,
+  kRegex,
+  kCidr,
+  kLt,
+  kLte,
+  kGt,
+  kGte,
+  kNull,
+  kFieldRef,
+};
+
+struct IpNet {
+  bool v6 = false;
+  std::array<std::uint8_t, 16> addr{};
+  int bits = 0;
+};
+
+struct FieldPath {
+  std::string name;                  ///< as written ("userIdentity.arn")
+  std::vector<std::string> segments; ///< split on '.'
+};
+
+/// One compiled value of a field item.
+struct Pattern {
+  Op op = Op::kEquals;
+  bool cased = false;
+  std::string text;                  ///< literal (lower-cased unless cased) or glob
+  bool numeric = false;              ///< text is a number: also compare numerically
+  double number = 0;
+  std::shared_ptr<re2::RE2> re;
+  IpNet net;
+  FieldPath ref;                     ///< fieldref
+  Op ref_op = Op::kEquals;           ///< fieldref combined with startswith/endswith/contains
+};
+
+/// `field|mods: values` (or a keyword list when path is empty).
+struct FieldItem {
+  FieldPath path;
+  bool keyword = false;
+  bool all = false;
+  bool neq = false;
+  int exists = -1;                   ///< -1: no exists check, else expected presence
+  std::vector<Pattern> patterns;
+};
+
+/// A search identifier: OR over alternatives, each an AND of items.
+struct Selection {
+  std::string name;
+  std::vector<std::vector<FieldItem>> alternatives;
+};
+
+struct Node {
+  enum Type : std::uint8_t { kAnd, kOr, kNot, kSel, kConst } type = kSel;
+  int sel = -1;
+  bool value = false;                ///< kConst
+  std::vector<int> children;
+};
+
+/// Which record kinds a logsource applies to.
+enum class Source : std::uint8_t { kCloudTrail, kInvocation, kAny };
+
+/// Metadata shared by detection and correlation rules.
+struct Meta {
+  std::size_t info = 0;              ///< index into RuleSetData::infos
+  std::string finding_rule;
+  std::string id;
+  std::string title;
+  Severity severity = Severity::kMedium;
+  Element element = Element::kInfrastructure;
+  Tags tags;
+};
+
+struct TestCase {
+  bool match = false;
+  EventKind kind = EventKind::kCloudTrail;
+  std::vector<std::string> records;  ///< JSON text, fed in order
+  int line = 0;
+};
+
+struct Rule {
+  Meta meta;
+  Source source = Source::kCloudTrail;
+  std::vector<Selection> sels;
+  std::vector<Node> nodes;
+  int root = -1;
+  bool generate = true;              ///< emits its own findings
+  struct Feed {
+    std::uint32_t corr;
+    std::uint16_t position;          ///< index in the correlation's rule list
+  };
+  std::vector<Feed> feeds;           ///< correlations this rule feeds
+};
+
+enum class CorrType : std::uint8_t { kEventCount, kValueCount, kTemporal, kTemporalOrdered };
+
+struct Range {
+  bool has_gt = false, has_gte = false, has_lt = false, has_lte = false, has_eq = false,
+       has_neq = false;
+  std::int64_t gt = 0, gte = 0, lt = 0, lte = 0, eq = 0, neq = 0;
+  bool any() const { return has_gt || has_gte || has_lt || has_lte || has_eq || has_neq; }
+  bool test(std::int64_t v) const {
+    return (!has_gt || v > gt) && (!has_gte || v >= gte) && (!has_lt || v < lt) &&
+           (!has_lte || v <= lte) && (!has_eq || v == eq) && (!has_neq || v != neq);
+  }
+};
+
+struct Ref {
+  bool correlation = false;
+  std::uint32_t index = 0;
+};
+
+struct Correlation {
+  Meta meta;
+  CorrType type = CorrType::kEventCount;
+  std::vector<Ref> refs;
+  std::vector<std::string> group_by;
+  /// per ref, per group-by field: the field path (aliases resolved)
+  std::vector<std::vector<FieldPath>> group_paths;
+  FieldPath value_field;             ///< value_count
+  std::int64_t timespan_ms = 0;
+  Range condition;
+  bool generate = true;              ///< emits findings (false when only used by another correlation)
+  std::vector<std::pair<std::uint32_t, std::uint16_t>> feeds;  ///< outer correlations fed
+  int depth = 0;                     ///< evaluation order: inner correlations first
+  // As written; resolved by link() once every file is loaded.
+  std::vector<std::string> ref_names;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>> aliases;
+  bool generate_refs = false;        ///< `generate: true`: referenced rules also emit
+  bool legacy = false;               ///< converted from `| count()` / `| near`: refs already set
+  int line = 0;
+  std::string file;
+  std::string rule_id;
+};
+
+struct TransparentHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+using Index = std::unordered_map<std::string, std::vector<std::uint32_t>, TransparentHash,
+                                 std::equal_to<>>;
+
+struct Dispatch {
+  Index by_name;                     ///< lower-case eventName / operation -> rules
+  Index by_source;                   ///< lower-case eventSource -> rules (not in by_name)
+  std::vector<std::uint32_t> always;
+};
+
+struct RuleSetData {
+  std::vector<RuleInfo> infos;
+  std::vector<std::vector<TestCase>> tests;  ///< parallel to infos
+  std::vector<int> info_rule;        ///< info -> rule index or -1
+  std::vector<int> info_corr;        ///< info -> correlation index or -1
+  std::vector<Rule> rules;
+  std::vector<Correlation> corrs;
+  std::vector<Issue> issues;
+  Dispatch cloudtrail;               ///< kCloudTrail and kInsight
+  Dispatch invocation;               ///< kInvocation
+};
+
+// ---- load.cpp
+void load_text(RuleSetData& data, std::string_view text, const std::string& file,
+               const LoadOptions& options);
+void link(RuleSetData& data);
+
+// ---- match.cpp
+/// Per-event evaluation context with reusable scratch buffers.
+struct MatchContext {
+  const EventView* event = nullptr;
+  const VirtualFields* fields = nullptr;
+  mutable std::vector<std::string_view> scratch_views;
+  mutable std::string scratch_text;
+};
+bool eval_rule(const Rule& rule, const MatchContext& ctx);
+/// First value of a field as text ("" when absent); for group-by and value_count.
+std::string first_value(const FieldPath& path, const MatchContext& ctx);
+bool applies(Source source, EventKind kind) noexcept;
+
+// ---- helpers shared by load/match
+bool parse_ip(std::string_view text, IpNet& out) noexcept;
+bool glob_match(std::string_view glob, std::string_view text, bool cased) noexcept;
+inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// ---- findings
+Finding make_finding(const Meta& meta, const EventView& event);
+
+}  // namespace aiir::sigma::detail

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Rule metadata to findings (element, severity, tags), rule listing, embedded
+// tests, case folders, dispatch and issue locations.
+#include <catch2/catch.hpp>
+
+#include "sigma_test_util.h"
+
+using aiir::sigma::RuleSet;
+using aiir::sigma::RuleStatus;
+
+namespace {
+const std::string kData = AIIR_TEST_DATA "/sigma";
+}
+
+TEST_CASE("findings carry name, severity, element and mapped tags", "[sigma]") {
+  auto set = RuleSet::load({kData + "/rules/root_login.yml"});
+  auto fs = aiir::sigma::testing::run(
+      set, {R"({"eventName":"ConsoleLogin","userIdentity":{"type":"Root","arn":"arn:aws:iam::1:root","accessKeyId":"AKIA1"},
+               "recipientAccountId":"1","awsRegion":"us-east-1","sourceIPAddress":"9.9.9.9","userAgent":"ua",
+               "eventTime":"2024-01-01T00:00:00Z","eventID":"e1"})"});
+  REQUIRE(fs.size() == 1);
+  const aiir::Finding& f = fs[0];
+  CHECK(f.rule == "test.root_login");
+  CHECK(f.severity == aiir::Severity::kHigh);
+  CHECK(f.element == aiir::Element::kAccess);
+  CHECK(f.tags.attack == std::vector<std::string>{"T1078.004"});
+  CHECK(f.principal == "arn:aws:iam::1:root");
+  CHECK(f.access_key_id == "AKIA1");
+  CHECK(f.account == "1");
+  CHECK(f.region == "us-east-1");
+  CHECK(f.source_ips == std::vector<std::string>{"9.9.9.9"});
+  CHECK(f.user_agents == std::vector<std::string>{"ua"});
+  REQUIRE(f.evidence.size() == 1);
+  CHECK(f.evidence[0].event_id == "e1");
+  CHECK(f.details == std::vector<std::pair<std::string, std::string>>{{"sigma_id", "6c2e2a0e-5c7b-4a53-9d1e-0a6f3e1b2c01"}});
+}
+
+TEST_CASE("element from aiir tag, else from the ATT&CK tactic; ATLAS and OWASP tags", "[sigma]") {
+  auto set = RuleSet::load({kData + "/rules/root_login.yml"});
+  auto rules = set.rules();
+  REQUIRE(rules.size() == 3);
+  CHECK(rules[1].element == "ai_changes");
+  CHECK(rules[1].correlation);
+  auto fs = aiir::sigma::testing::run(set, {
+      R"({"eventName":"DeleteGuardrail","eventSource":"bedrock.amazonaws.com","eventTime":"2024-01-01T00:00:00Z","userIdentity":{"arn":"a"}})",
+      R"({"eventName":"DeleteGuardrail","eventSource":"bedrock.amazonaws.com","eventTime":"2024-01-01T00:01:00Z","userIdentity":{"arn":"a"}})"});
+  REQUIRE(fs.size() == 1);
+  CHECK(fs[0].tags.atlas == std::vector<std::string>{"AML.T0054"});
+  CHECK(fs[0].tags.owasp_llm == std::vector<std::string>{"LLM01:2025"});
+  CHECK(fs[0].severity == aiir::Severity::kCritical);
+
+  auto tactic = [](const std::string& tag) {
+    auto s = RuleSet::from_string(aiir::sigma::testing::ct_rule("  sel: {eventName: X}\n  condition: sel\n",
+                                                                "tags: [" + tag + "]\n"));
+    return s.rules().at(0).element;
+  };
+  CHECK(tactic("attack.exfiltration") == "private_data");
+  CHECK(tactic("attack.defense-evasion") == "infrastructure");
+  CHECK(tactic("attack.credential_access") == "access");
+  CHECK(tactic("attack.execution") == "agency");
+  CHECK(tactic("aiir.agency") == "agency");
+}
+
+TEST_CASE("rule list: status, file, line, case counts", "[sigma]") {
+  auto set = RuleSet::load({kData + "/rules"});
+  auto rules = set.rules();
+  REQUIRE(rules.size() == 4);
+  // Sorted by path: broken.yml first.
+  CHECK(rules[0].file.find("broken.yml") != std::string::npos);
+  CHECK(rules[1].finding_rule == "test.root_login");
+  CHECK(rules[1].line == 1);
+  CHECK(rules[1].positive_cases == 2);
+  CHECK(rules[1].negative_cases == 2);
+  CHECK(rules[2].line == 30);
+  CHECK(rules[3].generates == false);
+  for (const auto& r : rules) CHECK(r.status == RuleStatus::kLoaded);
+}
+
+TEST_CASE("embedded rule tests run and report failures", "[sigma]") {
+  auto set = RuleSet::load({kData + "/rules"});
+  auto report = aiir::sigma::run_tests(set);
+  CHECK(report.passed == 8);
+  REQUIRE(report.failed == 1);
+  for (const auto& r : report.results) {
+    if (!r.passed) {
+      CHECK(r.file.find("broken.yml") != std::string::npos);
+      CHECK(r.line == 10);
+      CHECK(r.expected_match);
+    }
+  }
+  CHECK(report.rules_without_negative == 1);
+}
+
+TEST_CASE("a folder of case files with expected rules", "[sigma]") {
+  auto set = RuleSet::load({kData + "/rules"});
+  auto report = aiir::sigma::run_case_dir(set, kData + "/cases");
+  for (const auto& r : report.results) INFO(r.file << ": " << r.message);
+  CHECK(report.passed == 2);
+  CHECK(report.failed == 0);
+  auto missing = aiir::sigma::run_case_dir(set, kData + "/no-such-dir");
+  CHECK(missing.failed == 1);
+}
+
+TEST_CASE("dispatch: only rules that could match are evaluated", "[sigma]") {
+  auto set = RuleSet::load({kData + "/rules"});
+  aiir::sigma::Engine engine(set);
+  aiir::FindingList out;
+  simdjson::dom::parser parser;
+  aiir::EventView ev;
+  ev.raw = parser.parse(std::string(R"({"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"})")).value();
+  engine.on_event(ev, out);
+  CHECK(engine.stats().candidates == 0);
+  ev.raw = parser.parse(std::string(R"({"eventName":"consolelogin"})")).value();
+  engine.on_event(ev, out);
+  CHECK(engine.stats().candidates == 1);
+  CHECK(out.findings.empty());
+}
+
+TEST_CASE("load problems name file and line; other rules still load", "[sigma]") {
+  auto set = RuleSet::from_string(R"(title: ok
+id: a
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: X}
+  condition: sel
+---
+title: bad
+id: b
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName|re: '(?<=x)y'}
+  condition: sel
+---
+title: windows
+id: c
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4624}
+  condition: sel
+)", "multi.yml");
+  CHECK(set.loaded_count() == 1);
+  REQUIRE(set.issues().size() == 2);
+  CHECK(set.issues()[0].file == "multi.yml");
+  CHECK(set.issues()[0].line == 12);
+  CHECK(set.issues()[0].rule_id == "b");
+  CHECK(set.issues()[1].line == 17);
+  CHECK(set.rules()[2].status == RuleStatus::kUnsupported);
+  auto yaml = RuleSet::from_string("title: [unclosed\n", "y.yml");
+  REQUIRE(yaml.issues().size() == 1);
+  CHECK(yaml.issues()[0].error);
+  auto none = RuleSet::load({kData + "/no-such-folder"});
+  CHECK(none.error_count() == 1);
+}
