@@ -110,7 +110,8 @@ struct EngineStats {
 };
 
 /// Matches events against a RuleSet. Holds the correlation state of one run;
-/// one Engine per thread of analysis (the RuleSet can be shared).
+/// one Engine per thread of analysis (the RuleSet can be shared, and must
+/// outlive the Engine).
 class Engine {
  public:
   explicit Engine(const RuleSet& rules);

@@ -1111,8 +1111,8 @@ void Loader::detection(const YAML::Node& doc, Rule& rule, std::size_t info_index
     d_.info_corr[info_index] = static_cast<int>(d_.corrs.size());
     d_.corrs.push_back(std::move(corr));
     issue(cond_line, rule_id_,
-          "legacy aggregation '" + c + "' converted to a " +
-              (legacy.near ? std::string("temporal") : legacy.count_field.empty() ? "event_count" : "value_count") +
+          "legacy aggregation '" + c + "' converted to " +
+              (legacy.near ? std::string("a temporal") : legacy.count_field.empty() ? "an event_count" : "a value_count") +
               " correlation over " + timeframe,
           false);
     return;
