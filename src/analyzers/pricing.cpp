@@ -2,6 +2,7 @@
 // The Bedrock price table: YAML loading (yaml-cpp), model-id normalization and
 // cost estimates. Setup code: may throw aiir::Error; lookups never throw.
 #include "analyzers/pricing.h"
+#include "core/paths.h"
 
 #include <aiir/error.h>
 #include <fmt/format.h>
@@ -176,23 +177,7 @@ PriceTable PriceTable::load(const std::string& path) {
   return parse(ss.str(), path);
 }
 
-std::string PriceTable::default_path() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("AIIR_RULES_DIR"); env != nullptr && *env != '\0') {
-    candidates.emplace_back(fs::path(env) / "bedrock-prices.yaml");
-  }
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.emplace_back(exe.parent_path() / ".." / "share" / "aiir" / "rules" / "bedrock-prices.yaml");
-#ifdef AIIR_SOURCE_DIR
-  candidates.emplace_back(fs::path(AIIR_SOURCE_DIR) / "rules" / "bedrock-prices.yaml");
-#endif
-  for (const fs::path& p : candidates) {
-    if (fs::is_regular_file(p, ec)) return p.lexically_normal().string();
-  }
-  return {};
-}
+std::string PriceTable::default_path() { return find_rules_path("bedrock-prices.yaml"); }
 
 void PriceTable::merge_over(const PriceTable& user) {
   std::vector<ModelPrice> merged = user.entries_;

@@ -39,6 +39,47 @@ struct EventsOptions {
 
 int run_events(const EventsOptions& options);
 
+enum class ReportFormat { kMarkdown, kJson, kJsonl };
+
+struct ScanOptions {
+  ReadOptions read;
+  ReportFormat format = ReportFormat::kMarkdown;
+  std::string min_severity = "info";
+  std::string fail_on;                      ///< empty: never exit 1 for findings
+  std::vector<std::string> analyzers;       ///< --analyzers (empty: all)
+  std::vector<std::string> skip;            ///< --skip
+  std::string profile;                      ///< --profile env.yaml
+  std::string baseline_until;               ///< RFC 3339
+  std::vector<std::string> rules;           ///< --rules DIR (repeatable), in addition to the shipped pack
+  bool no_default_rules = false;            ///< --no-default-rules
+  std::string prices;                       ///< --prices FILE over the shipped price table
+  std::string command_line;                 ///< for the report and manifest
+};
+
+int run_scan(const ScanOptions& options);
+
+/// `aiir analyzers`: the table, one line each.
+int run_list_analyzers();
+
+struct RulesOptions {
+  std::string action;                ///< list | lint | test
+  std::vector<std::string> rules;    ///< --rules DIR (repeatable)
+  bool no_default_rules = false;
+  std::string cases;                 ///< --cases DIR (test)
+  std::string profile;               ///< for |expand placeholders
+  std::string format = "text";       ///< text | json (list)
+};
+int run_rules(const RulesOptions& options);
+
+struct VerifyCliOptions {
+  std::vector<std::string> paths;
+  std::string format = "text";
+  std::string public_keys;
+  std::string signatures;
+  bool strict = false;               ///< unlisted log files fail too
+};
+int run_verify(const VerifyCliOptions& options);
+
 /// Resolves ReadOptions into pipeline options and the discovered inputs.
 /// Throws aiir::Error (exit 2) on bad times or missing paths.
 struct PreparedRead {

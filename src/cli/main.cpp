@@ -52,6 +52,46 @@ int main(int argc, char** argv) {
                "end (about the size of the output), so use --from/--to on large inputs");
   ev->footer(kExitCodes);
 
+  aiir::ScanOptions scan;
+  std::string scan_format = "md";
+  CLI::App* sc = app.add_subcommand("scan", "Triage: answer the methodology's seven questions with evidence");
+  add_read_options(sc, scan.read);
+  sc->add_option("--format", scan_format, "md (default: Markdown), json (aiir.report/1) or jsonl (findings)")
+      ->check(CLI::IsMember({"md", "json", "jsonl"}));
+  sc->add_option("--min-severity", scan.min_severity, "Hide findings below: info (default), low, medium, high, critical");
+  sc->add_option("--fail-on", scan.fail_on, "Exit 1 when a finding at or above this severity exists");
+  sc->add_option("--analyzers", scan.analyzers, "Run only these analyzers (see `aiir analyzers`)")->delimiter(',');
+  sc->add_option("--skip", scan.skip, "Do not run these analyzers")->delimiter(',');
+  sc->add_option("--profile", scan.profile, "Environment profile (YAML, docs/profile.md)");
+  sc->add_option("--baseline-until", scan.baseline_until,
+                 "End of the known-good period (RFC 3339) for first-seen detections; default: inferred");
+  sc->add_option("--rules", scan.rules, "More Sigma rules: a file or folder (repeatable)");
+  sc->add_flag("--no-default-rules", scan.no_default_rules, "Do not load the shipped rule pack");
+  sc->add_option("--prices", scan.prices, "Price table (YAML) over the shipped one, for cost estimates");
+  sc->footer(kExitCodes);
+
+  CLI::App* an = app.add_subcommand("analyzers", "List the analyzers (one per methodology element)");
+
+  aiir::RulesOptions rules;
+  CLI::App* ru = app.add_subcommand("rules", "Sigma rules: list, lint or test them");
+  ru->add_option("action", rules.action, "list | lint | test")->required()->check(CLI::IsMember({"list", "lint", "test"}));
+  ru->add_option("--rules", rules.rules, "More Sigma rules: a file or folder (repeatable)");
+  ru->add_flag("--no-default-rules", rules.no_default_rules, "Do not load the shipped rule pack");
+  ru->add_option("--cases", rules.cases, "test: a folder of JSON case files instead of the embedded cases");
+  ru->add_option("--profile", rules.profile, "Environment profile for |expand placeholders");
+  ru->add_option("--format", rules.format, "list: text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  ru->footer("Exit codes: 0 ok; 1 a rule test failed; 2 usage error, or lint found a rule that does not load.");
+
+  aiir::VerifyCliOptions verify;
+  CLI::App* ve = app.add_subcommand("verify", "Validate CloudTrail log-file integrity offline (digests, chain, signatures)");
+  ve->add_option("paths", verify.paths, "Exported trail folders or files")->required();
+  ve->add_option("--format", verify.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  ve->add_option("--public-keys", verify.public_keys, "Saved output of `aws cloudtrail list-public-keys`");
+  ve->add_option("--signatures", verify.signatures,
+                 "JSON object: digest S3 key -> hex x-amz-meta-signature, saved at collection time");
+  ve->add_flag("--strict", verify.strict, "Log files that no digest lists also fail the check");
+  ve->footer("Exit codes: 0 integrity holds; 2 usage error; 4 integrity check failed.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,6 +105,16 @@ int main(int argc, char** argv) {
                                                       : aiir::EventFormat::kJsonl;
       return aiir::run_events(events);
     }
+    if (*sc) {
+      scan.format = scan_format == "json"    ? aiir::ReportFormat::kJson
+                    : scan_format == "jsonl" ? aiir::ReportFormat::kJsonl
+                                             : aiir::ReportFormat::kMarkdown;
+      for (int i = 0; i < argc; ++i) scan.command_line += (i ? " " : "") + std::string(argv[i]);
+      return aiir::run_scan(scan);
+    }
+    if (*an) return aiir::run_list_analyzers();
+    if (*ru) return aiir::run_rules(rules);
+    if (*ve) return aiir::run_verify(verify);
   } catch (const aiir::Error& e) {
     std::fprintf(stderr, "aiir: %s\n", aiir::terminal_safe(e.what()).c_str());
     return aiir::kExitUsage;

@@ -30,6 +30,14 @@ class JsonOut {
     first_ = true;
     return *this;
   }
+  /// Writes `"name":` for a name that may come from a log (escaped).
+  JsonOut& key_escaped(std::string_view name) {
+    sep();
+    append_json_quoted(out_, name);
+    out_ += ':';
+    first_ = true;
+    return *this;
+  }
   JsonOut& str(std::string_view value) { sep(); append_json_quoted(out_, value); return *this; }
   JsonOut& num(std::int64_t value);
   JsonOut& unum(std::uint64_t value);

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: Apache-2.0
+// Markdown writer of the triage report: reads well in a terminal, pastes
+// into a ticket. Every string from a log goes through the Markdown escapers
+// (util/escape.h): no live links, images, HTML or table breaks.
+#include <array>
+
+#include <fmt/format.h>
+
+#include "scan/report.h"
+#include "util/escape.h"
+#include "util/time.h"
+
+namespace aiir {
+namespace {
+
+constexpr std::array<std::string_view, kElementCount> kElementTitles = {
+    "Access", "Infrastructure changes", "AI changes", "Data store changes", "Invocation", "Private data",
+    "Agency"};
+
+std::string_view title_of(Element e) { return kElementTitles[static_cast<std::size_t>(e)]; }
+
+/// Log text as a code span (tables and lists).
+std::string code(std::string_view text) {
+  std::string out;
+  if (text.empty()) return "-";
+  append_markdown_code(out, text, true);
+  return out;
+}
+
+/// Log text as inline prose.
+std::string inline_text(std::string_view text) {
+  std::string out;
+  append_markdown_inline(out, text);
+  return out;
+}
+
+std::string severity_badge(Severity s) {
+  switch (s) {
+    case Severity::kCritical: return "CRITICAL";
+    case Severity::kHigh: return "HIGH";
+    case Severity::kMedium: return "MEDIUM";
+    case Severity::kLow: return "low";
+    case Severity::kInfo: return "info";
+  }
+  return "?";
+}
+
+std::string join_codes(const std::vector<std::string>& values, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < values.size() && i < max; ++i) {
+    if (i) out += ", ";
+    out += code(values[i]);
+  }
+  if (values.size() > max) out += fmt::format(" (+{} more)", values.size() - max);
+  return out.empty() ? "-" : out;
+}
+
+std::string top_codes(const CountedSet& set, std::size_t n) {
+  std::string out;
+  for (const auto& [v, c] : set.top(n)) {
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} ({})", code(v), c);
+  }
+  std::size_t more = set.values.size() > n ? set.values.size() - n : 0;
+  if (more) out += fmt::format(" (+{} more)", more);
+  return out.empty() ? "-" : out;
+}
+
+std::string short_id(const std::string& id) { return "`" + id + "`"; }
+
+void headline(std::string& o, const Report& r) {
+  std::array<std::size_t, 5> by_sev{};
+  for (const Finding& f : r.findings) ++by_sev[static_cast<std::size_t>(f.severity)];
+  o += fmt::format("**Findings:** {} critical, {} high, {} medium, {} low, {} info.\n\n", by_sev[4], by_sev[3],
+                   by_sev[2], by_sev[1], by_sev[0]);
+  // The principals and keys at the top of the list, as the responder's first lead.
+  std::size_t shown = 0;
+  for (const PrincipalRow& p : r.principals) {
+    if (p.max_severity < Severity::kHigh || shown == 5) break;
+    ++shown;
+    std::vector<std::string> ips;
+    for (const auto& [ip, n] : p.scope.source_ips.top(5)) ips.push_back(ip);
+    o += fmt::format("- {} {} ({}): active {} .. {}{}; from {}\n", p.is_key ? "Access key" : "Principal",
+                     code(p.scope.id), severity_badge(p.max_severity), format_time(p.scope.first_ms),
+                     format_time(p.scope.last_ms),
+                     p.continues_to_end ? ", **activity continues to the end of the logs**" : "",
+                     join_codes(ips, 5));
+  }
+  if (shown) o += '\n';
+}
+
+void questions(std::string& o, const Report& r) {
+  o += "## The methodology's questions\n\n";
+  o += "| Element | Question | Answer | Findings |\n|---|---|---|---|\n";
+  for (const QuestionRow& q : r.questions) {
+    std::string ids;
+    for (std::size_t i = 0; i < q.finding_ids.size() && i < 6; ++i) ids += (i ? " " : "") + short_id(q.finding_ids[i]);
+    if (q.finding_ids.size() > 6) ids += fmt::format(" +{}", q.finding_ids.size() - 6);
+    o += fmt::format("| {} | {} | **{}** | {} |\n", title_of(q.element), inline_text(q.qa.question),
+                     to_string(q.qa.answer), ids.empty() ? "-" : ids);
+  }
+  o += "\n";
+  for (const QuestionRow& q : r.questions) {
+    if (q.qa.explanation.empty()) continue;
+    o += fmt::format("- **{}** ({}): {}\n", inline_text(q.qa.question), to_string(q.qa.answer),
+                     inline_text(q.qa.explanation));
+  }
+  o += "\n";
+}
+
+void finding(std::string& o, const Finding& f, const std::string& id) {
+  o += fmt::format("#### [{}] {}\n\n", severity_badge(f.severity), inline_text(f.title));
+  if (!f.summary.empty()) o += inline_text(f.summary) + "\n\n";
+  o += fmt::format("- id {} · rule {} · {} event(s)", short_id(id), code(f.rule), f.count);
+  if (f.count > 0) o += fmt::format(" · {} .. {}", format_time(f.first_seen_ms), format_time(f.last_seen_ms));
+  o += "\n";
+  if (!f.principal.empty()) o += fmt::format("- principal {}\n", code(f.principal));
+  if (!f.access_key_id.empty()) o += fmt::format("- access key {}\n", code(f.access_key_id));
+  if (!f.account.empty() || !f.region.empty())
+    o += fmt::format("- account {} · region {}\n", code(f.account), code(f.region));
+  if (!f.source_ips.empty()) o += fmt::format("- source IPs {}\n", join_codes(f.source_ips, 10));
+  if (!f.user_agents.empty()) o += fmt::format("- user agents {}\n", join_codes(f.user_agents, 3));
+  for (const auto& [k, v] : f.details) o += fmt::format("- {}: {}\n", inline_text(k), code(v));
+  std::vector<std::string> tags;
+  for (const auto& t : f.tags.attack) tags.push_back(t);
+  for (const auto& t : f.tags.atlas) tags.push_back(t);
+  for (const auto& t : f.tags.owasp_llm) tags.push_back(t);
+  if (!tags.empty()) o += fmt::format("- tags {}\n", join_codes(tags, 12));
+  if (!f.evidence.empty()) {
+    o += fmt::format("- evidence ({} of {}):\n", std::min<std::size_t>(f.evidence.size(), 5), f.evidence_total);
+    for (std::size_t i = 0; i < f.evidence.size() && i < 5; ++i) {
+      const Evidence& e = f.evidence[i];
+      o += fmt::format("  - {} {} {}:{}", format_time(e.time_ms), code(e.action), code(e.file), e.record);
+      if (!e.event_id.empty()) o += fmt::format(" eventID {}", code(e.event_id));
+      else if (!e.request_id.empty()) o += fmt::format(" requestId {}", code(e.request_id));
+      o += "\n";
+    }
+  }
+  o += "\n";
+}
+
+void findings(std::string& o, const Report& r) {
+  o += "## Findings by element\n\n";
+  if (r.findings.empty()) o += "No findings.\n\n";
+  for (int e = 0; e < kElementCount; ++e) {
+    std::size_t n = 0;
+    for (const Finding& f : r.findings) n += static_cast<int>(f.element) == e;
+    if (n == 0) continue;
+    o += fmt::format("### {} ({})\n\n", title_of(static_cast<Element>(e)), n);
+    for (std::size_t i = 0; i < r.findings.size(); ++i)
+      if (static_cast<int>(r.findings[i].element) == e) finding(o, r.findings[i], r.finding_ids[i]);
+  }
+  if (r.findings_below_min)
+    o += fmt::format("({} finding(s) below --min-severity {} not shown.)\n\n", r.findings_below_min,
+                     to_string(r.min_severity));
+}
+
+void principals(std::string& o, const Report& r) {
+  if (r.principals.empty()) return;
+  o += "## Principals and keys of interest\n\n";
+  o += "Scope from all events in the logs, for every principal or key that a finding names.\n\n";
+  o += "| Principal or key | Max severity | First seen | Last seen | Continues to end | Source IPs | Regions | Top actions | Errors |\n";
+  o += "|---|---|---|---|---|---|---|---|---|\n";
+  for (const PrincipalRow& p : r.principals) {
+    const PrincipalScope& s = p.scope;
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", code(s.id), severity_badge(p.max_severity),
+                     format_time(s.first_ms), format_time(s.last_ms), p.continues_to_end ? "**yes**" : "no",
+                     top_codes(s.source_ips, 5), top_codes(s.regions, 5), top_codes(s.actions, 6), s.errors);
+  }
+  o += "\n";
+}
+
+void usage(std::string& o, const Report& r) {
+  if (!r.model_usage || r.model_usage->rows.empty()) return;
+  const ModelUsage& u = *r.model_usage;
+  o += "## Model usage and estimated cost\n\n";
+  o += "| Principal | Model | Region | Calls | Errors | Tokens in | Tokens out | Est. cost (USD) | First | Last | Source IPs |\n";
+  o += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  double total = 0;
+  for (const ModelUsageRow& row : u.rows) {
+    if (row.cost_known) total += row.cost_usd;
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", code(row.principal), code(row.model),
+                     code(row.region), row.calls, row.errors, row.tokens_in, row.tokens_out,
+                     row.cost_known ? fmt::format("{:.2f}", row.cost_usd) : std::string("?"),
+                     format_time(row.first_ms), format_time(row.last_ms), join_codes(row.source_ips, 3));
+  }
+  o += fmt::format("\nEstimated total: **{:.2f} USD** (an estimate from the price table dated {}; tokens that the "
+                   "logs do not record are not counted).\n\n",
+                   total, u.prices_as_of.empty() ? "?" : u.prices_as_of);
+}
+
+void coverage(std::string& o, const Report& r) {
+  const ReadStats& s = r.read;
+  const Coverage& c = r.coverage;
+  o += "## Coverage: what was read, and what could not be seen\n\n";
+  o += fmt::format("- {} file(s) read ({:.1f} MB stored, {:.1f} MB inflated), {} with problems, {} not opened "
+                   "(outside --from/--to)\n",
+                   s.files_total, static_cast<double>(s.bytes_read) / 1e6, static_cast<double>(s.bytes_inflated) / 1e6,
+                   s.files_failed, s.files_skipped_window);
+  o += fmt::format("- {} CloudTrail events ({} data events, {} S3), {} Insights, {} invocation-log records ({} with a "
+                   "body)\n",
+                   c.cloudtrail_events, c.data_events, c.s3_data_events, c.insight_events, c.invocation_records,
+                   c.invocation_with_text);
+  if (c.last_ms) o += fmt::format("- time range {} .. {}\n", format_time(c.first_ms), format_time(c.last_ms));
+  std::string accounts, regions;
+  for (const auto& a : c.accounts) accounts += (accounts.empty() ? "" : ", ") + code(a);
+  for (const auto& a : c.regions) regions += (regions.empty() ? "" : ", ") + code(a);
+  o += fmt::format("- accounts {} · regions {}\n", accounts.empty() ? "-" : accounts, regions.empty() ? "-" : regions);
+  std::uint64_t skipped = s.skipped_total();
+  if (skipped) {
+    o += fmt::format("- {} record(s) skipped:", skipped);
+    for (int i = 0; i < kSkipReasonCount; ++i)
+      if (s.skipped_by_reason[static_cast<std::size_t>(i)])
+        o += fmt::format(" {} {};", to_string(static_cast<SkipReason>(i)), s.skipped_by_reason[static_cast<std::size_t>(i)]);
+    o += "\n";
+  }
+  for (std::size_t i = 0; i < s.warnings.size() && i < 10; ++i)
+    o += fmt::format("- warning {}: {}: {}\n", to_string(s.warnings[i].kind), code(s.warnings[i].path),
+                     inline_text(s.warnings[i].detail));
+  if (s.warnings.size() > 10) o += fmt::format("- ... {} more warnings (`--stats FILE` lists all)\n", s.warnings.size() - 10);
+  o += fmt::format("- rules: {} loaded, {} failed to load, {} unsupported\n", r.rules.files_loaded, r.rules.errors,
+                   r.rules.unsupported);
+  for (const AnalyzerStatus& a : r.analyzers)
+    if (!a.enabled || !a.error.empty())
+      o += fmt::format("- analyzer {}: {}\n", a.id, a.error.empty() ? "not run" : inline_text(a.error));
+  o += "\n";
+  for (const std::string& n : r.notes) o += fmt::format("> {}\n>\n", inline_text(n));
+  o += "\n";
+}
+
+}  // namespace
+
+std::string format_report_markdown(const Report& r) {
+  std::string o;
+  o += "# aiir triage report\n\n";
+  o += fmt::format("aiir {} · generated {}", r.tool_version, format_time(r.generated_ms));
+  if (r.coverage.last_ms)
+    o += fmt::format(" · logs from {} to {}", format_time(r.coverage.first_ms), format_time(r.coverage.last_ms));
+  o += fmt::format(" · {} events", r.read.events_total());
+  if (r.profile_loaded) o += fmt::format(" · profile {}", code(r.profile_path));
+  o += "\n\n";
+  headline(o, r);
+  questions(o, r);
+  principals(o, r);
+  findings(o, r);
+  usage(o, r);
+  coverage(o, r);
+  return o;
+}
+
+}  // namespace aiir

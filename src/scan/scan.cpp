@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: Apache-2.0
+// `aiir scan`: the pipeline feeding the seven analyzers and the Sigma rules,
+// then the report. Analyzers and rules run on the consumer thread in input
+// order, so the report is identical for any --threads.
+#include <aiir/error.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "analyzers/pricing.h"
+#include "app/commands.h"
+#include "app/output.h"
+#include "core/paths.h"
+#include "scan/aggregate.h"
+#include "scan/report.h"
+#include "sigma/engine.h"
+#include "report/stats_writer.h"
+#include "util/time.h"
+
+namespace aiir {
+namespace {
+
+bool is_data_event(const EventView& ev) {
+  return ev.event_category == "Data" || ev.management == Tri::kFalse;
+}
+
+/// Levenshtein distance, for "did you mean" on analyzer ids.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+const AnalyzerInfo& find_analyzer(std::string_view id) {
+  std::string_view best;
+  std::size_t best_d = 99;
+  for (const AnalyzerInfo& info : analyzer_table()) {
+    if (info.id == id || to_string(info.element) == id) return info;
+    std::size_t d = edit_distance(id, info.id);
+    if (d < best_d) best_d = d, best = info.id;
+  }
+  throw Error(fmt::format("unknown analyzer '{}'{}; `aiir analyzers` lists them", id,
+                          best_d <= 3 ? fmt::format(" (did you mean '{}'?)", best) : std::string()));
+}
+
+Severity severity_arg(const std::string& name, const char* flag) {
+  Severity s;
+  if (!parse_severity(name, s))
+    throw Error(fmt::format("{}: '{}' is not a severity (info, low, medium, high, critical)", flag, name));
+  return s;
+}
+
+struct Active {
+  const AnalyzerInfo* info;
+  std::unique_ptr<Analyzer> analyzer;
+  std::string error;
+};
+
+class ScanSink final : public EventSink {
+ public:
+  ScanSink(std::vector<Active>& analyzers, sigma::Engine* engine, ScopeTracker& scope, Coverage& coverage,
+           FindingList& findings, FindingSink& rule_findings)
+      : analyzers_(analyzers), engine_(engine), scope_(scope), coverage_(coverage), findings_(findings),
+        rule_findings_(rule_findings) {}
+
+  void consume(const EventView& ev, std::size_t, BatchExtra*) override {
+    update_coverage(ev);
+    scope_.on_event(ev);
+    for (Active& a : analyzers_) {
+      if (!a.analyzer) continue;
+      try {
+        a.analyzer->on_event(ev, findings_);
+      } catch (const std::exception& e) {
+        // An analyzer bug must not end the run: disable it and say so in the report.
+        a.error = fmt::format("disabled after an error on {}:{}: {}", ev.file, ev.where.record, e.what());
+        a.analyzer.reset();
+      }
+    }
+    if (engine_ != nullptr) engine_->on_event(ev, rule_findings_);
+  }
+
+ private:
+  void update_coverage(const EventView& ev) {
+    Coverage& c = coverage_;
+    switch (ev.kind) {
+      case EventKind::kCloudTrail: ++c.cloudtrail_events; break;
+      case EventKind::kInsight: ++c.insight_events; break;
+      case EventKind::kInvocation: {
+        ++c.invocation_records;
+        simdjson::dom::element body;
+        if (ev.raw["input"]["inputBodyJson"].get(body) == simdjson::SUCCESS ||
+            ev.raw["input"]["inputBodyS3Path"].get(body) == simdjson::SUCCESS)
+          ++c.invocation_with_text;
+        break;
+      }
+      case EventKind::kKnowledgeBaseLog: break;
+    }
+    if (ev.kind == EventKind::kCloudTrail && is_data_event(ev)) {
+      ++c.data_events;
+      if (ev.service == "s3.amazonaws.com") ++c.s3_data_events;
+      else if (ev.service == "bedrock.amazonaws.com") ++c.bedrock_data_events;
+      else if (ev.service == "lambda.amazonaws.com") ++c.lambda_data_events;
+    }
+    if (c.first_ms == 0 || ev.time_ms < c.first_ms) c.first_ms = ev.time_ms;
+    if (ev.time_ms > c.last_ms) c.last_ms = ev.time_ms;
+    if (!ev.account.empty() && c.accounts.size() < 1000) c.accounts.emplace(ev.account);
+    if (!ev.region.empty() && c.regions.size() < 100) c.regions.emplace(ev.region);
+  }
+
+  std::vector<Active>& analyzers_;
+  sigma::Engine* engine_;
+  ScopeTracker& scope_;
+  Coverage& coverage_;
+  FindingList& findings_;
+  FindingSink& rule_findings_;
+};
+
+bool rule_matches(std::string_view pattern, std::string_view rule) {
+  if (!pattern.empty() && pattern.back() == '*') return rule.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
+  return pattern == rule;
+}
+
+std::int64_t generated_time_ms() {
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr && *sde != '\0') {
+    char* end = nullptr;
+    long long v = std::strtoll(sde, &end, 10);
+    if (end != nullptr && *end == '\0' && v >= 0) return v * 1000;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void add_coverage_notes(Report& r) {
+  const Coverage& c = r.coverage;
+  if (c.invocation_records == 0)
+    r.notes.push_back(
+        "No Bedrock model-invocation logs were found. Invocation logging is off by default, so prompts, "
+        "responses and files sent to models cannot be seen; only CloudTrail metadata (who, which model, when, "
+        "from where) is available.");
+  else if (c.invocation_with_text == 0)
+    r.notes.push_back("Invocation logs were found, but none carries a request body: text delivery was off, so "
+                      "prompts and responses cannot be seen.");
+  if (c.cloudtrail_events > 0 && c.data_events == 0)
+    r.notes.push_back("No CloudTrail data events were found (S3 object access, Lambda Invoke, Bedrock agent and "
+                      "knowledge-base calls). Object reads and writes, agent and retrieval activity cannot be seen.");
+  else if (c.cloudtrail_events > 0 && c.s3_data_events == 0)
+    r.notes.push_back("No S3 data events were found: object reads and writes (and so knowledge-base poisoning or "
+                      "data theft through S3) cannot be seen.");
+  if (c.cloudtrail_events == 0)
+    r.notes.push_back("No CloudTrail records were found: who called which API, from where, cannot be seen.");
+  if (!r.profile_loaded)
+    r.notes.push_back("No environment profile was given (--profile): expected principals, regions, models, "
+                      "networks and private resources were inferred from the earliest part of the logs. A profile "
+                      "sharpens the Access, Private data and Agency answers (docs/profile.md).");
+  if (r.read.files_failed > 0)
+    r.notes.push_back(fmt::format("{} input file(s) could not be read completely; see the reading summary.",
+                                  r.read.files_failed));
+}
+
+}  // namespace
+
+int run_list_analyzers() {
+  std::string out;
+  for (const AnalyzerInfo& a : analyzer_table())
+    out += fmt::format("{:<16} {:<15} {}\n", a.id, to_string(a.element), a.description);
+  std::fputs(out.c_str(), stdout);
+  return kExitOk;
+}
+
+int run_scan(const ScanOptions& options) {
+  Severity min_severity = severity_arg(options.min_severity, "--min-severity");
+  std::optional<Severity> fail_on;
+  if (!options.fail_on.empty()) fail_on = severity_arg(options.fail_on, "--fail-on");
+
+  Report report;
+  report.tool_version = AIIR_VERSION;
+  report.command = options.command_line;
+  report.min_severity = min_severity;
+
+  Profile profile;
+  if (!options.profile.empty()) {
+    profile = load_profile(options.profile);
+    report.profile_loaded = true;
+    report.profile_path = options.profile;
+  }
+  AnalyzerConfig config;
+  config.profile = &profile;
+  if (!options.baseline_until.empty() && !parse_rfc3339(options.baseline_until, config.baseline_until_ms))
+    throw Error(fmt::format("--baseline-until: '{}' is not an RFC 3339 time", options.baseline_until));
+  if (config.baseline_until_ms == 0) config.baseline_until_ms = profile.baseline_until_ms;
+
+  if (!options.prices.empty()) {
+    std::string shipped = PriceTable::default_path();
+    PriceTable table = shipped.empty() ? PriceTable() : PriceTable::load(shipped);
+    table.merge_over(PriceTable::load(options.prices));
+    set_active_prices(std::make_shared<const PriceTable>(std::move(table)));
+  }
+
+  // Analyzers: the table, filtered by --analyzers / --skip.
+  std::set<const AnalyzerInfo*> chosen;
+  if (options.analyzers.empty()) {
+    for (const AnalyzerInfo& a : analyzer_table()) chosen.insert(&a);
+  } else {
+    for (const std::string& id : options.analyzers) chosen.insert(&find_analyzer(id));
+  }
+  for (const std::string& id : options.skip) chosen.erase(&find_analyzer(id));
+  std::vector<Active> active;
+  for (const AnalyzerInfo& a : analyzer_table()) {
+    if (chosen.count(&a)) active.push_back({&a, a.make(config), {}});
+    else report.analyzers.push_back({std::string(a.id), false, "skipped (--skip / --analyzers)"});
+  }
+
+  // Rules: the shipped pack plus --rules folders.
+  std::vector<std::string> rule_paths;
+  if (!options.no_default_rules) {
+    std::string pack = find_rules_path("sigma");
+    if (pack.empty()) throw Error("the shipped rule pack (rules/sigma) was not found; set AIIR_RULES_DIR");
+    rule_paths.push_back(pack);
+  }
+  for (const std::string& r : options.rules) rule_paths.push_back(r);
+  sigma::LoadOptions load_options;
+  load_options.profile = &profile;
+  sigma::RuleSet ruleset = sigma::RuleSet::load(rule_paths, load_options);
+  for (const sigma::RuleInfo& info : ruleset.rules()) {
+    if (info.status == sigma::RuleStatus::kLoaded) ++report.rules.files_loaded;
+    else if (info.status == sigma::RuleStatus::kError) ++report.rules.errors;
+    else ++report.rules.unsupported;
+  }
+  for (const sigma::Issue& issue : ruleset.issues())
+    if (!issue.error) ++report.rules.warnings;
+  report.rules.sources = rule_paths;
+  std::unique_ptr<sigma::Engine> engine;
+  if (ruleset.loaded_count() > 0) engine = std::make_unique<sigma::Engine>(ruleset);
+
+  PreparedRead prepared = prepare_read(options.read);
+  ScopeTracker scope;
+  FindingList findings;
+  AggregatingSink rule_findings(findings);
+  ScanSink sink(active, engine.get(), scope, report.coverage, findings, rule_findings);
+  report.read = run_pipeline(prepared.inputs.files, prepared.pipeline, sink);
+  report.coverage.profile_loaded = report.profile_loaded;
+
+  for (Active& a : active) {
+    if (!a.analyzer) continue;
+    try {
+      a.analyzer->finish(findings);
+    } catch (const std::exception& e) {
+      a.error = fmt::format("disabled after an error in finish(): {}", e.what());
+    }
+  }
+  if (engine) engine->finish(rule_findings);
+  rule_findings.flush();
+
+  // Findings: finalize, id, filter, order.
+  std::vector<Finding> all = std::move(findings.findings);
+  for (Finding& f : all) f.finalize();
+  std::vector<std::pair<Finding, std::string>> kept;
+  for (Finding& f : all) {
+    if (f.severity < min_severity) {
+      ++report.findings_below_min;
+      continue;
+    }
+    std::string id = f.id();
+    kept.emplace_back(std::move(f), std::move(id));
+  }
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+    return std::make_tuple(a.first.element, -static_cast<int>(a.first.severity), a.first.first_seen_ms,
+                           std::cref(a.first.rule), std::cref(a.second)) <
+           std::make_tuple(b.first.element, -static_cast<int>(b.first.severity), b.first.first_seen_ms,
+                           std::cref(b.first.rule), std::cref(b.second));
+  });
+  // Two findings can hash alike (same rule and first evidence); keep ids unique and stable.
+  std::map<std::string, int> seen_ids;
+  for (auto& [f, id] : kept) {
+    int n = seen_ids[id]++;
+    report.finding_ids.push_back(n == 0 ? id : fmt::format("{}-{}", id, n));
+    report.findings.push_back(std::move(f));
+  }
+
+  // Answers, with the findings that back them.
+  for (Active& a : active) {
+    std::vector<QuestionAnswer> answers;
+    if (a.analyzer) a.analyzer->answer(report.coverage, answers);
+    for (QuestionAnswer& qa : answers) {
+      QuestionRow row;
+      row.element = a.info->element;
+      for (std::size_t i = 0; i < report.findings.size(); ++i) {
+        const Finding& f = report.findings[i];
+        if (f.severity < Severity::kLow) continue;  // informational findings do not make a "yes"
+        for (const std::string& pattern : qa.rules) {
+          if (rule_matches(pattern, f.rule)) {
+            row.finding_ids.push_back(report.finding_ids[i]);
+            break;
+          }
+        }
+      }
+      if (!row.finding_ids.empty() && qa.answer != Answer::kYes) {
+        qa.answer = Answer::kYes;
+        qa.explanation += " Findings below back a yes.";
+      }
+      row.qa = std::move(qa);
+      report.questions.push_back(std::move(row));
+    }
+    report.analyzers.push_back({std::string(a.info->id), true, a.error});
+    if (const ModelUsage* usage = a.analyzer ? model_usage(*a.analyzer) : nullptr) report.model_usage = *usage;
+  }
+  std::stable_sort(report.analyzers.begin(), report.analyzers.end(),
+                   [](const AnalyzerStatus& x, const AnalyzerStatus& y) { return x.id < y.id; });
+
+  // Principals and keys that findings name, with their scope.
+  std::map<std::pair<bool, std::string>, PrincipalRow> rows;
+  for (std::size_t i = 0; i < report.findings.size(); ++i) {
+    const Finding& f = report.findings[i];
+    if (f.severity < Severity::kLow) continue;
+    auto note = [&](bool is_key, const std::string& id) {
+      if (id.empty()) return;
+      const PrincipalScope* s = is_key ? scope.key(id) : scope.principal(id);
+      if (s == nullptr) return;
+      PrincipalRow& row = rows[{is_key, id}];
+      if (row.finding_ids.empty()) {
+        row.is_key = is_key;
+        row.scope = *s;
+        row.continues_to_end = scope.continues_to_end(*s);
+      }
+      row.max_severity = std::max(row.max_severity, f.severity);
+      if (row.finding_ids.size() < 50) row.finding_ids.push_back(report.finding_ids[i]);
+    };
+    note(false, f.principal);
+    note(true, f.access_key_id);
+  }
+  for (auto& [key, row] : rows) report.principals.push_back(std::move(row));
+  std::stable_sort(report.principals.begin(), report.principals.end(), [](const PrincipalRow& a, const PrincipalRow& b) {
+    return std::make_tuple(-static_cast<int>(a.max_severity), a.is_key, std::cref(a.scope.id)) <
+           std::make_tuple(-static_cast<int>(b.max_severity), b.is_key, std::cref(b.scope.id));
+  });
+
+  add_coverage_notes(report);
+  for (const AnalyzerStatus& a : report.analyzers)
+    if (!a.error.empty() && a.enabled) report.notes.push_back(fmt::format("Analyzer {} {}", a.id, a.error));
+  if (report.rules.errors > 0)
+    report.notes.push_back(fmt::format("{} rule(s) failed to load; `aiir rules lint` shows why.", report.rules.errors));
+  report.generated_ms = generated_time_ms();
+
+  std::string text;
+  switch (options.format) {
+    case ReportFormat::kMarkdown: text = format_report_markdown(report); break;
+    case ReportFormat::kJson: text = format_report_json(report); break;
+    case ReportFormat::kJsonl: text = format_findings_jsonl(report); break;
+  }
+  FdOutput out(1);
+  out.write(text);
+  out.flush();
+
+  int code = finish_read(options.read, prepared, report.read);
+  if (!options.read.quiet) {
+    std::fputs(fmt::format("aiir: {} finding(s){}; rules: {} loaded, {} failed, {} unsupported\n",
+                           report.findings.size(),
+                           report.findings_below_min ? fmt::format(" ({} below --min-severity)", report.findings_below_min)
+                                                     : std::string(),
+                           report.rules.files_loaded, report.rules.errors, report.rules.unsupported)
+                   .c_str(),
+               stderr);
+  }
+  if (code == kExitUsage) return code;
+  if (fail_on) {
+    for (const Finding& f : report.findings)
+      if (f.severity >= *fail_on) return kExitFindings;
+  }
+  for (const AnalyzerStatus& a : report.analyzers)
+    if (!a.error.empty() && a.enabled) return kExitPartial;
+  if (out.failed()) return kExitPartial;
+  return code;
+}
+
+}  // namespace aiir
