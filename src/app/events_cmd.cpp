@@ -35,13 +35,18 @@ class EventsSink final : public EventSink {
   void consume(const EventView& ev, std::size_t index, BatchExtra* extra) override {
     auto* lines = static_cast<Lines*>(extra);
     std::size_t begin = index == 0 ? 0 : lines->ends[index - 1];
-    std::string_view line(lines->text.data() + begin, lines->ends[index] - begin);
+    std::size_t end = lines->ends[index];
     if (options_.sort) {
-      sorted_.push_back({ev.time_ms, ev.where.file, ev.where.record, std::string(line)});
-    } else {
-      out_.write(line);
+      sorted_.push_back({ev.time_ms, ev.where.file, ev.where.record, lines->text.substr(begin, end - begin)});
+      return;
     }
+    // Consecutive kept lines are written as one span (no copy per line).
+    if (begin != pending_end_) write_pending(*lines);
+    if (pending_begin_ == pending_end_) pending_begin_ = begin;
+    pending_end_ = end;
   }
+
+  void file_done(const DecodedBatch&, BatchExtra* extra) override { write_pending(*static_cast<Lines*>(extra)); }
 
   bool cancelled() const override { return out_.closed(); }
 
@@ -58,8 +63,14 @@ class EventsSink final : public EventSink {
     std::uint32_t file, record;
     std::string line;
   };
+  void write_pending(const Lines& lines) {
+    if (pending_end_ > pending_begin_) out_.write({lines.text.data() + pending_begin_, pending_end_ - pending_begin_});
+    pending_begin_ = pending_end_ = 0;
+  }
+
   const EventsOptions& options_;
   FdOutput& out_;
+  std::size_t pending_begin_ = 0, pending_end_ = 0;
   std::vector<Held> sorted_;
 };
 

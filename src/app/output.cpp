@@ -9,9 +9,14 @@
 namespace aiir {
 
 void FdOutput::flush() {
+  write_all(buf_);
+  buf_.clear();
+}
+
+void FdOutput::write_all(std::string_view bytes) {
   std::size_t done = 0;
-  while (!closed_ && done < buf_.size()) {
-    ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+  while (!closed_ && done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       closed_ = true;
@@ -20,7 +25,6 @@ void FdOutput::flush() {
     }
     done += static_cast<std::size_t>(n);
   }
-  buf_.clear();
 }
 
 }  // namespace aiir

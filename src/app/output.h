@@ -17,6 +17,11 @@ class FdOutput {
 
   void write(std::string_view bytes) {
     if (closed_) return;
+    if (bytes.size() >= kFlushAt / 4) {  // large spans go straight out, without a copy
+      flush();
+      write_all(bytes);
+      return;
+    }
     buf_ += bytes;
     if (buf_.size() >= kFlushAt) flush();
   }
@@ -31,6 +36,7 @@ class FdOutput {
   bool failed() const noexcept { return failed_; }
 
  private:
+  void write_all(std::string_view bytes);
   static constexpr std::size_t kFlushAt = 1 << 20;
   int fd_;
   std::string buf_;

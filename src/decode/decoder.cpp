@@ -194,13 +194,16 @@ struct Decoder::Ctx {
     ++b.file.skipped;
   }
 
-  void record(dom::element el, std::uint32_t index, std::int64_t ingest_ms) {
+  /// `known`: the container says what the record is (elements of a
+  /// CloudTrail `Records` array), so the key scan of classify_record is skipped.
+  void record(dom::element el, std::uint32_t index, std::int64_t ingest_ms,
+              RecordType known = RecordType::kUnknown) {
     dom::object obj;
     if (el.get_object().get(obj) != simdjson::SUCCESS) {
       skip(SkipReason::kNotAnObject, index, "record");
       return;
     }
-    RecordType type = classify_record(obj);
+    RecordType type = known != RecordType::kUnknown ? known : classify_record(obj);
     if (type == RecordType::kUnknown) {
       // An EventBridge envelope can also sit inside a line or a message.
       dom::element detail;
@@ -260,7 +263,7 @@ struct Decoder::Ctx {
     }
     if (has_records) {
       set_shape(FileShape::kCloudTrailRecords);
-      for (dom::element r : as_array(records)) record(r, next_record++, ingest_ms);
+      for (dom::element r : as_array(records)) record(r, next_record++, ingest_ms, RecordType::kCloudTrail);
     } else if (has_events_upper) {
       set_shape(FileShape::kLookupEvents);
       for (dom::element e : as_array(events_upper)) {

@@ -242,6 +242,10 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
     }
   }
+  if (!is_insight && ev.service.empty() && ev.action.empty() && ev.event_type.empty()) {
+    why = SkipReason::kUnrecognisedRecord;  // no CloudTrail record at all
+    return false;
+  }
   if (!have_time) {
     why = SkipReason::kMissingTime;
     return false;

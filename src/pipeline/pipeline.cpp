@@ -226,8 +226,16 @@ class Runner {
       }
       ++produced;
       ++stats_.events_by_kind[static_cast<std::size_t>(ev.kind)];
-      auto& range = stats_.time_ranges[std::string(ev.account)][std::string(ev.region)];
-      if (range.first == 0 && range.second == 0) range = {ev.time_ms, ev.time_ms};
+      // Most consecutive events share account and region: look the range up only on change.
+      if (range_ == nullptr || ev.account != range_account_ || ev.region != range_region_) {
+        range_account_.assign(ev.account);
+        range_region_.assign(ev.region);
+        auto& by_region = stats_.time_ranges[range_account_];
+        auto it = by_region.find(range_region_);
+        if (it == by_region.end()) it = by_region.emplace(range_region_, std::make_pair(ev.time_ms, ev.time_ms)).first;
+        range_ = &it->second;
+      }
+      auto& range = *range_;
       range.first = std::min(range.first, ev.time_ms);
       range.second = std::max(range.second, ev.time_ms);
       sink_.consume(ev, k, slot.extra.get());
@@ -275,6 +283,8 @@ class Runner {
   std::size_t window_ = 1;
   std::atomic<std::size_t> next_{0};
   std::size_t consumed_ = 0;
+  std::pair<std::int64_t, std::int64_t>* range_ = nullptr;  // cached time range of the last (account, region)
+  std::string range_account_, range_region_;
   bool stop_ = false;
   std::mutex mu_;
   std::condition_variable ready_cv_, free_cv_;

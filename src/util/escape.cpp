@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace aiir {
 namespace detail {
@@ -165,6 +166,20 @@ void put_json_u(Out& out, char32_t unit) {
   put(out, buf, 6);
 }
 
+/// True when any of the 8 bytes at `p` is < 0x20, '"', '\\', DEL or >= 0x80
+/// (SWAR: "has less than" and "has zero byte" bit tricks).
+inline bool word_needs_json_work(const unsigned char* p) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  std::uint64_t quote = has_zero(w ^ (kOnes * '"'));
+  std::uint64_t backslash = has_zero(w ^ (kOnes * '\\'));
+  std::uint64_t del = has_zero(w ^ (kOnes * 0x7F));
+  return (below_space | quote | backslash | del | (w & kHigh)) != 0;
+}
+
 template <class Out>
 bool json_impl(Out& out, std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -173,6 +188,10 @@ bool json_impl(Out& out, std::string_view text) {
   bool repaired = false;
   put(out, '"');
   while (i < n) {
+    // Fast path: skip 8 plain ASCII bytes at a time (no control, quote,
+    // backslash or non-ASCII byte among them); most log text is like that.
+    while (i + 8 <= n && !word_needs_json_work(p + i)) i += 8;
+    if (i >= n) break;
     const unsigned char c = p[i];
     if (c < 0x80) {
       if (kJsonAscii[c] == 0) {

@@ -2,7 +2,6 @@
 // Time parsing and formatting.
 #include "util/time.h"
 
-#include <cstdio>
 
 namespace aiir {
 namespace {
@@ -163,18 +162,46 @@ void append_time(std::string& out, std::int64_t ms) {
   unsigned d = doy - (153 * mp + 2) / 5 + 1;
   unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  char buf[40];
-  int n;
-  if (millis != 0) {
-    n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(y),
-                      m, d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-                      static_cast<int>(rem % 60), millis);
+  // Hand-formatted: this runs once per event on the hot path of `aiir events`.
+  char buf[32];
+  auto put2 = [](char* p, unsigned v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  std::size_t n = 0;
+  if (y < 0 || y > 9999) {
+    std::string year = std::to_string(y);
+    out += year;
   } else {
-    n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m, d,
-                      static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-                      static_cast<int>(rem % 60));
+    unsigned yy = static_cast<unsigned>(y);
+    buf[n++] = static_cast<char>('0' + yy / 1000);
+    buf[n++] = static_cast<char>('0' + yy / 100 % 10);
+    put2(buf + n, yy % 100);
+    n += 2;
   }
-  out.append(buf, static_cast<std::size_t>(n));
+  buf[n++] = '-';
+  put2(buf + n, m);
+  n += 2;
+  buf[n++] = '-';
+  put2(buf + n, d);
+  n += 2;
+  buf[n++] = 'T';
+  put2(buf + n, static_cast<unsigned>(rem / 3600));
+  n += 2;
+  buf[n++] = ':';
+  put2(buf + n, static_cast<unsigned>(rem / 60 % 60));
+  n += 2;
+  buf[n++] = ':';
+  put2(buf + n, static_cast<unsigned>(rem % 60));
+  n += 2;
+  if (millis != 0) {
+    buf[n++] = '.';
+    buf[n++] = static_cast<char>('0' + millis / 100);
+    put2(buf + n, static_cast<unsigned>(millis % 100));
+    n += 2;
+  }
+  buf[n++] = 'Z';
+  out.append(buf, n);
 }
 
 std::string format_time(std::int64_t ms) {
