@@ -12,15 +12,21 @@ namespace aiir {
 
 void CountedSet::add(std::string_view value, std::size_t cap, std::uint64_t n) {
   if (value.empty() || n == 0) return;
+  if (last_ != nullptr && last_->first == value) {
+    last_->second += n;
+    return;
+  }
   auto it = values.lower_bound(value);
   if (it != values.end() && it->first == value) {
     it->second += n;
+    last_ = &*it;
     return;
   }
   if (values.size() < cap) {
-    values.emplace_hint(it, std::string(value), n);
+    last_ = &*values.emplace_hint(it, std::string(value), n);
     return;
   }
+  last_ = nullptr;  // the map may lose its largest entry below
   if (cap == 0) {
     overflow += n;
     return;

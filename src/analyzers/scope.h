@@ -27,6 +27,18 @@ struct CountedSet {
   std::map<std::string, std::uint64_t, std::less<>> values;
   std::uint64_t overflow = 0;  ///< occurrences of values not kept
 
+  CountedSet() = default;
+  // Copies drop the lookup cache, which points into the source's map.
+  CountedSet(const CountedSet& o) : values(o.values), overflow(o.overflow) {}
+  CountedSet& operator=(const CountedSet& o) {
+    values = o.values;
+    overflow = o.overflow;
+    last_ = nullptr;
+    return *this;
+  }
+  CountedSet(CountedSet&&) noexcept = default;
+  CountedSet& operator=(CountedSet&&) noexcept = default;
+
   /// Counts one occurrence of `value` (empty values are ignored).
   void add(std::string_view value, std::size_t cap, std::uint64_t n = 1);
   /// Number of occurrences of `value`, 0 when absent or not kept.
@@ -35,6 +47,11 @@ struct CountedSet {
   bool truncated() const noexcept { return overflow > 0; }
   /// The `n` most frequent values, by count descending then value ascending.
   std::vector<std::pair<std::string, std::uint64_t>> top(std::size_t n) const;
+
+ private:
+  // The last value counted: consecutive events of one principal mostly repeat
+  // their IP, agent and region, so this skips the map search (a hot path).
+  std::pair<const std::string, std::uint64_t>* last_ = nullptr;
 };
 
 /// Everything the logs say about one principal (actor ARN) or one access key.
