@@ -280,17 +280,24 @@ class AccessAnalyzer final : public Analyzer {
 
   std::uint32_t cred_id(const EventView& e) {
     if (last_cred_ != kNoCred && creds_[last_cred_].principal == e.actor_arn &&
-        creds_[last_cred_].key == e.access_key_id) {
+        creds_[last_cred_].key == cred_key_part(e)) {
       return last_cred_;
     }
     last_cred_ = lookup_cred(e);
     return last_cred_;
   }
 
+  /// The key that identifies a credential: a temporary (ASIA...) key lives for
+  /// one session and can change on every call, so sessions are keyed by
+  /// principal alone (bounded state on any input); other keys by principal+key.
+  static std::string_view cred_key_part(const EventView& e) {
+    return e.access_key_id.substr(0, 4) == "ASIA" ? std::string_view() : e.access_key_id;
+  }
+
   std::uint32_t lookup_cred(const EventView& e) {
     scratch_.assign(e.actor_arn);
     scratch_.push_back('\x1f');
-    scratch_.append(e.access_key_id);
+    scratch_.append(cred_key_part(e));
     auto it = cred_ids_.find(scratch_);
     if (it != cred_ids_.end()) return it->second;
     if (creds_.size() >= kMaxCreds) {
@@ -298,7 +305,7 @@ class AccessAnalyzer final : public Analyzer {
       return kNoCred;
     }
     auto id = static_cast<std::uint32_t>(creds_.size());
-    creds_.push_back(Cred{std::string(e.actor_arn), std::string(e.access_key_id), std::string(e.account), false});
+    creds_.push_back(Cred{std::string(e.actor_arn), std::string(cred_key_part(e)), std::string(e.account), false});
     cred_ids_.emplace(scratch_, id);
     return id;
   }

@@ -54,15 +54,16 @@ std::vector<std::pair<std::string, std::uint64_t>> CountedSet::top(std::size_t n
   return out;
 }
 
-PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::less<>>& map, std::string_view id,
+PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::less<>>& map,
+                                   std::unordered_map<std::string_view, PrincipalScope*>& index, std::string_view id,
                                    std::size_t cap, std::uint64_t& dropped) {
-  auto it = map.lower_bound(id);
-  if (it != map.end() && it->first == id) return &it->second;
+  if (auto hit = index.find(id); hit != index.end()) return hit->second;
   if (map.size() >= cap) {
     if (cap == 0) {
       ++dropped;
       return nullptr;
     }
+    // Full: keep the `cap` smallest ids, so what is kept never depends on input order.
     auto last = std::prev(map.end());
     if (!(id < std::string_view(last->first))) {
       ++dropped;
@@ -71,11 +72,12 @@ PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::le
     dropped += last->second.events;
     if (&last->second == last_principal_) last_principal_ = nullptr;
     if (&last->second == last_key_) last_key_ = nullptr;
+    index.erase(std::string_view(last->first));
     map.erase(last);
-    it = map.lower_bound(id);
   }
-  auto made = map.emplace_hint(it, std::string(id), PrincipalScope{});
+  auto made = map.emplace(std::string(id), PrincipalScope{}).first;
   made->second.id = std::string(id);
+  index.emplace(std::string_view(made->first), &made->second);
   return &made->second;
 }
 
@@ -112,16 +114,19 @@ void ScopeTracker::on_event(const EventView& e) {
   if (!e.actor_arn.empty()) {
     PrincipalScope* p = last_principal_ && last_principal_->id == e.actor_arn
                             ? last_principal_
-                            : slot(principals_, e.actor_arn, limits_.max_principals, principals_dropped_);
+                            : slot(principals_, principal_index_, e.actor_arn, limits_.max_principals, principals_dropped_);
     if (p) {
       last_principal_ = p;
       update(*p, e, false);
     }
   }
-  if (!e.access_key_id.empty()) {
+  // Temporary (ASIA...) keys live for one session and can number one per
+  // call; their activity is the session principal's, tracked above. Scope is
+  // kept per key only for the other kinds (long-term AKIA keys above all).
+  if (!e.access_key_id.empty() && e.access_key_id.substr(0, 4) != "ASIA") {
     PrincipalScope* k = last_key_ && last_key_->id == e.access_key_id
                             ? last_key_
-                            : slot(keys_, e.access_key_id, limits_.max_keys, keys_dropped_);
+                            : slot(keys_, key_index_, e.access_key_id, limits_.max_keys, keys_dropped_);
     if (k) {
       last_key_ = k;
       update(*k, e, true);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,6 +82,8 @@ struct PrincipalScope {
 /// principals_dropped() / keys_dropped().
 class ScopeTracker {
  public:
+  ScopeTracker(const ScopeTracker&) = delete;  // the hash indexes point into the maps' nodes
+  ScopeTracker& operator=(const ScopeTracker&) = delete;
   struct Limits {
     std::size_t max_values = 50;       ///< distinct values per set (IPs, agents, regions, ...)
     std::size_t max_actions = 200;     ///< distinct actions per scope
@@ -96,7 +99,8 @@ class ScopeTracker {
 
   /// The scope of a principal (actor ARN as normalized), or null.
   const PrincipalScope* principal(std::string_view arn) const;
-  /// The scope of an access key id, or null.
+  /// Scope of an access key. Temporary (ASIA...) keys are not tracked per key
+  /// (their session principal is): null for them.
   const PrincipalScope* key(std::string_view id) const;
 
   /// Time of the earliest / latest event seen (0 before any event).
@@ -119,13 +123,18 @@ class ScopeTracker {
   std::uint64_t keys_dropped() const noexcept { return keys_dropped_; }
 
  private:
-  PrincipalScope* slot(std::map<std::string, PrincipalScope, std::less<>>& map, std::string_view id,
+  PrincipalScope* slot(std::map<std::string, PrincipalScope, std::less<>>& map,
+                       std::unordered_map<std::string_view, PrincipalScope*>& index, std::string_view id,
                        std::size_t cap, std::uint64_t& dropped);
   void update(PrincipalScope& scope, const EventView& event, bool is_key);
 
   Limits limits_;
   std::map<std::string, PrincipalScope, std::less<>> principals_;
   std::map<std::string, PrincipalScope, std::less<>> keys_;
+  // Hash indexes over the maps' (stable) node keys: lookups are a hot path and
+  // ARNs share long prefixes, which makes ordered-map searches slow.
+  std::unordered_map<std::string_view, PrincipalScope*> principal_index_;
+  std::unordered_map<std::string_view, PrincipalScope*> key_index_;
   std::uint64_t principals_dropped_ = 0;
   std::uint64_t keys_dropped_ = 0;
   std::int64_t first_ms_ = 0;
