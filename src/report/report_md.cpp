@@ -192,6 +192,12 @@ void usage(std::string& o, const Report& r) {
 /// `scan --verify`: CloudTrail's own integrity chain over the same paths.
 void integrity(std::string& o, const VerifyResult& v) {
   const VerifyCounts& c = v.counts;
+  if (c.digests_found == 0 && !v.integrity_failed()) {
+    o += fmt::format("- CloudTrail integrity (`--verify`): **not verifiable**: no digest files among {} file(s) "
+                     "read ({} log file(s) listed in no digest)\n",
+                     v.files_read, c.files_unlisted);
+    return;
+  }
   o += fmt::format("- CloudTrail integrity (`--verify`): **{}**; {} digest(s) read; log files {} valid, {} modified, "
                    "{} missing, {} unlisted; {} digest(s) missing, {} chain break(s), {} hour(s) without digest; ",
                    v.integrity_failed() ? "FAILED" : "holds", c.digests_found, c.files_valid, c.files_modified,

@@ -361,6 +361,9 @@ int run_scan(const ScanOptions& options) {
     if (!a.error.empty() && a.enabled) report.notes.push_back(fmt::format("Analyzer {} {}", a.id, a.error));
   if (report.rules.errors > 0)
     report.notes.push_back(fmt::format("{} rule(s) failed to load; `aiir rules lint` shows why.", report.rules.errors));
+  if (report.integrity && report.integrity->counts.digests_found == 0 && !report.integrity->integrity_failed())
+    report.notes.push_back("--verify found no CloudTrail digest files, so log file integrity cannot be shown. Export "
+                           "the CloudTrail-Digest folder together with the logs (log file validation must be on).");
   if (report.integrity && report.integrity->integrity_failed())
     report.notes.push_back("CloudTrail integrity validation failed (--verify): some log files were modified, are "
                            "missing, or the digest chain is broken; see the coverage section.");
@@ -434,6 +437,9 @@ int run_scan(const ScanOptions& options) {
     for (const Finding& f : report.findings)
       if (f.severity >= *fail_on) return kExitFindings;
   }
+  if (report.integrity && report.integrity->counts.digests_found == 0 && !report.integrity->integrity_failed())
+    report.notes.push_back("--verify found no CloudTrail digest files, so log file integrity cannot be shown. Export "
+                           "the CloudTrail-Digest folder together with the logs (log file validation must be on).");
   if (report.integrity && report.integrity->integrity_failed()) return kExitIntegrity;
   for (const AnalyzerStatus& a : report.analyzers)
     if (!a.error.empty() && a.enabled) return kExitPartial;

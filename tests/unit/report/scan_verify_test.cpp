@@ -85,6 +85,14 @@ TEST_CASE("scan --verify folds CloudTrail integrity into coverage; exit 4 on fai
   CHECK(bad.md.find("modified `") != std::string::npos);
   // A --fail-on finding takes precedence over the integrity failure.
   CHECK(scan(input, out.file("failon"), true, "high").code == aiir::kExitFindings);
+  // No digests at all: said plainly, not "holds".
+  aiir::testing::TempDir nodigest;
+  nodigest.write("a/delete.json", std::string(kDelete));
+  ScanRun none = scan(nodigest.file("a"), out.file("none"), true);
+  CHECK(none.code == 0);
+  CHECK(none.md.find("**not verifiable**: no digest files") != std::string::npos);
+  CHECK(none.md.find("**holds**") == std::string::npos);
+  CHECK(none.md.find("no CloudTrail digest files") != std::string::npos);
   // Without --verify the same input is not judged.
   CHECK(scan(input, out.file("noverify"), false).code == 0);
 }
