@@ -86,6 +86,9 @@ struct FileStats {
   std::uint64_t skipped = 0;       ///< records skipped (all reasons but duplicates and window)
   bool failed = false;             ///< some of the file could not be read (warning raised)
   bool skipped_by_window = false;  ///< not opened: S3 key date outside --from/--to
+  /// SHA-256 (64 lowercase hex) of the bytes as stored, when PipelineOptions::want_sha256;
+  /// empty when not asked for or when the file could not be read in full.
+  std::string sha256;
 };
 
 /// A skipped-record example: file and record (or line) position.

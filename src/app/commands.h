@@ -35,6 +35,8 @@ struct EventsOptions {
   EventFormat format = EventFormat::kJsonl;
   bool raw = false;
   bool sort = false;
+  bool redact = false;          ///< --redact: secrets and PII masked in every field and the raw record
+  bool redact_prompts = false;  ///< --redact-prompts: invocation bodies withheld from the raw record
 };
 
 int run_events(const EventsOptions& options);
@@ -53,7 +55,13 @@ struct ScanOptions {
   std::vector<std::string> rules;           ///< --rules DIR (repeatable), in addition to the shipped pack
   bool no_default_rules = false;            ///< --no-default-rules
   std::string prices;                       ///< --prices FILE over the shipped price table
-  std::string command_line;                 ///< for the report and manifest
+  std::string command_line;                 ///< the command line joined by spaces (logs)
+  std::vector<std::string> argv;            ///< the exact command line, for the manifest
+  std::string output_dir;                   ///< -o DIR: every format plus manifest.json
+  bool force = false;                       ///< --force: -o may be an existing non-empty folder
+  bool verify = false;                      ///< --verify: CloudTrail integrity into the coverage section
+  bool redact = false;                      ///< --redact: secrets and PII masked
+  bool redact_prompts = false;              ///< --redact-prompts: prompt/response text withheld
 };
 
 int run_scan(const ScanOptions& options);
@@ -88,6 +96,9 @@ struct PreparedRead {
   ReadStats discovery_stats;  ///< warnings raised while walking folders
 };
 PreparedRead prepare_read(const ReadOptions& options);
+
+/// Moves the warnings raised while walking folders into `stats` (once).
+void merge_discovery(PreparedRead& prepared, ReadStats& stats);
 
 /// Merges discovery warnings, prints the reading summary (unless quiet),
 /// writes --stats, and returns the exit code the read alone deserves.

@@ -7,27 +7,34 @@
 
 #include "app/commands.h"
 #include "app/output.h"
+#include "report/redact.h"
 
 namespace aiir {
 namespace {
 
 struct Lines final : BatchExtra {
+  explicit Lines(RedactionFlags flags) : redactor(flags) {}
   std::string text;
   std::vector<std::size_t> ends;  // end offset of each event's line
+  EventRedactor redactor;         // one per slot: prepare() runs on worker threads
 };
 
 class EventsSink final : public EventSink {
  public:
   EventsSink(const EventsOptions& options, FdOutput& out) : options_(options), out_(out) {}
 
-  std::unique_ptr<BatchExtra> make_extra() override { return std::make_unique<Lines>(); }
+  std::unique_ptr<BatchExtra> make_extra() override {
+    return std::make_unique<Lines>(RedactionFlags{options_.redact, options_.redact_prompts});
+  }
 
   void prepare(DecodedBatch& batch, BatchExtra* extra) override {
     auto* lines = static_cast<Lines*>(extra);
     lines->text.clear();
     lines->ends.clear();
+    RawRedaction raw{options_.redact, options_.redact_prompts};
     for (const EventView& ev : batch.events) {
-      append_event_line(lines->text, ev, options_.format, options_.raw);
+      if (options_.redact) append_event_line(lines->text, lines->redactor.apply(ev), options_.format, options_.raw, raw);
+      else append_event_line(lines->text, ev, options_.format, options_.raw, raw);
       lines->ends.push_back(lines->text.size());
     }
   }

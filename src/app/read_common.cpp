@@ -31,12 +31,17 @@ PreparedRead prepare_read(const ReadOptions& options) {
   return p;
 }
 
-int finish_read(const ReadOptions& options, PreparedRead& prepared, ReadStats& stats) {
+void merge_discovery(PreparedRead& prepared, ReadStats& stats) {
   for (auto& w : prepared.discovery_stats.warnings) {
     ++stats.warnings_by_kind[static_cast<std::size_t>(w.kind)];
     stats.warnings.push_back(std::move(w));
     ++stats.files_failed;
   }
+  prepared.discovery_stats.warnings.clear();
+}
+
+int finish_read(const ReadOptions& options, PreparedRead& prepared, ReadStats& stats) {
+  merge_discovery(prepared, stats);
   if (!options.quiet) {
     std::string summary = format_read_summary(stats);
     std::fputs(summary.c_str(), stderr);

@@ -79,8 +79,9 @@ int run_rules(const RulesOptions& o) {
       }
     } else {
       for (const sigma::RuleInfo& r : rules.rules()) {
-        out += fmt::format("{:<11} {:<13} {:<15} {:<48} {} ({}:{}){}{}\n", sigma::to_string(r.status), r.level,
-                           r.element, terminal_safe(r.finding_rule), terminal_safe(r.title), terminal_safe(r.file),
+        // level and element come from the rule file as written: a rule pack is input too.
+        out += fmt::format("{:<11} {:<13} {:<15} {:<48} {} ({}:{}){}{}\n", sigma::to_string(r.status),
+                           terminal_safe(r.level), terminal_safe(r.element), terminal_safe(r.finding_rule), terminal_safe(r.title), terminal_safe(r.file),
                            r.line, r.positive_cases + r.negative_cases ? fmt::format(" tests {}+/{}-", r.positive_cases, r.negative_cases) : " untested",
                            r.reason.empty() ? "" : " — " + terminal_safe(r.reason));
       }

@@ -15,7 +15,9 @@ namespace {
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 all input read; 1 a finding at or above --fail-on (scan); 2 usage error, or nothing "
-    "readable matched; 3 finished, but some input could not be read; 4 integrity check failed (verify).";
+    "readable matched, or an output could not be written; 3 finished, but some input could not be read; "
+    "4 integrity check failed (verify, scan --verify). When several apply, scan returns the first of "
+    "2, 1, 4, 3.";
 
 void add_read_options(CLI::App* cmd, aiir::ReadOptions& o) {
   cmd->add_option("paths", o.paths, "Files, folders (walked recursively, in path order) or - for stdin")
@@ -50,6 +52,11 @@ int main(int argc, char** argv) {
   ev->add_flag("--sort", events.sort,
                "Order by event time instead of input order. Holds every output line in memory until the "
                "end (about the size of the output), so use --from/--to on large inputs");
+  ev->add_flag("--redact", events.redact,
+               "Mask secrets and personal data (keys, tokens, e-mail, phone, card numbers, ...) in every field "
+               "and in the raw record");
+  ev->add_flag("--redact-prompts", events.redact_prompts,
+               "Withhold prompt and response bodies (inputBodyJson, outputBodyJson) from the raw record");
   ev->footer(kExitCodes);
 
   aiir::ScanOptions scan;
@@ -68,6 +75,16 @@ int main(int argc, char** argv) {
   sc->add_option("--rules", scan.rules, "More Sigma rules: a file or folder (repeatable)");
   sc->add_flag("--no-default-rules", scan.no_default_rules, "Do not load the shipped rule pack");
   sc->add_option("--prices", scan.prices, "Price table (YAML) over the shipped one, for cost estimates");
+  sc->add_option("-o,--output", scan.output_dir,
+                 "Write every format (report.md, report.json, findings.jsonl) and manifest.json (aiir.manifest/1: "
+                 "input hashes, rule-pack hash, command, times, output hashes) into this new folder; nothing on stdout");
+  sc->add_flag("--force", scan.force, "-o may name an existing non-empty folder (our files in it are overwritten)");
+  sc->add_flag("--verify", scan.verify,
+               "Also validate CloudTrail integrity (digests and chain) over the same paths and report it under "
+               "coverage; exit 4 when it fails (unless --fail-on gives 1)");
+  sc->add_flag("--redact", scan.redact,
+               "Mask secrets and personal data in log text in every output, for sharing beyond the response team");
+  sc->add_flag("--redact-prompts", scan.redact_prompts, "Withhold prompt and response text from every output");
   sc->footer(kExitCodes);
 
   CLI::App* an = app.add_subcommand("analyzers", "List the analyzers (one per methodology element)");
@@ -109,7 +126,10 @@ int main(int argc, char** argv) {
       scan.format = scan_format == "json"    ? aiir::ReportFormat::kJson
                     : scan_format == "jsonl" ? aiir::ReportFormat::kJsonl
                                              : aiir::ReportFormat::kMarkdown;
-      for (int i = 0; i < argc; ++i) scan.command_line += (i ? " " : "") + std::string(argv[i]);
+      for (int i = 0; i < argc; ++i) {
+        scan.command_line += (i ? " " : "") + std::string(argv[i]);
+        scan.argv.emplace_back(argv[i]);
+      }
       return aiir::run_scan(scan);
     }
     if (*an) return aiir::run_list_analyzers();

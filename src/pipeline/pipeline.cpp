@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "util/hash.h"
+#include "util/sha256.h"
 
 namespace aiir {
 namespace {
@@ -158,6 +159,7 @@ class Runner {
     b.file.size = in.size;
     if (!in.is_stdin && is_marker_file(in.path)) {
       b.file.shape = FileShape::kMarker;
+      hash_unread(in, b);
       return;
     }
     if (!in.is_stdin && (options_.from_ms != std::numeric_limits<std::int64_t>::min() ||
@@ -168,6 +170,7 @@ class Runner {
       if (s3_key_date_ms(in.path, day) &&
           (day + 86400000LL <= options_.from_ms || day > options_.to_ms + 86400000LL)) {
         b.file.skipped_by_window = true;
+        hash_unread(in, b);
         return;
       }
     }
@@ -175,6 +178,10 @@ class Runner {
     b.file.size = r.stored_size;
     b.file.compressed = r.compressed;
     b.file.inflated = r.text.size();
+    if (options_.want_sha256) {
+      if (r.stored_complete) b.file.sha256 = sha256_hex(r.stored);
+      else if (!in.is_stdin && r.stored_size > 0) hash_unread(in, b);  // over the cap: stream it
+    }
     if (!b.stats.warnings.empty()) b.file.failed = true;
     if (!r.ok) {
       b.file.shape = FileShape::kUnreadable;
@@ -200,6 +207,13 @@ class Runner {
       b.events.resize(kept);
     }
     sink_.prepare(b, slot.extra.get());
+  }
+
+  /// Hashes a file the worker did not read in full (streaming, read-only).
+  void hash_unread(const InputFile& in, DecodedBatch& b) {
+    if (!options_.want_sha256 || in.is_stdin) return;
+    std::error_code ec;
+    b.file.sha256 = sha256_file_hex(in.path, ec);
   }
 
   /// Consumer side, in file order: stats, dedup, sink.

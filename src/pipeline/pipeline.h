@@ -26,6 +26,11 @@ struct PipelineOptions {
   std::int64_t to_ms = std::numeric_limits<std::int64_t>::max();
   bool progress = false;                                 ///< progress line on stderr
   bool dedup = true;                                     ///< drop repeated CloudTrail events
+  /// Hash every input as stored (FileStats::sha256), for the evidence manifest.
+  /// Computed by the worker over the bytes it already read (one extra read only
+  /// for files the pipeline does not otherwise open in full: markers, files
+  /// outside --from/--to, files over --max-file-bytes).
+  bool want_sha256 = false;
 };
 
 /// Per-batch scratch a sink may attach (serialized output, content results).

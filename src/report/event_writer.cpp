@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "report/json_out.h"
+#include "report/redact.h"
 #include "util/escape.h"
 #include "util/time.h"
 
@@ -52,9 +53,65 @@ void write_fields(JsonOut& j, const EventView& e) {
   j.key("record").unum(e.where.record);
 }
 
-void append_raw(JsonOut& j, const EventView& e) {
-  j.key("raw").raw(simdjson::minify(e.raw));
+// The raw record is re-serialized through our JSON escaper rather than
+// simdjson::minify, which leaves bidi overrides, zero-width and C1 characters
+// raw: those must not reach a terminal that `cat`s the output.
+void append_raw(JsonOut& j, const EventView& e, const RawRedaction* redaction, std::string& scratch) {
+  scratch.clear();
+  append_redacted_json(scratch, e.raw, redaction ? *redaction : RawRedaction{});
+  j.key("raw").raw(scratch);
 }
+
+std::string raw_text(const EventView& e, const RawRedaction* redaction) {
+  std::string s;
+  append_redacted_json(s, e.raw, redaction ? *redaction : RawRedaction{});
+  return s;
+}
+
+void redacted_value(std::string& out, simdjson::dom::element v, RawRedaction r, int depth) {
+  using simdjson::dom::element_type;
+  if (depth > 1024) {  // simdjson's parser rejects deeper documents; never reached
+    out += "null";
+    return;
+  }
+  switch (v.type()) {
+    case element_type::OBJECT: {
+      out += '{';
+      bool first = true;
+      for (auto field : simdjson::dom::object(v)) {
+        if (!first) out += ',';
+        first = false;
+        append_json_quoted(out, field.key);
+        out += ':';
+        bool body = r.prompts && (field.key == "inputBodyJson" || field.key == "outputBodyJson");
+        if (body) append_json_quoted(out, kPromptWithheld);
+        else redacted_value(out, field.value, r, depth + 1);
+      }
+      out += '}';
+      break;
+    }
+    case element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      for (simdjson::dom::element x : simdjson::dom::array(v)) {
+        if (!first) out += ',';
+        first = false;
+        redacted_value(out, x, r, depth + 1);
+      }
+      out += ']';
+      break;
+    }
+    case element_type::STRING: {
+      std::string_view text(v);
+      if (r.secrets) append_json_quoted(out, redact_text(text));
+      else append_json_quoted(out, text);
+      break;
+    }
+    default: out += simdjson::minify(v); break;
+  }
+}
+
+void append_line(std::string& out, const EventView& e, EventFormat format, bool raw, const RawRedaction* redaction);
 
 std::string message_of(const EventView& e) {
   std::string m(e.action.empty() ? std::string_view("(no action)") : e.action);
@@ -74,7 +131,22 @@ std::string event_csv_header(bool raw) {
          "tokens_out,resources,file,record") + (raw ? ",raw\n" : "\n");
 }
 
+void append_redacted_json(std::string& out, simdjson::dom::element value, RawRedaction redaction) {
+  redacted_value(out, value, redaction, 0);
+}
+
 void append_event_line(std::string& out, const EventView& e, EventFormat format, bool raw) {
+  append_line(out, e, format, raw, nullptr);
+}
+
+void append_event_line(std::string& out, const EventView& e, EventFormat format, bool raw, RawRedaction redaction) {
+  append_line(out, e, format, raw, redaction.secrets || redaction.prompts ? &redaction : nullptr);
+}
+
+namespace {
+
+void append_line(std::string& out, const EventView& e, EventFormat format, bool raw, const RawRedaction* redaction) {
+  std::string scratch;
   switch (format) {
     case EventFormat::kJsonl: {
       JsonOut j(out);
@@ -82,7 +154,7 @@ void append_event_line(std::string& out, const EventView& e, EventFormat format,
       j.key("schema").str(kEventSchema);
       j.time_field("time", e.time_ms);
       write_fields(j, e);
-      if (raw) append_raw(j, e);
+      if (raw) append_raw(j, e, redaction, scratch);
       j.end_object();
       break;
     }
@@ -95,7 +167,7 @@ void append_event_line(std::string& out, const EventView& e, EventFormat format,
       j.key("timestamp_desc").str(e.kind == EventKind::kInvocation ? "Invocation Time" : "Event Time");
       j.key("data_type").str(fmt::format("aws:{}", to_string(e.kind)));
       write_fields(j, e);
-      if (raw) append_raw(j, e);
+      if (raw) append_raw(j, e, redaction, scratch);
       j.end_object();
       break;
     }
@@ -139,12 +211,14 @@ void append_event_line(std::string& out, const EventView& e, EventFormat format,
       out += fmt::format("{}", e.where.record);
       if (raw) {
         out += ',';
-        append_csv_field(out, simdjson::minify(e.raw));
+        append_csv_field(out, raw_text(e, redaction));
       }
       break;
     }
   }
   out += '\n';
 }
+
+}  // namespace
 
 }  // namespace aiir

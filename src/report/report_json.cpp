@@ -100,8 +100,9 @@ std::string format_report_json(const Report& r) {
   j.key("schema").str(kReportSchema);
   j.key("tool").begin_object().key("name").str("aiir").key("version").str(r.tool_version).end_object();
   j.time_field("generated_at", r.generated_ms);
-  j.field("command", r.command);
   j.field("profile", r.profile_path);
+  j.key("redaction").begin_object().key("redacted").boolean(r.redaction.any());
+  j.key("secrets_and_pii").boolean(r.redaction.secrets).key("prompts").boolean(r.redaction.prompts).end_object();
 
   const ReadStats& s = r.read;
   j.key("inputs").begin_object();
@@ -137,6 +138,11 @@ std::string format_report_json(const Report& r) {
   j.key("notes").begin_array();
   for (const std::string& n : r.notes) j.str(n);
   j.end_array();
+  if (r.integrity) {
+    std::string integrity;
+    write_verify_json(*r.integrity, integrity);
+    j.key("integrity").raw(integrity);
+  }
   j.end_object();
 
   if (c.last_ms != 0) {

@@ -186,7 +186,43 @@ void usage(std::string& o, const Report& r) {
   }
   o += fmt::format("\nEstimated total: **{:.2f} USD** (an estimate from the price table dated {}; tokens that the "
                    "logs do not record are not counted).\n\n",
-                   total, u.prices_as_of.empty() ? "?" : u.prices_as_of);
+                   total, u.prices_as_of.empty() ? "?" : inline_text(u.prices_as_of));
+}
+
+/// `scan --verify`: CloudTrail's own integrity chain over the same paths.
+void integrity(std::string& o, const VerifyResult& v) {
+  const VerifyCounts& c = v.counts;
+  if (c.digests_found == 0 && !v.integrity_failed()) {
+    o += fmt::format("- CloudTrail integrity (`--verify`): **not verifiable**: no digest files among {} file(s) "
+                     "read ({} log file(s) listed in no digest)\n",
+                     v.files_read, c.files_unlisted);
+    return;
+  }
+  o += fmt::format("- CloudTrail integrity (`--verify`): **{}**; {} digest(s) read; log files {} valid, {} modified, "
+                   "{} missing, {} unlisted; {} digest(s) missing, {} chain break(s), {} hour(s) without digest; ",
+                   v.integrity_failed() ? "FAILED" : "holds", c.digests_found, c.files_valid, c.files_modified,
+                   c.files_missing, c.files_unlisted, c.digests_missing, c.chain_breaks, c.hours_without_digest);
+  if (v.signatures_enabled)
+    o += fmt::format("signatures {} checked, {} failed, {} not available\n", c.signatures_checked, c.signatures_failed,
+                     c.signatures_unavailable);
+  else
+    o += "**signatures not checked** (`aiir verify --public-keys --signatures` checks them)\n";
+  struct Kind {
+    std::string_view label;
+    const std::vector<VerifyProblem>* list;
+  };
+  std::size_t shown = 0, total = 0;
+  for (const Kind& k : {Kind{"modified", &v.modified}, Kind{"missing", &v.missing}, Kind{"digest missing", &v.digests_missing},
+                        Kind{"chain break", &v.chain_breaks}, Kind{"no digest", &v.gaps},
+                        Kind{"bad signature", &v.signature_failures}, Kind{"unreadable", &v.unreadable}}) {
+    for (const VerifyProblem& p : *k.list) {
+      ++total;
+      if (shown == 10) continue;
+      ++shown;
+      o += fmt::format("  - {} {}{}\n", k.label, code(p.path), p.detail.empty() ? "" : " " + code(p.detail));
+    }
+  }
+  if (total > shown) o += fmt::format("  - ... {} more (`aiir verify` lists all)\n", total - shown);
 }
 
 void coverage(std::string& o, const Report& r) {
@@ -223,6 +259,7 @@ void coverage(std::string& o, const Report& r) {
   for (const AnalyzerStatus& a : r.analyzers)
     if (!a.enabled || !a.error.empty())
       o += fmt::format("- analyzer {}: {}\n", a.id, a.error.empty() ? "not run" : inline_text(a.error));
+  if (r.integrity) integrity(o, *r.integrity);
   o += "\n";
   for (const std::string& n : r.notes) o += fmt::format("> {}\n>\n", inline_text(n));
   o += "\n";
@@ -239,6 +276,10 @@ std::string format_report_markdown(const Report& r) {
   o += fmt::format(" · {} events", r.read.events_total());
   if (r.profile_loaded) o += fmt::format(" · profile {}", code(r.profile_path));
   o += "\n\n";
+  if (r.redaction.any())
+    o += fmt::format("**Redacted report:** {}{}{}.\n\n", r.redaction.secrets ? "secrets and personal data in log text are masked" : "",
+                     r.redaction.secrets && r.redaction.prompts ? "; " : "",
+                     r.redaction.prompts ? "prompt and response text is withheld" : "");
   headline(o, r);
   questions(o, r);
   principals(o, r);

@@ -14,6 +14,8 @@
 
 #include "analyzers/invocation.h"
 #include "analyzers/scope.h"
+#include "scan/manifest.h"
+#include "verify/verify.h"
 
 namespace aiir {
 
@@ -52,7 +54,6 @@ struct RulesSummary {
 struct Report {
   std::string tool_version;
   std::int64_t generated_ms = 0;  ///< SOURCE_DATE_EPOCH when set
-  std::string command;            ///< the exact command line
   ReadStats read;
   Coverage coverage;
   std::vector<QuestionRow> questions;
@@ -67,6 +68,10 @@ struct Report {
   std::size_t findings_below_min = 0;  ///< hidden by --min-severity
   bool profile_loaded = false;
   std::string profile_path;
+  /// What redact_report() masked; the writers state it in the report.
+  RedactionFlags redaction;
+  /// `scan --verify`: CloudTrail integrity over the same paths (coverage section).
+  std::optional<VerifyResult> integrity;
 };
 
 /// `aiir.finding/1` as one JSON object (no newline).

@@ -20,8 +20,13 @@
 #include "scan/aggregate.h"
 #include "scan/report.h"
 #include "sigma/engine.h"
+#include "report/redact.h"
 #include "report/stats_writer.h"
+#include "scan/manifest.h"
+#include "scan/outputs.h"
+#include "util/sha256.h"
 #include "util/time.h"
+#include "verify/verify.h"
 
 namespace aiir {
 namespace {
@@ -132,14 +137,13 @@ bool rule_matches(std::string_view pattern, std::string_view rule) {
   return pattern == rule;
 }
 
-std::int64_t generated_time_ms() {
-  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr && *sde != '\0') {
-    char* end = nullptr;
-    long long v = std::strtoll(sde, &end, 10);
-    if (end != nullptr && *end == '\0' && v >= 0) return v * 1000;
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+/// `scan --verify`: verify_cloudtrail over the scan's paths (stdin has no digests).
+VerifyResult verify_integrity(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& p : paths)
+    if (p != "-") files.push_back(p);
+  if (files.empty()) throw Error("--verify needs files or folders, not stdin");
+  return verify_cloudtrail(files, VerifyOptions{});
 }
 
 void add_coverage_notes(Report& r) {
@@ -184,9 +188,12 @@ int run_scan(const ScanOptions& options) {
   std::optional<Severity> fail_on;
   if (!options.fail_on.empty()) fail_on = severity_arg(options.fail_on, "--fail-on");
 
+  bool time_pinned = false;
+  const std::int64_t started_ms = run_time_ms(&time_pinned);
+  if (!options.output_dir.empty()) prepare_output_dir(options.output_dir, options.force, options.read.paths);
+
   Report report;
   report.tool_version = AIIR_VERSION;
-  report.command = options.command_line;
   report.min_severity = min_severity;
 
   Profile profile;
@@ -245,12 +252,15 @@ int run_scan(const ScanOptions& options) {
   if (ruleset.loaded_count() > 0) engine = std::make_unique<sigma::Engine>(ruleset);
 
   PreparedRead prepared = prepare_read(options.read);
+  prepared.pipeline.want_sha256 = !options.output_dir.empty();
   ScopeTracker scope;
   FindingList findings;
   AggregatingSink rule_findings(findings);
   ScanSink sink(active, engine.get(), scope, report.coverage, findings, rule_findings);
   report.read = run_pipeline(prepared.inputs.files, prepared.pipeline, sink);
+  merge_discovery(prepared, report.read);
   report.coverage.profile_loaded = report.profile_loaded;
+  if (options.verify) report.integrity = verify_integrity(options.read.paths);
 
   for (Active& a : active) {
     if (!a.analyzer) continue;
@@ -351,17 +361,66 @@ int run_scan(const ScanOptions& options) {
     if (!a.error.empty() && a.enabled) report.notes.push_back(fmt::format("Analyzer {} {}", a.id, a.error));
   if (report.rules.errors > 0)
     report.notes.push_back(fmt::format("{} rule(s) failed to load; `aiir rules lint` shows why.", report.rules.errors));
-  report.generated_ms = generated_time_ms();
+  if (report.integrity && report.integrity->counts.digests_found == 0 && !report.integrity->integrity_failed())
+    report.notes.push_back("--verify found no CloudTrail digest files, so log file integrity cannot be shown. Export "
+                           "the CloudTrail-Digest folder together with the logs (log file validation must be on).");
+  if (report.integrity && report.integrity->integrity_failed())
+    report.notes.push_back("CloudTrail integrity validation failed (--verify): some log files were modified, are "
+                           "missing, or the digest chain is broken; see the coverage section.");
+  report.generated_ms = run_time_ms();
+  if (options.redact || options.redact_prompts) redact_report(report, {options.redact, options.redact_prompts});
 
-  std::string text;
-  switch (options.format) {
-    case ReportFormat::kMarkdown: text = format_report_markdown(report); break;
-    case ReportFormat::kJson: text = format_report_json(report); break;
-    case ReportFormat::kJsonl: text = format_findings_jsonl(report); break;
-  }
   FdOutput out(1);
-  out.write(text);
-  out.flush();
+  if (options.output_dir.empty()) {
+    std::string text;
+    switch (options.format) {
+      case ReportFormat::kMarkdown: text = format_report_markdown(report); break;
+      case ReportFormat::kJson: text = format_report_json(report); break;
+      case ReportFormat::kJsonl: text = format_findings_jsonl(report); break;
+    }
+    out.write(text);
+    out.flush();
+  } else {
+    Manifest manifest;
+    manifest.tool_version = report.tool_version;
+    manifest.argv = options.argv;
+    manifest.started_ms = started_ms;
+    manifest.time_pinned = time_pinned;
+    for (const std::string& path : report.rules.sources) {
+      RuleSourceHash h;
+      h.path = path;
+      h.sha256 = rule_source_sha256(path, h.files);
+      manifest.rules.push_back(std::move(h));
+    }
+    if (report.profile_loaded) {
+      manifest.profile_path = report.profile_path;
+      std::error_code ec;
+      manifest.profile_sha256 = sha256_file_hex(report.profile_path, ec);
+    }
+    manifest.inputs = report.read.files;
+    manifest.redaction = report.redaction;
+    if (report.integrity) {
+      const VerifyResult& v = *report.integrity;
+      ManifestIntegrity& mi = manifest.integrity.emplace();
+      mi.failed = v.integrity_failed();
+      mi.signatures_checked = v.signatures_enabled;
+      mi.files_valid = v.counts.files_valid;
+      mi.files_modified = v.counts.files_modified;
+      mi.files_missing = v.counts.files_missing;
+      mi.files_unlisted = v.counts.files_unlisted;
+      mi.digests_missing = v.counts.digests_missing;
+      mi.chain_breaks = v.counts.chain_breaks;
+      mi.hours_without_digest = v.counts.hours_without_digest;
+      mi.signatures_failed = v.counts.signatures_failed;
+    }
+    manifest.finished_ms = run_time_ms();
+    write_scan_outputs(options.output_dir, report, manifest);
+    if (!options.read.quiet)
+      std::fputs(fmt::format("aiir: wrote {}/{{{}, {}, {}, {}}}\n", terminal_safe(options.output_dir), kReportMdName,
+                             kReportJsonName, kFindingsJsonlName, kManifestName)
+                     .c_str(),
+                 stderr);
+  }
 
   int code = finish_read(options.read, prepared, report.read);
   if (!options.read.quiet) {
@@ -378,6 +437,10 @@ int run_scan(const ScanOptions& options) {
     for (const Finding& f : report.findings)
       if (f.severity >= *fail_on) return kExitFindings;
   }
+  if (report.integrity && report.integrity->counts.digests_found == 0 && !report.integrity->integrity_failed())
+    report.notes.push_back("--verify found no CloudTrail digest files, so log file integrity cannot be shown. Export "
+                           "the CloudTrail-Digest folder together with the logs (log file validation must be on).");
+  if (report.integrity && report.integrity->integrity_failed()) return kExitIntegrity;
   for (const AnalyzerStatus& a : report.analyzers)
     if (!a.error.empty() && a.enabled) return kExitPartial;
   if (out.failed()) return kExitPartial;

@@ -100,6 +100,8 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
   bool ok = read_all(fd, size_hint, max_inflated_, raw_, error, over_cap);
   if (!is_stdin) ::close(fd);
   result.stored_size = raw_.size();
+  result.stored = raw_.view();
+  result.stored_complete = ok && !over_cap;
   if (!ok) {
     stats.warn(WarningKind::kReadFailed, path, error);
     if (raw_.size() == 0) return result;
@@ -108,6 +110,7 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
     stats.warn(WarningKind::kReadFailed, path,
                fmt::format("file size changed while reading ({} bytes at open, {} read)", size_hint,
                            raw_.size()));
+    result.stored_complete = false;
   }
   if (is_gzip(raw_.view())) {
     result.compressed = true;

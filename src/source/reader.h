@@ -43,6 +43,8 @@ struct ReadResult {
   bool compressed = false;
   std::uint64_t stored_size = 0;
   std::string_view text;         ///< the (inflated) bytes, padded; points into a reader buffer
+  std::string_view stored;       ///< the bytes as stored (before gunzip); points into a reader buffer
+  bool stored_complete = false;  ///< `stored` is the whole file (no read error, not cut at the cap)
 };
 
 /// Reads files and inflates gzip. One per worker; not thread-safe.
