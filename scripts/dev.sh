@@ -44,11 +44,11 @@ case "${1:-}" in
     ;;
   test)
     install_missing clang libclang-rt-14-dev
-    build build -DCMAKE_BUILD_TYPE=Release -DAIIR_WERROR=ON
-    (cd build && ctest --output-on-failure -j "$(nproc)")
+    build build -DCMAKE_BUILD_TYPE=Release -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=ON
+    (cd build && ctest --output-on-failure --no-tests=error -j "$(nproc)")
     echo "== ASan/UBSan build of the whole suite" >&2
-    build build-asan -DCMAKE_BUILD_TYPE=Debug -DAIIR_SANITIZE=ON -DAIIR_WERROR=ON -DAIIR_BUILD_BENCH=OFF
-    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$(nproc)")
+    build build-asan -DCMAKE_BUILD_TYPE=Debug -DAIIR_SANITIZE=ON -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=OFF
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --no-tests=error -j "$(nproc)")
     ;;
   *)
     echo "usage: scripts/dev.sh demo|test" >&2

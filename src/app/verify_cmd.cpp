@@ -24,7 +24,15 @@ int run_verify(const VerifyCliOptions& o) {
   FdOutput fd(1);
   fd.write(out);
   fd.flush();
-  return result.integrity_failed() ? kExitIntegrity : kExitOk;
+  if (result.integrity_failed()) return kExitIntegrity;
+  if (result.counts.digests_found == 0) {
+    // Nothing was verified: never a clean 0 (exit code 2: nothing readable matched).
+    std::fputs("aiir: no CloudTrail digest files found: nothing was verified (was log file validation on, and "
+               "was the CloudTrail-Digest/ prefix exported?)\n",
+               stderr);
+    return kExitUsage;
+  }
+  return kExitOk;
 }
 
 }  // namespace aiir

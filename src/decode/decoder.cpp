@@ -462,6 +462,7 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
   std::vector<std::string_view> pieces;
   std::vector<std::int64_t> ingest_times;
   std::vector<std::uint32_t> line_numbers;
+  std::vector<std::uint32_t> ordinals;  // position among the file's values, broken ones included
   std::uint32_t line_no = 0;
   std::size_t pos = 0;
   std::string_view all = body;
@@ -475,6 +476,7 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
     std::int64_t t = 0;
     std::string_view js = line;
     if (split_export_prefix(line, js, t)) export_lines = true;
+    ordinals.push_back(static_cast<std::uint32_t>(pieces.size()));
     pieces.push_back(js);
     ingest_times.push_back(t);
     line_numbers.push_back(line_no);
@@ -489,6 +491,7 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
     std::vector<std::string_view> good;
     std::vector<std::int64_t> good_times;
     std::vector<std::uint32_t> good_lines;
+    std::vector<std::uint32_t> good_ordinals;
     std::size_t utf8_fixed = 0;
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       PaddedBuffer one;
@@ -507,11 +510,12 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
         good.push_back(use);
         good_times.push_back(ingest_times[i]);
         good_lines.push_back(line_numbers[i]);
+        good_ordinals.push_back(ordinals[i]);
       } else {
         ctx.skip(i + 1 == pieces.size() && (pieces[i].front() == '{' || pieces[i].front() == '[')
                      ? SkipReason::kTruncated
                      : SkipReason::kInvalidJson,
-                 line_numbers[i], fmt::format("line {}: {}", line_numbers[i], simdjson::error_message(e)));
+                 ordinals[i], fmt::format("line {}: {}", line_numbers[i], simdjson::error_message(e)));
         batch.file.failed = true;
       }
     }
@@ -522,6 +526,7 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
     pieces.swap(good);
     ingest_times.swap(good_times);
     line_numbers.swap(good_lines);
+    ordinals.swap(good_ordinals);
     join_as_array(pieces, batch.main_text);
     if (pieces.empty() ||
         batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr) != simdjson::SUCCESS) {
@@ -533,6 +538,8 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
   // Record positions in line files are line numbers' order; indices count values.
   std::size_t i = 0;
   for (dom::element el : as_array(arr)) {
+    // A line holding a container yields several records; otherwise record == line value ordinal.
+    ctx.next_record = std::max(ctx.next_record, ordinals[i]);
     ctx.value(el, false, ingest_times[i], 1);
     ++i;
   }

@@ -167,8 +167,11 @@ class Runner {
       std::int64_t day = 0;
       // A file is delivered after its events: one delivered before the window's
       // day holds nothing in it. Delivery can lag, so keep one day of slack after.
-      if (s3_key_date_ms(in.path, day) &&
-          (day + 86400000LL <= options_.from_ms || day > options_.to_ms + 86400000LL)) {
+      constexpr std::int64_t kDay = 86400000LL;
+      const bool dated = s3_key_date_ms(in.path, day);
+      const bool before = options_.from_ms != std::numeric_limits<std::int64_t>::min() && day + kDay <= options_.from_ms;
+      const bool after = options_.to_ms != std::numeric_limits<std::int64_t>::max() && day - kDay > options_.to_ms;
+      if (dated && (before || after)) {
         b.file.skipped_by_window = true;
         hash_unread(in, b);
         return;

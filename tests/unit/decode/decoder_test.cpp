@@ -213,7 +213,9 @@ TEST_CASE("damaged input: truncated documents, broken lines, invalid UTF-8, junk
   CHECK(cut.batch->file.failed);
 
   auto lines = events_from_json(ct("a") + "\n{\"broken\": \n" + ct("b") + "\n" + ct("c").substr(0, 50));
-  CHECK(lines.events.size() == 2);
+  REQUIRE(lines.events.size() == 2);
+  CHECK(lines.events[0].where.record == 0);
+  CHECK(lines.events[1].where.record == 2);  // the broken line keeps its place
   CHECK(skipped(lines, SkipReason::kInvalidJson) == 1);
   CHECK(skipped(lines, SkipReason::kTruncated) == 1);
 

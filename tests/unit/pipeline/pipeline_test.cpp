@@ -65,12 +65,17 @@ TEST_CASE("output is identical for any thread count; duplicates dropped by (even
   CHECK(s1.files[0].path < s1.files[1].path);
 }
 
-TEST_CASE("--from/--to filter events and skip files by S3 key date before opening", "[pipeline]") {
+TEST_CASE("time window: --from/--to filter events and skip files by S3 key date before opening", "[pipeline]") {
   TempDir dir;
   dir.write("AWSLogs/1/CloudTrail/us-east-1/2026/03/01/a.json", "{\"Records\":[" + rec("old", "2026-03-01T10:00:00Z") + "]}");
   dir.write("AWSLogs/1/CloudTrail/us-east-1/2026/03/10/b.json",
             "{\"Records\":[" + rec("in", "2026-03-10T10:00:00Z") + "," + rec("late", "2026-03-10T23:00:00Z") + "]}");
   auto [out, stats] = run(dir.path(), 1, 1773100800000 /*03-10T00:00Z*/, 1773140400000 /*03-10T11:00Z*/);
+  // Open-ended windows must not overflow (regression: --from alone skipped every file).
+  auto [from_only, s_from] = run(dir.path(), 1, 1773100800000);
+  CHECK(s_from.events_total() == 2);
+  auto [to_only, s_to] = run(dir.path(), 1, INT64_MIN, 1773100800000);
+  CHECK(s_to.events_total() == 1);
   CHECK(stats.events_total() == 1);
   CHECK(stats.files_skipped_window == 1);
   CHECK(stats.skipped_by_reason[static_cast<std::size_t>(aiir::SkipReason::kOutsideWindow)] == 1);
