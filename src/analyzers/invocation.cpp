@@ -6,6 +6,7 @@
 // probes, repeated guardrail interventions and token spikes.
 #include "analyzers/invocation.h"
 
+#include <aiir/profile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,28 +53,7 @@ bool is_runtime_call(std::string_view action) noexcept {
          action == "ConverseStream";
 }
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// Private until Profile's wildcard_match lands on main: `*`/`?`, ASCII case-insensitive.
-bool wild(std::string_view p, std::string_view t) noexcept {
-  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(t[ti]))) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 /// The stable identity of a caller: the role ARN for an assumed-role session
 /// (session names rotate), the ARN itself otherwise.
@@ -91,12 +71,12 @@ std::string principal_identity(std::string_view arn) {
 bool is_app_principal(const Profile& profile, std::string_view identity) {
   std::string role = principal_identity(identity);
   for (const AppPrincipal& p : profile.app_principals) {
-    if (wild(p.arn, identity) || wild(p.arn, role)) return true;
+    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return true;
     std::size_t at = p.arn.find(":role/");
     std::size_t slash = p.arn.rfind('/');
     if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
       std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
-      if (wild(no_path, role)) return true;
+      if (wildcard_match(no_path, role)) return true;
     }
   }
   return false;
@@ -303,7 +283,7 @@ class InvocationAnalyzer final : public Analyzer {
 bool InvocationAnalyzer::expected_model(std::string_view model) const {
   std::string norm = normalize_model_id(model);
   for (const std::string& m : profile_->expected_models) {
-    if (wild(m, model) || wild(m, norm) || wild(normalize_model_id(m), norm)) return true;
+    if (wildcard_match(m, model) || wildcard_match(m, norm) || wildcard_match(normalize_model_id(m), norm)) return true;
   }
   return false;
 }
@@ -312,7 +292,7 @@ bool InvocationAnalyzer::app_principal(std::string_view arn) const { return is_a
 
 bool InvocationAnalyzer::expected_region(std::string_view region) const {
   for (const std::string& r : profile_->regions) {
-    if (wild(r, region)) return true;
+    if (wildcard_match(r, region)) return true;
   }
   return false;
 }
