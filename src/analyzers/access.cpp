@@ -41,6 +41,7 @@ constexpr std::int64_t kSprayWindow = kHour;
 constexpr std::size_t kMfaFailBurst = 2;
 constexpr std::int64_t kSuccessAfter = kHour;     ///< a success this soon after a burst
 constexpr std::size_t kEnumDistinct = 10;         ///< distinct read actions in a window
+constexpr std::size_t kReconServicesMedium = 3;   ///< services enumerated after GetCallerIdentity for a medium
 constexpr std::size_t kReconEnumDistinct = 5;     ///< distinct read actions within kReconWindow after GetCallerIdentity
 constexpr std::int64_t kReconWindow = kHour;
 constexpr std::size_t kDeniedBurst = 10;          ///< denials in a window
@@ -258,6 +259,10 @@ class AccessAnalyzer final : public Analyzer {
         (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")) {
       on_key_creation(e);
     }
+    if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess &&
+        (e.action == "UpdateAccessKey" || e.action == "DeleteAccessKey")) {
+      on_key_disabled(e);
+    }
   }
 
   void finish(FindingSink& out) override {
@@ -271,6 +276,16 @@ class AccessAnalyzer final : public Analyzer {
     finish_bad(out);
     finish_sts(out);
     finish_rollup(out);
+    // The last successful console sign-in by a principal that was not flagged.
+    const Login* last = nullptr;
+    for (const auto& [user, l] : last_login_by_user_) {
+      bool flagged = false;
+      for (const auto& [name, fl] : flags_) flagged = flagged || (fl.principal == user && fl.worst >= Severity::kMedium);
+      if (!flagged && (!last || last->ev < l.ev)) last = &l;
+    }
+    if (last)
+      last_login_ = fmt::format("{} at {} from {}{}", last->user, format_time(last->ev.time_ms), last->ip,
+                                last->mfa_used ? " with MFA" : " without MFA");
   }
 
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
@@ -330,6 +345,14 @@ class AccessAnalyzer final : public Analyzer {
     l.success = e.action == "ConsoleLogin" && e.outcome == Outcome::kSuccess;
     l.mfa_used = e.mfa == Tri::kTrue;
     l.mfa_failure = mfa_failure || (e.action == "ConsoleLogin" && !l.success && l.mfa_used);
+    if (l.success) {
+      auto it = last_login_by_user_.find(l.user);
+      if (it == last_login_by_user_.end()) {
+        if (last_login_by_user_.size() < kMaxCreds) last_login_by_user_.emplace(l.user, l);
+      } else if (it->second.ev < l.ev) {
+        it->second = l;
+      }
+    }
     logins_.push_back(std::move(l));
     trim_earliest(logins_, kMaxRecords, records_dropped_);
   }
@@ -454,6 +477,23 @@ class AccessAnalyzer final : public Analyzer {
     c.chained = e.actor_type == "AssumedRole";
     sts_.push_back(std::move(c));
     trim_earliest(sts_, kMaxRecords, records_dropped_);
+  }
+
+  /// Deactivation or deletion of an access key (containment), earliest per key.
+  void on_key_disabled(const EventView& e) {
+    std::string_view key = str_at(e.raw, "requestParameters", "accessKeyId");
+    if (key.empty()) return;
+    if (e.action == "UpdateAccessKey" && str_at(e.raw, "requestParameters", "status") != "Inactive") return;
+    auto it = key_disabled_.find(key);
+    if (it == key_disabled_.end()) {
+      if (key_disabled_.size() >= kMaxCreds) return;
+      it = key_disabled_.emplace(std::string(key), KeyDisabled{}).first;
+    } else if (!(Evidence::from(e) < it->second.ev)) {
+      return;
+    }
+    it->second.ev = Evidence::from(e);
+    it->second.by = std::string(e.actor_arn);
+    it->second.action = e.action == "DeleteAccessKey" ? "deleted" : "deactivated";
   }
 
   void on_key_creation(const EventView& e) {
@@ -759,6 +799,14 @@ class AccessAnalyzer final : public Analyzer {
         f.summary = fmt::format("Long-term key {} of {} used from {} new {} ({}), {} calls: {}", key, k.principal,
                                 fresh.size(), ua ? "user agent(s)" : "IP(s)", basis, calls, join(names));
         f.details.emplace_back(ua ? "new_user_agents" : "new_ips", join(names));
+        if (!ua) {
+          const auto* first = *std::min_element(fresh.begin(), fresh.end(), [](const auto* x, const auto* y) {
+            return x->second.ev < y->second.ev;
+          });
+          first_new_ip_[key] = {first->second.ev.time_ms, first->first, names};
+          f.details.emplace_back("first_new_ip_use", fmt::format("{} from {}", format_time(first->second.ev.time_ms),
+                                                                  first->first));
+        }
         f.details.emplace_back("known_before", std::to_string(known));
         f.details.emplace_back("basis", basis);
         f.tags.attack = {"T1078.004"};
@@ -945,7 +993,13 @@ class AccessAnalyzer final : public Analyzer {
       if (sequences == 0) continue;
       f.rule = "access.recon_then_enumeration";
       f.title = "GetCallerIdentity followed by enumeration";
-      f.severity = (!c.console && is_long_term(c.key)) ? Severity::kMedium : Severity::kLow;
+      // Automation routinely checks its identity and then describes one service
+      // (a CI job listing EC2): medium only for a long-term key that went on to
+      // enumerate several services, as an attacker sizing up a stolen key does.
+      std::set<std::string_view> services;
+      for (const auto& n : first_names) services.insert(std::string_view(n).substr(0, n.find(':')));
+      f.severity = (!c.console && is_long_term(c.key) && services.size() >= kReconServicesMedium) ? Severity::kMedium
+                                                                                                 : Severity::kLow;
       f.principal = c.principal;
       f.access_key_id = c.key;
       f.account = c.account;
@@ -955,6 +1009,7 @@ class AccessAnalyzer final : public Analyzer {
                               c.principal, c.key.empty() ? "" : " (key " + c.key + ")", first_names.size(),
                               sequences, join(listed));
       f.details.emplace_back("sequences", std::to_string(sequences));
+      f.details.emplace_back("services", std::to_string(services.size()));
       f.details.emplace_back("actions", join(listed));
       f.tags.attack = {"T1087.004", "T1580", "T1526"};
       emit(out, std::move(f));
@@ -1020,8 +1075,18 @@ class AccessAnalyzer final : public Analyzer {
         Finding f;
         f.rule = "access.created_key_used";
         f.title = "Newly created access key was used";
-        f.severity = Severity::kMedium;
         f.principal = used->principals.values.empty() ? k.creator : used->principals.values.begin()->first;
+        // Persistence used: a key minted for another user, then used from the
+        // IP that minted it or from a network that user never used otherwise.
+        const PrincipalScope* owner = scope_.principal(f.principal);
+        std::vector<std::string> foreign;
+        for (const auto& [ip, n] : used->source_ips.values) {
+          const bool from_creator = ip == k.ip;
+          const bool new_for_owner = owner && owner->source_ips.count(ip) <= n;
+          if (from_creator || new_for_owner) foreign.push_back(ip);
+        }
+        f.severity = (other && !foreign.empty()) ? Severity::kHigh : Severity::kMedium;
+        if (!foreign.empty()) f.details.emplace_back("used_from_creator_or_new_ips", join(foreign));
         f.access_key_id = k.new_key;
         f.account = k.account;
         f.add(k.ev);
@@ -1038,6 +1103,10 @@ class AccessAnalyzer final : public Analyzer {
         f.details.emplace_back("key_actions", join_counts(used->actions));
         f.tags.attack = {"T1098.001"};
         created_keys_[k.new_key] = k.creator;
+        persistence_.push_back(fmt::format("{} created for {} by {} at {}, then used {} time(s) from {} to {} from {}",
+                                           k.new_key, k.user.empty() ? "(unknown user)" : k.user, k.creator,
+                                           format_time(k.ev.time_ms), used->events, format_time(used->first_ms),
+                                           format_time(used->last_ms), join(f.source_ips)));
         if (!k.creator_key.empty()) flag(k.creator, k.creator_key, k.account, "access.created_key_used", Severity::kLow);
         emit(out, std::move(f));
       } else {
@@ -1176,11 +1245,46 @@ class AccessAnalyzer final : public Analyzer {
       f.count = s->events;
       for (const auto& [ip, n] : s->source_ips.top(20)) f.source_ips.push_back(ip);
       for (const auto& [ua, n] : s->user_agents.top(10)) f.user_agents.push_back(ua);
+      // When the credential was legitimate before (a leaked key), the
+      // suspicious part starts at its first use from a new IP.
+      std::string suspicious;
+      auto fn = fl.key.empty() ? first_new_ip_.end() : first_new_ip_.find(fl.key);
+      if (fn != first_new_ip_.end())
+        suspicious = fmt::format("; first use from a new IP {} at {}", fn->second.first_ip, format_time(fn->second.first));
+      auto dis = fl.key.empty() ? key_disabled_.end() : key_disabled_.find(fl.key);
+      std::string contained;
+      if (dis != key_disabled_.end())
+        contained = fmt::format("; key {} at {} by {}", dis->second.action, format_time(dis->second.ev.time_ms),
+                                dis->second.by);
       f.summary = fmt::format("{} flagged by {}; active {} to {} ({} calls, {} errors) from {} IP(s) in {} "
-                              "region(s); {}",
+                              "region(s){}; {}{}",
                               who, join(rules), format_time(s->first_ms), format_time(s->last_ms), s->events,
-                              s->errors, s->source_ips.values.size(), s->regions.values.size(),
-                              continues ? "activity continues to the end of the logs" : "activity stopped before the end of the logs");
+                              s->errors, s->source_ips.values.size(), s->regions.values.size(), suspicious,
+                              continues ? "activity continues to the end of the logs" : "activity stopped before the end of the logs",
+                              contained);
+      if (fn != first_new_ip_.end()) {
+        f.details.emplace_back("suspicious_from", format_time(fn->second.first));
+        f.details.emplace_back("suspicious_from_ip", fn->second.first_ip);
+      }
+      if (dis != key_disabled_.end())
+        f.details.emplace_back("key_" + dis->second.action,
+                               fmt::format("{} by {}", format_time(dis->second.ev.time_ms), dis->second.by));
+      {
+        std::string span = fn != first_new_ip_.end()
+                               ? fmt::format("suspicious use from {} ({}) to {}", format_time(fn->second.first),
+                                             fn->second.first_ip, format_time(s->last_ms))
+                               : fmt::format("active {} to {}", format_time(s->first_ms), format_time(s->last_ms));
+        attacker_creds_.push_back(fmt::format("{}: {} from {}{}", who, span,
+                                              join(fn != first_new_ip_.end() ? fn->second.ips : f.source_ips, 6),
+                                              dis != key_disabled_.end()
+                                                  ? fmt::format(", {} at {} by {}", dis->second.action,
+                                                                format_time(dis->second.ev.time_ms), dis->second.by)
+                                                  : std::string(", still enabled as far as these logs show")));
+        if (!fl.key.empty()) {
+          attacker_keys_.push_back(fl.key);
+          if (dis == key_disabled_.end()) active_keys_.push_back(fl.key);
+        }
+      }
       f.details.emplace_back("flagged_by", join(rules));
       f.details.emplace_back("first_seen", format_time(s->first_ms));
       f.details.emplace_back("last_seen", format_time(s->last_ms));
@@ -1207,8 +1311,12 @@ class AccessAnalyzer final : public Analyzer {
         rules_fired_.insert(c.rule);
         pending.push_back(std::move(c));
       }
-      flagged_summary_.push_back(fmt::format("{} since {} from {}", who, format_time(s->first_ms),
-                                             join(f.source_ips, 5)));
+      if (fn != first_new_ip_.end())
+        flagged_summary_.push_back(fmt::format("{} suspicious since {} from {} (known before from other IPs)", who,
+                                               format_time(fn->second.first), join(fn->second.ips, 5)));
+      else
+        flagged_summary_.push_back(fmt::format("{} since {} from {}", who, format_time(s->first_ms),
+                                               join(f.source_ips, 5)));
     }
     for (auto& f : pending) out.emit(std::move(f));
   }
@@ -1269,6 +1377,24 @@ class AccessAnalyzer final : public Analyzer {
   bool baseline_inferred_ = true;
   std::map<std::string, Flag> flags_;
   std::map<std::string, std::string> created_keys_;
+  std::map<std::string, Login, std::less<>> last_login_by_user_;
+  std::string last_login_;  ///< last successful console sign-in by an unflagged principal, for the answers
+  std::vector<std::string> persistence_;  ///< created keys that were used, for the answers
+  struct KeyDisabled {
+    Evidence ev;
+    std::string by;
+    std::string action;  ///< "deactivated" or "deleted"
+  };
+  std::map<std::string, KeyDisabled, std::less<>> key_disabled_;
+  struct NewIps {
+    std::int64_t first = 0;         ///< first use from a new IP
+    std::string first_ip;
+    std::vector<std::string> ips;   ///< every new IP
+  };
+  std::map<std::string, NewIps> first_new_ip_;  ///< long-term key -> its uses from new IPs
+  std::vector<std::string> attacker_creds_;  ///< flagged credentials (medium+), with their span, for the answers
+  std::vector<std::string> attacker_keys_;   ///< their access key ids
+  std::vector<std::string> active_keys_;     ///< those not deactivated or deleted in the logs
   std::set<std::string> rules_fired_;
   std::vector<std::string> continuing_;
   std::vector<std::string> flagged_summary_;
@@ -1282,46 +1408,81 @@ void AccessAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
               : " A profile (known CIDRs and user agents, expected regions, known-bad keys and IPs) would sharpen this.";
 
   // Do you still have access? The logs cannot prove it; they can show changes
-  // that remove access (root password, MFA, login profiles, keys).
+  // that remove access (console passwords of other users, MFA removed) and
+  // who still signs in. The findings listed are the changes to check.
   {
     QuestionAnswer q;
     q.id = "access.still_have_access";
     q.question = "Do you still have access to your computing environment?";
-    q.rules = {"access.root*", "access.mfa*", "access.login_profile*", "access.console_brute_force_success",
-               "access.password*", "access.access_key*"};
+    q.rules = {"access.login_profile_set_for_other_user", "access.login_profile_then_login",
+               "access.console_brute_force_success", "access.mfa_device_removed",
+               "access.root_access_key_created", "access.password_policy_weakened"};
     if (!have_ct) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail management events were read, so changes to root, MFA, passwords and keys "
                       "cannot be seen. Check by signing in as root and as your administrators.";
     } else {
-      q.answer = Answer::kNotFound;
-      q.explanation = "No stateful evidence of lock-out (password takeover after brute force, console password set "
-                      "for another user) was found; single-event changes (root password, MFA removal, key deletion) "
-                      "are listed by the rules below when present. Confirm by signing in as root and as your "
-                      "administrators.";
+      q.answer = last_login_.empty() ? Answer::kNotFound : Answer::kYes;
+      q.explanation = fmt::format(
+          "{}No lock-out by the attacker was seen (password takeover after brute force, console password set for "
+          "another user and then used); changes that can remove access (console passwords of other users, MFA "
+          "removed, root keys) are the findings listed here, when any. Confirm by signing in as root and as your "
+          "administrators.",
+          last_login_.empty() ? std::string() : fmt::format("The last successful console sign-in was {}. ", last_login_));
     }
     out.push_back(std::move(q));
   }
 
-  // Is there continued evidence of unauthorized access?
+  // Is there continued evidence of unauthorized access? Name the credentials,
+  // whether they are used to the end of the logs, whether the persistence
+  // (keys created for other users) was used, and what to do next.
   {
     QuestionAnswer q;
     q.id = "access.continued_unauthorized_access";
     q.question = "Is there continued evidence of unauthorized access to your organization?";
     q.rules = {"access.activity_continues"};
+    std::string creds = join(attacker_creds_, 6);
+    std::string persistence =
+        persistence_.empty()
+            ? (created_keys_.empty() && rules_fired_.count("access.access_key_created_for_other_user") == 0
+                   ? std::string(" No access key created for another user was used.")
+                   : std::string(" Keys created for other users were not used in these logs."))
+            : fmt::format(" Persistence was used: {}.", join(persistence_, 5));
+    std::vector<std::string> to_disable;
+    for (const auto& k : active_keys_)
+      if (is_long_term(k)) to_disable.push_back(k);
+    std::vector<std::string> long_term_keys;
+    for (const auto& k : attacker_keys_)
+      if (is_long_term(k)) long_term_keys.push_back(k);
+    std::string next;
+    if (!to_disable.empty()) {
+      next = fmt::format(" Next step: deactivate access key(s) {} now (aws iam update-access-key --status Inactive), "
+                         "then delete them, rotate anything they could read, and look for other keys, users and "
+                         "roles they created.",
+                         join(to_disable));
+    } else if (!long_term_keys.empty()) {
+      next = fmt::format(" Next step: keep access key(s) {} disabled (they were deactivated or deleted in these "
+                         "logs), delete them, check for other keys, users, login profiles and roles they created, and "
+                         "rotate what they could read.",
+                         join(long_term_keys));
+    } else if (!attacker_creds_.empty()) {
+      next = " Next step: revoke the sessions of these principals (deny tokens issued before now) and review how "
+             "they obtained credentials.";
+    }
     if (!have_ct) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events were read: access by principals and keys cannot be seen.";
     } else if (!continuing_.empty()) {
       q.answer = Answer::kYes;
-      q.explanation = fmt::format("Flagged principals are still active at the end of the logs ({}): {}.",
-                                  format_time(scope_.last_event_ms()), join(continuing_, 5));
-    } else if (!flagged_summary_.empty()) {
+      q.explanation = fmt::format("Yes: flagged credentials are still active at the end of the logs ({}): {}. "
+                                  "Credentials of interest: {}.{}{}",
+                                  format_time(scope_.last_event_ms()), join(continuing_, 5), creds, persistence, next);
+    } else if (!attacker_creds_.empty()) {
       q.answer = Answer::kNo;
-      q.explanation = fmt::format("Suspicious principals were found ({}), but none is active within {} minutes of the "
-                                  "end of the logs ({}). Logs delivered after that time may still show them.",
-                                  join(flagged_summary_, 5), scope_.end_slack_ms() / kMinute,
-                                  format_time(scope_.last_event_ms()));
+      q.explanation = fmt::format(
+          "Not at the end of the logs: no flagged credential is active within {} minutes of the end ({}). "
+          "Credentials of interest: {}.{}{} Logs delivered after that time may still show them.",
+          scope_.end_slack_ms() / kMinute, format_time(scope_.last_event_ms()), creds, persistence, next);
     } else {
       q.answer = profile ? Answer::kNo : Answer::kNotFound;
       q.explanation = std::string("No principal or key was flagged by the stateful access detections.") + sharpen;

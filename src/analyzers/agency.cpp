@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "analyzers/ai_principals.h"
+#include "analyzers/common.h"
 #include "analyzers/factories.h"
 #include "util/time.h"
 
@@ -26,280 +28,7 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-/// Sets of log text, searchable by string_view without allocating.
-using StrSet = std::set<std::string, std::less<>>;
-
-// ---------------------------------------------------------------------------
-// Small text helpers (ASCII, no allocation).
-// TODO(profile branch): use aiir::wildcard_match once load_profile is on main.
-
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-bool iends_with(std::string_view s, std::string_view suffix) noexcept {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
-
-bool icontains(std::string_view hay, std::string_view needle) noexcept {
-  if (needle.empty()) return true;
-  if (hay.size() < needle.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
-  return false;
-}
-
-/// `*` and `?` wildcards, ASCII case-insensitive, linear backtracking.
-bool wc_match(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(text[t]))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-std::string_view jstr(simdjson::simdjson_result<dom::element> r) noexcept {
-  std::string_view s;
-  if (r.get_string().get(s) == simdjson::SUCCESS) return s;
-  return {};
-}
-
-bool jtrue(simdjson::simdjson_result<dom::element> r) noexcept {
-  bool b = false;
-  if (r.get_bool().get(b) == simdjson::SUCCESS) return b;
-  std::string_view s;
-  if (r.get_string().get(s) == simdjson::SUCCESS) return iequals(s, "true");
-  return false;
-}
-
-/// Text kept from logs is capped so one hostile record cannot blow up memory.
-std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
-
-void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
-  if (value.empty() || set.size() >= cap) return;
-  value = value.substr(0, 256);
-  if (set.find(value) == set.end()) set.emplace(value);
-}
-
-/// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
-std::string_view lambda_function_name(std::string_view arn_or_name) noexcept {
-  constexpr std::string_view kMarker = ":function:";
-  std::size_t pos = arn_or_name.find(kMarker);
-  if (pos == std::string_view::npos) return arn_or_name;
-  std::string_view rest = arn_or_name.substr(pos + kMarker.size());
-  std::size_t colon = rest.find(':');
-  return colon == std::string_view::npos ? rest : rest.substr(0, colon);
-}
-
-std::string_view last_segment(std::string_view arn) noexcept {
-  std::size_t slash = arn.rfind('/');
-  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
-}
-
-/// True for the DNS names of AWS generative-AI services acting for a principal.
-bool is_ai_service(std::string_view name) noexcept {
-  if (name.empty()) return false;
-  if (istarts_with(name, "bedrock") && iends_with(name, ".amazonaws.com")) return true;
-  return iequals(name, "sagemaker.amazonaws.com") || iequals(name, "q.amazonaws.com") ||
-         iequals(name, "qbusiness.amazonaws.com");
-}
-
-/// User-agent markers of agent runtimes (the service name itself, or an
-/// AgentCore / Strands execution environment).
-bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
-  if (ua.empty()) return false;
-  if (is_ai_service(ua)) return true;
-  // SDK clients calling Bedrock itself carry "api/bedrock-*" markers: those are
-  // callers of the AI service, not actions taken by it.
-  if (istarts_with(service, "bedrock")) return false;
-  return icontains(ua, "agentcore") || icontains(ua, "strands-agents") || icontains(ua, "bedrock-agent/");
-}
-
-/// Role-level principal: the session issuer for role sessions, else the actor.
-std::string_view principal_of(const EventView& e) noexcept {
-  return !e.session_issuer.empty() ? e.session_issuer : e.actor_arn;
-}
-
-/// Writes the marker tying this call to an AI service into `out` ("" when none):
-/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
-void ai_marker(const EventView& e, std::string& out) {
-  out.clear();
-  if (is_ai_service(e.invoked_by)) {
-    out.append("invokedBy=").append(e.invoked_by);
-  } else if (is_ai_service(e.source_ip)) {
-    out.append("sourceIPAddress=").append(e.source_ip);
-  } else if (is_ai_user_agent(e.user_agent, e.service)) {
-    out.append("userAgent=").append(e.user_agent.substr(0, 128));
-  } else if (e.kind == EventKind::kCloudTrail) {
-    auto scope = e.raw["userIdentity"]["inScopeOf"];
-    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
-      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
-      if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
-    }
-  }
-}
-
-/// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
-/// whatever the input order; skips building evidence that cannot make the cut.
-class EarliestEvidence {
- public:
-  void add(const EventView& e) {
-    if (full_ && std::tie(e.time_ms, e.where.file, e.where.record) >
-                     std::tie(cut_.time_ms, cut_.file_index, cut_.record))
-      return;
-    add(Evidence::from(e));
-  }
-  void add(Evidence ev) {
-    items_.push_back(std::move(ev));
-    if (items_.size() >= 2 * Finding::kMaxEvidence) trim();
-  }
-  /// Sorted, at most Finding::kMaxEvidence.
-  std::vector<Evidence> sorted() const {
-    std::vector<Evidence> out = items_;
-    std::sort(out.begin(), out.end());
-    if (out.size() > Finding::kMaxEvidence) out.resize(Finding::kMaxEvidence);
-    return out;
-  }
-
- private:
-  void trim() {
-    std::sort(items_.begin(), items_.end());
-    items_.resize(Finding::kMaxEvidence);
-    full_ = true;
-    cut_ = items_.back();
-  }
-  std::vector<Evidence> items_;
-  Evidence cut_;
-  bool full_ = false;
-};
-
-/// Which principals act for the AI application: learned from the logs
-/// (agent roles, action-group Lambdas and their roles) and from the profile.
-/// Learning is order-independent (sets); resolve() runs in finish().
-class AiPrincipals {
- public:
-  explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
-
-  /// Call for every CloudTrail event.
-  void learn(const EventView& e) {
-    if (e.kind != EventKind::kCloudTrail) return;
-    const bool ok = e.outcome == Outcome::kSuccess;
-    if (ok && e.service == "bedrock.amazonaws.com") {
-      if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
-        std::string_view fn = lambda_function_name(
-            jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
-        if (!fn.empty() && action_group_lambdas_.size() < kCap) action_group_lambdas_.emplace(capped(fn));
-      } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
-        std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
-        if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
-      }
-    } else if (ok && e.service == "lambda.amazonaws.com" &&
-               (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
-      std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
-      std::string_view role = jstr(e.raw["requestParameters"]["role"]);
-      if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
-    }
-    if (!e.session_issuer.empty()) {
-      auto scope = e.raw["userIdentity"]["inScopeOf"];
-      if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
-        std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
-        if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
-      }
-      if (e.actor_type == "AssumedRole") add_pair(role_sessions_, e.session_issuer, last_segment(e.actor_arn));
-    }
-  }
-
-  void resolve() {
-    ai_roles_.clear();
-    for (const auto& role : agent_roles_) ai_roles_.emplace(role, "service role of a Bedrock agent (CreateAgent)");
-    for (const auto& fn : action_group_lambdas_) {
-      auto it = function_roles_.find(fn);
-      if (it == function_roles_.end()) continue;
-      for (const auto& role : it->second)
-        ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", fn));
-    }
-    for (const auto& [role, sessions] : role_sessions_) {
-      for (const auto& s : sessions) {
-        if (action_group_lambdas_.count(s)) {
-          ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", s));
-          break;
-        }
-      }
-    }
-  }
-
-  /// The profile's application principal matching `principal`, or null.
-  const AppPrincipal* app_principal(std::string_view principal) const noexcept {
-    if (principal.empty()) return nullptr;
-    for (const auto& ap : profile_.app_principals)
-      if (wc_match(ap.arn, principal)) return &ap;
-    return nullptr;
-  }
-
-  /// Why (principal, marker) acts for the AI application; empty when it does not.
-  std::string reason(std::string_view principal, std::string_view marker) const {
-    if (marker.starts_with("invokedBy="))
-      return fmt::format("called through {} (userIdentity.invokedBy)", marker.substr(10));
-    if (marker.starts_with("sourceIPAddress="))
-      return fmt::format("called from service {} (sourceIPAddress)", marker.substr(16));
-    if (marker.starts_with("userAgent=")) return "agent runtime user agent";
-    if (marker.starts_with("lambda=") && action_group_lambdas_.count(marker.substr(7)))
-      return fmt::format("credentials of agent action-group Lambda {} (userIdentity.inScopeOf)", marker.substr(7));
-    if (app_principal(principal)) return "application principal in the profile";
-    if (auto it = ai_roles_.find(principal); it != ai_roles_.end()) return it->second;
-    std::string_view name = last_segment(principal);
-    if (principal.find(":role/") != std::string_view::npos &&
-        (istarts_with(name, "AmazonBedrockExecutionRoleForAgents") || icontains(name, "BedrockAgentCore") ||
-         istarts_with(name, "AgentCore-")))
-      return "Bedrock agent or AgentCore role (naming convention)";
-    return {};
-  }
-
-  bool is_action_group_lambda(std::string_view fn) const { return action_group_lambdas_.count(fn) != 0; }
-
- private:
-  static constexpr std::size_t kCap = 10000;
-  static constexpr std::size_t kSetCap = 64;
-  using Multi = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
-
-  static void add_pair(Multi& m, std::string_view key, std::string_view value) {
-    if (value.empty()) return;
-    auto it = m.find(key);
-    if (it == m.end()) {
-      if (m.size() >= kCap) return;
-      it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
-    }
-    if (it->second.size() < kSetCap && it->second.find(value) == it->second.end()) it->second.emplace(capped(value));
-  }
-
-  const Profile& profile_;
-  std::set<std::string, std::less<>> action_group_lambdas_;  // function names
-  std::set<std::string, std::less<>> agent_roles_;
-  Multi function_roles_;   // function name -> execution roles
-  Multi role_sessions_;    // role ARN -> session names
-  std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
-};
+using namespace detail;  // NOLINT: the shared analyzer helpers (common.h, ai_principals.h)
 
 // ---------------------------------------------------------------------------
 // Action families.
@@ -434,6 +163,46 @@ bool is_model_invocation(const EventView& e) noexcept {
          a == "CountTokens";
 }
 
+/// "Name <a@b.example>" or "a@b.example" -> "b.example" (lower case not needed: compared with iequals).
+std::string_view email_domain(std::string_view address) noexcept {
+  std::size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return {};
+  std::string_view d = address.substr(at + 1);
+  if (std::size_t gt = d.find('>'); gt != std::string_view::npos) d = d.substr(0, gt);
+  return d;
+}
+
+/// True when `domain` is `base` or one of its subdomains.
+bool same_or_subdomain(std::string_view domain, std::string_view base) noexcept {
+  if (domain.empty() || base.empty()) return false;
+  if (iequals(domain, base)) return true;
+  return domain.size() > base.size() && iends_with(domain, base) && domain[domain.size() - base.size() - 1] == '.';
+}
+
+/// Recipients whose domain is not the sender's (nor a subdomain of it).
+StrSet external_recipients(const StrSet& recipients, const StrSet& sender_domains) {
+  StrSet out;
+  if (sender_domains.empty()) return out;
+  for (const auto& r : recipients) {
+    std::string_view d = email_domain(r);
+    if (d.empty()) continue;
+    bool internal = false;
+    for (const auto& s : sender_domains) internal = internal || same_or_subdomain(d, s) || same_or_subdomain(s, d);
+    if (!internal) out.insert(r);
+  }
+  return out;
+}
+
+/// Sender domains of an SES call (SES v1 `source`, SES v2 `fromEmailAddress`).
+void collect_senders(const EventView& e, StrSet& out) {
+  if (e.kind != EventKind::kCloudTrail) return;
+  auto rp = e.raw["requestParameters"];
+  for (std::string_view from : {jstr(rp["fromEmailAddress"]), jstr(rp["source"]), jstr(rp["Source"])}) {
+    std::string_view d = email_domain(from);
+    if (!d.empty()) insert_capped(out, d, 10);
+  }
+}
+
 /// Targets and recipients visible in requestParameters (log text: the writers escape it).
 void collect_targets(const EventView& e, Family f, StrSet& out) {
   if (e.kind != EventKind::kCloudTrail) return;
@@ -517,6 +286,7 @@ struct ActionAgg {
   std::int64_t last_ms = 0;
   EarliestEvidence evidence;
   StrSet targets;
+  StrSet senders;  // e-mail sender domains (SES)
   StrSet errors;
   StrSet source_ips;
   StrSet user_agents;
@@ -547,6 +317,27 @@ Severity lower(Severity s) {
   return s > Severity::kLow ? static_cast<Severity>(static_cast<int>(s) - 1) : s;
 }
 
+/// Severity of a high-impact action type an AI principal had never used before
+/// the baseline: the application doing something it has not done before.
+Severity novelty_severity(Family f) noexcept {
+  switch (f) {
+    case Family::kEmail:
+    case Family::kSnsPublish:
+    case Family::kLambdaChange:
+    case Family::kIamChange:
+    case Family::kComputeStart:
+    case Family::kNetworkChange:
+      return Severity::kHigh;
+    case Family::kLambdaInvoke:
+    case Family::kS3Write:
+    case Family::kSecretRead:
+      return Severity::kMedium;
+    case Family::kOther:
+      break;
+  }
+  return Severity::kInfo;
+}
+
 std::string join(const StrSet& items, std::size_t max = 10) {
   std::string out;
   std::size_t n = 0;
@@ -571,13 +362,19 @@ class AgencyAnalyzer final : public Analyzer {
         ai_(*config.profile) {}
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
+    ai_.learn(e);  // invocation-log records too: roles that use models are AI principals
     if (e.kind != EventKind::kCloudTrail) return;
     if (e.time_ms) {
       if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
       if (!seen_time_ || e.time_ms > last_ms_) last_ms_ = e.time_ms;
       seen_time_ = true;
     }
-    ai_.learn(e);
+    // When a role was first active (model calls included): the baseline of its behaviour.
+    if (!e.session_issuer.empty() && e.time_ms) {
+      auto pf = principal_first_.find(e.session_issuer);
+      if (pf != principal_first_.end()) pf->second = std::min(pf->second, e.time_ms);
+      else if (principal_first_.size() < kMaxKeys) principal_first_.emplace(capped(e.session_issuer, 512), e.time_ms);
+    }
     if (e.action.empty() || is_model_invocation(e)) return;
     // Calls an AWS service makes implicitly for a principal (kms via s3, ...)
     // are not actions the application chose.
@@ -631,6 +428,7 @@ class AgencyAnalyzer final : public Analyzer {
     a.last_ms = std::max(a.last_ms, e.time_ms);
     a.evidence.add(e);
     collect_targets(e, a.family, a.targets);
+    if (a.family == Family::kEmail) collect_senders(e, a.senders);
     insert_capped(a.source_ips, e.source_ip, 10);
     insert_capped(a.user_agents, e.user_agent, 5);
     insert_capped(a.access_keys, e.access_key_id, 5);
@@ -684,6 +482,11 @@ class AgencyAnalyzer final : public Analyzer {
     f.finalize();
     emitted_rules_.insert(f.rule);
     if (f.severity >= Severity::kHigh) high_rules_.insert(f.rule);
+    if (f.severity >= Severity::kMedium) medium_rules_.insert(f.rule);
+    if (f.severity >= Severity::kHigh && unauthorized_summary_.size() < 2000 &&
+        (f.rule == "agency.action_outside_allowed" || f.rule == "agency.new_action_after_baseline"))
+      unauthorized_summary_ += fmt::format("{}{}: {} at {}.", unauthorized_summary_.empty() ? "" : " ", f.title,
+                                           f.summary, format_time(f.first_seen_ms));
     out.emit(std::move(f));
   }
 
@@ -723,6 +526,19 @@ class AgencyAnalyzer final : public Analyzer {
     f.tags.owasp_llm.push_back("LLM06:2025");
   }
 
+  /// E-mail recipients outside the sender's domain, as a detail.
+  static void add_external(Finding& f, const std::vector<const ActionAgg*>& acts) {
+    StrSet targets, senders;
+    for (const ActionAgg* a : acts) {
+      if (a->family != Family::kEmail) return;
+      targets.insert(a->targets.begin(), a->targets.end());
+      senders.insert(a->senders.begin(), a->senders.end());
+    }
+    StrSet external = external_recipients(targets, senders);
+    if (!external.empty()) f.details.emplace_back("external_recipients", join(external, 20));
+    if (!senders.empty()) f.details.emplace_back("sender_domains", join(senders, 5));
+  }
+
   static std::string action_counts(const std::vector<const ActionAgg*>& acts) {
     std::string s;
     for (const ActionAgg* a : acts) {
@@ -740,6 +556,7 @@ class AgencyAnalyzer final : public Analyzer {
   std::int64_t baseline_until_ms_ = 0;
   AiPrincipals ai_;
   std::map<std::string, KeyAgg, std::less<>> keys_;
+  std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
   std::string key_, action_key_, marker_;
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
@@ -748,8 +565,11 @@ class AgencyAnalyzer final : public Analyzer {
   // Results of finish(), for answer().
   StrSet emitted_rules_;
   StrSet high_rules_;
+  StrSet medium_rules_;
+  std::string unauthorized_summary_;  // the high findings that answer "unauthorized actions", in emission order
   std::map<std::string, std::uint64_t> families_done_;  // family label -> successful calls by AI principals
   StrSet ai_principals_;
+  StrSet inferred_principals_;  // AI principals known only from their Bedrock runtime calls
   bool allowed_lists_ = false;
 };
 
@@ -772,6 +592,7 @@ void AgencyAnalyzer::finish(FindingSink& out) {
   const std::int64_t baseline = baseline_end();
   for (const auto& [principal, pv] : principals) {
     ai_principals_.insert(principal);
+    if (pv.reasons.count(std::string(kRuntimeRoleReason))) inferred_principals_.insert(principal);
     emit_families(principal, pv, baseline, out);
   }
 }
@@ -784,7 +605,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
     std::string_view prefix = service_prefix(a.service);
     std::string name = fmt::format("{}:{}", prefix, iam_action(prefix, a.action));
     for (const auto& pattern : ap->allowed_actions)
-      if (wc_match(pattern, name)) return true;
+      if (wildcard_match(pattern, name)) return true;
     return false;
   };
 
@@ -804,6 +625,8 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
     if (!any || k->first_ms < principal_first) principal_first = k->first_ms;
     any = true;
   }
+  if (auto pf = principal_first_.find(principal); pf != principal_first_.end())
+    principal_first = std::min(principal_first, pf->second);
   const bool has_baseline = baseline && principal_first <= baseline;
   // Actions first seen after the baseline: merged across keys (first over all keys).
   std::map<std::string, std::int64_t> action_first;
@@ -866,13 +689,22 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       f.details.emplace_back("family", label);
       f.details.emplace_back("actions", action_counts(g.outside));
       if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
+      add_external(f, g.outside);
       if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
+      if (g.family == Family::kEmail || g.family == Family::kSnsPublish) f.tags.atlas.push_back("AML.T0048");
       emit(std::move(f), out);
     }
 
-    // 2. High-impact families: one finding per principal x family.
+    // 2. High-impact families: one finding per principal x family. Without a
+    // profile, the action types first used after the principal's baseline are
+    // reported apart (4.), with the severity of a change in behaviour.
+    std::vector<const ActionAgg*> fresh_acts, usual_acts;
+    for (const ActionAgg* a : g.all) {
+      bool fresh = std::find(g.fresh.begin(), g.fresh.end(), a) != g.fresh.end();
+      (fresh && !judged ? fresh_acts : usual_acts).push_back(a);
+    }
     if (g.family != Family::kOther) {
-      const auto& acts = judged ? g.inside : g.all;
+      const auto& acts = judged ? g.inside : usual_acts;
       if (!acts.empty()) {
         Finding f;
         fill_common(f, principal, acts, pv);
@@ -905,12 +737,12 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
         f.details.emplace_back("actions", action_counts(acts));
         f.details.emplace_back("succeeded", std::to_string(ok));
         if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
+        add_external(f, acts);
         if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
         if (g.family == Family::kEmail || g.family == Family::kSnsPublish) f.tags.atlas.push_back("AML.T0048");
         emit(std::move(f), out);
       }
     }
-
     // 3. Bursts against the principal's own baseline for this family.
     if (!g.hours.empty()) {
       std::uint32_t baseline_peak = 0;
@@ -965,19 +797,47 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       }
     }
 
-    // 4. Action types first used after the baseline.
-    if (!g.fresh.empty()) {
+    // 4. Action types first used after the baseline by a principal active
+    // before it. With a profile's allowed_actions, 1. judges them; here only
+    // the allowed ones remain, as information.
+    std::vector<const ActionAgg*> novel = judged ? std::vector<const ActionAgg*>{} : fresh_acts;
+    if (judged)
+      for (const ActionAgg* a : g.fresh)
+        if (std::find(g.inside.begin(), g.inside.end(), a) != g.inside.end()) novel.push_back(a);
+    if (!novel.empty()) {
       Finding f;
       f.rule = "agency.new_action_after_baseline";
-      fill_common(f, principal, g.fresh, pv);
-      f.severity = g.family == Family::kOther ? Severity::kLow : Severity::kMedium;
-      f.title = "AI application principal used new action types after the baseline";
-      f.summary = fmt::format("{} ({}), active since the baseline, first used {} after it", principal, link,
-                              action_counts(g.fresh));
+      fill_common(f, principal, novel, pv);
+      std::uint64_t ok = 0;
+      StrSet targets;
+      for (const ActionAgg* a : novel) {
+        ok += a->count - a->failed;
+        targets.insert(a->targets.begin(), a->targets.end());
+      }
+      f.severity = judged ? Severity::kInfo : novelty_severity(g.family);
+      if (!ok) f.severity = lower(f.severity);
+      f.title = g.family == Family::kOther
+                    ? std::string("AI application principal used new action types after the baseline")
+                    : fmt::format("{}, for the first time after the baseline", fi.title);
+      StrSet external;
+      if (g.family == Family::kEmail) {
+        StrSet senders;
+        for (const ActionAgg* a : novel) senders.insert(a->senders.begin(), a->senders.end());
+        external = external_recipients(targets, senders);
+      }
+      f.summary = fmt::format("{} ({}), active since before the baseline ({}), first used {} after it{}{}{}",
+                              principal, link, format_time(baseline), action_counts(novel),
+                              targets.empty() ? "" : fmt::format("; targets: {}", join(targets)),
+                              external.empty() ? "" : fmt::format("; outside the sender's domain: {}", join(external)),
+                              ok ? "" : "; every call failed");
       f.details.emplace_back("family", label);
-      f.details.emplace_back("actions", action_counts(g.fresh));
+      f.details.emplace_back("actions", action_counts(novel));
+      f.details.emplace_back("succeeded", std::to_string(ok));
       f.details.emplace_back("baseline_until", format_time(baseline));
+      if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
+      add_external(f, novel);
       if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
+      if (g.family == Family::kEmail || g.family == Family::kSnsPublish) f.tags.atlas.push_back("AML.T0048");
       emit(std::move(f), out);
     }
   }
@@ -988,8 +848,18 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
       "agency.email_sent_by_ai",   "agency.sns_publish_by_ai",   "agency.lambda_invoke_by_ai",
       "agency.lambda_change_by_ai", "agency.iam_change_by_ai",    "agency.compute_start_by_ai",
       "agency.network_change_by_ai", "agency.s3_write_by_ai",     "agency.secret_read_by_ai",
-      "agency.allowed_action_by_ai", "agency.action_outside_allowed"};
+      "agency.allowed_action_by_ai", "agency.action_outside_allowed", "agency.new_action_after_baseline",
+      // Sigma: the application's authority widened (new tools, new senders).
+      "agency.agent_action_group_changed", "agency.agentcore_gateway_target_changed",
+      "agency.agentcore_credential_provider_changed", "agency.ses_sending_enabled", "agency.ses_identity_verified"};
   std::string gaps;
+  std::string inferred;
+  if (!inferred_principals_.empty())
+    inferred = fmt::format(
+        " {} was taken for an AI application principal because its role sessions call the Bedrock runtime "
+        "(Converse, InvokeModel, Retrieve, InvokeAgent){}.",
+        join(inferred_principals_, 5),
+        coverage.profile_loaded ? "" : "; a profile naming the application's roles and allowed_actions would confirm it");
   if (coverage.lambda_data_events == 0)
     gaps += " No Lambda data events: Lambda Invoke calls (agent tools) are invisible.";
   if (coverage.s3_data_events == 0) gaps += " No S3 data events: object writes and deletes are invisible.";
@@ -1020,15 +890,17 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     } else if (!done.empty()) {
       q.answer = Answer::kYes;
       q.explanation = fmt::format(
-          "AI application principals ({}) were seen performing: {}.{}{} Their IAM policies define the full "
+          "AI application principals ({}) were seen performing: {}.{}{}{} Their IAM policies define the full "
           "authority.",
-          ai_principals_.size(), done, others.empty() ? "" : fmt::format(" Other services called: {}.", others), gaps);
+          ai_principals_.size(), done, others.empty() ? "" : fmt::format(" Other services called: {}.", others),
+          inferred, gaps);
     } else if (!ai_principals_.empty()) {
       q.answer = Answer::kNotFound;
       q.explanation = fmt::format(
           "{} AI application principal(s) seen, with no high-impact action (email, SNS, Lambda, IAM, EC2, S3 "
-          "writes, secrets){}. What they could do is defined by their IAM policies: review them.{}",
-          ai_principals_.size(), others.empty() ? "" : fmt::format("; other services called: {}", others), gaps);
+          "writes, secrets){}. What they could do is defined by their IAM policies: review them.{}{}",
+          ai_principals_.size(), others.empty() ? "" : fmt::format("; other services called: {}", others), inferred,
+          gaps);
     } else {
       q.answer = Answer::kNotFound;
       q.explanation = fmt::format(
@@ -1045,17 +917,23 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     QuestionAnswer q;
     q.id = "agency.unauthorized_actions";
     q.question = "Were unauthorized changes made, or unauthorized functions invoked, by the generative AI application?";
-    q.rules = {"agency.action_outside_allowed", "agency.iam_change_by_ai",  "agency.lambda_change_by_ai",
-               "agency.compute_start_by_ai",    "agency.network_change_by_ai", "agency.action_burst"};
+    // Without allowed_actions, a high-impact action type the application never
+    // used before the baseline stands in for "unauthorized" (new_action_after_baseline).
+    q.rules = {"agency.action_outside_allowed", "agency.new_action_after_baseline", "agency.iam_change_by_ai",
+               "agency.lambda_change_by_ai",    "agency.compute_start_by_ai",       "agency.network_change_by_ai",
+               "agency.action_burst",           "agency.ai_service_role_iam_write", "agency.lambda_role_iam_write"};
     StrSet hits;
     if (emitted_rules_.count("agency.action_outside_allowed")) hits.insert("agency.action_outside_allowed");
     for (const auto& r : high_rules_) hits.insert(r);
+    for (const auto& r : medium_rules_)
+      if (r == "agency.new_action_after_baseline") hits.insert(r);
     if (coverage.cloudtrail_events == 0) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events: actions taken by AI principals cannot be seen.";
     } else if (!hits.empty()) {
       q.answer = Answer::kYes;
-      q.explanation = fmt::format("Findings: {}.{}", join(hits), gaps);
+      q.explanation = fmt::format("{}Findings: {}.{}{}", unauthorized_summary_.empty() ? "" : unauthorized_summary_ + " ",
+                                  join(hits), inferred, gaps);
     } else if (!allowed_lists_) {
       q.answer = Answer::kNotFound;
       q.explanation = fmt::format(

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
 #include <set>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "analyzers/factories.h"
 #include "event/normalize.h"
+#include "util/time.h"
 
 namespace aiir {
 namespace {
@@ -213,6 +215,36 @@ class AiChangesAnalyzer final : public Analyzer {
   std::uint64_t ai_events_ = 0, ai_changes_ = 0;
   std::map<std::string, std::uint64_t> change_counts_;  // action -> count, for the answer
   std::set<std::string> fired_;
+  /// Guardrail deletions and model-access grants, named in the answer:
+  /// "<what> <resource>" -> earliest "at <time> by <principal> (key) from <ip>".
+  std::map<std::string, std::pair<Evidence, std::string>> notable_;
+  void note_notable(const EventView& e) {
+    std::string what;
+    auto rp = e.raw["requestParameters"];
+    auto field = [&](const char* name) {
+      std::string_view v;
+      return rp[name].get_string().get(v) == simdjson::SUCCESS ? v : std::string_view{};
+    };
+    if (e.action == "DeleteGuardrail") {
+      what = fmt::format("guardrail {} deleted", field("guardrailIdentifier").substr(0, 200));
+    } else if (e.action == "PutFoundationModelEntitlement" || e.action == "CreateFoundationModelAgreement") {
+      std::string_view model = field("modelId");
+      if (model.empty()) return;
+      what = fmt::format("access to model {} enabled", model.substr(0, 200));
+    } else if (e.action == "DeleteModelInvocationLoggingConfiguration") {
+      what = "model invocation logging deleted";
+    } else {
+      return;
+    }
+    if (notable_.size() >= 100 && notable_.find(what) == notable_.end()) return;
+    Evidence ev = Evidence::from(e);
+    std::string who = fmt::format("by {}{} from {}", e.actor_arn.substr(0, 300),
+                                  e.access_key_id.empty() ? "" : fmt::format(" (key {})", e.access_key_id.substr(0, 40)),
+                                  e.source_ip.substr(0, 64));
+    auto it = notable_.find(what);
+    if (it == notable_.end()) notable_.emplace(what, std::make_pair(std::move(ev), std::move(who)));
+    else if (ev < it->second.first) it->second = {std::move(ev), std::move(who)};
+  }
 };
 
 void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t cap) {
@@ -265,6 +297,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   const int step = chain_step(e);
   if (!ai && step < 0) return;
   if (ai) ++ai_events_;
+  if (ai && e.outcome == Outcome::kSuccess) note_notable(e);
 
   // The LLMjacking chain, keyed by access key (principal when there is none).
   if (step >= 0 && !(e.access_key_id.empty() && e.actor_arn.empty())) {
@@ -574,9 +607,13 @@ void AiChangesAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>&
   for (const auto& [act, n] : change_counts_) top.emplace_back(n, act);
   std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
   for (std::size_t i = 0; i < top.size() && i < 8; ++i) changes += fmt::format("{}{} x{}", i ? ", " : "", top[i].second, top[i].first);
+  std::string notable;
+  for (const auto& [what, v] : notable_)
+    notable += fmt::format(" {}{} at {} {}.", static_cast<char>(std::toupper(static_cast<unsigned char>(what[0]))),
+                           what.substr(1), format_time(v.first.time_ms), v.second);
   const std::string seen = fmt::format(
-      "{} bedrock/sagemaker/qbusiness/q events, {} of them control-plane changes{}{}.", ai_events_, ai_changes_,
-      changes.empty() ? "" : ": ", changes);
+      "{} bedrock/sagemaker/qbusiness/q events, {} of them control-plane changes{}{}.{}", ai_events_, ai_changes_,
+      changes.empty() ? "" : ": ", changes, notable);
   if (cov.cloudtrail_events == 0) {
     a.answer = Answer::kCannotTell;
     a.explanation = "No CloudTrail management events were read; AI control-plane changes (guardrails, logging "

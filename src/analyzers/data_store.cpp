@@ -5,6 +5,7 @@
 // ingestion job follows; knowledge-base, data-source, agent, action-group,
 // alias, prompt and flow changes per principal; Retrieve / RetrieveAndGenerate /
 // InvokeAgent by unexpected principals.
+#include <aiir/profile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,28 +31,7 @@ constexpr std::size_t kMaxListed = 20;
 constexpr std::size_t kMaxKeysKept = 10;
 constexpr std::int64_t kIngestFollowMs = 7LL * 24 * 3'600'000;
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// Private until Profile's wildcard_match lands on main: `*`/`?`, ASCII case-insensitive.
-bool wild(std::string_view p, std::string_view t) noexcept {
-  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(t[ti]))) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 /// The stable identity of a caller: the role ARN for an assumed-role session
 /// (session names rotate), the ARN itself otherwise.
@@ -69,12 +49,12 @@ std::string principal_identity(std::string_view arn) {
 bool is_app_principal(const Profile& profile, std::string_view identity) {
   std::string role = principal_identity(identity);
   for (const AppPrincipal& p : profile.app_principals) {
-    if (wild(p.arn, identity) || wild(p.arn, role)) return true;
+    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return true;
     std::size_t at = p.arn.find(":role/");
     std::size_t slash = p.arn.rfind('/');
     if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
       std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
-      if (wild(no_path, role)) return true;
+      if (wildcard_match(no_path, role)) return true;
     }
   }
   return false;
@@ -256,7 +236,7 @@ bool DataStoreAnalyzer::profile_kb_bucket(std::string_view bucket) const {
   if (profile_ == nullptr || !profile_->loaded) return false;
   for (const std::string& b : profile_->kb_buckets) {
     std::string name = bucket_of(b);
-    if (wild(name, bucket)) return true;
+    if (wildcard_match(name, bucket)) return true;
   }
   return false;
 }
@@ -508,7 +488,7 @@ void DataStoreAnalyzer::emit_changes(FindingSink& out) {
     }
     bool expected = false;
     if (admins) {
-      for (const auto& a : profile_->admin_principals) expected = expected || wild(a, arn);
+      for (const auto& a : profile_->admin_principals) expected = expected || wildcard_match(a, arn);
     } else {
       expected = p.first <= cut;
     }

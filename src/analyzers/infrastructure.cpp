@@ -798,9 +798,12 @@ void InfrastructureAnalyzer::answer(const Coverage& coverage, std::vector<Questi
     QuestionAnswer q;
     q.id = "infrastructure.logging_tampered";
     q.question = "Were logging or detection controls (CloudTrail, GuardDuty, Config, flow logs) disabled or changed?";
-    q.rules = {"infrastructure.defense_evasion", "infrastructure.cloudtrail*", "infrastructure.guardduty*",
-               "infrastructure.config*", "infrastructure.flow_log*", "infrastructure.*logging*",
-               "infrastructure.security*"};
+    // Only the rules about logging and detection controls ("infrastructure.security*"
+    // would also take security_group_opened_to_internet).
+    q.rules = {"infrastructure.defense_evasion",          "infrastructure.cloudtrail_*",
+               "infrastructure.guardduty_*",              "infrastructure.config_recording_stopped",
+               "infrastructure.network_logs_deleted",     "infrastructure.security_service_disabled",
+               "infrastructure.account_left_organization"};
     if (!have_mgmt) {
       q.answer = Answer::kCannotTell;
       q.explanation = no_ct;
@@ -819,14 +822,20 @@ void InfrastructureAnalyzer::answer(const Coverage& coverage, std::vector<Questi
     QuestionAnswer q;
     q.id = "infrastructure.compute_launched";
     q.question = "Were compute resources started in unusual sizes, numbers or regions (resource hijacking)?";
-    q.rules = {"infrastructure.large_instance_launch", "infrastructure.first_region_use",
-               "infrastructure.quota_probing"};
+    // Launches only: a first use of a region is not a launch (it answers
+    // "accessed or changed"), and would contradict "0 launch calls".
+    q.rules = {"infrastructure.large_instance_launch", "infrastructure.gpu_instance_launched",
+               "infrastructure.quota_probing", "agency.compute_start_by_ai"};
     if (!have_mgmt) {
       q.answer = Answer::kCannotTell;
       q.explanation = no_ct;
     } else if (!launches_.empty()) {
       q.answer = Answer::kYes;
       q.explanation = fmt::format("{} request(s) for GPU, accelerator or large instances were logged.", launches_.size());
+    } else if (launch_calls_ == 0) {
+      q.answer = Answer::kNo;
+      q.explanation = "Management events are present and show no successful instance launch (RunInstances and the "
+                      "like), so no compute was started.";
     } else {
       q.answer = profile_.loaded && !profile_.regions.empty() ? Answer::kNo : Answer::kNotFound;
       q.explanation = fmt::format("{} successful launch call(s), none for GPU or large instances.{}", launch_calls_,

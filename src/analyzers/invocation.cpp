@@ -6,6 +6,7 @@
 // probes, repeated guardrail interventions and token spikes.
 #include "analyzers/invocation.h"
 
+#include <aiir/profile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,28 +53,7 @@ bool is_runtime_call(std::string_view action) noexcept {
          action == "ConverseStream";
 }
 
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// Private until Profile's wildcard_match lands on main: `*`/`?`, ASCII case-insensitive.
-bool wild(std::string_view p, std::string_view t) noexcept {
-  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(t[ti]))) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 /// The stable identity of a caller: the role ARN for an assumed-role session
 /// (session names rotate), the ARN itself otherwise.
@@ -91,12 +71,12 @@ std::string principal_identity(std::string_view arn) {
 bool is_app_principal(const Profile& profile, std::string_view identity) {
   std::string role = principal_identity(identity);
   for (const AppPrincipal& p : profile.app_principals) {
-    if (wild(p.arn, identity) || wild(p.arn, role)) return true;
+    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return true;
     std::size_t at = p.arn.find(":role/");
     std::size_t slash = p.arn.rfind('/');
     if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
       std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
-      if (wild(no_path, role)) return true;
+      if (wildcard_match(no_path, role)) return true;
     }
   }
   return false;
@@ -292,13 +272,18 @@ class InvocationAnalyzer final : public Analyzer {
   std::set<std::string> ct_regions_, inv_regions_;
   std::uint64_t rows_dropped_ = 0, join_overflow_ = 0, principals_dropped_ = 0;
   std::set<std::string> fired_;
+  std::set<std::string> flagged_;  ///< principals named by medium+ findings, for the abuse answer
+  void note_fired(const Finding& f) {
+    fired_.insert(f.rule);
+    if (f.severity >= Severity::kMedium && !f.principal.empty()) flagged_.insert(f.principal);
+  }
   ModelUsage usage_;
 };
 
 bool InvocationAnalyzer::expected_model(std::string_view model) const {
   std::string norm = normalize_model_id(model);
   for (const std::string& m : profile_->expected_models) {
-    if (wild(m, model) || wild(m, norm) || wild(normalize_model_id(m), norm)) return true;
+    if (wildcard_match(m, model) || wildcard_match(m, norm) || wildcard_match(normalize_model_id(m), norm)) return true;
   }
   return false;
 }
@@ -307,7 +292,7 @@ bool InvocationAnalyzer::app_principal(std::string_view arn) const { return is_a
 
 bool InvocationAnalyzer::expected_region(std::string_view region) const {
   for (const std::string& r : profile_->regions) {
-    if (wild(r, region)) return true;
+    if (wildcard_match(r, region)) return true;
   }
   return false;
 }
@@ -545,7 +530,7 @@ void InvocationAnalyzer::emit_probes(FindingSink& out) {
     f.details = {{"calls", std::to_string(n)}, {"models", models}, {"regions", regions},
                  {"successful_calls", std::to_string(p.calls_ok)}};
     f.tags = {{"T1526"}, {"AML.T0040"}, {"LLM10:2025"}};
-    fired_.insert(f.rule);
+    note_fired(f);
     f.finalize();
     out.emit(std::move(f));
   }
@@ -561,7 +546,7 @@ void InvocationAnalyzer::emit_guardrail(FindingSink& out) {
                             iso_minute(f.first_seen_ms), iso_minute(f.last_seen_ms));
     f.details = {{"interventions", std::to_string(f.count)}};
     f.tags = {{}, {"AML.T0051", "AML.T0054"}, {"LLM01:2025"}};
-    fired_.insert(f.rule);
+    note_fired(f);
     f.finalize();
     out.emit(std::move(f));
   }
@@ -617,7 +602,7 @@ void InvocationAnalyzer::emit_bursts(FindingSink& out) {
                        {"baseline_until", iso_minute(cut)}};
       burst.count = burst_calls;
       burst.tags = {{"T1496"}, {"AML.T0034", "AML.T0040"}, {"LLM10:2025"}};
-      fired_.insert(burst.rule);
+      note_fired(burst);
       burst.finalize();
       out.emit(std::move(burst));
     }
@@ -630,7 +615,7 @@ void InvocationAnalyzer::emit_bursts(FindingSink& out) {
       spike.details = {{"max_call_tokens", std::to_string(spike_max)},
                        {"threshold_tokens", std::to_string(spike_threshold)}};
       spike.tags = {{"T1496"}, {"AML.T0034"}, {"LLM10:2025"}};
-      fired_.insert(spike.rule);
+      note_fired(spike);
       spike.finalize();
       out.emit(std::move(spike));
     }
@@ -676,7 +661,7 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
     f.details = {{"models", models}, {"successful_calls", std::to_string(p.calls_ok)}};
     if (priced) f.details.emplace_back("estimated_cost_usd", fmt_usd(cost));
     f.tags = {{"T1078.004", "T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
-    fired_.insert(f.rule);
+    note_fired(f);
     f.finalize();
     out.emit(std::move(f));
   }
@@ -708,7 +693,7 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
       f.details = {{is_model ? "model" : "region", key}, {"principals", who},
                    {"successful_calls", std::to_string(k.calls_ok)}};
       f.tags = {{"T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
-      fired_.insert(f.rule);
+      note_fired(f);
       f.finalize();
       out.emit(std::move(f));
     }
@@ -802,7 +787,7 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
       "disabled (or bodies were offloaded to S3 and not collected), so only metadata and token counts are known.",
       cov.invocation_records);
 
-  auto qa = [&](const char* id, const char* q, const char* what) {
+  auto qa = [&](const char* id, const char* q, const char* what, std::vector<std::string> rules) {
     QuestionAnswer a;
     a.id = id;
     a.question = q;
@@ -815,17 +800,27 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
     } else {
       a.answer = Answer::kYes;
       a.explanation = fmt::format(
-          "{} of {} invocation-log records carry {}; the content findings (invocation.*) name what was found in "
-          "them.{}",
+          "{} of {} invocation-log records carry {}; the content findings listed here name what was found in "
+          "them (pattern matching: paraphrased or partial content can pass unnoticed).{}",
           cov.invocation_with_text, cov.invocation_records, what, gap);
-      a.rules = {"invocation.*"};
+      a.rules = std::move(rules);
     }
     out.push_back(std::move(a));
   };
+  // Each question lists the content rules that answer IT (invocation_content
+  // and the Sigma pack), not every invocation finding.
   qa("invocation.inputs", "What data, strings, or files were sent as input to the model?",
-     "request bodies (strings and file references)");
-  qa("invocation.prompts", "What prompts were sent?", "the prompts");
-  qa("invocation.responses", "What responses were produced?", "the model responses");
+     "request bodies (strings and file references)",
+     {"invocation.suspicious_attachment", "invocation.hidden_text", "invocation.secret_in_prompt",
+      "invocation.pii_in_prompt", "invocation.large_input_without_output",
+      "private_data.prompt_reaches_for_instance_metadata"});
+  qa("invocation.prompts", "What prompts were sent?", "the prompts",
+     {"invocation.jailbreak", "invocation.prompt_attack_scored", "invocation.system_prompt_extraction",
+      "invocation.hidden_text", "invocation.tool_abuse", "invocation.guardrail_prompt_attack_blocked",
+      "invocation.guardrail_intervened", "invocation.guardrail_interventions"});
+  qa("invocation.responses", "What responses were produced?", "the model responses",
+     {"invocation.system_prompt_leakage", "invocation.data_exfiltration_markup", "private_data.secret_in_response",
+      "private_data.pii_in_response"});
 
   QuestionAnswer abuse;
   abuse.id = "invocation.abuse";
@@ -833,8 +828,10 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
                    "unusual cost?";
   abuse.rules = {"invocation.new_principal",  "invocation.unexpected_principal", "invocation.new_model",
                  "invocation.unexpected_model", "invocation.new_region",        "invocation.unexpected_region",
-                 "invocation.volume_burst",   "invocation.probe_errors",        "invocation.guardrail_interventions",
-                 "invocation.token_spike"};
+                 "invocation.volume_burst",   "invocation.probe_errors",        "invocation.token_spike",
+                 "invocation.max_tokens_probe", "invocation.model_invoked_with_long_term_key",
+                 "invocation.model_access_denied", "invocation.validation_exception_probe",
+                 "ai_changes.llmjacking_chain"};
   double cost = 0;
   std::uint64_t calls = 0;
   for (const auto& r : usage_.rows) {
@@ -848,7 +845,31 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
   const bool profiled = profile_ != nullptr && profile_->loaded;
   if (!fired_.empty()) {
     abuse.answer = Answer::kYes;
-    abuse.explanation = totals;
+    // Name what the flagged principals invoked: models, regions, calls, tokens.
+    std::string named;
+    for (const auto& who : flagged_) {
+      std::map<std::string, std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::int64_t, std::set<std::string>>> by_model;
+      for (const auto& r : usage_.rows) {
+        if (r.principal != who) continue;
+        auto& [n, err, tin, tout, regions] = by_model[r.model];
+        n += r.calls;
+        err += r.errors;
+        tin += r.tokens_in;
+        tout += r.tokens_out;
+        regions.insert(r.region);
+      }
+      if (by_model.empty()) continue;
+      std::string models;
+      for (const auto& [m, v] : by_model) {
+        const auto& [n, err, tin, tout, regions] = v;
+        std::string rs;
+        for (const auto& r : regions) rs += (rs.empty() ? "" : "/") + r;
+        models += fmt::format("{}{} x{} in {}{}, {} tokens in, {} out", models.empty() ? "" : "; ", m, n, rs,
+                              err ? fmt::format(" ({} failed)", err) : std::string(), tin, tout);
+      }
+      if (named.size() < 4000) named += fmt::format(" {} invoked: {}.", who, models);
+    }
+    abuse.explanation = totals + named;
   } else if (ct_calls_ == 0 && inv_calls_ == 0) {
     abuse.answer = cov.cloudtrail_events > 0 ? Answer::kNotFound : Answer::kCannotTell;
     abuse.explanation = cov.cloudtrail_events > 0

@@ -5,6 +5,7 @@
 #include "core/paths.h"
 
 #include <aiir/error.h>
+#include <aiir/profile.h>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -22,26 +23,6 @@ namespace {
 
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// `*` and `?` wildcards, ASCII case-insensitive, iterative with backtracking (linear-ish, no regex).
-bool wild(std::string_view p, std::string_view t) noexcept {
-  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || lower(p[pi]) == lower(t[ti]))) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 std::size_t literal_length(std::string_view p) noexcept {
   std::size_t n = 0;
@@ -209,7 +190,7 @@ const ModelPrice* PriceTable::find(std::string_view model_id) const noexcept {
   std::size_t best_len = 0;
   for (const ModelPrice& p : entries_) {
     // Strictly longer wins, so earlier (higher-precedence) entries win ties.
-    if ((wild(p.match, versioned) || wild(p.match, n)) && (best == nullptr || literal_length(p.match) > best_len)) {
+    if ((wildcard_match(p.match, versioned) || wildcard_match(p.match, n)) && (best == nullptr || literal_length(p.match) > best_len)) {
       best = &p;
       best_len = literal_length(p.match);
     }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // Private-data analyzer: reads and changes of private resources by AI or flagged principals; secret and bulk-read bursts.
-#include <arpa/inet.h>
 #include <aiir/analyzer.h>
 #include <aiir/event.h>
 #include <aiir/finding.h>
@@ -21,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include "analyzers/ai_principals.h"
+#include "analyzers/common.h"
 #include "analyzers/factories.h"
 #include "util/time.h"
 
@@ -29,325 +30,11 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-/// Sets of log text, searchable by string_view without allocating.
-using StrSet = std::set<std::string, std::less<>>;
-
-// The AI-principal identification below is the same as in agency.cpp (kept in
-// sync by hand; a shared module-private header would remove the copy).
-
-// ---------------------------------------------------------------------------
-// Small text helpers (ASCII, no allocation).
-// TODO(profile branch): use aiir::wildcard_match once load_profile is on main.
-
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-bool iends_with(std::string_view s, std::string_view suffix) noexcept {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
-}
-
-bool icontains(std::string_view hay, std::string_view needle) noexcept {
-  if (needle.empty()) return true;
-  if (hay.size() < needle.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
-  return false;
-}
-
-/// `*` and `?` wildcards, ASCII case-insensitive, linear backtracking.
-bool wc_match(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(text[t]))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-std::string_view jstr(simdjson::simdjson_result<dom::element> r) noexcept {
-  std::string_view s;
-  if (r.get_string().get(s) == simdjson::SUCCESS) return s;
-  return {};
-}
-
-bool jtrue(simdjson::simdjson_result<dom::element> r) noexcept {
-  bool b = false;
-  if (r.get_bool().get(b) == simdjson::SUCCESS) return b;
-  std::string_view s;
-  if (r.get_string().get(s) == simdjson::SUCCESS) return iequals(s, "true");
-  return false;
-}
-
-/// Text kept from logs is capped so one hostile record cannot blow up memory.
-std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
-
-void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
-  if (value.empty() || set.size() >= cap) return;
-  value = value.substr(0, 256);
-  if (set.find(value) == set.end()) set.emplace(value);
-}
-
-/// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
-std::string_view lambda_function_name(std::string_view arn_or_name) noexcept {
-  constexpr std::string_view kMarker = ":function:";
-  std::size_t pos = arn_or_name.find(kMarker);
-  if (pos == std::string_view::npos) return arn_or_name;
-  std::string_view rest = arn_or_name.substr(pos + kMarker.size());
-  std::size_t colon = rest.find(':');
-  return colon == std::string_view::npos ? rest : rest.substr(0, colon);
-}
-
-std::string_view last_segment(std::string_view arn) noexcept {
-  std::size_t slash = arn.rfind('/');
-  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
-}
-
-/// True for the DNS names of AWS generative-AI services acting for a principal.
-bool is_ai_service(std::string_view name) noexcept {
-  if (name.empty()) return false;
-  if (istarts_with(name, "bedrock") && iends_with(name, ".amazonaws.com")) return true;
-  return iequals(name, "sagemaker.amazonaws.com") || iequals(name, "q.amazonaws.com") ||
-         iequals(name, "qbusiness.amazonaws.com");
-}
-
-/// User-agent markers of agent runtimes (the service name itself, or an
-/// AgentCore / Strands execution environment).
-bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
-  if (ua.empty()) return false;
-  if (is_ai_service(ua)) return true;
-  // SDK clients calling Bedrock itself carry "api/bedrock-*" markers: those are
-  // callers of the AI service, not actions taken by it.
-  if (istarts_with(service, "bedrock")) return false;
-  return icontains(ua, "agentcore") || icontains(ua, "strands-agents") || icontains(ua, "bedrock-agent/");
-}
-
-/// Role-level principal: the session issuer for role sessions, else the actor.
-std::string_view principal_of(const EventView& e) noexcept {
-  return !e.session_issuer.empty() ? e.session_issuer : e.actor_arn;
-}
-
-/// Writes the marker tying this call to an AI service into `out` ("" when none):
-/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
-void ai_marker(const EventView& e, std::string& out) {
-  out.clear();
-  if (is_ai_service(e.invoked_by)) {
-    out.append("invokedBy=").append(e.invoked_by);
-  } else if (is_ai_service(e.source_ip)) {
-    out.append("sourceIPAddress=").append(e.source_ip);
-  } else if (is_ai_user_agent(e.user_agent, e.service)) {
-    out.append("userAgent=").append(e.user_agent.substr(0, 128));
-  } else if (e.kind == EventKind::kCloudTrail) {
-    auto scope = e.raw["userIdentity"]["inScopeOf"];
-    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
-      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
-      if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
-    }
-  }
-}
-
-/// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
-/// whatever the input order; skips building evidence that cannot make the cut.
-class EarliestEvidence {
- public:
-  void add(const EventView& e) {
-    if (full_ && std::tie(e.time_ms, e.where.file, e.where.record) >
-                     std::tie(cut_.time_ms, cut_.file_index, cut_.record))
-      return;
-    add(Evidence::from(e));
-  }
-  void add(Evidence ev) {
-    items_.push_back(std::move(ev));
-    if (items_.size() >= 2 * Finding::kMaxEvidence) trim();
-  }
-  /// Sorted, at most Finding::kMaxEvidence.
-  std::vector<Evidence> sorted() const {
-    std::vector<Evidence> out = items_;
-    std::sort(out.begin(), out.end());
-    if (out.size() > Finding::kMaxEvidence) out.resize(Finding::kMaxEvidence);
-    return out;
-  }
-
- private:
-  void trim() {
-    std::sort(items_.begin(), items_.end());
-    items_.resize(Finding::kMaxEvidence);
-    full_ = true;
-    cut_ = items_.back();
-  }
-  std::vector<Evidence> items_;
-  Evidence cut_;
-  bool full_ = false;
-};
-
-/// Which principals act for the AI application: learned from the logs
-/// (agent roles, action-group Lambdas and their roles) and from the profile.
-/// Learning is order-independent (sets); resolve() runs in finish().
-class AiPrincipals {
- public:
-  explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
-
-  /// Call for every CloudTrail event.
-  void learn(const EventView& e) {
-    if (e.kind != EventKind::kCloudTrail) return;
-    const bool ok = e.outcome == Outcome::kSuccess;
-    if (ok && e.service == "bedrock.amazonaws.com") {
-      if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
-        std::string_view fn = lambda_function_name(
-            jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
-        if (!fn.empty() && action_group_lambdas_.size() < kCap) action_group_lambdas_.emplace(capped(fn));
-      } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
-        std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
-        if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
-      }
-    } else if (ok && e.service == "lambda.amazonaws.com" &&
-               (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
-      std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
-      std::string_view role = jstr(e.raw["requestParameters"]["role"]);
-      if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
-    }
-    if (!e.session_issuer.empty()) {
-      auto scope = e.raw["userIdentity"]["inScopeOf"];
-      if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
-        std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
-        if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
-      }
-      if (e.actor_type == "AssumedRole") add_pair(role_sessions_, e.session_issuer, last_segment(e.actor_arn));
-    }
-  }
-
-  void resolve() {
-    ai_roles_.clear();
-    for (const auto& role : agent_roles_) ai_roles_.emplace(role, "service role of a Bedrock agent (CreateAgent)");
-    for (const auto& fn : action_group_lambdas_) {
-      auto it = function_roles_.find(fn);
-      if (it == function_roles_.end()) continue;
-      for (const auto& role : it->second)
-        ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", fn));
-    }
-    for (const auto& [role, sessions] : role_sessions_) {
-      for (const auto& s : sessions) {
-        if (action_group_lambdas_.count(s)) {
-          ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", s));
-          break;
-        }
-      }
-    }
-  }
-
-  /// The profile's application principal matching `principal`, or null.
-  const AppPrincipal* app_principal(std::string_view principal) const noexcept {
-    if (principal.empty()) return nullptr;
-    for (const auto& ap : profile_.app_principals)
-      if (wc_match(ap.arn, principal)) return &ap;
-    return nullptr;
-  }
-
-  /// Why (principal, marker) acts for the AI application; empty when it does not.
-  std::string reason(std::string_view principal, std::string_view marker) const {
-    if (marker.starts_with("invokedBy="))
-      return fmt::format("called through {} (userIdentity.invokedBy)", marker.substr(10));
-    if (marker.starts_with("sourceIPAddress="))
-      return fmt::format("called from service {} (sourceIPAddress)", marker.substr(16));
-    if (marker.starts_with("userAgent=")) return "agent runtime user agent";
-    if (marker.starts_with("lambda=") && action_group_lambdas_.count(marker.substr(7)))
-      return fmt::format("credentials of agent action-group Lambda {} (userIdentity.inScopeOf)", marker.substr(7));
-    if (app_principal(principal)) return "application principal in the profile";
-    if (auto it = ai_roles_.find(principal); it != ai_roles_.end()) return it->second;
-    std::string_view name = last_segment(principal);
-    if (principal.find(":role/") != std::string_view::npos &&
-        (istarts_with(name, "AmazonBedrockExecutionRoleForAgents") || icontains(name, "BedrockAgentCore") ||
-         istarts_with(name, "AgentCore-")))
-      return "Bedrock agent or AgentCore role (naming convention)";
-    return {};
-  }
-
-  bool is_action_group_lambda(std::string_view fn) const { return action_group_lambdas_.count(fn) != 0; }
-
- private:
-  static constexpr std::size_t kCap = 10000;
-  static constexpr std::size_t kSetCap = 64;
-  using Multi = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
-
-  static void add_pair(Multi& m, std::string_view key, std::string_view value) {
-    if (value.empty()) return;
-    auto it = m.find(key);
-    if (it == m.end()) {
-      if (m.size() >= kCap) return;
-      it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
-    }
-    if (it->second.size() < kSetCap && it->second.find(value) == it->second.end()) it->second.emplace(capped(value));
-  }
-
-  const Profile& profile_;
-  std::set<std::string, std::less<>> action_group_lambdas_;  // function names
-  std::set<std::string, std::less<>> agent_roles_;
-  Multi function_roles_;   // function name -> execution roles
-  Multi role_sessions_;    // role ARN -> session names
-  std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
-};
+using namespace detail;  // NOLINT: the shared analyzer helpers (common.h, ai_principals.h)
 
 // ---------------------------------------------------------------------------
 // Private-data operations.
 
-/// True when `ip` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128).
-/// TODO(profile branch): use aiir::ip_in_cidr once load_profile is on main.
-bool ip_in_range(std::string_view ip, std::string_view cidr) noexcept {
-  if (ip.empty() || cidr.empty() || ip.size() > 63 || cidr.size() > 67) return false;
-  char ip_buf[64], net_buf[68];
-  std::memcpy(ip_buf, ip.data(), ip.size());
-  ip_buf[ip.size()] = 0;
-  std::size_t slash = cidr.find('/');
-  std::string_view net = cidr.substr(0, slash);
-  int bits = -1;
-  if (slash != std::string_view::npos) {
-    bits = 0;
-    std::string_view b = cidr.substr(slash + 1);
-    if (b.empty() || b.size() > 3) return false;
-    for (char c : b) {
-      if (c < '0' || c > '9') return false;
-      bits = bits * 10 + (c - '0');
-    }
-  }
-  std::memcpy(net_buf, net.data(), net.size());
-  net_buf[net.size()] = 0;
-  unsigned char a[16], n[16];
-  int len = 0;
-  if (inet_pton(AF_INET, ip_buf, a) == 1 && inet_pton(AF_INET, net_buf, n) == 1) {
-    len = 4;
-  } else if (inet_pton(AF_INET6, ip_buf, a) == 1 && inet_pton(AF_INET6, net_buf, n) == 1) {
-    len = 16;
-  } else {
-    return false;
-  }
-  if (bits < 0) bits = len * 8;
-  if (bits > len * 8) return false;
-  for (int i = 0; i < len && bits > 0; ++i, bits -= 8) {
-    unsigned char mask = bits >= 8 ? 0xff : static_cast<unsigned char>(0xff << (8 - bits));
-    if ((a[i] & mask) != (n[i] & mask)) return false;
-  }
-  return true;
-}
 
 enum class Kind : std::uint8_t { kS3, kDynamoDb, kRds, kSecret, kSsm };
 constexpr std::array<std::string_view, 5> kKindNames = {"s3", "dynamodb", "rds", "secretsmanager", "ssm"};
@@ -532,19 +219,19 @@ bool covers(const PrivateResource& pr, Kind kind, std::string_view id) {
   switch (kind) {
     case Kind::kS3: {
       std::size_t slash = name.find('/');
-      if (slash == std::string_view::npos) return wc_match(name, id.substr(0, id.find('/')));
+      if (slash == std::string_view::npos) return wildcard_match(name, id.substr(0, id.find('/')));
       if (id.find('/') == std::string_view::npos)  // bucket-level call on a bucket holding a private prefix
-        return wc_match(name.substr(0, slash), id);
-      return wild ? wc_match(name, id) : istarts_with(id, name);
+        return wildcard_match(name.substr(0, slash), id);
+      return wild ? wildcard_match(name, id) : istarts_with(id, name);
     }
     case Kind::kSecret: {
-      if (wc_match(name, id)) return true;
+      if (wildcard_match(name, id)) return true;
       // Secret ARNs end in "-" plus 6 random characters.
-      if (id.size() > 7 && id[id.size() - 7] == '-') return wc_match(name, id.substr(0, id.size() - 7));
+      if (id.size() > 7 && id[id.size() - 7] == '-') return wildcard_match(name, id.substr(0, id.size() - 7));
       return false;
     }
     case Kind::kSsm: {
-      if (wc_match(name, id)) return true;
+      if (wildcard_match(name, id)) return true;
       // A path read (GetParametersByPath) covers every parameter below it.
       if (!id.empty() && id.front() == '/') {
         std::string_view literal = name.substr(0, name.find_first_of("*?"));
@@ -555,9 +242,9 @@ bool covers(const PrivateResource& pr, Kind kind, std::string_view id) {
     }
     case Kind::kRds:
       // Snapshot ids usually carry the instance name ("rds:db-2024-05-01-00-10", "db-final").
-      return wc_match(name, id) || (!wild && icontains(id, name));
+      return wildcard_match(name, id) || (!wild && icontains(id, name));
     case Kind::kDynamoDb:
-      return wc_match(name, id);
+      return wildcard_match(name, id);
   }
   return false;
 }
@@ -574,6 +261,7 @@ bool is_denial(std::string_view code) noexcept {
 constexpr std::size_t kMaxKeys = 100000;
 constexpr std::int64_t kHourMs = 3600 * 1000;
 constexpr std::size_t kMaxHoursPerPrincipal = 24 * 92;
+constexpr std::size_t kMaxIpsPerPrincipal = 64;  // source IPs remembered per principal
 constexpr std::uint32_t kDenialBurst = 10;        // denials in an hour: weak "flagged" signal
 constexpr std::size_t kSecretDistinct = 10;       // distinct secrets in an hour
 constexpr std::size_t kParamDistinct = 25;        // distinct decrypted parameters in an hour
@@ -672,6 +360,7 @@ struct Touch {
 
 struct PrincipalStats {
   std::int64_t first_ms = 0;
+  std::map<std::string, std::int64_t, std::less<>> ip_first;  // source IP -> first use (smallest IPs kept)
   std::map<std::int64_t, std::uint32_t> denials;  // hour -> denied calls
 };
 
@@ -711,13 +400,13 @@ class PrivateDataAnalyzer final : public Analyzer {
         ai_(*config.profile) {}
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
+    ai_.learn(e);  // invocation-log records too: roles that use models are AI principals
     if (e.kind != EventKind::kCloudTrail) return;
     if (e.time_ms) {
       if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
       if (!seen_time_ || e.time_ms > last_ms_) last_ms_ = e.time_ms;
       seen_time_ = true;
     }
-    ai_.learn(e);
     const std::string_view principal = principal_of(e);
     if (principal.empty()) return;
     track_principal(e, principal);
@@ -775,6 +464,17 @@ class PrivateDataAnalyzer final : public Analyzer {
       it->second.first_ms = e.time_ms;
     }
     it->second.first_ms = std::min(it->second.first_ms, e.time_ms);
+    if (!e.source_ip.empty()) {
+      auto& ips = it->second.ip_first;
+      auto ip = ips.find(e.source_ip);
+      if (ip != ips.end()) {
+        ip->second = std::min(ip->second, e.time_ms);
+      } else if (ips.size() < kMaxIpsPerPrincipal || e.source_ip < ips.rbegin()->first) {
+        // Keep the smallest IPs so the kept set does not depend on input order.
+        if (ips.size() >= kMaxIpsPerPrincipal) ips.erase(std::prev(ips.end()));
+        ips.emplace(capped(e.source_ip, 64), e.time_ms);
+      }
+    }
     if (e.outcome == Outcome::kFailure && is_denial(e.error_code)) {
       auto& d = it->second.denials;
       std::int64_t h = floor_div(e.time_ms, kHourMs);
@@ -787,9 +487,9 @@ class PrivateDataAnalyzer final : public Analyzer {
     for (const auto& k : profile_.bad_access_keys)
       if (!e.access_key_id.empty() && iequals(k, e.access_key_id)) bad_.insert(fmt::format("bad access key {}", k));
     for (const auto& ip : profile_.bad_ips)
-      if (ip_in_range(e.source_ip, ip)) bad_.insert(fmt::format("bad IP {}", ip));
+      if (ip_in_cidr(e.source_ip, ip)) bad_.insert(fmt::format("bad IP {}", ip));
     for (const auto& p : profile_.bad_principals)
-      if (wc_match(p, principal) || (!e.actor_arn.empty() && wc_match(p, e.actor_arn)))
+      if (wildcard_match(p, principal) || (!e.actor_arn.empty() && wildcard_match(p, e.actor_arn)))
         bad_.insert(fmt::format("bad principal {}", p));
   }
 
@@ -925,6 +625,27 @@ class PrivateDataAnalyzer final : public Analyzer {
 
   /// Weak "flagged" signal standing in for IAM Access Analyzer: AccessDenied
   /// bursts, or no activity during the baseline. Empty when neither holds.
+  /// The source IPs of `ips` that are new for `principal`: outside the
+  /// profile's known CIDRs when it has some, else first used after the
+  /// baseline by a principal active before it. AWS service names are skipped.
+  StrSet new_networks(const std::string& principal, const StrSet& ips, std::int64_t baseline) const {
+    StrSet out;
+    const bool cidrs = profile_.loaded && !profile_.known_cidrs.empty();
+    auto it = principals_.find(principal);
+    for (const auto& ip : ips) {
+      if (ip.find_first_of("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ") != std::string::npos) continue;  // a DNS name
+      if (cidrs) {
+        bool known = false;
+        for (const auto& c : profile_.known_cidrs) known = known || ip_in_cidr(ip, c);
+        if (!known) out.insert(ip);
+      } else if (baseline && it != principals_.end() && it->second.first_ms <= baseline) {
+        auto f = it->second.ip_first.find(ip);
+        if (f != it->second.ip_first.end() && f->second > baseline) out.insert(ip);
+      }
+    }
+    return out;
+  }
+
   std::string weak_flag(const std::string& principal, std::int64_t baseline) const {
     auto it = principals_.find(principal);
     if (it == principals_.end()) return {};
@@ -1016,7 +737,7 @@ void PrivateDataAnalyzer::emit_touches(std::int64_t baseline, FindingSink& out) 
       if (designed) {
         for (const auto& [action, n] : t.facts.actions) {
           bool allowed = false;
-          for (const auto& pattern : ap->allowed_actions) allowed = allowed || wc_match(pattern, action);
+          for (const auto& pattern : ap->allowed_actions) allowed = allowed || wildcard_match(pattern, action);
           designed = designed && allowed;
         }
       }
@@ -1035,6 +756,22 @@ void PrivateDataAnalyzer::emit_touches(std::int64_t baseline, FindingSink& out) 
                               failed_note);
       f.details.emplace_back("ai_link", why_ai);
       f.tags.atlas.push_back("AML.T0057");
+      emit(std::move(f), out);
+    } else if (StrSet fresh = new_networks(t.principal, t.facts.source_ips, baseline); !fresh.empty()) {
+      // A declared private resource used from a network the principal (or the
+      // company) does not use: the signature of a stolen credential.
+      const bool by_cidrs = profile_.loaded && !profile_.known_cidrs.empty();
+      f.rule = change ? "private_data.changed_by_flagged_principal" : "private_data.read_by_flagged_principal";
+      f.severity = ok ? (by_cidrs ? (change ? Severity::kCritical : Severity::kHigh) : (change ? Severity::kHigh : Severity::kMedium))
+                      : Severity::kLow;
+      f.title = change ? "Private data changed from an unknown network" : "Private data read from an unknown network";
+      const std::string basis = by_cidrs ? "outside the profile's known CIDRs"
+                                         : fmt::format("first used by this principal after the baseline ({})",
+                                                       format_time(baseline));
+      f.summary = fmt::format("{} {} private {} from {} ({}): {}{}", t.principal, op, what, join(fresh, 5), basis,
+                              counts(t.facts.actions), failed_note);
+      f.details.emplace_back("flagged", fmt::format("source IP {}", basis));
+      f.details.emplace_back("new_ips", join(fresh, 10));
       emit(std::move(f), out);
     } else if (std::string weak = weak_flag(t.principal, baseline); !weak.empty()) {
       f.rule = change ? "private_data.changed_by_flagged_principal" : "private_data.read_by_flagged_principal";
@@ -1063,7 +800,7 @@ void PrivateDataAnalyzer::emit_bursts(std::int64_t baseline, FindingSink& out) {
     if (strong) *strong = true;
     if (is_ai(principal, "")) return "AI application principal";
     for (const auto& p : profile_.bad_principals)
-      if (wc_match(p, principal)) return "on the profile's bad list";
+      if (wildcard_match(p, principal)) return "on the profile's bad list";
     if (strong) *strong = false;
     auto it = principals_.find(principal);
     if (baseline && it != principals_.end() && it->second.first_ms > baseline) return "no activity in the baseline";
@@ -1177,7 +914,8 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
   if (coverage.data_events == coverage.s3_data_events + coverage.bedrock_data_events + coverage.lambda_data_events)
     gaps += " No DynamoDB data events seen: item reads and writes may be invisible.";
   const std::string weak_note =
-      " Flagged principals are the profile's bad lists, plus a weak signal standing in for IAM Access Analyzer: "
+      " Flagged principals are the profile's bad lists, callers from a network outside the profile's known CIDRs (or "
+      "new for the principal since the baseline), plus a weak signal standing in for IAM Access Analyzer: "
       "principals with AccessDenied bursts or with no activity in the baseline.";
 
   auto hit = [&](std::initializer_list<std::string_view> rules) {
@@ -1272,10 +1010,13 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
       q.answer = Answer::kCannotTell;
       q.explanation = "Invocation logs carry no prompt or response text (text delivery off): responses cannot be checked.";
     } else {
-      q.answer = Answer::kNo;
+      // Not "no": pattern matching cannot prove the absence of a leak
+      // (paraphrased, partial or encoded secrets pass), and it depends on the
+      // invocation-content analysis having run.
+      q.answer = Answer::kNotFound;
       q.explanation = fmt::format(
-          "{} invocation records with text were checked for secrets and personal data in responses by the "
-          "invocation-content rules.",
+          "{} invocation records carry response text; the invocation-content analysis found no secret or personal "
+          "data in them (pattern matching: paraphrased, partial or encoded data can pass unnoticed).",
           coverage.invocation_with_text);
     }
     out.push_back(std::move(q));

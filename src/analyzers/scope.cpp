@@ -3,6 +3,8 @@
 // analyzers share (IP and wildcard matching, action classification).
 #include "analyzers/scope.h"
 
+#include <aiir/profile.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -299,26 +301,7 @@ bool is_read_call(const EventView& e) noexcept {
 }
 
 bool wildcard_matches(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || lower(pattern[p]) == lower(text[t]))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return aiir::wildcard_match(pattern, text);
 }
 
 bool ip_matches_cidr(std::string_view ip, std::string_view cidr) noexcept {

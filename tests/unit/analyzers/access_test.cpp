@@ -230,13 +230,21 @@ TEST_CASE("access: enumeration burst", "[analyzer][access]") {
 TEST_CASE("access: GetCallerIdentity followed by enumeration", "[analyzer][access]") {
   std::vector<R> rs{R{.min = 0, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .read_only = "true"}};
   auto after = reads(5, 5, 5);
-  SECTION("five distinct reads within the hour") {
+  SECTION("five distinct reads in three services within the hour: medium") {
+    after[4].source = "iam.amazonaws.com";  // ec2, rds, iam
     rs.insert(rs.end(), after.begin(), after.end());
     auto r = run(jsonl(rs));
     auto f = r.with("access.recon_then_enumeration");
     REQUIRE(f.size() == 1);
     CHECK(f[0]->severity == aiir::Severity::kMedium);
     CHECK(f[0]->evidence.front().action == "GetCallerIdentity");
+  }
+  SECTION("near miss: automation checking its identity, then describing two services, stays low") {
+    rs.insert(rs.end(), after.begin(), after.end());  // ec2 and rds only
+    auto f = run(jsonl(rs)).with("access.recon_then_enumeration");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kLow);
+    CHECK(run(jsonl(rs)).with("access.principal_of_interest").empty());
   }
   SECTION("near miss: the reads came two hours earlier") {
     auto before = reads(-130, 5, 5);
@@ -406,4 +414,101 @@ TEST_CASE("access: findings do not depend on input order", "[analyzer][access]")
   CHECK(rules.count("access.principal_new_regions"));
   CHECK(rules.count("access.console_login_failure_burst"));
   CHECK(rules.count("access.principal_of_interest"));
+}
+
+namespace {
+
+/// A leaked key (ml, normally from 192.0.2.60) used by an attacker after the
+/// baseline, who mints a key for another user (svc) and uses it; optionally an
+/// administrator then disables both keys.
+std::vector<R> leaked_key_story(bool contained) {
+  const std::string ml = "arn:aws:iam::111122223333:user/ml";
+  const std::string svc = "arn:aws:iam::111122223333:user/svc";
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) {
+    rs.push_back(R{.min = i * 60.0, .arn = ml, .key = "AKIALEAKEDKEY0001", .ip = "192.0.2.60", .ua = "Boto3/1.34"});
+    rs.push_back(R{.min = i * 60.0 + 1, .arn = svc, .key = "AKIASVCOLDKEY0001", .ip = "192.0.2.50"});
+  }
+  rs.push_back(R{.min = 700, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .arn = ml,
+                 .key = "AKIALEAKEDKEY0001", .ip = "198.51.100.23", .read_only = "true"});
+  const char* names[] = {"ListUsers", "ListRoles", "ListBuckets", "DescribeRegions", "ListFoundationModels"};
+  const char* sources[] = {"iam.amazonaws.com", "iam.amazonaws.com", "s3.amazonaws.com", "ec2.amazonaws.com",
+                           "bedrock.amazonaws.com"};
+  for (int i = 0; i < 5; ++i)
+    rs.push_back(R{.min = 701.0 + i, .name = names[i], .source = sources[i], .arn = ml, .key = "AKIALEAKEDKEY0001",
+                   .ip = "198.51.100.23", .read_only = "true"});
+  rs.push_back(R{.min = 740, .name = "CreateAccessKey", .source = "iam.amazonaws.com", .arn = ml,
+                 .key = "AKIALEAKEDKEY0001", .ip = "203.0.113.77",
+                 .extra = R"(,"requestParameters":{"userName":"svc"},"responseElements":{"accessKey":{"accessKeyId":"AKIAPERSISTKEY001","userName":"svc","status":"Active"}})"});
+  rs.push_back(R{.min = 800, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = svc,
+                 .key = "AKIAPERSISTKEY001", .ip = "203.0.113.77", .read_only = "true"});
+  if (contained) {
+    const std::string admin = "arn:aws:iam::111122223333:user/admin";
+    rs.push_back(R{.min = 900, .name = "UpdateAccessKey", .source = "iam.amazonaws.com", .arn = admin,
+                   .key = "AKIAADMINKEY00001", .ip = "192.0.2.10",
+                   .extra = R"(,"requestParameters":{"accessKeyId":"AKIALEAKEDKEY0001","status":"Inactive","userName":"ml"})"});
+    rs.push_back(R{.min = 901, .name = "DeleteAccessKey", .source = "iam.amazonaws.com", .arn = admin,
+                   .key = "AKIAADMINKEY00001", .ip = "192.0.2.10",
+                   .extra = R"(,"requestParameters":{"accessKeyId":"AKIAPERSISTKEY001","userName":"svc"})"});
+  }
+  // Normal activity goes on to the end of the logs.
+  for (int i = 0; i < 5; ++i)
+    rs.push_back(R{.min = 1500.0 + i * 60, .arn = svc, .key = "AKIASVCOLDKEY0001", .ip = "192.0.2.50"});
+  return rs;
+}
+
+}  // namespace
+
+TEST_CASE("access: persistence key used from the attacker's IP is high; the answer names keys and next steps",
+          "[analyzer][access][quality]") {
+  const std::int64_t baseline = kBase + 600 * 60000;
+  SECTION("contained in the logs") {
+    auto r = run(jsonl(leaked_key_story(true)), nullptr, baseline);
+    auto used = r.with("access.created_key_used");
+    REQUIRE(used.size() == 1);
+    CHECK(used[0]->severity == aiir::Severity::kHigh);
+    auto poi = r.with("access.principal_of_interest");
+    bool leaked = false;
+    for (const auto* f : poi) {
+      if (f->access_key_id != "AKIALEAKEDKEY0001") continue;
+      leaked = true;
+      CHECK(f->summary.find("first use from a new IP 198.51.100.23") != std::string::npos);
+      CHECK(f->summary.find("key deactivated") != std::string::npos);
+    }
+    CHECK(leaked);
+    const auto* q = r.answer("access.continued_unauthorized_access");
+    REQUIRE(q != nullptr);
+    CHECK(q->answer == aiir::Answer::kNo);
+    CHECK(q->explanation.find("AKIALEAKEDKEY0001") != std::string::npos);
+    CHECK(q->explanation.find("Persistence was used: AKIAPERSISTKEY001 created for svc") != std::string::npos);
+    CHECK(q->explanation.find("deleted at") != std::string::npos);
+    CHECK(q->explanation.find("Next step: keep access key(s) AKIALEAKEDKEY0001, AKIAPERSISTKEY001 disabled") !=
+          std::string::npos);
+    // The legitimate IP of the leaked key is not listed as the attacker's.
+    CHECK(q->explanation.find("suspicious use from") != std::string::npos);
+    const auto* still = r.answer("access.still_have_access");
+    REQUIRE(still != nullptr);
+    CHECK(still->rules.end() == std::find(still->rules.begin(), still->rules.end(), "access.access_key*"));
+  }
+  SECTION("not contained: the next step is to deactivate the keys") {
+    auto r = run(jsonl(leaked_key_story(false)), nullptr, baseline);
+    const auto* q = r.answer("access.continued_unauthorized_access");
+    REQUIRE(q != nullptr);
+    CHECK(q->explanation.find("Next step: deactivate access key(s) AKIALEAKEDKEY0001, AKIAPERSISTKEY001") !=
+          std::string::npos);
+  }
+  SECTION("near miss: an administrator provisions a key that the user's own host then uses") {
+    std::vector<R> rs;
+    for (int i = 0; i < 10; ++i)
+      rs.push_back(R{.min = i * 60.0, .arn = "arn:aws:iam::111122223333:user/svc", .key = "AKIASVCOLDKEY0001",
+                     .ip = "192.0.2.50"});
+    rs.push_back(R{.min = 700, .name = "CreateAccessKey", .source = "iam.amazonaws.com",
+                   .arn = "arn:aws:iam::111122223333:user/admin", .key = "AKIAADMINKEY00001", .ip = "192.0.2.10",
+                   .extra = R"(,"requestParameters":{"userName":"svc"},"responseElements":{"accessKey":{"accessKeyId":"AKIASVCNEWKEY0001","userName":"svc","status":"Active"}})"});
+    rs.push_back(R{.min = 710, .arn = "arn:aws:iam::111122223333:user/svc", .key = "AKIASVCNEWKEY0001",
+                   .ip = "192.0.2.50"});
+    auto used = run(jsonl(rs), nullptr, baseline).with("access.created_key_used");
+    REQUIRE(used.size() == 1);
+    CHECK(used[0]->severity == aiir::Severity::kMedium);
+  }
 }

@@ -287,7 +287,7 @@ TEST_CASE("agency: first-time action types after the baseline", "[analyzer][agen
   auto f = with_rule(r, "agency.new_action_after_baseline");
   REQUIRE(f.size() == 1);
   CHECK(detail(*f[0], "family") == "other:sqs");
-  CHECK(f[0]->severity == Severity::kLow);
+  CHECK(f[0]->severity == Severity::kInfo);  // a new ordinary action type is information, not an answer
 
   // Near-miss: the same action already used during the baseline.
   recs.push_back(ct("2024-05-01T11:00:00Z", "sqs.amazonaws.com", "SendMessage", id));
@@ -392,4 +392,88 @@ TEST_CASE("agency: service-linked roles created by Bedrock are not IAM changes",
                          R"({"aWSServiceName":"bedrock.amazonaws.com"})")}));
   CHECK(with_rule(r, "agency.iam_change_by_ai").empty());
   for (const auto& f : r.findings.findings) CHECK(f.severity < Severity::kHigh);
+}
+
+namespace {
+
+/// An application role that uses a model every day (the baseline), then sends
+/// one e-mail to `to` on the last day.
+std::vector<std::string> app_role_then_email(std::string_view role, std::string_view to, bool converse = true) {
+  const std::string id = role_identity(role, "handler");
+  std::vector<std::string> recs;
+  for (int d = 1; d <= 9; ++d)
+    recs.push_back(ct(fmt::format("2024-05-0{}T10:00:00Z", d), "bedrock.amazonaws.com",
+                      converse ? "Converse" : "DescribeThing", id,
+                      R"({"modelId":"anthropic.claude-3-5-sonnet-20240620-v1:0"})"));
+  recs.push_back(ct("2024-05-09T16:09:05Z", "ses.amazonaws.com", "SendEmail", id,
+                    fmt::format(R"({{"fromEmailAddress":"support@example.com","destination":{{"toAddresses":["{}"]}}}})",
+                                to)));
+  return recs;
+}
+
+}  // namespace
+
+TEST_CASE("agency: without a profile, a role that calls the Bedrock runtime is an AI principal",
+          "[analyzer][agency][quality]") {
+  auto r = run(lines(app_role_then_email("support-assistant-lambda-role", "acct-review@billing-verify.example")));
+  auto f = with_rule(r, "agency.new_action_after_baseline");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == Severity::kHigh);  // e-mail never sent before: the application's behaviour changed
+  CHECK(f[0]->principal == "arn:aws:iam::111122223333:role/support-assistant-lambda-role");
+  CHECK(detail(*f[0], "family") == "email");
+  CHECK(detail(*f[0], "external_recipients") == "acct-review@billing-verify.example");
+  CHECK(f[0]->summary.find("acct-review@billing-verify.example") != std::string::npos);
+  CHECK(detail(*f[0], "ai_link").find("Bedrock runtime") != std::string::npos);
+  // No second finding for the same e-mail under the family rule.
+  CHECK(with_rule(r, "agency.email_sent_by_ai").empty());
+  const auto& can = answer_of(r, "agency.can_act");
+  CHECK(can.answer == Answer::kYes);
+  CHECK(can.explanation.find("Bedrock runtime") != std::string::npos);
+  const auto& unauth = answer_of(r, "agency.unauthorized_actions");
+  CHECK(unauth.answer == Answer::kYes);
+  CHECK(unauth.explanation.find("acct-review@billing-verify.example") != std::string::npos);
+  CHECK(std::find(unauth.rules.begin(), unauth.rules.end(), "agency.new_action_after_baseline") != unauth.rules.end());
+
+  // Near miss: a role that never uses the Bedrock runtime is not an AI principal.
+  auto quiet = run(lines(app_role_then_email("billing-batch-role", "a@billing-verify.example", false)));
+  CHECK(with_rule(quiet, "agency.new_action_after_baseline").empty());
+  CHECK(with_rule(quiet, "agency.email_sent_by_ai").empty());
+
+  // Near miss: a recipient in the sender's own domain is not "external".
+  auto internal = run(lines(app_role_then_email("support-assistant-lambda-role", "billing@mail.example.com")));
+  auto fi = with_rule(internal, "agency.new_action_after_baseline");
+  REQUIRE(fi.size() == 1);
+  CHECK(detail(*fi[0], "external_recipients").empty());
+}
+
+TEST_CASE("agency: roles seen only in invocation logs are AI principals too", "[analyzer][agency][quality]") {
+  std::vector<std::string> recs;
+  const std::string id = role_identity("chat-role", "s");
+  for (int d = 1; d <= 9; ++d)
+    recs.push_back(ct(fmt::format("2024-05-0{}T10:00:00Z", d), "dynamodb.amazonaws.com", "GetItem", id,
+                      R"({"tableName":"orders"})"));
+  recs.push_back(
+      R"({"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2024-05-01T10:00:01Z","accountId":"111122223333",)"
+      R"("identity":{"arn":"arn:aws:sts::111122223333:assumed-role/chat-role/s"},"region":"us-east-1","requestId":"r-1",)"
+      R"("operation":"Converse","modelId":"anthropic.claude-3-haiku-20240307-v1:0"})");
+  recs.push_back(ct("2024-05-09T12:00:00Z", "sns.amazonaws.com", "Publish", id,
+                    R"({"topicArn":"arn:aws:sns:us-east-1:111122223333:alerts"})"));
+  auto r = run(lines(recs));
+  auto f = with_rule(r, "agency.new_action_after_baseline");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "family") == "sns_publish");
+  CHECK(f[0]->severity == Severity::kHigh);
+}
+
+TEST_CASE("agency: with allowed_actions, an action outside them is reported once", "[analyzer][agency][quality]") {
+  aiir::Profile p;
+  p.loaded = true;
+  p.app_principals.push_back({"arn:aws:iam::111122223333:role/support-assistant-lambda-role", {"bedrock:Converse"}});
+  auto r = run(lines(app_role_then_email("support-assistant-lambda-role", "acct-review@billing-verify.example")), p);
+  auto out = with_rule(r, "agency.action_outside_allowed");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]->severity == Severity::kHigh);
+  CHECK(detail(*out[0], "external_recipients") == "acct-review@billing-verify.example");
+  // The novelty finding would say the same thing again.
+  for (const Finding* n : with_rule(r, "agency.new_action_after_baseline")) CHECK(n->severity == Severity::kInfo);
 }

@@ -237,3 +237,27 @@ TEST_CASE("ai_changes: the chain falls back to the principal when there is no ac
   CHECK(c[0]->summary.find("Principal " + std::string(kUser)) != std::string::npos);
   CHECK(c[0]->severity == Severity::kHigh);
 }
+
+TEST_CASE("ai_changes: the answer names the deleted guardrail and the model access granted",
+          "[analyzer][ai_changes][quality]") {
+  Profile prof;
+  AnalyzerConfig cfg;
+  cfg.profile = &prof;
+  Coverage cov;
+  cov.cloudtrail_events = 3;
+  auto a = make_ai_changes(cfg);
+  run(*a, {bed(100, "DeleteGuardrail", "us-east-1", R"({"guardrailIdentifier":"h7k2m9p4q1zx"})"),
+           bed(50, "PutFoundationModelEntitlement", "us-east-1",
+               R"({"modelId":"anthropic.claude-3-opus-20240229-v1:0"})"),
+           // Near miss: a failed deletion is not a deletion.
+           bed(200, "DeleteGuardrail", "us-east-1", R"({"guardrailIdentifier":"other00000001"})",
+               R"(,"errorCode":"AccessDeniedException","errorMessage":"no")")});
+  std::vector<QuestionAnswer> qa;
+  a->answer(cov, qa);
+  REQUIRE(qa.size() == 1);
+  INFO(qa[0].explanation);
+  CHECK(qa[0].explanation.find("Guardrail h7k2m9p4q1zx deleted at") != std::string::npos);
+  CHECK(qa[0].explanation.find(std::string("(key ") + kKey + ")") != std::string::npos);
+  CHECK(qa[0].explanation.find("Access to model anthropic.claude-3-opus-20240229-v1:0 enabled") != std::string::npos);
+  CHECK(qa[0].explanation.find("other00000001") == std::string::npos);
+}

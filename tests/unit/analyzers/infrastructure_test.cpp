@@ -312,3 +312,25 @@ TEST_CASE("infrastructure: findings do not depend on input order", "[analyzer][i
                                        "infrastructure.large_instance_launch", "infrastructure.mutation_burst",
                                        "infrastructure.quota_probing"});
 }
+
+TEST_CASE("infrastructure: the compute answer lists launch rules only", "[analyzer][infrastructure][quality]") {
+  // Denied probes in a new region (no launch): the region finding must not
+  // turn "were compute resources started?" into a yes.
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 60.0});
+  rs.push_back(R{.min = 700, .name = "ListFoundationModels", .source = "bedrock.amazonaws.com",
+                 .region = "eu-west-3", .error = "AccessDeniedException", .read_only = "true"});
+  auto r = run(jsonl(rs), nullptr, kBase + 600 * 60000);
+  REQUIRE(r.with("infrastructure.first_region_use").size() == 1);
+  const auto* q = r.answer("infrastructure.compute_launched");
+  REQUIRE(q != nullptr);
+  CHECK(q->answer == aiir::Answer::kNo);  // no launch call at all
+  for (const auto& rule : q->rules) CHECK(rule.find("first_region_use") == std::string::npos);
+  CHECK(std::find(q->rules.begin(), q->rules.end(), "infrastructure.gpu_instance_launched") != q->rules.end());
+  // The logging question must not take security-group rules.
+  const auto* l = r.answer("infrastructure.logging_tampered");
+  REQUIRE(l != nullptr);
+  for (const auto& rule : l->rules) CHECK(rule != "infrastructure.security*");
+  CHECK(std::find(l->rules.begin(), l->rules.end(), "infrastructure.security_group_opened_to_internet") ==
+        l->rules.end());
+}

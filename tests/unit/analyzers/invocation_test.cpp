@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "analyzers/ai_fixtures.h"
 #include "analyzers/factories.h"
 #include "analyzers/invocation.h"
@@ -315,7 +317,14 @@ TEST_CASE("invocation: answers say what missing invocation logs leave unknown", 
   qa.clear();
   r.analyzer->answer(cov, qa);
   CHECK(qa[2].answer == Answer::kYes);
-  CHECK(qa[2].rules == std::vector<std::string>{"invocation.*"});
+  // Each question lists only the content rules that answer it, never "invocation.*"
+  // (which would attach probes and first-seen models to "what responses were produced").
+  for (const auto& q : qa) {
+    CHECK(std::find(q.rules.begin(), q.rules.end(), "invocation.*") == q.rules.end());
+    const bool lists_new_model = std::find(q.rules.begin(), q.rules.end(), "invocation.new_model") != q.rules.end();
+    CHECK((!lists_new_model || q.id == "invocation.abuse"));
+  }
+  CHECK(std::find(qa[2].rules.begin(), qa[2].rules.end(), "private_data.secret_in_response") != qa[2].rules.end());
 }
 
 TEST_CASE("invocation: role sessions are one principal; profile role paths match", "[analyzer][invocation]") {

@@ -395,7 +395,8 @@ TEST_CASE("private_data: leakage answer depends on invocation text", "[analyzer]
   cov.invocation_with_text = 4;
   auto r2 = run(lines({ct("2024-05-01T10:00:00Z", "sts.amazonaws.com", "GetCallerIdentity", user_identity("a"))}), {},
                 cov);
-  CHECK(answer_of(r2, "private_data.leaked_in_responses").answer == Answer::kNo);
+  // Not "no": pattern matching cannot prove that nothing leaked.
+  CHECK(answer_of(r2, "private_data.leaked_in_responses").answer == Answer::kNotFound);
   CHECK(r2.answers.size() == 4);
 }
 
@@ -455,4 +456,30 @@ TEST_CASE("private_data: secret burst by a bad-listed key is high", "[analyzer][
   REQUIRE(f.size() == 1);
   CHECK(f[0]->severity == Severity::kHigh);
   CHECK(detail(*f[0], "risk") == "bad access key AKIABAD");
+}
+
+TEST_CASE("private_data: a private bucket read from outside the known CIDRs is flagged",
+          "[analyzer][private_data][quality]") {
+  aiir::Profile p;
+  p.loaded = true;
+  p.known_cidrs = {"192.0.2.0/24"};
+  p.private_resources.push_back({"s3", "customer-records"});
+  auto rec = [](std::string_view t, std::string_view ip) {
+    return fmt::format(
+        R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
+        R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
+        R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
+        R"("requestParameters":{{"bucketName":"customer-records","key":"exports/customers.csv"}},"eventID":"e-{}",)"
+        R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
+        t, ip, ip);
+  };
+  auto r = run(lines({rec("2024-05-01T10:00:00Z", "203.0.113.77")}), p);
+  auto f = with_rule(r, "private_data.read_by_flagged_principal");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == Severity::kHigh);
+  CHECK(f[0]->summary.find("203.0.113.77") != std::string::npos);
+  CHECK(f[0]->summary.find("exports/customers.csv") != std::string::npos);
+  // Near miss: the same read from the company range.
+  auto quiet = run(lines({rec("2024-05-01T10:00:00Z", "192.0.2.60")}), p);
+  CHECK(with_rule(quiet, "private_data.read_by_flagged_principal").empty());
 }

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// Which principals act for the AI application: markers, learned roles, profile roles.
+#include "analyzers/ai_principals.h"
+
+#include <fmt/format.h>
+
+namespace aiir::detail {
+
+namespace dom = simdjson::dom;
+
+/// True for the DNS names of AWS generative-AI services acting for a principal.
+bool is_ai_service(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  if (istarts_with(name, "bedrock") && iends_with(name, ".amazonaws.com")) return true;
+  return iequals(name, "sagemaker.amazonaws.com") || iequals(name, "q.amazonaws.com") ||
+         iequals(name, "qbusiness.amazonaws.com");
+}
+
+/// User-agent markers of agent runtimes (the service name itself, or an
+/// AgentCore / Strands execution environment).
+bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
+  if (ua.empty()) return false;
+  if (is_ai_service(ua)) return true;
+  // SDK clients calling Bedrock itself carry "api/bedrock-*" markers: those are
+  // callers of the AI service, not actions taken by it.
+  if (istarts_with(service, "bedrock")) return false;
+  return icontains(ua, "agentcore") || icontains(ua, "strands-agents") || icontains(ua, "bedrock-agent/");
+}
+
+/// Role-level principal: the session issuer for role sessions, else the actor.
+std::string_view principal_of(const EventView& e) noexcept {
+  return !e.session_issuer.empty() ? e.session_issuer : e.actor_arn;
+}
+
+/// Writes the marker tying this call to an AI service into `out` ("" when none):
+/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
+void ai_marker(const EventView& e, std::string& out) {
+  out.clear();
+  if (is_ai_service(e.invoked_by)) {
+    out.append("invokedBy=").append(e.invoked_by);
+  } else if (is_ai_service(e.source_ip)) {
+    out.append("sourceIPAddress=").append(e.source_ip);
+  } else if (is_ai_user_agent(e.user_agent, e.service)) {
+    out.append("userAgent=").append(e.user_agent.substr(0, 128));
+  } else if (e.kind == EventKind::kCloudTrail) {
+    auto scope = e.raw["userIdentity"]["inScopeOf"];
+    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
+      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+      if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
+    }
+  }
+}
+
+bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept {
+  if (!service.starts_with("bedrock")) return false;
+  return action.starts_with("Converse") || action.starts_with("InvokeModel") || action.starts_with("Retrieve") ||
+         action == "InvokeAgent" || action == "InvokeInlineAgent" || action == "InvokeFlow";
+}
+
+void AiPrincipals::learn(const EventView& e) {
+  const bool ok = e.outcome == Outcome::kSuccess;
+  // A role whose sessions use models or knowledge bases is an AI application role.
+  if (ok && is_bedrock_runtime_call(e.service, e.action) && runtime_roles_.size() < kCap) {
+    std::string_view role;
+    if (!e.session_issuer.empty()) {
+      role = last_segment(e.session_issuer);
+    } else if (std::size_t at = e.actor_arn.find(":assumed-role/"); at != std::string_view::npos) {
+      role = e.actor_arn.substr(at + 14);
+      role = role.substr(0, role.find('/'));
+    }
+    if (!role.empty() && runtime_roles_.find(role) == runtime_roles_.end()) runtime_roles_.emplace(capped(role));
+  }
+  if (e.kind != EventKind::kCloudTrail) return;
+  if (ok && e.service == "bedrock.amazonaws.com") {
+    if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
+      std::string_view fn = lambda_function_name(
+          jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
+      if (!fn.empty() && action_group_lambdas_.size() < kCap) action_group_lambdas_.emplace(capped(fn));
+    } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
+      std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
+      if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
+    }
+  } else if (ok && e.service == "lambda.amazonaws.com" &&
+             (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
+    std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
+    std::string_view role = jstr(e.raw["requestParameters"]["role"]);
+    if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
+  }
+  if (!e.session_issuer.empty()) {
+    auto scope = e.raw["userIdentity"]["inScopeOf"];
+    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
+      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+      if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
+    }
+    if (e.actor_type == "AssumedRole") add_pair(role_sessions_, e.session_issuer, last_segment(e.actor_arn));
+  }
+}
+
+void AiPrincipals::resolve() {
+  ai_roles_.clear();
+  for (const auto& role : agent_roles_) ai_roles_.emplace(role, "service role of a Bedrock agent (CreateAgent)");
+  for (const auto& fn : action_group_lambdas_) {
+    auto it = function_roles_.find(fn);
+    if (it == function_roles_.end()) continue;
+    for (const auto& role : it->second)
+      ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", fn));
+  }
+  for (const auto& [role, sessions] : role_sessions_) {
+    for (const auto& s : sessions) {
+      if (action_group_lambdas_.count(s)) {
+        ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", s));
+        break;
+      }
+    }
+  }
+}
+
+const AppPrincipal* AiPrincipals::app_principal(std::string_view principal) const noexcept {
+  if (principal.empty()) return nullptr;
+  for (const auto& ap : profile_.app_principals)
+    if (wildcard_match(ap.arn, principal)) return &ap;
+  return nullptr;
+}
+
+std::string AiPrincipals::reason(std::string_view principal, std::string_view marker) const {
+  if (marker.starts_with("invokedBy="))
+    return fmt::format("called through {} (userIdentity.invokedBy)", marker.substr(10));
+  if (marker.starts_with("sourceIPAddress="))
+    return fmt::format("called from service {} (sourceIPAddress)", marker.substr(16));
+  if (marker.starts_with("userAgent=")) return "agent runtime user agent";
+  if (marker.starts_with("lambda=") && action_group_lambdas_.count(marker.substr(7)))
+    return fmt::format("credentials of agent action-group Lambda {} (userIdentity.inScopeOf)", marker.substr(7));
+  if (app_principal(principal)) return "application principal in the profile";
+  if (auto it = ai_roles_.find(principal); it != ai_roles_.end()) return it->second;
+  std::string_view name = last_segment(principal);
+  if (principal.find(":role/") != std::string_view::npos &&
+      (istarts_with(name, "AmazonBedrockExecutionRoleForAgents") || icontains(name, "BedrockAgentCore") ||
+       istarts_with(name, "AgentCore-")))
+    return "Bedrock agent or AgentCore role (naming convention)";
+  if (principal.find(":role/") != std::string_view::npos && runtime_roles_.count(name))
+    return std::string(kRuntimeRoleReason);
+  return {};
+}
+
+void AiPrincipals::add_pair(Multi& m, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  auto it = m.find(key);
+  if (it == m.end()) {
+    if (m.size() >= kCap) return;
+    it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
+  }
+  if (it->second.size() < kSetCap && it->second.find(value) == it->second.end()) it->second.emplace(capped(value));
+}
+
+}  // namespace aiir::detail

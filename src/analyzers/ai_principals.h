@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+// Which principals act for the AI application (shared by the agency and private-data analyzers).
+#pragma once
+
+#include <aiir/event.h>
+#include <aiir/finding.h>
+#include <aiir/profile.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "analyzers/common.h"
+
+namespace aiir::detail {
+
+/// True for the DNS names of AWS generative-AI services acting for a principal.
+bool is_ai_service(std::string_view name) noexcept;
+
+/// User-agent markers of agent runtimes (the service name itself, or an
+/// AgentCore / Strands execution environment).
+bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept;
+
+/// True for the Bedrock runtime calls an application makes to use a model or
+/// a knowledge base: Converse*, InvokeModel*, Retrieve*, InvokeAgent, InvokeInlineAgent, InvokeFlow.
+bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept;
+
+/// Role-level principal: the session issuer for role sessions, else the actor.
+std::string_view principal_of(const EventView& e) noexcept;
+
+/// Writes the marker tying this call to an AI service into `out` ("" when none):
+/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
+void ai_marker(const EventView& e, std::string& out);
+
+/// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
+/// whatever the input order; skips building evidence that cannot make the cut.
+class EarliestEvidence {
+ public:
+  void add(const EventView& e) {
+    if (full_ && std::tie(e.time_ms, e.where.file, e.where.record) >
+                     std::tie(cut_.time_ms, cut_.file_index, cut_.record))
+      return;
+    add(Evidence::from(e));
+  }
+  void add(Evidence ev) {
+    items_.push_back(std::move(ev));
+    if (items_.size() >= 2 * Finding::kMaxEvidence) trim();
+  }
+  /// Sorted, at most Finding::kMaxEvidence.
+  std::vector<Evidence> sorted() const {
+    std::vector<Evidence> out = items_;
+    std::sort(out.begin(), out.end());
+    if (out.size() > Finding::kMaxEvidence) out.resize(Finding::kMaxEvidence);
+    return out;
+  }
+
+ private:
+  void trim() {
+    std::sort(items_.begin(), items_.end());
+    items_.resize(Finding::kMaxEvidence);
+    full_ = true;
+    cut_ = items_.back();
+  }
+  std::vector<Evidence> items_;
+  Evidence cut_;
+  bool full_ = false;
+};
+
+/// Which principals act for the AI application: learned from the logs (agent
+/// roles, action-group Lambdas and their roles, and roles whose sessions call
+/// the Bedrock runtime) and from the profile. Learning is order-independent
+/// (sets); resolve() runs in finish().
+class AiPrincipals {
+ public:
+  explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
+
+  /// Call for every event (CloudTrail and invocation-log records).
+  void learn(const EventView& e);
+  /// Resolves what was learned; call once, in finish().
+  void resolve();
+
+  /// The profile's application principal matching `principal`, or null.
+  const AppPrincipal* app_principal(std::string_view principal) const noexcept;
+
+  /// Why (principal, marker) acts for the AI application; empty when it does not.
+  std::string reason(std::string_view principal, std::string_view marker) const;
+
+  bool is_action_group_lambda(std::string_view fn) const { return action_group_lambdas_.count(fn) != 0; }
+
+  /// Roles inferred from their Bedrock runtime calls (role names), for explanations.
+  const StrSet& runtime_roles() const noexcept { return runtime_roles_; }
+
+ private:
+  static constexpr std::size_t kCap = 10000;
+  static constexpr std::size_t kSetCap = 64;
+  using Multi = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
+
+  static void add_pair(Multi& m, std::string_view key, std::string_view value);
+
+  const Profile& profile_;
+  StrSet action_group_lambdas_;  // function names
+  StrSet agent_roles_;
+  StrSet runtime_roles_;         // role names whose sessions called the Bedrock runtime
+  Multi function_roles_;         // function name -> execution roles
+  Multi role_sessions_;          // role ARN -> session names
+  std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
+};
+
+/// Reason text for roles inferred from their Bedrock runtime calls (answers quote it).
+inline constexpr std::string_view kRuntimeRoleReason =
+    "inferred: its role sessions call the Bedrock runtime (Converse/InvokeModel/Retrieve/InvokeAgent)";
+
+}  // namespace aiir::detail

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Small helpers the analyzers share: ASCII text tests, JSON field access, capped sets, ARN parts.
+#pragma once
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace aiir::detail {
+
+/// Sets of log text, searchable by string_view without allocating.
+using StrSet = std::set<std::string, std::less<>>;
+
+inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+inline bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+inline bool iends_with(std::string_view s, std::string_view suffix) noexcept {
+  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
+}
+
+inline bool icontains(std::string_view hay, std::string_view needle) noexcept {
+  if (needle.empty()) return true;
+  if (hay.size() < needle.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  return false;
+}
+
+inline std::string_view jstr(simdjson::simdjson_result<simdjson::dom::element> r) noexcept {
+  std::string_view s;
+  if (r.get_string().get(s) == simdjson::SUCCESS) return s;
+  return {};
+}
+
+inline bool jtrue(simdjson::simdjson_result<simdjson::dom::element> r) noexcept {
+  bool b = false;
+  if (r.get_bool().get(b) == simdjson::SUCCESS) return b;
+  std::string_view s;
+  if (r.get_string().get(s) == simdjson::SUCCESS) return iequals(s, "true");
+  return false;
+}
+
+/// Text kept from logs is capped so one hostile record cannot blow up memory.
+inline std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
+
+inline void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
+  if (value.empty() || set.size() >= cap) return;
+  value = value.substr(0, 256);
+  if (set.find(value) == set.end()) set.emplace(value);
+}
+
+/// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
+inline std::string_view lambda_function_name(std::string_view arn_or_name) noexcept {
+  constexpr std::string_view kMarker = ":function:";
+  std::size_t pos = arn_or_name.find(kMarker);
+  if (pos == std::string_view::npos) return arn_or_name;
+  std::string_view rest = arn_or_name.substr(pos + kMarker.size());
+  std::size_t colon = rest.find(':');
+  return colon == std::string_view::npos ? rest : rest.substr(0, colon);
+}
+
+inline std::string_view last_segment(std::string_view arn) noexcept {
+  std::size_t slash = arn.rfind('/');
+  return slash == std::string_view::npos ? arn : arn.substr(slash + 1);
+}
+
+}  // namespace aiir::detail
