@@ -232,6 +232,21 @@ struct Ctx {
   std::int64_t t;
 };
 
+/// The temporary key of a session: one per principal and hour, as real
+/// sessions reuse their ASIA key for every call until they expire.
+std::string session_key(const Ctx& c, const std::string& principal) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char ch : principal) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+  h ^= static_cast<std::uint64_t>(c.t / 3600) * 0x9E3779B97F4A7C15ULL;
+  std::string key = "ASIA";
+  for (int i = 0; i < 16; ++i) {
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    key += kUpper[h % 32];
+  }
+  return key;
+}
+
 /// A stable, unique-looking role id: AROA + 17 characters derived from account and name.
 std::string role_id(const char* acct, const char* name) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -266,7 +281,7 @@ Ident assumed_role(Out& o, Ctx& c, const Role& role) {
   std::string roleid = role_id(c.acct, role.name);
   o.key("userIdentity").raw("{");
   o.kv("type", "AssumedRole").kv("principalId", roleid + ":" + session).kv("arn", arn);
-  o.kv("accountId", c.acct).kv("accessKeyId", "ASIA" + rand_chars(c.r, 16, kUpper));
+  o.kv("accountId", c.acct).kv("accessKeyId", session_key(c, arn));
   o.key("sessionContext").raw("{\"sessionIssuer\":{");
   o.kv("type", "Role").kv("principalId", roleid).kv("arn", rolearn).kv("accountId", c.acct);
   o.kv("userName", role.name);
@@ -294,7 +309,7 @@ Ident human(Out& o, Ctx& c, const char* who) {
   o.key("userIdentity").raw("{");
   o.kv("type", "IAMUser").kv("principalId", std::string("AIDA") + std::string(c.acct).substr(0, 4) +
                                                 "EXAMPLE" + who + "X");
-  o.kv("arn", arn).kv("accountId", c.acct).kv("accessKeyId", "ASIA" + rand_chars(c.r, 16, kUpper));
+  o.kv("arn", arn).kv("accountId", c.acct).kv("accessKeyId", session_key(c, arn));
   o.kv("userName", who);
   o.raw("\"sessionContext\":{\"sessionIssuer\":{},\"webIdFederationData\":{},\"attributes\":{");
   o.kv("creationDate", iso(c.t - c.r.range(60, 7200))).kv("mfaAuthenticated", "true");

@@ -48,6 +48,10 @@ struct QuestionAnswer {
   Answer answer = Answer::kCannotTell;
   std::string explanation;     ///< one or two sentences: why, and what would sharpen it
   std::vector<std::string> rules;  ///< rule ids (or prefixes ending in '*') whose findings back the answer
+  /// False for questions where a matching finding argues for "no" (e.g. "do you
+  /// still have access?" and a lock-out change): the report then says it
+  /// cannot tell from the logs instead of upgrading the answer to yes.
+  bool findings_mean_yes = true;
 };
 
 /// Configuration handed to every analyzer factory.

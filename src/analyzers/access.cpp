@@ -1417,6 +1417,7 @@ void AccessAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     q.rules = {"access.login_profile_set_for_other_user", "access.login_profile_then_login",
                "access.console_brute_force_success", "access.mfa_device_removed",
                "access.root_access_key_created", "access.password_policy_weakened"};
+    q.findings_mean_yes = false;  // these findings are threats to access, not proof of it
     if (!have_ct) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail management events were read, so changes to root, MFA, passwords and keys "

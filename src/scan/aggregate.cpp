@@ -39,6 +39,17 @@ void AggregatingSink::emit(Finding f) {
   }
   Finding& into = g.finding;
   for (Evidence& e : f.evidence) into.add(std::move(e));
+  // Keep the distinct resource identifiers of the folded matches (a few per key).
+  for (auto& kv : f.details) {
+    std::size_t same_key = 0;
+    bool present = false;
+    for (const auto& have : into.details) {
+      if (have.first != kv.first) continue;
+      ++same_key;
+      present = present || have.second == kv.second;
+    }
+    if (!present && same_key < 5) into.details.push_back(std::move(kv));
+  }
   union_into(into.source_ips, f.source_ips, 50);
   union_into(into.user_agents, f.user_agents, 20);
 }

@@ -316,7 +316,11 @@ int run_scan(const ScanOptions& options) {
           }
         }
       }
-      if (!row.finding_ids.empty() && qa.answer != Answer::kYes) {
+      if (!row.finding_ids.empty() && !qa.findings_mean_yes) {
+        qa.answer = Answer::kCannotTell;
+        qa.explanation += fmt::format(" {} finding(s) show changes that can remove access: verify them.",
+                                      row.finding_ids.size());
+      } else if (!row.finding_ids.empty() && qa.answer != Answer::kYes) {
         qa.answer = Answer::kYes;
         qa.explanation += " Findings below back a yes.";
       }

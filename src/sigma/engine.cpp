@@ -165,6 +165,23 @@ bool rule_matches(const RuleSet& rules, std::string_view rule, const EventView& 
 
 namespace detail {
 
+/// The identifiers a responder acts on (which guardrail, bucket and key,
+/// user, role, model...), copied from the request into the finding's details.
+void add_resource_details(Finding& f, const EventView& event) {
+  static constexpr std::string_view kNames[] = {
+      "guardrailIdentifier", "modelId",      "bucketName",     "key",          "userName",
+      "roleName",            "policyArn",    "knowledgeBaseId", "dataSourceId", "agentId",
+      "functionName",        "name",         "groupId",        "secretId",     "trailName",
+      "detectorId",          "instanceType", "customModelName", "jobName",     "provisionedModelName"};
+  simdjson::dom::object params;
+  if (event.raw["requestParameters"].get_object().get(params) != simdjson::SUCCESS) return;
+  for (std::string_view name : kNames) {
+    std::string_view value;
+    if (params[name].get_string().get(value) == simdjson::SUCCESS && !value.empty())
+      f.details.emplace_back(std::string(name), std::string(value.substr(0, 512)));
+  }
+}
+
 Finding make_finding(const Meta& meta, const EventView& event) {
   Finding f;
   f.rule = meta.finding_rule;
@@ -188,6 +205,7 @@ Finding make_finding(const Meta& meta, const EventView& event) {
   if (!event.user_agent.empty()) f.user_agents.emplace_back(event.user_agent);
   f.tags = meta.tags;
   if (!meta.id.empty()) f.details.emplace_back("sigma_id", meta.id);
+  add_resource_details(f, event);
   f.add(event);
   return f;
 }

@@ -45,8 +45,8 @@ for fact in AKIA3EXAMPLELEAKD7Q2 AKIA3EXAMPLEPERS9T4K 198.51.100.23 203.0.113.77
   docs/refund-policy.md docs/billing-update-2026.md docs/security-contact.md SendEmail billing-refund-processor; do
   check "md names $fact" has "$tmp/report.md" "$fact"
 done
-known_bug "md names the deleted guardrail h7k2m9p4q1zx" has "$tmp/report.md" "h7k2m9p4q1zx"
-known_bug "md names the private objects read (customers-2026-03-01.csv)" has "$tmp/report.md" "customers-2026-03-01.csv"
+check "md names the deleted guardrail h7k2m9p4q1zx" has "$tmp/report.md" "h7k2m9p4q1zx"
+check "md names the private objects read (customers-2026-03-01.csv)" has "$tmp/report.md" "customers-2026-03-01.csv"
 
 # JSON report and JSONL findings agree; ids are 16 hex digits.
 "$AIIR" scan -q --threads 1 --format json "$inc" >"$tmp/report.json"
