@@ -31,11 +31,29 @@ inline bool iends_with(std::string_view s, std::string_view suffix) noexcept {
   return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
 
+/// ASCII case-insensitive substring test. Runs on user agents and names of
+/// every event, so it scans for the needle's first byte (both cases) with
+/// memchr-speed searches before comparing the rest.
 inline bool icontains(std::string_view hay, std::string_view needle) noexcept {
   if (needle.empty()) return true;
   if (hay.size() < needle.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  const char first_lower = ascii_lower(needle[0]);
+  const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 'a' + 'A')
+                                                                       : first_lower;
+  const std::size_t last = hay.size() - needle.size();
+  const std::string_view rest = needle.substr(1);
+  for (std::size_t i = 0; i <= last; ++i) {
+    const char c = hay[i];
+    if (c != first_lower && c != first_upper) {
+      // Jump to the next candidate byte.
+      std::size_t a = hay.find(first_lower, i + 1), b = first_upper == first_lower ? a : hay.find(first_upper, i + 1);
+      std::size_t next = a < b ? a : b;
+      if (next == std::string_view::npos || next > last) return false;
+      i = next - 1;
+      continue;
+    }
+    if (iequals(hay.substr(i + 1, rest.size()), rest)) return true;
+  }
   return false;
 }
 

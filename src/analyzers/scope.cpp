@@ -159,7 +159,6 @@ bool ScopeTracker::continues_to_end(const PrincipalScope& scope) const noexcept 
 namespace detail {
 namespace {
 
-char lower(char c) noexcept { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
 bool starts_with(std::string_view s, std::string_view p) noexcept { return s.substr(0, p.size()) == p; }
 
@@ -330,17 +329,6 @@ bool ip_matches_cidr(std::string_view ip, std::string_view cidr) noexcept {
     if ((a[i] & mask) != (b[i] & mask)) return false;
   }
   return true;
-}
-
-bool icontains(std::string_view text, std::string_view needle) noexcept {
-  if (needle.empty()) return true;
-  if (needle.size() > text.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    std::size_t k = 0;
-    while (k < needle.size() && lower(text[i + k]) == lower(needle[k])) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
 }
 
 }  // namespace detail

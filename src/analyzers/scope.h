@@ -6,6 +6,8 @@
 
 #include <aiir/event.h>
 
+#include "analyzers/common.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -169,8 +171,6 @@ bool wildcard_matches(std::string_view pattern, std::string_view text) noexcept;
 /// (Same contract as aiir::ip_in_cidr in profile.h.)
 bool ip_matches_cidr(std::string_view ip, std::string_view cidr) noexcept;
 
-/// ASCII case-insensitive substring search.
-bool icontains(std::string_view text, std::string_view needle) noexcept;
 
 /// True when `a` orders before `b` by (time, file, record).
 inline bool ref_less(std::int64_t ta, std::uint32_t fa, std::uint32_t ra, std::int64_t tb, std::uint32_t fb,
