@@ -133,12 +133,18 @@ ContentWorker::ContentWorker(const ContentShared& shared) : shared_(shared) {
 ContentWorker::~ContentWorker() = default;
 
 std::string_view ContentWorker::scored_text(const ContentResult& result) {
+  // The newest user turn: the last user-role request piece. Earlier turns of
+  // a conversation are resent with every call and were scored in the records
+  // that first carried them; re-scoring the whole history made the model's
+  // cost grow with the conversation (signatures still see every piece).
   std::string& t = hooks_->text;
   t.clear();
-  for (const auto& p : result.extraction.pieces) {
-    if (p.side != Side::kInput || p.role != Role::kUser) continue;
-    if (!t.empty()) t.push_back('\n');
-    t.append(p.text);
+  const auto& pieces = result.extraction.pieces;
+  for (std::size_t i = pieces.size(); i-- > 0;) {
+    if (pieces[i].side == Side::kInput && pieces[i].role == Role::kUser) {
+      t.assign(pieces[i].text);
+      break;
+    }
   }
   const std::size_t head = shared_.options().score_head_bytes;
   const std::size_t tail = shared_.options().score_tail_bytes;

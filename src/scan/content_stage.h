@@ -28,7 +28,8 @@ namespace aiir {
 struct ContentStageOptions {
   /// false (--no-redact): secrets are kept in full in SecretHit::masked.
   bool redact = true;
-  /// Raw cap on the user-role request text handed to the model: the first
+  /// The model scores the last user-role request piece (the newest turn).
+  /// Raw cap on that text: the first
   /// `score_head_bytes` and the last `score_tail_bytes` (UTF-8 boundaries).
   /// It bounds normalization cost; the model then scores at most
   /// model::kScoreHeadBytes + kScoreTailBytes of the normalized text. Raw caps
@@ -79,8 +80,8 @@ class ContentWorker {
   /// whose request parameters hold a secret. Never throws.
   bool run(const EventView& event, content::ContentResult& out) noexcept;
 
-  /// The text the model scores for a result: user-role request text, capped
-  /// as ContentStageOptions says. Exposed for tests and `aiir prompts --text`.
+  /// The text the model scores for a result: the last user-role request
+  /// piece, capped as ContentStageOptions says. Exposed for tests and `aiir prompts --text`.
   std::string_view scored_text(const content::ContentResult& result);
 
   const ContentShared& shared() const noexcept { return shared_; }
