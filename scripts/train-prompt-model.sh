@@ -24,4 +24,4 @@ cmake --build "$build" -j1 --target train_prompt_model eval_prompt_model
 echo
 sha256sum "$root/rules/prompt-model.bin"
 echo
-"$build/eval_prompt_model" --data "$data" --model "$root/rules/prompt-model.bin" --part test
+"$build/eval_prompt_model" --data "$data" --model "$root/rules/prompt-model.bin" --part test   # scanner path

@@ -9,6 +9,10 @@
 #include <span>
 #include <string_view>
 
+namespace aiir::content {
+struct ContentResult;  // src/content/content.h
+}  // namespace aiir::content
+
 namespace aiir {
 
 /// What a record is. Digests, config snapshots and markers are file shapes,
@@ -95,6 +99,11 @@ struct EventView {
   std::string_view file;             ///< path of the input file, as given or discovered
   RecordRef where;
   simdjson::dom::element raw;        ///< the original record (request parameters, bodies, ...)
+  /// What the content stage found (src/scan/content_stage.h): set for
+  /// invocation records, and for CloudTrail records whose request parameters
+  /// hold a secret, when the command runs the stage; null otherwise. Valid as
+  /// long as the event.
+  const content::ContentResult* content = nullptr;
 };
 
 }  // namespace aiir

@@ -16,5 +16,7 @@ std::unique_ptr<Analyzer> make_data_store(const AnalyzerConfig& config);
 std::unique_ptr<Analyzer> make_invocation(const AnalyzerConfig& config);
 std::unique_ptr<Analyzer> make_private_data(const AnalyzerConfig& config);
 std::unique_ptr<Analyzer> make_agency(const AnalyzerConfig& config);
+/// Invocation content (invocation_content.cpp): findings from EventView::content.
+std::unique_ptr<Analyzer> make_invocation_content(const AnalyzerConfig& config);
 
 }  // namespace aiir

@@ -10,7 +10,7 @@
 namespace aiir {
 namespace {
 
-constexpr std::array<AnalyzerInfo, 7> kAnalyzers = {{
+constexpr std::array<AnalyzerInfo, 8> kAnalyzers = {{
     {"access", Element::kAccess,
      "Who got in, with which keys, from where, since when, and whether it continues", make_access},
     {"infrastructure", Element::kInfrastructure,
@@ -21,6 +21,9 @@ constexpr std::array<AnalyzerInfo, 7> kAnalyzers = {{
      "Knowledge bases, data sources, agents, action groups; poisoning of their buckets", make_data_store},
     {"invocation", Element::kInvocation,
      "Model use by principal, model and region; probes, bursts, guardrail blocks, tokens and cost", make_invocation},
+    {"invocation-content", Element::kInvocation,
+     "Prompt injection, jailbreaks, hidden text, leaks, attachments, secrets and PII in prompts and responses",
+     make_invocation_content},
     {"private-data", Element::kPrivateData,
      "Private resources read or changed by AI principals or flagged principals; secret bursts", make_private_data},
     {"agency", Element::kAgency,

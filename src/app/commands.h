@@ -62,9 +62,19 @@ struct ScanOptions {
   bool verify = false;                      ///< --verify: CloudTrail integrity into the coverage section
   bool redact = false;                      ///< --redact: secrets and PII masked
   bool redact_prompts = false;              ///< --redact-prompts: prompt/response text withheld
+  bool no_redact = false;                   ///< --no-redact: secrets found in content shown in full
 };
 
 int run_scan(const ScanOptions& options);
+
+/// `aiir prompts`: one `aiir.prompt/1` JSON line per invocation record (prompts_cmd.cpp).
+struct PromptsOptions {
+  ReadOptions read;
+  bool flagged_only = false;  ///< --flagged
+  bool text = false;          ///< --text: include the extracted prompt (escaped, secrets masked)
+  bool no_redact = false;     ///< --no-redact: secrets in full
+};
+int run_prompts(const PromptsOptions& options);
 
 /// `aiir analyzers`: the table, one line each.
 int run_list_analyzers();

@@ -85,7 +85,18 @@ int main(int argc, char** argv) {
   sc->add_flag("--redact", scan.redact,
                "Mask secrets and personal data in log text in every output, for sharing beyond the response team");
   sc->add_flag("--redact-prompts", scan.redact_prompts, "Withhold prompt and response text from every output");
+  sc->add_flag("--no-redact", scan.no_redact, "Show secrets found in prompts and responses in full (default: masked)");
   sc->footer(kExitCodes);
+
+  aiir::PromptsOptions prompts;
+  CLI::App* pr = app.add_subcommand(
+      "prompts", "One JSON line (schema aiir.prompt/1) per invocation record: score, signatures, hidden text, secrets");
+  add_read_options(pr, prompts.read);
+  pr->add_flag("--flagged", prompts.flagged_only, "Only records whose score passes the threshold or that fire a "
+                                                  "signature of medium severity or higher");
+  pr->add_flag("--text", prompts.text, "Include the extracted user prompt (escaped, secrets masked)");
+  pr->add_flag("--no-redact", prompts.no_redact, "Show secrets in full (default: masked, AKIA…WXYZ)");
+  pr->footer(kExitCodes);
 
   CLI::App* an = app.add_subcommand("analyzers", "List the analyzers (one per methodology element)");
 
@@ -132,6 +143,7 @@ int main(int argc, char** argv) {
       }
       return aiir::run_scan(scan);
     }
+    if (*pr) return aiir::run_prompts(prompts);
     if (*an) return aiir::run_list_analyzers();
     if (*ru) return aiir::run_rules(rules);
     if (*ve) return aiir::run_verify(verify);

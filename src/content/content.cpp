@@ -21,6 +21,8 @@ void ContentResult::clear() noexcept {
   leakage = {};
   eicar_in_text = false;
   score = -1;
+  scored_bytes = 0;
+  threshold = -1;
   secrets.clear();
 }
 

@@ -2,7 +2,7 @@
 // The content stage of the Invocation and Private data analyzers: one call per
 // invocation record runs extraction, normalization, signatures, attachments and
 // system-prompt leakage; the secrets scanner and the scored model plug in as
-// ContentStage hooks (src/content/secrets_* and model_*, another owner).
+// ContentStage hooks (src/scan/content_stage.h).
 #pragma once
 
 #include <aiir/finding.h>
@@ -22,15 +22,20 @@
 
 namespace aiir::content {
 
-/// A secret or PII value found by the secrets stage. `masked` only: the full
-/// value is never stored here (writers print `masked` unless --no-redact,
-/// which the secrets stage handles by filling `masked` accordingly).
+/// A secret or PII value found by the secrets scanner (secrets.h, which uses
+/// this type). `masked` only: the full value is never stored here; with
+/// --no-redact the content stage (src/scan/content_stage.h) puts the full
+/// value in `masked` instead.
 struct SecretHit {
   std::string type;      ///< e.g. "aws_access_key_id", "credit_card", "email"
   std::string masked;    ///< e.g. "AKIA…WXYZ"
-  Side side = Side::kInput;
+  Side side = Side::kInput;   ///< kInput: request/prompt; kOutput: response
   Role role = Role::kUser;
   Severity severity = Severity::kLow;
+  std::uint32_t piece = 0;    ///< index into Extraction::pieces (content stage only)
+  std::size_t offset = 0;     ///< byte offset of the value in the scanned text
+  std::size_t length = 0;     ///< byte length of the value
+  bool example = false;       ///< a documented example value (AKIAIOSFODNN7EXAMPLE, ...)
 };
 
 /// A signature hit resolved to its side and role, with the matched text.
@@ -73,8 +78,10 @@ struct ContentResult {
   bool eicar_in_text = false;           ///< the EICAR test string inside prompt or response text
   const SignatureSet* signatures = nullptr;
 
-  // ---- filled by the hooks of the other content owner --------------------
+  // ---- filled by the hooks (src/scan/content_stage.h) -------------------
   double score = -1;                    ///< model score 0..1; -1: no scorer ran
+  double threshold = -1;                ///< the scorer's flag threshold; -1: no scorer ran
+  std::size_t scored_bytes = 0;         ///< bytes of user text the scorer saw (capped)
   std::vector<SecretHit> secrets;
 
   void clear() noexcept;

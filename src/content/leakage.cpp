@@ -3,6 +3,7 @@
 #include "content/leakage.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace aiir::content {
 
@@ -53,19 +54,55 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
                                     std::span<const std::string_view> output_texts, LeakageScratch& s,
                                     const LeakageOptions& opt) {
   LeakageResult r;
-  word_hashes(system_texts, s.words);
-  std::size_t k = std::min(opt.shingle, s.words.size());
+  // System side: sorted distinct shingles, cached while the system texts repeat.
+  // The key starts with the options the shingles depend on.
+  char opts[32];
+  const int n_opts = std::snprintf(opts, sizeof opts, "%zu/%zu", opt.shingle, opt.min_words);
+  const std::string_view opt_key(opts, static_cast<std::size_t>(std::max(0, n_opts)) + 1);  // with the '\0'
+  bool same = s.sys_valid && s.sys_key.compare(0, opt_key.size(), opt_key) == 0;
+  if (same) {
+    std::size_t pos = opt_key.size();
+    for (std::string_view t : system_texts) {
+      if (pos + t.size() + 1 > s.sys_key.size() || s.sys_key.compare(pos, t.size(), t) != 0 ||
+          s.sys_key[pos + t.size()] != '\0') {
+        same = false;
+        break;
+      }
+      pos += t.size() + 1;
+    }
+    same = same && pos == s.sys_key.size();
+  }
+  if (!same) {
+    s.sys_key.assign(opt_key);
+    for (std::string_view t : system_texts) {
+      s.sys_key.append(t);
+      s.sys_key.push_back('\0');
+    }
+    word_hashes(system_texts, s.words);
+    s.sys_k = std::min(opt.shingle, s.words.size());
+    s.sys.clear();
+    if (s.sys_k >= opt.min_words && s.sys_k > 0) shingles(s.words, s.sys_k, s.sys);
+    s.sys_valid = true;
+  }
+  const std::size_t k = s.sys_k;
   if (k < opt.min_words || k == 0) return r;
-  shingles(s.words, k, s.sys);
-  word_hashes(output_texts, s.words);
-  shingles(s.words, k, s.out);
   r.system_shingles = s.sys.size();
-  if (s.sys.empty() || s.out.empty()) return r;
-  std::size_t i = 0, j = 0;
-  while (i < s.sys.size() && j < s.out.size()) {
-    if (s.sys[i] < s.out[j]) ++i;
-    else if (s.out[j] < s.sys[i]) ++j;
-    else { ++r.matched_shingles; ++i; ++j; }
+  if (s.sys.empty()) return r;
+  // Output side: each shingle looked up in the sorted system set (no sort).
+  word_hashes(output_texts, s.words);
+  if (s.words.size() < k) return r;
+  s.hit.assign(s.sys.size(), 0);
+  for (std::size_t i = 0; i + k <= s.words.size(); ++i) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (std::size_t j = 0; j < k; ++j) h ^= s.words[i + j] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    auto it = std::lower_bound(s.sys.begin(), s.sys.end(), h);
+    if (it != s.sys.end() && *it == h) {
+      std::uint8_t& seen = s.hit[static_cast<std::size_t>(it - s.sys.begin())];
+      if (!seen) {
+        seen = 1;
+        ++r.matched_shingles;
+      }
+    }
   }
   r.ratio = static_cast<double>(r.matched_shingles) / static_cast<double>(r.system_shingles);
   std::size_t need = std::min(opt.min_matched, r.system_shingles);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct LeakageResult {
 /// Reusable buffers (one per thread).
 struct LeakageScratch {
   std::vector<std::uint64_t> words, sys, out;
+  std::vector<std::uint8_t> hit;   ///< per system shingle: seen in the output
+  /// The system texts `sys` was built from (joined by '\0'): applications send
+  /// the same system prompt with every call, so its shingles are reused.
+  std::string sys_key;
+  std::size_t sys_k = 0;
+  bool sys_valid = false;
 };
 
 /// Compares the system texts with the output texts. Words are ASCII-lowercased

@@ -307,7 +307,31 @@ std::uint64_t feature_hash(std::uint64_t seed, std::string_view kind, std::strin
   return finalize(fnv_bytes(h, text));
 }
 
+namespace {
+/// True when `text` is ASCII with no base64 run the model would decode: then
+/// normalize_for_model is ASCII lower-casing plus collapse_spaced (NFKC and
+/// case folding map ASCII to itself, lower-cased), with no ICU round trip.
+bool plain_ascii(std::string_view text) noexcept {
+  std::size_t run = 0;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+    if (b64_char(c)) {  // '=' too: decode_base64_runs carries runs across it
+      if (++run >= kMinBase64Run) return false;
+    } else {
+      run = 0;
+    }
+  }
+  return true;
+}
+}  // namespace
+
 std::string normalize_for_model(std::string_view text) {
+  if (plain_ascii(text)) {
+    std::string lower(text);
+    for (char& c : lower)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return collapse_spaced(lower);
+  }
   std::string s = strip_invisible(text);
   s = decode_base64_runs(s, 0);
   s = nfkc_casefold(s);
@@ -414,9 +438,28 @@ void hashed_features(std::string_view text, const FeatureConfig& config, std::ve
   }
 }
 
+std::string_view cap_for_scoring(std::string_view t, std::string& scratch) {
+  if (t.size() <= kScoreHeadBytes + kScoreTailBytes + 1) return t;
+  std::size_t h = kScoreHeadBytes;
+  while (h > 0 && (static_cast<unsigned char>(t[h]) & 0xC0) == 0x80) --h;
+  std::size_t from = t.size() - kScoreTailBytes;
+  while (from < t.size() && (static_cast<unsigned char>(t[from]) & 0xC0) == 0x80) ++from;
+  scratch.assign(t.substr(0, h));
+  scratch.push_back('\n');
+  scratch.append(t.substr(from));
+  return scratch;
+}
+
+std::string model_text(std::string_view text) {
+  std::string n = normalize_for_model(text);
+  std::string scratch;
+  std::string_view capped = cap_for_scoring(n, scratch);
+  if (capped.size() == n.size()) return n;
+  return scratch;
+}
+
 void features_for(std::string_view text, const FeatureConfig& config, std::vector<Feature>& out) {
-  // To switch to the shared normalizer: hashed_features(normalize(text).text, ...).
-  hashed_features(normalize_for_model(text), config, out);
+  hashed_features(model_text(text), config, out);
 }
 
 PromptModel::PromptModel(FeatureConfig config, std::vector<float> weights, float bias, ModelInfo info)
@@ -449,7 +492,7 @@ double PromptModel::score(std::string_view normalized_text) const {
   return 1.0 / (1.0 + std::exp(-z));
 }
 
-double PromptModel::score_text(std::string_view text) const { return score(normalize_for_model(text)); }
+double PromptModel::score_text(std::string_view text) const { return score(model_text(text)); }
 
 namespace {
 

@@ -2,6 +2,7 @@
 // Scored prompt-attack detector: logistic regression over hashed word and character n-grams.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,8 +16,11 @@ struct FeatureConfig {
   std::uint32_t bucket_bits = 18;      ///< 2^bucket_bits hashed buckets
   std::uint64_t hash_seed = 0x61696972706d3031ULL;  ///< "aiirpm01"
   std::uint32_t word_ngram_max = 2;    ///< word 1..N-grams
-  std::uint32_t char_ngram_min = 3;    ///< character (byte) n-grams of the
-  std::uint32_t char_ngram_max = 5;    ///< normalized, space-collapsed text
+  /// Character (byte) n-grams of the normalized, space-collapsed text. 4..4
+  /// since the scanner integration: one bump per byte instead of three, about
+  /// 2.5x faster scoring for the same evaluation figures (docs/prompt-model.md).
+  std::uint32_t char_ngram_min = 4;
+  std::uint32_t char_ngram_max = 4;
 
   std::uint32_t buckets() const noexcept { return 1u << bucket_bits; }
   friend bool operator==(const FeatureConfig&, const FeatureConfig&) = default;
@@ -39,12 +43,25 @@ std::uint64_t feature_hash(std::uint64_t seed, std::string_view kind, std::strin
 /// applies ICU NFKC_Casefold and collapses spaced-out letters ("i g n o r e").
 std::string normalize_for_model(std::string_view text);
 
+/// The model sees at most the first kScoreHeadBytes and the last
+/// kScoreTailBytes of the normalized text (joined by a newline, cut on UTF-8
+/// boundaries): attacks sit at the start or the end of a prompt, and scoring
+/// cost is linear in the text. Training, evaluation and the scanner all apply it.
+inline constexpr std::size_t kScoreHeadBytes = 2048;
+inline constexpr std::size_t kScoreTailBytes = 1024;
+
+/// Cuts already-normalized text to the scoring cap (a view of `text` when it
+/// fits, else of `scratch`).
+std::string_view cap_for_scoring(std::string_view normalized, std::string& scratch);
+
+/// THE model text: normalize_for_model(text), capped by cap_for_scoring.
+std::string model_text(std::string_view text);
+
 /// Hashed features of text that is already normalized (sorted by index).
 void hashed_features(std::string_view normalized_text, const FeatureConfig& config, std::vector<Feature>& out);
 
-/// THE feature pipeline: normalize_for_model() then hashed_features(). Training,
-/// evaluation and scoring all go through this one function, so swapping in the
-/// shared normalizer is a one-line change here.
+/// THE feature pipeline: model_text() (normalize, cap) then hashed_features().
+/// Training, evaluation and scoring all go through it.
 void features_for(std::string_view text, const FeatureConfig& config, std::vector<Feature>& out);
 
 /// Metadata kept in the weights file header.
@@ -77,7 +94,7 @@ class PromptModel {
 
   /// Probability in [0,1] that the already-normalized text is an attack.
   double score(std::string_view normalized_text) const;
-  /// score(normalize_for_model(text)): for raw, attacker-controlled text.
+  /// score(model_text(text)): for raw, attacker-controlled text.
   double score_text(std::string_view text) const;
   /// Score of a precomputed feature vector.
   double score_features(const std::vector<Feature>& features) const noexcept;

@@ -176,7 +176,7 @@ bool parse_secret_type(std::string_view name, SecretType& out) noexcept {
 Severity severity_for(SecretType type, Side side) noexcept {
   const auto i = static_cast<std::size_t>(type);
   if (i >= kSeverity.size()) return Severity::kLow;
-  return kSeverity[i][side == Side::kResponse ? 1 : 0];
+  return kSeverity[i][side == Side::kOutput ? 1 : 0];
 }
 
 Severity severity_for(std::string_view type, Side side) noexcept {
@@ -551,8 +551,113 @@ const SecretScanner& SecretScanner::instance() {
   return scanner;
 }
 
+namespace {
+
+bool ci_at(std::string_view t, std::size_t i, std::string_view lower_word) noexcept {
+  if (t.size() - i < lower_word.size()) return false;
+  for (std::size_t k = 0; k < lower_word.size(); ++k) {
+    char a = t[i + k];
+    if (is_upper(a)) a = static_cast<char>(a - 'A' + 'a');
+    if (a != lower_word[k]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+namespace {
+
+// Bytes the prefilter stops at; everything else (most letters, spaces) is skipped.
+struct TriggerTable {
+  bool stop[256] = {};
+  TriggerTable() {
+    for (int c = '0'; c <= '9'; ++c) stop[c] = true;
+    for (unsigned char c : std::string_view("@+-.=:AbB")) stop[c] = true;
+  }
+};
+const TriggerTable kTriggers;
+
+constexpr std::string_view kContextWords[] = {"secret", "api", "auth", "token", "passw", "pwd", "credential"};
+
+/// A context word (case-insensitive) in the `window` bytes before `op`.
+bool context_before(std::string_view t, std::size_t op) noexcept {
+  constexpr std::size_t kWindow = 48;  // word (<= 10) + [A-Za-z0-9_-]{0,20} + quote, backslash + \s{0,4}
+  const std::size_t from = op > kWindow ? op - kWindow : 0;
+  for (std::size_t i = from; i < op; ++i) {
+    for (std::string_view w : kContextWords)
+      if (i + w.size() <= op && ci_at(t, i, w)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool may_hold_secret(std::string_view t) noexcept {
+  // A necessary condition for every pattern in kPatterns, in one pass that
+  // skips ordinary letters: "-----BEGIN" (private key), "ABSK" / "AKIA" ...
+  // (Bedrock and access keys), "bedrock-api-key-", ".ey" (JWT), "bearer",
+  // "@" (email), "+<digit>" (phone), an '=' or ':' with a context word
+  // ("secret", "api", "auth", "token", "passw", "pwd", "credential") in the
+  // 48 bytes before it (AWS secret and generic assignments), an IBAN head (two
+  // capitals and two digits), or 9+ digits separated by at most two of
+  // " -.()" (cards, SSNs, NANP phones). Prose without any of these skips the
+  // pattern set.
+  const std::size_t n = t.size();
+  int cluster = 0;
+  std::size_t last_digit = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    while (i < n && !kTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
+    if (i >= n) break;
+    const char c = t[i];
+    if (is_digit(c)) {
+      bool joined = false;
+      if (cluster > 0 && i - last_digit <= 3) {
+        joined = true;
+        for (std::size_t k = last_digit + 1; k < i; ++k) {
+          const char g = t[k];
+          if (g != ' ' && g != '-' && g != '.' && g != '(' && g != ')') joined = false;
+        }
+      }
+      cluster = joined ? cluster + 1 : 1;
+      last_digit = i;
+      if (cluster >= 9) return true;
+      // IBAN head: two capitals, then this digit and the next.
+      if (i >= 2 && i + 1 < n && is_upper(t[i - 1]) && is_upper(t[i - 2]) && is_digit(t[i + 1])) return true;
+      continue;
+    }
+    switch (c) {
+      case '@': return true;
+      case '+':
+        if (i + 1 < n && is_digit(t[i + 1])) return true;
+        break;
+      case '-':
+        if (t.substr(i, 10) == "-----BEGIN") return true;
+        if (i >= 7 && t.substr(i - 7, 16) == "bedrock-api-key-") return true;
+        break;
+      case '.':
+        if (t.substr(i, 3) == ".ey") return true;
+        break;
+      case '=':
+      case ':':
+        if (context_before(t, i)) return true;
+        break;
+      case 'A': {
+        const std::string_view w = t.substr(i, 4);
+        if (w == "ABSK" || w == "AKIA" || w == "ASIA" || w == "ABIA" || w == "ACCA") return true;
+        break;
+      }
+      case 'b':
+      case 'B':
+        if (ci_at(t, i, "bearer")) return true;
+        break;
+      default: break;
+    }
+  }
+  return false;
+}
+
 void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role) const {
-  if (text.empty()) return;
+  if (text.empty() || !may_hold_secret(text)) return;
   std::vector<int> matched;
   if (!impl_->set->Match(text, &matched)) return;
   std::sort(matched.begin(), matched.end());
@@ -603,7 +708,7 @@ void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Sid
 
   for (const Candidate* c : kept) {
     SecretHit hit;
-    hit.kind = c->type;
+    
     hit.type = std::string(to_string(c->type));
     const std::string_view value = text.substr(c->offset, c->length);
     if (c->mask_prefix_len > 0) {

@@ -4,6 +4,8 @@
 
 #include <aiir/finding.h>
 
+#include "content/content.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,18 +13,16 @@
 #include <string_view>
 #include <vector>
 
-// NOTE for the lead: the content helper declares Side, Role and SecretHit in
-// src/content/content.h. Until that lands, this module keeps its own
-// equivalents in the nested namespace aiir::secrets so the two never clash;
-// reconciling is a matter of `using` the shared types here.
 namespace aiir::secrets {
 
-/// Which direction the text travelled: a request (prompt, tool input, CloudTrail
-/// request parameters) or a response (completion, tool output).
-enum class Side : std::uint8_t { kRequest, kResponse };
-
-/// The role of the text piece the secret was found in.
-enum class Role : std::uint8_t { kUnknown, kSystem, kUser, kAssistant, kTool, kDocument };
+/// Direction and role are the content module's (content/extract.h): kInput is
+/// a request (prompt, tool input, CloudTrail request parameters), kOutput a
+/// response (completion, tool output).
+using content::Role;
+using content::Side;
+/// One secret or PII value found in a piece of text (content/content.h). Never
+/// holds the full value.
+using content::SecretHit;
 
 /// The kinds of secret and PII this module knows. Stable names via to_string().
 enum class SecretType : std::uint8_t {
@@ -46,19 +46,6 @@ std::string_view to_string(SecretType type) noexcept;
 /// Parses a name produced by to_string(); false for an unknown name.
 bool parse_secret_type(std::string_view name, SecretType& out) noexcept;
 
-/// One secret or PII value found in a piece of text. Never holds the full value.
-struct SecretHit {
-  std::string type;        ///< to_string(SecretType), e.g. "aws_access_key_id"
-  std::string masked;      ///< mask_secret() of the matched value, e.g. "AKIA…WXYZ"
-  Side side = Side::kRequest;
-  Role role = Role::kUnknown;
-  Severity severity = Severity::kInfo;
-  // Extras beyond content.h's SecretHit (useful for reports and tests):
-  SecretType kind = SecretType::kEmail;
-  std::size_t offset = 0;  ///< byte offset of the value in the scanned text
-  std::size_t length = 0;  ///< byte length of the value
-  bool example = false;    ///< a documented example value (AKIAIOSFODNN7EXAMPLE, ...)
-};
 
 /// Severity of a secret type by direction: a secret the model emitted (response)
 /// is worse than one a user pasted in (request). Example values are kInfo.
@@ -81,6 +68,10 @@ bool ssn_valid(std::string_view area, std::string_view group, std::string_view s
 bool iban_valid(std::string_view iban_no_spaces) noexcept;  ///< country length and mod-97
 bool jwt_header_valid(std::string_view header_b64url);      ///< decodes to a JSON object with "alg"
 
+/// A cheap necessary condition for any secret or PII pattern to match (one
+/// pass, no allocation): false means scan() would find nothing. Exposed for tests.
+bool may_hold_secret(std::string_view text) noexcept;
+
 /// The compiled pattern set. Build once (setup; may throw aiir::Error), share
 /// read-only between threads: scanning is const and thread-safe.
 class SecretScanner {
@@ -93,8 +84,8 @@ class SecretScanner {
   /// Appends the hits found in `text` to `out` (ordered by offset; overlapping
   /// candidates resolved in favour of the more specific type). Linear time in
   /// the text size; does not throw.
-  void scan(std::string_view text, std::vector<SecretHit>& out, Side side = Side::kRequest,
-            Role role = Role::kUnknown) const;
+  void scan(std::string_view text, std::vector<SecretHit>& out, Side side = Side::kInput,
+            Role role = Role::kUser) const;
 
   /// The process-wide scanner (built on first use, thread-safe).
   static const SecretScanner& instance();
@@ -105,7 +96,7 @@ class SecretScanner {
 };
 
 /// Convenience: SecretScanner::instance().scan(text, out, side, role).
-void find_secrets(std::string_view text, std::vector<SecretHit>& out, Side side = Side::kRequest,
-                  Role role = Role::kUnknown);
+void find_secrets(std::string_view text, std::vector<SecretHit>& out, Side side = Side::kInput,
+                  Role role = Role::kUser);
 
 }  // namespace aiir::secrets

@@ -469,9 +469,18 @@ std::string obfuscate(std::string_view text, Obfuscation kind) {
 
 std::vector<EvalResult> evaluate(const PromptModel& model, const std::vector<LabeledPrompt>& rows,
                                  const std::vector<bool>& selected) {
+  std::vector<Feature> feats;
+  return evaluate(model, rows, selected, [&](std::string_view text) {
+    features_for(text, model.config(), feats);
+    return model.score_features(feats);
+  });
+}
+
+std::vector<EvalResult> evaluate(const PromptModel& model, const std::vector<LabeledPrompt>& rows,
+                                 const std::vector<bool>& selected,
+                                 const std::function<double(std::string_view)>& score) {
   const double threshold = model.info().threshold;
   std::vector<EvalResult> results;
-  std::vector<Feature> feats;
   for (int k = 0; k < kObfuscationCount; ++k) {
     EvalResult r;
     r.kind = static_cast<Obfuscation>(k);
@@ -484,8 +493,7 @@ std::vector<EvalResult> evaluate(const PromptModel& model, const std::vector<Lab
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (!selected.empty() && !selected[i]) continue;
       const std::string text = obfuscate(rows[i].text, r.kind);
-      features_for(text, model.config(), feats);
-      const double s = model.score_features(feats);
+      const double s = score(text);
       const bool flag = s >= threshold;
       FamilyResult& f = fam[{-rows[i].label, rows[i].family}];
       f.family = rows[i].family;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +109,13 @@ struct EvalResult {
 /// obfuscation and counts detections at the model's threshold.
 std::vector<EvalResult> evaluate(const PromptModel& model, const std::vector<LabeledPrompt>& rows,
                                  const std::vector<bool>& selected);
+
+/// Same, scoring each (obfuscated) text with `score` instead of the model's
+/// feature path: the evaluation program passes the scanner's content stage
+/// here, so the figures are those of `aiir scan` (bench/eval_prompt_model.cpp).
+std::vector<EvalResult> evaluate(const PromptModel& model, const std::vector<LabeledPrompt>& rows,
+                                 const std::vector<bool>& selected,
+                                 const std::function<double(std::string_view)>& score);
 
 /// The evaluation as a Markdown report (tables per obfuscation, plus the gap to plain).
 std::string format_eval_markdown(const std::vector<EvalResult>& results, const PromptModel& model);

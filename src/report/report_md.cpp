@@ -2,7 +2,9 @@
 // Markdown writer of the triage report: reads well in a terminal, pastes
 // into a ticket. Every string from a log goes through the Markdown escapers
 // (util/escape.h): no live links, images, HTML or table breaks.
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -155,6 +157,50 @@ void findings(std::string& o, const Report& r) {
                      to_string(r.min_severity));
 }
 
+// ---- Top prompts (invocation-content findings, issue 5) ----
+/// The most serious prompt of each invocation-content finding (details
+/// top_request_id / top_score / top_signatures / top_excerpt), ranked by
+/// severity then score, one row per request id. Excerpts are masked by the
+/// analyzer and escaped here.
+void top_prompts(std::string& o, const Report& r) {
+  struct Row {
+    Severity severity;
+    double score = -1;
+    const Finding* f;
+    std::string_view request_id, signatures, excerpt;
+  };
+  std::vector<Row> rows;
+  for (const Finding& f : r.findings) {
+    Row row{f.severity, -1, &f, {}, {}, {}};
+    for (const auto& [k, v] : f.details) {
+      if (k == "top_request_id") row.request_id = v;
+      else if (k == "top_score") row.score = std::atof(v.c_str());
+      else if (k == "top_signatures") row.signatures = v;
+      else if (k == "top_excerpt") row.excerpt = v;
+    }
+    if (!row.request_id.empty() && f.severity >= Severity::kLow) rows.push_back(row);
+  }
+  if (rows.empty()) return;
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    return a.score > b.score;
+  });
+  o += "## Top prompts\n\n";
+  o += "| severity | score | rule | request id | principal | signatures | excerpt |\n";
+  o += "|---|---|---|---|---|---|---|\n";
+  std::vector<std::string_view> shown;
+  for (const Row& row : rows) {
+    if (std::find(shown.begin(), shown.end(), row.request_id) != shown.end()) continue;
+    if (shown.size() == 10) break;
+    shown.push_back(row.request_id);
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", severity_badge(row.severity),
+                     row.score >= 0 ? fmt::format("{:.3f}", row.score) : std::string("-"), code(row.f->rule),
+                     code(row.request_id), code(row.f->principal), code(row.signatures), code(row.excerpt));
+  }
+  o += "\n";
+}
+// ---- end Top prompts ----
+
 void principals(std::string& o, const Report& r) {
   if (r.principals.empty()) return;
   o += "## Principals and keys of interest\n\n";
@@ -283,6 +329,7 @@ std::string format_report_markdown(const Report& r) {
   headline(o, r);
   questions(o, r);
   principals(o, r);
+  top_prompts(o, r);
   findings(o, r);
   usage(o, r);
   coverage(o, r);

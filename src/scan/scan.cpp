@@ -18,6 +18,7 @@
 #include "app/output.h"
 #include "core/paths.h"
 #include "scan/aggregate.h"
+#include "scan/content_stage.h"
 #include "scan/report.h"
 #include "sigma/engine.h"
 #include "report/redact.h"
@@ -80,6 +81,17 @@ class ScanSink final : public EventSink {
       : analyzers_(analyzers), engine_(engine), scope_(scope), coverage_(coverage), findings_(findings),
         rule_findings_(rule_findings) {}
 
+  // ---- content stage (issue 5): worker threads, one ContentBatch per slot ----
+  void set_content(const ContentShared* content) { content_ = content; }
+  std::unique_ptr<BatchExtra> make_extra() override {
+    if (content_ == nullptr) return nullptr;
+    return std::make_unique<ContentBatch>(*content_);
+  }
+  void prepare(DecodedBatch& batch, BatchExtra* extra) override {
+    if (extra != nullptr) static_cast<ContentBatch*>(extra)->prepare(batch);
+  }
+  // ---- end content stage ----
+
   void consume(const EventView& ev, std::size_t, BatchExtra*) override {
     update_coverage(ev);
     scope_.on_event(ev);
@@ -93,7 +105,10 @@ class ScanSink final : public EventSink {
         a.analyzer.reset();
       }
     }
-    if (engine_ != nullptr) engine_->on_event(ev, rule_findings_);
+    if (engine_ != nullptr) {
+      fields_.reset(ev);  // prompt_text, response_text, system_text, guardrail_action (content_stage.h)
+      engine_->on_event(ev, rule_findings_, ev.content != nullptr ? &fields_ : nullptr);
+    }
   }
 
  private:
@@ -130,6 +145,8 @@ class ScanSink final : public EventSink {
   Coverage& coverage_;
   FindingList& findings_;
   FindingSink& rule_findings_;
+  const ContentShared* content_ = nullptr;
+  ContentVirtualFields fields_;
 };
 
 bool rule_matches(std::string_view pattern, std::string_view rule) {
@@ -257,6 +274,16 @@ int run_scan(const ScanOptions& options) {
   FindingList findings;
   AggregatingSink rule_findings(findings);
   ScanSink sink(active, engine.get(), scope, report.coverage, findings, rule_findings);
+  // The content stage runs unless the invocation-content analyzer is skipped.
+  std::unique_ptr<ContentShared> content;
+  for (const Active& a : active) {
+    if (a.info->id == "invocation-content") {
+      ContentStageOptions content_options;
+      content_options.redact = !options.no_redact;
+      content = std::make_unique<ContentShared>(content_options);
+    }
+  }
+  sink.set_content(content.get());
   report.read = run_pipeline(prepared.inputs.files, prepared.pipeline, sink);
   merge_discovery(prepared, report.read);
   report.coverage.profile_loaded = report.profile_loaded;

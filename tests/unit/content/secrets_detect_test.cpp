@@ -14,7 +14,7 @@ using namespace aiir::secrets;
 
 namespace {
 
-std::vector<SecretHit> scan(std::string_view text, Side side = Side::kRequest) {
+std::vector<SecretHit> scan(std::string_view text, Side side = Side::kInput) {
   std::vector<SecretHit> out;
   find_secrets(text, out, side, Role::kUser);
   return out;
@@ -248,20 +248,20 @@ TEST_CASE("Emails and phone numbers are low severity", "[secrets]") {
 TEST_CASE("Direction: a secret in a response is worse than in a request", "[secrets]") {
   for (int t = 0; t < kSecretTypeCount; ++t) {
     const auto type = static_cast<SecretType>(t);
-    CHECK(severity_for(type, Side::kResponse) >= severity_for(type, Side::kRequest));
+    CHECK(severity_for(type, Side::kOutput) >= severity_for(type, Side::kInput));
     SecretType back{};
     REQUIRE(parse_secret_type(to_string(type), back));
     CHECK(back == type);
   }
-  CHECK(severity_for(SecretType::kAwsSecretAccessKey, Side::kResponse) >
-        severity_for(SecretType::kAwsSecretAccessKey, Side::kRequest));
-  CHECK(severity_for(SecretType::kPrivateKey, Side::kResponse) == Severity::kCritical);
-  CHECK(severity_for("email", Side::kRequest) == Severity::kLow);
-  auto hits = scan("key AKIA2OGYBAH6RPXQWXYZ", Side::kResponse);
+  CHECK(severity_for(SecretType::kAwsSecretAccessKey, Side::kOutput) >
+        severity_for(SecretType::kAwsSecretAccessKey, Side::kInput));
+  CHECK(severity_for(SecretType::kPrivateKey, Side::kOutput) == Severity::kCritical);
+  CHECK(severity_for("email", Side::kInput) == Severity::kLow);
+  auto hits = scan("key AKIA2OGYBAH6RPXQWXYZ", Side::kOutput);
   REQUIRE(hits.size() == 1);
-  CHECK(hits[0].side == Side::kResponse);
+  CHECK(hits[0].side == Side::kOutput);
   CHECK(hits[0].role == Role::kUser);
-  CHECK(hits[0].severity == severity_for(SecretType::kAwsAccessKeyId, Side::kResponse));
+  CHECK(hits[0].severity == severity_for(SecretType::kAwsAccessKeyId, Side::kOutput));
 }
 
 TEST_CASE("Masked values never contain the matched value; fixture file", "[secrets]") {
@@ -299,4 +299,19 @@ TEST_CASE("Adversarial inputs scan without blowing up", "[secrets]") {
   find_secrets(mixed, out);
   find_secrets(std::string_view("\xff\xfe\x00 AKIA", 9), out);
   CHECK(out.empty());
+}
+
+TEST_CASE("the prefilter skips prose and never hides a match", "[secrets]") {
+  using aiir::secrets::may_hold_secret;
+  CHECK_FALSE(may_hold_secret("Customers can return most items within 30 days of delivery for a full refund."));
+  CHECK_FALSE(may_hold_secret("Call 555 1234 at 8 pm; order 12-34-56 shipped."));
+  CHECK_FALSE(may_hold_secret("Tokens and secrets are explained in chapter two of the manual for new staff. Summary: read it."));
+  for (std::string_view s :
+       {"x@y.io", "+33 1 23 45 67 89", "-----BEGIN RSA PRIVATE KEY-----", "a.eyJhbGciOi", "AKIA", "ASIA", "ABSK",
+        "bedrock-api-key-", "SECRET=", "my_Token: ", "PASSWD =", "pwd:", "Credential\" : ", "auth=", "x-API-KEY: ", "Bearer",
+        "DE89 3704", "4111 1111 1111 1111", "078-05-1120", "(212) 555-0100"})
+    CHECK(may_hold_secret(s));
+  // Every valid value of the fixture is still found (the fixture tests above
+  // run through the prefilter too); a value behind a near-miss is not.
+  CHECK(scan("call (212) 555-0100 now").size() == 1);
 }

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: Apache-2.0
+// The invocation-content analyzer: turns what the content stage found in each
+// invocation record (EventView::content: signatures, model score, hidden
+// text, leakage, attachments, secrets and PII) and in CloudTrail request
+// parameters (secrets) into findings, aggregated per rule, principal and hour.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "analyzers/factories.h"
+#include "content/content.h"
+#include "content/secrets.h"
+#include "scan/content_stage.h"
+
+namespace aiir {
+namespace {
+
+using content::ContentResult;
+using content::Role;
+using content::Side;
+
+constexpr std::int64_t kWindowMs = 3'600'000;  // aggregation window: one hour
+constexpr std::size_t kMaxGroups = 50'000;
+constexpr std::size_t kMaxListed = 10;
+constexpr std::size_t kMaxExcerpt = 160;
+
+std::int64_t window_of(std::int64_t ms) noexcept {
+  std::int64_t w = ms / kWindowMs;
+  if (ms < 0 && ms % kWindowMs != 0) --w;
+  return w * kWindowMs;
+}
+
+struct RuleInfo {
+  const char* rule;
+  Element element;
+  const char* title;
+};
+
+RuleInfo family_rule(std::string_view family) {
+  if (family == "roleplay_jailbreak")
+    return {"invocation.jailbreak", Element::kInvocation, "Jailbreak attempt in prompts"};
+  if (family == "system_prompt_extraction")
+    return {"invocation.system_prompt_extraction", Element::kInvocation, "System-prompt extraction attempt"};
+  if (family == "data_exfiltration")
+    return {"invocation.data_exfiltration_markup", Element::kInvocation,
+            "Data-exfiltration markup (images or links carrying data in the URL)"};
+  if (family == "tool_abuse") return {"invocation.tool_abuse", Element::kInvocation, "Tool or agent abuse instructions"};
+  if (family == "cloud_credentials")
+    return {"invocation.cloud_credential_request", Element::kInvocation,
+            "Prompt reaches for cloud credentials or the instance metadata service"};
+  return {"invocation.prompt_injection", Element::kInvocation, "Prompt injection (instruction override)"};
+}
+
+bool is_pii(std::string_view type) noexcept {
+  return type == "credit_card" || type == "us_ssn" || type == "iban" || type == "email" || type == "phone";
+}
+
+/// The representative record of a group: highest severity, then score, then
+/// earliest (time, file, record). Independent of input order.
+struct Top {
+  int severity = -1;
+  double score = -2;
+  Evidence where;
+  std::string request_id, signatures, excerpt;
+  bool better_than(const Top& o) const {
+    if (severity != o.severity) return severity > o.severity;
+    if (score != o.score) return score > o.score;
+    return where < o.where;
+  }
+};
+
+struct Group {
+  Finding finding;
+  std::map<std::string, std::uint64_t> items;   ///< signature ids, secret types, hidden kinds ...
+  std::set<std::string> values;                 ///< masked secrets, decoded texts, attachment lines (capped)
+  std::set<std::string> roles;
+  double max_score = -1;
+  Top top;
+};
+
+struct WindowStats {
+  std::uint64_t records = 0, flagged = 0, guardrail = 0;
+  std::set<std::string> families;
+};
+
+using GroupKey = std::tuple<std::string, std::string, std::string, std::int64_t>;  // rule, principal, account, window
+using WindowKey = std::tuple<std::string, std::string, std::int64_t>;
+
+class InvocationContentAnalyzer final : public Analyzer {
+ public:
+  void on_event(const EventView& ev, FindingSink&) override {
+    if (ev.content == nullptr) return;
+    const ContentResult& r = *ev.content;
+    if (ev.kind == EventKind::kCloudTrail) {
+      on_cloudtrail(ev, r);
+      return;
+    }
+    if (ev.kind != EventKind::kInvocation) return;
+    const std::int64_t w = window_of(ev.time_ms);
+    WindowKey wkey(std::string(ev.actor_arn), std::string(ev.account), w);
+    auto wit = windows_.find(wkey);
+    if (wit == windows_.end()) {
+      if (windows_.size() >= kMaxGroups) return;  // bounded state; counted below
+      wit = windows_.emplace(std::move(wkey), WindowStats{}).first;
+    }
+    WindowStats& ws = wit->second;
+    ++ws.records;
+    if (r.extraction.guardrail.intervened) ++ws.guardrail;
+    bool flagged = r.score >= 0 && r.threshold >= 0 && r.score >= r.threshold;
+
+    // Signatures: request side, and data-exfiltration markup in the response too.
+    std::string sig_ids;
+    for (const auto& h : r.hits) {
+      const content::Signature& sig = r.signature(h);
+      if (h.side == Side::kOutput && sig.family != "data_exfiltration") continue;
+      if (!sig_ids.empty()) sig_ids += ',';
+      sig_ids += sig.id;
+    }
+    for (const auto& h : r.hits) {
+      const content::Signature& sig = r.signature(h);
+      if (h.side == Side::kOutput && sig.family != "data_exfiltration") continue;
+      if (h.side == Side::kInput && sig.severity >= Severity::kMedium) flagged = true;
+      ws.families.insert(sig.family);
+      RuleInfo ri = family_rule(sig.family);
+      Group* g = group(ev, ri, sig.severity);
+      if (g == nullptr) continue;
+      ++g->items[sig.id];
+      g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
+      offer(*g, ev, r, sig.severity, sig_ids, h.excerpt);
+    }
+    if (flagged) ++ws.flagged;
+
+    // The model score.
+    if (r.score >= 0 && r.threshold >= 0 && r.score >= r.threshold) {
+      // The model alone runs at ~1% false positives: low on its own, higher
+      // only for confident scores (signatures make their own findings).
+      Severity s = r.score >= std::max(0.95, r.threshold)  ? Severity::kHigh
+                   : r.score >= std::max(0.8, r.threshold) ? Severity::kMedium
+                                                           : Severity::kLow;
+      Group* g = group(ev, {"invocation.prompt_attack_scored", Element::kInvocation,
+                            "Prompts scored as attacks by the prompt model"},
+                       s);
+      if (g != nullptr) {
+        g->max_score = std::max(g->max_score, r.score);
+        offer(*g, ev, r, s, sig_ids, first_user_excerpt(r));
+      }
+    }
+
+    on_hidden(ev, r, sig_ids);
+    on_leakage(ev, r, sig_ids);
+    on_attachments(ev, r, sig_ids);
+    on_secrets(ev, r, sig_ids);
+  }
+
+  void finish(FindingSink& out) override {
+    for (auto& [key, g] : groups_) {
+      Finding& f = g.finding;
+      const auto& [rule, principal, account, w] = key;
+      auto wit = windows_.find(WindowKey(principal, account, w));
+      std::vector<std::pair<std::string, std::string>> d;
+      if (wit != windows_.end()) {
+        const WindowStats& ws = wit->second;
+        d.emplace_back("window_records", std::to_string(ws.records));
+        d.emplace_back("window_flagged_prompts", std::to_string(ws.flagged));
+        d.emplace_back("window_guardrail_interventions", std::to_string(ws.guardrail));
+        d.emplace_back("window_attack_families", std::to_string(ws.families.size()));
+        if (!ws.families.empty()) d.emplace_back("attack_families", join(ws.families));
+      }
+      d.emplace_back("window", fmt::format("1h from {}", format_time(w)));
+      if (!g.items.empty()) d.emplace_back("matched", join_counts(g.items));
+      if (!g.roles.empty()) d.emplace_back("where", join(g.roles));
+      if (!g.values.empty()) d.emplace_back("values", join(g.values, " | "));
+      if (g.max_score >= 0) d.emplace_back("max_score", fmt::format("{:.3f}", g.max_score));
+      if (!g.top.request_id.empty()) d.emplace_back("top_request_id", g.top.request_id);
+      if (g.top.score >= 0) d.emplace_back("top_score", fmt::format("{:.3f}", g.top.score));
+      if (!g.top.signatures.empty()) d.emplace_back("top_signatures", g.top.signatures);
+      if (!g.top.excerpt.empty()) d.emplace_back("top_excerpt", g.top.excerpt);
+      f.details = std::move(d);
+      f.summary = fmt::format("{}: {} record(s) from {} in the hour from {}{}", f.title, f.count,
+                              f.principal.empty() ? std::string("an unknown principal") : f.principal, format_time(w),
+                              g.items.empty() ? std::string() : fmt::format(" ({})", join_counts(g.items, 3)));
+      out.emit(std::move(f));
+    }
+    groups_.clear();
+    windows_.clear();
+  }
+
+  void answer(const Coverage&, std::vector<QuestionAnswer>&) const override {
+    // The Invocation (invocation.*) and Private data (private_data.leaked_in_responses)
+    // answers already name this analyzer's rules; nothing to add.
+  }
+
+ private:
+  Group* group(const EventView& ev, const RuleInfo& ri, Severity sev) {
+    GroupKey key(ri.rule, std::string(ev.actor_arn), std::string(ev.account), window_of(ev.time_ms));
+    auto it = groups_.find(key);
+    if (it == groups_.end()) {
+      if (groups_.size() >= kMaxGroups) {
+        ++dropped_;
+        return nullptr;
+      }
+      it = groups_.emplace(std::move(key), Group{}).first;
+      Finding& f = it->second.finding;
+      f.rule = ri.rule;
+      f.element = ri.element;
+      f.title = ri.title;
+      f.principal = std::string(ev.actor_arn);
+      f.account = std::string(ev.account);
+      f.region = std::string(ev.region);
+      f.access_key_id = std::string(ev.access_key_id);  // an identifier: kept in full
+      tag(f);
+    }
+    Finding& f = it->second.finding;
+    f.severity = std::max(f.severity, sev);
+    f.add(ev);
+    return &it->second;
+  }
+
+  static void tag(Finding& f) {
+    if (f.element == Element::kPrivateData || f.rule.find("secret") != std::string::npos ||
+        f.rule.find("pii") != std::string::npos) {
+      f.tags.atlas = {"AML.T0057"};
+      f.tags.owasp_llm = {"LLM02:2025"};
+      if (f.rule.find("secret") != std::string::npos) f.tags.attack = {"T1552"};
+      return;
+    }
+    if (f.rule == "invocation.system_prompt_leakage" || f.rule == "invocation.system_prompt_extraction") {
+      f.tags.atlas = {"AML.T0056"};
+      f.tags.owasp_llm = {"LLM07:2025"};
+      return;
+    }
+    if (f.rule == "invocation.jailbreak") f.tags.atlas = {"AML.T0054"};
+    else f.tags.atlas = {"AML.T0051"};
+    if (f.rule == "invocation.suspicious_attachment") f.tags.atlas = {"AML.T0011"};
+    if (f.rule == "invocation.data_exfiltration_markup") f.tags.atlas = {"AML.T0051", "AML.T0077"};
+    f.tags.owasp_llm = {"LLM01:2025"};
+    if (f.rule == "invocation.tool_abuse") f.tags.owasp_llm = {"LLM01:2025", "LLM06:2025"};
+  }
+
+  static std::string first_user_excerpt(const ContentResult& r) {
+    for (const auto& p : r.extraction.pieces)
+      if (p.side == Side::kInput && p.role == Role::kUser) return cut(p.text);
+    return {};
+  }
+
+  static std::string cut(std::string_view s, std::size_t max = kMaxExcerpt) {
+    if (s.size() <= max) return std::string(s);
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    return std::string(s.substr(0, n)) + "\xE2\x80\xA6";
+  }
+
+  /// Masks secrets inside a text shown in a finding (decoded payloads, excerpts).
+  static std::string masked(std::string_view text) { return mask_secrets_in(text, kMaxExcerpt); }
+
+  void offer(Group& g, const EventView& ev, const ContentResult& r, Severity sev, const std::string& sigs,
+             std::string_view excerpt) {
+    Top t;
+    t.severity = static_cast<int>(sev);
+    t.score = r.score;
+    t.where = Evidence::from(ev);
+    if (!g.top.request_id.empty() && !t.better_than(g.top)) return;
+    t.request_id = std::string(ev.request_id);
+    t.signatures = sigs;
+    t.excerpt = masked(excerpt.empty() ? std::string_view(first_user_excerpt(r)) : excerpt);
+    g.top = std::move(t);
+  }
+
+  void add_value(Group& g, std::string v) {
+    if (g.values.size() < kMaxListed) g.values.insert(std::move(v));
+  }
+
+  void on_hidden(const EventView& ev, const ContentResult& r, const std::string& sigs) {
+    bool decoded_hit[2] = {false, false};
+    for (const auto& h : r.hits)
+      if (h.view_kind == "decoded" || h.view_kind == "rot13") decoded_hit[static_cast<int>(h.side)] = true;
+    for (const auto& h : r.hidden) {
+      std::string_view kind = h.text->kind;
+      Severity s;
+      if (kind == "tag_smuggling" || kind == "sneaky_bits" || kind == "variation_selector")
+        s = h.side == Side::kInput ? Severity::kHigh : Severity::kMedium;
+      else if (kind == "bidi") s = Severity::kMedium;
+      else if (kind == "zero_width" || kind == "homoglyph" || kind == "private_use") s = Severity::kLow;
+      else if (decoded_hit[static_cast<int>(h.side)]) s = Severity::kMedium;  // encoded text that decodes to an attack
+      else continue;  // base64/hex/URL text with nothing behind it is ordinary
+      Group* g = group(ev, {"invocation.hidden_text", Element::kInvocation,
+                            "Hidden or encoded text in prompts or responses"},
+                       s);
+      if (g == nullptr) continue;
+      ++g->items[std::string(kind)];
+      g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
+      if (!h.text->decoded.empty()) add_value(*g, fmt::format("{}: {}", kind, masked(h.text->decoded)));
+      offer(*g, ev, r, s, sigs, h.text->decoded);
+    }
+  }
+
+  void on_leakage(const EventView& ev, const ContentResult& r, const std::string& sigs) {
+    if (!r.leakage.leaked) return;
+    Severity s = r.leakage.ratio >= 0.8 ? Severity::kHigh : Severity::kMedium;
+    Group* g = group(ev, {"invocation.system_prompt_leakage", Element::kInvocation,
+                          "Response reproduces the system prompt"},
+                     s);
+    if (g == nullptr) return;
+    add_value(*g, fmt::format("{:.0f}% of {} system-prompt shingles", 100 * r.leakage.ratio, r.leakage.system_shingles));
+    offer(*g, ev, r, s, sigs, {});
+  }
+
+  void on_attachments(const EventView& ev, const ContentResult& r, const std::string& sigs) {
+    for (const auto& a : r.attachments) {
+      if (!a.flagged()) continue;
+      Severity s = (a.executable || a.eicar) ? Severity::kHigh : Severity::kMedium;
+      Group* g = group(ev, {"invocation.suspicious_attachment", Element::kInvocation,
+                            "Executable, script, archive or test-virus file sent to a model"},
+                       s);
+      if (g == nullptr) continue;
+      std::string what = a.eicar ? "eicar" : a.executable ? "executable" : a.script ? "script" : a.archive ? "archive" : "active_pdf";
+      ++g->items[what];
+      add_value(*g, fmt::format("{} {} ({} bytes) sha256:{}{}{}", what, to_string(a.type), a.size,
+                                a.sha256.empty() ? std::string("unknown") : a.sha256,
+                                a.ref.name.empty() ? "" : " name=", cut(a.ref.name, 80)));
+      offer(*g, ev, r, s, sigs, {});
+    }
+    if (r.eicar_in_text) {
+      Group* g = group(ev, {"invocation.suspicious_attachment", Element::kInvocation,
+                            "Executable, script, archive or test-virus file sent to a model"},
+                       Severity::kHigh);
+      if (g != nullptr) {
+        ++g->items["eicar_text"];
+        offer(*g, ev, r, Severity::kHigh, sigs, {});
+      }
+    }
+  }
+
+  void on_secrets(const EventView& ev, const ContentResult& r, const std::string& sigs) {
+    for (const auto& h : r.secrets) {
+      if (h.example) continue;  // documented example values are not findings
+      const bool pii = is_pii(h.type);
+      RuleInfo ri = h.side == Side::kOutput
+                        ? (pii ? RuleInfo{"private_data.pii_in_response", Element::kPrivateData,
+                                          "Personal data in model responses"}
+                               : RuleInfo{"private_data.secret_in_response", Element::kPrivateData,
+                                          "Secrets in model responses"})
+                        : (pii ? RuleInfo{"invocation.pii_in_prompt", Element::kInvocation, "Personal data in prompts"}
+                               : RuleInfo{"invocation.secret_in_prompt", Element::kInvocation, "Secrets in prompts"});
+      Group* g = group(ev, ri, h.severity);
+      if (g == nullptr) continue;
+      ++g->items[h.type];
+      g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
+      add_value(*g, fmt::format("{} {}", h.type, h.masked));
+      offer(*g, ev, r, h.severity, sigs, {});
+    }
+  }
+
+  void on_cloudtrail(const EventView& ev, const ContentResult& r) {
+    for (const auto& h : r.secrets) {
+      if (h.example) continue;
+      Group* g = group(ev, {"private_data.secret_in_request_parameters", Element::kPrivateData,
+                            "Secrets in CloudTrail request parameters"},
+                       std::max(h.severity, Severity::kHigh));
+      if (g == nullptr) continue;
+      ++g->items[h.type];
+      add_value(*g, fmt::format("{} {} ({})", h.type, h.masked, ev.action));
+      offer(*g, ev, r, h.severity, {}, {});
+    }
+  }
+
+  static std::string join(const std::set<std::string>& s, std::string_view sep = ", ") {
+    std::string out;
+    for (const auto& v : s) {
+      if (!out.empty()) out += sep;
+      out += v;
+    }
+    return out;
+  }
+  static std::string join_counts(const std::map<std::string, std::uint64_t>& m, std::size_t max = 20) {
+    std::vector<std::pair<std::uint64_t, std::string>> v;
+    for (const auto& [k, n] : m) v.emplace_back(n, k);
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string out;
+    for (std::size_t i = 0; i < v.size() && i < max; ++i) {
+      if (!out.empty()) out += ", ";
+      out += fmt::format("{} x{}", v[i].second, v[i].first);
+    }
+    if (v.size() > max) out += fmt::format(", +{} more", v.size() - max);
+    return out;
+  }
+  static std::string format_time(std::int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:00Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+  }
+
+  std::map<GroupKey, Group> groups_;
+  std::map<WindowKey, WindowStats> windows_;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> make_invocation_content(const AnalyzerConfig&) {
+  return std::make_unique<InvocationContentAnalyzer>();
+}
+
+}  // namespace aiir

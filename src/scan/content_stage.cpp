@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: Apache-2.0
+// The content stage: src/content + secrets + prompt model per invocation
+// record, secrets in CloudTrail request parameters, on worker threads.
+#include "scan/content_stage.h"
+
+#include <aiir/error.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "core/paths.h"
+
+namespace aiir {
+
+namespace {
+
+namespace dom = simdjson::dom;
+using content::ContentResult;
+using content::Role;
+using content::SecretHit;
+using content::Side;
+
+/// Back up to a UTF-8 boundary at or before `i`.
+std::size_t utf8_floor(std::string_view s, std::size_t i) noexcept {
+  while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+  return i;
+}
+
+/// Words (whitespace-separated runs) in `text`, counting stops at `cap`.
+std::size_t count_words(std::string_view text, std::size_t cap) noexcept {
+  std::size_t n = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!space && !in_word && ++n >= cap) return n;
+    in_word = !space;
+  }
+  return n;
+}
+
+bool is_pii(std::string_view type) noexcept {
+  return type == "credit_card" || type == "us_ssn" || type == "iban" || type == "email" || type == "phone";
+}
+
+/// The secrets hook: scans every extracted piece with its side and role.
+class SecretsHook final : public content::ContentStage {
+ public:
+  explicit SecretsHook(bool redact) : redact_(redact) {}
+  void run(ContentResult& r) noexcept override {
+    const auto& pieces = r.extraction.pieces;
+    const secrets::SecretScanner& scanner = secrets::SecretScanner::instance();
+    for (std::uint32_t i = 0; i < pieces.size(); ++i) {
+      const content::TextPiece& p = pieces[i];
+      if (p.text.size() < 6) continue;
+      const std::size_t before = r.secrets.size();
+      scanner.scan(p.text, r.secrets, p.side, p.role);
+      for (std::size_t k = before; k < r.secrets.size(); ++k) {
+        SecretHit& h = r.secrets[k];
+        h.piece = i;
+        if (!redact_ && h.offset + h.length <= p.text.size()) h.masked.assign(p.text.substr(h.offset, h.length));
+      }
+    }
+  }
+
+ private:
+  bool redact_;
+};
+
+}  // namespace
+
+/// The model hook: scores the capped user-role text.
+struct ContentWorker::Hooks {
+  class Scorer final : public content::ContentStage {
+   public:
+    explicit Scorer(ContentWorker& worker) : worker_(worker) {}
+    void run(ContentResult& r) noexcept override {
+      const model::PromptModel& m = worker_.shared_.model();
+      if (m.empty() || !worker_.shared_.options().score) return;
+      r.threshold = m.info().threshold;
+      std::string_view text = worker_.scored_text(r);
+      r.scored_bytes = text.size();
+      if (text.empty()) return;
+      try {
+        // The model text (normalized, capped): hidden, encoded and spaced-out
+        // words count once decoded. Too little text for a lexical model (a few
+        // words give a handful of features and scores near the bias, so short
+        // chat turns were flagged at random) is not scored; signatures still
+        // see it (docs/prompt-model.md).
+        const std::string normalized = model::model_text(text);
+        if (count_words(normalized, kMinScoredWords) < kMinScoredWords) return;
+        r.score = m.score(normalized);
+      } catch (...) {
+        r.score = -1;  // allocation failure: no score rather than no run
+      }
+    }
+
+   private:
+    ContentWorker& worker_;
+  };
+
+  Hooks(ContentWorker& worker, bool redact) : secrets(redact), scorer(worker) {}
+  SecretsHook secrets;
+  Scorer scorer;
+  std::string text;  ///< scored text scratch
+  std::vector<SecretHit> ct_hits;
+};
+
+ContentShared::ContentShared(ContentStageOptions options) : options_(std::move(options)) {
+  std::string sig_path = options_.signatures_path;
+  if (sig_path.empty()) sig_path = find_rules_path("prompt-signatures.yaml");
+  if (sig_path.empty()) sig_path = content::SignatureSet::default_path().string();
+  signatures_ = std::make_unique<content::SignatureSet>(content::SignatureSet::load_file(sig_path));
+  if (options_.score) {
+    std::string model_path = options_.model_path;
+    if (model_path.empty()) model_path = find_rules_path("prompt-model.bin");
+    if (model_path.empty()) model_path = model::default_model_path();
+    model_ = model::PromptModel::load(model_path);
+  }
+  (void)secrets::SecretScanner::instance();  // compile the patterns now, not on a worker
+}
+
+ContentWorker::ContentWorker(const ContentShared& shared) : shared_(shared) {
+  hooks_ = std::make_unique<Hooks>(*this, shared.options().redact);
+  content::ContentOptions o;
+  o.signatures = &shared.signatures();
+  o.secrets = &hooks_->secrets;
+  o.scorer = &hooks_->scorer;
+  analyzer_ = std::make_unique<content::ContentAnalyzer>(o);
+}
+
+ContentWorker::~ContentWorker() = default;
+
+std::string_view ContentWorker::scored_text(const ContentResult& result) {
+  // The newest user turn: the last user-role request piece. Earlier turns of
+  // a conversation are resent with every call and were scored in the records
+  // that first carried them; re-scoring the whole history made the model's
+  // cost grow with the conversation (signatures still see every piece).
+  std::string& t = hooks_->text;
+  t.clear();
+  const auto& pieces = result.extraction.pieces;
+  for (std::size_t i = pieces.size(); i-- > 0;) {
+    if (pieces[i].side == Side::kInput && pieces[i].role == Role::kUser) {
+      t.assign(pieces[i].text);
+      break;
+    }
+  }
+  const std::size_t head = shared_.options().score_head_bytes;
+  const std::size_t tail = shared_.options().score_tail_bytes;
+  if (t.size() <= head + tail + 1) return t;
+  // The first `head` and the last `tail` bytes, joined by a newline, cut on
+  // UTF-8 boundaries.
+  const std::size_t h = utf8_floor(t, head);
+  std::size_t from = t.size() - tail;
+  while (from < t.size() && (static_cast<unsigned char>(t[from]) & 0xC0) == 0x80) ++from;
+  t[h] = '\n';
+  t.erase(h + 1, from - (h + 1));
+  return t;
+}
+
+namespace {
+
+/// Visits string values under requestParameters (bounded depth and count).
+template <typename F>
+void walk_strings(dom::element el, int depth, std::size_t& budget, F&& f) {
+  if (depth > 8 || budget == 0) return;
+  switch (el.type()) {
+    case dom::element_type::STRING: {
+      --budget;
+      std::string_view s;
+      if (el.get_string().get(s) == simdjson::SUCCESS) f(s);
+      return;
+    }
+    case dom::element_type::ARRAY: {
+      dom::array arr = el.get_array().value_unsafe();  // a copy: the result is a temporary
+      for (dom::element c : arr) walk_strings(c, depth + 1, budget, f);
+      return;
+    }
+    case dom::element_type::OBJECT: {
+      dom::object obj = el.get_object().value_unsafe();
+      for (auto field : obj) walk_strings(field.value, depth + 1, budget, f);
+      return;
+    }
+    default: return;
+  }
+}
+
+}  // namespace
+
+bool ContentWorker::run(const EventView& event, ContentResult& out) noexcept {
+  try {
+    if (event.kind == EventKind::kInvocation) {
+      analyzer_->analyze(event.raw, out);
+      return true;
+    }
+    if (event.kind != EventKind::kCloudTrail || !shared_.options().cloudtrail_secrets) return false;
+    dom::element params;
+    if (event.raw["requestParameters"].get(params) != simdjson::SUCCESS) return false;
+    if (!params.is_object() && !params.is_array()) return false;
+    auto& hits = hooks_->ct_hits;
+    hits.clear();
+    std::size_t budget = 512;
+    const secrets::SecretScanner& scanner = secrets::SecretScanner::instance();
+    const bool redact = shared_.options().redact;
+    walk_strings(params, 0, budget, [&](std::string_view s) {
+      if (s.size() < 16) return;
+      const std::size_t before = hits.size();
+      scanner.scan(s, hits, Side::kInput, Role::kUser);
+      // Access key ids in request parameters name keys (DeleteAccessKey,
+      // UpdateAccessKey ...): identifiers, not secrets. PII is not looked for.
+      std::size_t keep = before;
+      for (std::size_t k = before; k < hits.size(); ++k) {
+        if (hits[k].type == "aws_access_key_id" || is_pii(hits[k].type)) continue;
+        if (!redact && hits[k].offset + hits[k].length <= s.size())
+          hits[k].masked.assign(s.substr(hits[k].offset, hits[k].length));
+        if (keep != k) hits[keep] = std::move(hits[k]);
+        ++keep;
+      }
+      hits.resize(keep);
+    });
+    if (hits.empty()) return false;
+    out.clear();
+    out.secrets.swap(hits);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void ContentBatch::prepare(DecodedBatch& batch) {
+  used = 0;
+  for (EventView& ev : batch.events) {
+    ev.content = nullptr;
+    if (ev.kind != EventKind::kInvocation && ev.kind != EventKind::kCloudTrail) continue;
+    if (used == pool.size()) pool.push_back(std::make_unique<ContentResult>());
+    ContentResult& r = *pool[used];
+    if (!worker.run(ev, r)) continue;
+    // The normalized text is not needed past the stage (findings copy
+    // excerpts; hidden texts are kept): give large buffers back.
+    for (content::NormalizedText* t : {&r.input, &r.output}) {
+      if (t->canonical.capacity() > (64u << 10)) std::string().swap(t->canonical);
+      else t->canonical.clear();
+      t->views.clear();
+      t->collapsed_map.clear();
+    }
+    ev.content = &r;
+    ++used;
+  }
+}
+
+bool prompt_flagged(const ContentResult& result, double threshold) noexcept {
+  if (threshold >= 0 && result.score >= 0 && result.score >= threshold) return true;
+  for (const auto& h : result.hits)
+    if (h.side == Side::kInput && result.signature(h).severity >= Severity::kMedium) return true;
+  return false;
+}
+
+std::string mask_secrets_in(std::string_view text, std::size_t max_bytes) {
+  std::vector<SecretHit> hits;
+  secrets::find_secrets(text, hits);
+  std::string out;
+  std::size_t pos = 0;
+  for (const auto& h : hits) {
+    if (h.offset < pos || h.offset + h.length > text.size()) continue;
+    out.append(text.substr(pos, h.offset - pos));
+    out += h.masked;
+    pos = h.offset + h.length;
+  }
+  out.append(text.substr(std::min(pos, text.size())));
+  if (max_bytes > 0 && out.size() > max_bytes) {
+    std::size_t n = utf8_floor(out, max_bytes);
+    out.resize(n);
+    out += "\xE2\x80\xA6";
+  }
+  return out;
+}
+
+bool ContentVirtualFields::get(std::string_view name, std::vector<std::string_view>& values) const {
+  if (event_ == nullptr || event_->content == nullptr || event_->kind != EventKind::kInvocation) return false;
+  const ContentResult& r = *event_->content;
+  auto pieces = [&](Side side, auto pred) {
+    for (const auto& p : r.extraction.pieces)
+      if (p.side == side && pred(p.role)) values.push_back(p.text);
+    return true;
+  };
+  if (name == "prompt_text")
+    return pieces(Side::kInput, [](Role ro) { return ro == Role::kUser || ro == Role::kDocument; });
+  if (name == "system_text") return pieces(Side::kInput, [](Role ro) { return ro == Role::kSystem; });
+  if (name == "response_text") return pieces(Side::kOutput, [](Role ro) { return ro != Role::kTool; });
+  if (name == "tool_text") {
+    pieces(Side::kInput, [](Role ro) { return ro == Role::kTool; });
+    return pieces(Side::kOutput, [](Role ro) { return ro == Role::kTool; });
+  }
+  if (name == "guardrail_action") {
+    const auto& g = r.extraction.guardrail;
+    if (!g.action.empty()) values.push_back(g.action);
+    else if (g.intervened) values.push_back("INTERVENED");
+    return true;
+  }
+  if (name == "prompt_signatures") {
+    for (const auto& h : r.hits) values.push_back(r.signature(h).id);
+    return true;
+  }
+  if (name == "prompt_score") {
+    if (r.score >= 0) {
+      scratch_ = fmt::format("{:.3f}", r.score);
+      values.push_back(scratch_);
+    }
+    return true;
+  }
+  return false;
+}
+
+}  // namespace aiir
