@@ -204,14 +204,19 @@ bool ContentWorker::run(const EventView& event, ContentResult& out) noexcept {
     const secrets::SecretScanner& scanner = secrets::SecretScanner::instance();
     const bool redact = shared_.options().redact;
     walk_strings(params, 0, budget, [&](std::string_view s) {
-      if (s.size() < 16) return;
+      // ARNs and resource names are identifiers, however random their suffix
+      // (secretsmanager "app/db-AbC123", KMS encryption contexts).
+      if (s.size() < 16 || s.substr(0, 4) == "arn:") return;
       const std::size_t before = hits.size();
       scanner.scan(s, hits, Side::kInput, Role::kUser);
       // Access key ids in request parameters name keys (DeleteAccessKey,
       // UpdateAccessKey ...): identifiers, not secrets. PII is not looked for.
       std::size_t keep = before;
       for (std::size_t k = before; k < hits.size(); ++k) {
-        if (hits[k].type == "aws_access_key_id" || is_pii(hits[k].type)) continue;
+        // Generic high-entropy tokens next to a context word are too weak here:
+        // request parameters name secrets ("SecretId": "app/...") far more often
+        // than they carry them. Only typed secrets count.
+        if (hits[k].type == "aws_access_key_id" || hits[k].type == "generic_secret" || is_pii(hits[k].type)) continue;
         if (!redact && hits[k].offset + hits[k].length <= s.size())
           hits[k].masked.assign(s.substr(hits[k].offset, hits[k].length));
         if (keep != k) hits[keep] = std::move(hits[k]);
