@@ -550,13 +550,18 @@ std::int64_t parse_timespan(const std::string& text, int line) {
   if (ec != std::errc() || ptr != text.data() + text.size() - 1 || n <= 0) {
     throw RuleError{line, "timespan '" + text + "' is not <number><s|m|h|d>"};
   }
+  std::int64_t unit = 0;
   switch (text.back()) {
-    case 's': return n * 1000;
-    case 'm': return n * 60'000;
-    case 'h': return n * 3'600'000;
-    case 'd': return n * 86'400'000;
+    case 's': unit = 1000; break;
+    case 'm': unit = 60'000; break;
+    case 'h': unit = 3'600'000; break;
+    case 'd': unit = 86'400'000; break;
     default: throw RuleError{line, "timespan '" + text + "' is not <number><s|m|h|d>"};
   }
+  // Bounded so that n * unit and event time + timespan cannot overflow.
+  constexpr std::int64_t kMaxSpanMs = std::int64_t{100} * 366 * 86'400'000;
+  if (n > kMaxSpanMs / unit) throw RuleError{line, "timespan '" + text + "' is longer than 100 years"};
+  return n * unit;
 }
 
 std::vector<std::string> string_list(const YAML::Node& node) {

@@ -27,3 +27,21 @@ TEST_CASE("YAML on which yaml-cpp makes no progress is a load error, not a hang"
   CHECK(ok.error_count() == 0);
   CHECK(ok.loaded_count() == 1);
 }
+
+// A huge correlation timespan overflowed n * 60000 (signed overflow, UB).
+TEST_CASE("a correlation timespan too large to represent is a rule error", "[faults][sigma]") {
+  auto rules = [](const std::string& span) {
+    return "title: base\nname: failed_login\nlogsource:\n  product: aws\n  service: cloudtrail\n"
+           "detection:\n  sel:\n    eventName: ConsoleLogin\n  condition: sel\n---\n"
+           "title: many\nname: many_failed\ncorrelation:\n  type: event_count\n  rules: [failed_login]\n"
+           "  group-by: [userIdentity.userName]\n  timespan: " + span + "\n  condition: {gte: 3}\n";
+  };
+  RuleSet bad = RuleSet::from_string(rules("8375319363688624583m"), "bad.yml");
+  CHECK(bad.error_count() == 1);
+  bool said = false;
+  for (const auto& issue : bad.issues()) said |= issue.message.find("timespan") != std::string::npos;
+  CHECK(said);
+  // Near misses: a long but sane window loads, and so does the usual one.
+  CHECK(RuleSet::from_string(rules("3650d"), "ok.yml").error_count() == 0);
+  CHECK(RuleSet::from_string(rules("10m"), "ok.yml").error_count() == 0);
+}
