@@ -354,9 +354,12 @@ struct Decoder::Ctx {
       for (const Nested& n : nested) {
         PaddedBuffer one;
         one.append(n.text);
-        if (d.scratch_.parse(one.data(), one.size(), false).error() == simdjson::SUCCESS) {
+        auto e = d.scratch_.parse(one.data(), one.size(), false).error();
+        if (e == simdjson::SUCCESS) {
           good.push_back(n);
           pieces.push_back(n.text);
+        } else if (e == simdjson::DEPTH_ERROR) {
+          skip(SkipReason::kTooDeep, n.record, "message nested too deep");
         } else {
           skip(SkipReason::kInvalidJson, n.record, "message is not JSON");
         }
@@ -419,7 +422,9 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
   if (!lines && nl != std::string_view::npos && (first_line.front() == '{' || first_line.front() == '[')) {
     PaddedBuffer one;
     one.append(first_line);
-    lines = scratch_.parse(one.data(), one.size(), false).error() == simdjson::SUCCESS;
+    auto first = scratch_.parse(one.data(), one.size(), false).error();
+    // A first line nested too deep is still one line of several: narrowed down below.
+    lines = first == simdjson::SUCCESS || first == simdjson::DEPTH_ERROR;
   }
 
   if (!lines) {
@@ -512,7 +517,8 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
         good_lines.push_back(line_numbers[i]);
         good_ordinals.push_back(ordinals[i]);
       } else {
-        ctx.skip(i + 1 == pieces.size() && (pieces[i].front() == '{' || pieces[i].front() == '[')
+        ctx.skip(e == simdjson::DEPTH_ERROR ? SkipReason::kTooDeep
+                 : i + 1 == pieces.size() && (pieces[i].front() == '{' || pieces[i].front() == '[')
                      ? SkipReason::kTruncated
                      : SkipReason::kInvalidJson,
                  ordinals[i], fmt::format("line {}: {}", line_numbers[i], simdjson::error_message(e)));
@@ -567,8 +573,12 @@ void Decoder::decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_co
       good_end = static_cast<std::size_t>(src.data() + src.size() - body.data());
     }
   }
+  // `body` may itself live in batch.main_text (UTF-8 repaired): join into a
+  // fresh buffer and keep the old one alive while `body` is still read.
+  PaddedBuffer previous;
   if (docs.size() >= 2 || (docs.size() == 1 && trim(body.substr(good_end)).empty())) {
-    join_as_array(docs, batch.main_text);
+    join_as_array(docs, previous);
+    std::swap(batch.main_text, previous);
     simdjson::dom::element arr;
     if (batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr) ==
         simdjson::SUCCESS) {
@@ -613,6 +623,7 @@ void Decoder::decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_co
     }
   }
   ctx.set_shape(FileShape::kUnreadable);
+  if (err == simdjson::DEPTH_ERROR) ctx.skip(SkipReason::kTooDeep, 0, "document nested too deep");
   batch.stats.warn(WarningKind::kInvalidJson, batch.path,
                    fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   batch.file.failed = true;

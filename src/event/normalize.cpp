@@ -158,8 +158,8 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
   bool have_time = false;
   std::string_view recipient;
   std::string_view on_behalf_user;
-  dom::element insight_details;
-  bool is_insight = false;
+  dom::element insight_details;  // default-constructed: not valid to query
+  bool is_insight = false, have_details = false;
   for (auto [key, value] : obj) {
     switch (key.size()) {
       case 7:
@@ -195,7 +195,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
       case 14:
         if (key == "insightDetails") {
           insight_details = value;
-          is_insight = true;
+          is_insight = have_details = true;
         }
         break;
       case 15:
@@ -251,7 +251,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
     return false;
   }
   ev.kind = is_insight ? EventKind::kInsight : EventKind::kCloudTrail;
-  if (is_insight) {
+  if (have_details) {  // eventType AwsCloudTrailInsight alone makes an Insight with no details
     dom::element v;
     if (insight_details["eventSource"].get(v) == simdjson::SUCCESS) ev.service = str(v);
     if (insight_details["eventName"].get(v) == simdjson::SUCCESS) ev.action = str(v);

@@ -178,6 +178,12 @@ class Runner {
       }
     }
     ReadResult r = reader.read(in.path, in.is_stdin, b.stats);
+    // Truncated, grown or replaced between discovery and reading (a size of
+    // 0 may mean "not listed with a size"; at the cap the reader warned already).
+    if (r.ok && !in.is_stdin && in.size != 0 && r.stored_size != in.size && r.stored_size < options_.max_file_bytes) {
+      b.stats.warn(WarningKind::kReadFailed, in.path,
+                   fmt::format("file changed since it was listed ({} bytes then, {} read)", in.size, r.stored_size));
+    }
     b.file.size = r.stored_size;
     b.file.compressed = r.compressed;
     b.file.inflated = r.text.size();

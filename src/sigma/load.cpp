@@ -2,6 +2,7 @@
 // Sigma rule loading: YAML documents to compiled rules and correlations, with
 // every problem reported as an Issue (file:line), never thrown or dropped.
 #include <re2/re2.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "sigma/detail.h"
 
@@ -548,13 +550,18 @@ std::int64_t parse_timespan(const std::string& text, int line) {
   if (ec != std::errc() || ptr != text.data() + text.size() - 1 || n <= 0) {
     throw RuleError{line, "timespan '" + text + "' is not <number><s|m|h|d>"};
   }
+  std::int64_t unit = 0;
   switch (text.back()) {
-    case 's': return n * 1000;
-    case 'm': return n * 60'000;
-    case 'h': return n * 3'600'000;
-    case 'd': return n * 86'400'000;
+    case 's': unit = 1000; break;
+    case 'm': unit = 60'000; break;
+    case 'h': unit = 3'600'000; break;
+    case 'd': unit = 86'400'000; break;
     default: throw RuleError{line, "timespan '" + text + "' is not <number><s|m|h|d>"};
   }
+  // Bounded so that n * unit and event time + timespan cannot overflow.
+  constexpr std::int64_t kMaxSpanMs = std::int64_t{100} * 366 * 86'400'000;
+  if (n > kMaxSpanMs / unit) throw RuleError{line, "timespan '" + text + "' is longer than 100 years"};
+  return n * unit;
 }
 
 std::vector<std::string> string_list(const YAML::Node& node) {
@@ -575,12 +582,49 @@ std::string file_stem(const std::string& file) {
   return dot == std::string::npos ? base : base.substr(0, dot);
 }
 
+/// yaml-cpp 0.7's LoadAll loops forever on some malformed text (e.g. "[]--\n,"):
+/// the parser reports empty documents at the same position without end, and
+/// memory grows until the process dies. Walks the events first and throws a
+/// ParserException when a document starts where the previous one did.
+class ProgressCheck final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = started_ && mark.pos == last_.pos;
+    started_ = true;
+    last_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  static void check(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    ProgressCheck handler;
+    while (parser.HandleNextDocument(handler)) {
+      if (handler.stuck_) throw YAML::ParserException(handler.last_, "malformed document (the parser makes no progress)");
+    }
+  }
+
+ private:
+  YAML::Mark last_;
+  bool started_ = false;
+  bool stuck_ = false;
+};
+
 // ---- Loader implementation
 
 void Loader::load(std::string_view text) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    std::string yaml(text);
+    ProgressCheck::check(yaml);
+    docs = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {
     issue(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML error: " + e.msg, true);
     RuleInfo info;

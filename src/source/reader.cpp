@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -46,30 +47,43 @@ FileReader::~FileReader() { libdeflate_free_decompressor(inflater_); }
 
 namespace {
 
-/// Reads the whole of `fd` into `buf`. Returns false with errno text on failure.
+/// Reads the whole of `fd` into `buf`, at most `cap` bytes (the buffer never
+/// grows past the cap, whatever size the file claims); `over_cap` tells that
+/// more followed. Returns false with errno text on failure.
 bool read_all(int fd, std::uint64_t size_hint, std::uint64_t cap, PaddedBuffer& buf, std::string& error,
               bool& over_cap) {
   buf.clear();
-  buf.reserve(static_cast<std::size_t>(size_hint) + 1);
+  buf.reserve(static_cast<std::size_t>(std::min(size_hint, cap) + (size_hint < cap ? 1 : 0)));
   std::size_t used = 0;
   over_cap = false;
-  for (;;) {
-    if (buf.capacity() - used < 1 << 16) buf.reserve(buf.capacity() * 2, used);
-    ssize_t n = ::read(fd, buf.data() + used, buf.capacity() - used);
+  auto fail = [&] {
+    error = std::strerror(errno);
+    buf.resize(used);
+    return false;
+  };
+  while (used < cap) {
+    if (buf.capacity() - used < 1 << 16 && buf.capacity() < cap) {
+      buf.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(std::uint64_t{buf.capacity()} * 2, cap)), used);
+    }
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.capacity() - used, cap - used));
+    ssize_t n = ::read(fd, buf.data() + used, want);
     if (n < 0) {
       if (errno == EINTR) continue;
-      error = std::strerror(errno);
+      return fail();
+    }
+    if (n == 0) {
       buf.resize(used);
-      return false;
+      return true;
     }
-    if (n == 0) break;
     used += static_cast<std::size_t>(n);
-    if (used > cap) {
-      over_cap = true;
-      used = static_cast<std::size_t>(cap);
-      break;
-    }
   }
+  // At the cap: one more byte tells whether the file goes on.
+  char probe = 0;
+  ssize_t n;
+  while ((n = ::read(fd, &probe, 1)) < 0 && errno == EINTR) {
+  }
+  if (n < 0) return fail();
+  over_cap = n > 0;
   buf.resize(used);
   return true;
 }
@@ -78,7 +92,9 @@ bool read_all(int fd, std::uint64_t size_hint, std::uint64_t cap, PaddedBuffer& 
 
 ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& stats) {
   ReadResult result;
-  int fd = is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: a FIFO put where a file was listed must not block the open
+  // (it is refused below); it has no effect on regular files.
+  int fd = is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     stats.warn(WarningKind::kOpenFailed, path, std::strerror(errno));
     return result;

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+// Regression tests for decoder bugs found by fuzzing (tests/fuzz/decode_fuzz.cpp).
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "support/test_events.h"
+
+using aiir::FileShape;
+using aiir::WarningKind;
+using aiir::testing::events_from_json;
+
+namespace {
+
+std::string ct_record(const std::string& id, const std::string& user, const std::string& pad = "") {
+  return R"({"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/x","accountId":"111122223333","userName":")" +
+         user + R"("},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","eventID":")" +
+         id + R"(","eventType":"AwsApiCall","recipientAccountId":"111122223333","pad":")" + pad + R"("})";
+}
+
+}  // namespace
+
+// decode_damaged joined the values of a concatenated file into batch.main_text
+// while they still pointed into it (the UTF-8-repaired text lives there):
+// overlapping memcpy, and a use-after-free when the buffer had to grow.
+TEST_CASE("concatenated values with invalid UTF-8 decode from a stable buffer", "[faults][decode]") {
+  // Two values on one line (not JSON Lines), one with a bad byte so the text is repaired first.
+  std::string first = "{\"Records\":[" + ct_record("e1", "al\xFFice") + "]}";
+  std::string second = "{\"Records\":[" + ct_record("e2", "bob") + "]}";
+  // Size the repaired text so the joined array no longer fits the buffer (forces it to grow).
+  std::size_t repaired = first.size() + 2 + second.size();
+  std::size_t target = (std::size_t{1} << 17) - 1;
+  REQUIRE(repaired < target);
+  second = "{\"Records\":[" + ct_record("e2", "bob", std::string(target - repaired, 'p')) + "]}";
+  auto f = events_from_json(first + second);
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.batch->file.shape == FileShape::kCloudTrailRecords);  // the first value's shape
+  CHECK(f.events[0].user_name == "al\xEF\xBF\xBDice");
+  CHECK(f.events[1].user_name == "bob");
+  CHECK(f.events[1].event_id == "e2");
+  CHECK(f.stats().warnings_by_kind[static_cast<std::size_t>(WarningKind::kInvalidUtf8)] == 1);
+}
+
+// An object with eventType AwsCloudTrailInsight but no insightDetails made the
+// normalizer query a default-constructed simdjson element (null document).
+TEST_CASE("Insight record without insightDetails", "[faults][decode]") {
+  auto f = events_from_json(
+      R"({"Records":[{"eventVersion":"1.07","eventTime":"2026-03-10T00:51:00Z","awsRegion":"us-east-1","eventID":"i1","eventType":"AwsCloudTrailInsight","recipientAccountId":"111122223333","insigXtDetails":{"state":"Start"},"eventCategory":"Insight"}]})");
+  REQUIRE(f.events.size() == 1);
+  CHECK(f.events[0].kind == aiir::EventKind::kInsight);
+  CHECK(f.events[0].service.empty());
+  CHECK(f.events[0].action.empty());
+  CHECK(f.events[0].event_id == "i1");
+}
