@@ -49,7 +49,17 @@ void write_fields(JsonOut& j, const EventView& e) {
     j.end_array();
   }
   if (e.ingest_time_ms != 0) j.time_field("ingest_time", e.ingest_time_ms);
-  j.key("file").str(e.file);
+  // Every event of a file repeats its path: escape it once per file.
+  thread_local std::string file_json;
+  thread_local const char* file_data = nullptr;
+  thread_local std::size_t file_size = 0;
+  if (e.file.data() != file_data || e.file.size() != file_size) {
+    file_json.clear();
+    append_json_quoted(file_json, e.file);
+    file_data = e.file.data();
+    file_size = e.file.size();
+  }
+  j.key("file").raw(file_json);
   j.key("record").unum(e.where.record);
 }
 
@@ -151,7 +161,7 @@ void append_line(std::string& out, const EventView& e, EventFormat format, bool 
     case EventFormat::kJsonl: {
       JsonOut j(out);
       j.begin_object();
-      j.key("schema").str(kEventSchema);
+      j.key("schema").raw("\"aiir.event/1\"");  // == kEventSchema, pre-quoted
       j.time_field("time", e.time_ms);
       write_fields(j, e);
       if (raw) append_raw(j, e, redaction, scratch);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,10 +24,20 @@ class JsonOut {
   JsonOut& end_array() { out_ += ']'; first_ = false; return *this; }
   /// Writes `"name":` (the name is ours, never log text).
   JsonOut& key(std::string_view name) {
-    sep();
-    out_ += '"';
-    out_ += name;
-    out_ += "\":";
+    if (!first_) out_ += ',';
+    // One append for `"name":` (this runs for every field of every event).
+    char buf[64];
+    if (name.size() + 3 <= sizeof buf) {
+      buf[0] = '"';
+      std::memcpy(buf + 1, name.data(), name.size());
+      buf[name.size() + 1] = '"';
+      buf[name.size() + 2] = ':';
+      out_.append(buf, name.size() + 3);
+    } else {
+      out_ += '"';
+      out_ += name;
+      out_ += "\":";
+    }
     first_ = true;
     return *this;
   }
