@@ -50,14 +50,12 @@ void write_fields(JsonOut& j, const EventView& e) {
   }
   if (e.ingest_time_ms != 0) j.time_field("ingest_time", e.ingest_time_ms);
   // Every event of a file repeats its path: escape it once per file.
-  thread_local std::string file_json;
-  thread_local const char* file_data = nullptr;
-  thread_local std::size_t file_size = 0;
-  if (e.file.data() != file_data || e.file.size() != file_size) {
+  // (Compared by content: a reused batch can hold another path at the same address.)
+  thread_local std::string file_raw, file_json;
+  if (e.file != file_raw) {
+    file_raw.assign(e.file);
     file_json.clear();
     append_json_quoted(file_json, e.file);
-    file_data = e.file.data();
-    file_size = e.file.size();
   }
   j.key("file").raw(file_json);
   j.key("record").unum(e.where.record);
