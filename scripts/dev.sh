@@ -43,7 +43,7 @@ case "${1:-}" in
     fi
     ;;
   test)
-    install_missing clang libclang-rt-14-dev
+    install_missing clang libclang-rt-14-dev jq python3
     build build -DCMAKE_BUILD_TYPE=Release -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=ON
     (cd build && ctest --output-on-failure --no-tests=error -j "$(nproc)")
     echo "== ASan/UBSan build of the whole suite" >&2
