@@ -50,14 +50,19 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 bool time_of(dom::element v, std::int64_t& ms) noexcept {
   std::string_view s;
   if (v.get_string().get(s) == simdjson::SUCCESS) return parse_time(s, ms);
+  // Years 1 to 9999: anything outside is no time (and would overflow below).
+  constexpr std::int64_t kMinMs = -62135596800000LL, kMaxMs = 253402300799999LL;
   std::int64_t i;
   if (v.get_int64().get(i) == simdjson::SUCCESS) {
+    if (i < kMinMs / 1000 || i > kMaxMs) return false;
     ms = i >= 100000000000LL ? i : i * 1000;
     return true;
   }
   double d;
   if (v.get_double().get(d) == simdjson::SUCCESS) {
-    ms = d >= 1e11 ? static_cast<std::int64_t>(d) : static_cast<std::int64_t>(d * 1000.0);
+    double m = d >= 1e11 ? d : d * 1000.0;
+    if (!(m >= static_cast<double>(kMinMs) && m <= static_cast<double>(kMaxMs))) return false;
+    ms = static_cast<std::int64_t>(m);
     return true;
   }
   return false;

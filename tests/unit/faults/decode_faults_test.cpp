@@ -52,3 +52,27 @@ TEST_CASE("Insight record without insightDetails", "[faults][decode]") {
   CHECK(f.events[0].action.empty());
   CHECK(f.events[0].event_id == "i1");
 }
+
+// A numeric event time beyond int64 (parsed as a double) was cast to int64:
+// undefined behaviour. Out-of-range numbers are now no time at all.
+TEST_CASE("numeric event times outside years 1..9999 are no time", "[faults][decode]") {
+  auto kb = [](const std::string& ts) {
+    return R"({"event_timestamp":)" + ts +
+           R"(,"event":{"ingestion_job_id":"j1","knowledge_base_arn":"arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB1","status":"FAILED"},"event_version":"1.0","event_type":"StartIngestionJob.ResourceStatusChanged","level":"INFO"})";
+  };
+  for (std::string bad : {"17364456000045600000", "-9223372036854775807", "1e300", "-1e300", "253402300800000"}) {
+    auto f = events_from_json(kb(bad));
+    INFO(bad);
+    CHECK(f.events.empty());
+    CHECK(f.stats().skipped_by_reason[static_cast<std::size_t>(aiir::SkipReason::kMissingTime)] == 1);
+  }
+  // Near misses: milliseconds, seconds and fractional seconds still read.
+  for (auto [ts, ms] : {std::pair<std::string, std::int64_t>{"1736445600000", 1736445600000},
+                        {"1736445600", 1736445600000},
+                        {"1736445600.5", 1736445600500}}) {
+    auto f = events_from_json(kb(ts));
+    INFO(ts);
+    REQUIRE(f.events.size() == 1);
+    CHECK(f.events[0].time_ms == ms);
+  }
+}
