@@ -241,7 +241,8 @@ TEST_CASE("access: GetCallerIdentity followed by enumeration", "[analyzer][acces
   }
   SECTION("near miss: automation checking its identity, then describing two services, stays low") {
     rs.insert(rs.end(), after.begin(), after.end());  // ec2 and rds only
-    auto f = run(jsonl(rs)).with("access.recon_then_enumeration");
+    auto result = run(jsonl(rs));  // keep the findings alive while `f` points into them
+    auto f = result.with("access.recon_then_enumeration");
     REQUIRE(f.size() == 1);
     CHECK(f[0]->severity == aiir::Severity::kLow);
     CHECK(run(jsonl(rs)).with("access.principal_of_interest").empty());
@@ -507,7 +508,8 @@ TEST_CASE("access: persistence key used from the attacker's IP is high; the answ
                    .extra = R"(,"requestParameters":{"userName":"svc"},"responseElements":{"accessKey":{"accessKeyId":"AKIASVCNEWKEY0001","userName":"svc","status":"Active"}})"});
     rs.push_back(R{.min = 710, .arn = "arn:aws:iam::111122223333:user/svc", .key = "AKIASVCNEWKEY0001",
                    .ip = "192.0.2.50"});
-    auto used = run(jsonl(rs), nullptr, baseline).with("access.created_key_used");
+    auto result = run(jsonl(rs), nullptr, baseline);  // keep the findings alive while `used` points into them
+    auto used = result.with("access.created_key_used");
     REQUIRE(used.size() == 1);
     CHECK(used[0]->severity == aiir::Severity::kMedium);
   }
