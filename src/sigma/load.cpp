@@ -560,8 +560,10 @@ std::int64_t parse_timespan(const std::string& text, int line) {
   }
   // Bounded so that n * unit and event time + timespan cannot overflow.
   constexpr std::int64_t kMaxSpanMs = std::int64_t{100} * 366 * 86'400'000;
-  if (n > kMaxSpanMs / unit) throw RuleError{line, "timespan '" + text + "' is longer than 100 years"};
-  return n * unit;
+  std::int64_t ms = 0;
+  if (n > kMaxSpanMs / unit || __builtin_mul_overflow(n, unit, &ms) || ms > kMaxSpanMs)
+    throw RuleError{line, "timespan '" + text + "' is longer than 100 years"};
+  return ms;
 }
 
 std::vector<std::string> string_list(const YAML::Node& node) {
