@@ -79,6 +79,9 @@ struct Finding {
   std::vector<std::pair<std::string, std::string>> details;
 
   static constexpr std::size_t kMaxEvidence = 20;
+  /// Evidence later than this cannot make the earliest kMaxEvidence any more
+  /// (set when the buffer is trimmed): add() then only counts it.
+  std::int64_t evidence_cutoff_ms = INT64_MAX;
 
   /// Stable id: hex of a hash over rule, principal, access key, account,
   /// region and the first evidence pointer. Same input, same id.
@@ -90,6 +93,9 @@ struct Finding {
   void add(Evidence evidence);
   /// Sorts evidence and applies the cap; called by the pipeline before writing.
   void finalize();
+
+ private:
+  void keep(Evidence evidence);
 };
 
 /// Where analyzers and rules put findings. Not thread-safe: each worker owns one.
@@ -97,6 +103,16 @@ class FindingSink {
  public:
   virtual ~FindingSink() = default;
   virtual void emit(Finding finding) = 0;
+  /// For sinks that fold repeated single-event matches (one finding per rule,
+  /// principal, access key and account): counts `event` into the existing
+  /// finding of `rule` for that key and returns true, so that the caller need
+  /// not build a finding; false (the default) when there is none yet.
+  /// `details` are the event's resource identifiers (consumed).
+  virtual bool fold(std::string_view rule, const EventView& event,
+                    std::vector<std::pair<std::string, std::string>>& details) {
+    (void)rule, (void)event, (void)details;
+    return false;
+  }
 };
 
 /// A FindingSink that keeps everything in a vector.

@@ -82,6 +82,8 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
     s.sys_k = std::min(opt.shingle, s.words.size());
     s.sys.clear();
     if (s.sys_k >= opt.min_words && s.sys_k > 0) shingles(s.words, s.sys_k, s.sys);
+    s.filter.fill(0);
+    for (std::uint64_t h : s.sys) s.filter[h >> 58] |= std::uint64_t{1} << ((h >> 52) & 63);
     s.sys_valid = true;
   }
   const std::size_t k = s.sys_k;
@@ -95,6 +97,7 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
   for (std::size_t i = 0; i + k <= s.words.size(); ++i) {
     std::uint64_t h = 0x9e3779b97f4a7c15ULL;
     for (std::size_t j = 0; j < k; ++j) h ^= s.words[i + j] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    if ((s.filter[h >> 58] & (std::uint64_t{1} << ((h >> 52) & 63))) == 0) continue;
     auto it = std::lower_bound(s.sys.begin(), s.sys.end(), h);
     if (it != s.sys.end() && *it == h) {
       std::uint8_t& seen = s.hit[static_cast<std::size_t>(it - s.sys.begin())];

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ struct LeakageResult {
 struct LeakageScratch {
   std::vector<std::uint64_t> words, sys, out;
   std::vector<std::uint8_t> hit;   ///< per system shingle: seen in the output
+  /// One bit per value of a shingle's top 12 bits, set for the system
+  /// shingles: most output shingles miss it and skip the binary search.
+  std::array<std::uint64_t, 64> filter{};
   /// The system texts `sys` was built from (joined by '\0'): applications send
   /// the same system prompt with every call, so its shingles are reused.
   std::string sys_key;

@@ -30,18 +30,35 @@ bool operator<(const Evidence& a, const Evidence& b) noexcept {
   return std::tie(a.time_ms, a.file_index, a.record) < std::tie(b.time_ms, b.file_index, b.record);
 }
 
-void Finding::add(const EventView& event) { add(Evidence::from(event)); }
+namespace {
+/// Counts one event at `time_ms`; true when its evidence could still be kept.
+bool count_one(Finding& f, std::int64_t time_ms) {
+  if (f.count == 0 || time_ms < f.first_seen_ms) f.first_seen_ms = time_ms;
+  if (f.count == 0 || time_ms > f.last_seen_ms) f.last_seen_ms = time_ms;
+  ++f.count;
+  ++f.evidence_total;
+  return time_ms <= f.evidence_cutoff_ms;
+}
+}  // namespace
+
+void Finding::add(const EventView& event) {
+  // Long bursts (every AssumeRole of a day) add thousands of events to one
+  // finding: skip copying the strings of those that cannot be kept.
+  if (count_one(*this, event.time_ms)) keep(Evidence::from(event));
+}
 
 void Finding::add(Evidence e) {
-  if (count == 0 || e.time_ms < first_seen_ms) first_seen_ms = e.time_ms;
-  if (count == 0 || e.time_ms > last_seen_ms) last_seen_ms = e.time_ms;
-  ++count;
-  ++evidence_total;
+  if (count_one(*this, e.time_ms)) keep(std::move(e));
+}
+
+void Finding::keep(Evidence e) {
   evidence.push_back(std::move(e));
-  // Keep memory bounded on long bursts: trim to the earliest entries now and then.
+  // Keep memory bounded on long bursts: trim to the earliest entries now and
+  // then. The latest kept time only goes down from here on.
   if (evidence.size() >= 4 * kMaxEvidence) {
     std::sort(evidence.begin(), evidence.end());
     evidence.resize(kMaxEvidence);
+    evidence_cutoff_ms = evidence.back().time_ms;
   }
 }
 

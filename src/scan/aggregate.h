@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <unordered_map>
+#include <vector>
 
 namespace aiir {
 
@@ -16,17 +18,28 @@ class AggregatingSink final : public FindingSink {
  public:
   explicit AggregatingSink(FindingSink& out) : out_(out) {}
   void emit(Finding finding) override;
+  bool fold(std::string_view rule, const EventView& event,
+            std::vector<std::pair<std::string, std::string>>& details) override;
   /// Emits the folded findings (in key order, so deterministic).
   void flush();
 
  private:
   struct Group {
     Finding finding;
-    std::map<std::string, std::uint64_t> actions;
-    std::map<std::string, std::uint64_t> regions;
+    std::map<std::string, std::uint64_t, std::less<>> actions;
+    std::map<std::string, std::uint64_t, std::less<>> regions;
   };
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
+  void merge(Group& g, std::string_view action, std::string_view region, const EventView* event, Finding* f,
+             std::vector<std::pair<std::string, std::string>>& details);
+  const std::string& flat_key(std::string_view rule, std::string_view principal, std::string_view key,
+                              std::string_view account);
+
   FindingSink& out_;
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, Group> groups_;
+  std::map<Key, Group> groups_;
+  /// The same groups by their four parts joined with '\0', for fold().
+  std::unordered_map<std::string, Group*> index_;
+  std::string scratch_;
 };
 
 }  // namespace aiir

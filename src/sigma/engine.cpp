@@ -6,6 +6,7 @@
 #include <aiir/error.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -167,7 +168,7 @@ namespace detail {
 
 /// The identifiers a responder acts on (which guardrail, bucket and key,
 /// user, role, model...), copied from the request into the finding's details.
-void add_resource_details(Finding& f, const EventView& event) {
+void add_resource_details(std::vector<std::pair<std::string, std::string>>& out, const EventView& event) {
   static constexpr std::string_view kNames[] = {
       "guardrailIdentifier", "modelId",      "bucketName",     "key",          "userName",
       "roleName",            "policyArn",    "knowledgeBaseId", "dataSourceId", "agentId",
@@ -175,11 +176,24 @@ void add_resource_details(Finding& f, const EventView& event) {
       "detectorId",          "instanceType", "customModelName", "jobName",     "provisionedModelName"};
   simdjson::dom::object params;
   if (event.raw["requestParameters"].get_object().get(params) != simdjson::SUCCESS) return;
-  for (std::string_view name : kNames) {
+  // One pass over the request's fields (a handful) rather than a lookup per
+  // name; every match of a rule comes here. Output stays in kNames order.
+  std::array<std::string_view, std::size(kNames)> found{};
+  bool any = false;
+  for (auto field : params) {
     std::string_view value;
-    if (params[name].get_string().get(value) == simdjson::SUCCESS && !value.empty())
-      f.details.emplace_back(std::string(name), std::string(value.substr(0, 512)));
+    if (field.value.get_string().get(value) != simdjson::SUCCESS || value.empty()) continue;
+    for (std::size_t i = 0; i < std::size(kNames); ++i) {
+      if (found[i].empty() && field.key == kNames[i]) {
+        found[i] = value;
+        any = true;
+        break;
+      }
+    }
   }
+  if (!any) return;
+  for (std::size_t i = 0; i < std::size(kNames); ++i)
+    if (!found[i].empty()) out.emplace_back(std::string(kNames[i]), std::string(found[i].substr(0, 512)));
 }
 
 Finding make_finding(const Meta& meta, const EventView& event) {
@@ -205,7 +219,7 @@ Finding make_finding(const Meta& meta, const EventView& event) {
   if (!event.user_agent.empty()) f.user_agents.emplace_back(event.user_agent);
   f.tags = meta.tags;
   if (!meta.id.empty()) f.details.emplace_back("sigma_id", meta.id);
-  add_resource_details(f, event);
+  add_resource_details(f.details, event);
   f.add(event);
   return f;
 }
@@ -266,7 +280,11 @@ void EngineState::on_event(const EventView& event, FindingSink& out, const Virtu
 
 void EngineState::matched(const Rule& rule, const EventView& event, FindingSink& out) {
   ++stats_.matches;
-  if (rule.generate || force_emit_) out.emit(make_finding(rule.meta, event));
+  if (rule.generate || force_emit_) {
+    details_.clear();
+    add_resource_details(details_, event);
+    if (!out.fold(rule.meta.finding_rule, event, details_)) out.emit(make_finding(rule.meta, event));
+  }
   for (const Rule::Feed& feed : rule.feeds) {
     const Correlation& c = d_.corrs[feed.corr];
     Hit hit;

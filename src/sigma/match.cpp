@@ -160,15 +160,43 @@ bool ends_with(std::string_view pattern, std::string_view text, bool cased) noex
 bool contains(std::string_view pattern, std::string_view text, bool cased) noexcept {
   if (pattern.empty()) return true;
   if (cased) return text.find(pattern) != std::string_view::npos;
-  if (text.size() < pattern.size()) return false;
-  const char first = pattern[0];
-  const char upper = (first >= 'a' && first <= 'z') ? static_cast<char>(first - 32) : first;
-  const std::size_t last = text.size() - pattern.size();
-  for (std::size_t i = 0; i <= last; ++i) {
-    char c = text[i];
-    if ((c == first || c == upper) && equals(pattern.substr(1), text.substr(i + 1, pattern.size() - 1), false)) {
-      return true;
+  const std::size_t m = pattern.size();
+  if (text.size() < m) return false;
+  // Candidates come from memchr on one byte of the (lower-cased) pattern: a
+  // byte that is not a letter matches only itself; a letter needs both cases.
+  // Prompts and serialized bodies are kilobytes long and meet several
+  // patterns each, so the byte-at-a-time loop this replaces was the engine's
+  // main cost on invocation logs.
+  const char* base = text.data();
+  const std::size_t last = text.size() - m;  // last possible start
+  auto at = [&](std::size_t i) { return equals(pattern, text.substr(i, m), false); };
+  std::size_t anchor = 0;
+  while (anchor < m && pattern[anchor] >= 'a' && pattern[anchor] <= 'z') ++anchor;
+  if (anchor < m) {
+    const char* p = base + anchor;
+    const char* end = base + last + anchor + 1;
+    while (p < end) {
+      const void* hit = std::memchr(p, static_cast<unsigned char>(pattern[anchor]), static_cast<std::size_t>(end - p));
+      if (hit == nullptr) return false;
+      const char* h = static_cast<const char*>(hit);
+      if (at(static_cast<std::size_t>(h - base) - anchor)) return true;
+      p = h + 1;
     }
+    return false;
+  }
+  const char lower = pattern[0];
+  const char upper = static_cast<char>(lower - 32);
+  auto next = [&](char c, std::size_t from) -> std::size_t {
+    if (from > last) return std::string_view::npos;
+    const void* hit = std::memchr(base + from, static_cast<unsigned char>(c), last - from + 1);
+    return hit == nullptr ? std::string_view::npos : static_cast<std::size_t>(static_cast<const char*>(hit) - base);
+  };
+  std::size_t lo = next(lower, 0), up = next(upper, 0);
+  while (lo != std::string_view::npos || up != std::string_view::npos) {
+    const std::size_t i = std::min(lo, up);
+    if (at(i)) return true;
+    if (i == lo) lo = next(lower, i + 1);
+    if (i == up) up = next(upper, i + 1);
   }
   return false;
 }

@@ -87,6 +87,22 @@ TEST_CASE("contains, startswith, endswith", "[sigma]") {
   CHECK_FALSE(sel("    errorCode|contains: '*'\n", R"({"errorCode":null})"));
 }
 
+TEST_CASE("case-insensitive contains finds matches anywhere, whatever the pattern's bytes", "[sigma]") {
+  // Letters only (both cases searched), with a digit or punctuation anchor, at the ends.
+  CHECK(sel("    p|contains: ignore\n", R"({"p":"IGNORE"})"));
+  CHECK(sel("    p|contains: ignore\n", R"({"p":"xx iGnOrE"})"));
+  CHECK(sel("    p|contains: ignore\n", R"({"p":"Iignore"})"));
+  CHECK_FALSE(sel("    p|contains: ignore\n", R"({"p":"ignor ignor Ignor"})"));
+  CHECK(sel("    p|contains: '/latest/Meta-Data/'\n", R"({"p":"curl http://x/LATEST/meta-data/iam"})"));
+  CHECK_FALSE(sel("    p|contains: '/latest/meta-data/'\n", R"({"p":"/latest/meta-dat"})"));
+  CHECK(sel("    p|contains: 'ab1'\n", R"({"p":"zzAB1"})"));
+  CHECK_FALSE(sel("    p|contains: 'ab1'\n", R"({"p":"1ab"})"));
+  CHECK(sel("    p|contains: '169.254.169.254'\n", R"({"p":"169.254.169.254"})"));
+  CHECK_FALSE(sel("    p|contains: '169.254.169.254'\n", R"({"p":"169.254.169.25"})"));
+  // A repeated anchor byte before the real match.
+  CHECK(sel("    p|contains: 'a.b.c'\n", R"({"p":"a.a.b.C"})"));
+}
+
 TEST_CASE("all turns a list into AND, also with contains", "[sigma]") {
   const std::string body = "    requestParameters.policy|contains|all:\n      - 's3:GetObject'\n      - 'Principal'\n";
   CHECK(sel(body, R"({"requestParameters":{"policy":"{Principal: *, Action: s3:GetObject}"}})"));
