@@ -55,7 +55,7 @@ void Finding::keep(Evidence e) {
   evidence.push_back(std::move(e));
   // Keep memory bounded on long bursts: trim to the earliest entries now and
   // then. The latest kept time only goes down from here on.
-  if (evidence.size() >= 4 * kMaxEvidence) {
+  if (evidence.size() >= 2 * kMaxEvidence) {
     std::sort(evidence.begin(), evidence.end());
     evidence.resize(kMaxEvidence);
     evidence_cutoff_ms = evidence.back().time_ms;

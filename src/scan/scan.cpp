@@ -256,6 +256,7 @@ int run_scan(const ScanOptions& options) {
   for (const std::string& r : options.rules) rule_paths.push_back(r);
   sigma::LoadOptions load_options;
   load_options.profile = &profile;
+  load_options.tests = false;  // a scan does not run the embedded cases
   sigma::RuleSet ruleset = sigma::RuleSet::load(rule_paths, load_options);
   for (const sigma::RuleInfo& info : ruleset.rules()) {
     if (info.status == sigma::RuleStatus::kLoaded) ++report.rules.files_loaded;

@@ -58,6 +58,9 @@ struct VirtualFields {
 
 struct LoadOptions {
   const Profile* profile = nullptr;  ///< placeholders for |expand; may be null
+  /// Parse the `tests:` blocks (for `aiir rules test|lint|list`). A scan does
+  /// not run them; they are most of the shipped pack's text, so it skips them.
+  bool tests = true;
 };
 
 namespace detail {

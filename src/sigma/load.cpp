@@ -621,10 +621,43 @@ class ProgressCheck final : public YAML::EventHandler {
 
 // ---- Loader implementation
 
+/// Blanks every top-level `tests:` block (its lines become empty, so that
+/// line numbers of what follows stay right). A block ends at the next line
+/// with something in column 0; when that is a sequence item ("- ", which YAML
+/// allows at the key's indentation) the text is left as it is.
+void blank_tests_blocks(std::string& yaml) {
+  std::size_t pos = 0;
+  while (pos < yaml.size()) {
+    std::size_t eol = yaml.find('\n', pos);
+    if (eol == std::string::npos) eol = yaml.size();
+    std::string_view line(yaml.data() + pos, eol - pos);
+    const bool key = line.substr(0, 6) == "tests:" &&
+                     (line.size() == 6 || line[6] == ' ' || line[6] == '\r' || line[6] == '#');
+    if (!key) {
+      pos = eol + 1;
+      continue;
+    }
+    std::size_t end = eol + 1;  // first byte after the block
+    while (end < yaml.size()) {
+      const char c = yaml[end];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '#') break;
+      std::size_t next = yaml.find('\n', end);
+      end = next == std::string::npos ? yaml.size() : next + 1;
+    }
+    if (end < yaml.size() && yaml[end] == '-' && yaml.compare(end, 3, "---") != 0) return;
+    end = std::min(end, yaml.size());
+    const auto lines = static_cast<std::size_t>(std::count(yaml.begin() + static_cast<std::ptrdiff_t>(pos),
+                                                           yaml.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
+    yaml.replace(pos, end - pos, lines, '\n');
+    pos += lines;
+  }
+}
+
 void Loader::load(std::string_view text) {
   std::vector<YAML::Node> docs;
   try {
     std::string yaml(text);
+    if (!options_.tests) blank_tests_blocks(yaml);
     ProgressCheck::check(yaml);
     docs = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {

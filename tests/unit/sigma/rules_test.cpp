@@ -151,3 +151,38 @@ detection:
   auto none = RuleSet::load({kData + "/no-such-folder"});
   CHECK(none.error_count() == 1);
 }
+
+TEST_CASE("a scan skips tests: blocks; rules, lines and issues stay the same", "[sigma]") {
+  aiir::sigma::LoadOptions no_tests;
+  no_tests.tests = false;
+  auto with = RuleSet::load({kData + "/rules"});
+  auto without = RuleSet::load({kData + "/rules"}, no_tests);
+  REQUIRE(with.rules().size() == without.rules().size());
+  for (std::size_t i = 0; i < with.rules().size(); ++i) {
+    CHECK(with.rules()[i].finding_rule == without.rules()[i].finding_rule);
+    CHECK(with.rules()[i].line == without.rules()[i].line);
+    CHECK(with.rules()[i].status == without.rules()[i].status);
+    CHECK(without.rules()[i].positive_cases + without.rules()[i].negative_cases == 0);
+  }
+  CHECK(aiir::sigma::run_tests(without).passed == 0);
+
+  // A second document after a tests block: still loaded, its problems on their own lines.
+  const std::string yaml =
+      "title: a\nid: 11111111-2222-3333-4444-555555555555\nlogsource:\n  product: aws\n  service: cloudtrail\n"
+      "detection:\n  sel:\n    eventName: A\n  condition: sel\ntests:\n  match:\n    - {\"eventName\": \"A\"}\n"
+      "  # a comment\n\n  nomatch:\n    - {\"eventName\": \"B\"}\n"
+      "level: high\n---\n"
+      "title: b\nid: 21111111-2222-3333-4444-555555555555\nlogsource:\n  product: aws\n  service: cloudtrail\n"
+      "detection:\n  sel:\n    eventName|nosuchmodifier: A\n  condition: sel\n";
+  auto a = RuleSet::from_string(yaml, "two.yml");
+  auto b = RuleSet::from_string(yaml, "two.yml", no_tests);
+  REQUIRE(a.rules().size() == 2);
+  REQUIRE(b.rules().size() == 2);
+  CHECK(b.rules()[0].status == RuleStatus::kLoaded);
+  CHECK(b.rules()[0].level == a.rules()[0].level);
+  CHECK(a.rules()[0].positive_cases == 1);
+  CHECK(b.rules()[0].positive_cases == 0);
+  REQUIRE(a.issues().size() == b.issues().size());
+  for (std::size_t i = 0; i < a.issues().size(); ++i) CHECK(a.issues()[i].line == b.issues()[i].line);
+  CHECK(!b.issues().empty());
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Compares aiir runs on one corpus: each variant runs RUNS times (default 3),
+# interleaved so that a slow spell of a shared machine hits all of them; the
+# table shows the best wall and cpu time of each, its MB/s of inflated JSON,
+# peak RSS, and its cost against the first variant (1 - first/this, in wall
+# time: the share of throughput the extra work takes).
+#
+#   bench/compare.sh CORPUS_DIR 'ARGS A' 'ARGS B' ...
+#
+# Example (issue 4, the cost of the shipped pack plus the SigmaHQ rules):
+#   bench/compare.sh /tmp/corpus2 'scan -q --threads 1 --no-default-rules' \
+#     'scan -q --threads 1 --rules ../shared/sigma-aws/rules'
+# Builds nothing: uses $BUILD/aiir (default ./build) and GNU time.
+set -euo pipefail
+
+corpus=${1:-}
+if [[ -z "$corpus" || ! -e "$corpus" || $# -lt 2 ]]; then
+  echo "usage: bench/compare.sh CORPUS_DIR 'AIIR ARGS' ['AIIR ARGS' ...]" >&2
+  exit 2
+fi
+shift
+build=${BUILD:-./build}
+runs=${RUNS:-3}
+[[ -x /usr/bin/time ]] || { echo "bench/compare.sh: needs GNU time (apt-get install time)" >&2; exit 2; }
+[[ -x "$build/aiir" ]] || { echo "bench/compare.sh: $build/aiir not found" >&2; exit 2; }
+
+# Inflated bytes, once, from the reading summary of `aiir events`.
+inflated_mb=$("$build/aiir" events --threads 1 "$corpus" 2>&1 >/dev/null |
+  sed -n 's/.* stored, \([0-9.]*\) MB inflated.*/\1/p' | head -n 1)
+find "$corpus" -type f -exec cat {} + > /dev/null  # warm the page cache
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+variants=("$@")
+for ((r = 0; r < runs; r++)); do
+  for i in "${!variants[@]}"; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$build/aiir" ${variants[$i]} "$corpus" > /dev/null 2>&1 || true
+    tail -n 1 "$tmp/t" >> "$tmp/v$i"
+  done
+done
+
+echo "corpus: $corpus  inflated: ${inflated_mb:-?} MB  runs: $runs (best of)  cores: $(nproc)"
+printf '%-60s %8s %8s %9s %8s %8s\n' "aiir ARGS" "wall s" "cpu s" "MB/s" "RSS MB" "cost"
+base=""
+for i in "${!variants[@]}"; do
+  read -r wall cpu rss < <(awk 'NR==1 || $1<w {w=$1} NR==1 || $2+$3<c {c=$2+$3} $4>m {m=$4} END {print w, c, m}' "$tmp/v$i")
+  [[ -n "$base" ]] || base=$wall
+  awk -v name="${variants[$i]}" -v w="$wall" -v c="$cpu" -v rss="$rss" -v mb="${inflated_mb:-0}" -v b="$base" 'BEGIN {
+    cost = (w > 0) ? sprintf("%.1f%%", 100 * (1 - b / w)) : "-"
+    printf "%-60s %8.2f %8.2f %9.1f %8.1f %8s\n", substr(name, 1, 60), w, c, (w > 0 ? mb / w : 0), rss / 1024, cost
+  }'
+done
