@@ -4,7 +4,8 @@
 # then either runs the demo on examples/ or runs the whole test suite.
 #   scripts/dev.sh demo    install, build, triage the bundled example incident
 #   scripts/dev.sh test    install, build (warnings as errors), run all tests,
-#                          then the ASan/UBSan build of the whole suite
+#                          then the ASan/UBSan build of the whole suite (clang)
+#                          and every fuzz target for 60 seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,9 +47,14 @@ case "${1:-}" in
     install_missing clang libclang-rt-14-dev jq python3
     build build -DCMAKE_BUILD_TYPE=Release -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=ON
     (cd build && ctest --output-on-failure --no-tests=error -j "$(nproc)")
-    echo "== ASan/UBSan build of the whole suite" >&2
-    build build-asan -DCMAKE_BUILD_TYPE=Debug -DAIIR_SANITIZE=ON -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=OFF
-    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --no-tests=error -j "$(nproc)")
+    # One clang tree serves both: the whole suite under ASan/UBSan, and the
+    # libFuzzer targets (the library is built with coverage for them).
+    echo "== ASan/UBSan build of the whole suite (clang)" >&2
+    CC=clang CXX=clang++ build build-san -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
+      -DAIIR_SANITIZE=ON -DAIIR_FUZZ=ON -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=OFF
+    (cd build-san && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --no-tests=error -j "$(nproc)")
+    echo "== fuzz: every target for 60 s" >&2
+    AIIR_FUZZ_BUILD=build-san AIIR_FUZZ_PARALLEL=1 scripts/fuzz.sh 60
     ;;
   *)
     echo "usage: scripts/dev.sh demo|test" >&2

@@ -8,7 +8,9 @@
 #   scripts/fuzz.sh [SECONDS]
 # Environment: AIIR_FUZZ_BUILD (build folder, default build-fuzz),
 #              AIIR_FUZZ_TARGETS (space-separated subset, default all),
-#              AIIR_FUZZ_KEEP_CORPUS=1 (grow $BUILD/fuzz-corpus/ across runs).
+#              AIIR_FUZZ_KEEP_CORPUS=1 (grow $BUILD/fuzz-corpus/ across runs),
+#              AIIR_FUZZ_PARALLEL=1 (run the targets at the same time, not one
+#              after the other: each still runs SECONDS, sharing the cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,19 +34,32 @@ artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
 failed=()
 summary=()
-for target in $targets; do
-  name=${target%_fuzz}
-  seeds="tests/fuzz/corpus/$name"
-  work="$build/fuzz-corpus/$name"
+run_target() {  # target -> exit status in $build/fuzz-<name>.status
+  local target=$1 name=${1%_fuzz}
+  local seeds="tests/fuzz/corpus/$name" work="$build/fuzz-corpus/$name"
   [ "${AIIR_FUZZ_KEEP_CORPUS:-0}" = 1 ] || rm -rf "$work"
   mkdir -p "$work"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-        -artifact_prefix="$artifacts/$name-")
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+              -artifact_prefix="$artifacts/$name-")
   [ -f "tests/fuzz/$name.dict" ] && args+=(-dict="tests/fuzz/$name.dict")
-  log="$build/fuzz-$name.log"
+  local status=0
+  rm -f "$build/fuzz-$name.status"
+  "$build/$target" "${args[@]}" "$work" "$seeds" >"$build/fuzz-$name.log" 2>&1 || status=$?
+  echo "$status" > "$build/fuzz-$name.status"
+}
+for target in $targets; do
   echo "== $target: ${seconds}s" >&2
-  status=0
-  "$build/$target" "${args[@]}" "$work" "$seeds" >"$log" 2>&1 || status=$?
+  if [ "${AIIR_FUZZ_PARALLEL:-0}" = 1 ]; then
+    run_target "$target" &
+  else
+    run_target "$target"
+  fi
+done
+wait
+for target in $targets; do
+  name=${target%_fuzz}
+  log="$build/fuzz-$name.log"
+  status=$(cat "$build/fuzz-$name.status" 2>/dev/null || echo 1)
   execs=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   corpus=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
   summary+=("$(printf '%-22s exit %-3s exec/s %-8s corpus %s' "$target" "$status" "${execs:-?}" "${corpus:-?}")")

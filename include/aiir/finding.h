@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,13 +104,15 @@ class FindingSink {
  public:
   virtual ~FindingSink() = default;
   virtual void emit(Finding finding) = 0;
+  /// A resource identifier of an event ("bucketName", "my-bucket"), viewing
+  /// the event's memory: valid during the call only.
+  using DetailView = std::pair<std::string_view, std::string_view>;
   /// For sinks that fold repeated single-event matches (one finding per rule,
   /// principal, access key and account): counts `event` into the existing
   /// finding of `rule` for that key and returns true, so that the caller need
   /// not build a finding; false (the default) when there is none yet.
-  /// `details` are the event's resource identifiers (consumed).
-  virtual bool fold(std::string_view rule, const EventView& event,
-                    std::vector<std::pair<std::string, std::string>>& details) {
+  /// `details` are the event's resource identifiers; the sink copies those it keeps.
+  virtual bool fold(std::string_view rule, const EventView& event, std::span<const DetailView> details) {
     (void)rule, (void)event, (void)details;
     return false;
   }

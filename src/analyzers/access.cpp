@@ -55,7 +55,6 @@ constexpr std::size_t kMaxBucketActions = 64;
 constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
 constexpr std::size_t kMaxPerKeyValues = 64;      ///< distinct IPs / UAs remembered per long-term key
-constexpr std::size_t kMaxRegions = 64;
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
 bool is_long_term(std::string_view key) { return key.substr(0, 4) == "AKIA"; }

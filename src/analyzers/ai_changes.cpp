@@ -24,7 +24,6 @@ namespace {
 namespace dom = simdjson::dom;
 
 constexpr std::int64_t kHourMs = 3'600'000;
-constexpr std::int64_t kChainWindowMs = 24 * kHourMs;
 constexpr std::size_t kChainWindowHours = 24;
 constexpr std::size_t kMaxKeys = 100'000;
 constexpr std::size_t kMaxBuckets = 1'000'000;

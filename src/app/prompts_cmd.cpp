@@ -104,8 +104,6 @@ void append_prompt_line(std::string& s, const EventView& ev, const ContentResult
   const auto& g = r.extraction.guardrail;
   if (g.present) j.key("guardrail").str(g.intervened ? std::string_view("INTERVENED") : g.action.empty() ? std::string_view("NONE") : g.action);
   if (r.leakage.leaked) j.key("system_prompt_leaked").dbl(r.leakage.ratio);
-  std::size_t flagged_attachments = 0;
-  for (const auto& a : r.attachments) flagged_attachments += a.flagged() ? 1 : 0;
   if (!r.attachments.empty()) {
     j.key("attachments").begin_array();
     for (const auto& a : r.attachments) {

@@ -327,7 +327,7 @@ class Extractor {
       kToolResult = 64, kImage = 128, kDocument = 256, kVideo = 512, kGuard = 1024,
       kReasoning = 2048, kJson = 4096
     };
-    std::string_view media_type, name, format;
+    std::string_view name, format;
     for (auto field : obj) {
       std::string_view k = field.key;
       const element& fv = field.value;

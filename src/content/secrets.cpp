@@ -88,7 +88,6 @@ constexpr PatternDef kPatterns[] = {
     {Pattern::kPhoneNanp, SecretType::kPhone,
      R"((?:^|[^0-9A-Za-z+.-])(\(?[2-9]\d{2}\)?[ .-]?[2-9]\d{2}[ .-]\d{4})\b)"},
 };
-constexpr std::size_t kPatternCount = sizeof(kPatterns) / sizeof(kPatterns[0]);
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }

@@ -56,11 +56,11 @@ void AggregatingSink::emit(Finding f) {
     g.finding = std::move(f);
     return;
   }
-  merge(g, action, region, nullptr, &f, f.details);
+  std::vector<DetailView> details(f.details.begin(), f.details.end());
+  merge(g, action, region, nullptr, &f, details);
 }
 
-bool AggregatingSink::fold(std::string_view rule, const EventView& event,
-                           std::vector<std::pair<std::string, std::string>>& details) {
+bool AggregatingSink::fold(std::string_view rule, const EventView& event, std::span<const DetailView> details) {
   auto it = index_.find(flat_key(rule, event.actor_arn, event.access_key_id, event.account));
   if (it == index_.end()) return false;
   merge(*it->second, event.action, event.region, &event, nullptr, details);
@@ -70,7 +70,7 @@ bool AggregatingSink::fold(std::string_view rule, const EventView& event,
 /// Counts one more match into `g`: from a whole finding `f` (emit) or
 /// straight from the event (fold), whichever is given.
 void AggregatingSink::merge(Group& g, std::string_view action, std::string_view region, const EventView* event,
-                            Finding* f, std::vector<std::pair<std::string, std::string>>& details) {
+                            Finding* f, std::span<const DetailView> details) {
   auto bump = [](std::map<std::string, std::uint64_t, std::less<>>& m, std::string_view k) {
     if (k.empty()) return;
     auto at = m.find(k);
@@ -90,15 +90,15 @@ void AggregatingSink::merge(Group& g, std::string_view action, std::string_view 
     add_capped(into.user_agents, event->user_agent, 20);
   }
   // Keep the distinct resource identifiers of the folded matches (a few per key).
-  for (auto& kv : details) {
+  for (const auto& [key, value] : details) {
     std::size_t same_key = 0;
     bool present = false;
     for (const auto& have : into.details) {
-      if (have.first != kv.first) continue;
+      if (have.first != key) continue;
       ++same_key;
-      present = present || have.second == kv.second;
+      present = present || have.second == value;
     }
-    if (!present && same_key < 5) into.details.push_back(std::move(kv));
+    if (!present && same_key < 5) into.details.emplace_back(key, value);
   }
 }
 

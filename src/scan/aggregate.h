@@ -18,8 +18,7 @@ class AggregatingSink final : public FindingSink {
  public:
   explicit AggregatingSink(FindingSink& out) : out_(out) {}
   void emit(Finding finding) override;
-  bool fold(std::string_view rule, const EventView& event,
-            std::vector<std::pair<std::string, std::string>>& details) override;
+  bool fold(std::string_view rule, const EventView& event, std::span<const DetailView> details) override;
   /// Emits the folded findings (in key order, so deterministic).
   void flush();
 
@@ -31,7 +30,7 @@ class AggregatingSink final : public FindingSink {
   };
   using Key = std::tuple<std::string, std::string, std::string, std::string>;
   void merge(Group& g, std::string_view action, std::string_view region, const EventView* event, Finding* f,
-             std::vector<std::pair<std::string, std::string>>& details);
+             std::span<const DetailView> details);
   const std::string& flat_key(std::string_view rule, std::string_view principal, std::string_view key,
                               std::string_view account);
 

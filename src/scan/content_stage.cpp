@@ -79,16 +79,16 @@ struct ContentWorker::Hooks {
       const model::PromptModel& m = worker_.shared_.model();
       if (m.empty() || !worker_.shared_.options().score) return;
       r.threshold = m.info().threshold;
-      std::string_view text = worker_.scored_text(r);
-      r.scored_bytes = text.size();
-      if (text.empty()) return;
+      std::string_view scored = worker_.scored_text(r);
+      r.scored_bytes = scored.size();
+      if (scored.empty()) return;
       try {
         // The model text (normalized, capped): hidden, encoded and spaced-out
         // words count once decoded. Too little text for a lexical model (a few
         // words give a handful of features and scores near the bias, so short
         // chat turns were flagged at random) is not scored; signatures still
         // see it (docs/prompt-model.md).
-        const std::string normalized = model::model_text(text);
+        const std::string normalized = model::model_text(scored);
         if (count_words(normalized, kMinScoredWords) < kMinScoredWords) return;
         r.score = m.score(normalized);
       } catch (...) {

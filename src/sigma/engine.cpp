@@ -168,7 +168,7 @@ namespace detail {
 
 /// The identifiers a responder acts on (which guardrail, bucket and key,
 /// user, role, model...), copied from the request into the finding's details.
-void add_resource_details(std::vector<std::pair<std::string, std::string>>& out, const EventView& event) {
+void resource_details(std::vector<FindingSink::DetailView>& out, const EventView& event) {
   static constexpr std::string_view kNames[] = {
       "guardrailIdentifier", "modelId",      "bucketName",     "key",          "userName",
       "roleName",            "policyArn",    "knowledgeBaseId", "dataSourceId", "agentId",
@@ -193,7 +193,7 @@ void add_resource_details(std::vector<std::pair<std::string, std::string>>& out,
   }
   if (!any) return;
   for (std::size_t i = 0; i < std::size(kNames); ++i)
-    if (!found[i].empty()) out.emplace_back(std::string(kNames[i]), std::string(found[i].substr(0, 512)));
+    if (!found[i].empty()) out.emplace_back(kNames[i], found[i].substr(0, 512));
 }
 
 Finding make_finding(const Meta& meta, const EventView& event) {
@@ -219,7 +219,9 @@ Finding make_finding(const Meta& meta, const EventView& event) {
   if (!event.user_agent.empty()) f.user_agents.emplace_back(event.user_agent);
   f.tags = meta.tags;
   if (!meta.id.empty()) f.details.emplace_back("sigma_id", meta.id);
-  add_resource_details(f.details, event);
+  std::vector<FindingSink::DetailView> details;
+  resource_details(details, event);
+  for (const auto& [k, v] : details) f.details.emplace_back(k, v);
   f.add(event);
   return f;
 }
@@ -282,7 +284,7 @@ void EngineState::matched(const Rule& rule, const EventView& event, FindingSink&
   ++stats_.matches;
   if (rule.generate || force_emit_) {
     details_.clear();
-    add_resource_details(details_, event);
+    resource_details(details_, event);
     if (!out.fold(rule.meta.finding_rule, event, details_)) out.emit(make_finding(rule.meta, event));
   }
   for (const Rule::Feed& feed : rule.feeds) {

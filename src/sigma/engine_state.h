@@ -63,7 +63,7 @@ class EngineState {
   EngineStats stats_;
   MatchContext ctx_;
   std::string key_;
-  std::vector<std::pair<std::string, std::string>> details_;  ///< scratch for fold()
+  std::vector<FindingSink::DetailView> details_;  ///< scratch for fold()
 };
 
 }  // namespace aiir::sigma::detail

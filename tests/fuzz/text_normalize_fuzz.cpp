@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   acc = aiir::fuzz::touch(acc, out.canonical);
 
   hits.clear();
-  aiir::secrets::find_secrets(text, hits, aiir::secrets::Side::kResponse, aiir::secrets::Role::kAssistant);
+  aiir::secrets::find_secrets(text, hits, aiir::secrets::Side::kOutput, aiir::secrets::Role::kAssistant);
   for (const auto& h : hits) {
     if (h.offset > size || h.length > size - h.offset) __builtin_trap();
     acc = aiir::fuzz::touch(acc, h.masked);
