@@ -50,7 +50,7 @@ case "${1:-}" in
     # One clang tree serves both: the whole suite under ASan/UBSan, and the
     # libFuzzer targets (the library is built with coverage for them).
     echo "== ASan/UBSan build of the whole suite (clang)" >&2
-    CC=clang CXX=clang++ build build-san -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
+    CC=clang CXX=clang++ build build-san -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-gline-tables-only -O1" \
       -DAIIR_SANITIZE=ON -DAIIR_FUZZ=ON -DAIIR_WERROR=ON -DAIIR_BUILD_TESTS=ON -DAIIR_BUILD_BENCH=OFF
     (cd build-san && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure --no-tests=error -j "$(nproc)")
     echo "== fuzz: every target for 60 s" >&2
