@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 #include <array>
 #include <map>
 #include <optional>
@@ -243,6 +244,7 @@ class InvocationAnalyzer final : public Analyzer {
   bool expected_region(std::string_view region) const;
   std::uint32_t row_for(const EventView& e);
   Principal* principal_for(const EventView& e, std::uint32_t& index);
+  Principal* find_principal(const EventView& e, std::uint32_t& index);
   void count_call(const EventView& e, bool from_ct);
   void join(const EventView& e, const Pending& mine);
   void emit_probes(FindingSink& out);
@@ -261,8 +263,11 @@ class InvocationAnalyzer final : public Analyzer {
 
   Interner ips_, uas_;
   std::unordered_map<std::string, std::uint32_t> row_index_;
+  std::string row_key_;
   std::vector<Row> rows_;
   std::unordered_map<std::string, std::uint32_t> principal_index_;
+  std::string last_arn_;                 ///< actor ARN of the last principal_for() hit
+  std::uint32_t last_principal_ = kNone;
   std::vector<Principal> principals_;
   std::map<std::string, KeyAcc> models_, regions_;
   std::unordered_map<std::uint64_t, Pending> pending_;
@@ -298,8 +303,8 @@ bool InvocationAnalyzer::expected_region(std::string_view region) const {
 }
 
 std::uint32_t InvocationAnalyzer::row_for(const EventView& e) {
-  std::string key;
-  key.reserve(e.actor_arn.size() + e.model_id.size() + e.region.size() + e.account.size() + 3);
+  std::string& key = row_key_;  // scratch: most calls find their row
+  key.clear();
   key.append(e.actor_arn).push_back('\x1f');
   key.append(e.model_id).push_back('\x1f');
   key.append(e.region).push_back('\x1f');
@@ -314,12 +319,26 @@ std::uint32_t InvocationAnalyzer::row_for(const EventView& e) {
   r.model = std::string(e.model_id);
   r.region = std::string(e.region);
   rows_.push_back(std::move(r));
-  row_index_.emplace(std::move(key), n);
+  row_index_.emplace(key, n);
   return n;
 }
 
 Principal* InvocationAnalyzer::principal_for(const EventView& e, std::uint32_t& index) {
   index = kNone;
+  // Consecutive calls mostly come from one principal: skip the ARN parsing.
+  if (last_principal_ != kNone && e.actor_arn == last_arn_) {
+    index = last_principal_;
+    return &principals_[index];
+  }
+  Principal* p = find_principal(e, index);
+  if (p != nullptr) {
+    last_arn_.assign(e.actor_arn);
+    last_principal_ = index;
+  }
+  return p;
+}
+
+Principal* InvocationAnalyzer::find_principal(const EventView& e, std::uint32_t& index) {
   std::string id = principal_identity(e.actor_arn);
   auto it = principal_index_.find(id);
   if (it != principal_index_.end()) {
@@ -412,14 +431,19 @@ void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
     if (bit != p->buckets.end()) {
       Bucket& b = bit->second;
       (from_ct ? b.ct : b.inv) += 1;
-      Evidence ev = Evidence::from(e);
-      b.ev.push_back(ev);
-      std::sort(b.ev.begin(), b.ev.end());
-      if (b.ev.size() > 2) b.ev.resize(2);
+      // The two earliest calls of the bucket; later ones are not copied.
+      const auto at = std::tie(e.time_ms, e.where.file, e.where.record);  // Evidence's order
+      auto order = [](const Evidence& x) { return std::tie(x.time_ms, x.file_index, x.record); };
+      const bool keep = b.ev.size() < 2 || at < order(b.ev.back());
+      if (keep) {
+        b.ev.push_back(Evidence::from(e));
+        std::sort(b.ev.begin(), b.ev.end());
+        if (b.ev.size() > 2) b.ev.resize(2);
+      }
       b.max_call_tokens = std::max(b.max_call_tokens, call_tokens);
       if (call_tokens > kTokenSpikeMin &&
-          (!b.big_call || call_tokens > b.big_tokens || (call_tokens == b.big_tokens && ev < *b.big_call))) {
-        b.big_call = std::move(ev);
+          (!b.big_call || call_tokens > b.big_tokens || (call_tokens == b.big_tokens && at < order(*b.big_call)))) {
+        b.big_call = Evidence::from(e);
         b.big_tokens = call_tokens;
       }
     }
@@ -756,6 +780,7 @@ void InvocationAnalyzer::finish(FindingSink& out) {
   principals_ = std::move(sorted);
   principal_index_.clear();
   for (std::size_t i = 0; i < principals_.size(); ++i) principal_index_[principals_[i].arn] = static_cast<std::uint32_t>(i);
+  last_principal_ = kNone;  // indexes moved
 
   build_usage();  // before first-seen: that moves Findings out, rows stay
   emit_probes(out);

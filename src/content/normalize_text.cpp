@@ -12,6 +12,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cstring>
 #include <array>
 #include <unordered_map>
 
@@ -150,39 +151,53 @@ constexpr std::array<std::uint8_t, 256> kCls = make_class_table();
 // What a fused scan of appended text found.
 struct ScanHints {
   std::uint8_t hints = 0;        // NormalizedText::kHint*
-  std::size_t longest_b64 = 0;   // longest run of base64 alphabet bytes
+  std::size_t longest_b64 = 0;   // the run length asked for when there is one, else 0
   std::size_t pct = 0;           // '%' bytes
 };
 
-// Lowercases src into dst (may be the same memory) and gathers hints in the
-// same pass. ASCII only: bytes >= 0x80 pass through unchanged.
-void lower_and_scan(const char* src, char* dst, std::size_t n, ScanHints& h) {
-  // Locals only: dst is a char* and may alias anything, so stores through
-  // `h` inside the loop would be reloaded every byte.
-  std::size_t run = 0, longest = 0, pct = 0;
-  std::uint32_t w = 0;          // 2 bits per byte: 1 alnum, 2 separator
-  std::uint8_t prev = 0;
+// Lowercases src into dst (may be the same memory) and gathers the hints.
+// ASCII only: bytes >= 0x80 pass through unchanged. `need_b64` is the run
+// length of base64-alphabet bytes worth decoding: `longest_b64` is set to it
+// when such a run exists (0 otherwise), found by skipping `need_b64` bytes at
+// a time through text that has none (prose), not by counting every run.
+void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_b64, ScanHints& h) {
+  const auto* s = reinterpret_cast<const unsigned char*>(src);
+  // Hints first: src may alias dst, and lowercasing keeps every byte's class.
   bool leet = false, spaced = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto c = static_cast<unsigned char>(src[i]);
-    std::uint8_t cls = kCls[c];
-    dst[i] = kLower[c];
-    run = (cls & kClsB64) ? run + 1 : 0;
-    longest = run > longest ? run : longest;
-    pct += (cls & kClsPct) ? 1 : 0;
-    leet |= ((cls & kClsLeet) && (prev & kClsLetter)) || ((cls & kClsLetter) && (prev & kClsLeet));
-    w = (w << 2) | (cls & kClsAlnum ? 1u : 0u) | (cls & kClsSep ? 2u : 0u);
-    // [not alnum] alnum sep alnum [not alnum]: two single letters, one separator.
-    spaced |= ((w >> 2) & 0x3F) == 0x19 && (w & 1) == 0 && ((w >> 8) & 1) == 0;
-    prev = cls;
+  auto alnum = [&](std::size_t i) { return (kCls[s[i]] & kClsAlnum) != 0; };
+  for (std::size_t i = 1; i < n && !(leet && spaced); ++i) {
+    const std::uint8_t c = kCls[s[i]], p = kCls[s[i - 1]];
+    leet |= ((c & kClsLeet) && (p & kClsLetter)) || ((c & kClsLetter) && (p & kClsLeet));
+    // [not alnum] alnum SEP alnum [not alnum], SEP at i: two single characters, one separator.
+    if ((c & kClsSep) && (p & kClsAlnum) && i + 1 < n && alnum(i + 1) && (i < 2 || !alnum(i - 2)) &&
+        (i + 2 >= n || !alnum(i + 2)))
+      spaced = true;
   }
-  // A run at the very end has no trailing byte: check the window once more.
-  w <<= 2;
-  spaced |= ((w >> 2) & 0x3F) == 0x19 && ((w >> 8) & 1) == 0;
-  h.longest_b64 = longest;
-  h.pct = pct;
+  bool b64 = need_b64 == 0;
+  if (!b64 && n >= need_b64) {
+    std::size_t i = need_b64 - 1;  // last byte of the window [i + 1 - need_b64, i]
+    while (i < n) {
+      if (!(kCls[s[i]] & kClsB64)) {
+        i += need_b64;
+        continue;
+      }
+      std::size_t j = i;  // start of the base64 run that ends at i, within the window
+      while (j > i + 1 - need_b64 && (kCls[s[j - 1]] & kClsB64)) --j;
+      if (j == i + 1 - need_b64) {
+        b64 = true;
+        break;
+      }
+      i = j - 1 + need_b64;  // a long enough run starts at j or later
+    }
+  }
+  h.longest_b64 = b64 ? need_b64 : 0;
+  h.pct = std::memchr(src, '%', n) == nullptr ? 0 : static_cast<std::size_t>(std::count(src, src + n, '%'));
   if (leet) h.hints |= NormalizedText::kHintLeet;
   if (spaced) h.hints |= NormalizedText::kHintSpaced;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = s[i];
+    dst[i] = static_cast<char>(c + (static_cast<unsigned char>(c - 'A') < 26 ? 32 : 0));
+  }
 }
 
 bool is_b64_byte(char c) { return is_alnum_byte(c) || c == '+' || c == '/' || c == '-' || c == '_'; }
@@ -428,13 +443,13 @@ std::uint32_t Appender::run(std::string_view text, NormalizedText& out, int dept
     // Hints from the folded text (in place: it is already lowercase); the
     // decoders see the unfolded text, so let them scan it whatever the hints.
     char* folded = out.canonical.data() + origin;
-    lower_and_scan(folded, folded, out.canonical.size() - origin, hints);
+    lower_and_scan(folded, folded, out.canonical.size() - origin, 0, hints);
     hints.longest_b64 = SIZE_MAX;
     hints.pct = SIZE_MAX;
   } else {
     std::size_t base = out.canonical.size();
     out.canonical.resize(base + nf.size());
-    lower_and_scan(nf.data(), out.canonical.data() + base, nf.size(), hints);
+    lower_and_scan(nf.data(), out.canonical.data() + base, nf.size(), std::min(opt_.min_base64, opt_.min_hex), hints);
   }
   out.hints |= hints.hints;
   if (depth < opt_.max_decode_depth &&

@@ -68,6 +68,15 @@ Severity severity_arg(const std::string& name, const char* flag) {
   return s;
 }
 
+/// What the workers leave for the consumer with each batch.
+struct ScanBatch final : BatchExtra {
+  std::unique_ptr<ContentBatch> content;   ///< content stage results (events[k].content)
+  std::unique_ptr<sigma::Matcher> matcher;
+  ContentVirtualFields fields;
+  std::vector<std::uint32_t> offsets;      ///< events[k] matched matches[offsets[k] .. offsets[k + 1])
+  std::vector<std::uint32_t> matches;      ///< rule indexes
+};
+
 struct Active {
   const AnalyzerInfo* info;
   std::unique_ptr<Analyzer> analyzer;
@@ -81,18 +90,37 @@ class ScanSink final : public EventSink {
       : analyzers_(analyzers), engine_(engine), scope_(scope), coverage_(coverage), findings_(findings),
         rule_findings_(rule_findings) {}
 
-  // ---- content stage (issue 5): worker threads, one ContentBatch per slot ----
+  // ---- worker side: the content stage and rule evaluation, per batch ----
   void set_content(const ContentShared* content) { content_ = content; }
+  void set_rules(const sigma::RuleSet* rules) { rules_ = rules; }
   std::unique_ptr<BatchExtra> make_extra() override {
-    if (content_ == nullptr) return nullptr;
-    return std::make_unique<ContentBatch>(*content_);
+    if (content_ == nullptr && rules_ == nullptr) return nullptr;
+    auto extra = std::make_unique<ScanBatch>();
+    if (content_ != nullptr) extra->content = std::make_unique<ContentBatch>(*content_);
+    if (rules_ != nullptr) extra->matcher = std::make_unique<sigma::Matcher>(*rules_);
+    return extra;
   }
   void prepare(DecodedBatch& batch, BatchExtra* extra) override {
-    if (extra != nullptr) static_cast<ContentBatch*>(extra)->prepare(batch);
+    if (extra == nullptr) return;
+    auto& b = *static_cast<ScanBatch*>(extra);
+    if (b.content) b.content->prepare(batch);
+    if (!b.matcher) return;
+    // Which single-event rules match each event; the consumer applies them in
+    // input order (findings, folding, correlations), so the result does not
+    // depend on the threads.
+    b.offsets.assign(batch.events.size() + 1, 0);
+    b.matches.clear();
+    for (std::size_t k = 0; k < batch.events.size(); ++k) {
+      const EventView& ev = batch.events[k];
+      b.offsets[k] = static_cast<std::uint32_t>(b.matches.size());
+      b.fields.reset(ev);
+      b.matcher->match(ev, b.matches, ev.content != nullptr ? &b.fields : nullptr);
+    }
+    b.offsets[batch.events.size()] = static_cast<std::uint32_t>(b.matches.size());
   }
-  // ---- end content stage ----
+  // ---- end worker side ----
 
-  void consume(const EventView& ev, std::size_t, BatchExtra*) override {
+  void consume(const EventView& ev, std::size_t index, BatchExtra* extra) override {
     update_coverage(ev);
     scope_.on_event(ev);
     for (Active& a : analyzers_) {
@@ -107,7 +135,15 @@ class ScanSink final : public EventSink {
     }
     if (engine_ != nullptr) {
       fields_.reset(ev);  // prompt_text, response_text, system_text, guardrail_action (content_stage.h)
-      engine_->on_event(ev, rule_findings_, ev.content != nullptr ? &fields_ : nullptr);
+      const sigma::VirtualFields* fields = ev.content != nullptr ? &fields_ : nullptr;
+      auto* b = static_cast<ScanBatch*>(extra);
+      if (b != nullptr && b->matcher && index + 1 < b->offsets.size()) {
+        const std::span<const std::uint32_t> all(b->matches);
+        engine_->on_matched(ev, all.subspan(b->offsets[index], b->offsets[index + 1] - b->offsets[index]),
+                            rule_findings_, fields);
+      } else {
+        engine_->on_event(ev, rule_findings_, fields);
+      }
     }
   }
 
@@ -146,6 +182,7 @@ class ScanSink final : public EventSink {
   FindingList& findings_;
   FindingSink& rule_findings_;
   const ContentShared* content_ = nullptr;
+  const sigma::RuleSet* rules_ = nullptr;
   ContentVirtualFields fields_;
 };
 
@@ -285,6 +322,7 @@ int run_scan(const ScanOptions& options) {
     }
   }
   sink.set_content(content.get());
+  if (engine) sink.set_rules(&ruleset);
   report.read = run_pipeline(prepared.inputs.files, prepared.pipeline, sink);
   merge_discovery(prepared, report.read);
   report.coverage.profile_loaded = report.profile_loaded;

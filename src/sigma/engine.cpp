@@ -141,7 +141,19 @@ void Engine::on_event(const EventView& event, FindingSink& out, const VirtualFie
   state_->on_event(event, out, fields);
 }
 
+void Engine::on_matched(const EventView& event, std::span<const std::uint32_t> matched, FindingSink& out,
+                        const VirtualFields* fields) {
+  state_->apply(event, matched, out, fields);
+}
+
 void Engine::finish(FindingSink& out) { state_->finish(out); }
+
+Matcher::Matcher(const RuleSet& rules) : state_(std::make_unique<detail::EngineState>(rules.data(), false)) {}
+Matcher::~Matcher() = default;
+
+void Matcher::match(const EventView& event, std::vector<std::uint32_t>& out, const VirtualFields* fields) {
+  state_->match(event, fields, out);
+}
 
 const EngineStats& Engine::stats() const noexcept { return state_->stats(); }
 
@@ -253,6 +265,12 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
 }
 
 void EngineState::on_event(const EventView& event, FindingSink& out, const VirtualFields* fields) {
+  matched_.clear();
+  match(event, fields, matched_);
+  apply(event, matched_, out, fields);
+}
+
+void EngineState::match(const EventView& event, const VirtualFields* fields, std::vector<std::uint32_t>& out) {
   ++stats_.events;
   const Dispatch* dispatch = nullptr;
   switch (event.kind) {
@@ -269,13 +287,22 @@ void EngineState::on_event(const EventView& event, FindingSink& out, const Virtu
   auto run = [&](const std::vector<std::uint32_t>& list) {
     for (std::uint32_t ri : list) {
       ++stats_.candidates;
-      const Rule& rule = d_.rules[ri];
-      if (eval_rule(rule, ctx_)) matched(rule, event, out);
+      if (eval_rule(d_.rules[ri], ctx_)) out.push_back(ri);
     }
   };
   if (by_name != nullptr) run(*by_name);
   if (by_source != nullptr) run(*by_source);
   run(dispatch->always);
+  ctx_.event = nullptr;
+  ctx_.fields = nullptr;
+}
+
+void EngineState::apply(const EventView& event, std::span<const std::uint32_t> matched_rules, FindingSink& out,
+                        const VirtualFields* fields) {
+  if (matched_rules.empty()) return;
+  ctx_.event = &event;  // correlations read their group-by fields
+  ctx_.fields = fields;
+  for (std::uint32_t ri : matched_rules) matched(d_.rules[ri], event, out);
   ctx_.event = nullptr;
   ctx_.fields = nullptr;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -125,9 +126,31 @@ class Engine {
   /// Evaluates one event. Does not throw; no allocation unless a rule matches
   /// (or a rule compares a whole JSON object as text).
   void on_event(const EventView& event, FindingSink& out, const VirtualFields* fields = nullptr);
+  /// The second half of on_event when a Matcher (on another thread) did the
+  /// first: findings and correlation hits for the rules it found for `event`.
+  /// Events must still come in input order; `fields` as for on_event
+  /// (correlation group-by fields may be virtual).
+  void on_matched(const EventView& event, std::span<const std::uint32_t> matched, FindingSink& out,
+                  const VirtualFields* fields = nullptr);
   /// Evaluates the correlation rules over the hits kept, in (time, file, record) order.
   void finish(FindingSink& out);
   const EngineStats& stats() const noexcept;
+
+ private:
+  std::unique_ptr<detail::EngineState> state_;
+};
+
+/// The stateless first half of Engine::on_event, for worker threads: which
+/// single-event rules match an event (indexes for Engine::on_matched). One
+/// per thread; the RuleSet must outlive it.
+class Matcher {
+ public:
+  explicit Matcher(const RuleSet& rules);
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+  /// Appends the matching rules' indexes to `out`.
+  void match(const EventView& event, std::vector<std::uint32_t>& out, const VirtualFields* fields = nullptr);
 
  private:
   std::unique_ptr<detail::EngineState> state_;

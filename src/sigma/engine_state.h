@@ -2,6 +2,7 @@
 // Internal run-time state of the Sigma engine: dispatch scratch and correlation hits.
 #pragma once
 
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -44,6 +45,12 @@ class EngineState {
   EngineState(const RuleSetData& data, bool force_emit);
 
   void on_event(const EventView& event, FindingSink& out, const VirtualFields* fields);
+  /// The evaluation half of on_event (no state but scratch): appends the
+  /// index of every single-event rule that matches `event`, in on_event's order.
+  void match(const EventView& event, const VirtualFields* fields, std::vector<std::uint32_t>& out);
+  /// The stateful half: findings and correlation hits for the rules match() found.
+  void apply(const EventView& event, std::span<const std::uint32_t> matched_rules, FindingSink& out,
+             const VirtualFields* fields);
   void finish(FindingSink& out);
   const EngineStats& stats() const noexcept { return stats_; }
 
@@ -64,6 +71,7 @@ class EngineState {
   MatchContext ctx_;
   std::string key_;
   std::vector<FindingSink::DetailView> details_;  ///< scratch for fold()
+  std::vector<std::uint32_t> matched_;            ///< scratch for on_event()
 };
 
 }  // namespace aiir::sigma::detail

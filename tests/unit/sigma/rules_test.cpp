@@ -186,3 +186,41 @@ TEST_CASE("a scan skips tests: blocks; rules, lines and issues stay the same", "
   for (std::size_t i = 0; i < a.issues().size(); ++i) CHECK(a.issues()[i].line == b.issues()[i].line);
   CHECK(!b.issues().empty());
 }
+
+TEST_CASE("Matcher + on_matched give what on_event gives (the scan's worker split)", "[sigma]") {
+  // The shipped pack, over events that match some of its rules and not others.
+  auto set = RuleSet::load({std::string(AIIR_SOURCE_DIR) + "/rules/sigma"});
+  REQUIRE(set.loaded_count() > 50);
+  const std::vector<std::string> records = {
+      R"({"eventVersion":"1.08","eventTime":"2026-03-01T10:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"Mozilla","userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"},"responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"},"eventID":"e1","recipientAccountId":"111122223333"})",
+      R"({"eventVersion":"1.08","eventTime":"2026-03-01T10:01:00Z","eventSource":"bedrock.amazonaws.com","eventName":"DeleteGuardrail","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/dev","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE"},"requestParameters":{"guardrailIdentifier":"gr-1"},"eventID":"e2","recipientAccountId":"111122223333"})",
+      R"({"eventVersion":"1.08","eventTime":"2026-03-01T10:02:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1","userAgent":"aws-sdk","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/app/x","accountId":"111122223333"},"eventID":"e3","recipientAccountId":"111122223333"})",
+      R"({"eventVersion":"1.08","eventTime":"2026-03-01T10:03:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","userAgent":"aws-cli/2","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/dev","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE"},"requestParameters":{"name":"trail"},"eventID":"e4","recipientAccountId":"111122223333"})"};
+  aiir::sigma::Engine whole(set), split(set);
+  aiir::sigma::Matcher matcher(set);
+  aiir::FindingList a, b;
+  aiir::sigma::CaseAdapter adapter;
+  std::vector<simdjson::dom::parser> parsers(records.size());
+  std::vector<std::uint32_t> matches;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    simdjson::dom::element el;
+    REQUIRE(parsers[i].parse(records[i]).get(el) == simdjson::SUCCESS);
+    aiir::EventView ev;
+    std::string error;
+    REQUIRE(adapter.make_event(el, aiir::EventKind::kCloudTrail, ev, error));
+    ev.where.record = static_cast<std::uint32_t>(i);
+    whole.on_event(ev, a);
+    matches.clear();
+    matcher.match(ev, matches);
+    split.on_matched(ev, matches, b);
+  }
+  whole.finish(a);
+  split.finish(b);
+  REQUIRE(a.findings.size() >= 3);
+  REQUIRE(a.findings.size() == b.findings.size());
+  for (std::size_t i = 0; i < a.findings.size(); ++i) {
+    CHECK(a.findings[i].rule == b.findings[i].rule);
+    CHECK(a.findings[i].id() == b.findings[i].id());
+    CHECK(a.findings[i].details == b.findings[i].details);
+  }
+}
