@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Compares aiir runs on one corpus: each variant runs RUNS times (default 3),
 # interleaved so that a slow spell of a shared machine hits all of them; the
-# table shows the best wall and cpu time of each, its MB/s of inflated JSON,
-# peak RSS, and its cost against the first variant (1 - first/this, in wall
-# time: the share of throughput the extra work takes).
+# table shows the median wall and cpu time of each (and the fastest wall), its
+# MB/s of inflated JSON (median), peak RSS, and its cost against the first
+# variant (1 - first/this, median wall: the share of throughput the extra
+# work takes). On a shared machine use RUNS=5 or more.
 #
 #   bench/compare.sh CORPUS_DIR 'ARGS A' 'ARGS B' ...
 #
@@ -41,14 +42,18 @@ for ((r = 0; r < runs; r++)); do
   done
 done
 
-echo "corpus: $corpus  inflated: ${inflated_mb:-?} MB  runs: $runs (best of)  cores: $(nproc)"
-printf '%-60s %8s %8s %9s %8s %8s\n' "aiir ARGS" "wall s" "cpu s" "MB/s" "RSS MB" "cost"
+echo "corpus: $corpus  inflated: ${inflated_mb:-?} MB  runs: $runs (median)  cores: $(nproc)"
+printf '%-56s %8s %8s %8s %9s %8s %8s\n' "aiir ARGS" "wall s" "best s" "cpu s" "MB/s" "RSS MB" "cost"
 base=""
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for i in "${!variants[@]}"; do
-  read -r wall cpu rss < <(awk 'NR==1 || $1<w {w=$1} NR==1 || $2+$3<c {c=$2+$3} $4>m {m=$4} END {print w, c, m}' "$tmp/v$i")
+  wall=$(awk '{print $1}' "$tmp/v$i" | median)
+  best=$(awk '{print $1}' "$tmp/v$i" | sort -n | head -n 1)
+  cpu=$(awk '{print $2 + $3}' "$tmp/v$i" | median)
+  rss=$(awk '$4 > m {m = $4} END {print m}' "$tmp/v$i")
   [[ -n "$base" ]] || base=$wall
-  awk -v name="${variants[$i]}" -v w="$wall" -v c="$cpu" -v rss="$rss" -v mb="${inflated_mb:-0}" -v b="$base" 'BEGIN {
+  awk -v name="${variants[$i]}" -v w="$wall" -v bw="$best" -v c="$cpu" -v rss="$rss" -v mb="${inflated_mb:-0}" -v b="$base" 'BEGIN {
     cost = (w > 0) ? sprintf("%.1f%%", 100 * (1 - b / w)) : "-"
-    printf "%-60s %8.2f %8.2f %9.1f %8.1f %8s\n", substr(name, 1, 60), w, c, (w > 0 ? mb / w : 0), rss / 1024, cost
+    printf "%-56s %8.2f %8.2f %8.2f %9.1f %8.1f %8s\n", substr(name, 1, 56), w, bw, c, (w > 0 ? mb / w : 0), rss / 1024, cost
   }'
 done
