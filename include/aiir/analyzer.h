@@ -26,7 +26,10 @@ struct Coverage {
   std::uint64_t cloudtrail_events = 0;
   std::uint64_t insight_events = 0;
   std::uint64_t invocation_records = 0;
-  std::uint64_t invocation_with_text = 0;  ///< invocation records that carry a body
+  std::uint64_t invocation_with_text = 0;  ///< invocation records that carry a body (inline, or offloaded and read)
+  /// Invocation records whose only body is offloaded to S3 (`*BodyS3Path`)
+  /// and was not found in the export (its `data/` object was not collected).
+  std::uint64_t invocation_bodies_unread = 0;
   std::uint64_t data_events = 0;           ///< eventCategory Data / managementEvent false
   std::uint64_t s3_data_events = 0;        ///< data events from s3.amazonaws.com
   std::uint64_t bedrock_data_events = 0;   ///< InvokeAgent, Retrieve, ... (data events)

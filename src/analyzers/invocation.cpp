@@ -812,6 +812,10 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
       "disabled (or bodies were offloaded to S3 and not collected), so only metadata and token counts are known.",
       cov.invocation_records);
 
+  if (cov.invocation_bodies_unread > 0)
+    gap += fmt::format(" {} records' bodies were offloaded to S3 and are not in the export (their data/ objects were "
+                       "not collected), so their text is unknown.",
+                       cov.invocation_bodies_unread);
   auto qa = [&](const char* id, const char* q, const char* what, std::vector<std::string> rules) {
     QuestionAnswer a;
     a.id = id;

@@ -178,6 +178,7 @@ int run_prompts(const PromptsOptions& options) {
   ContentStageOptions content_options;
   content_options.redact = !options.no_redact;
   content_options.cloudtrail_secrets = false;
+  content_options.offload_roots = options.read.paths;
   ContentShared shared(content_options);
   FdOutput out(1);
   PromptsSink sink(options, shared, out);

@@ -24,6 +24,9 @@ void ContentResult::clear() noexcept {
   scored_bytes = 0;
   threshold = -1;
   secrets.clear();
+  offloaded_used = 0;
+  body_refs = 0;
+  body_refs_read = 0;
 }
 
 Severity ContentResult::max_hit_severity() const noexcept {
@@ -61,6 +64,7 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
   out.clear();
   out.signatures = options_.signatures;
   extract_invocation(record, out.extraction, options_.extract);
+  read_offloaded(out);
   const auto& pieces = out.extraction.pieces;
 
   // Normalize per side; every piece is appended so a side meets the set once.
@@ -128,6 +132,33 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
   // Hooks owned by the secrets/model helper.
   if (options_.secrets != nullptr) options_.secrets->run(out);
   if (options_.scorer != nullptr) options_.scorer->run(out);
+}
+
+void ContentAnalyzer::read_offloaded(ContentResult& out) {
+  Extraction& ex = out.extraction;
+  const std::size_t n = ex.s3_refs.size();  // an offloaded body may add references of its own
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view where = ex.s3_refs[i].source_path;
+    if (where != "input.inputBodyS3Path" && where != "output.outputBodyS3Path") continue;
+    ++out.body_refs;
+    if (options_.offloaded == nullptr) continue;
+    const std::optional<std::filesystem::path> path = options_.offloaded->find(ex.s3_refs[i].uri);
+    if (!path) continue;
+    if (!offload_reader_) offload_reader_ = std::make_unique<FileReader>(options_.max_offloaded_bytes);
+    ReadStats ignored;  // a damaged object is an unread body, counted below
+    const ReadResult read = offload_reader_->read(path->string(), false, ignored);
+    if (!read.ok || read.text.empty()) continue;
+    if (out.offloaded_used == out.offloaded.size()) out.offloaded.push_back(std::make_unique<simdjson::dom::document>());
+    simdjson::dom::document& doc = *out.offloaded[out.offloaded_used];
+    simdjson::dom::element body;
+    if (offload_parser_.parse_into_document(doc, reinterpret_cast<const std::uint8_t*>(read.text.data()),
+                                            read.text.size()).get(body) != simdjson::SUCCESS)
+      continue;
+    ++out.offloaded_used;
+    extract_offloaded_body(body, ex.s3_refs[i].side, ex, options_.extract);
+    ex.s3_refs[i].resolved = true;
+    ++out.body_refs_read;
+  }
 }
 
 ContentResult analyze_invocation(const simdjson::dom::element& record, const ContentOptions& options) {

@@ -19,6 +19,7 @@
 #include "content/leakage.h"
 #include "content/normalize_text.h"
 #include "content/signatures.h"
+#include "source/reader.h"
 
 namespace aiir::content {
 
@@ -77,6 +78,12 @@ struct ContentResult {
   LeakageResult leakage;
   bool eicar_in_text = false;           ///< the EICAR test string inside prompt or response text
   const SignatureSet* signatures = nullptr;
+  /// Bodies read from the export's `data/` objects (`*BodyS3Path`); the
+  /// extraction's views into them stay valid until the next clear().
+  std::vector<std::unique_ptr<simdjson::dom::document>> offloaded;
+  std::size_t offloaded_used = 0;
+  /// `*BodyS3Path` references of the record, and how many of them were read.
+  std::uint32_t body_refs = 0, body_refs_read = 0;
 
   // ---- filled by the hooks (src/scan/content_stage.h) -------------------
   double score = -1;                    ///< model score 0..1; -1: no scorer ran
@@ -110,6 +117,10 @@ struct ContentOptions {
   // stages. Null: skipped (score stays -1, secrets empty).
   ContentStage* secrets = nullptr;
   ContentStage* scorer = nullptr;
+  /// Resolves `*BodyS3Path` references against the exported folders (bodies
+  /// offloaded to S3, formats.md §4.3); null: they stay unread references.
+  const S3ObjectIndex* offloaded = nullptr;
+  std::size_t max_offloaded_bytes = 16u << 20;  ///< inflated size cap per offloaded body
 };
 
 /// Per-thread analyzer: owns the normalizer and scratch buffers.
@@ -130,6 +141,10 @@ class ContentAnalyzer {
   std::vector<SignatureHit> raw_hits_;
   std::string decode_;
   std::vector<std::string_view> sys_texts_, out_texts_;
+  std::unique_ptr<FileReader> offload_reader_;
+  simdjson::dom::parser offload_parser_;
+
+  void read_offloaded(ContentResult& out);
 };
 
 /// Convenience for tests and one-off use: builds a ContentAnalyzer per call.

@@ -95,6 +95,12 @@ class Extractor {
  public:
   Extractor(Extraction& out, const ExtractOptions& opt) : out_(out), opt_(opt) {}
 
+  /// A body alone, on `side` (offloaded bodies).
+  void offloaded(const element& b, Side side) {
+    side_ = side;
+    body(b);
+  }
+
   void record(const element& rec) {
     object obj;
     if (rec.get_object().get(obj) != SUCCESS) return;
@@ -811,6 +817,12 @@ void extract_invocation(const simdjson::dom::element& record, Extraction& out, c
   out.clear();
   Extractor ex(out, options);
   ex.record(record);
+}
+
+void extract_offloaded_body(const simdjson::dom::element& body, Side side, Extraction& out,
+                            const ExtractOptions& options) {
+  Extractor ex(out, options);
+  ex.offloaded(body, side);
 }
 
 // ---- S3 references ---------------------------------------------------------

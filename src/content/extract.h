@@ -123,6 +123,13 @@ struct Extraction {
 void extract_invocation(const simdjson::dom::element& record, Extraction& out,
                         const ExtractOptions& options = {});
 
+/// Appends what a body offloaded to S3 holds (the `data/..._input.json.gz` or
+/// `_output` object, parsed) as if the record had carried it inline as
+/// `inputBodyJson` / `outputBodyJson` of `side`. `out` keeps the record's
+/// operation and model; pieces point into `body`.
+void extract_offloaded_body(const simdjson::dom::element& body, Side side, Extraction& out,
+                            const ExtractOptions& options = {});
+
 /// Index of objects in exported folders, keyed by their key suffix from
 /// `AWSLogs/` onward, to resolve `s3://bucket/.../AWSLogs/...` references.
 /// Build once per run (setup; may throw aiir::Error on unreadable roots).

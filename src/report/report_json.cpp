@@ -127,6 +127,7 @@ std::string format_report_json(const Report& r) {
   j.key("coverage").begin_object();
   j.key("cloudtrail_events").unum(c.cloudtrail_events).key("insight_events").unum(c.insight_events);
   j.key("invocation_records").unum(c.invocation_records).key("invocation_with_text").unum(c.invocation_with_text);
+  j.key("invocation_bodies_unread").unum(c.invocation_bodies_unread);
   j.key("data_events").unum(c.data_events).key("s3_data_events").unum(c.s3_data_events);
   j.key("bedrock_data_events").unum(c.bedrock_data_events).key("lambda_data_events").unum(c.lambda_data_events);
   j.key("accounts").begin_array();

@@ -280,9 +280,12 @@ void coverage(std::string& o, const Report& r) {
                    s.files_total, static_cast<double>(s.bytes_read) / 1e6, static_cast<double>(s.bytes_inflated) / 1e6,
                    s.files_failed, s.files_skipped_window);
   o += fmt::format("- {} CloudTrail events ({} data events, {} S3), {} Insights, {} invocation-log records ({} with a "
-                   "body)\n",
+                   "body{})\n",
                    c.cloudtrail_events, c.data_events, c.s3_data_events, c.insight_events, c.invocation_records,
-                   c.invocation_with_text);
+                   c.invocation_with_text,
+                   c.invocation_bodies_unread
+                       ? fmt::format("; {} whose body was offloaded to S3 and is not in the export", c.invocation_bodies_unread)
+                       : std::string());
   if (c.last_ms) o += fmt::format("- time range {} .. {}\n", format_time(c.first_ms), format_time(c.last_ms));
   std::string accounts, regions;
   for (const auto& a : c.accounts) accounts += (accounts.empty() ? "" : ", ") + code(a);

@@ -119,6 +119,16 @@ ContentShared::ContentShared(ContentStageOptions options) : options_(std::move(o
     model_ = model::PromptModel::load(model_path);
   }
   (void)secrets::SecretScanner::instance();  // compile the patterns now, not on a worker
+  std::vector<std::filesystem::path> roots;
+  for (const std::string& r : options_.offload_roots)
+    if (r != "-") roots.emplace_back(r);
+  if (!roots.empty()) {
+    try {
+      offloaded_ = std::make_unique<content::S3ObjectIndex>(roots);
+    } catch (const Error&) {
+      // An unreadable root: the pipeline reports it; bodies there stay unread.
+    }
+  }
 }
 
 ContentWorker::ContentWorker(const ContentShared& shared) : shared_(shared) {
@@ -127,6 +137,7 @@ ContentWorker::ContentWorker(const ContentShared& shared) : shared_(shared) {
   o.signatures = &shared.signatures();
   o.secrets = &hooks_->secrets;
   o.scorer = &hooks_->scorer;
+  o.offloaded = shared.offloaded();
   analyzer_ = std::make_unique<content::ContentAnalyzer>(o);
 }
 

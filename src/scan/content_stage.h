@@ -43,6 +43,9 @@ struct ContentStageOptions {
   bool score = true;
   std::string signatures_path;  ///< empty: the shipped rules/prompt-signatures.yaml
   std::string model_path;       ///< empty: the shipped rules/prompt-model.bin
+  /// The paths being read: `*BodyS3Path` bodies are looked up under them
+  /// (the `data/` objects of an exported bucket). Stdin ("-") is skipped.
+  std::vector<std::string> offload_roots;
 };
 
 /// The model scores only user text of at least this many words (fewer: score
@@ -59,9 +62,12 @@ class ContentShared {
   const model::PromptModel& model() const noexcept { return model_; }
   /// The model's flag threshold (from the weights file).
   double threshold() const noexcept { return model_.info().threshold; }
+  /// Exported objects for offloaded bodies (null when there are no roots).
+  const content::S3ObjectIndex* offloaded() const noexcept { return offloaded_.get(); }
 
  private:
   ContentStageOptions options_;
+  std::unique_ptr<content::S3ObjectIndex> offloaded_;
   std::unique_ptr<content::SignatureSet> signatures_;
   model::PromptModel model_;
 };

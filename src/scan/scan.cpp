@@ -156,9 +156,14 @@ class ScanSink final : public EventSink {
       case EventKind::kInvocation: {
         ++c.invocation_records;
         simdjson::dom::element body;
-        if (ev.raw["input"]["inputBodyJson"].get(body) == simdjson::SUCCESS ||
-            ev.raw["input"]["inputBodyS3Path"].get(body) == simdjson::SUCCESS)
+        if (ev.raw["input"]["inputBodyJson"].get(body) == simdjson::SUCCESS) {
           ++c.invocation_with_text;
+        } else if (ev.raw["input"]["inputBodyS3Path"].get(body) == simdjson::SUCCESS ||
+                   ev.raw["output"]["outputBodyS3Path"].get(body) == simdjson::SUCCESS) {
+          // Offloaded: text only when the content stage found the object in the export.
+          if (ev.content != nullptr && ev.content->body_refs_read > 0) ++c.invocation_with_text;
+          else ++c.invocation_bodies_unread;
+        }
         break;
       }
       case EventKind::kKnowledgeBaseLog: break;
@@ -318,6 +323,7 @@ int run_scan(const ScanOptions& options) {
     if (a.info->id == "invocation-content") {
       ContentStageOptions content_options;
       content_options.redact = !options.no_redact;
+      content_options.offload_roots = options.read.paths;
       content = std::make_unique<ContentShared>(content_options);
     }
   }
