@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -29,7 +28,6 @@ using aiir::testing::warned;
 TEST_CASE("100,000 tiny files: every one accounted for", "[faults][.slow]") {
   constexpr int kFiles = 100000;
   TempDir dir;
-  auto start = std::chrono::steady_clock::now();
   // 100 folders of 1,000 files; every 10th is damaged, every 100th empty.
   for (int d = 0; d < 100; ++d) {
     std::string folder = dir.file(std::to_string(d));
@@ -51,7 +49,6 @@ TEST_CASE("100,000 tiny files: every one accounted for", "[faults][.slow]") {
   options.threads = 2;
   CollectSink sink;
   ReadStats s = run_pipeline(found.files, options, sink);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   CHECK(s.files_total == kFiles);
   CHECK(s.files.size() == kFiles);
   CHECK(sink.ids.size() == 90000);
@@ -62,8 +59,6 @@ TEST_CASE("100,000 tiny files: every one accounted for", "[faults][.slow]") {
   CHECK(s.files_failed == 9000);
   // Order is by path whatever the threads did.
   for (std::size_t i = 1; i < s.files.size(); ++i) REQUIRE(s.files[i - 1].path < s.files[i].path);
-  WARN("100,000 files written, listed and read in " << secs << " s");
-  CHECK(secs < 120);
 }
 
 namespace {
