@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -217,6 +218,7 @@ bool glob_match(std::string_view glob, std::string_view text, bool cased) noexce
 inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 // ---- findings
-Finding make_finding(const Meta& meta, const EventView& event);
+/// The finding of one single-event match; `details` from resource_details().
+Finding make_finding(const Meta& meta, const EventView& event, std::span<const FindingSink::DetailView> details);
 
 }  // namespace aiir::sigma::detail

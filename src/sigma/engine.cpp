@@ -208,7 +208,7 @@ void resource_details(std::vector<FindingSink::DetailView>& out, const EventView
     if (!found[i].empty()) out.emplace_back(kNames[i], found[i].substr(0, 512));
 }
 
-Finding make_finding(const Meta& meta, const EventView& event) {
+Finding make_finding(const Meta& meta, const EventView& event, std::span<const FindingSink::DetailView> details) {
   Finding f;
   f.rule = meta.finding_rule;
   f.element = meta.element;
@@ -231,8 +231,6 @@ Finding make_finding(const Meta& meta, const EventView& event) {
   if (!event.user_agent.empty()) f.user_agents.emplace_back(event.user_agent);
   f.tags = meta.tags;
   if (!meta.id.empty()) f.details.emplace_back("sigma_id", meta.id);
-  std::vector<FindingSink::DetailView> details;
-  resource_details(details, event);
   for (const auto& [k, v] : details) f.details.emplace_back(k, v);
   f.add(event);
   return f;
@@ -312,7 +310,7 @@ void EngineState::matched(const Rule& rule, const EventView& event, FindingSink&
   if (rule.generate || force_emit_) {
     details_.clear();
     resource_details(details_, event);
-    if (!out.fold(rule.meta.finding_rule, event, details_)) out.emit(make_finding(rule.meta, event));
+    if (!out.fold(rule.meta.finding_rule, event, details_)) out.emit(make_finding(rule.meta, event, details_));
   }
   for (const Rule::Feed& feed : rule.feeds) {
     const Correlation& c = d_.corrs[feed.corr];
