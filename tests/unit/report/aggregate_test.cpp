@@ -50,19 +50,8 @@ std::vector<Finding> scan(bool fold, const std::vector<std::string>& records) {
   aiir::AggregatingSink agg(list);
   NoFold nofold(agg);
   FindingSink& sink = fold ? static_cast<FindingSink&>(agg) : nofold;
-  aiir::sigma::CaseAdapter adapter;
-  std::uint32_t n = 0;
-  for (const auto& json : records) {
-    simdjson::dom::parser parser;
-    simdjson::dom::element el;
-    REQUIRE(parser.parse(json).get(el) == simdjson::SUCCESS);
-    EventView ev;
-    std::string error;
-    REQUIRE(adapter.make_event(el, EventKind::kCloudTrail, ev, error));
-    ev.where.record = n++;
-    ev.file = "test.json";
-    engine.on_event(ev, sink, nullptr);
-  }
+  aiir::sigma::testing::for_each_event(records, EventKind::kCloudTrail,
+                                       [&](const EventView& ev) { engine.on_event(ev, sink, nullptr); });
   agg.flush();
   for (Finding& f : list.findings) f.finalize();
   return list.findings;

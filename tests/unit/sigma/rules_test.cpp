@@ -199,21 +199,13 @@ TEST_CASE("Matcher + on_matched give what on_event gives (the scan's worker spli
   aiir::sigma::Engine whole(set), split(set);
   aiir::sigma::Matcher matcher(set);
   aiir::FindingList a, b;
-  aiir::sigma::CaseAdapter adapter;
-  std::vector<simdjson::dom::parser> parsers(records.size());
   std::vector<std::uint32_t> matches;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    simdjson::dom::element el;
-    REQUIRE(parsers[i].parse(records[i]).get(el) == simdjson::SUCCESS);
-    aiir::EventView ev;
-    std::string error;
-    REQUIRE(adapter.make_event(el, aiir::EventKind::kCloudTrail, ev, error));
-    ev.where.record = static_cast<std::uint32_t>(i);
+  aiir::sigma::testing::for_each_event(records, aiir::EventKind::kCloudTrail, [&](const aiir::EventView& ev) {
     whole.on_event(ev, a);
     matches.clear();
     matcher.match(ev, matches);
     split.on_matched(ev, matches, b);
-  }
+  });
   whole.finish(a);
   split.finish(b);
   REQUIRE(a.findings.size() >= 3);

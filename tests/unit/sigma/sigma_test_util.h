@@ -20,12 +20,10 @@ inline std::string ct_rule(const std::string& detection, const std::string& extr
          detection + extra;
 }
 
-/// Runs all records (JSON objects) of one kind through a fresh engine and returns the findings.
-inline std::vector<Finding> run(const RuleSet& set, const std::vector<std::string>& records,
-                                EventKind kind = EventKind::kCloudTrail,
-                                const VirtualFields* fields = nullptr) {
-  Engine engine(set);
-  FindingList out;
+/// Turns each record (a JSON object) into an event the way rule tests do and
+/// hands it to `f`, in order (record numbers 0, 1, ...; file "test.json").
+template <class F>
+void for_each_event(const std::vector<std::string>& records, EventKind kind, F&& f) {
   CaseAdapter adapter;
   std::uint32_t n = 0;
   for (const auto& json : records) {
@@ -37,8 +35,17 @@ inline std::vector<Finding> run(const RuleSet& set, const std::vector<std::strin
     REQUIRE(adapter.make_event(el, kind, ev, error));
     ev.where.record = n++;
     ev.file = "test.json";
-    engine.on_event(ev, out, fields);
+    f(ev);
   }
+}
+
+/// Runs all records (JSON objects) of one kind through a fresh engine and returns the findings.
+inline std::vector<Finding> run(const RuleSet& set, const std::vector<std::string>& records,
+                                EventKind kind = EventKind::kCloudTrail,
+                                const VirtualFields* fields = nullptr) {
+  Engine engine(set);
+  FindingList out;
+  for_each_event(records, kind, [&](const EventView& ev) { engine.on_event(ev, out, fields); });
   engine.finish(out);
   return out.findings;
 }
