@@ -23,6 +23,14 @@ void add_capped(std::vector<std::string>& into, std::string_view v, std::size_t 
   if (std::find(into.begin(), into.end(), v) == into.end()) into.emplace_back(v);
 }
 
+/// One more occurrence of `k` (empty keys are not counted).
+void bump(std::map<std::string, std::uint64_t, std::less<>>& m, std::string_view k) {
+  if (k.empty()) return;
+  auto at = m.find(k);
+  if (at == m.end()) at = m.emplace(std::string(k), 0).first;
+  ++at->second;
+}
+
 bool is_single_event_rule_match(const Finding& f) {
   if (f.count != 1) return false;
   return std::any_of(f.details.begin(), f.details.end(), [](const auto& kv) { return kv.first == "sigma_id"; });
@@ -51,8 +59,8 @@ void AggregatingSink::emit(Finding f) {
   const std::string action = f.evidence.empty() ? std::string() : f.evidence.front().action;
   const std::string region = f.region;
   if (g.finding.count == 0) {
-    if (!action.empty()) ++g.actions[action];
-    if (!region.empty()) ++g.regions[region];
+    bump(g.actions, action);
+    bump(g.regions, region);
     g.finding = std::move(f);
     return;
   }
@@ -71,12 +79,6 @@ bool AggregatingSink::fold(std::string_view rule, const EventView& event, std::s
 /// straight from the event (fold), whichever is given.
 void AggregatingSink::merge(Group& g, std::string_view action, std::string_view region, const EventView* event,
                             Finding* f, std::span<const DetailView> details) {
-  auto bump = [](std::map<std::string, std::uint64_t, std::less<>>& m, std::string_view k) {
-    if (k.empty()) return;
-    auto at = m.find(k);
-    if (at == m.end()) at = m.emplace(std::string(k), 0).first;
-    ++at->second;
-  };
   bump(g.actions, action);
   bump(g.regions, region);
   Finding& into = g.finding;
