@@ -9,41 +9,56 @@ namespace aiir::content {
 
 namespace {
 
+// Word bytes (letters, digits, non-ASCII) lowercased; 0 for the rest.
+constexpr std::array<unsigned char, 256> make_word_table() {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) t[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c);
+    else if (c >= 'A' && c <= 'Z') t[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c - 'A' + 'a');
+  }
+  return t;
+}
+constexpr std::array<unsigned char, 256> kWord = make_word_table();
+
 // Appends one 64-bit hash per word of all texts (FNV-1a over lowercased bytes).
 void word_hashes(std::span<const std::string_view> texts, std::vector<std::uint64_t>& out) {
   out.clear();
   for (std::string_view t : texts) {
-    std::uint64_t h = 0;
-    bool in_word = false;
-    for (char ch : t) {
-      auto c = static_cast<unsigned char>(ch);
-      bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
-      if (word) {
-        if (!in_word) {
-          h = 0xcbf29ce484222325ULL;
-          in_word = true;
-        }
-        if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
-        h = (h ^ c) * 0x100000001b3ULL;
-      } else if (in_word) {
-        out.push_back(h);
-        in_word = false;
-      }
+    const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+    const std::size_t n = t.size();
+    std::size_t i = 0;
+    while (i < n) {
+      while (i < n && kWord[p[i]] == 0) ++i;
+      if (i == n) break;
+      std::uint64_t h = 0xcbf29ce484222325ULL;
+      for (unsigned char c; i < n && (c = kWord[p[i]]) != 0; ++i) h = (h ^ c) * 0x100000001b3ULL;
+      out.push_back(h);
     }
-    if (in_word) out.push_back(h);
+  }
+}
+
+// Calls f(hash) for each run of k consecutive words: a polynomial rolling
+// hash (sum of words[i + j] * B^(k-1-j), mod 2^64), O(1) per word whatever k.
+template <typename F>
+void for_each_shingle(const std::vector<std::uint64_t>& words, std::size_t k, F&& f) {
+  if (k == 0 || words.size() < k) return;
+  constexpr std::uint64_t kB = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t bk = 1;  // B^k
+  std::uint64_t h = 0;
+  for (std::size_t j = 0; j < k; ++j) {
+    bk *= kB;
+    h = h * kB + words[j];
+  }
+  f(h);
+  for (std::size_t i = k; i < words.size(); ++i) {
+    h = h * kB + words[i] - words[i - k] * bk;
+    f(h);
   }
 }
 
 void shingles(const std::vector<std::uint64_t>& words, std::size_t k, std::vector<std::uint64_t>& out) {
   out.clear();
-  if (words.size() < k) return;
-  for (std::size_t i = 0; i + k <= words.size(); ++i) {
-    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (std::size_t j = 0; j < k; ++j) {
-      h ^= words[i + j] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    }
-    out.push_back(h);
-  }
+  for_each_shingle(words, k, [&](std::uint64_t h) { out.push_back(h); });
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
 }
@@ -94,10 +109,8 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
   word_hashes(output_texts, s.words);
   if (s.words.size() < k) return r;
   s.hit.assign(s.sys.size(), 0);
-  for (std::size_t i = 0; i + k <= s.words.size(); ++i) {
-    std::uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (std::size_t j = 0; j < k; ++j) h ^= s.words[i + j] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    if ((s.filter[h >> 58] & (std::uint64_t{1} << ((h >> 52) & 63))) == 0) continue;
+  for_each_shingle(s.words, k, [&](std::uint64_t h) {
+    if ((s.filter[h >> 58] & (std::uint64_t{1} << ((h >> 52) & 63))) == 0) return;
     auto it = std::lower_bound(s.sys.begin(), s.sys.end(), h);
     if (it != s.sys.end() && *it == h) {
       std::uint8_t& seen = s.hit[static_cast<std::size_t>(it - s.sys.begin())];
@@ -106,7 +119,7 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
         ++r.matched_shingles;
       }
     }
-  }
+  });
   r.ratio = static_cast<double>(r.matched_shingles) / static_cast<double>(r.system_shingles);
   std::size_t need = std::min(opt.min_matched, r.system_shingles);
   r.leaked = r.ratio >= opt.threshold && r.matched_shingles >= need;
