@@ -44,8 +44,16 @@ Role ContentResult::role_at(Side side, std::uint32_t offset) const noexcept {
   return extraction.pieces[index[k]].role;
 }
 
+namespace {
+NormalizeOptions normalize_options(const ContentOptions& o) {
+  NormalizeOptions n = o.normalize;
+  if (o.signatures != nullptr) n.rot13_view = false;  // the set adds it (SignatureSet::match)
+  return n;
+}
+}  // namespace
+
 ContentAnalyzer::ContentAnalyzer(ContentOptions options)
-    : options_(options), normalizer_(options.normalize) {}
+    : options_(options), normalizer_(normalize_options(options)) {}
 
 namespace {
 std::string_view view_kind_name(const NormalizedText& t, int view) {
@@ -84,7 +92,7 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
 
   if (options_.signatures != nullptr) {
     for (Side side : {Side::kInput, Side::kOutput}) {
-      const NormalizedText& t = side == Side::kInput ? out.input : out.output;
+      NormalizedText& t = side == Side::kInput ? out.input : out.output;
       raw_hits_.clear();
       seen_.assign(options_.signatures->signatures().size(), 0);
       options_.signatures->match(t, raw_hits_, seen_, set_scratch_);

@@ -393,8 +393,7 @@ TextNormalizer::TextNormalizer(NormalizeOptions options) : options_(options), im
   if (U_FAILURE(status)) throw aiir::Error("ICU spoof checker unavailable");
   RE2::Options ro;
   ro.set_log_errors(false);
-  impl_->rot13_trigger = std::make_unique<RE2>(
-      "rot-?13|rot 13|caesar|vtaber|qvfertneq|cerivbhf|vafgehpgvba|flfgrz|cebzcg|cnffjbeq|frperg|wnvyoernx", ro);
+  impl_->rot13_trigger = std::make_unique<RE2>(re2::StringPiece(kRot13Trigger.data(), kRot13Trigger.size()), ro);
 }
 
 TextNormalizer::~TextNormalizer() = default;
@@ -834,13 +833,16 @@ void TextNormalizer::finish(NormalizedText& out) {
   }
 
   // ROT13: a view only when the text names it or holds ROT13 of a trigger word.
-  if (n > 0 && RE2::PartialMatch(c, *impl_->rot13_trigger)) {
-    std::string v;
-    detail::rot13(c, v);
-    out.views.push_back(std::move(v));
-    out.view_kinds.push_back(ViewKind::kRot13);
-    out.view_origin.push_back(0);
-  }
+  if (options_.rot13_view && n > 0 && RE2::PartialMatch(c, *impl_->rot13_trigger)) add_rot13_view(out);
+}
+
+void add_rot13_view(NormalizedText& text) {
+  if (std::find(text.view_kinds.begin(), text.view_kinds.end(), ViewKind::kRot13) != text.view_kinds.end()) return;
+  std::string v;
+  detail::rot13(text.canonical, v);
+  text.views.push_back(std::move(v));
+  text.view_kinds.push_back(ViewKind::kRot13);
+  text.view_origin.push_back(0);
 }
 
 }  // namespace aiir::content

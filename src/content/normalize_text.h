@@ -60,7 +60,20 @@ struct NormalizeOptions {
   std::size_t min_hex = 32;               ///< shortest hex run decoded
   std::size_t min_url_escapes = 3;        ///< %XX escapes needed to URL-decode a run
   double min_printable = 0.9;             ///< share of printable characters to keep a decode
+  /// finish() adds the ROT13 view when the canonical text matches
+  /// kRot13Trigger. False when a SignatureSet adds it instead: the set finds the
+  /// trigger in the pass it makes over the canonical text anyway.
+  bool rot13_view = true;
 };
+
+/// When a text gets a ROT13 view: it names ROT13 or a Caesar shift, or holds
+/// the ROT13 of a trigger word (ignore, disregard, previous, instruction,
+/// system, prompt, password, secret, jailbreak). Matched on the canonical text.
+inline constexpr std::string_view kRot13Trigger =
+    "rot-?13|rot 13|caesar|vtaber|qvfertneq|cerivbhf|vafgehpgvba|flfgrz|cebzcg|cnffjbeq|frperg|wnvyoernx";
+
+/// Appends the ROT13 of the canonical text as a view (once).
+void add_rot13_view(NormalizedText& text);
 
 /// Normalizes text. Holds ICU handles and scratch buffers: one per thread.
 /// Construction may throw aiir::Error (ICU data missing); normalizing never

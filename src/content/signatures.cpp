@@ -136,17 +136,30 @@ void SignatureSet::compile(std::string_view name) {
       pattern_re_.push_back(std::make_unique<RE2>(p, re2_options()));
     }
   }
+  std::string err;
+  trigger_index_ = set_->set.Add(re2::StringPiece(kRot13Trigger.data(), kRot13Trigger.size()), &err);
+  if (trigger_index_ < 0) throw aiir::Error("the ROT13 trigger does not compile: " + err);
   if (!set_->set.Compile()) throw aiir::Error(std::string(name) + ": signature set too large to compile");
 }
 
 void SignatureSet::match_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
                               std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const {
-  if (view.empty() || !set_) return;
+  (void)scan_view(view, view_index, hits, seen, scratch);
+}
+
+bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
+                             std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const {
+  if (view.empty() || !set_) return false;
   if (seen.size() < signatures_.size()) seen.resize(signatures_.size(), 0);
   scratch.clear();
-  if (!set_->set.Match(view, &scratch)) return;
+  if (!set_->set.Match(view, &scratch)) return false;
   std::sort(scratch.begin(), scratch.end());
+  bool trigger = false;
   for (int p : scratch) {
+    if (p == trigger_index_) {
+      trigger = true;
+      continue;
+    }
     std::uint32_t s = pattern_owner_[static_cast<std::size_t>(p)];
     if (seen[s]) continue;
     re2::StringPiece m;
@@ -162,11 +175,12 @@ void SignatureSet::match_view(std::string_view view, int view_index, std::vector
     hit.end = static_cast<std::uint32_t>(hit.begin + m.size());
     hits.push_back(hit);
   }
+  return trigger;
 }
 
-void SignatureSet::match(const NormalizedText& text, std::vector<SignatureHit>& hits,
-                         std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const {
-  match_view(text.canonical, -1, hits, seen, scratch);
+void SignatureSet::match(NormalizedText& text, std::vector<SignatureHit>& hits, std::vector<std::uint8_t>& seen,
+                         std::vector<int>& scratch) const {
+  if (scan_view(text.canonical, -1, hits, seen, scratch)) add_rot13_view(text);
   for (std::size_t i = 0; i < text.views.size(); ++i)
     match_view(text.views[i], static_cast<int>(i), hits, seen, scratch);
 }

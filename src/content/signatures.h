@@ -71,18 +71,25 @@ class SignatureSet {
   void match_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
                   std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const;
   /// Matches canonical and every view of `text`, one hit per signature.
-  void match(const NormalizedText& text, std::vector<SignatureHit>& hits,
-             std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const;
+  /// Adds the ROT13 view first when the canonical text matches kRot13Trigger
+  /// (found in the same pass: the set holds the trigger as one more pattern),
+  /// so a normalizer with rot13_view = false loses nothing.
+  void match(NormalizedText& text, std::vector<SignatureHit>& hits, std::vector<std::uint8_t>& seen,
+             std::vector<int>& scratch) const;
 
  private:
   SignatureSet();
   void compile(std::string_view name);
+  /// match_view; true when the ROT13 trigger matched too.
+  bool scan_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
+                 std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const;
 
   struct SetHolder;
   std::vector<Signature> signatures_;
   std::vector<std::uint32_t> pattern_owner_;             ///< pattern index -> signature index
   std::vector<std::unique_ptr<re2::RE2>> pattern_re_;     ///< per-pattern RE2 for the span
   std::unique_ptr<SetHolder> set_;
+  int trigger_index_ = -1;  ///< the set's index of kRot13Trigger (after every signature pattern)
 };
 
 /// A failed embedded test case.
