@@ -365,24 +365,31 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
     if (sc.counts[idx] < 0xffff) ++sc.counts[idx];
   };
 
-  // Words: runs of letters, digits, apostrophes and non-ASCII bytes; unigrams and bigrams.
+  // Words: runs of letters, digits, apostrophes and non-ASCII bytes; unigrams
+  // and bigrams. One pass over each word runs three FNV chains side by side:
+  // the unigram, the bigram that ends here (continuing the previous word's
+  // "prev " prefix) and the prefix for the next bigram.
   const std::uint64_t word_seed = seeded(config.hash_seed, 'w');
   const std::uint64_t bigram_seed = seeded(config.hash_seed, 'b');
-  std::string_view prev;
+  const bool bigrams = config.word_ngram_max >= 2;
+  bool have_prev = false;
+  std::uint64_t prefix = 0;  // fnv(bigram_seed, prev) then ' '
   std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
-    const std::size_t b = i;
-    while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == b) break;
-    const std::string_view w = text.substr(b, i - b);
-    bump(fnv_bytes(word_seed, w));
-    if (config.word_ngram_max >= 2 && !prev.empty()) {
-      std::uint64_t h = fnv_bytes(bigram_seed, prev);
-      h = fnv_byte(h, ' ');
-      bump(fnv_bytes(h, w));
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  while (i < n) {
+    while (i < n && !word_byte(p[i])) ++i;
+    if (i == n) break;
+    std::uint64_t uni = word_seed, bi = prefix, next = bigram_seed;
+    for (; i < n && word_byte(p[i]); ++i) {
+      uni = fnv_byte(uni, p[i]);
+      bi = fnv_byte(bi, p[i]);
+      next = fnv_byte(next, p[i]);
     }
-    prev = w;
+    bump(uni);
+    if (bigrams && have_prev) bump(bi);
+    prefix = fnv_byte(next, ' ');
+    have_prev = true;
   }
 
   // Character n-grams over the text with whitespace runs collapsed to one

@@ -11,6 +11,10 @@
 #include <unicode/uspoof.h>
 #include <unicode/utf8.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <array>
@@ -171,19 +175,48 @@ void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_
   // stage on prose).
   //   leet at m:   a leet digit or sign next to a letter (m-1, m)
   //   spaced at m: [not alnum] alnum SEP alnum [not alnum] with SEP at m
+  // The classes are computed 16 bytes at a time (SSE2), not looked up in kCls
+  // per byte: the compiler turns a per-byte lookup into scalar loads.
+  auto cls_of = [](unsigned char ch) -> std::uint8_t {
+    const unsigned letter = static_cast<unsigned char>((ch | 0x20) - 'a') < 26;
+    const unsigned digit = static_cast<unsigned char>(ch - '0') < 10;
+    const unsigned sep = (ch == ' ') | (ch == '.') | (ch == '-') | (ch == '_') | (ch == '*');
+    const unsigned leet = (digit & (ch != '2') & (ch != '6') & (ch != '8') & (ch != '9')) | (ch == '@') | (ch == '$');
+    return static_cast<std::uint8_t>((letter | digit) | (sep << 1) | (leet << 3) | (letter << 4));
+  };
   constexpr std::size_t kBlock = 4096;
   std::uint8_t cls[kBlock + 4];
   std::uint8_t leet = 0, spaced = 0;
   for (std::size_t b = 0; b < n && !(leet && spaced); b += kBlock) {
     const std::size_t len = std::min(kBlock, n - b);
-    cls[0] = b >= 2 ? kCls[s[b - 2]] : 0;
-    cls[1] = b >= 1 ? kCls[s[b - 1]] : 0;
-    for (std::size_t k = 0; k < len; ++k) cls[k + 2] = kCls[s[b + k]];
-    cls[len + 2] = b + len < n ? kCls[s[b + len]] : 0;
-    cls[len + 3] = b + len + 1 < n ? kCls[s[b + len + 1]] : 0;
+    cls[0] = b >= 2 ? cls_of(s[b - 2]) : 0;
+    cls[1] = b >= 1 ? cls_of(s[b - 1]) : 0;
+    std::size_t k = 0;
+#if defined(__SSE2__)
+    for (; k + 16 <= len; k += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + b + k));
+      auto eq = [&](char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
+      auto below = [](__m128i x, char bound) {  // unsigned x <= bound
+        return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(bound)), x);
+      };
+      const __m128i letter = below(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
+      const __m128i digit = below(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
+      const __m128i sep = _mm_or_si128(_mm_or_si128(eq(' '), eq('.')), _mm_or_si128(_mm_or_si128(eq('-'), eq('_')), eq('*')));
+      const __m128i not_leet_digit = _mm_or_si128(_mm_or_si128(eq('2'), eq('6')), _mm_or_si128(eq('8'), eq('9')));
+      const __m128i leet_ch = _mm_or_si128(_mm_andnot_si128(not_leet_digit, digit), _mm_or_si128(eq('@'), eq('$')));
+      __m128i c = _mm_and_si128(_mm_or_si128(letter, digit), _mm_set1_epi8(1));
+      c = _mm_or_si128(c, _mm_and_si128(sep, _mm_set1_epi8(2)));
+      c = _mm_or_si128(c, _mm_and_si128(leet_ch, _mm_set1_epi8(8)));
+      c = _mm_or_si128(c, _mm_and_si128(letter, _mm_set1_epi8(16)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(cls + k + 2), c);
+    }
+#endif
+    for (; k < len; ++k) cls[k + 2] = cls_of(s[b + k]);
+    cls[len + 2] = b + len < n ? cls_of(s[b + len]) : 0;
+    cls[len + 3] = b + len + 1 < n ? cls_of(s[b + len + 1]) : 0;
     std::uint8_t l = 0, sp = 0;
-    for (std::size_t k = 0; k < len; ++k) {
-      const std::uint8_t p2 = cls[k], p1 = cls[k + 1], m = cls[k + 2], n1 = cls[k + 3], n2 = cls[k + 4];
+    for (std::size_t j = 0; j < len; ++j) {
+      const std::uint8_t p2 = cls[j], p1 = cls[j + 1], m = cls[j + 2], n1 = cls[j + 3], n2 = cls[j + 4];
       l |= static_cast<std::uint8_t>(((m >> 3) & (p1 >> 4)) | ((m >> 4) & (p1 >> 3)));
       sp |= static_cast<std::uint8_t>((m >> 1) & p1 & n1 & ~p2 & ~n2);
     }
