@@ -201,6 +201,21 @@ std::string nfkc_casefold(const std::string& text) {
 // Step 4: runs of 3 or more single characters separated by single spaces are
 // joined ("i g n o r e" -> "ignore"); two or more spaces end a word.
 std::string collapse_spaced(std::string_view text) {
+  // A run of three needs a middle character with one space on each side: in
+  // ASCII text without one, every token is copied as it is.
+  {
+    unsigned char any = 0;
+    bool middle = false;
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    for (std::size_t k = 0; k < text.size(); ++k) any |= p[k];
+    if (any < 0x80) {
+      for (std::size_t k = 0; k + 2 < text.size(); ++k) {
+        const unsigned char c = p[k + 1];
+        middle |= (p[k] == ' ') & (p[k + 2] == ' ') & (c != ' ') & (c != '\n') & (c != '\t') & (c != '\r');
+      }
+      if (!middle) return std::string(text);
+    }
+  }
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -312,14 +327,23 @@ namespace {
 /// normalize_for_model is ASCII lower-casing plus collapse_spaced (NFKC and
 /// case folding map ASCII to itself, lower-cased), with no ICU round trip.
 bool plain_ascii(std::string_view text) noexcept {
-  std::size_t run = 0;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-    if (b64_char(c)) {  // '=' too: decode_base64_runs carries runs across it
-      if (++run >= kMinBase64Run) return false;
-    } else {
-      run = 0;
+  unsigned char any = 0;
+  for (char c : text) any |= static_cast<unsigned char>(c);  // vectorized
+  if (any >= 0x80) return false;
+  // A run of kMinBase64Run base64 characters ('=' too: decode_base64_runs
+  // carries runs across it), found by jumping a run's length at a time
+  // through text that has none.
+  const std::size_t need = kMinBase64Run, n = text.size();
+  std::size_t i = need - 1;  // last byte of the window [i + 1 - need, i]
+  while (i < n) {
+    if (!b64_char(text[i])) {
+      i += need;
+      continue;
     }
+    std::size_t j = i;  // start of the run that ends at i, within the window
+    while (j > i + 1 - need && b64_char(text[j - 1])) --j;
+    if (j == i + 1 - need) return false;
+    i = j - 1 + need;  // a long enough run starts at j or later
   }
   return true;
 }
@@ -415,9 +439,9 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
   for (std::size_t s = 0; s + nmin <= flat.size(); ++s) {
     std::uint64_t h = char_seed;
     const std::size_t top = std::min(nmax, flat.size() - s);
-    for (std::size_t n = 1; n <= top; ++n) {
-      h = fnv_byte(h, static_cast<unsigned char>(flat[s + n - 1]));
-      if (n >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * n));
+    for (std::size_t len = 1; len <= top; ++len) {
+      h = fnv_byte(h, static_cast<unsigned char>(flat[s + len - 1]));
+      if (len >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * len));
     }
   }
 }
