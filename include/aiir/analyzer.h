@@ -57,10 +57,17 @@ struct QuestionAnswer {
   bool findings_mean_yes = true;
 };
 
+class ScopeTracker;  // src/analyzers/scope.h
+
 /// Configuration handed to every analyzer factory.
 struct AnalyzerConfig {
   const Profile* profile = nullptr;  ///< never null; Profile::loaded tells whether one was given
   std::int64_t baseline_until_ms = 0;  ///< --baseline-until, 0 when not given
+  /// The run's scope of every principal and key (CloudTrail and invocation
+  /// records, not Insights), fed with each event before the analyzers see it:
+  /// one tracker for the report's principals table and the access analyzer.
+  /// Null: an analyzer that needs one keeps its own.
+  const ScopeTracker* scope = nullptr;
 };
 
 /// An analyzer sees every normalized event once, on one thread, in input

@@ -227,13 +227,14 @@ class AccessAnalyzer final : public Analyzer {
  public:
   explicit AccessAnalyzer(const AnalyzerConfig& config)
       : profile_(config.profile ? *config.profile : empty_profile_),
-        baseline_until_ms_(config.baseline_until_ms) {
+        baseline_until_ms_(config.baseline_until_ms),
+        scope_(config.scope ? *config.scope : own_scope_) {
     if (baseline_until_ms_ == 0 && profile_.loaded) baseline_until_ms_ = profile_.baseline_until_ms;
   }
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
     if (e.kind == EventKind::kInsight) return;
-    scope_.on_event(e);
+    if (&scope_ == &own_scope_) own_scope_.on_event(e);  // else the scan fed the shared one
     if (e.kind == EventKind::kCloudTrail) ++cloudtrail_events_;
     if (e.actor_arn.empty()) return;
     check_bad(e);
@@ -1347,7 +1348,8 @@ class AccessAnalyzer final : public Analyzer {
   const Profile& profile_;
   std::int64_t baseline_until_ms_ = 0;
 
-  ScopeTracker scope_;
+  ScopeTracker own_scope_;      ///< used when the config brings no shared tracker
+  const ScopeTracker& scope_;  ///< config.scope or own_scope_
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
   Interner nets_;

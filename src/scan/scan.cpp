@@ -122,7 +122,7 @@ class ScanSink final : public EventSink {
 
   void consume(const EventView& ev, std::size_t index, BatchExtra* extra) override {
     update_coverage(ev);
-    scope_.on_event(ev);
+    if (ev.kind != EventKind::kInsight) scope_.on_event(ev);  // AnalyzerConfig::scope
     for (Active& a : analyzers_) {
       if (!a.analyzer) continue;
       try {
@@ -176,13 +176,21 @@ class ScanSink final : public EventSink {
     }
     if (c.first_ms == 0 || ev.time_ms < c.first_ms) c.first_ms = ev.time_ms;
     if (ev.time_ms > c.last_ms) c.last_ms = ev.time_ms;
-    if (!ev.account.empty() && c.accounts.size() < 1000) c.accounts.emplace(ev.account);
-    if (!ev.region.empty() && c.regions.size() < 100) c.regions.emplace(ev.region);
+    // Most events repeat the previous one's account and region: no set search then.
+    if (!ev.account.empty() && ev.account != last_account_) {
+      if (c.accounts.size() < 1000) c.accounts.emplace(ev.account);
+      last_account_.assign(ev.account);
+    }
+    if (!ev.region.empty() && ev.region != last_region_) {
+      if (c.regions.size() < 100) c.regions.emplace(ev.region);
+      last_region_.assign(ev.region);
+    }
   }
 
   std::vector<Active>& analyzers_;
   sigma::Engine* engine_;
   ScopeTracker& scope_;
+  std::string last_account_, last_region_;  ///< the last ones added to coverage_
   Coverage& coverage_;
   FindingList& findings_;
   FindingSink& rule_findings_;
@@ -261,8 +269,10 @@ int run_scan(const ScanOptions& options) {
     report.profile_loaded = true;
     report.profile_path = options.profile;
   }
+  ScopeTracker scope;
   AnalyzerConfig config;
   config.profile = &profile;
+  config.scope = &scope;
   if (!options.baseline_until.empty() && !parse_rfc3339(options.baseline_until, config.baseline_until_ms))
     throw Error(fmt::format("--baseline-until: '{}' is not an RFC 3339 time", options.baseline_until));
   if (config.baseline_until_ms == 0) config.baseline_until_ms = profile.baseline_until_ms;
@@ -313,7 +323,6 @@ int run_scan(const ScanOptions& options) {
 
   PreparedRead prepared = prepare_read(options.read);
   prepared.pipeline.want_sha256 = !options.output_dir.empty();
-  ScopeTracker scope;
   FindingList findings;
   AggregatingSink rule_findings(findings);
   ScanSink sink(active, engine.get(), scope, report.coverage, findings, rule_findings);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analyzers/factories.h"
+#include "analyzers/scope.h"
 #include "support/test_events.h"
 #include "util/time.h"
 
@@ -81,19 +82,27 @@ struct Run {
   }
 };
 
+/// `shared`: the analyzer reads a tracker fed outside it, as in `aiir scan`
+/// (AnalyzerConfig::scope), instead of keeping its own.
 Run run(const std::string& text, const aiir::Profile* profile = nullptr, std::int64_t baseline = 0,
-        bool reverse = false) {
+        bool reverse = false, bool shared = false) {
   static const aiir::Profile none{};
+  aiir::ScopeTracker tracker;
   aiir::AnalyzerConfig cfg;
   cfg.profile = profile ? profile : &none;
   cfg.baseline_until_ms = baseline;
+  if (shared) cfg.scope = &tracker;
   auto a = aiir::make_access(cfg);
   auto f = aiir::testing::events_from_json(text);
   aiir::FindingList sink;
+  auto feed = [&](const aiir::EventView& e) {
+    if (shared && e.kind != aiir::EventKind::kInsight) tracker.on_event(e);
+    a->on_event(e, sink);
+  };
   if (reverse) {
-    for (auto it = f.events.rbegin(); it != f.events.rend(); ++it) a->on_event(*it, sink);
+    for (auto it = f.events.rbegin(); it != f.events.rend(); ++it) feed(*it);
   } else {
-    for (auto& e : f.events) a->on_event(e, sink);
+    for (auto& e : f.events) feed(e);
   }
   a->finish(sink);
   Run r;
@@ -360,6 +369,32 @@ TEST_CASE("access: continued activity and answers", "[analyzer][access]") {
     CHECK(r.answer("access.continued_unauthorized_access")->answer == aiir::Answer::kNotFound);
     auto r2 = run("\n");  // (an empty string crashes PaddedBuffer::append: reported)
     CHECK(r2.answer("access.continued_unauthorized_access")->answer == aiir::Answer::kCannotTell);
+  }
+}
+
+TEST_CASE("access: a shared scope tracker gives the findings and answers of its own", "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0, .arn = "arn:aws:iam::111122223333:user/ops",
+                                              .key = "AKIAOPS000000001", .ip = "198.51.100.1"});
+  auto burst = reads(1000, 10, 0.5);
+  for (auto& b : burst) b.ip = "192.0.2.200";
+  rs.insert(rs.end(), burst.begin(), burst.end());
+  std::string text = jsonl(rs);
+  for (int i = 0; i < 5; ++i) text += login(1100 + i, "bob", false, "192.0.2.200") + "\n";
+  const std::int64_t baseline = kBase + 600 * 60000;
+  const Run own = run(text, nullptr, baseline);
+  const Run shared = run(text, nullptr, baseline, false, true);
+  REQUIRE(own.findings.size() >= 3);
+  REQUIRE(own.findings.size() == shared.findings.size());
+  for (std::size_t i = 0; i < own.findings.size(); ++i) {
+    CHECK(own.findings[i].rule == shared.findings[i].rule);
+    CHECK(own.findings[i].summary == shared.findings[i].summary);
+    CHECK(own.findings[i].count == shared.findings[i].count);
+  }
+  REQUIRE(own.answers.size() == shared.answers.size());
+  for (std::size_t i = 0; i < own.answers.size(); ++i) {
+    CHECK(own.answers[i].answer == shared.answers[i].answer);
+    CHECK(own.answers[i].explanation == shared.answers[i].explanation);
   }
 }
 
