@@ -58,6 +58,9 @@ struct QuestionAnswer {
 };
 
 class ScopeTracker;  // src/analyzers/scope.h
+namespace detail {
+class AiPrincipals;  // src/analyzers/ai_principals.h
+}
 
 /// Configuration handed to every analyzer factory.
 struct AnalyzerConfig {
@@ -68,6 +71,10 @@ struct AnalyzerConfig {
   /// one tracker for the report's principals table and the access analyzer.
   /// Null: an analyzer that needs one keeps its own.
   const ScopeTracker* scope = nullptr;
+  /// The run's AI-application principals (learned from every event before the
+  /// analyzers see it, resolved before their finish()): one for the agency
+  /// and private-data analyzers. Null: an analyzer that needs it keeps its own.
+  const detail::AiPrincipals* ai = nullptr;
 };
 
 /// An analyzer sees every normalized event once, on one thread, in input

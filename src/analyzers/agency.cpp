@@ -359,10 +359,12 @@ class AgencyAnalyzer final : public Analyzer {
   explicit AgencyAnalyzer(const AnalyzerConfig& config)
       : profile_(*config.profile),
         baseline_until_ms_(config.baseline_until_ms ? config.baseline_until_ms : config.profile->baseline_until_ms),
-        ai_(*config.profile) {}
+        own_ai_(*config.profile),
+        ai_(config.ai ? *config.ai : own_ai_) {}
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
-    ai_.learn(e);  // invocation-log records too: roles that use models are AI principals
+    // Invocation-log records too: roles that use models are AI principals.
+    if (&ai_ == &own_ai_) own_ai_.learn(e);  // else the scan taught the shared one
     if (e.kind != EventKind::kCloudTrail) return;
     if (e.time_ms) {
       if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
@@ -554,7 +556,8 @@ class AgencyAnalyzer final : public Analyzer {
 
   const Profile& profile_;
   std::int64_t baseline_until_ms_ = 0;
-  AiPrincipals ai_;
+  AiPrincipals own_ai_;      ///< used when the config brings no shared one
+  const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
   std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
   std::string key_, action_key_, marker_;
@@ -574,7 +577,7 @@ class AgencyAnalyzer final : public Analyzer {
 };
 
 void AgencyAnalyzer::finish(FindingSink& out) {
-  ai_.resolve();
+  if (&ai_ == &own_ai_) own_ai_.resolve();
   allowed_lists_ = false;
   for (const auto& ap : profile_.app_principals)
     if (!ap.allowed_actions.empty()) allowed_lists_ = true;

@@ -397,10 +397,12 @@ class PrivateDataAnalyzer final : public Analyzer {
   explicit PrivateDataAnalyzer(const AnalyzerConfig& config)
       : profile_(*config.profile),
         baseline_until_ms_(config.baseline_until_ms ? config.baseline_until_ms : config.profile->baseline_until_ms),
-        ai_(*config.profile) {}
+        own_ai_(*config.profile),
+        ai_(config.ai ? *config.ai : own_ai_) {}
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
-    ai_.learn(e);  // invocation-log records too: roles that use models are AI principals
+    // Invocation-log records too: roles that use models are AI principals.
+    if (&ai_ == &own_ai_) own_ai_.learn(e);  // else the scan taught the shared one
     if (e.kind != EventKind::kCloudTrail) return;
     if (e.time_ms) {
       if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
@@ -665,7 +667,8 @@ class PrivateDataAnalyzer final : public Analyzer {
 
   const Profile& profile_;
   std::int64_t baseline_until_ms_ = 0;
-  AiPrincipals ai_;
+  AiPrincipals own_ai_;      ///< used when the config brings no shared one
+  const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, PrincipalStats, std::less<>> principals_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
@@ -688,7 +691,7 @@ class PrivateDataAnalyzer final : public Analyzer {
 };
 
 void PrivateDataAnalyzer::finish(FindingSink& out) {
-  ai_.resolve();
+  if (&ai_ == &own_ai_) own_ai_.resolve();
   for (const auto& pr : profile_.private_resources)
     for (std::size_t k = 0; k < kKindNames.size(); ++k)
       if (iequals(pr.kind, kKindNames[k])) private_kinds_.insert(static_cast<Kind>(k));

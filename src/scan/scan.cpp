@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/pricing.h"
 #include "app/commands.h"
 #include "app/output.h"
@@ -85,9 +86,9 @@ struct Active {
 
 class ScanSink final : public EventSink {
  public:
-  ScanSink(std::vector<Active>& analyzers, sigma::Engine* engine, ScopeTracker& scope, Coverage& coverage,
-           FindingList& findings, FindingSink& rule_findings)
-      : analyzers_(analyzers), engine_(engine), scope_(scope), coverage_(coverage), findings_(findings),
+  ScanSink(std::vector<Active>& analyzers, sigma::Engine* engine, ScopeTracker& scope, detail::AiPrincipals& ai,
+           Coverage& coverage, FindingList& findings, FindingSink& rule_findings)
+      : analyzers_(analyzers), engine_(engine), scope_(scope), ai_(ai), coverage_(coverage), findings_(findings),
         rule_findings_(rule_findings) {}
 
   // ---- worker side: the content stage and rule evaluation, per batch ----
@@ -123,6 +124,7 @@ class ScanSink final : public EventSink {
   void consume(const EventView& ev, std::size_t index, BatchExtra* extra) override {
     update_coverage(ev);
     if (ev.kind != EventKind::kInsight) scope_.on_event(ev);  // AnalyzerConfig::scope
+    ai_.learn(ev);                                            // AnalyzerConfig::ai
     for (Active& a : analyzers_) {
       if (!a.analyzer) continue;
       try {
@@ -190,6 +192,7 @@ class ScanSink final : public EventSink {
   std::vector<Active>& analyzers_;
   sigma::Engine* engine_;
   ScopeTracker& scope_;
+  detail::AiPrincipals& ai_;
   std::string last_account_, last_region_;  ///< the last ones added to coverage_
   Coverage& coverage_;
   FindingList& findings_;
@@ -270,9 +273,11 @@ int run_scan(const ScanOptions& options) {
     report.profile_path = options.profile;
   }
   ScopeTracker scope;
+  detail::AiPrincipals ai(profile);
   AnalyzerConfig config;
   config.profile = &profile;
   config.scope = &scope;
+  config.ai = &ai;
   if (!options.baseline_until.empty() && !parse_rfc3339(options.baseline_until, config.baseline_until_ms))
     throw Error(fmt::format("--baseline-until: '{}' is not an RFC 3339 time", options.baseline_until));
   if (config.baseline_until_ms == 0) config.baseline_until_ms = profile.baseline_until_ms;
@@ -325,7 +330,7 @@ int run_scan(const ScanOptions& options) {
   prepared.pipeline.want_sha256 = !options.output_dir.empty();
   FindingList findings;
   AggregatingSink rule_findings(findings);
-  ScanSink sink(active, engine.get(), scope, report.coverage, findings, rule_findings);
+  ScanSink sink(active, engine.get(), scope, ai, report.coverage, findings, rule_findings);
   // The content stage runs unless the invocation-content analyzer is skipped.
   std::unique_ptr<ContentShared> content;
   for (const Active& a : active) {
@@ -343,6 +348,7 @@ int run_scan(const ScanOptions& options) {
   report.coverage.profile_loaded = report.profile_loaded;
   if (options.verify) report.integrity = verify_integrity(options.read.paths);
 
+  ai.resolve();  // before the analyzers that read it finish
   for (Active& a : active) {
     if (!a.analyzer) continue;
     try {

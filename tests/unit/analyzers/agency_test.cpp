@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "support/test_events.h"
 
@@ -56,23 +57,52 @@ struct Run {
   std::vector<aiir::QuestionAnswer> answers;
 };
 
-Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
-        std::int64_t baseline_until = 0, bool reversed = false) {
+/// shared: the AI principals are learned outside the analyzer, as `aiir scan`
+/// does (AnalyzerConfig::ai), instead of by its own.
+Run run_once(bool shared, const std::string& jsonl, const aiir::Profile& profile, aiir::Coverage coverage,
+             std::int64_t baseline_until, bool reversed) {
   aiir::AnalyzerConfig config;
   config.profile = &profile;
+  aiir::detail::AiPrincipals ai(profile);
+  if (shared) config.ai = &ai;
   config.baseline_until_ms = baseline_until;
   auto analyzer = aiir::make_agency(config);
   auto fixture = aiir::testing::events_from_json(jsonl, "agency.jsonl");
   Run r;
   // Reversed: the same records (same file and record numbers) delivered in another order.
   if (reversed) std::reverse(fixture.events.begin(), fixture.events.end());
-  for (auto& e : fixture.events) analyzer->on_event(e, r.findings);
+  for (auto& e : fixture.events) {
+    if (shared) ai.learn(e);
+    analyzer->on_event(e, r.findings);
+  }
   // on_event never emits; everything comes out of finish(), in time order.
   REQUIRE(r.findings.findings.empty());
+  if (shared) ai.resolve();
   analyzer->finish(r.findings);
   if (coverage.cloudtrail_events == 0) coverage.cloudtrail_events = fixture.events.size();
   analyzer->answer(coverage, r.answers);
   return r;
+}
+
+void same_runs(const Run& a, const Run& b) {
+  REQUIRE(a.findings.findings.size() == b.findings.findings.size());
+  for (std::size_t i = 0; i < a.findings.findings.size(); ++i) {
+    CHECK(a.findings.findings[i].rule == b.findings.findings[i].rule);
+    CHECK(a.findings.findings[i].summary == b.findings.findings[i].summary);
+    CHECK(a.findings.findings[i].details == b.findings.findings[i].details);
+  }
+  REQUIRE(a.answers.size() == b.answers.size());
+  for (std::size_t i = 0; i < a.answers.size(); ++i) CHECK(a.answers[i].explanation == b.answers[i].explanation);
+}
+
+/// Runs the analyzer with its own AI principals and with shared ones; both
+/// must give the same findings and answers.
+Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
+        std::int64_t baseline_until = 0, bool reversed = false) {
+  Run own = run_once(false, jsonl, profile, coverage, baseline_until, reversed);
+  Run shared = run_once(true, jsonl, profile, coverage, baseline_until, reversed);
+  same_runs(own, shared);
+  return own;
 }
 
 std::vector<const Finding*> with_rule(const Run& r, std::string_view rule) {

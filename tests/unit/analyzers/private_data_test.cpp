@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "support/test_events.h"
 
@@ -64,22 +65,51 @@ struct Run {
   std::vector<aiir::QuestionAnswer> answers;
 };
 
-Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
-        bool reversed = false) {
+/// shared: the AI principals are learned outside the analyzer, as `aiir scan`
+/// does (AnalyzerConfig::ai), instead of by its own.
+Run run_once(bool shared, const std::string& jsonl, const aiir::Profile& profile, aiir::Coverage coverage,
+             bool reversed) {
   aiir::AnalyzerConfig config;
   config.profile = &profile;
+  aiir::detail::AiPrincipals ai(profile);
+  if (shared) config.ai = &ai;
   auto analyzer = aiir::make_private_data(config);
   auto fixture = aiir::testing::events_from_json(jsonl, "pd.jsonl");
   Run r;
   // Reversed: the same records (same file and record numbers) delivered in another order.
   if (reversed) std::reverse(fixture.events.begin(), fixture.events.end());
-  for (auto& e : fixture.events) analyzer->on_event(e, r.findings);
+  for (auto& e : fixture.events) {
+    if (shared) ai.learn(e);
+    analyzer->on_event(e, r.findings);
+  }
   REQUIRE(r.findings.findings.empty());
+  if (shared) ai.resolve();
   analyzer->finish(r.findings);
   if (coverage.cloudtrail_events == 0) coverage.cloudtrail_events = fixture.events.size();
   coverage.profile_loaded = profile.loaded;
   analyzer->answer(coverage, r.answers);
   return r;
+}
+
+void same_runs(const Run& a, const Run& b) {
+  REQUIRE(a.findings.findings.size() == b.findings.findings.size());
+  for (std::size_t i = 0; i < a.findings.findings.size(); ++i) {
+    CHECK(a.findings.findings[i].rule == b.findings.findings[i].rule);
+    CHECK(a.findings.findings[i].summary == b.findings.findings[i].summary);
+    CHECK(a.findings.findings[i].details == b.findings.findings[i].details);
+  }
+  REQUIRE(a.answers.size() == b.answers.size());
+  for (std::size_t i = 0; i < a.answers.size(); ++i) CHECK(a.answers[i].explanation == b.answers[i].explanation);
+}
+
+/// Runs the analyzer with its own AI principals and with shared ones; both
+/// must give the same findings and answers.
+Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
+        bool reversed = false) {
+  Run own = run_once(false, jsonl, profile, coverage, reversed);
+  Run shared = run_once(true, jsonl, profile, coverage, reversed);
+  same_runs(own, shared);
+  return own;
 }
 
 std::vector<const Finding*> with_rule(const Run& r, std::string_view rule) {
