@@ -317,10 +317,10 @@ struct Facts {
       insert_capped(errors, e.error_code, 5);
     }
     evidence.add(e);
-    fmt::memory_buffer name;
-    std::size_t dot = e.service.find('.');
-    fmt::format_to(std::back_inserter(name), "{}:{}", e.service.substr(0, dot), e.action.substr(0, 128));
-    std::string_view key(name.data(), name.size());
+    thread_local std::string name;  // "service:Action"
+    const std::size_t dot = e.service.find('.');
+    name.assign(e.service.substr(0, dot)).append(1, ':').append(e.action.substr(0, 128));
+    const std::string_view key(name);
     if (auto it = actions.find(key); it != actions.end()) ++it->second;
     else if (actions.size() < 50) actions.emplace(std::string(key), 1);
     insert_capped(source_ips, e.source_ip, 10);
@@ -499,6 +499,10 @@ class PrivateDataAnalyzer final : public Analyzer {
              std::string_view id) {
     key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
     key_.append(kind_name(op.kind)).append(1, '\x1f').append(label).append(1, '\x1f').append(kOpNames[static_cast<int>(op.cls)]);
+    if (last_touch_ != nullptr && key_ == last_touch_key_) {  // consecutive events repeat a touch
+      add_touch(*last_touch_, e, label, id);
+      return;
+    }
     auto it = touches_.find(key_);
     if (it == touches_.end()) {
       if (touches_.size() >= kMaxKeys) {
@@ -514,17 +518,34 @@ class PrivateDataAnalyzer final : public Analyzer {
       t.label = capped(label, 512);
       t.private_match = is_private;
     }
-    Touch& t = it->second;
+    last_touch_key_.assign(key_);
+    last_touch_ = &it->second;
+    add_touch(it->second, e, label, id);
+  }
+
+  void add_touch(Touch& t, const EventView& e, std::string_view label, std::string_view id) {
     t.facts.add(e);
     if (id != label) insert_capped(t.examples, id, 10);
     for (const auto& b : bad_) insert_capped(t.bad, b, 5);
     insert_capped(t.actor_arns, e.actor_arn, 5);
   }
 
-  template <class Map>
-  static typename Map::mapped_type* hour_slot(Map& m, std::string& key, std::string_view principal, std::int64_t h,
-                                              std::string_view extra, std::uint64_t& overflow) {
-    key.assign(principal).append(1, '\x1f').append(fmt::format("{}", h));
+  /// The slot of the last call: consecutive events mostly repeat a
+  /// principal's hour, so this skips building the key and the map search.
+  struct SlotCache {
+    std::string principal, extra;
+    std::int64_t hour = 0;
+    void* slot = nullptr;  ///< a node of the map (stable: entries are never erased)
+  };
+
+  template <typename Map>
+  static typename Map::mapped_type* hour_slot(Map& m, SlotCache& cache, std::string& key, std::string_view principal,
+                                              std::int64_t h, std::string_view extra, std::uint64_t& overflow) {
+    using Slot = typename Map::mapped_type;
+    if (cache.slot && cache.hour == h && cache.principal == principal && cache.extra == extra)
+      return static_cast<Slot*>(cache.slot);
+    key.assign(principal).append(1, '\x1f');
+    fmt::format_to(std::back_inserter(key), "{}", h);
     if (!extra.empty()) key.append(1, '\x1f').append(extra);
     auto it = m.find(key);
     if (it == m.end()) {
@@ -532,13 +553,17 @@ class PrivateDataAnalyzer final : public Analyzer {
         ++overflow;
         return nullptr;
       }
-      it = m.emplace(key, typename Map::mapped_type{}).first;
+      it = m.emplace(key, Slot{}).first;
     }
+    cache.principal.assign(principal);
+    cache.extra.assign(extra);
+    cache.hour = h;
+    cache.slot = &it->second;
     return &it->second;
   }
 
   void secret_burst(const EventView& e, const Op& op, std::string_view principal) {
-    SecretHour* s = hour_slot(secret_hours_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
+    SecretHour* s = hour_slot(secret_hours_, secret_cache_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
     if (!s) return;
     s->facts.add(e);
     if (e.outcome == Outcome::kFailure) {
@@ -551,7 +576,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void s3_reads(const EventView& e, std::string_view principal) {
-    S3Hour* s = hour_slot(s3_hours_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
+    S3Hour* s = hour_slot(s3_hours_, s3_cache_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
     if (!s) return;
     s->facts.add(e);
     ++s->objects;
@@ -569,7 +594,7 @@ class PrivateDataAnalyzer final : public Analyzer {
 
   void dynamo_scans(const EventView& e, std::string_view principal) {
     std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
-    Facts* f = hour_slot(scan_hours_, key_, principal, floor_div(e.time_ms, kHourMs), table, overflow_);
+    Facts* f = hour_slot(scan_hours_, scan_cache_, key_, principal, floor_div(e.time_ms, kHourMs), table, overflow_);
     if (f) f->add(e);
   }
 
@@ -674,6 +699,9 @@ class PrivateDataAnalyzer final : public Analyzer {
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
   std::map<std::string, S3Hour, std::less<>> s3_hours_;
   std::map<std::string, Facts, std::less<>> scan_hours_;
+  SlotCache secret_cache_, s3_cache_, scan_cache_;
+  std::string last_touch_key_;  ///< the key of last_touch_ (a node of touches_, never erased)
+  Touch* last_touch_ = nullptr;
   std::vector<SingleEvent> singles_;
   std::vector<std::string> ids_;
   StrSet bad_;
