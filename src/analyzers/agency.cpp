@@ -373,9 +373,14 @@ class AgencyAnalyzer final : public Analyzer {
     }
     // When a role was first active (model calls included): the baseline of its behaviour.
     if (!e.session_issuer.empty() && e.time_ms) {
-      auto pf = principal_first_.find(e.session_issuer);
-      if (pf != principal_first_.end()) pf->second = std::min(pf->second, e.time_ms);
-      else if (principal_first_.size() < kMaxKeys) principal_first_.emplace(capped(e.session_issuer, 512), e.time_ms);
+      // Consecutive events mostly share a role: the last entry first (map nodes are stable).
+      if (last_first_ == nullptr || last_first_->first != e.session_issuer) {
+        auto pf = principal_first_.find(e.session_issuer);
+        if (pf == principal_first_.end() && principal_first_.size() < kMaxKeys)
+          pf = principal_first_.emplace(capped(e.session_issuer, 512), e.time_ms).first;
+        last_first_ = pf != principal_first_.end() ? &*pf : nullptr;
+      }
+      if (last_first_ != nullptr) last_first_->second = std::min(last_first_->second, e.time_ms);
     }
     if (e.action.empty() || is_model_invocation(e)) return;
     // Calls an AWS service makes implicitly for a principal (kms via s3, ...)
@@ -560,6 +565,7 @@ class AgencyAnalyzer final : public Analyzer {
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
   std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
+  std::pair<const std::string, std::int64_t>* last_first_ = nullptr;   // the entry of the last event's role
   std::string key_, action_key_, marker_;
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;

@@ -24,6 +24,8 @@ bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
   // SDK clients calling Bedrock itself carry "api/bedrock-*" markers: those are
   // callers of the AI service, not actions taken by it.
   if (istarts_with(service, "bedrock")) return false;
+  // Each marker holds "gent": one search for it settles most user agents.
+  if (!icontains(ua, "gent")) return false;
   return icontains(ua, "agentcore") || icontains(ua, "strands-agents") || icontains(ua, "bedrock-agent/");
 }
 
