@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "event/normalize.h"
+
 namespace aiir::detail {
 
 namespace dom = simdjson::dom;
@@ -32,6 +34,29 @@ bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept {
 /// Role-level principal: the session issuer for role sessions, else the actor.
 std::string_view principal_of(const EventView& e) noexcept {
   return !e.session_issuer.empty() ? e.session_issuer : e.actor_arn;
+}
+
+std::string principal_identity(std::string_view arn) {
+  if (arn.find(":assumed-role/") != std::string_view::npos) {
+    std::string role = role_arn_from_assumed(arn);
+    if (!role.empty()) return role;
+  }
+  return std::string(arn);
+}
+
+const AppPrincipal* find_app_principal(const Profile& profile, std::string_view identity) {
+  if (identity.empty() || profile.app_principals.empty()) return nullptr;
+  const std::string role = principal_identity(identity);
+  for (const AppPrincipal& p : profile.app_principals) {
+    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return &p;
+    std::size_t at = p.arn.find(":role/");
+    std::size_t slash = p.arn.rfind('/');
+    if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
+      std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
+      if (wildcard_match(no_path, role)) return &p;
+    }
+  }
+  return nullptr;
 }
 
 /// Writes the marker tying this call to an AI service into `out` ("" when none):
@@ -117,11 +142,8 @@ void AiPrincipals::resolve() {
   }
 }
 
-const AppPrincipal* AiPrincipals::app_principal(std::string_view principal) const noexcept {
-  if (principal.empty()) return nullptr;
-  for (const auto& ap : profile_.app_principals)
-    if (wildcard_match(ap.arn, principal)) return &ap;
-  return nullptr;
+const AppPrincipal* AiPrincipals::app_principal(std::string_view principal) const {
+  return find_app_principal(profile_, principal);
 }
 
 std::string AiPrincipals::reason(std::string_view principal, std::string_view marker) const {

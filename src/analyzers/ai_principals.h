@@ -32,6 +32,18 @@ bool is_bedrock_runtime_call(std::string_view service, std::string_view action) 
 /// Role-level principal: the session issuer for role sessions, else the actor.
 std::string_view principal_of(const EventView& e) noexcept;
 
+/// The stable identity of a caller: the role ARN for an assumed-role session
+/// (session names rotate), the ARN itself otherwise.
+std::string principal_identity(std::string_view arn);
+
+/// The profile's application principal that `identity` (an ARN, or a role ARN
+/// from principal_identity) is, or null. Role paths are ignored: an
+/// assumed-role ARN carries no path, so `role/service-role/X` also matches `role/X`.
+const AppPrincipal* find_app_principal(const Profile& profile, std::string_view identity);
+inline bool is_app_principal(const Profile& profile, std::string_view identity) {
+  return find_app_principal(profile, identity) != nullptr;
+}
+
 /// Writes the marker tying this call to an AI service into `out` ("" when none):
 /// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
 void ai_marker(const EventView& e, std::string& out);
@@ -84,7 +96,7 @@ class AiPrincipals {
   void resolve();
 
   /// The profile's application principal matching `principal`, or null.
-  const AppPrincipal* app_principal(std::string_view principal) const noexcept;
+  const AppPrincipal* app_principal(std::string_view principal) const;
 
   /// Why (principal, marker) acts for the AI application; empty when it does not.
   std::string reason(std::string_view principal, std::string_view marker) const;

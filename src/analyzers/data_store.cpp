@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "event/normalize.h"
 
@@ -33,32 +34,6 @@ constexpr std::int64_t kIngestFollowMs = 7LL * 24 * 3'600'000;
 
 
 
-/// The stable identity of a caller: the role ARN for an assumed-role session
-/// (session names rotate), the ARN itself otherwise.
-std::string principal_identity(std::string_view arn) {
-  if (arn.find(":assumed-role/") != std::string_view::npos) {
-    std::string role = role_arn_from_assumed(arn);
-    if (!role.empty()) return role;
-  }
-  return std::string(arn);
-}
-
-/// True when `identity` (an ARN, or a role ARN from principal_identity) is one of
-/// the profile's app principals. Role paths are ignored: an assumed-role ARN
-/// carries no path, so `role/service-role/X` also matches `role/X`.
-bool is_app_principal(const Profile& profile, std::string_view identity) {
-  std::string role = principal_identity(identity);
-  for (const AppPrincipal& p : profile.app_principals) {
-    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return true;
-    std::size_t at = p.arn.find(":role/");
-    std::size_t slash = p.arn.rfind('/');
-    if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
-      std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
-      if (wildcard_match(no_path, role)) return true;
-    }
-  }
-  return false;
-}
 
 std::string iso(std::int64_t ms) {
   std::int64_t s = ms / 1000;
@@ -241,7 +216,7 @@ bool DataStoreAnalyzer::profile_kb_bucket(std::string_view bucket) const {
   return false;
 }
 
-bool DataStoreAnalyzer::app_principal(std::string_view arn) const { return is_app_principal(*profile_, arn); }
+bool DataStoreAnalyzer::app_principal(std::string_view arn) const { return detail::is_app_principal(*profile_, arn); }
 
 void DataStoreAnalyzer::learn_data_source(const EventView& e) {
   if (e.outcome == Outcome::kFailure || sources_.size() >= kMaxIngestions) return;
@@ -308,7 +283,7 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
 
 void DataStoreAnalyzer::on_principal(std::map<std::string, PrincipalAcc>& m, const EventView& e,
                                      std::string_view resource) {
-  std::string id = principal_identity(e.actor_arn);
+  std::string id = detail::principal_identity(e.actor_arn);
   auto it = m.find(id);
   if (it == m.end()) {
     if (m.size() >= kMaxPrincipals) {

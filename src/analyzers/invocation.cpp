@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "analyzers/pricing.h"
 #include "event/normalize.h"
@@ -56,32 +57,6 @@ bool is_runtime_call(std::string_view action) noexcept {
 
 
 
-/// The stable identity of a caller: the role ARN for an assumed-role session
-/// (session names rotate), the ARN itself otherwise.
-std::string principal_identity(std::string_view arn) {
-  if (arn.find(":assumed-role/") != std::string_view::npos) {
-    std::string role = role_arn_from_assumed(arn);
-    if (!role.empty()) return role;
-  }
-  return std::string(arn);
-}
-
-/// True when `identity` (an ARN, or a role ARN from principal_identity) is one of
-/// the profile's app principals. Role paths are ignored: an assumed-role ARN
-/// carries no path, so `role/service-role/X` also matches `role/X`.
-bool is_app_principal(const Profile& profile, std::string_view identity) {
-  std::string role = principal_identity(identity);
-  for (const AppPrincipal& p : profile.app_principals) {
-    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return true;
-    std::size_t at = p.arn.find(":role/");
-    std::size_t slash = p.arn.rfind('/');
-    if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
-      std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
-      if (wildcard_match(no_path, role)) return true;
-    }
-  }
-  return false;
-}
 
 void add_capped_set(std::set<std::string>& v, std::string_view s) {
   if (!s.empty() && v.size() < kMaxKeys) v.emplace(s);
@@ -293,7 +268,7 @@ bool InvocationAnalyzer::expected_model(std::string_view model) const {
   return false;
 }
 
-bool InvocationAnalyzer::app_principal(std::string_view arn) const { return is_app_principal(*profile_, arn); }
+bool InvocationAnalyzer::app_principal(std::string_view arn) const { return detail::is_app_principal(*profile_, arn); }
 
 bool InvocationAnalyzer::expected_region(std::string_view region) const {
   for (const std::string& r : profile_->regions) {
@@ -339,7 +314,7 @@ Principal* InvocationAnalyzer::principal_for(const EventView& e, std::uint32_t& 
 }
 
 Principal* InvocationAnalyzer::find_principal(const EventView& e, std::uint32_t& index) {
-  std::string id = principal_identity(e.actor_arn);
+  std::string id = detail::principal_identity(e.actor_arn);
   auto it = principal_index_.find(id);
   if (it != principal_index_.end()) {
     index = it->second;
@@ -470,7 +445,7 @@ void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
     k.seen.add(e);
     if (!error) ++k.calls_ok;
     add_capped(k.seen.source_ips, e.source_ip);
-    add_capped(k.principals, principal_identity(e.actor_arn));
+    add_capped(k.principals, detail::principal_identity(e.actor_arn));
   };
   key_acc(models_, e.model_id);
   key_acc(regions_, e.region);
@@ -663,7 +638,7 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
     bool priced = false;
     std::set<std::string> model_set;
     for (const Row& r : rows_) {
-      if (principal_identity(r.principal) != p.arn) continue;
+      if (detail::principal_identity(r.principal) != p.arn) continue;
       if (model_set.size() < kMaxListed) model_set.insert(r.model);
       if (prices_) {
         auto c = prices_->estimate(r.model, r.inv_in + r.ct_in - r.joined_ct_in, r.inv_out + r.ct_out - r.joined_ct_out,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyzers/ai_principals.h"
+#include "analyzers/ai_fixtures.h"
 #include "analyzers/factories.h"
 #include "support/test_events.h"
 
@@ -84,24 +85,13 @@ Run run_once(bool shared, const std::string& jsonl, const aiir::Profile& profile
   return r;
 }
 
-void same_runs(const Run& a, const Run& b) {
-  REQUIRE(a.findings.findings.size() == b.findings.findings.size());
-  for (std::size_t i = 0; i < a.findings.findings.size(); ++i) {
-    CHECK(a.findings.findings[i].rule == b.findings.findings[i].rule);
-    CHECK(a.findings.findings[i].summary == b.findings.findings[i].summary);
-    CHECK(a.findings.findings[i].details == b.findings.findings[i].details);
-  }
-  REQUIRE(a.answers.size() == b.answers.size());
-  for (std::size_t i = 0; i < a.answers.size(); ++i) CHECK(a.answers[i].explanation == b.answers[i].explanation);
-}
-
 /// Runs the analyzer with its own AI principals and with shared ones; both
 /// must give the same findings and answers.
 Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
         std::int64_t baseline_until = 0, bool reversed = false) {
   Run own = run_once(false, jsonl, profile, coverage, baseline_until, reversed);
   Run shared = run_once(true, jsonl, profile, coverage, baseline_until, reversed);
-  same_runs(own, shared);
+  aiir::testing::check_same_runs(own.findings, own.answers, shared.findings, shared.answers);
   return own;
 }
 
@@ -506,4 +496,25 @@ TEST_CASE("agency: with allowed_actions, an action outside them is reported once
   CHECK(detail(*out[0], "external_recipients") == "acct-review@billing-verify.example");
   // The novelty finding would say the same thing again.
   for (const Finding* n : with_rule(r, "agency.new_action_after_baseline")) CHECK(n->severity == Severity::kInfo);
+}
+
+TEST_CASE("app principals: one matching for every analyzer (sessions, role paths, wildcards)", "[analyzer][agency]") {
+  aiir::Profile p;
+  p.loaded = true;
+  aiir::AppPrincipal app;
+  app.arn = "arn:aws:iam::111122223333:role/service-role/AppRole";
+  p.app_principals.push_back(app);
+  aiir::AppPrincipal wild;
+  wild.arn = "arn:aws:iam::111122223333:role/Agent*";
+  p.app_principals.push_back(wild);
+  using aiir::detail::find_app_principal;
+  CHECK(find_app_principal(p, "arn:aws:iam::111122223333:role/service-role/AppRole") == &p.app_principals[0]);
+  CHECK(find_app_principal(p, "arn:aws:iam::111122223333:role/AppRole") == &p.app_principals[0]);  // no path
+  CHECK(find_app_principal(p, "arn:aws:sts::111122223333:assumed-role/AppRole/session-1") == &p.app_principals[0]);
+  CHECK(find_app_principal(p, "arn:aws:sts::111122223333:assumed-role/AgentRunner/s") == &p.app_principals[1]);
+  CHECK(find_app_principal(p, "arn:aws:iam::111122223333:role/OtherRole") == nullptr);
+  CHECK(find_app_principal(p, "arn:aws:iam::999999999999:role/AppRole") == nullptr);
+  CHECK(find_app_principal(p, "") == nullptr);
+  aiir::detail::AiPrincipals ai(p);
+  CHECK(ai.app_principal("arn:aws:sts::111122223333:assumed-role/AppRole/session-1") == &p.app_principals[0]);
 }

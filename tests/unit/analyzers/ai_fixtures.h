@@ -4,6 +4,7 @@
 #pragma once
 
 #include <aiir/analyzer.h>
+#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -125,6 +126,20 @@ inline std::vector<std::string> signature(const std::vector<Finding>& fs) {
   }
   std::sort(v.begin(), v.end());
   return v;
+}
+
+/// Two runs of an analyzer (e.g. with its own shared state and with the
+/// scan's) gave the same findings and answers.
+inline void check_same_runs(const FindingList& a, const std::vector<QuestionAnswer>& a_answers, const FindingList& b,
+                            const std::vector<QuestionAnswer>& b_answers) {
+  REQUIRE(a.findings.size() == b.findings.size());
+  for (std::size_t i = 0; i < a.findings.size(); ++i) {
+    CHECK(a.findings[i].rule == b.findings[i].rule);
+    CHECK(a.findings[i].summary == b.findings[i].summary);
+    CHECK(a.findings[i].details == b.findings[i].details);
+  }
+  REQUIRE(a_answers.size() == b_answers.size());
+  for (std::size_t i = 0; i < a_answers.size(); ++i) CHECK(a_answers[i].explanation == b_answers[i].explanation);
 }
 
 }  // namespace aiir::testing

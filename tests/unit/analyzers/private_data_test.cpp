@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyzers/ai_principals.h"
+#include "analyzers/ai_fixtures.h"
 #include "analyzers/factories.h"
 #include "support/test_events.h"
 
@@ -91,24 +92,13 @@ Run run_once(bool shared, const std::string& jsonl, const aiir::Profile& profile
   return r;
 }
 
-void same_runs(const Run& a, const Run& b) {
-  REQUIRE(a.findings.findings.size() == b.findings.findings.size());
-  for (std::size_t i = 0; i < a.findings.findings.size(); ++i) {
-    CHECK(a.findings.findings[i].rule == b.findings.findings[i].rule);
-    CHECK(a.findings.findings[i].summary == b.findings.findings[i].summary);
-    CHECK(a.findings.findings[i].details == b.findings.findings[i].details);
-  }
-  REQUIRE(a.answers.size() == b.answers.size());
-  for (std::size_t i = 0; i < a.answers.size(); ++i) CHECK(a.answers[i].explanation == b.answers[i].explanation);
-}
-
 /// Runs the analyzer with its own AI principals and with shared ones; both
 /// must give the same findings and answers.
 Run run(const std::string& jsonl, const aiir::Profile& profile = {}, aiir::Coverage coverage = {},
         bool reversed = false) {
   Run own = run_once(false, jsonl, profile, coverage, reversed);
   Run shared = run_once(true, jsonl, profile, coverage, reversed);
-  same_runs(own, shared);
+  aiir::testing::check_same_runs(own.findings, own.answers, shared.findings, shared.answers);
   return own;
 }
 
