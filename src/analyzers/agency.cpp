@@ -395,18 +395,22 @@ class AgencyAnalyzer final : public Analyzer {
     if (marker_.empty() && e.session_issuer.empty() && !ai_.app_principal(principal)) return;
 
     key_.assign(principal).append(1, '\x1f').append(marker_);
-    auto kit = keys_.find(key_);
-    if (kit == keys_.end()) {
-      if (keys_.size() >= kMaxKeys) {
-        ++overflow_;
-        return;
+    if (last_agg_ == nullptr || key_ != last_agg_key_) {  // consecutive events mostly repeat it
+      auto kit = keys_.find(key_);
+      if (kit == keys_.end()) {
+        if (keys_.size() >= kMaxKeys) {
+          ++overflow_;
+          return;
+        }
+        kit = keys_.emplace(key_, KeyAgg{}).first;
+        kit->second.principal = capped(principal, 512);
+        kit->second.marker = marker_;
+        kit->second.first_ms = e.time_ms;
       }
-      kit = keys_.emplace(key_, KeyAgg{}).first;
-      kit->second.principal = capped(principal, 512);
-      kit->second.marker = marker_;
-      kit->second.first_ms = e.time_ms;
+      last_agg_key_.assign(key_);
+      last_agg_ = &kit->second;
     }
-    KeyAgg& k = kit->second;
+    KeyAgg& k = *last_agg_;
     if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
     ++k.count;
 
@@ -564,6 +568,8 @@ class AgencyAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
+  std::string last_agg_key_;  ///< the key of last_agg_ (a node of keys_, never erased)
+  KeyAgg* last_agg_ = nullptr;
   std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
   std::pair<const std::string, std::int64_t>* last_first_ = nullptr;   // the entry of the last event's role
   std::string key_, action_key_, marker_;
