@@ -253,3 +253,29 @@ TEST_CASE("append keeps piece offsets for several texts", "[content][normalize]"
   CHECK(t.canonical == "first\nsecond part");
   CHECK(t.canonical.substr(second, 6) == "second");
 }
+
+TEST_CASE("leet and spaced-letter hints are found anywhere, block edges included", "[content][normalize]") {
+  TextNormalizer n;
+  constexpr std::uint8_t kSpaced = NormalizedText::kHintSpaced, kLeet = NormalizedText::kHintLeet;
+  auto hints = [&](const std::string& text) { return n.normalize(text).hints; };
+  // The hint scan works in 4096-byte blocks: put each pattern across every
+  // offset around a block edge, after and before plain prose.
+  for (std::size_t at = 4090; at <= 4100; ++at) {
+    std::string spaced(at, 'x');
+    spaced += " p w n ";  // single letters split by single spaces
+    spaced += std::string(50, 'y');
+    CHECK((hints(spaced) & kSpaced) != 0);
+    std::string leet(at, 'x');
+    leet += " h4ck ";
+    CHECK((hints(leet) & kLeet) != 0);
+    std::string plain(at, 'x');
+    plain += " ab cd 2x x6 8y 9z ";  // digits that are no leet letters, no single letters
+    CHECK(hints(plain) == 0);
+  }
+  CHECK(hints("a") == 0);
+  CHECK(hints("x y") == kSpaced);
+  CHECK((hints("@dmin") & kLeet) != 0);
+  CHECK((hints("pa$$") & kLeet) != 0);
+  CHECK(hints("costs $5 and 4 apples") == 0);  // a leet sign or digit next to no letter
+  CHECK(hints("\xC3\xA9 t\xC3\xA9") == 0);        // non-ASCII bytes are neither
+}
