@@ -12,6 +12,9 @@
 # Example (issue 4, the cost of the shipped pack plus the SigmaHQ rules):
 #   bench/compare.sh /tmp/corpus2 'scan -q --threads 1 --no-default-rules' \
 #     'scan -q --threads 1 --rules ../shared/sigma-aws/rules'
+# A variant written '@/path/to/aiir ARGS' runs that binary instead, e.g. a
+# build of an older commit against the current one:
+#   bench/compare.sh /tmp/corpus2 '@/tmp/aiir-old scan -q --threads 1' 'scan -q --threads 1'
 # Builds nothing: uses $BUILD/aiir (default ./build) and GNU time.
 set -euo pipefail
 
@@ -36,8 +39,17 @@ trap 'rm -rf "$tmp"' EXIT
 variants=("$@")
 for ((r = 0; r < runs; r++)); do
   for i in "${!variants[@]}"; do
+    # A variant "@/path/to/aiir ARGS" runs another binary (an older build, to
+    # measure a change); otherwise $build/aiir.
+    bin="$build/aiir"
+    args=${variants[$i]}
+    if [[ $args == @* ]]; then
+      bin=${args%% *}
+      bin=${bin#@}
+      args=${args#* }
+    fi
     # shellcheck disable=SC2086
-    /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$build/aiir" ${variants[$i]} "$corpus" > /dev/null 2>&1 || true
+    /usr/bin/time -f '%e %U %S %M' -o "$tmp/t" "$bin" $args "$corpus" > /dev/null 2>&1 || true
     tail -n 1 "$tmp/t" >> "$tmp/v$i"
   done
 done
