@@ -415,21 +415,26 @@ class AgencyAnalyzer final : public Analyzer {
     ++k.count;
 
     action_key_.assign(e.service).append(1, ' ').append(e.action);
-    auto ait = k.actions.find(action_key_);
-    if (ait == k.actions.end()) {
-      if (k.actions.size() >= kMaxActionsPerKey) {
-        ++overflow_;
-        return;
+    if (last_action_ == nullptr || last_action_owner_ != &k || action_key_ != last_action_key_) {
+      auto ait = k.actions.find(action_key_);
+      if (ait == k.actions.end()) {
+        if (k.actions.size() >= kMaxActionsPerKey) {
+          ++overflow_;
+          return;
+        }
+        ait = k.actions.emplace(capped(action_key_, 512), ActionAgg{}).first;
+        ait->second.service = capped(e.service, 128);
+        ait->second.action = capped(e.action, 128);
+        ait->second.family = family_of(e);
+        ait->second.label = family_label(ait->second.family, service_prefix(e.service));
+        ait->second.first_ms = e.time_ms;
+        ait->second.last_ms = e.time_ms;
       }
-      ait = k.actions.emplace(capped(action_key_, 512), ActionAgg{}).first;
-      ait->second.service = capped(e.service, 128);
-      ait->second.action = capped(e.action, 128);
-      ait->second.family = family_of(e);
-      ait->second.label = family_label(ait->second.family, service_prefix(e.service));
-      ait->second.first_ms = e.time_ms;
-      ait->second.last_ms = e.time_ms;
+      last_action_owner_ = &k;
+      last_action_key_.assign(action_key_);
+      last_action_ = &ait->second;
     }
-    ActionAgg& a = ait->second;
+    ActionAgg& a = *last_action_;
     ++a.count;
     if (e.outcome == Outcome::kFailure) {
       ++a.failed;
@@ -570,6 +575,9 @@ class AgencyAnalyzer final : public Analyzer {
   std::map<std::string, KeyAgg, std::less<>> keys_;
   std::string last_agg_key_;  ///< the key of last_agg_ (a node of keys_, never erased)
   KeyAgg* last_agg_ = nullptr;
+  const KeyAgg* last_action_owner_ = nullptr;  ///< the aggregate last_action_ belongs to
+  std::string last_action_key_;
+  ActionAgg* last_action_ = nullptr;           ///< a node of last_action_owner_->actions (never erased)
   std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
   std::pair<const std::string, std::int64_t>* last_first_ = nullptr;   // the entry of the last event's role
   std::string key_, action_key_, marker_;
