@@ -412,19 +412,12 @@ class AccessAnalyzer final : public Analyzer {
   void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
     const std::int64_t b = e.time_ms >= 0 ? e.time_ms / kBucketMs : -1;
     const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
-    if (last_bucket_ == nullptr || key != last_bucket_key_) {  // consecutive events mostly share one
-      auto it = buckets_.find(key);
-      if (it == buckets_.end()) {
-        if (buckets_.size() >= kMaxBuckets) {
-          ++buckets_dropped_;
-          return;
-        }
-        it = buckets_.emplace(key, Bucket{}).first;
-      }
-      last_bucket_key_ = key;
-      last_bucket_ = &it->second;  // unordered_map nodes stay put when the table grows
+    Bucket* found = bucket_at_.find_or_add(buckets_, key, kMaxBuckets, [](Bucket&) {});
+    if (found == nullptr) {
+      ++buckets_dropped_;
+      return;
     }
-    Bucket& bk = *last_bucket_;
+    Bucket& bk = *found;
     std::string_view svc = detail::short_service(e.service);
     scratch_.assign(svc);
     scratch_.push_back(':');
@@ -1361,8 +1354,7 @@ class AccessAnalyzer final : public Analyzer {
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
   std::unordered_map<std::uint64_t, Bucket> buckets_;
-  std::uint64_t last_bucket_key_ = 0;
-  Bucket* last_bucket_ = nullptr;  ///< the value of last_bucket_key_ in buckets_ (never erased)
+  detail::LastEntry<std::unordered_map<std::uint64_t, Bucket>> bucket_at_;
   std::uint64_t buckets_dropped_ = 0;
   std::vector<Login> logins_;
   std::vector<StsCall> sts_;

@@ -373,14 +373,9 @@ class AgencyAnalyzer final : public Analyzer {
     }
     // When a role was first active (model calls included): the baseline of its behaviour.
     if (!e.session_issuer.empty() && e.time_ms) {
-      // Consecutive events mostly share a role: the last entry first (map nodes are stable).
-      if (last_first_ == nullptr || last_first_->first != e.session_issuer) {
-        auto pf = principal_first_.find(e.session_issuer);
-        if (pf == principal_first_.end() && principal_first_.size() < kMaxKeys)
-          pf = principal_first_.emplace(capped(e.session_issuer, 512), e.time_ms).first;
-        last_first_ = pf != principal_first_.end() ? &*pf : nullptr;
-      }
-      if (last_first_ != nullptr) last_first_->second = std::min(last_first_->second, e.time_ms);
+      std::int64_t* first = principal_first_at_.find_or_add(principal_first_, e.session_issuer, kMaxKeys,
+                                                             [&](std::int64_t& t) { t = e.time_ms; });
+      if (first != nullptr) *first = std::min(*first, e.time_ms);
     }
     if (e.action.empty() || is_model_invocation(e)) return;
     // Calls an AWS service makes implicitly for a principal (kms via s3, ...)
@@ -395,46 +390,33 @@ class AgencyAnalyzer final : public Analyzer {
     if (marker_.empty() && e.session_issuer.empty() && !ai_.app_principal(principal)) return;
 
     key_.assign(principal).append(1, '\x1f').append(marker_);
-    if (last_agg_ == nullptr || key_ != last_agg_key_) {  // consecutive events mostly repeat it
-      auto kit = keys_.find(key_);
-      if (kit == keys_.end()) {
-        if (keys_.size() >= kMaxKeys) {
-          ++overflow_;
-          return;
-        }
-        kit = keys_.emplace(key_, KeyAgg{}).first;
-        kit->second.principal = capped(principal, 512);
-        kit->second.marker = marker_;
-        kit->second.first_ms = e.time_ms;
-      }
-      last_agg_key_.assign(key_);
-      last_agg_ = &kit->second;
+    KeyAgg* agg = key_at_.find_or_add(keys_, key_, kMaxKeys, [&](KeyAgg& n) {
+      n.principal = capped(principal, 512);
+      n.marker = marker_;
+      n.first_ms = e.time_ms;
+    }, SIZE_MAX);
+    if (agg == nullptr) {
+      ++overflow_;
+      return;
     }
-    KeyAgg& k = *last_agg_;
+    KeyAgg& k = *agg;
     if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
     ++k.count;
 
     action_key_.assign(e.service).append(1, ' ').append(e.action);
-    if (last_action_ == nullptr || last_action_owner_ != &k || action_key_ != last_action_key_) {
-      auto ait = k.actions.find(action_key_);
-      if (ait == k.actions.end()) {
-        if (k.actions.size() >= kMaxActionsPerKey) {
-          ++overflow_;
-          return;
-        }
-        ait = k.actions.emplace(capped(action_key_, 512), ActionAgg{}).first;
-        ait->second.service = capped(e.service, 128);
-        ait->second.action = capped(e.action, 128);
-        ait->second.family = family_of(e);
-        ait->second.label = family_label(ait->second.family, service_prefix(e.service));
-        ait->second.first_ms = e.time_ms;
-        ait->second.last_ms = e.time_ms;
-      }
-      last_action_owner_ = &k;
-      last_action_key_.assign(action_key_);
-      last_action_ = &ait->second;
+    ActionAgg* act = action_at_.find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
+      n.service = capped(e.service, 128);
+      n.action = capped(e.action, 128);
+      n.family = family_of(e);
+      n.label = family_label(n.family, service_prefix(e.service));
+      n.first_ms = e.time_ms;
+      n.last_ms = e.time_ms;
+    });
+    if (act == nullptr) {
+      ++overflow_;
+      return;
     }
-    ActionAgg& a = *last_action_;
+    ActionAgg& a = *act;
     ++a.count;
     if (e.outcome == Outcome::kFailure) {
       ++a.failed;
@@ -573,13 +555,10 @@ class AgencyAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
-  std::string last_agg_key_;  ///< the key of last_agg_ (a node of keys_, never erased)
-  KeyAgg* last_agg_ = nullptr;
-  const KeyAgg* last_action_owner_ = nullptr;  ///< the aggregate last_action_ belongs to
-  std::string last_action_key_;
-  ActionAgg* last_action_ = nullptr;           ///< a node of last_action_owner_->actions (never erased)
+  LastEntry<std::map<std::string, KeyAgg, std::less<>>> key_at_;
+  LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at_;  // over every KeyAgg's actions
   std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
-  std::pair<const std::string, std::int64_t>* last_first_ = nullptr;   // the entry of the last event's role
+  LastEntry<std::map<std::string, std::int64_t, std::less<>>> principal_first_at_;
   std::string key_, action_key_, marker_;
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;

@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace aiir::detail {
 
@@ -73,6 +75,43 @@ inline bool jtrue(simdjson::simdjson_result<simdjson::dom::element> r) noexcept 
 
 /// Text kept from logs is capped so one hostile record cannot blow up memory.
 inline std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
+
+/// Lookup-or-add in a map that remembers its last entry: consecutive events
+/// mostly repeat a principal, key or resource, so most calls skip the search.
+/// Entries stay where they are (std::map and std::unordered_map nodes do not
+/// move) and must not be erased while events arrive.
+template <typename Map>
+class LastEntry {
+ public:
+  using Key = typename Map::key_type;
+  using Value = typename Map::mapped_type;
+
+  /// The entry for `key` in `m`. When absent: added (a string key cut to
+  /// `max_key` bytes) and `init(value)` called if `m` holds fewer than `cap`
+  /// entries, else null (the caller counts the overflow).
+  template <typename K, typename Init>
+  Value* find_or_add(Map& m, const K& key, std::size_t cap, Init&& init, std::size_t max_key = 512) {
+    if (last_ != nullptr && map_ == &m && key == last_key_) return last_;
+    auto it = m.find(key);
+    if (it == m.end()) {
+      if (m.size() >= cap) return nullptr;
+      bool added = false;
+      if constexpr (std::is_same_v<Key, std::string>) std::tie(it, added) = m.emplace(capped(key, max_key), Value{});
+      else std::tie(it, added) = m.emplace(key, Value{});
+      if (added) init(it->second);  // not added: a key longer than max_key, found by its cut
+    }
+    map_ = &m;
+    if constexpr (std::is_same_v<Key, std::string>) last_key_.assign(key);
+    else last_key_ = key;
+    last_ = &it->second;
+    return last_;
+  }
+
+ private:
+  const Map* map_ = nullptr;
+  Key last_key_{};
+  Value* last_ = nullptr;
+};
 
 inline void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
   if (value.empty() || set.size() >= cap) return;

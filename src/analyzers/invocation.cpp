@@ -239,8 +239,7 @@ class InvocationAnalyzer final : public Analyzer {
   Interner ips_, uas_;
   std::unordered_map<std::string, std::uint32_t> row_index_;
   std::string row_key_;
-  std::string last_row_key_;             ///< row_key_ of last_row_
-  std::uint32_t last_row_ = kNone;
+  detail::LastEntry<std::unordered_map<std::string, std::uint32_t>> row_at_;
   std::vector<Row> rows_;
   std::unordered_map<std::string, std::uint32_t> principal_index_;
   std::string last_arn_;                 ///< actor ARN of the last principal_for() hit
@@ -286,23 +285,16 @@ std::uint32_t InvocationAnalyzer::row_for(const EventView& e) {
   key.append(e.model_id).push_back('\x1f');
   key.append(e.region).push_back('\x1f');
   key.append(e.account);
-  if (last_row_ != kNone && key == last_row_key_) return last_row_;  // consecutive calls mostly share a row
-  auto it = row_index_.find(key);
-  if (it != row_index_.end()) {
-    last_row_key_.assign(key);
-    last_row_ = it->second;
-    return it->second;
-  }
-  if (rows_.size() >= kMaxRows) return kNone;
-  auto n = static_cast<std::uint32_t>(rows_.size());
-  Row r;
-  r.principal = std::string(e.actor_arn);
-  r.account = std::string(e.account);
-  r.model = std::string(e.model_id);
-  r.region = std::string(e.region);
-  rows_.push_back(std::move(r));
-  row_index_.emplace(key, n);
-  return n;
+  const std::uint32_t* row = row_at_.find_or_add(row_index_, key, kMaxRows, [&](std::uint32_t& n) {
+    n = static_cast<std::uint32_t>(rows_.size());
+    Row r;
+    r.principal = std::string(e.actor_arn);
+    r.account = std::string(e.account);
+    r.model = std::string(e.model_id);
+    r.region = std::string(e.region);
+    rows_.push_back(std::move(r));
+  }, SIZE_MAX);
+  return row != nullptr ? *row : kNone;
 }
 
 Principal* InvocationAnalyzer::principal_for(const EventView& e, std::uint32_t& index) {

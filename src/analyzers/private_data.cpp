@@ -499,31 +499,19 @@ class PrivateDataAnalyzer final : public Analyzer {
              std::string_view id) {
     key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
     key_.append(kind_name(op.kind)).append(1, '\x1f').append(label).append(1, '\x1f').append(kOpNames[static_cast<int>(op.cls)]);
-    if (last_touch_ != nullptr && key_ == last_touch_key_) {  // consecutive events repeat a touch
-      add_touch(*last_touch_, e, label, id);
-      return;
-    }
-    auto it = touches_.find(key_);
-    if (it == touches_.end()) {
-      if (touches_.size() >= kMaxKeys) {
-        ++overflow_;
-        return;
-      }
-      it = touches_.emplace(key_, Touch{}).first;
-      Touch& t = it->second;
+    Touch* found = touch_at_.find_or_add(touches_, key_, kMaxKeys, [&](Touch& t) {
       t.principal = capped(principal, 512);
       t.marker = marker_;
       t.kind = op.kind;
       t.cls = op.cls;
       t.label = capped(label, 512);
       t.private_match = is_private;
+    }, SIZE_MAX);
+    if (found == nullptr) {
+      ++overflow_;
+      return;
     }
-    last_touch_key_.assign(key_);
-    last_touch_ = &it->second;
-    add_touch(it->second, e, label, id);
-  }
-
-  void add_touch(Touch& t, const EventView& e, std::string_view label, std::string_view id) {
+    Touch& t = *found;
     t.facts.add(e);
     if (id != label) insert_capped(t.examples, id, 10);
     for (const auto& b : bad_) insert_capped(t.bad, b, 5);
@@ -700,8 +688,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   std::map<std::string, S3Hour, std::less<>> s3_hours_;
   std::map<std::string, Facts, std::less<>> scan_hours_;
   SlotCache secret_cache_, s3_cache_, scan_cache_;
-  std::string last_touch_key_;  ///< the key of last_touch_ (a node of touches_, never erased)
-  Touch* last_touch_ = nullptr;
+  LastEntry<std::map<std::string, Touch, std::less<>>> touch_at_;
   std::vector<SingleEvent> singles_;
   std::vector<std::string> ids_;
   StrSet bad_;
