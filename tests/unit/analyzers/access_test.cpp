@@ -127,6 +127,17 @@ std::vector<R> reads(double start, int distinct, double step, const std::string&
   return v;
 }
 
+/// A key used steadily for ten minutes, then an enumeration burst from another IP.
+std::vector<R> ops_then_burst() {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0, .arn = "arn:aws:iam::111122223333:user/ops",
+                                              .key = "AKIAOPS000000001", .ip = "198.51.100.1"});
+  auto burst = reads(1000, 10, 0.5);
+  for (auto& b : burst) b.ip = "192.0.2.200";
+  rs.insert(rs.end(), burst.begin(), burst.end());
+  return rs;
+}
+
 }  // namespace
 
 TEST_CASE("access: console login failure burst and brute-force success", "[analyzer][access]") {
@@ -339,12 +350,7 @@ TEST_CASE("access: created access key then used; session tokens by a flagged key
 }
 
 TEST_CASE("access: continued activity and answers", "[analyzer][access]") {
-  std::vector<R> rs;
-  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0, .arn = "arn:aws:iam::111122223333:user/ops",
-                                              .key = "AKIAOPS000000001", .ip = "198.51.100.1"});
-  auto burst = reads(1000, 10, 0.5);
-  for (auto& b : burst) b.ip = "192.0.2.200";
-  rs.insert(rs.end(), burst.begin(), burst.end());
+  std::vector<R> rs = ops_then_burst();
   const std::int64_t baseline = kBase + 600 * 60000;
   SECTION("the flagged key is active at the end") {
     auto r = run(jsonl(rs), nullptr, baseline);
@@ -373,12 +379,7 @@ TEST_CASE("access: continued activity and answers", "[analyzer][access]") {
 }
 
 TEST_CASE("access: a shared scope tracker gives the findings and answers of its own", "[analyzer][access]") {
-  std::vector<R> rs;
-  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0, .arn = "arn:aws:iam::111122223333:user/ops",
-                                              .key = "AKIAOPS000000001", .ip = "198.51.100.1"});
-  auto burst = reads(1000, 10, 0.5);
-  for (auto& b : burst) b.ip = "192.0.2.200";
-  rs.insert(rs.end(), burst.begin(), burst.end());
+  const std::vector<R> rs = ops_then_burst();
   std::string text = jsonl(rs);
   for (int i = 0; i < 5; ++i) text += login(1100 + i, "bob", false, "192.0.2.200") + "\n";
   const std::int64_t baseline = kBase + 600 * 60000;
