@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Prompt-attack model: normalization for the model, hashed n-gram features, scoring, weights file I/O.
 #include "content/model.h"
+#include "content/normalize_text.h"
 
 #include <aiir/error.h>
 #include <unicode/normalizer2.h>
@@ -330,22 +331,9 @@ bool plain_ascii(std::string_view text) noexcept {
   unsigned char any = 0;
   for (char c : text) any |= static_cast<unsigned char>(c);  // vectorized
   if (any >= 0x80) return false;
-  // A run of kMinBase64Run base64 characters ('=' too: decode_base64_runs
-  // carries runs across it), found by jumping a run's length at a time
-  // through text that has none.
-  const std::size_t need = kMinBase64Run, n = text.size();
-  std::size_t i = need - 1;  // last byte of the window [i + 1 - need, i]
-  while (i < n) {
-    if (!b64_char(text[i])) {
-      i += need;
-      continue;
-    }
-    std::size_t j = i;  // start of the run that ends at i, within the window
-    while (j > i + 1 - need && b64_char(text[j - 1])) --j;
-    if (j == i + 1 - need) return false;
-    i = j - 1 + need;  // a long enough run starts at j or later
-  }
-  return true;
+  // No run of kMinBase64Run base64 characters ('=' too: decode_base64_runs
+  // carries runs across it).
+  return !content::detail::has_run(text, kMinBase64Run, [](unsigned char c) { return b64_char(static_cast<char>(c)); });
 }
 }  // namespace
 

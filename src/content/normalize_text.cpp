@@ -223,23 +223,8 @@ void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_
     leet |= l & 1;
     spaced |= sp & 1;
   }
-  bool b64 = need_b64 == 0;
-  if (!b64 && n >= need_b64) {
-    std::size_t i = need_b64 - 1;  // last byte of the window [i + 1 - need_b64, i]
-    while (i < n) {
-      if (!(kCls[s[i]] & kClsB64)) {
-        i += need_b64;
-        continue;
-      }
-      std::size_t j = i;  // start of the base64 run that ends at i, within the window
-      while (j > i + 1 - need_b64 && (kCls[s[j - 1]] & kClsB64)) --j;
-      if (j == i + 1 - need_b64) {
-        b64 = true;
-        break;
-      }
-      i = j - 1 + need_b64;  // a long enough run starts at j or later
-    }
-  }
+  const bool b64 = need_b64 == 0 ||
+                  detail::has_run(std::string_view(src, n), need_b64, [](unsigned char c) { return (kCls[c] & kClsB64) != 0; });
   h.longest_b64 = b64 ? need_b64 : 0;
   h.pct = std::memchr(src, '%', n) == nullptr ? 0 : static_cast<std::size_t>(std::count(src, src + n, '%'));
   if (leet) h.hints |= NormalizedText::kHintLeet;
