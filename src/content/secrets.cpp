@@ -336,6 +336,11 @@ bool jwt_header_valid(std::string_view header) {
 struct SecretScanner::Impl {
   RE2::Options options;
   std::unique_ptr<RE2::Set> set;
+  /// The patterns a kCredentials scan runs (the set's index -> kPatterns index):
+  /// the credential types and access key ids, whose matches also find AWS
+  /// secrets near them and win overlaps against JWTs.
+  std::unique_ptr<RE2::Set> credential_set;
+  std::vector<int> credential_patterns;
   std::vector<std::unique_ptr<RE2>> regexes;
 
   Impl() {
@@ -343,14 +348,20 @@ struct SecretScanner::Impl {
     options.set_log_errors(false);
     options.set_max_mem(64 << 20);
     set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    credential_set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
     for (const auto& def : kPatterns) {
       std::string error;
       if (set->Add(def.regex, &error) < 0) throw Error("secrets: bad pattern: " + error);
+      if (def.type <= SecretType::kJwt) {
+        if (credential_set->Add(def.regex, &error) < 0) throw Error("secrets: bad pattern: " + error);
+        credential_patterns.push_back(static_cast<int>(regexes.size()));
+      }
       auto re = std::make_unique<RE2>(def.regex, options);
       if (!re->ok()) throw Error("secrets: bad pattern: " + re->error());
       regexes.push_back(std::move(re));
     }
-    if (!set->Compile()) throw Error("secrets: cannot compile the pattern set");
+    if (!set->Compile() || !credential_set->Compile())
+      throw Error("secrets: cannot compile the pattern set");
   }
 
   void validate(Pattern id, SecretType type, std::string_view text, std::size_t off, std::size_t len,
@@ -566,27 +577,43 @@ bool ci_at(std::string_view t, std::size_t i, std::string_view lower_word) noexc
 
 namespace {
 
-// Bytes the prefilter stops at; everything else (most letters, spaces) is skipped.
+// Bytes the prefilters stop at; everything else (most letters, spaces) is skipped.
 struct TriggerTable {
   bool stop[256] = {};
-  TriggerTable() {
-    for (int c = '0'; c <= '9'; ++c) stop[c] = true;
-    for (unsigned char c : std::string_view("@+-.=:AbB")) stop[c] = true;
+  explicit TriggerTable(std::string_view bytes, bool digits) {
+    if (digits)
+      for (int c = '0'; c <= '9'; ++c) stop[c] = true;
+    for (unsigned char c : bytes) stop[c] = true;
   }
 };
-const TriggerTable kTriggers;
+const TriggerTable kTriggers("@+-.=:AbB", true);
+const TriggerTable kCredentialTriggers("-.=:A", false);
 
 constexpr std::string_view kContextWords[] = {"secret", "api", "auth", "token", "passw", "pwd", "credential"};
+// Every alternative of the AWS secret assignment pattern names a "secret".
+constexpr std::string_view kCredentialContextWords[] = {"secret"};
 
 /// A context word (case-insensitive) in the `window` bytes before `op`.
-bool context_before(std::string_view t, std::size_t op) noexcept {
+template <std::size_t N>
+bool context_before(std::string_view t, std::size_t op, const std::string_view (&words)[N]) noexcept {
   constexpr std::size_t kWindow = 48;  // word (<= 10) + [A-Za-z0-9_-]{0,20} + quote, backslash + \s{0,4}
   const std::size_t from = op > kWindow ? op - kWindow : 0;
   for (std::size_t i = from; i < op; ++i) {
-    for (std::string_view w : kContextWords)
+    for (std::string_view w : words)
       if (i + w.size() <= op && ci_at(t, i, w)) return true;
   }
   return false;
+}
+
+/// "-----BEGIN" or "bedrock-api-key-" around the '-' at `i`.
+bool dash_trigger(std::string_view t, std::size_t i) noexcept {
+  return t.substr(i, 10) == "-----BEGIN" || (i >= 7 && t.substr(i - 7, 16) == "bedrock-api-key-");
+}
+
+/// A Bedrock API key or access key id head at `i` (an 'A').
+bool key_head(std::string_view t, std::size_t i) noexcept {
+  const std::string_view w = t.substr(i, 4);
+  return w == "ABSK" || w == "AKIA" || w == "ASIA" || w == "ABIA" || w == "ACCA";
 }
 
 }  // namespace
@@ -630,21 +657,18 @@ bool may_hold_secret(std::string_view t) noexcept {
         if (i + 1 < n && is_digit(t[i + 1])) return true;
         break;
       case '-':
-        if (t.substr(i, 10) == "-----BEGIN") return true;
-        if (i >= 7 && t.substr(i - 7, 16) == "bedrock-api-key-") return true;
+        if (dash_trigger(t, i)) return true;
         break;
       case '.':
         if (t.substr(i, 3) == ".ey") return true;
         break;
       case '=':
       case ':':
-        if (context_before(t, i)) return true;
+        if (context_before(t, i, kContextWords)) return true;
         break;
-      case 'A': {
-        const std::string_view w = t.substr(i, 4);
-        if (w == "ABSK" || w == "AKIA" || w == "ASIA" || w == "ABIA" || w == "ACCA") return true;
+      case 'A':
+        if (key_head(t, i)) return true;
         break;
-      }
       case 'b':
       case 'B':
         if (ci_at(t, i, "bearer")) return true;
@@ -655,10 +679,39 @@ bool may_hold_secret(std::string_view t) noexcept {
   return false;
 }
 
-void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role) const {
-  if (text.empty() || !may_hold_secret(text)) return;
+bool may_hold_credential(std::string_view t) noexcept {
+  // The necessary condition of may_hold_secret() restricted to the patterns a
+  // kCredentials scan runs (Impl::credential_set).
+  const std::size_t n = t.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    while (i < n && !kCredentialTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
+    if (i >= n) break;
+    switch (t[i]) {
+      case '-':
+        if (dash_trigger(t, i)) return true;
+        break;
+      case '.':
+        if (t.substr(i, 3) == ".ey") return true;
+        break;
+      case 'A':
+        if (key_head(t, i)) return true;
+        break;
+      default:  // '=' or ':'
+        if (context_before(t, i, kCredentialContextWords)) return true;
+        break;
+    }
+  }
+  return false;
+}
+
+void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role,
+                         SecretScope scope) const {
+  const bool credentials = scope == SecretScope::kCredentials;
+  if (text.empty() || !(credentials ? may_hold_credential(text) : may_hold_secret(text))) return;
   std::vector<int> matched;
-  if (!impl_->set->Match(text, &matched)) return;
+  if (!(credentials ? impl_->credential_set : impl_->set)->Match(text, &matched)) return;
+  if (credentials)
+    for (int& m : matched) m = impl_->credential_patterns[static_cast<std::size_t>(m)];
   std::sort(matched.begin(), matched.end());
 
   std::vector<Candidate> candidates;
@@ -706,8 +759,8 @@ void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Sid
   std::sort(kept.begin(), kept.end(), [](const Candidate* a, const Candidate* b) { return a->offset < b->offset; });
 
   for (const Candidate* c : kept) {
+    if (credentials && c->type == SecretType::kAwsAccessKeyId) continue;
     SecretHit hit;
-    
     hit.type = std::string(to_string(c->type));
     const std::string_view value = text.substr(c->offset, c->length);
     if (c->mask_prefix_len > 0) {

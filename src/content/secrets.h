@@ -68,9 +68,19 @@ bool ssn_valid(std::string_view area, std::string_view group, std::string_view s
 bool iban_valid(std::string_view iban_no_spaces) noexcept;  ///< country length and mod-97
 bool jwt_header_valid(std::string_view header_b64url);      ///< decodes to a JSON object with "alg"
 
+/// What a scan looks for. kCredentials: only values that are a credential by
+/// their form alone (private_key, aws_secret_access_key, bedrock_api_key, jwt):
+/// no access key ids (they name keys), no generic assignments, no PII. Used
+/// where identifiers and names far outnumber secrets (CloudTrail request
+/// parameters); its hits are exactly kAll's hits of those four types.
+enum class SecretScope : std::uint8_t { kAll, kCredentials };
+
 /// A cheap necessary condition for any secret or PII pattern to match (one
 /// pass, no allocation): false means scan() would find nothing. Exposed for tests.
 bool may_hold_secret(std::string_view text) noexcept;
+/// The same for SecretScope::kCredentials (fewer triggers: no digits, '@',
+/// '+' or "bearer"; only "secret" as the context word of an assignment).
+bool may_hold_credential(std::string_view text) noexcept;
 
 /// The compiled pattern set. Build once (setup; may throw aiir::Error), share
 /// read-only between threads: scanning is const and thread-safe.
@@ -85,7 +95,7 @@ class SecretScanner {
   /// candidates resolved in favour of the more specific type). Linear time in
   /// the text size; does not throw.
   void scan(std::string_view text, std::vector<SecretHit>& out, Side side = Side::kInput,
-            Role role = Role::kUser) const;
+            Role role = Role::kUser, SecretScope scope = SecretScope::kAll) const;
 
   /// The process-wide scanner (built on first use, thread-safe).
   static const SecretScanner& instance();

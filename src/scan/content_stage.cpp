@@ -40,10 +40,6 @@ std::size_t count_words(std::string_view text, std::size_t cap) noexcept {
   return n;
 }
 
-bool is_pii(std::string_view type) noexcept {
-  return type == "credit_card" || type == "us_ssn" || type == "iban" || type == "email" || type == "phone";
-}
-
 /// The secrets hook: scans every extracted piece with its side and role.
 class SecretsHook final : public content::ContentStage {
  public:
@@ -218,22 +214,16 @@ bool ContentWorker::run(const EventView& event, ContentResult& out) noexcept {
       // ARNs and resource names are identifiers, however random their suffix
       // (secretsmanager "app/db-AbC123", KMS encryption contexts).
       if (s.size() < 16 || s.substr(0, 4) == "arn:") return;
+      // Only credentials: access key ids in request parameters name keys
+      // (DeleteAccessKey, UpdateAccessKey ...); generic high-entropy tokens next
+      // to a context word are too weak here, as request parameters name secrets
+      // ("SecretId": "app/...") far more often than they carry them; PII is not
+      // looked for.
       const std::size_t before = hits.size();
-      scanner.scan(s, hits, Side::kInput, Role::kUser);
-      // Access key ids in request parameters name keys (DeleteAccessKey,
-      // UpdateAccessKey ...): identifiers, not secrets. PII is not looked for.
-      std::size_t keep = before;
-      for (std::size_t k = before; k < hits.size(); ++k) {
-        // Generic high-entropy tokens next to a context word are too weak here:
-        // request parameters name secrets ("SecretId": "app/...") far more often
-        // than they carry them. Only typed secrets count.
-        if (hits[k].type == "aws_access_key_id" || hits[k].type == "generic_secret" || is_pii(hits[k].type)) continue;
-        if (!redact && hits[k].offset + hits[k].length <= s.size())
-          hits[k].masked.assign(s.substr(hits[k].offset, hits[k].length));
-        if (keep != k) hits[keep] = std::move(hits[k]);
-        ++keep;
-      }
-      hits.resize(keep);
+      scanner.scan(s, hits, Side::kInput, Role::kUser, secrets::SecretScope::kCredentials);
+      if (redact) return;
+      for (std::size_t k = before; k < hits.size(); ++k)
+        if (hits[k].offset + hits[k].length <= s.size()) hits[k].masked.assign(s.substr(hits[k].offset, hits[k].length));
     });
     if (hits.empty()) return false;
     out.clear();

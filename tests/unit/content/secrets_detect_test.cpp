@@ -315,3 +315,56 @@ TEST_CASE("the prefilter skips prose and never hides a match", "[secrets]") {
   // run through the prefilter too); a value behind a near-miss is not.
   CHECK(scan("call (212) 555-0100 now").size() == 1);
 }
+
+TEST_CASE("a credentials scan finds exactly the full scan's credentials", "[secrets]") {
+  using aiir::secrets::may_hold_credential;
+  const auto credentials = [](std::string_view text) {
+    std::vector<SecretHit> out;
+    SecretScanner::instance().scan(text, out, Side::kInput, Role::kUser, SecretScope::kCredentials);
+    return out;
+  };
+  const auto full_credentials = [](std::string_view text) {
+    std::vector<SecretHit> out;
+    for (SecretHit& h : scan(text))
+      if (h.type == "private_key" || h.type == "aws_secret_access_key" || h.type == "bedrock_api_key" ||
+          h.type == "jwt")
+        out.push_back(std::move(h));
+    return out;
+  };
+  const auto same = [](const std::vector<SecretHit>& a, const std::vector<SecretHit>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].type != b[i].type || a[i].offset != b[i].offset || a[i].length != b[i].length ||
+          a[i].masked != b[i].masked || a[i].severity != b[i].severity)
+        return false;
+    return true;
+  };
+  // Every line of the fixture, every pair of lines, and the whole file.
+  const std::string text = read_file(std::string(AIIR_TEST_DATA) + "/secrets/mixed.txt");
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::vector<std::string> cases = {text,
+                                    // a secret after a key id, with no "secret" word
+                                    "AKIA2OGYBAH6RPXQWXYZ gtD7fGUOv8fwNfBb0jXxUJR4QQAAabVVloZaXZxm",
+                                    "{\"SecretString\":\"aws_secret_access_key: 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\"}"};
+  for (const std::string& a : lines)
+    for (const std::string& b : lines) cases.push_back(a + " " + b);
+  int with_credentials = 0;
+  for (const std::string& c : cases) {
+    const auto got = credentials(c);
+    with_credentials += got.empty() ? 0 : 1;
+    INFO(c);
+    CHECK(same(got, full_credentials(c)));
+    for (const SecretHit& h : got) CHECK(h.type != "aws_access_key_id");
+  }
+  CHECK(with_credentials > 20);
+  CHECK(credentials("AKIA2OGYBAH6RPXQWXYZ gtD7fGUOv8fwNfBb0jXxUJR4QQAAabVVloZaXZxm").size() == 1);
+
+  // The prefilter skips what only PII, key ids or generic assignments would need.
+  CHECK_FALSE(may_hold_credential("card 4242 4242 4242 4242, bob@example.org, +33 1 23 45 67 89"));
+  CHECK_FALSE(may_hold_credential("api_key=abcdefghijklmnop Bearer abcdefghijklmnop 2026-03-01T10:00:00Z"));
+  for (std::string_view s : {"-----BEGIN RSA PRIVATE KEY-----", "a.eyJhbGciOi", "AKIA", "ABSK", "bedrock-api-key-",
+                             "AWS_SECRET=", "Secret_Access_Key: "})
+    CHECK(may_hold_credential(s));
+}
