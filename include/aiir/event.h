@@ -69,6 +69,8 @@ struct EventView {
   std::string_view session_issuer;   ///< userIdentity.sessionContext.sessionIssuer.arn
   std::string_view access_key_id;    ///< userIdentity.accessKeyId
   std::string_view invoked_by;       ///< userIdentity.invokedBy
+  std::string_view issuer_type;      ///< userIdentity.inScopeOf.issuerType ("AWS::Lambda::Function", ...)
+  std::string_view issued_to;        ///< userIdentity.inScopeOf.credentialsIssuedTo (the function's ARN, ...)
   Tri mfa = Tri::kUnknown;           ///< mfaAuthenticated / additionalEventData.MFAUsed
 
   std::string_view source_ip;        ///< sourceIPAddress (CloudTrail only)

@@ -69,12 +69,9 @@ void ai_marker(const EventView& e, std::string& out) {
     out.append("sourceIPAddress=").append(e.source_ip);
   } else if (is_ai_user_agent(e.user_agent, e.service)) {
     out.append("userAgent=").append(e.user_agent.substr(0, 128));
-  } else if (e.kind == EventKind::kCloudTrail) {
-    auto scope = e.raw["userIdentity"]["inScopeOf"];
-    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
-      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
-      if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
-    }
+  } else if (e.kind == EventKind::kCloudTrail && e.issuer_type == "AWS::Lambda::Function") {
+    std::string_view fn = lambda_function_name(e.issued_to);
+    if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
   }
 }
 
@@ -114,12 +111,17 @@ void AiPrincipals::learn(const EventView& e) {
     if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
   }
   if (!e.session_issuer.empty()) {
-    auto scope = e.raw["userIdentity"]["inScopeOf"];
-    if (jstr(scope["issuerType"]) == "AWS::Lambda::Function") {
-      std::string_view fn = lambda_function_name(jstr(scope["credentialsIssuedTo"]));
+    if (e.issuer_type == "AWS::Lambda::Function") {
+      std::string_view fn = lambda_function_name(e.issued_to);
       if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
     }
-    if (e.actor_type == "AssumedRole") add_pair(role_sessions_, e.session_issuer, last_segment(e.actor_arn));
+    // Consecutive events mostly come from one session: skip the repeat.
+    const std::string_view session = last_segment(e.actor_arn);
+    if (e.actor_type == "AssumedRole" && (e.session_issuer != last_issuer_ || session != last_session_)) {
+      add_pair(role_sessions_, e.session_issuer, session);
+      last_issuer_.assign(e.session_issuer);
+      last_session_.assign(session);
+    }
   }
 }
 

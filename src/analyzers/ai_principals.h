@@ -120,6 +120,7 @@ class AiPrincipals {
   Multi function_roles_;         // function name -> execution roles
   Multi role_sessions_;          // role ARN -> session names
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
+  std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
 };
 
 /// Reason text for roles inferred from their Bedrock runtime calls (answers quote it).

@@ -102,8 +102,18 @@ void read_user_identity(dom::object ui, EventView& ev, std::string_view& on_beha
         if (key == "userName") ev.user_name = str(value);
         break;
       case 9:
-        if (key == "accountId") ev.actor_account = str(value);
-        else if (key == "invokedBy") ev.invoked_by = str(value);
+        if (key == "accountId") {
+          ev.actor_account = str(value);
+        } else if (key == "invokedBy") {
+          ev.invoked_by = str(value);
+        } else if (key == "inScopeOf") {
+          dom::object scope;
+          if (value.get_object().get(scope) != simdjson::SUCCESS) break;
+          for (auto [k, v] : scope) {
+            if (k == "issuerType") ev.issuer_type = str(v);
+            else if (k == "credentialsIssuedTo") ev.issued_to = str(v);
+          }
+        }
         break;
       case 10:
         if (key == "onBehalfOf") {

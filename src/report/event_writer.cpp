@@ -27,7 +27,7 @@ void write_fields(JsonOut& j, const EventView& e) {
   j.field("actor_arn", e.actor_arn).field("actor_type", e.actor_type).field("principal_id", e.principal_id);
   j.field("user_name", e.user_name).field("actor_account", e.actor_account);
   j.field("session_issuer", e.session_issuer).field("access_key_id", e.access_key_id);
-  j.field("invoked_by", e.invoked_by);
+  j.field("invoked_by", e.invoked_by).field("issuer_type", e.issuer_type).field("issued_to", e.issued_to);
   if (e.mfa != Tri::kUnknown) j.key("mfa").boolean(e.mfa == Tri::kTrue);
   j.field("source_ip", e.source_ip).field("user_agent", e.user_agent);
   j.field("service", e.service).field("action", e.action).field("event_type", e.event_type);

@@ -124,7 +124,8 @@ const EventView& EventRedactor::apply(const EventView& e) {
   for (std::string_view EventView::*field :
        {&EventView::account, &EventView::region, &EventView::inference_region, &EventView::actor_arn,
         &EventView::actor_type, &EventView::principal_id, &EventView::user_name, &EventView::actor_account,
-        &EventView::session_issuer, &EventView::access_key_id, &EventView::invoked_by, &EventView::source_ip,
+        &EventView::session_issuer, &EventView::access_key_id, &EventView::invoked_by, &EventView::issuer_type,
+        &EventView::issued_to, &EventView::source_ip,
         &EventView::user_agent, &EventView::service, &EventView::action, &EventView::event_type,
         &EventView::event_category, &EventView::error_code, &EventView::error_message, &EventView::request_id,
         &EventView::event_id, &EventView::model_id, &EventView::file})

@@ -198,6 +198,20 @@ TEST_CASE("null and absent alike; booleans as strings; MFA", "[decode][event]") 
   CHECK(login.events[0].actor_arn == "arn:aws:iam::111122223333:user/bob");
 }
 
+TEST_CASE("the resource credentials were issued to (userIdentity.inScopeOf)", "[decode][event]") {
+  auto f = events_from_json(R"({"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/fn-role/fn","accessKeyId":"ASIAX","inScopeOf":{"issuerType":"AWS::Lambda::Function","credentialsIssuedTo":"arn:aws:lambda:us-east-1:111122223333:function:fn"},"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/fn-role"}}},"eventTime":"2026-03-10T10:00:00Z","eventSource":"ses.amazonaws.com","eventName":"SendEmail","awsRegion":"us-east-1"})"
+                            "\n" + ct("plain") + "\n" +
+                            R"({"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","inScopeOf":"not an object"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"ses.amazonaws.com","eventName":"SendEmail"})");
+  REQUIRE(f.events.size() == 3);
+  CHECK(f.events[0].issuer_type == "AWS::Lambda::Function");
+  CHECK(f.events[0].issued_to == "arn:aws:lambda:us-east-1:111122223333:function:fn");
+  CHECK(f.events[0].session_issuer == "arn:aws:iam::111122223333:role/fn-role");
+  for (std::size_t i : {1, 2}) {
+    CHECK(f.events[i].issuer_type.empty());
+    CHECK(f.events[i].issued_to.empty());
+  }
+}
+
 TEST_CASE("a record without a usable time is skipped with a reason", "[decode]") {
   auto f = events_from_json("{\"Records\":[" + ct("a") + R"(,{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"X","eventTime":"yesterday"}]})");
   CHECK(f.events.size() == 1);
