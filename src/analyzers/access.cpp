@@ -133,11 +133,17 @@ class Interner {
 };
 
 /// One credential: a principal with one access key (or none).
+struct Bucket;
+
 struct Cred {
   std::string principal;
   std::string key;
   std::string account;
   bool console = false;
+  // While events arrive: the activity bucket this credential's last event went
+  // to (a node of buckets_, which does not move).
+  std::uint64_t bucket_key = 0;
+  Bucket* bucket = nullptr;
 };
 
 /// Reads and denials of one credential in one 10-minute bucket.
@@ -412,12 +418,20 @@ class AccessAnalyzer final : public Analyzer {
   void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
     const std::int64_t b = e.time_ms >= 0 ? e.time_ms / kBucketMs : -1;
     const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
-    Bucket* found = bucket_at_.find_or_add(buckets_, key, kMaxBuckets, [](Bucket&) {});
-    if (found == nullptr) {
-      ++buckets_dropped_;
-      return;
+    Cred& c = creds_[cred];
+    if (c.bucket == nullptr || c.bucket_key != key) {
+      auto it = buckets_.find(key);
+      if (it == buckets_.end()) {
+        if (buckets_.size() >= kMaxBuckets) {
+          ++buckets_dropped_;
+          return;
+        }
+        it = buckets_.emplace(key, Bucket{}).first;
+      }
+      c.bucket = &it->second;
+      c.bucket_key = key;
     }
-    Bucket& bk = *found;
+    Bucket& bk = *c.bucket;
     std::string_view svc = detail::short_service(e.service);
     scratch_.assign(svc);
     scratch_.push_back(':');
@@ -1354,7 +1368,6 @@ class AccessAnalyzer final : public Analyzer {
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
   std::unordered_map<std::uint64_t, Bucket> buckets_;
-  detail::LastEntry<std::unordered_map<std::uint64_t, Bucket>> bucket_at_;
   std::uint64_t buckets_dropped_ = 0;
   std::vector<Login> logins_;
   std::vector<StsCall> sts_;

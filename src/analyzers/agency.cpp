@@ -275,6 +275,14 @@ constexpr std::uint32_t kBurstMin = 30;          // calls per hour, at least
 constexpr std::uint32_t kBurstFactor = 5;        // times the baseline's busiest hour
 constexpr std::uint32_t kBurstNoBaseline = 100;  // calls per hour when the family is new
 
+struct HourBucket {
+  std::uint32_t count = 0;
+  std::int64_t first_ms = 0;
+  std::int64_t last_ms = 0;
+  Evidence first;  // earliest event of the hour
+};
+using HourMap = std::map<std::int64_t, HourBucket>;
+
 struct ActionAgg {
   std::string service;   // eventSource
   std::string action;    // eventName
@@ -293,13 +301,11 @@ struct ActionAgg {
   StrSet access_keys;
   StrSet accounts;
   StrSet regions;
-};
-
-struct HourBucket {
-  std::uint32_t count = 0;
-  std::int64_t first_ms = 0;
-  std::int64_t last_ms = 0;
-  Evidence first;  // earliest event of the hour
+  // While events arrive: the hours of this action's family label (in its
+  // KeyAgg) and the bucket the last event went to (map nodes do not move).
+  HourMap* hours = nullptr;
+  std::int64_t last_hour = 0;
+  HourBucket* last_bucket = nullptr;
 };
 
 struct KeyAgg {
@@ -308,7 +314,7 @@ struct KeyAgg {
   std::int64_t first_ms = 0;
   std::uint64_t count = 0;
   std::map<std::string, ActionAgg, std::less<>> actions;  // "eventSource eventName"
-  std::map<std::string, std::map<std::int64_t, HourBucket>, std::less<>> hours;  // family label -> hour
+  std::map<std::string, HourMap, std::less<>> hours;  // family label -> hour
 };
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -434,29 +440,37 @@ class AgencyAnalyzer final : public Analyzer {
     insert_capped(a.regions, e.region, 10);
 
     // Hourly counts per family label for bursts.
-    auto fit = k.hours.find(a.label);
-    if (fit == k.hours.end()) fit = k.hours.emplace(a.label, std::map<std::int64_t, HourBucket>{}).first;
-    auto& hours = fit->second;
-    std::int64_t hour = floor_div(e.time_ms, kHourMs);
-    auto hit = hours.find(hour);
-    if (hit == hours.end()) {
-      if (hours.size() < kMaxHours) {
+    if (a.hours == nullptr) {
+      auto fit = k.hours.find(a.label);
+      if (fit == k.hours.end()) fit = k.hours.emplace(a.label, HourMap{}).first;
+      a.hours = &fit->second;
+    }
+    const std::int64_t hour = floor_div(e.time_ms, kHourMs);
+    if (a.last_bucket == nullptr || a.last_hour != hour) {
+      HourMap& hours = *a.hours;
+      auto hit = hours.find(hour);
+      if (hit == hours.end()) {
+        if (hours.size() >= kMaxHours) {
+          ++overflow_;
+          return;
+        }
         HourBucket b;
         b.count = 1;
         b.first_ms = b.last_ms = e.time_ms;
         b.first = Evidence::from(e);
-        hours.emplace(hour, std::move(b));
-      } else {
-        ++overflow_;
+        a.last_bucket = &hours.emplace(hour, std::move(b)).first->second;
+        a.last_hour = hour;
+        return;
       }
-    } else {
-      HourBucket& b = hit->second;
-      ++b.count;
-      b.last_ms = std::max(b.last_ms, e.time_ms);
-      if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
-        b.first = Evidence::from(e);
-        b.first_ms = e.time_ms;
-      }
+      a.last_bucket = &hit->second;
+      a.last_hour = hour;
+    }
+    HourBucket& b = *a.last_bucket;
+    ++b.count;
+    b.last_ms = std::max(b.last_ms, e.time_ms);
+    if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
+      b.first = Evidence::from(e);
+      b.first_ms = e.time_ms;
     }
   }
 
@@ -618,7 +632,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
     std::vector<const ActionAgg*> outside;   // not in allowed_actions
     std::vector<const ActionAgg*> inside;
     std::vector<const ActionAgg*> fresh;     // first seen after the baseline
-    std::map<std::int64_t, HourBucket> hours;  // merged across keys
+    HourMap hours;  // merged across keys
   };
   std::map<std::string, Group> groups;
   std::int64_t principal_first = 0;
