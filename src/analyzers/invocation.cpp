@@ -169,6 +169,8 @@ struct Principal {
   std::int64_t first = 0;
   std::uint64_t calls_ok = 0;
   std::map<std::int64_t, Bucket> buckets;  // by 10-minute bucket start
+  Bucket* last_bucket = nullptr;           // the last call's (a node of buckets: it does not move)
+  std::int64_t last_start = 0;
   Finding seen;       // first calls (evidence), IPs, user agents, keys
   Finding probes;     // ValidationException / AccessDenied on runtime calls
   std::uint64_t probe_dupes = 0;
@@ -397,13 +399,17 @@ void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
     add_capped(p->seen.user_agents, e.user_agent);
     if (p->seen.access_key_id.empty()) p->seen.access_key_id = std::string(e.access_key_id);
     std::int64_t start = e.time_ms - ((e.time_ms % kBucketMs) + kBucketMs) % kBucketMs;
-    auto bit = p->buckets.find(start);
-    if (bit == p->buckets.end() && bucket_count_ < kMaxBuckets) {
-      bit = p->buckets.emplace(start, Bucket{}).first;
-      ++bucket_count_;
+    if (p->last_bucket == nullptr || p->last_start != start) {
+      auto bit = p->buckets.find(start);
+      if (bit == p->buckets.end() && bucket_count_ < kMaxBuckets) {
+        bit = p->buckets.emplace(start, Bucket{}).first;
+        ++bucket_count_;
+      }
+      p->last_bucket = bit != p->buckets.end() ? &bit->second : nullptr;
+      p->last_start = start;
     }
-    if (bit != p->buckets.end()) {
-      Bucket& b = bit->second;
+    if (p->last_bucket != nullptr) {
+      Bucket& b = *p->last_bucket;
       (from_ct ? b.ct : b.inv) += 1;
       // The two earliest calls of the bucket; later ones are not copied.
       const auto at = std::tie(e.time_ms, e.where.file, e.where.record);  // Evidence's order
