@@ -42,19 +42,17 @@ inline bool icontains(std::string_view hay, std::string_view needle) noexcept {
   const char first_lower = ascii_lower(needle[0]);
   const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 'a' + 'A')
                                                                        : first_lower;
-  const std::size_t last = hay.size() - needle.size();
+  const std::string_view starts = hay.substr(0, hay.size() - needle.size() + 1);  // where a match can begin
   const std::string_view rest = needle.substr(1);
-  for (std::size_t i = 0; i <= last; ++i) {
-    const char c = hay[i];
-    if (c != first_lower && c != first_upper) {
-      // Jump to the next candidate byte.
-      std::size_t a = hay.find(first_lower, i + 1), b = first_upper == first_lower ? a : hay.find(first_upper, i + 1);
-      std::size_t next = a < b ? a : b;
-      if (next == std::string_view::npos || next > last) return false;
-      i = next - 1;
-      continue;
-    }
+  // The next candidate of each case, each searched for again only once passed
+  // (searching both after every candidate rescanned the text for a rare case).
+  std::size_t lower = starts.find(first_lower);
+  std::size_t upper = first_upper == first_lower ? lower : starts.find(first_upper);
+  while (lower != std::string_view::npos || upper != std::string_view::npos) {
+    const std::size_t i = lower < upper ? lower : upper;
     if (iequals(hay.substr(i + 1, rest.size()), rest)) return true;
+    if (lower == i) lower = starts.find(first_lower, i + 1);
+    if (upper == i) upper = first_upper == first_lower ? lower : starts.find(first_upper, i + 1);
   }
   return false;
 }

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <string>
 
 #include "analyzers/scope.h"
 #include "support/test_events.h"
@@ -142,4 +145,33 @@ TEST_CASE("ip, cidr and wildcard helpers", "[analyzer][scope]") {
   CHECK_FALSE(d::is_denied_error("ValidationException"));
   CHECK(d::short_service("ec2.amazonaws.com") == "ec2");
   CHECK(d::icontains("Mozilla/5.0 Boto3", "boto3"));
+}
+
+TEST_CASE("icontains agrees with a plain case-insensitive search", "[scope]") {
+  const auto reference = [](std::string_view hay, std::string_view needle) {
+    std::string h(hay), n(needle);
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return h.find(n) != std::string::npos;
+  };
+  // Small alphabets make near-misses, repeats of either case and matches at both ends common.
+  std::uint64_t state = 42;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<unsigned>(state >> 33);
+  };
+  const std::string_view alphabet = "cCoOnN-.1";
+  int found = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string hay(next() % 24, ' '), needle(1 + next() % 4, ' ');
+    for (char& c : hay) c = alphabet[next() % alphabet.size()];
+    for (char& c : needle) c = alphabet[next() % alphabet.size()];
+    INFO(hay << " / " << needle);
+    REQUIRE(d::icontains(hay, needle) == reference(hay, needle));
+    found += reference(hay, needle) ? 1 : 0;
+  }
+  CHECK(found > 2000);
+  CHECK(d::icontains("aws-cli/2 console.AmazonAWS.com", "CONSOLE.amazonaws.com"));
+  CHECK_FALSE(d::icontains("consol", "console"));
+  CHECK(d::icontains("x", ""));
 }
