@@ -359,9 +359,12 @@ struct Touch {
 };
 
 struct PrincipalStats {
+  using IpFirst = std::map<std::string, std::int64_t, std::less<>>;
   std::int64_t first_ms = 0;
-  std::map<std::string, std::int64_t, std::less<>> ip_first;  // source IP -> first use (smallest IPs kept)
+  IpFirst ip_first;  // source IP -> first use (smallest IPs kept)
   std::map<std::int64_t, std::uint32_t> denials;  // hour -> denied calls
+  IpFirst::iterator last_ip;  // the last event's entry in ip_first, valid while has_last_ip
+  bool has_last_ip = false;
 };
 
 struct SecretHour {
@@ -456,29 +459,32 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void track_principal(const EventView& e, std::string_view principal) {
-    auto it = principals_.find(principal);
-    if (it == principals_.end()) {
-      if (principals_.size() >= kMaxKeys) {
-        ++overflow_;
-        return;
-      }
-      it = principals_.emplace(capped(principal, 512), PrincipalStats{}).first;
-      it->second.first_ms = e.time_ms;
+    PrincipalStats* found = principal_at_.find_or_add(principals_, principal, kMaxKeys,
+                                                      [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
+    if (found == nullptr) {
+      ++overflow_;
+      return;
     }
-    it->second.first_ms = std::min(it->second.first_ms, e.time_ms);
+    PrincipalStats& st = *found;
+    st.first_ms = std::min(st.first_ms, e.time_ms);
     if (!e.source_ip.empty()) {
-      auto& ips = it->second.ip_first;
-      auto ip = ips.find(e.source_ip);
+      auto& ips = st.ip_first;
+      auto ip = st.has_last_ip && st.last_ip->first == e.source_ip ? st.last_ip : ips.find(e.source_ip);
       if (ip != ips.end()) {
         ip->second = std::min(ip->second, e.time_ms);
+        st.last_ip = ip;
+        st.has_last_ip = true;
       } else if (ips.size() < kMaxIpsPerPrincipal || e.source_ip < ips.rbegin()->first) {
         // Keep the smallest IPs so the kept set does not depend on input order.
-        if (ips.size() >= kMaxIpsPerPrincipal) ips.erase(std::prev(ips.end()));
+        if (ips.size() >= kMaxIpsPerPrincipal) {
+          if (st.has_last_ip && st.last_ip == std::prev(ips.end())) st.has_last_ip = false;
+          ips.erase(std::prev(ips.end()));
+        }
         ips.emplace(capped(e.source_ip, 64), e.time_ms);
       }
     }
     if (e.outcome == Outcome::kFailure && is_denial(e.error_code)) {
-      auto& d = it->second.denials;
+      auto& d = st.denials;
       std::int64_t h = floor_div(e.time_ms, kHourMs);
       if (d.size() < kMaxHoursPerPrincipal || d.count(h)) ++d[h];
     }
@@ -683,6 +689,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, PrincipalStats, std::less<>> principals_;
+  LastEntry<std::map<std::string, PrincipalStats, std::less<>>> principal_at_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
   std::map<std::string, S3Hour, std::less<>> s3_hours_;

@@ -503,3 +503,43 @@ TEST_CASE("private_data: a private bucket read from outside the known CIDRs is f
   auto quiet = run(lines({rec("2024-05-01T10:00:00Z", "192.0.2.60")}), p);
   CHECK(with_rule(quiet, "private_data.read_by_flagged_principal").empty());
 }
+
+TEST_CASE("private_data: a new IP among many known ones, whatever the order", "[analyzer][private_data]") {
+  // 64 IPs (the most kept per principal) used before the baseline on another
+  // bucket, each twice in a row; then the private bucket is read from the
+  // largest of them and from a new IP that sorts first and evicts it, and
+  // from the evicted one again. Only the new IP is new.
+  aiir::Profile p;
+  p.loaded = true;
+  p.private_resources.push_back({"s3", "customer-records"});
+  auto rec = [](std::string_view t, std::string_view ip, std::string_view bucket = "customer-records") {
+    return fmt::format(
+        R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
+        R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
+        R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
+        R"("requestParameters":{{"bucketName":"{}","key":"exports/customers.csv"}},"eventID":"e-{}-{}",)"
+        R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
+        t, ip, bucket, t, ip);
+  };
+  std::vector<std::string> ips;
+  for (int i = 1; i <= 64; ++i) ips.push_back(fmt::format("10.0.0.{}", i));
+  const std::string largest = *std::max_element(ips.begin(), ips.end());
+  std::vector<std::string> recs;
+  int minute = 0;
+  for (const auto& ip : ips)
+    for (int k = 0; k < 2; ++k, ++minute)
+      recs.push_back(rec(fmt::format("2024-05-01T{:02}:{:02}:00Z", minute / 60, minute % 60), ip, "public-assets"));
+  recs.push_back(rec("2024-05-05T10:00:00Z", largest));
+  recs.push_back(rec("2024-05-05T10:01:00Z", "1.2.3.4"));
+  recs.push_back(rec("2024-05-05T10:02:00Z", largest));
+  recs.push_back(rec("2024-05-05T10:03:00Z", "1.2.3.4"));
+  const Run forward = run(lines(recs), p);
+  const Run backward = run(lines(recs), p, {}, true);
+  auto flagged = with_rule(forward, "private_data.read_by_flagged_principal");
+  REQUIRE(flagged.size() == 1);
+  CHECK(detail(*flagged[0], "new_ips") == "1.2.3.4");
+  auto again = with_rule(backward, "private_data.read_by_flagged_principal");
+  REQUIRE(again.size() == 1);
+  CHECK(again[0]->summary == flagged[0]->summary);
+  CHECK(detail(*again[0], "new_ips") == "1.2.3.4");
+}
