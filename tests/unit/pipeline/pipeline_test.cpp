@@ -55,13 +55,16 @@ TEST_CASE("output is identical for any thread count; duplicates dropped by (even
   // An org-trail copy of file 0 (same events: dropped) and a shared event in another account (kept).
   dir.write("org/o-abc/f000.json", "{\"Records\":[" + rec("e0", "2026-03-10T10:10:00Z") + "," +
                                        rec("e0", "2026-03-10T10:10:00Z", "444455556666") + "]}");
+  // A record repeated within one file: the second copy is dropped.
+  dir.write("zz/twice.json", "{\"Records\":[" + rec("z1", "2026-03-10T11:00:00Z") + "," +
+                                 rec("z1", "2026-03-10T11:00:00Z") + "]}");
   auto [one, s1] = run(dir.path(), 1);
   auto [four, s4] = run(dir.path(), 4);
   CHECK(one == four);
-  CHECK(s1.events_total() == 23 * 50 + 1);
-  CHECK(s1.skipped_by_reason[static_cast<std::size_t>(aiir::SkipReason::kDuplicate)] == 1);
+  CHECK(s1.events_total() == 23 * 50 + 2);
+  CHECK(s1.skipped_by_reason[static_cast<std::size_t>(aiir::SkipReason::kDuplicate)] == 2);
   CHECK(s4.events_total() == s1.events_total());
-  REQUIRE(s1.files.size() == 24);
+  REQUIRE(s1.files.size() == 25);
   CHECK(s1.files[0].path < s1.files[1].path);
 }
 
