@@ -356,6 +356,10 @@ struct Touch {
   StrSet examples;   // object keys, parameter names, secret ids
   StrSet bad;        // why the caller is on the profile's bad lists
   StrSet actor_arns;
+  // Every source IP (the kMaxIpsPerPrincipal smallest) for the new-network
+  // check: facts.source_ips holds the first ten, for display.
+  StrSet ips;
+  const std::string* last_ip = nullptr;  // the last event's entry in ips
 };
 
 struct PrincipalStats {
@@ -522,6 +526,17 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (id != label) insert_capped(t.examples, id, 10);
     for (const auto& b : bad_) insert_capped(t.bad, b, 5);
     insert_capped(t.actor_arns, e.actor_arn, 5);
+    if (!e.source_ip.empty() && (t.last_ip == nullptr || *t.last_ip != e.source_ip)) {
+      // The smallest IPs are kept, so the set does not depend on input order.
+      t.last_ip = nullptr;
+      const std::string_view ip = e.source_ip.substr(0, 64);
+      auto it = t.ips.find(ip);
+      if (it == t.ips.end() && (t.ips.size() < kMaxIpsPerPrincipal || ip < *t.ips.rbegin())) {
+        if (t.ips.size() >= kMaxIpsPerPrincipal) t.ips.erase(std::prev(t.ips.end()));
+        it = t.ips.emplace(ip).first;
+      }
+      if (it != t.ips.end()) t.last_ip = &*it;
+    }
   }
 
   /// The slot of the last call: consecutive events mostly repeat a
@@ -782,7 +797,7 @@ void PrivateDataAnalyzer::emit_touches(std::int64_t baseline, FindingSink& out) 
       f.details.emplace_back("ai_link", why_ai);
       f.tags.atlas.push_back("AML.T0057");
       emit(std::move(f), out);
-    } else if (StrSet fresh = new_networks(t.principal, t.facts.source_ips, baseline); !fresh.empty()) {
+    } else if (StrSet fresh = new_networks(t.principal, t.ips, baseline); !fresh.empty()) {
       // A declared private resource used from a network the principal (or the
       // company) does not use: the signature of a stolen credential.
       const bool by_cidrs = profile_.loaded && !profile_.known_cidrs.empty();

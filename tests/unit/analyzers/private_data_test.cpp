@@ -543,3 +543,35 @@ TEST_CASE("private_data: a new IP among many known ones, whatever the order", "[
   CHECK(again[0]->summary == flagged[0]->summary);
   CHECK(detail(*again[0], "new_ips") == "1.2.3.4");
 }
+
+TEST_CASE("private_data: a new IP after a dozen known ones on the same private bucket", "[analyzer][private_data]") {
+  // The principal read the private bucket from 12 addresses before the
+  // baseline; the 13th, after it, is new (a check over only the first ten
+  // addresses of the bucket's reads missed it). Near miss: the same reads
+  // with the 13th address known from before the baseline.
+  aiir::Profile p;
+  p.loaded = true;
+  p.private_resources.push_back({"s3", "customer-records"});
+  auto rec = [](std::string_view t, std::string_view ip) {
+    return fmt::format(
+        R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
+        R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
+        R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
+        R"("requestParameters":{{"bucketName":"customer-records","key":"exports/customers.csv"}},"eventID":"e-{}-{}",)"
+        R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
+        t, ip, t, ip);
+  };
+  auto records = [&](bool known_before) {
+    std::vector<std::string> recs;
+    for (int i = 0; i < 12; ++i) recs.push_back(rec(fmt::format("2024-05-01T10:{:02}:00Z", i), fmt::format("192.0.2.{}", i + 1)));
+    if (known_before) recs.push_back(rec("2024-05-01T11:00:00Z", "203.0.113.77"));
+    recs.push_back(rec("2024-05-05T10:00:00Z", "203.0.113.77"));
+    return lines(recs);
+  };
+  const Run r = run(records(false), p);
+  auto flagged = with_rule(r, "private_data.read_by_flagged_principal");
+  REQUIRE(flagged.size() == 1);
+  CHECK(detail(*flagged[0], "new_ips") == "203.0.113.77");
+  const Run quiet = run(records(true), p);
+  CHECK(with_rule(quiet, "private_data.read_by_flagged_principal").empty());
+}
