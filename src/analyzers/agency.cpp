@@ -203,17 +203,31 @@ void collect_senders(const EventView& e, StrSet& out) {
   }
 }
 
-/// Targets and recipients visible in requestParameters (log text: the writers escape it).
-void collect_targets(const EventView& e, Family f, StrSet& out) {
-  if (e.kind != EventKind::kCloudTrail) return;
+/// insert_capped that says whether `value` was left out because `set` was full.
+[[nodiscard]] bool add_target(StrSet& set, std::string_view value, std::size_t cap) {
+  if (value.empty()) return false;
+  value = value.substr(0, 256);  // as insert_capped
+  if (set.size() < cap) {
+    insert_capped(set, value, cap);
+    return false;
+  }
+  return set.find(value) == set.end();
+}
+
+/// Targets and recipients visible in requestParameters (log text: the writers
+/// escape it), at most 20; returns true when one was left out for that cap.
+bool collect_targets(const EventView& e, Family f, StrSet& out) {
+  if (e.kind != EventKind::kCloudTrail) return false;
   constexpr std::size_t kCap = 20;
+  bool dropped = false;
+  auto add = [&](std::string_view value) { dropped = add_target(out, value, kCap) || dropped; };
   auto rp = e.raw["requestParameters"];
   auto add_array = [&](simdjson::simdjson_result<dom::element> arr) {
     dom::array a;
     if (arr.get_array().get(a) != simdjson::SUCCESS) return;
     for (dom::element x : a) {
       std::string_view s;
-      if (x.get_string().get(s) == simdjson::SUCCESS) insert_capped(out, s, kCap);
+      if (x.get_string().get(s) == simdjson::SUCCESS) add(s);
     }
   };
   switch (f) {
@@ -231,37 +245,38 @@ void collect_targets(const EventView& e, Family f, StrSet& out) {
       break;
     }
     case Family::kSnsPublish: {
-      insert_capped(out, jstr(rp["topicArn"]), kCap);
-      insert_capped(out, jstr(rp["targetArn"]), kCap);
-      insert_capped(out, jstr(rp["phoneNumber"]), kCap);
+      add(jstr(rp["topicArn"]));
+      add(jstr(rp["targetArn"]));
+      add(jstr(rp["phoneNumber"]));
       break;
     }
     case Family::kLambdaInvoke:
     case Family::kLambdaChange:
-      insert_capped(out, lambda_function_name(jstr(rp["functionName"])), kCap);
+      add(lambda_function_name(jstr(rp["functionName"])));
       break;
     case Family::kIamChange:
-      insert_capped(out, jstr(rp["userName"]), kCap);
-      insert_capped(out, jstr(rp["roleName"]), kCap);
-      insert_capped(out, jstr(rp["policyArn"]), kCap);
+      add(jstr(rp["userName"]));
+      add(jstr(rp["roleName"]));
+      add(jstr(rp["policyArn"]));
       break;
     case Family::kComputeStart:
-      insert_capped(out, jstr(rp["instanceType"]), kCap);
+      add(jstr(rp["instanceType"]));
       break;
     case Family::kNetworkChange:
-      insert_capped(out, jstr(rp["groupId"]), kCap);
+      add(jstr(rp["groupId"]));
       break;
     case Family::kS3Write:
-      insert_capped(out, jstr(rp["bucketName"]), kCap);
+      add(jstr(rp["bucketName"]));
       break;
     case Family::kSecretRead:
-      insert_capped(out, jstr(rp["secretId"]), kCap);
-      insert_capped(out, jstr(rp["name"]), kCap);
-      insert_capped(out, jstr(rp["path"]), kCap);
+      add(jstr(rp["secretId"]));
+      add(jstr(rp["name"]));
+      add(jstr(rp["path"]));
       break;
     case Family::kOther:
       break;
   }
+  return dropped;
 }
 
 // ---------------------------------------------------------------------------
@@ -306,6 +321,7 @@ struct ActionAgg {
   HourMap* hours = nullptr;
   std::int64_t last_hour = 0;
   HourBucket* last_bucket = nullptr;
+  bool targets_dropped = false;  // more targets than `targets` keeps
 };
 
 struct KeyAgg {
@@ -431,7 +447,7 @@ class AgencyAnalyzer final : public Analyzer {
     a.first_ms = std::min(a.first_ms, e.time_ms);
     a.last_ms = std::max(a.last_ms, e.time_ms);
     a.evidence.add(e);
-    collect_targets(e, a.family, a.targets);
+    if (collect_targets(e, a.family, a.targets)) a.targets_dropped = true;
     if (a.family == Family::kEmail) collect_senders(e, a.senders);
     insert_capped(a.source_ips, e.source_ip, 10);
     insert_capped(a.user_agents, e.user_agent, 5);
@@ -613,6 +629,13 @@ void AgencyAnalyzer::finish(FindingSink& out) {
   }
 }
 
+// GCC 12 reports a false -Wfree-nonheap-object on the destruction of the
+// ActionAgg pointer vectors below once this function is inlined differently
+// (any change to ActionAgg's layout can set it off); the vectors are ordinary.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wfree-nonheap-object"
+#endif
 void AgencyAnalyzer::emit_families(const std::string& principal, const PrincipalView& pv, std::int64_t baseline,
                                    FindingSink& out) {
   const AppPrincipal* ap = ai_.app_principal(principal);
@@ -731,8 +754,11 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
           targets.insert(a->targets.begin(), a->targets.end());
           errors.insert(a->errors.begin(), a->errors.end());
         }
+        // Then some target is not listed: it cannot be shown to be the agent's own.
+        const bool targets_dropped =
+            std::any_of(acts.begin(), acts.end(), [](const ActionAgg* a) { return a->targets_dropped; });
         if (g.family == Family::kLambdaInvoke) {
-          bool all_own = !targets.empty();
+          bool all_own = !targets.empty() && !targets_dropped;
           for (const auto& t : targets) all_own = all_own && ai_.is_action_group_lambda(t);
           if (all_own) via_agent_to_own_lambda = 1;
         }
@@ -753,6 +779,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
         f.details.emplace_back("actions", action_counts(acts));
         f.details.emplace_back("succeeded", std::to_string(ok));
         if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
+        if (targets_dropped) f.details.emplace_back("targets_truncated", "true");  // more than listed
         add_external(f, acts);
         if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
         if (g.family == Family::kEmail || g.family == Family::kSnsPublish) f.tags.atlas.push_back("AML.T0048");
@@ -858,6 +885,9 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
     }
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const {
   const std::vector<std::string> family_rules = {

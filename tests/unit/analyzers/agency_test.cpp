@@ -345,6 +345,36 @@ TEST_CASE("agency: agent invoking its own action-group Lambda is info", "[analyz
   CHECK(f[1]->severity == Severity::kInfo);
 }
 
+TEST_CASE("agency: a foreign Lambda after twenty own ones is not the agent's own tool", "[analyzer][agency]") {
+  // As many targets as an action keeps (20), all the agent's own tools: info.
+  // One more, not an action-group Lambda, must count even though the cap
+  // leaves it out of the list.
+  auto invoke = [](std::string_view fn) {
+    return ct("2024-05-01T09:00:00Z", "lambda.amazonaws.com", "Invoke",
+              R"({"type":"AWSService","invokedBy":"bedrock.amazonaws.com"})",
+              fmt::format(R"({{"functionName":"arn:aws:lambda:us-east-1:111122223333:function:{}"}})", fn),
+              R"(,"eventCategory":"Data","managementEvent":false)");
+  };
+  std::vector<std::string> recs;
+  for (int i = 0; i < 20; ++i) {
+    const std::string fn = fmt::format("tool-{:02}", i);
+    recs.push_back(ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "CreateAgentActionGroup", user_identity("builder"),
+                      fmt::format(R"({{"actionGroupExecutor":{{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:{}"}}}})", fn)));
+    recs.push_back(invoke(fn));
+  }
+  auto own = run(lines(recs));
+  auto f = with_rule(own, "agency.lambda_invoke_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == Severity::kInfo);  // near miss: all 20 are the agent's own tools
+  CHECK(detail(*f[0], "targets_truncated").empty());
+  recs.push_back(invoke("payments"));
+  auto mixed = run(lines(recs));
+  f = with_rule(mixed, "agency.lambda_invoke_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity > Severity::kInfo);
+  CHECK(detail(*f[0], "targets_truncated") == "true");
+}
+
 TEST_CASE("agency: malformed fields do not break the analyzer", "[analyzer][agency]") {
   auto r = run(lines({
       // destination is a string, toAddresses a number, inScopeOf a number.
