@@ -122,6 +122,17 @@ const aiir::QuestionAnswer& answer_of(const Run& r, std::string_view id) {
   return r.answers.front();
 }
 
+/// GetObject by user/ml (long-term key) from `ip`.
+std::string ml_read(std::string_view t, std::string_view ip, std::string_view bucket = "customer-records") {
+  return fmt::format(
+      R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
+      R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
+      R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
+      R"("requestParameters":{{"bucketName":"{}","key":"exports/customers.csv"}},"eventID":"e-{}-{}",)"
+      R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
+      t, ip, bucket, t, ip);
+}
+
 aiir::Profile private_profile() {
   aiir::Profile p;
   p.loaded = true;
@@ -484,23 +495,14 @@ TEST_CASE("private_data: a private bucket read from outside the known CIDRs is f
   p.loaded = true;
   p.known_cidrs = {"192.0.2.0/24"};
   p.private_resources.push_back({"s3", "customer-records"});
-  auto rec = [](std::string_view t, std::string_view ip) {
-    return fmt::format(
-        R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
-        R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
-        R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
-        R"("requestParameters":{{"bucketName":"customer-records","key":"exports/customers.csv"}},"eventID":"e-{}",)"
-        R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
-        t, ip, ip);
-  };
-  auto r = run(lines({rec("2024-05-01T10:00:00Z", "203.0.113.77")}), p);
+  auto r = run(lines({ml_read("2024-05-01T10:00:00Z", "203.0.113.77")}), p);
   auto f = with_rule(r, "private_data.read_by_flagged_principal");
   REQUIRE(f.size() == 1);
   CHECK(f[0]->severity == Severity::kHigh);
   CHECK(f[0]->summary.find("203.0.113.77") != std::string::npos);
   CHECK(f[0]->summary.find("exports/customers.csv") != std::string::npos);
   // Near miss: the same read from the company range.
-  auto quiet = run(lines({rec("2024-05-01T10:00:00Z", "192.0.2.60")}), p);
+  auto quiet = run(lines({ml_read("2024-05-01T10:00:00Z", "192.0.2.60")}), p);
   CHECK(with_rule(quiet, "private_data.read_by_flagged_principal").empty());
 }
 
@@ -512,15 +514,6 @@ TEST_CASE("private_data: a new IP among many known ones, whatever the order", "[
   aiir::Profile p;
   p.loaded = true;
   p.private_resources.push_back({"s3", "customer-records"});
-  auto rec = [](std::string_view t, std::string_view ip, std::string_view bucket = "customer-records") {
-    return fmt::format(
-        R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
-        R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
-        R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
-        R"("requestParameters":{{"bucketName":"{}","key":"exports/customers.csv"}},"eventID":"e-{}-{}",)"
-        R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
-        t, ip, bucket, t, ip);
-  };
   std::vector<std::string> ips;
   for (int i = 1; i <= 64; ++i) ips.push_back(fmt::format("10.0.0.{}", i));
   const std::string largest = *std::max_element(ips.begin(), ips.end());
@@ -528,11 +521,11 @@ TEST_CASE("private_data: a new IP among many known ones, whatever the order", "[
   int minute = 0;
   for (const auto& ip : ips)
     for (int k = 0; k < 2; ++k, ++minute)
-      recs.push_back(rec(fmt::format("2024-05-01T{:02}:{:02}:00Z", minute / 60, minute % 60), ip, "public-assets"));
-  recs.push_back(rec("2024-05-05T10:00:00Z", largest));
-  recs.push_back(rec("2024-05-05T10:01:00Z", "1.2.3.4"));
-  recs.push_back(rec("2024-05-05T10:02:00Z", largest));
-  recs.push_back(rec("2024-05-05T10:03:00Z", "1.2.3.4"));
+      recs.push_back(ml_read(fmt::format("2024-05-01T{:02}:{:02}:00Z", minute / 60, minute % 60), ip, "public-assets"));
+  recs.push_back(ml_read("2024-05-05T10:00:00Z", largest));
+  recs.push_back(ml_read("2024-05-05T10:01:00Z", "1.2.3.4"));
+  recs.push_back(ml_read("2024-05-05T10:02:00Z", largest));
+  recs.push_back(ml_read("2024-05-05T10:03:00Z", "1.2.3.4"));
   const Run forward = run(lines(recs), p);
   const Run backward = run(lines(recs), p, {}, true);
   auto flagged = with_rule(forward, "private_data.read_by_flagged_principal");
@@ -552,20 +545,11 @@ TEST_CASE("private_data: a new IP after a dozen known ones on the same private b
   aiir::Profile p;
   p.loaded = true;
   p.private_resources.push_back({"s3", "customer-records"});
-  auto rec = [](std::string_view t, std::string_view ip) {
-    return fmt::format(
-        R"({{"eventVersion":"1.10","eventTime":"{}","eventSource":"s3.amazonaws.com","eventName":"GetObject",)"
-        R"("awsRegion":"us-east-1","sourceIPAddress":"{}","userAgent":"curl/8.5.0","userIdentity":{{"type":"IAMUser",)"
-        R"("arn":"arn:aws:iam::111122223333:user/ml","accountId":"111122223333","accessKeyId":"AKIAEXAMPLE1"}},)"
-        R"("requestParameters":{{"bucketName":"customer-records","key":"exports/customers.csv"}},"eventID":"e-{}-{}",)"
-        R"("eventCategory":"Data","managementEvent":false,"recipientAccountId":"111122223333"}})",
-        t, ip, t, ip);
-  };
   auto records = [&](bool known_before) {
     std::vector<std::string> recs;
-    for (int i = 0; i < 12; ++i) recs.push_back(rec(fmt::format("2024-05-01T10:{:02}:00Z", i), fmt::format("192.0.2.{}", i + 1)));
-    if (known_before) recs.push_back(rec("2024-05-01T11:00:00Z", "203.0.113.77"));
-    recs.push_back(rec("2024-05-05T10:00:00Z", "203.0.113.77"));
+    for (int i = 0; i < 12; ++i) recs.push_back(ml_read(fmt::format("2024-05-01T10:{:02}:00Z", i), fmt::format("192.0.2.{}", i + 1)));
+    if (known_before) recs.push_back(ml_read("2024-05-01T11:00:00Z", "203.0.113.77"));
+    recs.push_back(ml_read("2024-05-05T10:00:00Z", "203.0.113.77"));
     return lines(recs);
   };
   const Run r = run(records(false), p);
