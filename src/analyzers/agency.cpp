@@ -310,6 +310,7 @@ struct ActionAgg {
   EarliestEvidence evidence;
   StrSet targets;
   StrSet senders;  // e-mail sender domains (SES)
+  StrSet outside;  // recipients outside their own mail's sender domain (may be beyond `targets`)
   StrSet errors;
   StrSet source_ips;
   StrSet user_agents;
@@ -447,8 +448,21 @@ class AgencyAnalyzer final : public Analyzer {
     a.first_ms = std::min(a.first_ms, e.time_ms);
     a.last_ms = std::max(a.last_ms, e.time_ms);
     a.evidence.add(e);
-    if (collect_targets(e, a.family, a.targets)) a.targets_dropped = true;
-    if (a.family == Family::kEmail) collect_senders(e, a.senders);
+    if (a.family == Family::kEmail) {
+      // This mail's recipients and senders first: a recipient outside its own
+      // sender's domain is kept apart, so that the ones listed for the action
+      // (the first 20) do not hide it.
+      mail_to_.clear();
+      mail_from_.clear();
+      const bool dropped = collect_targets(e, a.family, mail_to_);
+      collect_senders(e, mail_from_);
+      for (const std::string& t : mail_to_) a.targets_dropped = add_target(a.targets, t, 20) || a.targets_dropped;
+      a.targets_dropped = a.targets_dropped || dropped;
+      for (const std::string& d : mail_from_) insert_capped(a.senders, d, 10);
+      for (const std::string& r : external_recipients(mail_to_, mail_from_)) insert_capped(a.outside, r, 20);
+    } else if (collect_targets(e, a.family, a.targets)) {
+      a.targets_dropped = true;
+    }
     insert_capped(a.source_ips, e.source_ip, 10);
     insert_capped(a.user_agents, e.user_agent, 5);
     insert_capped(a.access_keys, e.access_key_id, 5);
@@ -554,15 +568,25 @@ class AgencyAnalyzer final : public Analyzer {
     f.tags.owasp_llm.push_back("LLM06:2025");
   }
 
-  /// E-mail recipients outside the sender's domain, as a detail.
-  static void add_external(Finding& f, const std::vector<const ActionAgg*>& acts) {
+  /// E-mail recipients outside every sender domain of `acts`: among the listed
+  /// targets, and among those each mail's own sender put apart (ActionAgg::outside).
+  static StrSet external_of(const std::vector<const ActionAgg*>& acts) {
     StrSet targets, senders;
     for (const ActionAgg* a : acts) {
-      if (a->family != Family::kEmail) return;
       targets.insert(a->targets.begin(), a->targets.end());
+      targets.insert(a->outside.begin(), a->outside.end());
       senders.insert(a->senders.begin(), a->senders.end());
     }
-    StrSet external = external_recipients(targets, senders);
+    return external_recipients(targets, senders);
+  }
+
+  /// E-mail recipients outside the sender's domain, as a detail.
+  static void add_external(Finding& f, const std::vector<const ActionAgg*>& acts) {
+    for (const ActionAgg* a : acts)
+      if (a->family != Family::kEmail) return;
+    const StrSet external = external_of(acts);
+    StrSet senders;
+    for (const ActionAgg* a : acts) senders.insert(a->senders.begin(), a->senders.end());
     if (!external.empty()) f.details.emplace_back("external_recipients", join(external, 20));
     if (!senders.empty()) f.details.emplace_back("sender_domains", join(senders, 5));
   }
@@ -590,6 +614,7 @@ class AgencyAnalyzer final : public Analyzer {
   std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
   LastEntry<std::map<std::string, std::int64_t, std::less<>>> principal_first_at_;
   std::string key_, action_key_, marker_;
+  StrSet mail_to_, mail_from_;  // one e-mail's recipients and sender domains
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
@@ -862,12 +887,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       f.title = g.family == Family::kOther
                     ? std::string("AI application principal used new action types after the baseline")
                     : fmt::format("{}, for the first time after the baseline", fi.title);
-      StrSet external;
-      if (g.family == Family::kEmail) {
-        StrSet senders;
-        for (const ActionAgg* a : novel) senders.insert(a->senders.begin(), a->senders.end());
-        external = external_recipients(targets, senders);
-      }
+      const StrSet external = g.family == Family::kEmail ? external_of(novel) : StrSet{};
       f.summary = fmt::format("{} ({}), active since before the baseline ({}), first used {} after it{}{}{}",
                               principal, link, format_time(baseline), action_counts(novel),
                               targets.empty() ? "" : fmt::format("; targets: {}", join(targets)),

@@ -496,6 +496,27 @@ TEST_CASE("agency: without a profile, a role that calls the Bedrock runtime is a
   CHECK(detail(*fi[0], "external_recipients").empty());
 }
 
+TEST_CASE("agency: an external recipient after many internal ones is named", "[analyzer][agency]") {
+  // 25 mails through Bedrock to colleagues (more than the 20 recipients an
+  // action lists), then one to an outside address: that one is the evidence.
+  auto mail = [](int minute, std::string_view to) {
+    return ct(fmt::format("2024-05-01T10:{:02}:00Z", minute), "ses.amazonaws.com", "SendEmail",
+              role_identity("AppRole", "s1", R"(,"invokedBy":"bedrock.amazonaws.com")"),
+              fmt::format(R"({{"source":"app@example.com","destination":{{"toAddresses":["{}"]}}}})", to));
+  };
+  std::vector<std::string> recs;
+  for (int i = 0; i < 25; ++i) recs.push_back(mail(i, fmt::format("staff{:02}@example.com", i)));
+  auto internal = run(lines(recs));
+  auto f = with_rule(internal, "agency.email_sent_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "external_recipients").empty());  // near miss: all in the sender's domain
+  recs.push_back(mail(30, "drop@exfil.example.net"));
+  auto r = run(lines(recs));
+  f = with_rule(r, "agency.email_sent_by_ai");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "external_recipients") == "drop@exfil.example.net");
+}
+
 TEST_CASE("agency: roles seen only in invocation logs are AI principals too", "[analyzer][agency][quality]") {
   std::vector<std::string> recs;
   const std::string id = role_identity("chat-role", "s");
