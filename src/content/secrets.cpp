@@ -616,6 +616,20 @@ bool key_head(std::string_view t, std::size_t i) noexcept {
   return w == "ABSK" || w == "AKIA" || w == "ASIA" || w == "ABIA" || w == "ACCA";
 }
 
+/// The triggers both prefilters share, at the stop byte t[i]: a private-key or
+/// Bedrock-key dash, a JWT's ".ey", a key head, an assignment after one of `words`.
+template <std::size_t N>
+bool credential_trigger(std::string_view t, std::size_t i, const std::string_view (&words)[N]) noexcept {
+  switch (t[i]) {
+    case '-': return dash_trigger(t, i);
+    case '.': return t.substr(i, 3) == ".ey";
+    case 'A': return key_head(t, i);
+    case '=':
+    case ':': return context_before(t, i, words);
+    default: return false;
+  }
+}
+
 }  // namespace
 
 bool may_hold_secret(std::string_view t) noexcept {
@@ -656,24 +670,13 @@ bool may_hold_secret(std::string_view t) noexcept {
       case '+':
         if (i + 1 < n && is_digit(t[i + 1])) return true;
         break;
-      case '-':
-        if (dash_trigger(t, i)) return true;
-        break;
-      case '.':
-        if (t.substr(i, 3) == ".ey") return true;
-        break;
-      case '=':
-      case ':':
-        if (context_before(t, i, kContextWords)) return true;
-        break;
-      case 'A':
-        if (key_head(t, i)) return true;
-        break;
       case 'b':
       case 'B':
         if (ci_at(t, i, "bearer")) return true;
         break;
-      default: break;
+      default:
+        if (credential_trigger(t, i, kContextWords)) return true;
+        break;
     }
   }
   return false;
@@ -686,20 +689,7 @@ bool may_hold_credential(std::string_view t) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     while (i < n && !kCredentialTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
     if (i >= n) break;
-    switch (t[i]) {
-      case '-':
-        if (dash_trigger(t, i)) return true;
-        break;
-      case '.':
-        if (t.substr(i, 3) == ".ey") return true;
-        break;
-      case 'A':
-        if (key_head(t, i)) return true;
-        break;
-      default:  // '=' or ':'
-        if (context_before(t, i, kCredentialContextWords)) return true;
-        break;
-    }
+    if (credential_trigger(t, i, kCredentialContextWords)) return true;
   }
   return false;
 }
