@@ -420,15 +420,11 @@ class AccessAnalyzer final : public Analyzer {
     const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
     Cred& c = creds_[cred];
     if (c.bucket == nullptr || c.bucket_key != key) {
-      auto it = buckets_.find(key);
-      if (it == buckets_.end()) {
-        if (buckets_.size() >= kMaxBuckets) {
-          ++buckets_dropped_;
-          return;
-        }
-        it = buckets_.emplace(key, Bucket{}).first;
+      c.bucket = detail::find_or_add(buckets_, key, kMaxBuckets, [](Bucket&) {});
+      if (c.bucket == nullptr) {
+        ++buckets_dropped_;
+        return;
       }
-      c.bucket = &it->second;
       c.bucket_key = key;
     }
     Bucket& bk = *c.bucket;

@@ -74,6 +74,23 @@ inline bool jtrue(simdjson::simdjson_result<simdjson::dom::element> r) noexcept 
 /// Text kept from logs is capped so one hostile record cannot blow up memory.
 inline std::string capped(std::string_view s, std::size_t max = 256) { return std::string(s.substr(0, max)); }
 
+/// The entry for `key` in `m`. When absent: added (a string key cut to
+/// `max_key` bytes) and `init(value)` called if `m` holds fewer than `cap`
+/// entries, else null (the caller counts the overflow).
+template <typename Map, typename K, typename Init>
+typename Map::mapped_type* find_or_add(Map& m, const K& key, std::size_t cap, Init&& init, std::size_t max_key = 512) {
+  using Value = typename Map::mapped_type;
+  auto it = m.find(key);
+  if (it == m.end()) {
+    if (m.size() >= cap) return nullptr;
+    bool added = false;
+    if constexpr (std::is_same_v<typename Map::key_type, std::string>) std::tie(it, added) = m.emplace(capped(key, max_key), Value{});
+    else std::tie(it, added) = m.emplace(key, Value{});
+    if (added) init(it->second);  // not added: a key longer than max_key, found by its cut
+  }
+  return &it->second;
+}
+
 /// Lookup-or-add in a map that remembers its last entry: consecutive events
 /// mostly repeat a principal, key or resource, so most calls skip the search.
 /// Entries stay where they are (std::map and std::unordered_map nodes do not
@@ -84,24 +101,16 @@ class LastEntry {
   using Key = typename Map::key_type;
   using Value = typename Map::mapped_type;
 
-  /// The entry for `key` in `m`. When absent: added (a string key cut to
-  /// `max_key` bytes) and `init(value)` called if `m` holds fewer than `cap`
-  /// entries, else null (the caller counts the overflow).
+  /// detail::find_or_add(), remembering the entry.
   template <typename K, typename Init>
   Value* find_or_add(Map& m, const K& key, std::size_t cap, Init&& init, std::size_t max_key = 512) {
     if (last_ != nullptr && map_ == &m && key == last_key_) return last_;
-    auto it = m.find(key);
-    if (it == m.end()) {
-      if (m.size() >= cap) return nullptr;
-      bool added = false;
-      if constexpr (std::is_same_v<Key, std::string>) std::tie(it, added) = m.emplace(capped(key, max_key), Value{});
-      else std::tie(it, added) = m.emplace(key, Value{});
-      if (added) init(it->second);  // not added: a key longer than max_key, found by its cut
-    }
+    Value* found = detail::find_or_add(m, key, cap, init, max_key);
+    if (found == nullptr) return nullptr;
     map_ = &m;
     if constexpr (std::is_same_v<Key, std::string>) last_key_.assign(key);
     else last_key_ = key;
-    last_ = &it->second;
+    last_ = found;
     return last_;
   }
 
