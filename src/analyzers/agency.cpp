@@ -203,24 +203,13 @@ void collect_senders(const EventView& e, StrSet& out) {
   }
 }
 
-/// insert_capped that says whether `value` was left out because `set` was full.
-[[nodiscard]] bool add_target(StrSet& set, std::string_view value, std::size_t cap) {
-  if (value.empty()) return false;
-  value = value.substr(0, 256);  // as insert_capped
-  if (set.size() < cap) {
-    insert_capped(set, value, cap);
-    return false;
-  }
-  return set.find(value) == set.end();
-}
-
 /// Targets and recipients visible in requestParameters (log text: the writers
 /// escape it), at most 20; returns true when one was left out for that cap.
 bool collect_targets(const EventView& e, Family f, StrSet& out) {
   if (e.kind != EventKind::kCloudTrail) return false;
   constexpr std::size_t kCap = 20;
   bool dropped = false;
-  auto add = [&](std::string_view value) { dropped = add_target(out, value, kCap) || dropped; };
+  auto add = [&](std::string_view value) { dropped = insert_capped(out, value, kCap) || dropped; };
   auto rp = e.raw["requestParameters"];
   auto add_array = [&](simdjson::simdjson_result<dom::element> arr) {
     dom::array a;
@@ -456,7 +445,7 @@ class AgencyAnalyzer final : public Analyzer {
       mail_from_.clear();
       const bool dropped = collect_targets(e, a.family, mail_to_);
       collect_senders(e, mail_from_);
-      for (const std::string& t : mail_to_) a.targets_dropped = add_target(a.targets, t, 20) || a.targets_dropped;
+      for (const std::string& t : mail_to_) a.targets_dropped = insert_capped(a.targets, t, 20) || a.targets_dropped;
       a.targets_dropped = a.targets_dropped || dropped;
       for (const std::string& d : mail_from_) insert_capped(a.senders, d, 10);
       for (const std::string& r : external_recipients(mail_to_, mail_from_)) insert_capped(a.outside, r, 20);

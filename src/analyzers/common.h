@@ -120,10 +120,15 @@ class LastEntry {
   Value* last_ = nullptr;
 };
 
-inline void insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
-  if (value.empty() || set.size() >= cap) return;
+/// Adds `value` (cut to 256 bytes) unless `set` holds `cap` values already;
+/// returns true when a new value was left out for that cap.
+inline bool insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
+  if (value.empty()) return false;
   value = value.substr(0, 256);
-  if (set.find(value) == set.end()) set.emplace(value);
+  if (set.find(value) != set.end()) return false;
+  if (set.size() >= cap) return true;
+  set.emplace(value);
+  return false;
 }
 
 /// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.
