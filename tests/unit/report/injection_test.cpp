@@ -40,6 +40,7 @@ std::string hostile_record(bool hostile_action) {
   return "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":" + next() + ",\"principalId\":" + next() +
          ",\"arn\":" + next() + ",\"accountId\":" + next() + ",\"accessKeyId\":" + next() + ",\"userName\":" +
          next() + ",\"sessionContext\":{\"sessionIssuer\":{\"arn\":" + next() + "}},\"invokedBy\":" + next() +
+         ",\"inScopeOf\":{\"issuerType\":" + next() + ",\"credentialsIssuedTo\":" + next() + "}" +
          "},\"eventTime\":\"2026-03-11T10:00:00Z\",\"eventSource\":" + source + ",\"eventName\":" + name +
          ",\"awsRegion\":" + next() + ",\"sourceIPAddress\":" + next() + ",\"userAgent\":" + next() +
          ",\"requestParameters\":{\"guardrailIdentifier\":" + next() + "},\"errorMessage\":" + next() +
