@@ -71,7 +71,12 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void yaml_to_json(const YAML::Node& node, std::string& out) {
+/// The YAML node as JSON text. False when it nests deeper than kMaxJsonDepth:
+/// an alias inside its own anchor ("&a {x: *a}") makes a cycle, which would
+/// otherwise recurse until the stack overflows.
+constexpr int kMaxJsonDepth = 64;
+bool yaml_to_json(const YAML::Node& node, std::string& out, int depth = 0) {
+  if (depth > kMaxJsonDepth) return false;
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       out.push_back('{');
@@ -81,10 +86,10 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
         first = false;
         append_json_string(out, kv.first.Scalar());
         out.push_back(':');
-        yaml_to_json(kv.second, out);
+        if (!yaml_to_json(kv.second, out, depth + 1)) return false;
       }
       out.push_back('}');
-      return;
+      return true;
     }
     case YAML::NodeType::Sequence: {
       out.push_back('[');
@@ -92,10 +97,10 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
       for (const auto& v : node) {
         if (!first) out.push_back(',');
         first = false;
-        yaml_to_json(v, out);
+        if (!yaml_to_json(v, out, depth + 1)) return false;
       }
       out.push_back(']');
-      return;
+      return true;
     }
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
@@ -103,22 +108,23 @@ void yaml_to_json(const YAML::Node& node, std::string& out) {
         double d;
         if (s == "true" || s == "false") {
           out += s;
-          return;
+          return true;
         }
         if (s == "null" || s == "~") {
           out += "null";
-          return;
+          return true;
         }
         if (is_plain_number(s, d) && s.find_first_not_of("0123456789-.eE+") == std::string::npos) {
           out += s;
-          return;
+          return true;
         }
       }
       append_json_string(out, s);
-      return;
+      return true;
     }
     default:
       out += "null";
+      return true;
   }
 }
 
@@ -1317,8 +1323,9 @@ void Loader::tests(const YAML::Node& doc, std::size_t info_index, RuleInfo& info
   simdjson::dom::parser parser;
   auto record_json = [&](const YAML::Node& r, std::string& out) -> bool {
     if (r.IsMap()) {
-      yaml_to_json(r, out);
-      return true;
+      if (yaml_to_json(r, out)) return true;
+      issue(line_of(r, line), rule_id_, "tests: case nests too deep (or an alias refers to itself)", false);
+      return false;
     }
     if (r.IsScalar()) {
       out = r.Scalar();

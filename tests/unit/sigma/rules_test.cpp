@@ -216,3 +216,18 @@ TEST_CASE("Matcher + on_matched give what on_event gives (the scan's worker spli
     CHECK(a.findings[i].details == b.findings[i].details);
   }
 }
+
+TEST_CASE("a test case whose alias refers to itself is an issue, not a crash", "[sigma]") {
+  // "&a" anchors a map that contains "*a": a cycle (found by sigma_fuzz).
+  const std::string yaml =
+      "title: a\nid: 11111111-2222-3333-4444-555555555555\nlogsource:\n  product: aws\n  service: cloudtrail\n"
+      "detection:\n  sel:\n    eventName: A\n  condition: sel\ntests:\n  match:\n"
+      "    - eventName: A\n      userIdentity: &id001\n        type: IAMUser\n        inner: *id001\n"
+      "    - {\"eventName\": \"A\"}\n";
+  auto set = RuleSet::from_string(yaml, "cycle.yml");
+  REQUIRE(set.rules().size() == 1);
+  CHECK(set.rules()[0].positive_cases == 1);  // the well-formed case still counts
+  bool reported = false;
+  for (const auto& i : set.issues()) reported = reported || i.message.find("nests too deep") != std::string::npos;
+  CHECK(reported);
+}
