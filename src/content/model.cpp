@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 namespace aiir::model {
@@ -202,19 +203,30 @@ std::string nfkc_casefold(const std::string& text) {
 // Step 4: runs of 3 or more single characters separated by single spaces are
 // joined ("i g n o r e" -> "ignore"); two or more spaces end a word.
 std::string collapse_spaced(std::string_view text) {
-  // A run of three needs a middle character with one space on each side: in
-  // ASCII text without one, every token is copied as it is.
+  // A run needs three single-character tokens, the first at a token start:
+  // [start or white] c ' ' c ' ' c [end or white]. ASCII text without that
+  // shape is copied as it is (a lone " a " in prose is not one).
   {
     unsigned char any = 0;
-    bool middle = false;
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    for (std::size_t k = 0; k < text.size(); ++k) any |= p[k];
+    const std::size_t n = text.size();
+    for (std::size_t k = 0; k < n; ++k) any |= p[k];
     if (any < 0x80) {
-      for (std::size_t k = 0; k + 2 < text.size(); ++k) {
-        const unsigned char c = p[k + 1];
-        middle |= (p[k] == ' ') & (p[k + 2] == ' ') & (c != ' ') & (c != '\n') & (c != '\t') & (c != '\r');
+      auto white = [](unsigned char c) { return (c == ' ') | (c == '\n') | (c == '\t') | (c == '\r'); };
+      bool run = false;
+      if (n >= 5) {
+        // Branch-free over the middle (vectorized); the edges by hand.
+        for (std::size_t k = 1; k + 5 < n; ++k) {
+          run |= white(p[k - 1]) & !white(p[k]) & (p[k + 1] == ' ') & !white(p[k + 2]) & (p[k + 3] == ' ') &
+                 !white(p[k + 4]) & white(p[k + 5]);
+        }
+        auto at = [&](std::size_t k) {
+          return (k == 0 || white(p[k - 1])) && !white(p[k]) && p[k + 1] == ' ' && !white(p[k + 2]) &&
+                 p[k + 3] == ' ' && !white(p[k + 4]) && (k + 5 == n || white(p[k + 5]));
+        };
+        run = run || at(0) || at(n - 5);
       }
-      if (!middle) return std::string(text);
+      if (!run) return std::string(text);
     }
   }
   std::string out;
@@ -301,9 +313,12 @@ bool word_byte(unsigned char c) noexcept {
 }
 
 // Per-thread bucket counters, reset after each use (only touched buckets).
+// `touched` lists each bucket once, in first-touch order (the order the score
+// sums them in); it is written branch-free, one slot ahead.
 struct Scratch {
   std::vector<std::uint16_t> counts;
   std::vector<std::uint32_t> touched;
+  std::size_t n_touched = 0;
   std::string flat;
 };
 
@@ -311,7 +326,7 @@ Scratch& scratch_for(std::uint32_t buckets) {
   thread_local Scratch s;
   if (s.counts.size() != buckets) {
     s.counts.assign(buckets, 0);
-    s.touched.clear();
+    s.n_touched = 0;
   }
   return s;
 }
@@ -371,10 +386,18 @@ inline double log_count(std::uint32_t c) {
 // each bucket once, in first-touch order).
 void count_features(std::string_view text, const FeatureConfig& config, Scratch& sc) {
   const std::uint32_t mask = config.buckets() - 1;
+  // At most one feature per byte and n-gram length, plus two per word.
+  const std::size_t lengths = std::clamp<std::size_t>(config.char_ngram_max, 1, 8);
+  if (sc.touched.size() < (text.size() + 3) * (lengths + 2)) sc.touched.resize((text.size() + 3) * (lengths + 2));
+  std::uint16_t* const counts = sc.counts.data();
+  std::uint32_t* const touched = sc.touched.data();
+  std::size_t n_touched = sc.n_touched;
   auto bump = [&](std::uint64_t h) {
     const auto idx = static_cast<std::uint32_t>(finalize(h)) & mask;
-    if (sc.counts[idx] == 0) sc.touched.push_back(idx);
-    if (sc.counts[idx] < 0xffff) ++sc.counts[idx];
+    const std::uint16_t c = counts[idx];
+    counts[idx] = static_cast<std::uint16_t>(c + (c < 0xffff));
+    touched[n_touched] = idx;
+    n_touched += c == 0;
   };
 
   // Words: runs of letters, digits, apostrophes and non-ASCII bytes; unigrams
@@ -432,6 +455,7 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
       if (len >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * len));
     }
   }
+  sc.n_touched = n_touched;
 }
 
 }  // namespace
@@ -441,16 +465,17 @@ void hashed_features(std::string_view text, const FeatureConfig& config, std::ve
   Scratch& sc = scratch_for(config.buckets());
   count_features(text, config, sc);
   // Values: 1 + log(count), L2-normalized; sorted by index.
-  std::sort(sc.touched.begin(), sc.touched.end());
-  out.reserve(sc.touched.size());
+  const auto touched = std::span(sc.touched).first(sc.n_touched);
+  std::sort(touched.begin(), touched.end());
+  out.reserve(touched.size());
   double norm = 0.0;
-  for (std::uint32_t idx : sc.touched) {
+  for (std::uint32_t idx : touched) {
     const double v = log_count(sc.counts[idx]);
     norm += v * v;
     out.push_back({idx, static_cast<float>(v)});
     sc.counts[idx] = 0;
   }
-  sc.touched.clear();
+  sc.n_touched = 0;
   if (norm > 0.0) {
     const double inv = 1.0 / std::sqrt(norm);
     for (auto& f : out) f.value = static_cast<float>(f.value * inv);
@@ -500,13 +525,13 @@ double PromptModel::score(std::string_view normalized_text) const {
   Scratch& sc = scratch_for(config_.buckets());
   count_features(normalized_text, config_, sc);
   double dot = 0.0, norm = 0.0;
-  for (std::uint32_t idx : sc.touched) {
+  for (std::uint32_t idx : std::span(sc.touched).first(sc.n_touched)) {
     const double v = static_cast<float>(log_count(sc.counts[idx]));
     norm += v * v;
     dot += static_cast<double>(weights_[idx]) * v;
     sc.counts[idx] = 0;
   }
-  sc.touched.clear();
+  sc.n_touched = 0;
   const double z = bias_ + (norm > 0.0 ? dot / std::sqrt(norm) : 0.0);
   return 1.0 / (1.0 + std::exp(-z));
 }
