@@ -46,6 +46,8 @@ struct Evidence {
 
   /// Copies the pointer out of an event (call inside on_event).
   static Evidence from(const EventView& event);
+  /// Same as `*this = from(event)`, reusing this object's string storage.
+  void assign(const EventView& event);
   /// Total order: time, file, record. Used to sort and cap evidence.
   friend bool operator<(const Evidence& a, const Evidence& b) noexcept;
 };

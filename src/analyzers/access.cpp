@@ -78,7 +78,7 @@ void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t k) 
   }
   auto mx = std::max_element(v.begin(), v.end());
   if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record)) {
-    *mx = Evidence::from(e);
+    mx->assign(e);
   }
 }
 
@@ -397,7 +397,7 @@ class AccessAnalyzer final : public Analyzer {
       it = m.emplace(std::string(value), FirstUse{Evidence::from(e), 0}).first;
     } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, it->second.ev.time_ms,
                                 it->second.ev.file_index, it->second.ev.record)) {
-      it->second.ev = Evidence::from(e);
+      it->second.ev.assign(e);
     }
     ++it->second.count;
   }
@@ -498,7 +498,7 @@ class AccessAnalyzer final : public Analyzer {
     } else if (!(Evidence::from(e) < it->second.ev)) {
       return;
     }
-    it->second.ev = Evidence::from(e);
+    it->second.ev.assign(e);
     it->second.by = std::string(e.actor_arn);
     it->second.action = e.action == "DeleteAccessKey" ? "deleted" : "deactivated";
   }

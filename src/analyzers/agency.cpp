@@ -488,7 +488,7 @@ class AgencyAnalyzer final : public Analyzer {
     ++b.count;
     b.last_ms = std::max(b.last_ms, e.time_ms);
     if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
-      b.first = Evidence::from(e);
+      b.first.assign(e);
       b.first_ms = e.time_ms;
     }
   }

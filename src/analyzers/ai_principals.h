@@ -50,36 +50,32 @@ void ai_marker(const EventView& e, std::string& out);
 
 /// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
 /// whatever the input order; skips building evidence that cannot make the cut.
+/// A max-heap of at most kMaxEvidence: once full, an earlier event overwrites
+/// the latest kept one in place (its strings' storage is reused).
 class EarliestEvidence {
  public:
   void add(const EventView& e) {
-    if (full_ && std::tie(e.time_ms, e.where.file, e.where.record) >
-                     std::tie(cut_.time_ms, cut_.file_index, cut_.record))
+    if (items_.size() < Finding::kMaxEvidence) {
+      items_.push_back(Evidence::from(e));
+      std::push_heap(items_.begin(), items_.end());
       return;
-    add(Evidence::from(e));
-  }
-  void add(Evidence ev) {
-    items_.push_back(std::move(ev));
-    if (items_.size() >= 2 * Finding::kMaxEvidence) trim();
+    }
+    const Evidence& top = items_.front();
+    if (!(std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(top.time_ms, top.file_index, top.record)))
+      return;
+    std::pop_heap(items_.begin(), items_.end());
+    items_.back().assign(e);
+    std::push_heap(items_.begin(), items_.end());
   }
   /// Sorted, at most Finding::kMaxEvidence.
   std::vector<Evidence> sorted() const {
     std::vector<Evidence> out = items_;
     std::sort(out.begin(), out.end());
-    if (out.size() > Finding::kMaxEvidence) out.resize(Finding::kMaxEvidence);
     return out;
   }
 
  private:
-  void trim() {
-    std::sort(items_.begin(), items_.end());
-    items_.resize(Finding::kMaxEvidence);
-    full_ = true;
-    cut_ = items_.back();
-  }
   std::vector<Evidence> items_;
-  Evidence cut_;
-  bool full_ = false;
 };
 
 /// Which principals act for the AI application: learned from the logs (agent

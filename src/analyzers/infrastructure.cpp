@@ -179,7 +179,7 @@ void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t k) 
   }
   auto mx = std::max_element(v.begin(), v.end());
   if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record)) {
-    *mx = Evidence::from(e);
+    mx->assign(e);
   }
 }
 
@@ -468,7 +468,7 @@ class InfrastructureAnalyzer final : public Analyzer {
       r = a.regions.emplace(std::string(e.region), RegionFirst{Evidence::from(e), 0, 0, {}}).first;
     } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, r->second.ev.time_ms,
                                 r->second.ev.file_index, r->second.ev.record)) {
-      r->second.ev = Evidence::from(e);
+      r->second.ev.assign(e);
     }
     ++r->second.events;
     if (!detail::is_read_call(e)) ++r->second.mutations;

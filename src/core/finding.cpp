@@ -12,18 +12,19 @@ namespace aiir {
 
 Evidence Evidence::from(const EventView& event) {
   Evidence e;
-  e.file = std::string(event.file);
-  e.file_index = event.where.file;
-  e.record = event.where.record;
-  if (event.kind == EventKind::kInvocation) {
-    e.request_id = std::string(event.request_id);
-  } else {
-    e.event_id = std::string(event.event_id);
-    e.request_id = std::string(event.request_id);
-  }
-  e.action = std::string(event.action);
-  e.time_ms = event.time_ms;
+  e.assign(event);
   return e;
+}
+
+void Evidence::assign(const EventView& event) {
+  file.assign(event.file);
+  file_index = event.where.file;
+  record = event.where.record;
+  if (event.kind == EventKind::kInvocation) event_id.clear();
+  else event_id.assign(event.event_id);
+  request_id.assign(event.request_id);
+  action.assign(event.action);
+  time_ms = event.time_ms;
 }
 
 bool operator<(const Evidence& a, const Evidence& b) noexcept {

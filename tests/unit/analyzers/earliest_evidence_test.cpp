@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+// detail::EarliestEvidence: the kMaxEvidence earliest pointers whatever the input order.
+#include <catch2/catch.hpp>
+
+#include <aiir/event.h>
+#include <aiir/finding.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analyzers/ai_principals.h"
+
+using aiir::EventView;
+using aiir::Evidence;
+using aiir::Finding;
+using aiir::detail::EarliestEvidence;
+
+namespace {
+struct Made {
+  std::string file, id, action;
+  std::int64_t time_ms;
+  std::uint32_t file_index, record;
+};
+
+std::vector<Evidence> feed(const std::vector<Made>& events) {
+  EarliestEvidence kept;
+  for (const Made& m : events) {
+    EventView e;
+    e.kind = aiir::EventKind::kCloudTrail;
+    e.file = m.file;
+    e.event_id = m.id;
+    e.action = m.action;
+    e.time_ms = m.time_ms;
+    e.where.file = m.file_index;
+    e.where.record = m.record;
+    kept.add(e);
+  }
+  return kept.sorted();
+}
+}  // namespace
+
+TEST_CASE("EarliestEvidence keeps the earliest pointers in any input order", "[analyzer][common]") {
+  // 60 events over 3 files, some sharing a time (then file, then record decide),
+  // one of them added twice; long strings so that reused storage matters.
+  std::vector<Made> events;
+  for (std::uint32_t i = 0; i < 60; ++i) {
+    const std::uint32_t f = i % 3;
+    events.push_back({"/evidence/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/file-" + std::to_string(f) +
+                          ".json.gz",
+                      "event-" + std::to_string(i) + "-0000-1111-2222-333344445555", "Action" + std::to_string(i),
+                      1'000'000 + static_cast<std::int64_t>(i / 2) * 1000, f, i});
+  }
+  events.push_back(events[7]);
+  std::vector<Made> expected_order = events;
+  std::sort(expected_order.begin(), expected_order.end(), [](const Made& a, const Made& b) {
+    return std::tie(a.time_ms, a.file_index, a.record) < std::tie(b.time_ms, b.file_index, b.record);
+  });
+  expected_order.resize(Finding::kMaxEvidence);
+
+  const std::vector<Evidence> forward = feed(events);
+  REQUIRE(forward.size() == Finding::kMaxEvidence);
+  for (std::size_t i = 0; i < forward.size(); ++i) {
+    CHECK(forward[i].event_id == expected_order[i].id);
+    CHECK(forward[i].file == expected_order[i].file);
+    CHECK(forward[i].action == expected_order[i].action);
+    CHECK(forward[i].record == expected_order[i].record);
+  }
+  auto same = [&](const std::vector<Evidence>& other) {
+    REQUIRE(other.size() == forward.size());
+    for (std::size_t i = 0; i < other.size(); ++i) {
+      CHECK(other[i].event_id == forward[i].event_id);
+      CHECK(other[i].file == forward[i].file);
+      CHECK(other[i].action == forward[i].action);
+      CHECK(other[i].time_ms == forward[i].time_ms);
+    }
+  };
+  std::vector<Made> reversed(events.rbegin(), events.rend());
+  same(feed(reversed));
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5; ++round) {
+    std::shuffle(events.begin(), events.end(), rng);
+    same(feed(events));
+  }
+  // Fewer events than the cap: all of them, sorted.
+  std::vector<Made> few(events.begin(), events.begin() + 5);
+  CHECK(feed(few).size() == 5);
+}
