@@ -205,7 +205,8 @@ void collect_senders(const EventView& e, StrSet& out) {
 
 /// Targets and recipients visible in requestParameters (log text: the writers
 /// escape it), at most 20; returns true when one was left out for that cap.
-bool collect_targets(const EventView& e, Family f, StrSet& out) {
+template <typename Set>
+bool collect_targets(const EventView& e, Family f, Set& out) {
   if (e.kind != EventKind::kCloudTrail) return false;
   constexpr std::size_t kCap = 20;
   bool dropped = false;
@@ -297,15 +298,15 @@ struct ActionAgg {
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
   EarliestEvidence evidence;
-  StrSet targets;
-  StrSet senders;  // e-mail sender domains (SES)
-  StrSet outside;  // recipients outside their own mail's sender domain (may be beyond `targets`)
-  StrSet errors;
-  StrSet source_ips;
-  StrSet user_agents;
-  StrSet access_keys;
-  StrSet accounts;
-  StrSet regions;
+  SmallStrSet targets;
+  SmallStrSet senders;  // e-mail sender domains (SES)
+  SmallStrSet outside;  // recipients outside their own mail's sender domain (may be beyond `targets`)
+  SmallStrSet errors;
+  SmallStrSet source_ips;
+  SmallStrSet user_agents;
+  SmallStrSet access_keys;
+  SmallStrSet accounts;
+  SmallStrSet regions;
   // While events arrive: the hours of this action's family label (in its
   // KeyAgg) and the bucket the last event went to (map nodes do not move).
   HourMap* hours = nullptr;
@@ -350,7 +351,8 @@ Severity novelty_severity(Family f) noexcept {
   return Severity::kInfo;
 }
 
-std::string join(const StrSet& items, std::size_t max = 10) {
+template <typename Set>
+std::string join(const Set& items, std::size_t max = 10) {
   std::string out;
   std::size_t n = 0;
   for (const auto& i : items) {

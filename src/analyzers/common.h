@@ -4,17 +4,69 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 namespace aiir::detail {
 
 /// Sets of log text, searchable by string_view without allocating.
 using StrSet = std::set<std::string, std::less<>>;
+
+/// A sorted set of a few strings in one vector: for the capped per-aggregate
+/// sets (IPs, agents, keys, regions of one action), which hold a handful of
+/// values and are searched on every event. A search compares lengths first
+/// and starts at the value the last search found (events of one aggregate
+/// mostly repeat it), instead of walking tree nodes with a memcmp per node.
+/// Insertion is linear in the size: use it only where a cap bounds the size.
+class SmallStrSet {
+ public:
+  using value_type = std::string;
+  using const_iterator = std::vector<std::string>::const_iterator;
+  using iterator = const_iterator;
+
+  const_iterator begin() const noexcept { return v_.begin(); }
+  const_iterator end() const noexcept { return v_.end(); }
+  auto rbegin() const noexcept { return v_.rbegin(); }
+  auto rend() const noexcept { return v_.rend(); }
+  std::size_t size() const noexcept { return v_.size(); }
+  bool empty() const noexcept { return v_.empty(); }
+
+  const_iterator find(std::string_view s) const noexcept {
+    const std::size_t n = v_.size();
+    if (last_ < n && v_[last_] == s) return v_.begin() + static_cast<std::ptrdiff_t>(last_);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (v_[i].size() == s.size() && v_[i] == s) {
+        last_ = i;
+        return v_.begin() + static_cast<std::ptrdiff_t>(i);
+      }
+    }
+    return v_.end();
+  }
+  std::size_t count(std::string_view s) const noexcept { return find(s) == end() ? 0 : 1; }
+  std::pair<const_iterator, bool> insert(std::string_view s) {
+    auto it = std::lower_bound(v_.begin(), v_.end(), s, [](const std::string& a, std::string_view b) { return a < b; });
+    if (it != v_.end() && *it == s) return {it, false};
+    it = v_.emplace(it, s);
+    last_ = static_cast<std::size_t>(it - v_.begin());
+    return {it, true};
+  }
+  std::pair<const_iterator, bool> emplace(std::string_view s) { return insert(s); }
+  const_iterator erase(const_iterator it) {
+    last_ = SIZE_MAX;
+    return v_.erase(it);
+  }
+
+ private:
+  std::vector<std::string> v_;
+  mutable std::size_t last_ = SIZE_MAX;  ///< index of the last value found
+};
 
 inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -122,7 +174,8 @@ class LastEntry {
 
 /// Adds `value` (cut to 256 bytes) unless `set` holds `cap` values already;
 /// returns true when a new value was left out for that cap.
-inline bool insert_capped(StrSet& set, std::string_view value, std::size_t cap) {
+template <typename Set>
+inline bool insert_capped(Set& set, std::string_view value, std::size_t cap) {
   if (value.empty()) return false;
   value = value.substr(0, 256);
   if (set.find(value) != set.end()) return false;

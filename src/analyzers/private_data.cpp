@@ -273,7 +273,8 @@ constexpr std::uint32_t kScans = 20;              // Scan calls on one table in 
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-std::string join(const StrSet& items, std::size_t max = 10) {
+template <typename Set>
+std::string join(const Set& items, std::size_t max = 10) {
   std::string out;
   std::size_t n = 0;
   for (const auto& i : items) {
@@ -306,7 +307,7 @@ struct Facts {
   std::int64_t last_ms = 0;
   EarliestEvidence evidence;
   std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
-  StrSet source_ips, user_agents, access_keys, accounts, regions, errors;
+  SmallStrSet source_ips, user_agents, access_keys, accounts, regions, errors;
 
   void add(const EventView& e) {
     if (count == 0 || e.time_ms < first_ms) first_ms = e.time_ms;
@@ -353,12 +354,12 @@ struct Touch {
   std::string label;             // the profile entry's name, or the bare resource
   bool private_match = false;    // label is a profile private resource
   Facts facts;
-  StrSet examples;   // object keys, parameter names, secret ids
-  StrSet bad;        // why the caller is on the profile's bad lists
-  StrSet actor_arns;
+  SmallStrSet examples;   // object keys, parameter names, secret ids
+  SmallStrSet bad;        // why the caller is on the profile's bad lists
+  SmallStrSet actor_arns;
   // Every source IP (the kMaxIpsPerPrincipal smallest) for the new-network
   // check: facts.source_ips holds the first ten, for display.
-  StrSet ips;
+  SmallStrSet ips;
   const std::string* last_ip = nullptr;  // the last event's entry in ips
 };
 
@@ -664,7 +665,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   /// The source IPs of `ips` that are new for `principal`: outside the
   /// profile's known CIDRs when it has some, else first used after the
   /// baseline by a principal active before it. AWS service names are skipped.
-  StrSet new_networks(const std::string& principal, const StrSet& ips, std::int64_t baseline) const {
+  StrSet new_networks(const std::string& principal, const SmallStrSet& ips, std::int64_t baseline) const {
     StrSet out;
     const bool cidrs = profile_.loaded && !profile_.known_cidrs.empty();
     auto it = principals_.find(principal);

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// detail::SmallStrSet behaves as the std::set it replaces in capped aggregates.
+#include <catch2/catch.hpp>
+
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analyzers/common.h"
+
+using aiir::detail::insert_capped;
+using aiir::detail::SmallStrSet;
+using aiir::detail::StrSet;
+
+TEST_CASE("SmallStrSet keeps the same values, in the same order, as a set", "[analyzer][common]") {
+  std::mt19937 rng(11);
+  // Values of a few lengths sharing prefixes, as IPs and ARNs do.
+  std::vector<std::string> pool;
+  for (int i = 0; i < 40; ++i) pool.push_back("10.0." + std::to_string(i % 7) + "." + std::to_string(i));
+  pool.push_back("");
+  pool.push_back(std::string(300, 'x'));  // cut to 256 by insert_capped
+  for (std::size_t cap : {std::size_t{1}, std::size_t{5}, std::size_t{64}}) {
+    SmallStrSet small;
+    StrSet ref;
+    for (int step = 0; step < 2000; ++step) {
+      const std::string& v = pool[rng() % pool.size()];
+      if (rng() % 10 == 0 && !ref.empty()) {
+        // Erase the largest, as the "keep the smallest" caps do.
+        ref.erase(std::prev(ref.end()));
+        small.erase(std::prev(small.end()));
+      } else {
+        CHECK(insert_capped(small, v, cap) == insert_capped(ref, v, cap));
+      }
+      REQUIRE(small.size() == ref.size());
+      CHECK(std::equal(small.begin(), small.end(), ref.begin()));
+      CHECK((small.find(v) != small.end()) == (ref.find(v) != ref.end()));
+      if (!ref.empty()) CHECK(*small.rbegin() == *ref.rbegin());
+    }
+  }
+  SmallStrSet s;
+  CHECK(s.insert("b").second);
+  CHECK(s.insert("a").second);
+  CHECK_FALSE(s.insert("b").second);
+  CHECK(*s.begin() == "a");
+  CHECK(s.find("b") != s.end());  // found through the remembered position
+  s.erase(s.find("a"));
+  CHECK(s.find("b") != s.end());  // after an erase moved it
+  CHECK(s.find("a") == s.end());
+  CHECK(s.count("b") == 1);
+}
