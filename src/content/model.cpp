@@ -319,6 +319,7 @@ struct Scratch {
   std::vector<std::uint16_t> counts;
   std::vector<std::uint32_t> touched;
   std::size_t n_touched = 0;
+  std::vector<std::uint32_t> ids;  ///< bucket of each feature occurrence, in order
   std::string flat;
 };
 
@@ -389,16 +390,13 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
   // At most one feature per byte and n-gram length, plus two per word.
   const std::size_t lengths = std::clamp<std::size_t>(config.char_ngram_max, 1, 8);
   if (sc.touched.size() < (text.size() + 3) * (lengths + 2)) sc.touched.resize((text.size() + 3) * (lengths + 2));
-  std::uint16_t* const counts = sc.counts.data();
-  std::uint32_t* const touched = sc.touched.data();
-  std::size_t n_touched = sc.n_touched;
-  auto bump = [&](std::uint64_t h) {
-    const auto idx = static_cast<std::uint32_t>(finalize(h)) & mask;
-    const std::uint16_t c = counts[idx];
-    counts[idx] = static_cast<std::uint16_t>(c + (c < 0xffff));
-    touched[n_touched] = idx;
-    n_touched += c == 0;
-  };
+  // Two passes: the bucket of every feature first (arithmetic only), then
+  // the counts, prefetched a few features ahead: the count array is larger
+  // than the L2 cache, and counting as the hashes came stalled on each miss.
+  if (sc.ids.size() < sc.touched.size()) sc.ids.resize(sc.touched.size());
+  std::uint32_t* const ids = sc.ids.data();
+  std::size_t n_ids = 0;
+  auto bump = [&](std::uint64_t h) { ids[n_ids++] = static_cast<std::uint32_t>(finalize(h)) & mask; };
 
   // Words: runs of letters, digits, apostrophes and non-ASCII bytes; unigrams
   // and bigrams. One pass over each word runs three FNV chains side by side:
@@ -432,28 +430,51 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
   // chain per start position yields the n-grams of every length; the length is
   // mixed in before finalizing.
   std::string& flat = sc.flat;
-  flat.clear();
-  flat.reserve(text.size() + 2);
-  flat.push_back(' ');
+  flat.resize(text.size() + 2);
+  char* out = flat.data();
+  std::size_t m = 0;
+  out[m++] = ' ';
   for (char c : text) {
     const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-    if (space) {
-      if (flat.back() != ' ') flat.push_back(' ');
-      continue;
-    }
-    flat.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    // A space is written only after a non-space; the slot is overwritten otherwise.
+    out[m] = space ? ' ' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    m += space ? (out[m - 1] != ' ') : 1;
   }
-  if (flat.back() != ' ') flat.push_back(' ');
+  if (out[m - 1] != ' ') out[m++] = ' ';
+  flat.resize(m);
   const std::uint64_t char_seed = seeded(config.hash_seed, 'c');
   const std::size_t nmin = std::clamp<std::size_t>(config.char_ngram_min, 1, 8);
   const std::size_t nmax = std::clamp<std::size_t>(config.char_ngram_max, nmin, 8);
-  for (std::size_t s = 0; s + nmin <= flat.size(); ++s) {
-    std::uint64_t h = char_seed;
-    const std::size_t top = std::min(nmax, flat.size() - s);
-    for (std::size_t len = 1; len <= top; ++len) {
-      h = fnv_byte(h, static_cast<unsigned char>(flat[s + len - 1]));
-      if (len >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * len));
+  const auto* f = reinterpret_cast<const unsigned char*>(flat.data());
+  const std::size_t nf = flat.size();
+  if (nmin == 4 && nmax == 4) {
+    // The shipped configuration, unrolled: straight-line code lets the
+    // multiplies of neighbouring positions overlap (same hashes as below).
+    const std::uint64_t mix = 0x9e3779b97f4a7c15ULL * 4;
+    for (std::size_t s = 0; s + 4 <= nf; ++s)
+      bump(fnv_byte(fnv_byte(fnv_byte(fnv_byte(char_seed, f[s]), f[s + 1]), f[s + 2]), f[s + 3]) ^ mix);
+  } else {
+    for (std::size_t s = 0; s + nmin <= nf; ++s) {
+      std::uint64_t h = char_seed;
+      const std::size_t top = std::min(nmax, nf - s);
+      for (std::size_t len = 1; len <= top; ++len) {
+        h = fnv_byte(h, f[s + len - 1]);
+        if (len >= nmin) bump(h ^ (0x9e3779b97f4a7c15ULL * len));
+      }
     }
+  }
+
+  std::uint16_t* const counts = sc.counts.data();
+  std::uint32_t* const touched = sc.touched.data();
+  std::size_t n_touched = sc.n_touched;
+  constexpr std::size_t kAhead = 16;
+  for (std::size_t k = 0; k < n_ids; ++k) {
+    if (k + kAhead < n_ids) __builtin_prefetch(counts + ids[k + kAhead], 1);
+    const std::uint32_t idx = ids[k];
+    const std::uint16_t c = counts[idx];
+    counts[idx] = static_cast<std::uint16_t>(c + (c < 0xffff));
+    touched[n_touched] = idx;  // first-touch order, written branch-free
+    n_touched += c == 0;
   }
   sc.n_touched = n_touched;
 }
@@ -525,7 +546,10 @@ double PromptModel::score(std::string_view normalized_text) const {
   Scratch& sc = scratch_for(config_.buckets());
   count_features(normalized_text, config_, sc);
   double dot = 0.0, norm = 0.0;
-  for (std::uint32_t idx : std::span(sc.touched).first(sc.n_touched)) {
+  const std::uint32_t* touched = sc.touched.data();
+  for (std::size_t k = 0; k < sc.n_touched; ++k) {
+    if (k + 16 < sc.n_touched) __builtin_prefetch(weights_.data() + touched[k + 16]);
+    const std::uint32_t idx = touched[k];
     const double v = static_cast<float>(log_count(sc.counts[idx]));
     norm += v * v;
     dot += static_cast<double>(weights_[idx]) * v;
