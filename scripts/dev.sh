@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ninja-build pkg-config
   libcli11-dev libsimdjson-dev libspdlog-dev libfmt-dev catch2
-  libdeflate-dev zlib1g-dev libre2-dev libyaml-cpp-dev libicu-dev libssl-dev)
+  libdeflate-dev zlib1g-dev libre2-dev libyaml-cpp-dev libicu-dev libssl-dev libmimalloc-dev)
 
 install_missing() {
   local missing=()

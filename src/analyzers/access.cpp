@@ -140,6 +140,7 @@ struct Cred {
   std::string key;
   std::string account;
   bool console = false;
+  std::string not_console_ua;  ///< the last user agent found not to be a console's (a per-event search skipped)
   // While events arrive: the activity bucket this credential's last event went
   // to (a node of buckets_, which does not move).
   std::uint64_t bucket_key = 0;
@@ -250,7 +251,10 @@ class AccessAnalyzer final : public Analyzer {
 
     std::uint32_t cred = cred_id(e);
     if (cred == kNoCred) return;
-    if (!creds_[cred].console && looks_console(e.user_agent)) creds_[cred].console = true;
+    if (Cred& c = creds_[cred]; !c.console && c.not_console_ua != e.user_agent) {
+      if (looks_console(e.user_agent)) c.console = true;
+      else c.not_console_ua.assign(e.user_agent.substr(0, 512));
+    }
 
     track_regions(e);
     if (is_long_term(e.access_key_id)) track_long_term(e);
@@ -326,7 +330,10 @@ class AccessAnalyzer final : public Analyzer {
       return kNoCred;
     }
     auto id = static_cast<std::uint32_t>(creds_.size());
-    creds_.push_back(Cred{std::string(e.actor_arn), std::string(cred_key_part(e)), std::string(e.account), false});
+    Cred& c = creds_.emplace_back();
+    c.principal = std::string(e.actor_arn);
+    c.key = std::string(cred_key_part(e));
+    c.account = std::string(e.account);
     cred_ids_.emplace(scratch_, id);
     return id;
   }

@@ -18,17 +18,32 @@ void CountedSet::add(std::string_view value, std::size_t cap, std::uint64_t n) {
     last_->second += n;
     return;
   }
+  Recent* slot = nullptr;
+  std::uint64_t hash = 0;
+  if (values.size() > 4) {
+    if (!recent_) recent_ = std::make_unique<std::array<Recent, kRecent>>();
+    hash = std::hash<std::string_view>{}(value);
+    slot = &(*recent_)[hash % kRecent];
+    if (slot->node != nullptr && slot->hash == hash && slot->node->first == value) {
+      slot->node->second += n;
+      last_ = slot->node;
+      return;
+    }
+  }
   auto it = values.lower_bound(value);
   if (it != values.end() && it->first == value) {
     it->second += n;
     last_ = &*it;
+    if (slot) *slot = {hash, last_};
     return;
   }
   if (values.size() < cap) {
     last_ = &*values.emplace_hint(it, std::string(value), n);
+    if (slot) *slot = {hash, last_};
     return;
   }
   last_ = nullptr;  // the map may lose its largest entry below
+  if (recent_) recent_->fill(Recent{});
   if (cap == 0) {
     overflow += n;
     return;

@@ -10,7 +10,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <functional>
+#include <memory>
 #include <map>
 #include <unordered_map>
 #include <string>
@@ -31,17 +33,24 @@ struct CountedSet {
   std::uint64_t overflow = 0;  ///< occurrences of values not kept
 
   CountedSet() = default;
-  // Copies drop the lookup cache, which points into the source's map.
+  // Copies drop the lookup caches, which point into the source's map.
   CountedSet(const CountedSet& o) : values(o.values), overflow(o.overflow) {}
   CountedSet& operator=(const CountedSet& o) {
     values = o.values;
     overflow = o.overflow;
     last_ = nullptr;
+    recent_.reset();
     return *this;
   }
   CountedSet(CountedSet&&) noexcept = default;
   CountedSet& operator=(CountedSet&&) noexcept = default;
 
+  /// Replaces every value (and forgets the lookup caches, which point into the map).
+  void replace(std::map<std::string, std::uint64_t, std::less<>> next) {
+    values = std::move(next);
+    last_ = nullptr;
+    recent_.reset();
+  }
   /// Counts one occurrence of `value` (empty values are ignored).
   void add(std::string_view value, std::size_t cap, std::uint64_t n = 1);
   /// Number of occurrences of `value`, 0 when absent or not kept.
@@ -52,9 +61,20 @@ struct CountedSet {
   std::vector<std::pair<std::string, std::uint64_t>> top(std::size_t n) const;
 
  private:
+  using Node = std::pair<const std::string, std::uint64_t>;
   // The last value counted: consecutive events of one principal mostly repeat
   // their IP, agent and region, so this skips the map search (a hot path).
-  std::pair<const std::string, std::uint64_t>* last_ = nullptr;
+  Node* last_ = nullptr;
+  // Sets with more than a few values (a principal's actions and services)
+  // alternate between them: a small hash-indexed cache of recent entries
+  // spares most of the ordered-map searches (one string compare per node).
+  // Allocated only for such sets; cleared when an entry is evicted.
+  struct Recent {
+    std::uint64_t hash = 0;
+    Node* node = nullptr;
+  };
+  static constexpr std::size_t kRecent = 16;
+  std::unique_ptr<std::array<Recent, kRecent>> recent_;
 };
 
 /// Everything the logs say about one principal (actor ARN) or one access key.

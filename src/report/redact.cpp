@@ -20,7 +20,7 @@ void redact_all(std::vector<std::string>& values) {
 void redact_set(CountedSet& set) {
   std::map<std::string, std::uint64_t, std::less<>> next;
   for (const auto& [value, count] : set.values) next[redact_text(value)] += count;
-  set.values = std::move(next);
+  set.replace(std::move(next));
 }
 
 void redact_scope(PrincipalScope& s) {
