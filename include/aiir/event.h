@@ -78,6 +78,11 @@ struct EventView {
 
   std::string_view service;          ///< eventSource; "bedrock.amazonaws.com" for invocation logs
   std::string_view action;           ///< eventName; operation for invocation logs
+  /// The record names eventSource, eventName (or an invocation's operation)
+  /// more than once: `service` and `action` hold the last value, while lookups
+  /// in `raw` (Sigma rules) find the first. Consumers that must agree with raw
+  /// lookups read raw when this is set.
+  bool repeated_keys = false;
   std::string_view event_type;       ///< eventType ("AwsApiCall", "AwsConsoleSignIn", ...)
   std::string_view event_category;   ///< eventCategory ("Management", "Data", ...)
   Tri read_only = Tri::kUnknown;

@@ -175,6 +175,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
   std::string_view on_behalf_user;
   dom::element insight_details;  // default-constructed: not valid to query
   bool is_insight = false, have_details = false;
+  bool seen_name = false, seen_source = false;
   for (auto [key, value] : obj) {
     switch (key.size()) {
       case 7:
@@ -185,7 +186,11 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
       case 9:
         if (key == "eventTime") have_time = time_of(value, ev.time_ms);
-        else if (key == "eventName") ev.action = str(value);
+        else if (key == "eventName") {
+          ev.repeated_keys = ev.repeated_keys || seen_name;
+          seen_name = true;
+          ev.action = str(value);
+        }
         else if (key == "awsRegion") ev.region = str(value);
         else if (key == "errorCode") ev.error_code = str(value);
         else if (key == "requestID") ev.request_id = str(value);
@@ -196,7 +201,11 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         else if (key == "userAgent") ev.user_agent = str(value);
         break;
       case 11:
-        if (key == "eventSource") ev.service = str(value);
+        if (key == "eventSource") {
+          ev.repeated_keys = ev.repeated_keys || seen_source;
+          seen_source = true;
+          ev.service = str(value);
+        }
         break;
       case 12:
         if (key == "userIdentity") {
@@ -279,6 +288,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
 
 bool normalize_invocation(dom::object obj, NormalizeArena& arena, EventView& ev, SkipReason& why) {
   bool have_time = false;
+  bool seen_operation = false;
   for (auto [key, value] : obj) {
     if (key == "timestamp") {
       have_time = time_of(value, ev.time_ms);
@@ -289,6 +299,8 @@ bool normalize_invocation(dom::object obj, NormalizeArena& arena, EventView& ev,
     } else if (key == "requestId") {
       ev.request_id = str(value);
     } else if (key == "operation") {
+      ev.repeated_keys = ev.repeated_keys || seen_operation;
+      seen_operation = true;
       ev.action = str(value);
     } else if (key == "modelId") {
       ev.model_id = str(value);

@@ -248,10 +248,20 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   by_source = nullptr;
   simdjson::dom::object obj;
   if (event.raw.get_object().get(obj) != simdjson::SUCCESS) return;
+  // The normalized eventName / eventSource / operation are the record's
+  // values (found in its one pass) unless the record repeats those keys or is
+  // an Insight (whose normalized names come from insightDetails): then the
+  // first value, as the rules' own lookups see it.
+  const bool normalized = !event.repeated_keys && event.kind != EventKind::kInsight;
   auto lookup = [&](std::string_view key, const Index& index) -> const std::vector<std::uint32_t>* {
     if (index.empty()) return nullptr;
     std::string_view value;
-    if (obj.at_key(key).get_string().get(value) != simdjson::SUCCESS) return nullptr;
+    if (normalized) {
+      value = key == "eventSource" ? event.service : event.action;
+      if (value.empty() && obj.at_key(key).get_string().get(value) != simdjson::SUCCESS) return nullptr;
+    } else if (obj.at_key(key).get_string().get(value) != simdjson::SUCCESS) {
+      return nullptr;
+    }
     key_.assign(value);
     for (char& c : key_) c = fold(c);
     auto it = index.find(std::string_view(key_));

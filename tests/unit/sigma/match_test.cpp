@@ -2,6 +2,7 @@
 // Sigma value semantics: lists, null, wildcards and escapes, case, every modifier.
 #include <catch2/catch.hpp>
 
+#include "event/normalize.h"
 #include "sigma_test_util.h"
 
 using aiir::sigma::testing::fires;
@@ -257,4 +258,40 @@ TEST_CASE("bedrock logsource sees invocation records and virtual fields", "[sigm
   // CloudTrail rules do not see invocation records.
   auto set = aiir::sigma::RuleSet::from_string(ct_rule("  sel:\n    operation: InvokeModel\n  condition: sel\n"));
   CHECK(aiir::sigma::testing::run(set, {rec}, aiir::EventKind::kInvocation).empty());
+}
+
+TEST_CASE("rules are chosen by the eventName and eventSource their own lookups see", "[sigma]") {
+  // The engine picks candidate rules by the normalizer's names (the last value
+  // of a repeated key); a record that repeats the keys is matched as the rules
+  // read it (the first value).
+  const aiir::sigma::RuleSet set = aiir::sigma::RuleSet::from_string(
+      ct_rule("  selection:\n    eventSource: cloudtrail.amazonaws.com\n    eventName: DeleteTrail\n"
+              "  condition: selection\n"),
+      "test.yml");
+  REQUIRE(set.loaded_count() == 1);
+  auto fires_on = [&](const std::string& tail) {
+    const std::string json = R"({"eventVersion":"1.08","eventTime":"2026-03-01T00:00:00Z","awsRegion":"us-east-1",)"
+                             R"("eventID":"e1",)" + tail;
+    simdjson::dom::parser parser;
+    simdjson::dom::element el;
+    REQUIRE(parser.parse(json).get(el) == simdjson::SUCCESS);
+    aiir::NormalizeArena arena;
+    aiir::EventView ev;
+    std::size_t begin = 0;
+    aiir::SkipReason why{};
+    REQUIRE(aiir::normalize_record(el, aiir::classify_record(el.get_object().value()), arena, ev, begin, why));
+    ev.file = "test.json";
+    aiir::sigma::Engine engine(set);
+    aiir::FindingList out;
+    engine.on_event(ev, out, nullptr);
+    engine.finish(out);
+    return !out.findings.empty();
+  };
+  CHECK(fires_on(R"("eventSource":"cloudtrail.amazonaws.com","eventName":"DeleteTrail"})"));
+  CHECK_FALSE(fires_on(R"("eventSource":"cloudtrail.amazonaws.com","eventName":"DescribeTrails"})"));
+  CHECK(fires_on(R"("eventSource":"cloudtrail.amazonaws.com","eventName":"DeleteTrail","eventName":"DescribeTrails"})"));
+  CHECK_FALSE(fires_on(R"("eventSource":"cloudtrail.amazonaws.com","eventName":"DescribeTrails","eventName":"DeleteTrail"})"));
+  CHECK(fires_on(R"("eventSource":"cloudtrail.amazonaws.com","eventSource":"s3.amazonaws.com","eventName":"DeleteTrail"})"));
+  // A name that is not a string selects nothing, as before.
+  CHECK_FALSE(fires_on(R"("eventSource":"cloudtrail.amazonaws.com","eventName":7})"));
 }
