@@ -118,8 +118,17 @@ void AiPrincipals::learn(const EventView& e) {
     // Consecutive events mostly come from one session: skip the repeat.
     const std::string_view session = last_segment(e.actor_arn);
     if (e.actor_type == "AssumedRole" && (e.session_issuer != last_issuer_ || session != last_session_)) {
-      add_pair(role_sessions_, e.session_issuer, session);
-      last_issuer_.assign(e.session_issuer);
+      if (e.session_issuer != last_issuer_ || last_role_ == role_sessions_.end()) {
+        last_role_ = role_sessions_.find(e.session_issuer);
+        if (last_role_ == role_sessions_.end() && role_sessions_.size() < kCap)
+          last_role_ = role_sessions_.emplace(capped(e.session_issuer), std::set<std::string, std::less<>>{}).first;
+        last_issuer_.assign(e.session_issuer);
+      }
+      // The role's sessions, searched only while the set has room (a role with
+      // more sessions than that keeps its first kSetCap).
+      if (last_role_ != role_sessions_.end() && last_role_->second.size() < kSetCap &&
+          last_role_->second.find(session) == last_role_->second.end())
+        last_role_->second.emplace(capped(session));
       last_session_.assign(session);
     }
   }

@@ -85,6 +85,8 @@ class EarliestEvidence {
 class AiPrincipals {
  public:
   explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
+  AiPrincipals(const AiPrincipals&) = delete;  // last_role_ points into role_sessions_
+  AiPrincipals& operator=(const AiPrincipals&) = delete;
 
   /// Call for every event (CloudTrail and invocation-log records).
   void learn(const EventView& e);
@@ -117,6 +119,7 @@ class AiPrincipals {
   Multi role_sessions_;          // role ARN -> session names
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
   std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
+  Multi::iterator last_role_ = role_sessions_.end();  // last_issuer_'s entry (end: none)
 };
 
 /// Reason text for roles inferred from their Bedrock runtime calls (answers quote it).

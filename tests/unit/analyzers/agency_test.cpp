@@ -209,6 +209,28 @@ TEST_CASE("agency: a role whose session is named after an action-group Lambda ac
   REQUIRE(with_rule(r, "agency.network_change_by_ai").size() == 1);
 }
 
+TEST_CASE("agency: the tool-named session is found among interleaved roles and sessions", "[analyzer][agency]") {
+  auto r = run(lines({
+      ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "UpdateAgentActionGroup", user_identity("builder"),
+         R"({"actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:mail-tool:3"}})"),
+      ct("2024-05-01T09:00:00Z", "ec2.amazonaws.com", "RunInstances", role_identity("MailToolRole", "s2"),
+         R"({"instanceType":"p4d.24xlarge"})"),
+      // Near miss: another role, whose sessions are not named after a tool.
+      ct("2024-05-01T09:01:00Z", "ec2.amazonaws.com", "RunInstances", role_identity("OpsRole", "s12"),
+         R"({"instanceType":"p4d.24xlarge"})"),
+      // The sessions, the tool-named one among others of both roles.
+      ct("2024-05-01T09:10:00Z", "sts.amazonaws.com", "GetCallerIdentity", role_identity("MailToolRole", "s1"), "{}"),
+      ct("2024-05-01T09:11:00Z", "sts.amazonaws.com", "GetCallerIdentity", role_identity("OpsRole", "s9"), "{}"),
+      ct("2024-05-01T09:12:00Z", "sts.amazonaws.com", "GetCallerIdentity", role_identity("OpsRole", "s10"), "{}"),
+      ct("2024-05-01T09:13:00Z", "sts.amazonaws.com", "GetCallerIdentity", role_identity("MailToolRole", "mail-tool"),
+         "{}"),
+      ct("2024-05-01T09:14:00Z", "sts.amazonaws.com", "GetCallerIdentity", role_identity("OpsRole", "s11"), "{}"),
+  }));
+  auto run_f = with_rule(r, "agency.compute_start_by_ai");
+  REQUIRE(run_f.size() == 1);
+  CHECK(run_f[0]->principal.find("MailToolRole") != std::string::npos);
+}
+
 TEST_CASE("agency: profile allowed_actions split allowed from unauthorized", "[analyzer][agency]") {
   aiir::Profile profile;
   profile.loaded = true;
