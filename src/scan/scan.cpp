@@ -393,12 +393,14 @@ int run_scan(const ScanOptions& options) {
     for (QuestionAnswer& qa : answers) {
       QuestionRow row;
       row.element = a.info->element;
+      std::vector<std::size_t> row_findings;  // their indexes in report.findings
       for (std::size_t i = 0; i < report.findings.size(); ++i) {
         const Finding& f = report.findings[i];
         if (f.severity < Severity::kLow) continue;  // informational findings do not make a "yes"
         for (const std::string& pattern : qa.rules) {
           if (rule_matches(pattern, f.rule)) {
             row.finding_ids.push_back(report.finding_ids[i]);
+            row_findings.push_back(i);
             break;
           }
         }
@@ -408,8 +410,14 @@ int run_scan(const ScanOptions& options) {
         qa.explanation += fmt::format(" {} finding(s) show changes that can remove access: verify them.",
                                       row.finding_ids.size());
       } else if (!row.finding_ids.empty() && qa.answer != Answer::kYes) {
+        // The analyzer's own text describes an absence (or what the logs could
+        // not show), which the findings contradict: it is replaced, not extended.
         qa.answer = Answer::kYes;
-        qa.explanation += " Findings below back a yes.";
+        std::map<std::string_view, std::size_t> by_rule;
+        for (std::size_t i : row_findings) ++by_rule[report.findings[i].rule];
+        std::string rules;
+        for (const auto& [rule, n] : by_rule) rules += fmt::format("{}{} x{}", rules.empty() ? "" : ", ", rule, n);
+        qa.explanation = fmt::format("{} finding(s) below back a yes: {}.", row.finding_ids.size(), rules);
       }
       row.qa = std::move(qa);
       report.questions.push_back(std::move(row));
