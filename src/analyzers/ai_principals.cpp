@@ -117,18 +117,14 @@ void AiPrincipals::learn(const EventView& e) {
     }
     // Consecutive events mostly come from one session: skip the repeat.
     const std::string_view session = last_segment(e.actor_arn);
-    if (e.actor_type == "AssumedRole" && (e.session_issuer != last_issuer_ || session != last_session_)) {
+    if (e.actor_type == "AssumedRole" && !session.empty() &&
+        (e.session_issuer != last_issuer_ || session != last_session_)) {
+      // The role's entry is looked up again only when the role changes.
       if (e.session_issuer != last_issuer_ || last_role_ == role_sessions_.end()) {
-        last_role_ = role_sessions_.find(e.session_issuer);
-        if (last_role_ == role_sessions_.end() && role_sessions_.size() < kCap)
-          last_role_ = role_sessions_.emplace(capped(e.session_issuer), std::set<std::string, std::less<>>{}).first;
+        last_role_ = entry(role_sessions_, e.session_issuer);
         last_issuer_.assign(e.session_issuer);
       }
-      // The role's sessions, searched only while the set has room (a role with
-      // more sessions than that keeps its first kSetCap).
-      if (last_role_ != role_sessions_.end() && last_role_->second.size() < kSetCap &&
-          last_role_->second.find(session) == last_role_->second.end())
-        last_role_->second.emplace(capped(session));
+      if (last_role_ != role_sessions_.end()) add_value(last_role_->second, session);
       last_session_.assign(session);
     }
   }
@@ -177,14 +173,21 @@ std::string AiPrincipals::reason(std::string_view principal, std::string_view ma
   return {};
 }
 
+AiPrincipals::Multi::iterator AiPrincipals::entry(Multi& m, std::string_view key) {
+  auto it = m.find(key);
+  if (it == m.end() && m.size() < kCap) it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
+  return it;
+}
+
+void AiPrincipals::add_value(std::set<std::string, std::less<>>& values, std::string_view value) {
+  // Searched only while the set has room: a key with more values keeps its first kSetCap.
+  if (values.size() < kSetCap && values.find(value) == values.end()) values.emplace(capped(value));
+}
+
 void AiPrincipals::add_pair(Multi& m, std::string_view key, std::string_view value) {
   if (value.empty()) return;
-  auto it = m.find(key);
-  if (it == m.end()) {
-    if (m.size() >= kCap) return;
-    it = m.emplace(capped(key), std::set<std::string, std::less<>>{}).first;
-  }
-  if (it->second.size() < kSetCap && it->second.find(value) == it->second.end()) it->second.emplace(capped(value));
+  auto it = entry(m, key);
+  if (it != m.end()) add_value(it->second, value);
 }
 
 }  // namespace aiir::detail

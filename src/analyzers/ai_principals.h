@@ -109,6 +109,9 @@ class AiPrincipals {
   static constexpr std::size_t kSetCap = 64;
   using Multi = std::map<std::string, std::set<std::string, std::less<>>, std::less<>>;
 
+  /// The entry of `key`, added when there is room (kCap keys); m.end() when full.
+  static Multi::iterator entry(Multi& m, std::string_view key);
+  static void add_value(std::set<std::string, std::less<>>& values, std::string_view value);
   static void add_pair(Multi& m, std::string_view key, std::string_view value);
 
   const Profile& profile_;

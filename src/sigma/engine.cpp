@@ -253,23 +253,20 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   // an Insight (whose normalized names come from insightDetails): then the
   // first value, as the rules' own lookups see it.
   const bool normalized = !event.repeated_keys && event.kind != EventKind::kInsight;
-  auto lookup = [&](std::string_view key, const Index& index) -> const std::vector<std::uint32_t>* {
+  auto lookup = [&](std::string_view key, std::string_view value,
+                    const Index& index) -> const std::vector<std::uint32_t>* {
     if (index.empty()) return nullptr;
-    std::string_view value;
-    if (normalized) {
-      value = key == "eventSource" ? event.service : event.action;
-      if (value.empty() && obj.at_key(key).get_string().get(value) != simdjson::SUCCESS) return nullptr;
-    } else if (obj.at_key(key).get_string().get(value) != simdjson::SUCCESS) {
+    // An empty normalized value may be a non-string: the raw lookup decides.
+    if ((!normalized || value.empty()) && obj.at_key(key).get_string().get(value) != simdjson::SUCCESS)
       return nullptr;
-    }
     key_.assign(value);
     for (char& c : key_) c = fold(c);
     auto it = index.find(std::string_view(key_));
     return it == index.end() ? nullptr : &it->second;
   };
   const bool invocation = event.kind == EventKind::kInvocation;
-  by_name = lookup(invocation ? "operation" : "eventName", dispatch.by_name);
-  if (!invocation) by_source = lookup("eventSource", dispatch.by_source);
+  by_name = lookup(invocation ? "operation" : "eventName", event.action, dispatch.by_name);
+  if (!invocation) by_source = lookup("eventSource", event.service, dispatch.by_source);
 }
 
 void EngineState::on_event(const EventView& event, FindingSink& out, const VirtualFields* fields) {
