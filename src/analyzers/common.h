@@ -42,7 +42,7 @@ class SmallStrSet {
     const std::size_t n = v_.size();
     if (last_ < n && v_[last_] == s) return v_.begin() + static_cast<std::ptrdiff_t>(last_);
     for (std::size_t i = 0; i < n; ++i) {
-      if (v_[i].size() == s.size() && v_[i] == s) {
+      if (v_[i] == s) {  // lengths first, then the bytes
         last_ = i;
         return v_.begin() + static_cast<std::ptrdiff_t>(i);
       }

@@ -312,6 +312,10 @@ bool word_byte(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80 || c == '\'';
 }
 
+// How many features ahead the count and weight arrays (larger than the L2
+// cache) are prefetched.
+constexpr std::size_t kPrefetchAhead = 16;
+
 // Per-thread bucket counters, reset after each use (only touched buckets).
 // `touched` lists each bucket once, in first-touch order (the order the score
 // sums them in); it is written branch-free, one slot ahead.
@@ -467,9 +471,8 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
   std::uint16_t* const counts = sc.counts.data();
   std::uint32_t* const touched = sc.touched.data();
   std::size_t n_touched = sc.n_touched;
-  constexpr std::size_t kAhead = 16;
   for (std::size_t k = 0; k < n_ids; ++k) {
-    if (k + kAhead < n_ids) __builtin_prefetch(counts + ids[k + kAhead], 1);
+    if (k + kPrefetchAhead < n_ids) __builtin_prefetch(counts + ids[k + kPrefetchAhead], 1);
     const std::uint32_t idx = ids[k];
     const std::uint16_t c = counts[idx];
     counts[idx] = static_cast<std::uint16_t>(c + (c < 0xffff));
@@ -548,7 +551,7 @@ double PromptModel::score(std::string_view normalized_text) const {
   double dot = 0.0, norm = 0.0;
   const std::uint32_t* touched = sc.touched.data();
   for (std::size_t k = 0; k < sc.n_touched; ++k) {
-    if (k + 16 < sc.n_touched) __builtin_prefetch(weights_.data() + touched[k + 16]);
+    if (k + kPrefetchAhead < sc.n_touched) __builtin_prefetch(weights_.data() + touched[k + kPrefetchAhead]);
     const std::uint32_t idx = touched[k];
     const double v = static_cast<float>(log_count(sc.counts[idx]));
     norm += v * v;
