@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "event/normalize.h"
 #include "util/time.h"
@@ -39,9 +40,6 @@ enum Step : std::uint8_t { kRecon, kLoggingCheck, kProbe, kEnablement, kInvocati
 constexpr std::array<const char*, kStepCount> kStepNames = {"recon", "logging_check", "probe", "model_enablement",
                                                            "invocation_burst", "logging_change"};
 
-bool is_runtime_call(std::string_view a) noexcept {
-  return a == "InvokeModel" || a == "InvokeModelWithResponseStream" || a == "Converse" || a == "ConverseStream";
-}
 
 bool is_ai_source(std::string_view s) noexcept {
   return s == "bedrock.amazonaws.com" || s == "sagemaker.amazonaws.com" || s == "qbusiness.amazonaws.com" ||
@@ -53,7 +51,7 @@ bool starts_with(std::string_view s, std::string_view p) noexcept { return s.sub
 bool is_mutating(const EventView& e) noexcept {
   if (e.read_only == Tri::kTrue) return false;
   std::string_view a = e.action;
-  if (is_runtime_call(a)) return false;
+  if (detail::is_model_call(a)) return false;
   if (e.read_only == Tri::kFalse) return true;
   for (std::string_view p : {"Create", "Update", "Delete", "Put", "Start", "Stop", "Associate", "Disassociate",
                              "Register", "Deregister", "Prepare", "Import", "Modify", "Enable", "Disable", "Tag",
@@ -77,7 +75,7 @@ int chain_step(const EventView& e) noexcept {
   std::string_view a = e.action;
   if (e.service == "sts.amazonaws.com") return a == "GetCallerIdentity" ? kRecon : -1;
   if (e.service != "bedrock.amazonaws.com") return -1;
-  if (is_runtime_call(a)) {
+  if (detail::is_model_call(a)) {
     if (e.error_code == "ValidationException" || e.error_code == "AccessDenied" ||
         e.error_code == "AccessDeniedException") {
       return kProbe;

@@ -25,8 +25,14 @@ bool is_ai_service(std::string_view name) noexcept;
 /// AgentCore / Strands execution environment).
 bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept;
 
+/// True for the Bedrock calls (eventName or invocation-log operation) that run
+/// a model on input: InvokeModel, InvokeModelWithResponseStream,
+/// InvokeModelWithBidirectionalStream, Converse, ConverseStream and
+/// StartAsyncInvoke (formats.md 3.1). The one list the analyzers share.
+bool is_model_call(std::string_view action) noexcept;
+
 /// True for the Bedrock runtime calls an application makes to use a model or
-/// a knowledge base: Converse*, InvokeModel*, Retrieve*, InvokeAgent, InvokeInlineAgent, InvokeFlow.
+/// a knowledge base: the model calls, Retrieve*, InvokeAgent, InvokeInlineAgent, InvokeFlow.
 bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept;
 
 /// Role-level principal: the session issuer for role sessions, else the actor.

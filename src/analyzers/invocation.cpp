@@ -50,10 +50,6 @@ constexpr std::uint64_t kProbeMin = 3;
 constexpr std::uint64_t kGuardrailMin = 3;
 constexpr std::uint64_t kNewPrincipalHighCalls = 20;
 
-bool is_runtime_call(std::string_view action) noexcept {
-  return action == "InvokeModel" || action == "InvokeModelWithResponseStream" || action == "Converse" ||
-         action == "ConverseStream";
-}
 
 
 
@@ -344,7 +340,7 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     min_ms_ = std::min(min_ms_, e.time_ms);
     max_ms_ = std::max(max_ms_, e.time_ms);
   }
-  if (e.service != "bedrock.amazonaws.com" || !is_runtime_call(e.action)) return;
+  if (e.service != "bedrock.amazonaws.com" || !detail::is_model_call(e.action)) return;
   count_call(e, e.kind == EventKind::kCloudTrail);
 }
 

@@ -141,6 +141,22 @@ TEST_CASE("ai_changes: bursts of AI control-plane changes", "[analyzer][ai_chang
   }
 }
 
+TEST_CASE("ai_changes: async invocations are model calls, not changes", "[analyzer][ai_changes]") {
+  std::vector<std::string> r;
+  // Twelve StartAsyncInvoke calls in an hour: model use ("Start..." is no change).
+  for (int i = 0; i < 12; ++i)
+    r.push_back(ct_invoke(7000 + i * 120, kUser, kKey, kIp, "amazon.nova-reel-v1:1", fmt::format("v{}", i), "us-east-1",
+                          "", "", "StartAsyncInvoke"));
+  auto fs = go(r);
+  CHECK(count_rule(fs, "ai_changes.change_burst") == 0);
+  // After invocation logging was deleted, they are invocations like any other.
+  auto after = go({bed(9000, "DeleteModelInvocationLoggingConfiguration"),
+                   ct_invoke(9600, kUser, kKey, kIp, "amazon.nova-reel-v1:1", "a1", "us-east-1", "", "", "StartAsyncInvoke"),
+                   ct_invoke(9700, kUser, kKey, kIp, "amazon.nova-sonic-v1:0", "a2", "us-east-1", "", "",
+                             "InvokeModelWithBidirectionalStream")});
+  CHECK(with_rule(after, "ai_changes.logging_disabled_then_invoked").size() == 1);
+}
+
 TEST_CASE("ai_changes: invocation logging disabled, then invocations", "[analyzer][ai_changes]") {
   const char* off = R"({"loggingConfig":{"s3Config":{"bucketName":"logs"},"textDataDeliveryEnabled":false}})";
   const char* on = R"({"loggingConfig":{"s3Config":{"bucketName":"logs"},"textDataDeliveryEnabled":true}})";

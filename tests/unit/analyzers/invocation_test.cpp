@@ -130,6 +130,29 @@ TEST_CASE("invocation: volume burst against the principal's baseline", "[analyze
   }
 }
 
+TEST_CASE("invocation: async and bidirectional-stream invocations are model calls", "[analyzer][invocation]") {
+  // Data events (formats.md 3.1): StartAsyncInvoke (video and other long jobs)
+  // and InvokeModelWithBidirectionalStream (speech) use models like InvokeModel.
+  Run r;
+  r.go({ct_invoke(100, kUser, "AKIAEXAMPLE1", "198.51.100.23", "amazon.nova-reel-v1:1", "a1", "us-east-1", "", "",
+                  "StartAsyncInvoke"),
+        ct_invoke(200, kUser, "AKIAEXAMPLE1", "198.51.100.23", "amazon.nova-sonic-v1:0", "b1", "us-east-1", "", "",
+                  "InvokeModelWithBidirectionalStream"),
+        // Reads of async jobs and token counting are not model calls.
+        ct_invoke(300, kUser, "AKIAEXAMPLE1", "198.51.100.23", "amazon.nova-reel-v1:1", "a2", "us-east-1", "", "",
+                  "GetAsyncInvoke"),
+        ct_invoke(400, kUser, "AKIAEXAMPLE1", "198.51.100.23", kOpus, "c1", "us-east-1", "", "", "CountTokens")});
+  const ModelUsage* u = model_usage(*r.analyzer);
+  REQUIRE(u != nullptr);
+  std::vector<std::string> models;
+  for (const ModelUsageRow& row : u->rows) {
+    models.push_back(row.model);
+    CHECK(row.cloudtrail_calls == 1);
+  }
+  std::sort(models.begin(), models.end());
+  CHECK(models == std::vector<std::string>{"amazon.nova-reel-v1:1", "amazon.nova-sonic-v1:0"});
+}
+
 TEST_CASE("invocation: probes with ValidationException and AccessDenied", "[analyzer][invocation]") {
   SECTION("the LLMjacking probe pattern fires") {
     Run r(kBaseline);
