@@ -40,10 +40,10 @@ enum Step : std::uint8_t { kRecon, kLoggingCheck, kProbe, kEnablement, kInvocati
 constexpr std::array<const char*, kStepCount> kStepNames = {"recon", "logging_check", "probe", "model_enablement",
                                                            "invocation_burst", "logging_change"};
 
-
+/// Bedrock (AgentCore included: formats.md 3.1 expects bedrock-agentcore.*), SageMaker, Q Business, Q.
 bool is_ai_source(std::string_view s) noexcept {
-  return s == "bedrock.amazonaws.com" || s == "sagemaker.amazonaws.com" || s == "qbusiness.amazonaws.com" ||
-         s == "q.amazonaws.com";
+  return s == "bedrock.amazonaws.com" || s.starts_with("bedrock-agentcore") || s == "sagemaker.amazonaws.com" ||
+         s == "qbusiness.amazonaws.com" || s == "q.amazonaws.com";
 }
 
 bool starts_with(std::string_view s, std::string_view p) noexcept { return s.substr(0, p.size()) == p; }
@@ -609,7 +609,7 @@ void AiChangesAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>&
     notable += fmt::format(" {}{} at {} {}.", static_cast<char>(std::toupper(static_cast<unsigned char>(what[0]))),
                            what.substr(1), format_time(v.first.time_ms), v.second);
   const std::string seen = fmt::format(
-      "{} bedrock/sagemaker/qbusiness/q events, {} of them control-plane changes{}{}.{}", ai_events_, ai_changes_,
+      "{} bedrock/agentcore/sagemaker/qbusiness/q events, {} of them control-plane changes{}{}.{}", ai_events_, ai_changes_,
       changes.empty() ? "" : ": ", changes, notable);
   if (cov.cloudtrail_events == 0) {
     a.answer = Answer::kCannotTell;

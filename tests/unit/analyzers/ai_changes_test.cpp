@@ -237,6 +237,19 @@ TEST_CASE("ai_changes: the answer", "[analyzer][ai_changes]") {
     CHECK(qa[0].answer == Answer::kYes);
     CHECK(qa[0].explanation.find("PutUseCaseForModelAccess") != std::string::npos);
   }
+  {
+    // AgentCore (its own event source) is an AI source: its changes count, its reads do not.
+    cov.cloudtrail_events = 2;
+    auto a = make_ai_changes(cfg);
+    run(*a, {ct(100, "bedrock-agentcore.amazonaws.com", "CreateAgentRuntime", kUser, kKey, kIp),
+             ct(200, "bedrock-agentcore.amazonaws.com", "GetAgentRuntime", kUser, kKey, kIp)});
+    std::vector<QuestionAnswer> qa;
+    a->answer(cov, qa);
+    CHECK(qa[0].answer == Answer::kNotFound);  // a change to review, no stateful pattern
+    CHECK(qa[0].explanation.find("2 bedrock/agentcore/sagemaker/qbusiness/q events, 1 of them control-plane "
+                                 "changes: CreateAgentRuntime x1") != std::string::npos);
+    CHECK(qa[0].explanation.find("GetAgentRuntime") == std::string::npos);
+  }
 }
 
 TEST_CASE("ai_changes: the chain falls back to the principal when there is no access key", "[analyzer][ai_changes]") {
