@@ -159,8 +159,8 @@ std::string family_label(Family f, std::string_view prefix) {
 bool is_model_invocation(const EventView& e) noexcept {
   if (!e.service.starts_with("bedrock")) return false;
   std::string_view a = e.action;
-  return is_model_call(a) || a.starts_with("InvokeModel") || a.starts_with("Converse") || a == "ApplyGuardrail" ||
-         a == "CountTokens" || a == "GetAsyncInvoke" || a == "ListAsyncInvokes";
+  return is_model_call(a) || a == "ApplyGuardrail" || a == "CountTokens" || a == "GetAsyncInvoke" ||
+         a == "ListAsyncInvokes";
 }
 
 /// "Name <a@b.example>" or "a@b.example" -> "b.example" (lower case not needed: compared with iequals).

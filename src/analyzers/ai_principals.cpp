@@ -76,15 +76,13 @@ void ai_marker(const EventView& e, std::string& out) {
 }
 
 bool is_model_call(std::string_view action) noexcept {
-  return action == "InvokeModel" || action == "InvokeModelWithResponseStream" || action == "Converse" ||
-         action == "ConverseStream" || action == "InvokeModelWithBidirectionalStream" || action == "StartAsyncInvoke";
+  return action.starts_with("InvokeModel") || action.starts_with("Converse") || action == "StartAsyncInvoke";
 }
 
 bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept {
   if (!service.starts_with("bedrock")) return false;
-  return is_model_call(action) || action.starts_with("Converse") || action.starts_with("InvokeModel") ||
-         action.starts_with("Retrieve") || action == "InvokeAgent" || action == "InvokeInlineAgent" ||
-         action == "InvokeFlow";
+  return is_model_call(action) || action.starts_with("Retrieve") || action == "InvokeAgent" ||
+         action == "InvokeInlineAgent" || action == "InvokeFlow";
 }
 
 void AiPrincipals::learn(const EventView& e) {

@@ -26,9 +26,9 @@ bool is_ai_service(std::string_view name) noexcept;
 bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept;
 
 /// True for the Bedrock calls (eventName or invocation-log operation) that run
-/// a model on input: InvokeModel, InvokeModelWithResponseStream,
-/// InvokeModelWithBidirectionalStream, Converse, ConverseStream and
-/// StartAsyncInvoke (formats.md 3.1). The one list the analyzers share.
+/// a model on input: InvokeModel* (WithResponseStream, WithBidirectionalStream),
+/// Converse* and StartAsyncInvoke (formats.md 3.1); newer variants of the first
+/// two count too. The one list the analyzers share.
 bool is_model_call(std::string_view action) noexcept;
 
 /// True for the Bedrock runtime calls an application makes to use a model or

@@ -50,10 +50,6 @@ constexpr std::uint64_t kProbeMin = 3;
 constexpr std::uint64_t kGuardrailMin = 3;
 constexpr std::uint64_t kNewPrincipalHighCalls = 20;
 
-
-
-
-
 void add_capped_set(std::set<std::string>& v, std::string_view s) {
   if (!s.empty() && v.size() < kMaxKeys) v.emplace(s);
 }
