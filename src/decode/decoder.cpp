@@ -22,6 +22,7 @@ void DecodedBatch::clear() {
   events.clear();
   main_text.clear();
   nested_text.clear();
+  transcoded.clear();
   file = FileStats{};
   stats = ReadStats{};
 }
@@ -95,6 +96,80 @@ std::size_t repair_utf8(std::string_view in, std::string& out) {
     }
   }
   return bad;
+}
+
+/// True when `text` starts with a UTF-16 byte order mark; sets `big_endian`.
+bool utf16_bom(std::string_view text, bool& big_endian) noexcept {
+  if (text.size() < 2) return false;
+  const auto b0 = static_cast<unsigned char>(text[0]), b1 = static_cast<unsigned char>(text[1]);
+  big_endian = b0 == 0xFE && b1 == 0xFF;
+  return big_endian || (b0 == 0xFF && b1 == 0xFE);
+}
+
+/// UTF-16 (after its byte order mark) to UTF-8. Lone surrogates and an odd
+/// trailing byte become U+FFFD. Returns the number replaced.
+std::size_t utf16_to_utf8(std::string_view in, bool big_endian, std::string& out) {
+  out.clear();
+  out.reserve(in.size() / 2 * 3 / 2 + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t units = in.size() / 2;
+  auto unit = [&](std::size_t k) -> unsigned {
+    return big_endian ? (unsigned{p[2 * k]} << 8 | p[2 * k + 1]) : (unsigned{p[2 * k + 1]} << 8 | p[2 * k]);
+  };
+  auto put = [&](unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | cp >> 6);
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | cp >> 12);
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | cp >> 18);
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  };
+  std::size_t bad = 0;
+  for (std::size_t k = 1; k < units; ++k) {  // unit 0 is the byte order mark
+    const unsigned u = unit(k);
+    if (u >= 0xD800 && u <= 0xDBFF && k + 1 < units && unit(k + 1) >= 0xDC00 && unit(k + 1) <= 0xDFFF) {
+      put(0x10000 + ((u - 0xD800) << 10) + (unit(k + 1) - 0xDC00));
+      ++k;
+    } else if (u >= 0xD800 && u <= 0xDFFF) {
+      put(0xFFFD);
+      ++bad;
+    } else {
+      put(u);
+    }
+  }
+  if (in.size() % 2 != 0) {
+    put(0xFFFD);
+    ++bad;
+  }
+  return bad;
+}
+
+/// What to tell about an archive or compression format aiir does not open,
+/// from its magic bytes (after gzip is inflated: a .tar.gz is a tar here);
+/// empty for anything else.
+std::string_view archive_advice(std::string_view b) noexcept {
+  auto starts = [&](std::string_view magic) { return b.substr(0, magic.size()) == magic; };
+  if (starts(std::string_view("PK\x03\x04", 4)) || starts(std::string_view("PK\x05\x06", 4)))
+    return "zip archive: not opened; extract it (unzip FILE -d DIR) and scan the folder";
+  if (starts("BZh")) return "bzip2-compressed: not opened; decompress a copy (bunzip2 -k FILE) and scan that";
+  if (starts(std::string_view("\xFD" "7zXZ\x00", 6)))
+    return "xz-compressed: not opened; decompress a copy (unxz -k FILE) and scan that";
+  if (starts(std::string_view("\x28\xB5\x2F\xFD", 4)))
+    return "zstd-compressed: not opened; decompress a copy (unzstd FILE) and scan that";
+  if (starts(std::string_view("7z\xBC\xAF\x27\x1C", 6)))
+    return "7-Zip archive: not opened; extract it (7z x FILE -oDIR) and scan the folder";
+  if (b.size() >= 262 && b.substr(257, 5) == "ustar")
+    return "tar archive: not opened; extract it (tar -xf FILE -C DIR) and scan the folder";
+  return {};
 }
 
 /// Spans of the complete elements of the array whose '[' is at `open`, up to
@@ -397,6 +472,17 @@ struct Decoder::Ctx {
 
 void Decoder::decode(std::string_view text, DecodedBatch& batch) {
   Ctx ctx{*this, batch, 0, {}, {}, false};
+  // UTF-16 with a byte order mark (Windows PowerShell 5 writes `>` output so):
+  // read as its UTF-8 transcoding; the file on disk is not touched.
+  if (bool big_endian = false; utf16_bom(text, big_endian)) {
+    const std::size_t bad = utf16_to_utf8(text, big_endian, repair_);
+    if (bad > 0)
+      batch.stats.warn(WarningKind::kInvalidUtf8, batch.path,
+                       fmt::format("{} invalid UTF-16 unit(s) replaced by U+FFFD", bad));
+    batch.transcoded.clear();
+    batch.transcoded.append(repair_);
+    text = batch.transcoded.view();
+  }
   // UTF-8 byte order mark.
   if (text.size() >= 3 && std::memcmp(text.data(), "\xEF\xBB\xBF", 3) == 0) text.remove_prefix(3);
   std::string_view body = trim(text);
@@ -408,6 +494,11 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
   if (body.size() >= 4 && std::memcmp(body.data(), "PAR1", 4) == 0) {
     ctx.set_shape(FileShape::kUnsupported);
     batch.stats.warn(WarningKind::kUnsupported, batch.path, "Parquet (Security Lake): not supported");
+    return;
+  }
+  if (const std::string_view advice = archive_advice(text); !advice.empty()) {
+    ctx.set_shape(FileShape::kUnsupported);
+    batch.stats.warn(WarningKind::kUnsupported, batch.path, std::string(advice));
     return;
   }
 

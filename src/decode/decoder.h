@@ -24,6 +24,7 @@ struct DecodedBatch {
   simdjson::dom::parser nested_parser;   ///< JSON held in strings (CloudTrailEvent, message)
   PaddedBuffer main_text;                ///< rewritten text when the file needed it
   PaddedBuffer nested_text;
+  PaddedBuffer transcoded;               ///< the file's UTF-8 transcoding when it is UTF-16
   NormalizeArena arena;
   std::vector<EventView> events;         ///< in file order
   FileStats file;                        ///< this file's reading result
@@ -46,7 +47,7 @@ class Decoder {
   struct Ctx;
   void decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_code err);
   simdjson::dom::parser scratch_;
-  std::string repair_;  // UTF-8 repair scratch
+  std::string repair_;  // UTF-8 repair and UTF-16 transcoding scratch
 };
 
 }  // namespace aiir

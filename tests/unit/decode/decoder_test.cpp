@@ -255,6 +255,95 @@ TEST_CASE("damaged input: truncated documents, broken lines, invalid UTF-8, junk
   CHECK(bom.events.size() == 1);
 }
 
+namespace {
+/// `utf8` as UTF-16 with a byte order mark (what Windows PowerShell 5's `>` writes).
+std::string utf16(const std::string& utf8, bool big_endian) {
+  std::string out = big_endian ? std::string("\xFE\xFF", 2) : std::string("\xFF\xFE", 2);
+  auto unit = [&](unsigned u) {
+    const char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
+    out += big_endian ? hi : lo;
+    out += big_endian ? lo : hi;
+  };
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    unsigned cp = c;
+    std::size_t len = 1;
+    if (c >= 0xF0) cp = c & 0x07, len = 4;
+    else if (c >= 0xE0) cp = c & 0x0F, len = 3;
+    else if (c >= 0xC0) cp = c & 0x1F, len = 2;
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    i += len;
+    if (cp >= 0x10000) {
+      unit(0xD800 + ((cp - 0x10000) >> 10));
+      unit(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("UTF-16 files (PowerShell `>` output) are read as the same events", "[decode]") {
+  const std::string doc = "{\"Records\":[" + ct("u1", "ListBuckets", ",\"userAgent2\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"") + "," +
+                          ct("u2") + "]}\r\n";
+  for (bool be : {false, true}) {
+    auto f = events_from_json(utf16(doc, be));
+    REQUIRE(f.events.size() == 2);
+    CHECK(f.batch->file.shape == FileShape::kCloudTrailRecords);
+    CHECK(f.events[0].event_id == "u1");
+    std::string_view agent;
+    REQUIRE(f.events[0].raw["userAgent2"].get_string().get(agent) == simdjson::SUCCESS);
+    CHECK(agent == "caf\xC3\xA9 \xF0\x9F\x98\x80");
+    CHECK_FALSE(f.batch->file.failed);
+    CHECK(f.stats().warnings.empty());
+  }
+  auto lines = events_from_json(utf16(ct("l1") + "\r\n" + ct("l2") + "\r\n", false));
+  REQUIRE(lines.events.size() == 2);
+  CHECK(lines.events[1].where.record == 1);
+
+  // A lone surrogate: replaced by U+FFFD and warned, the record kept.
+  const std::string record = ct("d1");
+  std::string damaged = utf16("{\"Records\":[" + record.substr(0, record.size() - 1) + ",\"x\":\"A", false);
+  damaged += std::string("\x00\xD8", 2);  // a high surrogate without its low half
+  damaged += utf16("\"}]}", false).substr(2);
+  auto d = events_from_json(damaged);
+  REQUIRE(d.events.size() == 1);
+  CHECK(warned(d, WarningKind::kInvalidUtf8) == 1);
+  CHECK(d.stats().warnings[0].detail.find("UTF-16") != std::string::npos);
+  // An odd byte count (a cut-off file): no crash, the complete records kept.
+  auto odd = events_from_json(utf16("{\"Records\":[" + ct("o1") + "," + ct("o2").substr(0, 50), false) + "\x7B");
+  CHECK(odd.events.size() == 1);
+  CHECK(odd.batch->file.failed);
+}
+
+TEST_CASE("archives and other compressions are named, not guessed at", "[decode]") {
+  struct Case {
+    std::string bytes;
+    const char* name;
+  };
+  std::string tar(512, '\0');
+  tar.replace(0, 9, "logs.json");
+  tar.replace(257, 6, std::string("ustar\0", 6));
+  const Case cases[] = {
+      {std::string("PK\x03\x04\x14\x00\x00\x00", 8) + "junk", "zip"},
+      {"BZh91AY&SY junk", "bzip2"},
+      {std::string("\xFD" "7zXZ\x00\x00", 7) + "junk", "xz"},
+      {std::string("\x28\xB5\x2F\xFD", 4) + "junk", "zstd"},
+      {std::string("7z\xBC\xAF\x27\x1C", 6) + "junk", "7-Zip"},
+      {tar, "tar"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto f = events_from_json(c.bytes, "export.bin");
+    CHECK(f.events.empty());
+    CHECK(f.batch->file.shape == FileShape::kUnsupported);
+    REQUIRE(warned(f, WarningKind::kUnsupported) == 1);
+    CHECK(f.stats().warnings[0].detail.find(c.name) != std::string::npos);
+    CHECK(f.stats().warnings[0].detail.find("not opened") != std::string::npos);
+  }
+}
+
 TEST_CASE("a 50 MB single line record is read", "[decode][large]") {
   std::string big(50u << 20, 'x');
   auto f = events_from_json(ct("big", "PutObject", ",\"requestParameters2\":{\"blob\":\"" + big + "\"}"));
