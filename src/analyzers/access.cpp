@@ -10,17 +10,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "analyzers/factories.h"
 #include "analyzers/scope.h"
+#include "util/hash.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -163,6 +166,13 @@ struct FirstUse {
   std::uint64_t count = 0;
 };
 
+/// Earliest evidence, latest time and count of the uses of one value.
+struct Use {
+  Evidence first;
+  std::int64_t last_ms = 0;
+  std::uint64_t count = 0;
+};
+
 struct Login {
   Evidence ev;
   std::string user;
@@ -230,6 +240,41 @@ std::string network_of(std::string_view ip) {
   return std::string(ip.substr(0, pos));
 }
 
+/// RFC 1918, CGNAT, loopback, link-local and IPv6 unique-local / link-local
+/// addresses: a call from one of these came through a VPC endpoint or a
+/// private network, not from the host's public address.
+bool private_ip(std::string_view ip) noexcept {
+  static constexpr std::array<std::string_view, 9> kPrivate = {
+      "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+      "169.254.0.0/16", "fc00::/7", "fe80::/10", "::1/128"};
+  for (std::string_view cidr : kPrivate)
+    if (detail::ip_matches_cidr(ip, cidr)) return true;
+  return false;
+}
+
+/// The compute runtime an AWS SDK names in its user agent ("exec-env/
+/// AWS_Lambda_python3.12", "exec-env/AWS_ECS_FARGATE"), or empty. Only
+/// runtimes that run on a role's credentials: CloudShell and Cloud9 run on the
+/// signed-in user's session, which the console also uses from the user's IP.
+std::string_view compute_runtime(std::string_view ua) noexcept {
+  constexpr std::string_view kMarker = "exec-env/";
+  const std::size_t at = ua.find(kMarker);
+  if (at == std::string_view::npos) return {};
+  std::string_view env = ua.substr(at + kMarker.size());
+  env = env.substr(0, env.find(' '));
+  if (env.substr(0, 11) != "AWS_Lambda_" && env.substr(0, 8) != "AWS_ECS_") return {};
+  return env;
+}
+
+/// An EC2 instance-role session: ".../assumed-role/<role>/i-<8 or 17 hex digits>".
+bool instance_session(std::string_view arn) noexcept {
+  if (arn.find(":assumed-role/") == std::string_view::npos) return false;
+  const std::string_view name = detail::last_segment(arn);
+  if (name.size() != 10 && name.size() != 19) return false;
+  if (name.substr(0, 2) != "i-") return false;
+  return std::all_of(name.begin() + 2, name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 class AccessAnalyzer final : public Analyzer {
  public:
   explicit AccessAnalyzer(const AnalyzerConfig& config)
@@ -248,6 +293,8 @@ class AccessAnalyzer final : public Analyzer {
     const bool service = is_service_actor(e);
     if (e.service == "signin.amazonaws.com") on_signin(e);
     if (service) return;
+
+    if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e);
 
     std::uint32_t cred = cred_id(e);
     if (cred == kNoCred) return;
@@ -285,6 +332,7 @@ class AccessAnalyzer final : public Analyzer {
     finish_key_creations(out);
     finish_bad(out);
     finish_sts(out);
+    finish_session_keys(out);
     finish_rollup(out);
     // The last successful console sign-in by a principal that was not flagged.
     const Login* last = nullptr;
@@ -384,6 +432,57 @@ class AccessAnalyzer final : public Analyzer {
     if (k.account.empty()) k.account = std::string(e.account);
     if (looks_like_ip(e.source_ip)) note_first(k.ips, k.ips_dropped, e.source_ip, e);
     if (!e.user_agent.empty()) note_first(k.uas, k.uas_dropped, e.user_agent, e);
+  }
+
+  /// Temporary keys: where the compute runtime they were issued to used them
+  /// and where anything else did (finish_session_keys decides).
+  void track_session_key(const EventView& e) {
+    if (!last_session_key_ || last_session_key_->first != e.access_key_id) {
+      auto it = session_keys_.find(e.access_key_id);
+      if (it == session_keys_.end()) {
+        if (session_keys_.size() >= kMaxCreds) {
+          ++session_keys_dropped_;
+          return;
+        }
+        it = session_keys_.emplace(std::string(e.access_key_id), SessionKey{}).first;
+        it->second.instance = instance_session(e.actor_arn);
+      }
+      last_session_key_ = &*it;
+    }
+    SessionKey& k = last_session_key_->second;
+    if (k.principal.empty()) k.principal = std::string(e.actor_arn.substr(0, 512));
+    if (k.account.empty()) k.account = std::string(e.account.substr(0, 64));
+    const std::string_view runtime = compute_runtime(e.user_agent);
+    if (!runtime.empty()) {
+      note_use(k.runtime_ips, k.dropped, e.source_ip, e);
+      if (k.runtime.empty() || runtime < std::string_view(k.runtime)) k.runtime.assign(runtime.substr(0, 64));
+    } else {
+      scratch_.assign(e.source_ip.substr(0, 64)).append(1, '\x1f').append(e.user_agent.substr(0, 256));
+      note_use(k.other_uses, k.dropped, scratch_, e);
+    }
+  }
+
+  /// Like note_first, also keeping the time of the latest use.
+  static void note_use(std::map<std::string, Use, std::less<>>& m, std::uint64_t& dropped, std::string_view value,
+                       const EventView& e) {
+    auto it = m.find(value);
+    if (it == m.end()) {
+      if (m.size() >= kMaxPerKeyValues) {
+        auto last = std::prev(m.end());
+        if (!(value < std::string_view(last->first))) {
+          ++dropped;
+          return;
+        }
+        dropped += last->second.count;
+        m.erase(last);
+      }
+      it = m.emplace(std::string(value), Use{Evidence::from(e), e.time_ms, 0}).first;
+    } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, it->second.first.time_ms,
+                                it->second.first.file_index, it->second.first.record)) {
+      it->second.first.assign(e);
+    }
+    it->second.last_ms = std::max(it->second.last_ms, e.time_ms);
+    ++it->second.count;
   }
 
   /// First use of a value (IP, agent, region): earliest evidence and a count,
@@ -768,6 +867,93 @@ class AccessAnalyzer final : public Analyzer {
       if (icontains(ua, k)) return true;
     }
     return false;
+  }
+
+  /// Credentials taken from compute and used elsewhere (detections.md A24,
+  /// GuardDuty's InstanceCredentialExfiltration, without AWS's IP ranges):
+  /// a key its Lambda or ECS runtime used (exec-env/ in the SDK's user agent)
+  /// that another client used from a network the runtime never used; or an
+  /// EC2 instance-role key used from two public networks (an instance calls
+  /// from its own address; a private one is a VPC endpoint).
+  void finish_session_keys(FindingSink& out) {
+    std::vector<const std::pair<const std::string, SessionKey>*> keys;
+    for (const auto& entry : session_keys_) keys.push_back(&entry);
+    std::sort(keys.begin(), keys.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* entry : keys) {
+      const std::string& key = entry->first;
+      const SessionKey& k = entry->second;
+      std::set<std::string> runtime_nets, runtime_ips;
+      for (const auto& [ip, use] : k.runtime_ips) {
+        runtime_nets.insert(network_of(ip));
+        runtime_ips.insert(ip);
+      }
+      // (ip, user agent, use) of the uses that count against the key.
+      std::vector<std::tuple<std::string_view, std::string_view, const Use*>> elsewhere;
+      std::set<std::string> nets;
+      for (const auto& [value, use] : k.other_uses) {
+        const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
+        const std::string_view ua = std::string_view(value).substr(ip.size() + 1);
+        if (!k.runtime_ips.empty()) {
+          if (runtime_nets.count(network_of(ip)) == 0) elsewhere.emplace_back(ip, ua, &use);
+        } else if (k.instance && !private_ip(ip)) {
+          elsewhere.emplace_back(ip, ua, &use);
+          nets.insert(network_of(ip));
+        }
+      }
+      if (!k.runtime_ips.empty() ? elsewhere.empty() : (!k.instance || nets.size() < 2)) continue;
+      Finding f;
+      f.rule = "access.compute_credentials_used_elsewhere";
+      f.severity = Severity::kHigh;
+      f.principal = k.principal;
+      f.access_key_id = key;
+      f.account = k.account;
+      std::set<std::string> ips, uas;
+      std::uint64_t calls = 0;
+      std::int64_t first = 0, last = 0;
+      for (const auto& [ip, ua, use] : elsewhere) {
+        f.add(use->first);
+        ips.emplace(ip);
+        if (!ua.empty()) uas.emplace(ua);
+        calls += use->count;
+        if (first == 0 || use->first.time_ms < first) first = use->first.time_ms;
+        last = std::max(last, use->last_ms);
+      }
+      const std::vector<std::string> ip_list(ips.begin(), ips.end()), ua_list(uas.begin(), uas.end());
+      f.source_ips = ip_list;
+      f.user_agents = ua_list;
+      if (!k.runtime_ips.empty()) {
+        const Use* earliest = nullptr;
+        for (const auto& [ip, use] : k.runtime_ips)
+          if (!earliest || use.first < earliest->first) earliest = &use;
+        f.add(earliest->first);  // where the runtime itself used the key, for comparison
+        const std::vector<std::string> runtime_list(runtime_ips.begin(), runtime_ips.end());
+        f.title = "Compute credentials used outside their runtime";
+        f.summary = fmt::format(
+            "Temporary key {} of {}, used by its {} runtime from {}, was also used by another client from {} "
+            "({}), {} call(s) from {} to {}: credentials taken from the function or task (environment, SSRF, an "
+            "agent's tool) and used elsewhere",
+            key, k.principal, k.runtime, join(runtime_list, 5), join(ip_list, 5),
+            ua_list.empty() ? std::string("no user agent") : join(ua_list, 3), calls, format_time(first),
+            format_time(last));
+        f.details.emplace_back("runtime", k.runtime);
+        f.details.emplace_back("runtime_ips", join(runtime_list));
+      } else {
+        f.title = "EC2 instance credentials used from several networks";
+        f.summary = fmt::format(
+            "Temporary key {} of instance-role session {} was used from {} public networks ({}), {} call(s) from "
+            "{} to {}: an instance calls from its own address, so credentials read from its metadata service "
+            "were likely used elsewhere",
+            key, k.principal, nets.size(), join(ip_list, 5), calls, format_time(first), format_time(last));
+      }
+      f.details.emplace_back("other_ips", join(ip_list));
+      if (k.dropped > 0) f.details.emplace_back("uses_not_kept", std::to_string(k.dropped));
+      f.count = calls;
+      f.first_seen_ms = first;
+      f.last_seen_ms = last;
+      f.tags.attack = {"T1552.005", "T1078.004"};
+      f.tags.atlas = {"AML.T0055"};
+      emit(out, std::move(f));
+    }
   }
 
   void finish_long_term(FindingSink& out) {
@@ -1335,6 +1521,15 @@ class AccessAnalyzer final : public Analyzer {
     for (auto& f : pending) out.emit(std::move(f));
   }
 
+  struct SessionKey {
+    std::string principal;
+    std::string account;
+    bool instance = false;     ///< an EC2 instance-role session
+    std::string runtime;       ///< "AWS_Lambda_python3.12": the smallest runtime name seen
+    std::map<std::string, Use, std::less<>> runtime_ips;  ///< uses by the runtime, by IP
+    std::map<std::string, Use, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
+    std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
+  };
   struct LongTermKey {
     std::string principal;
     std::string account;
@@ -1378,6 +1573,9 @@ class AccessAnalyzer final : public Analyzer {
   std::vector<GciCall> gci_;
   std::uint64_t records_dropped_ = 0;
   std::map<std::string, LongTermKey, std::less<>> long_term_;
+  std::unordered_map<std::string, SessionKey, detail::StringHash, std::equal_to<>> session_keys_;  ///< ASIA... keys
+  std::uint64_t session_keys_dropped_ = 0;
+  std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;
   std::map<std::string, BadUse, std::less<>> bad_;
   std::string scratch_;

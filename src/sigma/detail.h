@@ -17,6 +17,8 @@
 
 #include "sigma/engine.h"
 
+#include "util/hash.h"
+
 namespace re2 {
 class RE2;
 }
@@ -166,12 +168,7 @@ struct Correlation {
   std::string rule_id;
 };
 
-struct TransparentHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
+using TransparentHash = aiir::detail::StringHash;
 
 using Index = std::unordered_map<std::string, std::vector<std::uint32_t>, TransparentHash,
                                  std::equal_to<>>;

@@ -3,10 +3,20 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace aiir::detail {
+
+/// std::hash of a string_view, usable for heterogeneous lookup: an
+/// unordered_map<std::string, T, StringHash, std::equal_to<>> finds by
+/// string_view without building a std::string. For in-memory indexes only
+/// (std::hash differs across platforms; ids use StableHash).
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 /// FNV-1a 64 followed by a murmur-style finalizer: stable across runs and
 /// platforms (never std::hash, whose values are implementation-defined).

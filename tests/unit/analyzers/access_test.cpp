@@ -550,3 +550,73 @@ TEST_CASE("access: persistence key used from the attacker's IP is high; the answ
     CHECK(used[0]->severity == aiir::Severity::kMedium);
   }
 }
+
+TEST_CASE("access: compute credentials (Lambda, EC2 instance role) used outside their runtime or host",
+          "[analyzer][access]") {
+  const std::string fn = "arn:aws:sts::111122223333:assumed-role/support-bot-role/support-bot";
+  const std::string lambda_ua = "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#5.10 lang/python#3.12 "
+                                "exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy";
+  std::vector<R> rs;
+  for (int i = 0; i < 6; ++i)
+    rs.push_back(R{.min = i * 5.0, .name = "SendEmail", .source = "ses.amazonaws.com", .arn = fn, .type = "AssumedRole",
+                   .key = "ASIALAMBDAKEY0001", .ip = "3.5.140.2", .ua = lambda_ua});
+  SECTION("the runtime's key, also used by another client from another IP: high") {
+    rs.push_back(R{.min = 40, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .arn = fn,
+                   .type = "AssumedRole", .key = "ASIALAMBDAKEY0001", .ip = "198.51.100.23",
+                   .ua = "aws-cli/2.15.0 Python/3.11", .read_only = "true"});
+    rs.push_back(R{.min = 41, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = fn, .type = "AssumedRole",
+                   .key = "ASIALAMBDAKEY0001", .ip = "198.51.100.23", .ua = "aws-cli/2.15.0 Python/3.11",
+                   .read_only = "true"});
+    for (bool reverse : {false, true}) {
+      auto r = run(jsonl(rs), nullptr, 0, reverse);
+      auto f = r.with("access.compute_credentials_used_elsewhere");
+      REQUIRE(f.size() == 1);
+      CHECK(f[0]->severity == aiir::Severity::kHigh);
+      CHECK(f[0]->access_key_id == "ASIALAMBDAKEY0001");
+      CHECK(f[0]->principal == fn);
+      CHECK(f[0]->source_ips == std::vector<std::string>{"198.51.100.23"});
+      CHECK(f[0]->user_agents == std::vector<std::string>{"aws-cli/2.15.0 Python/3.11"});
+      CHECK(f[0]->count == 2);
+      CHECK(f[0]->summary.find("3.5.140.2") != std::string::npos);  // where the runtime used it
+      std::vector<std::string> ids;  // the other client's first use, and the runtime's first
+      for (const auto& ev : f[0]->evidence) ids.push_back(ev.event_id);
+      CHECK(ids == std::vector<std::string>{"ev-0", "ev-6"});
+      CHECK(std::find(f[0]->tags.attack.begin(), f[0]->tags.attack.end(), "T1552.005") != f[0]->tags.attack.end());
+    }
+  }
+  SECTION("near miss: another client of the same key from the runtime's own IP") {
+    rs.push_back(R{.min = 40, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = fn, .type = "AssumedRole",
+                   .key = "ASIALAMBDAKEY0001", .ip = "3.5.140.2", .ua = "custom-signer/1.0", .read_only = "true"});
+    CHECK(run(jsonl(rs)).with("access.compute_credentials_used_elsewhere").empty());
+  }
+  SECTION("near miss: the runtime from several IPs, and another session's key elsewhere") {
+    rs.push_back(R{.min = 40, .name = "SendEmail", .source = "ses.amazonaws.com", .arn = fn, .type = "AssumedRole",
+                   .key = "ASIALAMBDAKEY0001", .ip = "3.5.140.9", .ua = lambda_ua});
+    rs.push_back(R{.min = 41, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = fn, .type = "AssumedRole",
+                   .key = "ASIAOTHERKEY00001", .ip = "198.51.100.23", .ua = "aws-cli/2.15.0", .read_only = "true"});
+    CHECK(run(jsonl(rs)).with("access.compute_credentials_used_elsewhere").empty());
+  }
+  SECTION("an EC2 instance-role key from two networks: high; one network (or a private address too): quiet") {
+    const std::string inst = "arn:aws:sts::111122223333:assumed-role/web-role/i-0123456789abcdef0";
+    std::vector<R> ec2;
+    for (int i = 0; i < 4; ++i)
+      ec2.push_back(R{.min = i * 5.0, .name = "UpdateInstanceInformation", .source = "ssm.amazonaws.com", .arn = inst,
+                      .type = "AssumedRole", .key = "ASIAINSTANCEKEY01", .ip = "54.210.1.10",
+                      .ua = "aws-sdk-go/1.44 (go1.20; linux; amd64) amazon-ssm-agent/3.2"});
+    ec2.push_back(R{.min = 30, .name = "ListRoles", .source = "iam.amazonaws.com", .arn = inst, .type = "AssumedRole",
+                    .key = "ASIAINSTANCEKEY01", .ip = "10.0.3.7", .ua = "aws-cli/2.15.0", .read_only = "true"});
+    CHECK(run(jsonl(ec2)).with("access.compute_credentials_used_elsewhere").empty());
+    ec2.push_back(R{.min = 31, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .arn = inst,
+                    .type = "AssumedRole", .key = "ASIAINSTANCEKEY01", .ip = "198.51.100.23",
+                    .ua = "aws-sdk-go-v2/1.21", .read_only = "true"});
+    auto r = run(jsonl(ec2));
+    auto f = r.with("access.compute_credentials_used_elsewhere");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kHigh);
+    CHECK(f[0]->access_key_id == "ASIAINSTANCEKEY01");
+    CHECK(f[0]->source_ips == std::vector<std::string>{"198.51.100.23", "54.210.1.10"});
+    // A role session that is not an instance's, from two networks: not this rule.
+    for (auto& x : ec2) x.arn = "arn:aws:sts::111122223333:assumed-role/web-role/alice";
+    CHECK(run(jsonl(ec2)).with("access.compute_credentials_used_elsewhere").empty());
+  }
+}
