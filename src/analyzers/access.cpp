@@ -23,6 +23,7 @@
 
 #include "analyzers/factories.h"
 #include "analyzers/scope.h"
+#include "content/content.h"
 #include "util/hash.h"
 #include "util/time.h"
 
@@ -58,6 +59,7 @@ constexpr std::size_t kMaxBucketActions = 64;
 constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
 constexpr std::size_t kMaxPerKeyValues = 64;      ///< distinct IPs / UAs remembered per long-term key
+constexpr std::size_t kMaxLeakedKeys = 10000;    ///< access key ids remembered from invocation text
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
 bool is_long_term(std::string_view key) { return key.substr(0, 4) == "AKIA"; }
@@ -161,16 +163,11 @@ struct Bucket {
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
 };
 
+/// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
 struct FirstUse {
   Evidence ev;
   std::uint64_t count = 0;
-};
-
-/// Earliest evidence, latest time and count of the uses of one value.
-struct Use {
-  Evidence first;
   std::int64_t last_ms = 0;
-  std::uint64_t count = 0;
 };
 
 struct Login {
@@ -286,6 +283,7 @@ class AccessAnalyzer final : public Analyzer {
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
     if (e.kind == EventKind::kInsight) return;
+    if (e.kind == EventKind::kInvocation && e.content != nullptr && !e.content->secrets.empty()) note_leaked_keys(e);
     if (&scope_ == &own_scope_) own_scope_.on_event(e);  // else the scan fed the shared one
     if (e.kind == EventKind::kCloudTrail) ++cloudtrail_events_;
     if (e.actor_arn.empty()) return;
@@ -333,6 +331,7 @@ class AccessAnalyzer final : public Analyzer {
     finish_bad(out);
     finish_sts(out);
     finish_session_keys(out);
+    finish_leaked_keys(out);
     finish_rollup(out);
     // The last successful console sign-in by a principal that was not flagged.
     const Login* last = nullptr;
@@ -434,6 +433,34 @@ class AccessAnalyzer final : public Analyzer {
     if (!e.user_agent.empty()) note_first(k.uas, k.uas_dropped, e.user_agent, e);
   }
 
+  /// Access key ids that an invocation record's text carried (a response: the
+  /// model disclosed it; a prompt: someone pasted it), the earliest record per key.
+  void note_leaked_keys(const EventView& e) {
+    const content::ContentResult& r = *e.content;
+    bool with_secret = false;
+    for (const auto& h : r.secrets) with_secret = with_secret || (h.type == "aws_secret_access_key" && !h.example);
+    for (const auto& h : r.secrets) {
+      if (h.example || h.type != "aws_access_key_id" || h.piece >= r.extraction.pieces.size()) continue;
+      const std::string_view text = r.extraction.pieces[h.piece].text;
+      if (h.length != 20 || h.offset + h.length > text.size()) continue;
+      const std::string_view key = text.substr(h.offset, h.length);
+      if (key.substr(0, 4) != "AKIA" && key.substr(0, 4) != "ASIA") continue;
+      Evidence ev = Evidence::from(e);
+      auto it = leaked_keys_.find(key);
+      if (it == leaked_keys_.end()) {
+        if (leaked_keys_.size() >= kMaxLeakedKeys) {
+          ++leaked_keys_dropped_;
+          continue;
+        }
+        it = leaked_keys_.emplace(std::string(key), Leak{}).first;
+      } else if (!(ev < it->second.ev)) {
+        continue;
+      }
+      it->second = Leak{std::move(ev), std::string(e.actor_arn.substr(0, 512)), h.side == content::Side::kOutput,
+                        with_secret};
+    }
+  }
+
   /// Temporary keys: where the compute runtime they were issued to used them
   /// and where anything else did (finish_session_keys decides).
   void track_session_key(const EventView& e) {
@@ -454,35 +481,12 @@ class AccessAnalyzer final : public Analyzer {
     if (k.account.empty()) k.account = std::string(e.account.substr(0, 64));
     const std::string_view runtime = compute_runtime(e.user_agent);
     if (!runtime.empty()) {
-      note_use(k.runtime_ips, k.dropped, e.source_ip, e);
+      note_first(k.runtime_ips, k.dropped, e.source_ip, e);
       if (k.runtime.empty() || runtime < std::string_view(k.runtime)) k.runtime.assign(runtime.substr(0, 64));
     } else {
       scratch_.assign(e.source_ip.substr(0, 64)).append(1, '\x1f').append(e.user_agent.substr(0, 256));
-      note_use(k.other_uses, k.dropped, scratch_, e);
+      note_first(k.other_uses, k.dropped, scratch_, e);
     }
-  }
-
-  /// Like note_first, also keeping the time of the latest use.
-  static void note_use(std::map<std::string, Use, std::less<>>& m, std::uint64_t& dropped, std::string_view value,
-                       const EventView& e) {
-    auto it = m.find(value);
-    if (it == m.end()) {
-      if (m.size() >= kMaxPerKeyValues) {
-        auto last = std::prev(m.end());
-        if (!(value < std::string_view(last->first))) {
-          ++dropped;
-          return;
-        }
-        dropped += last->second.count;
-        m.erase(last);
-      }
-      it = m.emplace(std::string(value), Use{Evidence::from(e), e.time_ms, 0}).first;
-    } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, it->second.first.time_ms,
-                                it->second.first.file_index, it->second.first.record)) {
-      it->second.first.assign(e);
-    }
-    it->second.last_ms = std::max(it->second.last_ms, e.time_ms);
-    ++it->second.count;
   }
 
   /// First use of a value (IP, agent, region): earliest evidence and a count,
@@ -500,11 +504,12 @@ class AccessAnalyzer final : public Analyzer {
         dropped += last->second.count;
         m.erase(last);
       }
-      it = m.emplace(std::string(value), FirstUse{Evidence::from(e), 0}).first;
+      it = m.emplace(std::string(value), FirstUse{Evidence::from(e), 0, e.time_ms}).first;
     } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, it->second.ev.time_ms,
                                 it->second.ev.file_index, it->second.ev.record)) {
       it->second.ev.assign(e);
     }
+    it->second.last_ms = std::max(it->second.last_ms, e.time_ms);
     ++it->second.count;
   }
 
@@ -888,7 +893,7 @@ class AccessAnalyzer final : public Analyzer {
         runtime_ips.insert(ip);
       }
       // (ip, user agent, use) of the uses that count against the key.
-      std::vector<std::tuple<std::string_view, std::string_view, const Use*>> elsewhere;
+      std::vector<std::tuple<std::string_view, std::string_view, const FirstUse*>> elsewhere;
       std::set<std::string> nets;
       for (const auto& [value, use] : k.other_uses) {
         const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
@@ -911,21 +916,21 @@ class AccessAnalyzer final : public Analyzer {
       std::uint64_t calls = 0;
       std::int64_t first = 0, last = 0;
       for (const auto& [ip, ua, use] : elsewhere) {
-        f.add(use->first);
+        f.add(use->ev);
         ips.emplace(ip);
         if (!ua.empty()) uas.emplace(ua);
         calls += use->count;
-        if (first == 0 || use->first.time_ms < first) first = use->first.time_ms;
+        if (first == 0 || use->ev.time_ms < first) first = use->ev.time_ms;
         last = std::max(last, use->last_ms);
       }
       const std::vector<std::string> ip_list(ips.begin(), ips.end()), ua_list(uas.begin(), uas.end());
       f.source_ips = ip_list;
       f.user_agents = ua_list;
       if (!k.runtime_ips.empty()) {
-        const Use* earliest = nullptr;
+        const FirstUse* earliest = nullptr;
         for (const auto& [ip, use] : k.runtime_ips)
-          if (!earliest || use.first < earliest->first) earliest = &use;
-        f.add(earliest->first);  // where the runtime itself used the key, for comparison
+          if (!earliest || use.ev < earliest->ev) earliest = &use;
+        f.add(earliest->ev);  // where the runtime itself used the key, for comparison
         const std::vector<std::string> runtime_list(runtime_ips.begin(), runtime_ips.end());
         f.title = "Compute credentials used outside their runtime";
         f.summary = fmt::format(
@@ -952,6 +957,78 @@ class AccessAnalyzer final : public Analyzer {
       f.last_seen_ms = last;
       f.tags.attack = {"T1552.005", "T1078.004"};
       f.tags.atlas = {"AML.T0055"};
+      emit(out, std::move(f));
+    }
+  }
+
+  /// A key an invocation record carried, used afterwards from an address that
+  /// had not used it before the record: the credential left through the AI
+  /// application and someone else holds it. Uses from the key's earlier
+  /// addresses are its owner's and do not count.
+  void finish_leaked_keys(FindingSink& out) {
+    for (const auto& [key, leak] : leaked_keys_) {
+      std::string principal, account;
+      std::vector<std::pair<std::string_view, const FirstUse*>> uses;  // (IP, uses from it)
+      if (is_long_term(key)) {
+        auto it = long_term_.find(key);
+        if (it == long_term_.end()) continue;
+        principal = it->second.principal;
+        account = it->second.account;
+        for (const auto& [ip, use] : it->second.ips) uses.emplace_back(ip, &use);
+      } else {
+        auto it = session_keys_.find(key);
+        if (it == session_keys_.end()) continue;
+        principal = it->second.principal;
+        account = it->second.account;
+        for (const auto& [ip, use] : it->second.runtime_ips) uses.emplace_back(ip, &use);
+        for (const auto& [value, use] : it->second.other_uses)
+          uses.emplace_back(std::string_view(value).substr(0, value.find('\x1f')), &use);
+      }
+      std::set<std::string_view> before;
+      for (const auto& [ip, use] : uses)
+        if (use->ev.time_ms < leak.ev.time_ms) before.insert(ip);
+      Finding f;
+      std::set<std::string> ips;
+      std::uint64_t calls = 0;
+      std::int64_t first = 0, last = 0;
+      for (const auto& [ip, use] : uses) {
+        if (before.count(ip) != 0) continue;
+        f.add(use->ev);
+        ips.emplace(ip);
+        calls += use->count;
+        if (first == 0 || use->ev.time_ms < first) first = use->ev.time_ms;
+        last = std::max(last, use->last_ms);
+      }
+      if (ips.empty()) continue;
+      f.add(leak.ev);
+      f.rule = "access.leaked_credential_used";
+      f.severity = Severity::kCritical;
+      f.title = "Credential seen in model invocation text, then used from a new address";
+      f.principal = principal;
+      f.access_key_id = key;
+      f.account = account;
+      const std::vector<std::string> ip_list(ips.begin(), ips.end());
+      f.source_ips = ip_list;
+      f.summary = fmt::format(
+          "Access key {} of {} appeared in a model {} (request {} at {}, invoked by {}{}) and was then used from {} "
+          "address(es) that had not used it before: {}; {} call(s) from {} to {}",
+          key, principal.empty() ? std::string("an unknown principal") : principal,
+          leak.response ? "response" : "prompt", leak.ev.request_id.empty() ? std::string("-") : leak.ev.request_id,
+          format_time(leak.ev.time_ms), leak.invoker, leak.with_secret ? ", with a secret access key" : "",
+          ip_list.size(), join(ip_list, 5), calls, format_time(first), format_time(last));
+      f.details.emplace_back("disclosed_in", leak.response ? "response" : "prompt");
+      f.details.emplace_back("disclosed_at", format_time(leak.ev.time_ms));
+      f.details.emplace_back("disclosed_by_invocation_of", leak.invoker);
+      f.details.emplace_back("secret_key_too", leak.with_secret ? "yes" : "no");
+      f.details.emplace_back("new_ips", join(ip_list));
+      std::vector<std::string> earlier(before.begin(), before.end());
+      if (!earlier.empty()) f.details.emplace_back("ips_before", join(earlier));
+      f.count = calls;
+      f.first_seen_ms = leak.ev.time_ms;
+      f.last_seen_ms = std::max(last, leak.ev.time_ms);
+      f.tags.attack = {"T1552", "T1078.004"};
+      f.tags.atlas = {"AML.T0057"};
+      f.tags.owasp_llm = {"LLM02:2025"};
       emit(out, std::move(f));
     }
   }
@@ -1521,13 +1598,19 @@ class AccessAnalyzer final : public Analyzer {
     for (auto& f : pending) out.emit(std::move(f));
   }
 
+  struct Leak {
+    Evidence ev;           ///< the invocation record
+    std::string invoker;   ///< who invoked the model
+    bool response = false; ///< in the response (else in the prompt)
+    bool with_secret = false;
+  };
   struct SessionKey {
     std::string principal;
     std::string account;
     bool instance = false;     ///< an EC2 instance-role session
     std::string runtime;       ///< "AWS_Lambda_python3.12": the smallest runtime name seen
-    std::map<std::string, Use, std::less<>> runtime_ips;  ///< uses by the runtime, by IP
-    std::map<std::string, Use, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
+    std::map<std::string, FirstUse, std::less<>> runtime_ips;  ///< uses by the runtime, by IP
+    std::map<std::string, FirstUse, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
     std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
   };
   struct LongTermKey {
@@ -1575,6 +1658,8 @@ class AccessAnalyzer final : public Analyzer {
   std::map<std::string, LongTermKey, std::less<>> long_term_;
   std::unordered_map<std::string, SessionKey, detail::StringHash, std::equal_to<>> session_keys_;  ///< ASIA... keys
   std::uint64_t session_keys_dropped_ = 0;
+  std::map<std::string, Leak, std::less<>> leaked_keys_;  ///< access key ids seen in invocation text
+  std::uint64_t leaked_keys_dropped_ = 0;
   std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;
   std::map<std::string, BadUse, std::less<>> bad_;
