@@ -1041,7 +1041,7 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
     QuestionAnswer q;
     q.id = "private_data.leaked_in_responses";
     q.question = "Did model responses disclose secrets or personal data?";
-    q.rules = {"private_data.secret_in_response", "private_data.pii_in_response"};
+    q.rules = {"private_data.secret_in_response", "private_data.pii_in_response", "access.leaked_credential_used"};
     if (coverage.invocation_records == 0) {
       q.answer = Answer::kCannotTell;
       q.explanation =
