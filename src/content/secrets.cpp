@@ -18,9 +18,9 @@ namespace aiir::secrets {
 namespace {
 
 constexpr std::array<std::string_view, kSecretTypeCount> kTypeNames = {
-    "private_key", "aws_secret_access_key", "bedrock_api_key", "aws_access_key_id",
-    "jwt",         "generic_secret",        "credit_card",     "us_ssn",
-    "iban",        "email",                 "phone",
+    "private_key", "aws_secret_access_key", "bedrock_api_key", "api_token",
+    "aws_access_key_id", "jwt", "generic_secret", "credit_card",
+    "us_ssn", "iban", "email", "phone",
 };
 
 // Severity by type: {request, response}.
@@ -28,6 +28,7 @@ constexpr std::array<std::array<Severity, 2>, kSecretTypeCount> kSeverity = {{
     {Severity::kHigh, Severity::kCritical},    // private_key
     {Severity::kHigh, Severity::kCritical},    // aws_secret_access_key
     {Severity::kHigh, Severity::kCritical},    // bedrock_api_key
+    {Severity::kHigh, Severity::kCritical},    // api_token
     {Severity::kMedium, Severity::kHigh},      // aws_access_key_id
     {Severity::kMedium, Severity::kHigh},      // jwt
     {Severity::kMedium, Severity::kHigh},      // generic_secret
@@ -44,6 +45,7 @@ enum class Pattern : std::uint8_t {
   kAwsSecretContext,
   kBedrockLong,
   kBedrockShort,
+  kProviderToken,
   kAwsKeyId,
   kJwt,
   kGenericAssign,
@@ -73,6 +75,12 @@ constexpr PatternDef kPatterns[] = {
      R"(\b(ABSK[A-Za-z0-9+/]{109,269}={0,2})(?:[^A-Za-z0-9+/=]|$))"},
     {Pattern::kBedrockShort, SecretType::kBedrockApiKey,
      R"((bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%_-]*))"},
+    // Provider tokens by their documented or widely scanned-for prefixes (gitleaks,
+    // GitHub secret scanning): GitHub classic and fine-grained, GitLab, Slack,
+    // OpenAI (the "T3BlbkFJ" marker), Anthropic, Hugging Face, Google API keys,
+    // Stripe live keys.
+    {Pattern::kProviderToken, SecretType::kApiToken,
+     R"(\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}|glpat-[A-Za-z0-9_-]{20,64}|xox[abprs]-[A-Za-z0-9-]{10,120}|sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}|sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,120}|hf_[A-Za-z]{34}|AIza[0-9A-Za-z_-]{35}|(?:sk|rk)_live_[A-Za-z0-9]{24,99})(?:[^A-Za-z0-9_-]|$))"},
     {Pattern::kAwsKeyId, SecretType::kAwsAccessKeyId, R"(\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b)"},
     {Pattern::kJwt, SecretType::kJwt, R"(\b(ey[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*))"},
     {Pattern::kGenericAssign, SecretType::kGenericSecret,
@@ -467,6 +475,14 @@ void SecretScanner::Impl::validate(Pattern id, SecretType type, std::string_view
     case Pattern::kBedrockShort:
       out.push_back({off, len, type, false, 0});
       return;
+    case Pattern::kProviderToken: {
+      // Placeholders ("ghp_xxxx…", "xoxb-your-token-here") are not tokens.
+      for (std::string_view placeholder : {"xxxx", "XXXX", "example", "your", "token-here", "0000"})
+        if (contains_ci(v, placeholder)) return;
+      if (shannon_entropy(v) < 3.5) return;
+      out.push_back({off, len, type, false, 0});
+      return;
+    }
     case Pattern::kAwsKeyId: {
       if (shannon_entropy(v) < 3.0) return;
       const bool example = v.substr(13) == "EXAMPLE";
@@ -586,8 +602,8 @@ struct TriggerTable {
     for (unsigned char c : bytes) stop[c] = true;
   }
 };
-const TriggerTable kTriggers("@+-.=:AbB", true);
-const TriggerTable kCredentialTriggers("-.=:A", false);
+const TriggerTable kTriggers("@+-.=:AbB_", true);
+const TriggerTable kCredentialTriggers("-.=:A_", false);
 
 constexpr std::string_view kContextWords[] = {"secret", "api", "auth", "token", "passw", "pwd", "credential"};
 // Every alternative of the AWS secret assignment pattern names a "secret".
@@ -610,10 +626,24 @@ bool dash_trigger(std::string_view t, std::size_t i) noexcept {
   return t.substr(i, 10) == "-----BEGIN" || (i >= 7 && t.substr(i - 7, 16) == "bedrock-api-key-");
 }
 
-/// A Bedrock API key or access key id head at `i` (an 'A').
+/// A Bedrock API key, access key id or Google API key head at `i` (an 'A').
 bool key_head(std::string_view t, std::size_t i) noexcept {
   const std::string_view w = t.substr(i, 4);
-  return w == "ABSK" || w == "AKIA" || w == "ASIA" || w == "ABIA" || w == "ACCA";
+  return w == "ABSK" || w == "AKIA" || w == "ASIA" || w == "ABIA" || w == "ACCA" || w == "AIza";
+}
+
+/// The word before the separator at `i` ends with `head`.
+bool head_before(std::string_view t, std::size_t i, std::string_view head) noexcept {
+  return i >= head.size() && t.substr(i - head.size(), head.size()) == head;
+}
+
+/// A provider token head ending at the '-' or '_' at `i` (kProviderToken).
+bool token_head(std::string_view t, std::size_t i) noexcept {
+  if (t[i] == '-')
+    return head_before(t, i, "glpat") || head_before(t, i, "sk") || (i >= 4 && t.substr(i - 4, 3) == "xox");
+  for (std::string_view h : {"ghp", "gho", "ghu", "ghs", "ghr", "github", "hf", "sk_live", "rk_live"})
+    if (head_before(t, i, h)) return true;
+  return false;
 }
 
 /// The triggers both prefilters share, at the stop byte t[i]: a private-key or
@@ -621,7 +651,8 @@ bool key_head(std::string_view t, std::size_t i) noexcept {
 template <std::size_t N>
 bool credential_trigger(std::string_view t, std::size_t i, const std::string_view (&words)[N]) noexcept {
   switch (t[i]) {
-    case '-': return dash_trigger(t, i);
+    case '-': return dash_trigger(t, i) || token_head(t, i);
+    case '_': return token_head(t, i);
     case '.': return t.substr(i, 3) == ".ey";
     case 'A': return key_head(t, i);
     case '=':

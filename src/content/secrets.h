@@ -29,6 +29,7 @@ enum class SecretType : std::uint8_t {
   kPrivateKey,
   kAwsSecretAccessKey,
   kBedrockApiKey,
+  kApiToken,  ///< provider tokens with a fixed prefix: GitHub, GitLab, Slack, OpenAI, Anthropic, Hugging Face, Google, Stripe
   kAwsAccessKeyId,
   kJwt,
   kGenericSecret,
@@ -38,9 +39,9 @@ enum class SecretType : std::uint8_t {
   kEmail,
   kPhone,
 };
-inline constexpr int kSecretTypeCount = 11;
+inline constexpr int kSecretTypeCount = 12;
 
-/// `private_key`, `aws_secret_access_key`, `bedrock_api_key`, `aws_access_key_id`,
+/// `private_key`, `aws_secret_access_key`, `bedrock_api_key`, `api_token`, `aws_access_key_id`,
 /// `jwt`, `generic_secret`, `credit_card`, `us_ssn`, `iban`, `email`, `phone`.
 std::string_view to_string(SecretType type) noexcept;
 /// Parses a name produced by to_string(); false for an unknown name.
@@ -69,7 +70,7 @@ bool iban_valid(std::string_view iban_no_spaces) noexcept;  ///< country length 
 bool jwt_header_valid(std::string_view header_b64url);      ///< decodes to a JSON object with "alg"
 
 /// What a scan looks for. kCredentials: only values that are a credential by
-/// their form alone (private_key, aws_secret_access_key, bedrock_api_key, jwt):
+/// their form alone (private_key, aws_secret_access_key, bedrock_api_key, api_token, jwt):
 /// no access key ids (they name keys), no generic assignments, no PII. Used
 /// where identifiers and names far outnumber secrets (CloudTrail request
 /// parameters); its hits are exactly kAll's hits of those four types.

@@ -125,6 +125,58 @@ TEST_CASE("Bedrock API keys", "[secrets]") {
   CHECK(count_type(scan("XABSK" + key.substr(4)), "bedrock_api_key") == 0);
 }
 
+namespace {
+/// `n` characters from `alphabet`, pseudo-random but fixed (a made-up token body).
+std::string body(std::size_t n, std::string_view alphabet, unsigned seed) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    out += alphabet[(seed >> 16) % alphabet.size()];
+  }
+  return out;
+}
+constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view kLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+}  // namespace
+
+TEST_CASE("Provider API tokens: GitHub, GitLab, Slack, OpenAI, Anthropic, Hugging Face, Google, Stripe",
+          "[secrets]") {
+  const std::vector<std::string> tokens = {
+      "ghp_" + body(36, kAlnum, 1),
+      "github_pat_" + body(22, kAlnum, 2) + "_" + body(59, kAlnum, 3),
+      "glpat-" + body(20, kAlnum, 4),
+      "xoxb-" + body(11, "0123456789", 5) + "-" + body(13, "0123456789", 6) + "-" + body(24, kAlnum, 7),
+      "sk-proj-" + body(74, kAlnum, 8) + "T3BlbkFJ" + body(74, kAlnum, 9),
+      "sk-" + body(20, kAlnum, 10) + "T3BlbkFJ" + body(20, kAlnum, 11),
+      "sk-ant-api03-" + body(93, kAlnum, 12) + "AA",
+      "hf_" + body(34, kLetters, 13),
+      "AIza" + body(35, kAlnum, 14),
+      "sk_live_" + body(24, kAlnum, 15),
+  };
+  for (const std::string& t : tokens) {
+    INFO(t);
+    auto hits = scan("the config has " + t + " in it", Side::kOutput);
+    REQUIRE(hits.size() == 1);
+    CHECK(hits[0].type == "api_token");
+    CHECK(hits[0].length == t.size());
+    CHECK(hits[0].severity == Severity::kCritical);
+    CHECK(hits[0].masked.find(t) == std::string::npos);
+    CHECK(severity_for("api_token", Side::kInput) == Severity::kHigh);
+    // After a context word it is still one api_token, not a generic secret.
+    auto assigned = scan("OPENAI_API_KEY=" + t);
+    REQUIRE(assigned.size() == 1);
+    CHECK(assigned[0].type == "api_token");
+  }
+  // Near misses: placeholders, short bodies, wrong alphabets, a prefix inside a word.
+  for (std::string_view miss :
+       {"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "ghp_short", "sk-1234567890", "sk-ant-api03-short",
+        "hf_abc", "AIzaSyShort", "xoxb-your-token-here", "glpat-example-token-0001",
+        "notghp_abcdefghijklmnopqrstuvwxyz0123456789", "sk_test_4eC39HqLyjWDarjtT1zdp7dc"}) {
+    INFO(miss);
+    CHECK(count_type(scan(miss), "api_token") == 0);
+  }
+}
+
 TEST_CASE("Private key blocks need a body", "[secrets]") {
   const std::string pem =
       "-----BEGIN RSA PRIVATE KEY-----\n"
@@ -309,7 +361,8 @@ TEST_CASE("the prefilter skips prose and never hides a match", "[secrets]") {
   for (std::string_view s :
        {"x@y.io", "+33 1 23 45 67 89", "-----BEGIN RSA PRIVATE KEY-----", "a.eyJhbGciOi", "AKIA", "ASIA", "ABSK",
         "bedrock-api-key-", "SECRET=", "my_Token: ", "PASSWD =", "pwd:", "Credential\" : ", "auth=", "x-API-KEY: ", "Bearer",
-        "DE89 3704", "4111 1111 1111 1111", "078-05-1120", "(212) 555-0100"})
+        "DE89 3704", "4111 1111 1111 1111", "078-05-1120", "(212) 555-0100", "ghp_", "github_pat_", "glpat-",
+        "xoxb-", "sk-", "hf_", "AIza", "sk_live_"})
     CHECK(may_hold_secret(s));
   // Every valid value of the fixture is still found (the fixture tests above
   // run through the prefilter too); a value behind a near-miss is not.
@@ -327,7 +380,7 @@ TEST_CASE("a credentials scan finds exactly the full scan's credentials", "[secr
     std::vector<SecretHit> out;
     for (SecretHit& h : scan(text))
       if (h.type == "private_key" || h.type == "aws_secret_access_key" || h.type == "bedrock_api_key" ||
-          h.type == "jwt")
+          h.type == "api_token" || h.type == "jwt")
         out.push_back(std::move(h));
     return out;
   };
