@@ -91,6 +91,12 @@ for s in decode:
 put("decode", gz(json.dumps({"Records": [CT]})))
 put("decode", gz(ct + "\n") + gz(inv + "\n"))
 put("decode", gz(ct + "\n")[:-10])
+# UTF-16 with a byte order mark (PowerShell output), both byte orders, one cut
+# mid-unit; archive magic bytes.
+put("decode", "\ufeff".encode("utf-16-le") + json.dumps({"Records": [CT]}).encode("utf-16-le"))
+put("decode", "\ufeff".encode("utf-16-be") + (ct + "\n" + inv + "\n").encode("utf-16-be"))
+put("decode", ("\ufeff" + ct).encode("utf-16-le")[:-1])
+put("decode", b"PK\x03\x04\x14\x00" + ct.encode())
 for p in sorted(glob.glob(os.path.join(ROOT, "tests/data/**/*.json"), recursive=True)):
     put("decode", open(p, "rb").read())
 for lit in raw_literals(os.path.join(ROOT, "tests/unit/decode/decoder_test.cpp")):
