@@ -157,6 +157,36 @@ void findings(std::string& o, const Report& r) {
                      to_string(r.min_severity));
 }
 
+/// Findings at medium or above in the order they began (then by severity):
+/// the attack as it unfolded, each row pointing at its finding below.
+void timeline(std::string& o, const Report& r) {
+  constexpr std::size_t kRows = 50;
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < r.findings.size(); ++i)
+    if (r.findings[i].severity >= Severity::kMedium) order.push_back(i);
+  if (order.empty()) return;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const Finding& x = r.findings[a];
+    const Finding& y = r.findings[b];
+    if (x.first_seen_ms != y.first_seen_ms) return x.first_seen_ms < y.first_seen_ms;
+    return x.severity > y.severity;
+  });
+  o += "## Timeline\n\n";
+  o += "Findings at medium or above, by the time they began.\n\n";
+  o += "| First seen | Last seen | Severity | Element | Finding | Principal or key | Source IPs | Id |\n";
+  o += "|---|---|---|---|---|---|---|---|\n";
+  for (std::size_t k = 0; k < order.size() && k < kRows; ++k) {
+    const Finding& f = r.findings[order[k]];
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", format_time(f.first_seen_ms),
+                     format_time(f.last_seen_ms), severity_badge(f.severity), title_of(f.element),
+                     inline_text(f.title), code(f.principal.empty() ? f.access_key_id : f.principal),
+                     join_codes(f.source_ips, 3), short_id(r.finding_ids[order[k]]));
+  }
+  if (order.size() > kRows)
+    o += fmt::format("\n(+{} more at medium or above: see Findings by element.)\n", order.size() - kRows);
+  o += "\n";
+}
+
 // ---- Top prompts (invocation-content findings, issue 5) ----
 /// The most serious prompt of each invocation-content finding (details
 /// top_request_id / top_score / top_signatures / top_excerpt), ranked by
@@ -332,6 +362,7 @@ std::string format_report_markdown(const Report& r) {
   headline(o, r);
   questions(o, r);
   principals(o, r);
+  timeline(o, r);
   top_prompts(o, r);
   findings(o, r);
   usage(o, r);
