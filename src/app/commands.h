@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/event_filter.h"
 #include "pipeline/pipeline.h"
 #include "report/event_writer.h"
 
@@ -37,6 +38,7 @@ struct EventsOptions {
   bool sort = false;
   bool redact = false;          ///< --redact: secrets and PII masked in every field and the raw record
   bool redact_prompts = false;  ///< --redact-prompts: invocation bodies withheld from the raw record
+  EventFilter filter;           ///< --principal, --key, --ip, --action
 };
 
 int run_events(const EventsOptions& options);

@@ -32,7 +32,12 @@ class EventsSink final : public EventSink {
     lines->text.clear();
     lines->ends.clear();
     RawRedaction raw{options_.redact, options_.redact_prompts};
+    const bool filtered = !options_.filter.empty();
     for (const EventView& ev : batch.events) {
+      if (filtered && !options_.filter.matches(ev)) {  // no line: consume() writes nothing for it
+        lines->ends.push_back(lines->text.size());
+        continue;
+      }
       if (options_.redact) append_event_line(lines->text, lines->redactor.apply(ev), options_.format, options_.raw, raw);
       else append_event_line(lines->text, ev, options_.format, options_.raw, raw);
       lines->ends.push_back(lines->text.size());
@@ -43,6 +48,7 @@ class EventsSink final : public EventSink {
     auto* lines = static_cast<Lines*>(extra);
     std::size_t begin = index == 0 ? 0 : lines->ends[index - 1];
     std::size_t end = lines->ends[index];
+    if (begin == end) return;  // filtered out
     if (options_.sort) {
       sorted_.push_back({ev.time_ms, ev.where.file, ev.where.record, lines->text.substr(begin, end - begin)});
       return;
@@ -84,6 +90,7 @@ class EventsSink final : public EventSink {
 }  // namespace
 
 int run_events(const EventsOptions& options) {
+  options.filter.validate();
   PreparedRead prepared = prepare_read(options.read);
   FdOutput out(1);
   if (options.format == EventFormat::kCsv) out.write(event_csv_header(options.raw));

@@ -55,6 +55,18 @@ int main(int argc, char** argv) {
   ev->add_flag("--redact", events.redact,
                "Mask secrets and personal data (keys, tokens, e-mail, phone, card numbers, ...) in every field "
                "and in the raw record");
+  // One value per flag (repeat the flag, or separate with commas), so that a
+  // filter never swallows the input paths that follow it.
+  auto pivot = [&](const char* name, std::vector<std::string>& values, const char* help) {
+    ev->add_option(name, values, help)->allow_extra_args(false)->delimiter(',');
+  };
+  pivot("--principal", events.filter.principals,
+        "Only events of this principal: an ARN or a * ? pattern; a role ARN also matches its sessions");
+  pivot("--key", events.filter.keys, "Only events signed with this access key id");
+  pivot("--ip", events.filter.ips, "Only events from this source address or CIDR");
+  pivot("--action", events.filter.actions,
+        "Only these calls: eventName or service:eventName, * ? patterns, e.g. iam:Create*. Each of these four "
+        "filters is repeatable (any value matches); given together, all must match");
   ev->add_flag("--redact-prompts", events.redact_prompts,
                "Withhold prompt and response bodies (inputBodyJson, outputBodyJson) from the raw record");
   ev->footer(kExitCodes);

@@ -134,5 +134,35 @@ check "timesketch: microseconds" grep -q '"datetime":"2026-03-11T15:00:00.250Z",
 "$AIIR" events -q --raw "$mixed/invocations.jsonl" >"$tmp/raw.jsonl"
 check "raw: record present" grep -q '"raw":{"schemaType":"ModelInvocationLog"' "$tmp/raw.jsonl"
 
+# Pivots: --key, --principal (a role matches its sessions), --ip (address or CIDR),
+# --action (eventName or service:eventName, wildcards). Values of one flag are
+# alternatives; different flags must all match.
+count() { wc -l <"$1" | tr -d ' '; }
+"$AIIR" events -q --key AKIA3EXAMPLELEAKD7Q2 "$inc" >"$tmp/k.jsonl"
+check "--key: some events" test "$(count "$tmp/k.jsonl")" -gt 50
+check "--key: only that key" test "$(grep -vc '"access_key_id":"AKIA3EXAMPLELEAKD7Q2"' "$tmp/k.jsonl")" = 0
+check "--key: all of that key" test "$(count "$tmp/k.jsonl")" = "$(grep -c '"access_key_id":"AKIA3EXAMPLELEAKD7Q2"' "$tmp/all.jsonl")"
+"$AIIR" events -q --ip 203.0.113.0/24 --ip 198.51.100.141 "$inc" >"$tmp/ip.jsonl"
+check "--ip: CIDR or address" test "$(grep -vcE '"source_ip":"(203\.0\.113\.[0-9]+|198\.51\.100\.141)"' "$tmp/ip.jsonl")" = 0
+check "--ip: both values kept" bash -c "grep -q '198.51.100.141' '$tmp/ip.jsonl' && grep -q '203.0.113.77' '$tmp/ip.jsonl'"
+"$AIIR" events -q --principal 'arn:aws:iam::111122223333:role/support-assistant-lambda-role' "$inc" >"$tmp/role.jsonl"
+check "--principal: a role matches its sessions" grep -q '"actor_arn":"arn:aws:sts::111122223333:assumed-role/support-assistant-lambda-role/' "$tmp/role.jsonl"
+"$AIIR" events -q --principal '*:user/ml-pipeline' --action 'bedrock:*Guardrail*' "$inc" >"$tmp/pa.jsonl"
+check "--principal and --action: AND" test "$(count "$tmp/pa.jsonl")" -ge 2
+check "--action: only guardrail calls" test "$(grep -vc '"action":"[A-Za-z]*Guardrail[A-Za-z]*"' "$tmp/pa.jsonl")" = 0
+"$AIIR" events -q --action DeleteGuardrail --sort "$inc" >"$tmp/dg.jsonl"
+check "--action: the deletion" test "$(count "$tmp/dg.jsonl")" = 1
+"$AIIR" events -q --key AKIA3EXAMPLELEAKD7Q2,AKIA3EXAMPLEPERS9T4K "$inc" >"$tmp/k2.jsonl"
+"$AIIR" events -q --key AKIA3EXAMPLELEAKD7Q2 --key AKIA3EXAMPLEPERS9T4K "$inc" >"$tmp/k3.jsonl"
+check "--key: a comma list is the same as the flag twice" cmp -s "$tmp/k2.jsonl" "$tmp/k3.jsonl"
+check "--key: two keys give more than one" test "$(count "$tmp/k2.jsonl")" -gt "$(count "$tmp/k.jsonl")"
+"$AIIR" events -q --key AKIA3EXAMPLELEAKD7Q2 "$inc" "$mixed" 2>/dev/null >"$tmp/kp.jsonl"
+check "--key takes one value: the paths after it stay paths" test "$(count "$tmp/kp.jsonl")" -ge "$(count "$tmp/k.jsonl")"
+"$AIIR" events -q --key AKIANOSUCHKEY0000000 "$inc" >"$tmp/none.jsonl"; rc=$?
+check "--key matching nothing: exit 0, no lines" test "$rc" = 0 -a "$(count "$tmp/none.jsonl")" = 0
+"$AIIR" events -q --ip not-an-ip "$inc" >/dev/null 2>"$tmp/badip.err"; rc=$?
+check "--ip with a bad value: usage error" test "$rc" = 2
+check "--ip with a bad value: says so" grep -q -- '--ip' "$tmp/badip.err"
+
 echo "events: $pass passed, $fail failed, $known known bug(s)"
 [ "$fail" -eq 0 ]
