@@ -79,12 +79,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"md", "json", "jsonl"}));
   sc->add_option("--min-severity", scan.min_severity, "Hide findings below: info (default), low, medium, high, critical");
   sc->add_option("--fail-on", scan.fail_on, "Exit 1 when a finding at or above this severity exists");
-  sc->add_option("--analyzers", scan.analyzers, "Run only these analyzers (see `aiir analyzers`)")->delimiter(',');
-  sc->add_option("--skip", scan.skip, "Do not run these analyzers")->delimiter(',');
+  sc->add_option("--analyzers", scan.analyzers, "Run only these analyzers (see `aiir analyzers`)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  sc->add_option("--skip", scan.skip, "Do not run these analyzers")->allow_extra_args(false)->delimiter(',');
   sc->add_option("--profile", scan.profile, "Environment profile (YAML, docs/profile.md)");
   sc->add_option("--baseline-until", scan.baseline_until,
                  "End of the known-good period (RFC 3339) for first-seen detections; default: inferred");
-  sc->add_option("--rules", scan.rules, "More Sigma rules: a file or folder (repeatable)");
+  sc->add_option("--rules", scan.rules, "More Sigma rules: a file or folder (repeatable)")->allow_extra_args(false);
   sc->add_flag("--no-default-rules", scan.no_default_rules, "Do not load the shipped rule pack");
   sc->add_option("--prices", scan.prices, "Price table (YAML) over the shipped one, for cost estimates");
   sc->add_option("-o,--output", scan.output_dir,
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
   aiir::RulesOptions rules;
   CLI::App* ru = app.add_subcommand("rules", "Sigma rules: list, lint or test them");
   ru->add_option("action", rules.action, "list | lint | test")->required()->check(CLI::IsMember({"list", "lint", "test"}));
-  ru->add_option("--rules", rules.rules, "More Sigma rules: a file or folder (repeatable)");
+  ru->add_option("--rules", rules.rules, "More Sigma rules: a file or folder (repeatable)")->allow_extra_args(false);
   ru->add_flag("--no-default-rules", rules.no_default_rules, "Do not load the shipped rule pack");
   ru->add_option("--cases", rules.cases, "test: a folder of JSON case files instead of the embedded cases");
   ru->add_option("--profile", rules.profile, "Environment profile for |expand placeholders");

@@ -115,5 +115,12 @@ else
   echo "SKIP --rules sigma-aws ($shared_rules absent)" >&2
 fi
 
+# A list flag takes one value (repeat it or use commas): the input paths after
+# it stay input paths.
+two_inputs() { "$AIIR" scan --format json "$@" examples/incident tests/data/golden/mixed 2>/dev/null | jq -e '.inputs.files > 100' >/dev/null; }
+check "--skip NAME then two paths: both read" two_inputs --skip access
+check "--analyzers NAME then two paths: both read" two_inputs --analyzers access,agency
+check "--rules DIR then two paths: both read" two_inputs --rules rules/sigma/access
+
 echo "scan: $pass passed, $fail failed, $known known bug(s)"
 [ "$fail" -eq 0 ]
