@@ -26,6 +26,7 @@ enum class FileShape : std::uint8_t {
   kCloudWatchExport,    ///< CloudWatch Logs export to S3: "<timestamp> <json>" lines
   kSubscription,        ///< CloudWatch subscription payloads (Firehose)
   kEventBridge,         ///< EventBridge envelopes
+  kCsvRecords,          ///< CSV with a column of whole records (Logs Insights @message, CloudTrailEvent)
   kDigest,              ///< CloudTrail digest file: counted, not an event
   kConfigSnapshot,      ///< AWS Config snapshot/history: counted, not an event
   kMarker,              ///< aws-logs-write-test, permission-check markers, empty files
@@ -33,7 +34,7 @@ enum class FileShape : std::uint8_t {
   kUnrecognised,        ///< JSON, but no shape we know
   kUnreadable,          ///< could not be read or decoded at all
 };
-inline constexpr int kFileShapeCount = 16;
+inline constexpr int kFileShapeCount = 17;
 std::string_view to_string(FileShape shape) noexcept;
 
 /// Why a record (or part of a file) was skipped.

@@ -153,6 +153,53 @@ std::size_t utf16_to_utf8(std::string_view in, bool big_endian, std::string& out
   return bad;
 }
 
+/// RFC 4180 rows: fields separated by commas, quoted fields with "" for a
+/// quote (newlines allowed inside), rows ended by LF or CRLF.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text) : t_(text) {}
+  /// The next row into `fields` (unquoted); false at the end of the text.
+  bool next(std::vector<std::string>& fields) {
+    if (i_ >= t_.size()) return false;
+    fields.clear();
+    std::string cur;
+    bool quoted = false, was_quoted = false;
+    while (i_ < t_.size()) {
+      const char c = t_[i_++];
+      if (quoted) {
+        if (c != '"') cur += c;
+        else if (i_ < t_.size() && t_[i_] == '"') cur += '"', ++i_;
+        else quoted = false;
+      } else if (c == '"' && cur.empty() && !was_quoted) {
+        quoted = was_quoted = true;
+      } else if (c == ',') {
+        fields.push_back(std::move(cur));
+        cur.clear();
+        was_quoted = false;
+      } else if (c == '\n') {
+        if (!cur.empty() && cur.back() == '\r') cur.pop_back();
+        break;
+      } else {
+        cur += c;
+      }
+    }
+    fields.push_back(std::move(cur));
+    return true;
+  }
+
+ private:
+  std::string_view t_;
+  std::size_t i_ = 0;
+};
+
+std::string lower_trimmed(std::string_view s) {
+  s = trim(s);
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 /// What to tell about an archive or compression format aiir does not open,
 /// from its magic bytes (after gzip is inflated: a .tar.gz is a tar here);
 /// empty for anything else.
@@ -256,6 +303,7 @@ struct Decoder::Ctx {
   std::vector<Nested> nested;
   std::vector<std::size_t> res_begin;
   bool shape_set = false;
+  bool resolving = false;  ///< inside resolve_nested(): records found there are not nested again
 
   void set_shape(FileShape s) {
     if (!shape_set) {
@@ -285,6 +333,24 @@ struct Decoder::Ctx {
       if (obj["detail-type"].error() == simdjson::SUCCESS && obj["detail"].get(detail) == simdjson::SUCCESS) {
         record(detail, index, ingest_ms);
         return;
+      }
+      // The record as a JSON string: Logs Insights results (@message), the
+      // elements of lookup-events' Events and of filter-log-events' events
+      // saved on their own (`jq .Events`, `jq .events`). Not inside a string
+      // already being resolved.
+      if (!resolving) {
+        for (std::string_view key : {"@message", "CloudTrailEvent", "message"}) {
+          dom::element inner;
+          std::string_view text;
+          if (obj[key].get(inner) != simdjson::SUCCESS || inner.get_string().get(text) != simdjson::SUCCESS) continue;
+          if (trim(text).substr(0, 1) != "{") continue;
+          std::int64_t ingest = ingest_ms, at = 0;
+          dom::element it;
+          if (obj["ingestionTime"].get(it) == simdjson::SUCCESS && it.get_int64().get(at) == simdjson::SUCCESS)
+            ingest = at;
+          nested.push_back({index, text, ingest});
+          return;
+        }
       }
       skip(SkipReason::kUnrecognisedRecord, index, "record");
       return;
@@ -448,10 +514,12 @@ struct Decoder::Ctx {
       }
     }
     std::size_t i = 0;
+    resolving = true;
     for (dom::element el : as_array(arr)) {
       const Nested& n = nested[i++];
       record(el, n.record, n.ingest_ms);
     }
+    resolving = false;
   }
 
   void finish() {
@@ -520,6 +588,7 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
 
   if (!lines) {
     char c = body.front();
+    if (c != '{' && c != '[' && decode_csv(ctx, body)) return;
     if (c != '{' && c != '[') {
       // Text or binary that is no JSON at all (a README, a YAML file, junk):
       // read, not a log. Counted with its path, but not a read failure.
@@ -718,6 +787,56 @@ void Decoder::decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_co
   batch.stats.warn(WarningKind::kInvalidJson, batch.path,
                    fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   batch.file.failed = true;
+}
+
+bool Decoder::decode_csv(Ctx& ctx, std::string_view body) {
+  // The header names the columns: a column of whole records (Logs Insights
+  // @message, a CloudTrailEvent column) is read; CloudTrail columns without
+  // one are a summary (console Event history, CloudTrail Lake), named as
+  // unsupported; anything else is not CSV of ours.
+  CsvReader reader(body);
+  std::vector<std::string> fields;
+  if (body.find(',') == std::string_view::npos || !reader.next(fields) || fields.size() < 2) return false;
+  std::size_t column = fields.size();
+  bool cloudtrail = false;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string name = lower_trimmed(fields[i]);
+    if (column == fields.size() && (name == "@message" || name == "cloudtrailevent" || name == "cloudtrail event"))
+      column = i;
+    for (std::string_view known : {"eventname", "event name", "eventtime", "event time", "eventsource", "event source",
+                                   "eventid", "event id", "@timestamp", "sourceipaddress", "source ip address",
+                                   "useridentity.arn", "awsregion"})
+      cloudtrail = cloudtrail || name == known;
+  }
+  if (column == fields.size()) {
+    if (!cloudtrail) return false;
+    ctx.set_shape(FileShape::kUnsupported);
+    ctx.b.stats.warn(WarningKind::kUnsupported, ctx.b.path,
+                     "CSV without a column of whole records (@message, CloudTrailEvent): a summary such as the "
+                     "console's Event history or CloudTrail Lake results, not supported; export JSON, or select "
+                     "@message in Logs Insights");
+    return true;
+  }
+  ctx.set_shape(FileShape::kCsvRecords);
+  // The records are copied out of their quoting into one buffer, viewed once
+  // it no longer grows.
+  csv_store_.clear();
+  std::vector<std::pair<std::uint32_t, std::pair<std::size_t, std::size_t>>> spans;
+  while (reader.next(fields)) {
+    if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // a blank line
+    const std::uint32_t index = ctx.next_record++;
+    const std::string_view cell = column < fields.size() ? trim(fields[column]) : std::string_view();
+    if (cell.substr(0, 1) != "{") {
+      ctx.skip(SkipReason::kInvalidJson, index, "CSV row whose record column is not a JSON object");
+      continue;
+    }
+    spans.push_back({index, {csv_store_.size(), cell.size()}});
+    csv_store_.append(cell);
+  }
+  for (const auto& [index, span] : spans)
+    ctx.nested.push_back({index, std::string_view(csv_store_).substr(span.first, span.second), 0});
+  ctx.finish();
+  return true;
 }
 
 }  // namespace aiir

@@ -97,6 +97,10 @@ put("decode", "\ufeff".encode("utf-16-le") + json.dumps({"Records": [CT]}).encod
 put("decode", "\ufeff".encode("utf-16-be") + (ct + "\n" + inv + "\n").encode("utf-16-be"))
 put("decode", ("\ufeff" + ct).encode("utf-16-le")[:-1])
 put("decode", b"PK\x03\x04\x14\x00" + ct.encode())
+# CSV exports: a column of whole records (quoted, "" escapes), and a summary.
+put("decode", "@timestamp,@message\r\n2026-03-10 10:00:00.000,\"" + ct.replace('"', '""') + "\"\r\n")
+put("decode", "Event ID,Event time,Event name\ne1,2026-03-10T10:00:00Z,ListBuckets\n")
+put("decode", json.dumps([{"@timestamp": "2026-03-10 10:00:00.000", "@message": ct}]))
 for p in sorted(glob.glob(os.path.join(ROOT, "tests/data/**/*.json"), recursive=True)):
     put("decode", open(p, "rb").read())
 for lit in raw_literals(os.path.join(ROOT, "tests/unit/decode/decoder_test.cpp")):

@@ -344,6 +344,76 @@ TEST_CASE("archives and other compressions are named, not guessed at", "[decode]
   }
 }
 
+namespace {
+/// `json` as one RFC 4180 CSV field: quoted, inner quotes doubled.
+std::string csv_field(const std::string& json) {
+  std::string out = "\"";
+  for (char c : json) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+}  // namespace
+
+TEST_CASE("exports that hold each record as a string: Logs Insights, jq'd lookup-events and CloudWatch arrays",
+          "[decode]") {
+  const std::string a = ct("s1"), b = ct("s2");
+  auto insights = events_from_json("[{\"@timestamp\":\"2026-03-10 10:00:00.000\",\"@message\":\"" + escape_json(a) +
+                                   "\"},{\"@timestamp\":\"2026-03-10 10:00:00.000\",\"@message\":\"" + escape_json(b) +
+                                   "\"}]");
+  REQUIRE(insights.events.size() == 2);
+  CHECK(insights.events[1].event_id == "s2");
+  CHECK(insights.events[1].where.record == 1);
+  CHECK(insights.stats().skipped_total() == 0);
+
+  // `aws cloudtrail lookup-events | jq .Events` and `aws logs filter-log-events | jq .events`.
+  auto lookup = events_from_json("[{\"EventId\":\"s1\",\"EventName\":\"ListBuckets\",\"ReadOnly\":\"true\",\"CloudTrailEvent\":\"" +
+                                 escape_json(a) + "\"}]");
+  REQUIRE(lookup.events.size() == 1);
+  CHECK(lookup.events[0].event_id == "s1");
+  auto cw = events_from_json("[{\"logStreamName\":\"111122223333_CloudTrail_us-east-1\",\"timestamp\":1773136800000,"
+                             "\"message\":\"" + escape_json(b) + "\",\"ingestionTime\":1773136801000}]");
+  REQUIRE(cw.events.size() == 1);
+  CHECK(cw.events[0].event_id == "s2");
+
+  // Near miss: an unknown object whose message is prose stays unrecognised.
+  auto prose = events_from_json(R"([{"level":"info","message":"service started"}])");
+  CHECK(prose.events.empty());
+  CHECK(skipped(prose, SkipReason::kUnrecognisedRecord) == 1);
+}
+
+TEST_CASE("CSV exports: a column of whole records is read; a summary without one is named unsupported", "[decode]") {
+  const std::string a = ct("c1"), b = ct("c2");
+  // Logs Insights "Export results → CSV": quoted, inner quotes doubled, CRLF, a bad row.
+  auto csv = events_from_json("@timestamp,@message\r\n2026-03-10 10:00:00.000," + csv_field(a) +
+                              "\r\n2026-03-10 10:00:01.000,not json\r\n2026-03-10 10:00:02.000," + csv_field(b) + "\r\n",
+                              "insights.csv");
+  REQUIRE(csv.events.size() == 2);
+  CHECK(csv.batch->file.shape == FileShape::kCsvRecords);
+  CHECK(csv.events[0].event_id == "c1");
+  CHECK(csv.events[1].event_id == "c2");
+  CHECK(csv.events[1].where.record == 2);  // the row, counted from the first data row
+  CHECK(skipped(csv, SkipReason::kInvalidJson) == 1);
+
+  // A quoted header, the record column not last, a field with an embedded newline.
+  auto quoted = events_from_json("\"Event ID\",\"CloudTrailEvent\",\"Note\"\n\"c1\"," + csv_field(a) +
+                                 ",\"two\nlines\"\n");
+  REQUIRE(quoted.events.size() == 1);
+  CHECK(quoted.events[0].event_id == "c1");
+
+  // Console Event history / CloudTrail Lake CSV without the record: named, not guessed at.
+  auto summary = events_from_json("Event ID,Event time,User name,Event name,Resources,Event source,AWS access key,"
+                                  "Source IP address,Error code\nc1,2026-03-10T10:00:00Z,alice,ListBuckets,,"
+                                  "s3.amazonaws.com,AKIAIOSFODNN7EXAMPLE,198.51.100.7,\n",
+                                  "event_history.csv");
+  CHECK(summary.events.empty());
+  CHECK(summary.batch->file.shape == FileShape::kUnsupported);
+  REQUIRE(warned(summary, WarningKind::kUnsupported) == 1);
+  CHECK(summary.stats().warnings[0].detail.find("CSV") != std::string::npos);
+
+  // Near miss: CSV that is not about CloudTrail stays unrecognised text.
+  auto other = events_from_json("name,age\nbob,3\n", "people.csv");
+  CHECK(other.batch->file.shape == FileShape::kUnrecognised);
+}
+
 TEST_CASE("a 50 MB single line record is read", "[decode][large]") {
   std::string big(50u << 20, 'x');
   auto f = events_from_json(ct("big", "PutObject", ",\"requestParameters2\":{\"blob\":\"" + big + "\"}"));
