@@ -60,6 +60,7 @@ constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
 constexpr std::size_t kMaxPerKeyValues = 64;      ///< distinct IPs / UAs remembered per long-term key
 constexpr std::size_t kMaxLeakedKeys = 10000;    ///< access key ids remembered from invocation text
+constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
 bool is_long_term(std::string_view key) { return key.substr(0, 4) == "AKIA"; }
@@ -284,6 +285,7 @@ class AccessAnalyzer final : public Analyzer {
   void on_event(const EventView& e, FindingSink& /*out*/) override {
     if (e.kind == EventKind::kInsight) return;
     if (e.kind == EventKind::kInvocation && e.content != nullptr && !e.content->secrets.empty()) note_leaked_keys(e);
+    if (e.kind == EventKind::kCloudTrail) track_external(e);
     if (&scope_ == &own_scope_) own_scope_.on_event(e);  // else the scan fed the shared one
     if (e.kind == EventKind::kCloudTrail) ++cloudtrail_events_;
     if (e.actor_arn.empty()) return;
@@ -332,6 +334,7 @@ class AccessAnalyzer final : public Analyzer {
     finish_sts(out);
     finish_session_keys(out);
     finish_leaked_keys(out);
+    finish_external(out);
     finish_rollup(out);
     // The last successful console sign-in by a principal that was not flagged.
     const Login* last = nullptr;
@@ -431,6 +434,39 @@ class AccessAnalyzer final : public Analyzer {
     if (k.account.empty()) k.account = std::string(e.account);
     if (looks_like_ip(e.source_ip)) note_first(k.ips, k.ips_dropped, e.source_ip, e);
     if (!e.user_agent.empty()) note_first(k.uas, k.uas_dropped, e.user_agent, e);
+  }
+
+  /// The accounts whose logs are here, and calls made in them by principals
+  /// of other accounts (12-digit account ids; AWS services excluded).
+  void track_external(const EventView& e) {
+    if (!e.account.empty() && e.account != last_logged_account_) {
+      if (logged_accounts_.size() < kMaxAccounts) logged_accounts_.emplace(e.account);
+      last_logged_account_.assign(e.account.substr(0, 64));
+    }
+    if (e.actor_account.empty() || e.account.empty() || e.actor_account == e.account) return;
+    if (e.actor_account.size() != 12 ||
+        !std::all_of(e.actor_account.begin(), e.actor_account.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return;
+    if (is_service_actor(e)) return;
+    auto it = external_.find(e.actor_account);
+    if (it == external_.end()) {
+      if (external_.size() >= kMaxAccounts) return;
+      it = external_.emplace(std::string(e.actor_account), ExternalAccount{}).first;
+    }
+    ExternalAccount& x = it->second;
+    std::uint64_t ignored = 0;
+    note_first(x.uses, ignored, "all", e);
+    note_first(x.recipients, ignored, e.account, e);
+    if (looks_like_ip(e.source_ip)) note_first(x.ips, x.ips_dropped, e.source_ip, e);
+    const std::string_view who = !e.actor_arn.empty() ? e.actor_arn : e.principal_id;
+    if (!who.empty()) note_first(x.principals, ignored, who.substr(0, 512), e);
+    scratch_.assign(detail::short_service(e.service)).append(1, ':').append(e.action.substr(0, 128));
+    note_first(x.actions, x.actions_dropped, scratch_, e);
+    if (e.outcome == Outcome::kSuccess && e.action.substr(0, 10) == "AssumeRole") {
+      const std::string_view role = str_at(e.raw, "requestParameters", "roleArn");
+      if (!role.empty()) note_first(x.roles, ignored, role.substr(0, 512), e);
+    }
+    if (e.outcome == Outcome::kSuccess && !detail::is_read_call(e)) ++x.changes;
   }
 
   /// Access key ids that an invocation record's text carried (a response: the
@@ -957,6 +993,66 @@ class AccessAnalyzer final : public Analyzer {
       f.last_seen_ms = last;
       f.tags.attack = {"T1552.005", "T1078.004"};
       f.tags.atlas = {"AML.T0055"};
+      emit(out, std::move(f));
+    }
+  }
+
+  /// Principals of an account whose logs are not here acting in one that is:
+  /// a role assumed from outside (a trust policy opened to another account),
+  /// or a bucket, key or function shared with it. New after the baseline, or
+  /// outside the profile's accounts; an account busy since the baseline is a
+  /// known partner or vendor.
+  void finish_external(FindingSink& out) {
+    const bool by_profile = profile_.loaded && !profile_.accounts.empty();
+    for (const auto& [account, x] : external_) {
+      if (logged_accounts_.count(account) != 0) continue;
+      const auto all = x.uses.find("all");
+      if (all == x.uses.end()) continue;
+      const FirstUse& use = all->second;
+      if (by_profile) {
+        if (std::find(profile_.accounts.begin(), profile_.accounts.end(), account) != profile_.accounts.end()) continue;
+      } else if (use.ev.time_ms < baseline_end_) {
+        continue;
+      }
+      Finding f;
+      f.rule = "access.external_account_activity";
+      f.severity = !x.roles.empty() || x.changes > 0 ? Severity::kHigh : Severity::kMedium;
+      f.title = "Another AWS account acting in this one";
+      f.add(use.ev);
+      for (const auto& [ip, first] : x.ips) {
+        f.add(first.ev);
+        f.source_ips.push_back(ip);
+      }
+      std::vector<std::string> recipients, principals, roles, actions;
+      for (const auto& [v, u] : x.recipients) recipients.push_back(v);
+      for (const auto& [v, u] : x.principals) principals.push_back(v);
+      for (const auto& [v, u] : x.roles) roles.push_back(fmt::format("{} ({})", v, u.count));
+      std::vector<std::pair<std::uint64_t, std::string>> by_count;
+      for (const auto& [v, u] : x.actions) by_count.emplace_back(u.count, v);
+      std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (const auto& [n, v] : by_count) actions.push_back(fmt::format("{} ({})", v, n));
+      f.account = recipients.empty() ? std::string() : recipients.front();
+      if (!x.principals.empty()) f.principal = x.principals.begin()->first;
+      const std::string basis =
+          by_profile ? std::string("not one of the profile's accounts")
+                     : fmt::format("first seen after the baseline ({}{})", format_time(baseline_end_),
+                                   baseline_inferred_ ? ", inferred: first 20% of the logs" : "");
+      f.summary = fmt::format("Account {} (its own logs are not here; {}) acted in {}: {} call(s){}{}, from {}, {} to {}",
+                              account, basis, join(recipients, 5), use.count,
+                              actions.empty() ? std::string() : fmt::format(" ({})", join(actions, 6)),
+                              roles.empty() ? std::string() : fmt::format("; assumed {}", join(roles, 5)),
+                              f.source_ips.empty() ? std::string("no IP recorded") : join(f.source_ips, 5),
+                              format_time(use.ev.time_ms), format_time(use.last_ms));
+      f.details.emplace_back("external_account", account);
+      f.details.emplace_back("principals", join(principals, 5));
+      if (!roles.empty()) f.details.emplace_back("roles_assumed", join(roles, 10));
+      f.details.emplace_back("actions", join(actions, 10));
+      f.details.emplace_back("successful_changes", std::to_string(x.changes));
+      f.details.emplace_back("basis", basis);
+      f.count = use.count;
+      f.first_seen_ms = use.ev.time_ms;
+      f.last_seen_ms = use.last_ms;
+      f.tags.attack = {"T1199", "T1078.004"};
       emit(out, std::move(f));
     }
   }
@@ -1598,6 +1694,13 @@ class AccessAnalyzer final : public Analyzer {
     for (auto& f : pending) out.emit(std::move(f));
   }
 
+  struct ExternalAccount {
+    std::map<std::string, FirstUse, std::less<>> uses;        ///< one entry, "all": every call
+    std::map<std::string, FirstUse, std::less<>> recipients;  ///< the logged accounts it acted in
+    std::map<std::string, FirstUse, std::less<>> ips, principals, actions, roles;
+    std::uint64_t ips_dropped = 0, actions_dropped = 0;
+    std::uint64_t changes = 0;  ///< successful calls that are not reads
+  };
   struct Leak {
     Evidence ev;           ///< the invocation record
     std::string invoker;   ///< who invoked the model
@@ -1659,6 +1762,9 @@ class AccessAnalyzer final : public Analyzer {
   std::unordered_map<std::string, SessionKey, detail::StringHash, std::equal_to<>> session_keys_;  ///< ASIA... keys
   std::uint64_t session_keys_dropped_ = 0;
   std::map<std::string, Leak, std::less<>> leaked_keys_;  ///< access key ids seen in invocation text
+  std::set<std::string, std::less<>> logged_accounts_;    ///< recipient accounts of the CloudTrail events
+  std::string last_logged_account_;
+  std::map<std::string, ExternalAccount, std::less<>> external_;  ///< other accounts acting in logged ones
   std::uint64_t leaked_keys_dropped_ = 0;
   std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;

@@ -620,3 +620,75 @@ TEST_CASE("access: compute credentials (Lambda, EC2 instance role) used outside 
     CHECK(run(jsonl(ec2)).with("access.compute_credentials_used_elsewhere").empty());
   }
 }
+
+namespace {
+
+/// A call made in account 111122223333 by a principal of `caller_account`.
+std::string foreign(double min, const std::string& caller_account, const std::string& name, int n,
+                    const std::string& type = "AWSAccount", const std::string& extra = "") {
+  return fmt::format(
+      R"({{"eventVersion":"1.09","eventTime":"{}","eventSource":"sts.amazonaws.com","eventName":"{}",)"
+      R"("awsRegion":"us-east-1","sourceIPAddress":"198.51.100.99","userAgent":"aws-cli/2.15.0",)"
+      R"("userIdentity":{{"type":"{}","principalId":"AIDAEXTERNAL0001","accountId":"{}"}},)"
+      R"("requestParameters":{{"roleArn":"arn:aws:iam::111122223333:role/backdoor","roleSessionName":"x"}},)"
+      R"("recipientAccountId":"111122223333","eventType":"AwsApiCall","eventID":"x-{}"{}}})",
+      aiir::format_time(kBase + static_cast<std::int64_t>(min * 60000)), name, type, caller_account, n, extra);
+}
+
+}  // namespace
+
+TEST_CASE("access: another account acting in ours, first after the baseline or outside the profile",
+          "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0});
+  const std::string base = jsonl(rs);
+  const std::int64_t baseline = kBase + 600 * 60000;
+  const std::string rule = "access.external_account_activity";
+  SECTION("a role assumed from an account whose logs are not here, after the baseline: high") {
+    const std::string text = base + foreign(700, "999988887777", "AssumeRole", 1) + "\n" +
+                             foreign(701, "999988887777", "AssumeRole", 2) + "\n";
+    for (bool reverse : {false, true}) {
+      auto r = run(text, nullptr, baseline, reverse);
+      auto f = r.with(rule);
+      REQUIRE(f.size() == 1);
+      CHECK(f[0]->severity == aiir::Severity::kHigh);
+      CHECK(f[0]->account == "111122223333");
+      CHECK(f[0]->source_ips == std::vector<std::string>{"198.51.100.99"});
+      CHECK(f[0]->count == 2);
+      CHECK(f[0]->summary.find("999988887777") != std::string::npos);
+      CHECK(f[0]->summary.find("arn:aws:iam::111122223333:role/backdoor") != std::string::npos);
+      REQUIRE(!f[0]->evidence.empty());
+      CHECK(f[0]->evidence[0].event_id == "x-1");
+    }
+  }
+  SECTION("near misses: active in the baseline too; its own logs are here; a service; anonymous") {
+    CHECK(run(base + foreign(30, "999988887777", "AssumeRole", 1) + "\n" + foreign(700, "999988887777", "AssumeRole", 2) +
+                  "\n",
+              nullptr, baseline)
+              .with(rule)
+              .empty());
+    std::vector<R> other = {R{.min = 5, .arn = "arn:aws:iam::999988887777:user/ops"}};
+    std::string own = jsonl(other);
+    const std::string ours = "\"recipientAccountId\":\"111122223333\"";
+    own.replace(own.find(ours), ours.size(), "\"recipientAccountId\":\"999988887777\"");
+    CHECK(run(base + own + foreign(700, "999988887777", "AssumeRole", 1) + "\n", nullptr, baseline).with(rule).empty());
+    CHECK(run(base + foreign(700, "999988887777", "AssumeRole", 1, "AWSService",
+                             R"(,"invokedBy":"ec2.amazonaws.com")") + "\n",
+              nullptr, baseline)
+              .with(rule)
+              .empty());
+    CHECK(run(base + foreign(700, "anonymous", "GetObject", 1) + "\n", nullptr, baseline).with(rule).empty());
+  }
+  SECTION("with a profile: any account outside its list, even in the baseline") {
+    aiir::Profile p;
+    p.loaded = true;
+    p.accounts = {"111122223333"};
+    const std::string text = base + foreign(30, "999988887777", "AssumeRole", 1) + "\n";
+    auto r = run(text, &p);
+    auto f = r.with(rule);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->summary.find("profile") != std::string::npos);
+    p.accounts.push_back("999988887777");
+    CHECK(run(text, &p).with(rule).empty());
+  }
+}
