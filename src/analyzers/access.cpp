@@ -455,7 +455,7 @@ class AccessAnalyzer final : public Analyzer {
     }
     ExternalAccount& x = it->second;
     std::uint64_t ignored = 0;
-    note_first(x.uses, ignored, "all", e);
+    note_use(x.all, e);
     note_first(x.recipients, ignored, e.account, e);
     if (looks_like_ip(e.source_ip)) note_first(x.ips, x.ips_dropped, e.source_ip, e);
     const std::string_view who = !e.actor_arn.empty() ? e.actor_arn : e.principal_id;
@@ -540,13 +540,19 @@ class AccessAnalyzer final : public Analyzer {
         dropped += last->second.count;
         m.erase(last);
       }
-      it = m.emplace(std::string(value), FirstUse{Evidence::from(e), 0, e.time_ms}).first;
-    } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, it->second.ev.time_ms,
-                                it->second.ev.file_index, it->second.ev.record)) {
-      it->second.ev.assign(e);
+      it = m.emplace(std::string(value), FirstUse{}).first;
     }
-    it->second.last_ms = std::max(it->second.last_ms, e.time_ms);
-    ++it->second.count;
+    note_use(it->second, e);
+  }
+
+  /// One more use: the earliest evidence (by time, file, record), the latest time, the count.
+  static void note_use(FirstUse& u, const EventView& e) {
+    if (u.count == 0 || detail::ref_less(e.time_ms, e.where.file, e.where.record, u.ev.time_ms, u.ev.file_index,
+                                         u.ev.record)) {
+      u.ev.assign(e);
+    }
+    u.last_ms = u.count == 0 ? e.time_ms : std::max(u.last_ms, e.time_ms);
+    ++u.count;
   }
 
   void track_regions(const EventView& e) {
@@ -1006,9 +1012,7 @@ class AccessAnalyzer final : public Analyzer {
     const bool by_profile = profile_.loaded && !profile_.accounts.empty();
     for (const auto& [account, x] : external_) {
       if (logged_accounts_.count(account) != 0) continue;
-      const auto all = x.uses.find("all");
-      if (all == x.uses.end()) continue;
-      const FirstUse& use = all->second;
+      const FirstUse& use = x.all;
       if (by_profile) {
         if (std::find(profile_.accounts.begin(), profile_.accounts.end(), account) != profile_.accounts.end()) continue;
       } else if (use.ev.time_ms < baseline_end_) {
@@ -1695,7 +1699,7 @@ class AccessAnalyzer final : public Analyzer {
   }
 
   struct ExternalAccount {
-    std::map<std::string, FirstUse, std::less<>> uses;        ///< one entry, "all": every call
+    FirstUse all;                                             ///< every call
     std::map<std::string, FirstUse, std::less<>> recipients;  ///< the logged accounts it acted in
     std::map<std::string, FirstUse, std::less<>> ips, principals, actions, roles;
     std::uint64_t ips_dropped = 0, actions_dropped = 0;
