@@ -147,6 +147,9 @@ struct Cred {
   std::string account;
   bool console = false;
   std::string not_console_ua;  ///< the last user agent found not to be a console's (a per-event search skipped)
+  std::string checked_ua;      ///< the last user agent offensive_platform() looked at (a per-event search skipped)
+  bool ua_checked = false;
+  std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
   // While events arrive: the activity bucket this credential's last event went
   // to (a node of buckets_, which does not move).
   std::uint64_t bucket_key = 0;
@@ -273,6 +276,29 @@ bool instance_session(std::string_view arn) noexcept {
   return std::all_of(name.begin() + 2, name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+/// `word` (lower case) in `ua` as a distribution marker: after '-', '.', '#'
+/// or a digit ("6.5.0-kali3-amd64", "x86_64.kali.2023", "13parrot1-amd64").
+bool distribution_marker(std::string_view ua, std::string_view word) noexcept {
+  for (std::size_t at = 1; at + word.size() <= ua.size(); ++at) {
+    const char before = ua[at - 1];
+    if (before != '-' && before != '.' && before != '#' && !(before >= '0' && before <= '9')) continue;
+    if (detail::iequals(ua.substr(at, word.size()), word)) return true;
+  }
+  return false;
+}
+
+/// A penetration-testing distribution or an attack-simulation tool named by a
+/// user agent (the AWS CLI and SDKs write the kernel and distribution:
+/// "Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2023", "os/linux#6.6.9-13parrot1-amd64";
+/// Stratus Red Team sends "stratus-red-team_<uuid>"), or empty.
+std::string_view offensive_platform(std::string_view ua) noexcept {
+  if (ua.substr(0, 17) == "stratus-red-team_") return "Stratus Red Team";
+  if (distribution_marker(ua, "kali")) return "Kali Linux";
+  if (distribution_marker(ua, "parrot")) return "Parrot OS";
+  if (distribution_marker(ua, "pentoo")) return "Pentoo";
+  return {};
+}
+
 class AccessAnalyzer final : public Analyzer {
  public:
   explicit AccessAnalyzer(const AnalyzerConfig& config)
@@ -302,6 +328,12 @@ class AccessAnalyzer final : public Analyzer {
       if (looks_console(e.user_agent)) c.console = true;
       else c.not_console_ua.assign(e.user_agent.substr(0, 512));
     }
+    if (Cred& c = creds_[cred]; !c.ua_checked || c.checked_ua != e.user_agent.substr(0, 512)) {
+      c.ua_checked = true;
+      c.checked_ua.assign(e.user_agent.substr(0, 512));
+      c.platform = offensive_platform(e.user_agent);
+    }
+    if (!creds_[cred].platform.empty()) note_offensive(e, creds_[cred]);
 
     track_regions(e);
     if (is_long_term(e.access_key_id)) track_long_term(e);
@@ -335,6 +367,7 @@ class AccessAnalyzer final : public Analyzer {
     finish_session_keys(out);
     finish_leaked_keys(out);
     finish_external(out);
+    finish_offensive(out);
     finish_rollup(out);
     // The last successful console sign-in by a principal that was not flagged.
     const Login* last = nullptr;
@@ -436,6 +469,25 @@ class AccessAnalyzer final : public Analyzer {
     if (!e.user_agent.empty()) note_first(k.uas, k.uas_dropped, e.user_agent, e);
   }
 
+  /// Calls of a credential whose user agent names an offensive platform.
+  void note_offensive(const EventView& e, const Cred& c) {
+    scratch_.assign(c.principal).append(1, '\x1f').append(c.key);
+    auto it = offensive_.find(scratch_);
+    if (it == offensive_.end()) {
+      if (offensive_.size() >= kMaxCreds) return;
+      it = offensive_.emplace(scratch_, OffensiveUse{}).first;
+      it->second.principal = c.principal;
+      it->second.key = c.key;
+      it->second.account = c.account;
+    }
+    OffensiveUse& o = it->second;
+    note_use(o.all, e);
+    o.platforms.emplace(c.platform);
+    std::uint64_t ignored = 0;
+    note_first(o.uas, ignored, e.user_agent.substr(0, 512), e);
+    if (looks_like_ip(e.source_ip)) note_first(o.ips, ignored, e.source_ip, e);
+  }
+
   /// The accounts whose logs are here, and calls made in them by principals
   /// of other accounts (12-digit account ids; AWS services excluded).
   void track_external(const EventView& e) {
@@ -513,29 +565,41 @@ class AccessAnalyzer final : public Analyzer {
       last_session_key_ = &*it;
     }
     SessionKey& k = last_session_key_->second;
+    // A session's calls mostly repeat its address and agent: the entry they
+    // counted into last time is counted into again, without a search.
+    if (k.last_use != nullptr && e.source_ip == k.last_ip && e.user_agent == k.last_ua) {
+      note_use(*k.last_use, e);
+      return;
+    }
     if (k.principal.empty()) k.principal = std::string(e.actor_arn.substr(0, 512));
     if (k.account.empty()) k.account = std::string(e.account.substr(0, 64));
     const std::string_view runtime = compute_runtime(e.user_agent);
     if (!runtime.empty()) {
-      note_first(k.runtime_ips, k.dropped, e.source_ip, e);
+      k.last_use = note_first(k.runtime_ips, k.dropped, e.source_ip, e);
       if (k.runtime.empty() || runtime < std::string_view(k.runtime)) k.runtime.assign(runtime.substr(0, 64));
     } else {
       scratch_.assign(e.source_ip.substr(0, 64)).append(1, '\x1f').append(e.user_agent.substr(0, 256));
-      note_first(k.other_uses, k.dropped, scratch_, e);
+      k.last_use = note_first(k.other_uses, k.dropped, scratch_, e);
     }
+    // Only values kept whole can be compared again (a longer one was cut for its key).
+    if (e.source_ip.size() > 64 || e.user_agent.size() > 256) k.last_use = nullptr;
+    k.last_ip.assign(e.source_ip);
+    k.last_ua.assign(e.user_agent);
   }
 
   /// First use of a value (IP, agent, region): earliest evidence and a count,
   /// the `kMaxPerKeyValues` smallest values kept.
-  static void note_first(std::map<std::string, FirstUse, std::less<>>& m, std::uint64_t& dropped,
-                         std::string_view value, const EventView& e) {
+  /// Returns the entry counted into (stable until the map drops it for a
+  /// smaller value), or null when the value was not kept.
+  static FirstUse* note_first(std::map<std::string, FirstUse, std::less<>>& m, std::uint64_t& dropped,
+                              std::string_view value, const EventView& e) {
     auto it = m.find(value);
     if (it == m.end()) {
       if (m.size() >= kMaxPerKeyValues) {
         auto last = std::prev(m.end());
         if (!(value < std::string_view(last->first))) {
           ++dropped;
-          return;
+          return nullptr;
         }
         dropped += last->second.count;
         m.erase(last);
@@ -543,6 +607,7 @@ class AccessAnalyzer final : public Analyzer {
       it = m.emplace(std::string(value), FirstUse{}).first;
     }
     note_use(it->second, e);
+    return &it->second;
   }
 
   /// One more use: the earliest evidence (by time, file, record), the latest time, the count.
@@ -999,6 +1064,39 @@ class AccessAnalyzer final : public Analyzer {
       f.last_seen_ms = last;
       f.tags.attack = {"T1552.005", "T1078.004"};
       f.tags.atlas = {"AML.T0055"};
+      emit(out, std::move(f));
+    }
+  }
+
+  /// One finding per credential whose user agent named a penetration-testing
+  /// distribution or an attack-simulation tool (GuardDuty's PenTest findings):
+  /// a sanctioned test, or an attacker's workstation.
+  void finish_offensive(FindingSink& out) {
+    for (const auto& [id, o] : offensive_) {
+      Finding f;
+      f.rule = "access.offensive_platform_user_agent";
+      f.severity = Severity::kMedium;
+      f.title = "AWS API called from a penetration-testing system or an attack-simulation tool";
+      f.principal = o.principal;
+      f.access_key_id = o.key;
+      f.account = o.account;
+      for (const auto& [ua, use] : o.uas) {
+        f.add(use.ev);
+        f.user_agents.push_back(ua);
+      }
+      for (const auto& [ip, use] : o.ips) f.source_ips.push_back(ip);
+      const std::vector<std::string> platforms(o.platforms.begin(), o.platforms.end());
+      f.summary = fmt::format(
+          "{}{} made {} call(s) from {} ({} to {}{}): confirm a sanctioned test and its window, else treat the "
+          "credential as used from an attacker's system",
+          o.principal, o.key.empty() ? std::string() : fmt::format(" (key {})", o.key), o.all.count,
+          join(platforms), format_time(o.all.ev.time_ms), format_time(o.all.last_ms),
+          f.source_ips.empty() ? std::string() : fmt::format(", from {}", join(f.source_ips, 5)));
+      f.details.emplace_back("platforms", join(platforms));
+      f.count = o.all.count;
+      f.first_seen_ms = o.all.ev.time_ms;
+      f.last_seen_ms = o.all.last_ms;
+      f.tags.attack = {"T1078.004"};
       emit(out, std::move(f));
     }
   }
@@ -1698,6 +1796,12 @@ class AccessAnalyzer final : public Analyzer {
     for (auto& f : pending) out.emit(std::move(f));
   }
 
+  struct OffensiveUse {
+    std::string principal, key, account;
+    FirstUse all;
+    std::set<std::string_view> platforms;  ///< static names from offensive_platform()
+    std::map<std::string, FirstUse, std::less<>> uas, ips;
+  };
   struct ExternalAccount {
     FirstUse all;                                             ///< every call
     std::map<std::string, FirstUse, std::less<>> recipients;  ///< the logged accounts it acted in
@@ -1719,6 +1823,11 @@ class AccessAnalyzer final : public Analyzer {
     std::map<std::string, FirstUse, std::less<>> runtime_ips;  ///< uses by the runtime, by IP
     std::map<std::string, FirstUse, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
     std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
+    // The entry the last call counted into, with its address and agent. Any
+    // other entry may be dropped by a later insert, never this one before the
+    // next slow path resets it.
+    FirstUse* last_use = nullptr;
+    std::string last_ip, last_ua;
   };
   struct LongTermKey {
     std::string principal;
@@ -1769,6 +1878,7 @@ class AccessAnalyzer final : public Analyzer {
   std::set<std::string, std::less<>> logged_accounts_;    ///< recipient accounts of the CloudTrail events
   std::string last_logged_account_;
   std::map<std::string, ExternalAccount, std::less<>> external_;  ///< other accounts acting in logged ones
+  std::map<std::string, OffensiveUse, std::less<>> offensive_;     ///< by "principal\x1fkey"
   std::uint64_t leaked_keys_dropped_ = 0;
   std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;

@@ -106,14 +106,17 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
       sig.match = string_list(name, node, "match");
       sig.nomatch = string_list(name, node, "nomatch");
       if (sig.match.empty()) fail(name, node, "signature '" + sig.id + "' has no 'match' test case");
-      // Validate each pattern here to point at its own line.
+      // Compile each pattern here, to point at its own line when it is bad;
+      // the compiled pattern is the one matching uses (compile() keeps it).
       YAML::Node pats = node["patterns"];
       for (std::size_t i = 0; i < sig.patterns.size(); ++i) {
-        RE2 re(sig.patterns[i], re2_options());
-        if (!re.ok()) {
+        auto re = std::make_unique<RE2>(sig.patterns[i], re2_options());
+        if (!re->ok()) {
           YAML::Node at = pats.IsSequence() ? pats[i] : pats;
-          fail(name, at, "signature '" + sig.id + "': bad pattern: " + re.error());
+          fail(name, at, "signature '" + sig.id + "': bad pattern: " + re->error());
         }
+        set.pattern_owner_.push_back(static_cast<std::uint32_t>(set.signatures_.size()));
+        set.pattern_re_.push_back(std::move(re));
       }
       set.signatures_.push_back(std::move(sig));
     }
@@ -125,6 +128,7 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
 }
 
 void SignatureSet::compile(std::string_view name) {
+  // pattern_owner_ and pattern_re_ were filled by load_string, in this order.
   set_ = std::make_unique<SetHolder>(re2_options());
   for (std::uint32_t s = 0; s < signatures_.size(); ++s) {
     for (const auto& p : signatures_[s].patterns) {
@@ -132,8 +136,6 @@ void SignatureSet::compile(std::string_view name) {
       int idx = set_->set.Add(p, &err);
       if (idx < 0)
         throw aiir::Error(std::string(name) + ":" + std::to_string(signatures_[s].line) + ": " + err);
-      pattern_owner_.push_back(s);
-      pattern_re_.push_back(std::make_unique<RE2>(p, re2_options()));
     }
   }
   std::string err;

@@ -692,3 +692,41 @@ TEST_CASE("access: another account acting in ours, first after the baseline or o
     CHECK(run(text, &p).with(rule).empty());
   }
 }
+
+TEST_CASE("access: calls from a penetration-testing system or an attack-simulation tool", "[analyzer][access]") {
+  const std::string rule = "access.offensive_platform_user_agent";
+  const std::string kali =
+      "aws-cli/2.13.25 Python/3.11.5 Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2023 prompt/off command/sts.get-caller-identity";
+  const std::string parrot = "Boto3/1.34.50 md/Botocore#1.34.50 ua/2.0 os/linux#6.6.9-13parrot1-amd64 md/arch#x86_64";
+  const std::string stratus = "stratus-red-team_4f3c2a1e-8d7b-4c2a-9e1f-123456789abc";
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 10.0});
+  rs.push_back(R{.min = 60, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .ip = "198.51.100.23", .ua = kali});
+  rs.push_back(R{.min = 61, .ip = "198.51.100.23", .ua = kali});
+  rs.push_back(R{.min = 62, .arn = "arn:aws:iam::111122223333:user/ops", .key = "AKIAOPS000000001", .ua = parrot});
+  rs.push_back(R{.min = 63, .name = "PutFoundationModelEntitlement", .source = "bedrock.amazonaws.com",
+                 .arn = "arn:aws:sts::111122223333:assumed-role/stratus-role/stratus", .type = "AssumedRole",
+                 .key = "ASIASTRATUS0000001", .ua = stratus});
+  // Near misses: an Ubuntu CLI, a product name that contains "kali".
+  rs.push_back(R{.min = 64, .arn = "arn:aws:iam::111122223333:user/dev2", .key = "AKIADEV200000001",
+                 .ua = "aws-cli/2.13.25 Python/3.11.5 Linux/6.5.0-1016-aws exe/x86_64.ubuntu.22"});
+  rs.push_back(R{.min = 65, .arn = "arn:aws:iam::111122223333:user/dev3", .key = "AKIADEV300000001",
+                 .ua = "kalimba-player/3.1 parrot-sdk/2.0"});
+  for (bool reverse : {false, true}) {
+    auto r = run(jsonl(rs), nullptr, 0, reverse);
+    auto f = r.with(rule);
+    REQUIRE(f.size() == 3);
+    std::sort(f.begin(), f.end(), [](const auto* a, const auto* b) { return a->principal < b->principal; });
+    CHECK(f[0]->principal == "arn:aws:iam::111122223333:user/dev");
+    CHECK(f[0]->count == 2);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->user_agents == std::vector<std::string>{kali});
+    CHECK(f[0]->summary.find("Kali") != std::string::npos);
+    CHECK(f[0]->evidence.size() == 1);
+    CHECK(f[0]->evidence[0].event_id == "ev-5");
+    CHECK(f[1]->principal == "arn:aws:iam::111122223333:user/ops");
+    CHECK(f[1]->summary.find("Parrot") != std::string::npos);
+    CHECK(f[2]->principal == "arn:aws:sts::111122223333:assumed-role/stratus-role/stratus");
+    CHECK(f[2]->summary.find("Stratus Red Team") != std::string::npos);
+  }
+}
