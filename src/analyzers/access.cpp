@@ -559,7 +559,7 @@ class AccessAnalyzer final : public Analyzer {
           ++session_keys_dropped_;
           return;
         }
-        it = session_keys_.emplace(std::string(e.access_key_id), SessionKey{}).first;
+        it = session_keys_.try_emplace(std::string(e.access_key_id)).first;
         it->second.instance = instance_session(e.actor_arn);
       }
       last_session_key_ = &*it;
