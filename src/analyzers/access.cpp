@@ -1963,7 +1963,7 @@ void AccessAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     std::string creds = join(attacker_creds_, 6);
     std::string persistence =
         persistence_.empty()
-            ? (created_keys_.empty() && rules_fired_.count("access.access_key_created_for_other_user") == 0
+            ? (created_keys_.empty()
                    ? std::string(" No access key created for another user was used.")
                    : std::string(" Keys created for other users were not used in these logs."))
             : fmt::format(" Persistence was used: {}.", join(persistence_, 5));

@@ -41,7 +41,7 @@ constexpr std::size_t kMaxBuckets = 2'000'000;
 constexpr std::size_t kMaxListed = 20;
 constexpr std::uint32_t kNone = 0xffffffffu;
 
-constexpr std::uint64_t kBurstMinCalls = 30;       // calls in 10 minutes, at the least
+constexpr std::uint64_t kBurstMinCalls = 30;       // a burst is more than this many calls in 10 minutes
 constexpr std::uint64_t kBurstFactor = 4;          // times the principal's baseline peak
 constexpr std::uint64_t kBurstHighCalls = 100;     // a burst this large is high severity
 constexpr std::int64_t kTokenSpikeMin = 8'000;     // tokens in one call (V18)
@@ -816,8 +816,9 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
       "invocation.pii_in_prompt", "invocation.large_input_without_output",
       "private_data.prompt_reaches_for_instance_metadata"});
   qa("invocation.prompts", "What prompts were sent?", "the prompts",
-     {"invocation.jailbreak", "invocation.prompt_attack_scored", "invocation.system_prompt_extraction",
-      "invocation.hidden_text", "invocation.tool_abuse", "invocation.guardrail_prompt_attack_blocked",
+     {"invocation.prompt_injection", "invocation.jailbreak", "invocation.prompt_attack_scored",
+      "invocation.system_prompt_extraction", "invocation.hidden_text", "invocation.tool_abuse",
+      "invocation.cloud_credential_request", "invocation.guardrail_prompt_attack_blocked",
       "invocation.guardrail_intervened", "invocation.guardrail_interventions"});
   qa("invocation.responses", "What responses were produced?", "the model responses",
      {"invocation.system_prompt_leakage", "invocation.data_exfiltration_markup", "private_data.secret_in_response",

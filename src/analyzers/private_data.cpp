@@ -971,7 +971,7 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
     q.id = "private_data.reach";
     q.question = "What private or confidential data do generative AI resources have access to?";
     q.rules = {"private_data.read_by_ai_principal", "private_data.changed_by_ai_principal",
-               "private_data.designed_access_by_ai"};
+               "private_data.designed_access_by_ai", "private_data.secret_in_request_parameters"};
     if (coverage.cloudtrail_events == 0) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events: what AI principals touched cannot be seen; review their IAM policies.";
