@@ -363,11 +363,11 @@ class AccessAnalyzer final : public Analyzer {
     finish_regions(out);
     finish_key_creations(out);
     finish_bad(out);
-    finish_sts(out);
     finish_session_keys(out);
     finish_leaked_keys(out);
     finish_external(out);
     finish_offensive(out);
+    finish_sts(out);  // after every flag: sessions opened by flagged credentials
     finish_rollup(out);
     // The last successful console sign-in by a principal that was not flagged.
     const Login* last = nullptr;
