@@ -90,6 +90,10 @@ class Analyzer {
   virtual void finish(FindingSink& /*out*/) {}
   /// The element's methodology questions, answered from what this analyzer saw.
   virtual void answer(const Coverage& /*coverage*/, std::vector<QuestionAnswer>& /*out*/) const {}
+  /// What the analyzer could not keep because a cap on its state was reached:
+  /// one line each (what, how many, which checks it weakens), for the report's
+  /// coverage notes. Nothing when no cap was reached.
+  virtual void limits(std::vector<std::string>& /*out*/) const {}
 };
 
 struct AnalyzerInfo {

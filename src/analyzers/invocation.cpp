@@ -196,6 +196,17 @@ class InvocationAnalyzer final : public Analyzer {
   void on_event(const EventView& e, FindingSink& out) override;
   void finish(FindingSink& out) override;
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
+  void limits(std::vector<std::string>& out) const override {
+    if (rows_dropped_ > 0)
+      out.push_back(fmt::format("{} model call(s) past 100,000 usage rows were left out of the usage table, the "
+                                "token totals and the cost estimate.", rows_dropped_));
+    if (join_overflow_ > 0)
+      out.push_back(fmt::format("{} model call(s) were not joined across CloudTrail and invocation logs (the join "
+                                "table was full): some calls may be counted twice.", join_overflow_));
+    if (principals_dropped_ > 0)
+      out.push_back(fmt::format("{} model call(s) by principals past the first 20,000 were not checked for bursts, "
+                                "probes or first use.", principals_dropped_));
+  }
 
   const ModelUsage& usage() const noexcept { return usage_; }
 

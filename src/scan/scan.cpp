@@ -458,6 +458,18 @@ int run_scan(const ScanOptions& options) {
   add_coverage_notes(report);
   for (const AnalyzerStatus& a : report.analyzers)
     if (!a.error.empty() && a.enabled) report.notes.push_back(fmt::format("Analyzer {} {}", a.id, a.error));
+  // Caps reached: what was not followed, so that an absence is not read as a "no".
+  if (scope.principals_dropped() > 0 || scope.keys_dropped() > 0)
+    report.notes.push_back(fmt::format(
+        "Principal and key scopes: {} call(s) of principals and {} of access keys beyond the 20,000 of each kept "
+        "(the smallest ids) were not tracked: their scope rows are missing.",
+        scope.principals_dropped(), scope.keys_dropped()));
+  for (Active& a : active) {
+    if (!a.analyzer) continue;
+    std::vector<std::string> lines;
+    a.analyzer->limits(lines);
+    for (const std::string& line : lines) report.notes.push_back(fmt::format("Analyzer {}: {}", a.info->id, line));
+  }
   if (report.rules.errors > 0)
     report.notes.push_back(fmt::format("{} rule(s) failed to load; `aiir rules lint` shows why.", report.rules.errors));
   if (report.integrity && report.integrity->counts.digests_found == 0 && !report.integrity->integrity_failed())

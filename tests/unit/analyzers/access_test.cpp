@@ -730,3 +730,29 @@ TEST_CASE("access: calls from a penetration-testing system or an attack-simulati
     CHECK(f[2]->summary.find("Stratus Red Team") != std::string::npos);
   }
 }
+
+TEST_CASE("access: caps reached are reported as limits, not silently", "[analyzer][access]") {
+  aiir::AnalyzerConfig cfg;
+  static const aiir::Profile none{};
+  cfg.profile = &none;
+  auto a = aiir::make_access(cfg);
+  std::vector<std::string> lines;
+  a->limits(lines);
+  CHECK(lines.empty());  // nothing reached yet
+  // 50,005 temporary keys, one call each: the last five are past the 50,000 followed.
+  std::string text;
+  text.reserve(50'005 * 420);
+  for (int i = 0; i < 50'005; ++i) {
+    R r{.min = i * 0.001, .arn = "arn:aws:sts::111122223333:assumed-role/app/s", .type = "AssumedRole",
+        .key = fmt::format("ASIA{:016d}", i)};
+    text += line(r, i) + "\n";
+  }
+  auto f = aiir::testing::events_from_json(text);
+  REQUIRE(f.events.size() == 50'005);
+  aiir::FindingList sink;
+  for (const auto& e : f.events) a->on_event(e, sink);
+  a->finish(sink);
+  a->limits(lines);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].find("5 call(s) with temporary keys") == 0);
+}
