@@ -105,7 +105,10 @@ class InvocationContentAnalyzer final : public Analyzer {
     WindowKey wkey(std::string(ev.actor_arn), std::string(ev.account), w);
     auto wit = windows_.find(wkey);
     if (wit == windows_.end()) {
-      if (windows_.size() >= kMaxGroups) return;  // bounded state; counted below
+      if (windows_.size() >= kMaxGroups) {  // bounded state: the record is not analysed, and counted
+        ++dropped_;
+        return;
+      }
       wit = windows_.emplace(std::move(wkey), WindowStats{}).first;
     }
     WindowStats& ws = wit->second;

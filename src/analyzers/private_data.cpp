@@ -504,7 +504,8 @@ class PrivateDataAnalyzer final : public Analyzer {
   void bad_reasons(const EventView& e, std::string_view principal) {
     bad_.clear();
     for (const auto& k : profile_.bad_access_keys)
-      if (!e.access_key_id.empty() && iequals(k, e.access_key_id)) bad_.insert(fmt::format("bad access key {}", k));
+      if (!e.access_key_id.empty() && wildcard_match(k, e.access_key_id))  // as the access analyzer matches them
+        bad_.insert(fmt::format("bad access key {}", k));
     for (const auto& ip : profile_.bad_ips)
       if (ip_in_cidr(e.source_ip, ip)) bad_.insert(fmt::format("bad IP {}", ip));
     for (const auto& p : profile_.bad_principals)

@@ -200,6 +200,18 @@ TEST_CASE("private_data: bad-listed key reads a private secret by ARN", "[analyz
   CHECK(r.findings.findings.size() == 1);
 }
 
+TEST_CASE("private_data: bad-listed keys match with wildcards, as in the access analyzer", "[analyzer][private_data]") {
+  auto profile = private_profile();
+  profile.bad_access_keys = {"AKIABAD*"};
+  auto r = run(lines({ct("2024-05-01T10:00:00Z", "secretsmanager.amazonaws.com", "GetSecretValue",
+                         user_identity("leaked", "AKIABAD0000000001"),
+                         R"({"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf"})")}),
+               profile);
+  auto f = with_rule(r, "private_data.read_by_flagged_principal");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "flagged") == "bad access key AKIABAD*");
+}
+
 TEST_CASE("private_data: bad IP (CIDR) changes a private parameter", "[analyzer][private_data]") {
   auto profile = private_profile();
   profile.bad_ips = {"198.51.100.0/24"};
