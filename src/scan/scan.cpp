@@ -458,6 +458,13 @@ int run_scan(const ScanOptions& options) {
   add_coverage_notes(report);
   for (const AnalyzerStatus& a : report.analyzers)
     if (!a.error.empty() && a.enabled) report.notes.push_back(fmt::format("Analyzer {} {}", a.id, a.error));
+  // Without the content stage, the access analyzer's join of key ids in prompts
+  // and responses with their later use has nothing to join.
+  if (!content && report.coverage.invocation_records > 0 &&
+      std::any_of(active.begin(), active.end(), [](const Active& a) { return a.info->id == "access"; }))
+    report.notes.push_back(
+        "The invocation-content analyzer was not run, so prompts and responses were not read: access keys they "
+        "carried and later uses of those keys (access.leaked_credential_used) were not checked.");
   // Caps reached: what was not followed, so that an absence is not read as a "no".
   if (scope.principals_dropped() > 0 || scope.keys_dropped() > 0)
     report.notes.push_back(fmt::format(

@@ -115,6 +115,12 @@ else
   echo "SKIP --rules sigma-aws ($shared_rules absent)" >&2
 fi
 
+# Skipping the content analysis says what it leaves unchecked.
+"$AIIR" scan --format json --skip invocation-content examples/incident 2>/dev/null | jq -r '.coverage.notes[]' >"$tmp/skip_content.notes"
+check "--skip invocation-content: a note names the leaked-key check" grep -q 'access.leaked_credential_used' "$tmp/skip_content.notes"
+"$AIIR" scan --format json examples/incident 2>/dev/null | jq -r '.coverage.notes[]' >"$tmp/all.notes"
+check "all analyzers: no such note" bash -c "! grep -q 'invocation-content analyzer was not run' '$tmp/all.notes'"
+
 # A list flag takes one value (repeat it or use commas): the input paths after
 # it stay input paths.
 two_inputs() { "$AIIR" scan --format json "$@" examples/incident tests/data/golden/mixed 2>/dev/null | jq -e '.inputs.files > 100' >/dev/null; }
