@@ -81,6 +81,9 @@ struct Group {
   std::set<std::string> roles;
   double max_score = -1;
   Top top;
+  /// The record last counted: the hits of one record (a key id and its secret)
+  /// count it once. Hits of a record arrive together, in one on_event call.
+  std::uint32_t last_file = UINT32_MAX, last_record = UINT32_MAX;
 };
 
 struct WindowStats {
@@ -224,10 +227,14 @@ class InvocationContentAnalyzer final : public Analyzer {
       f.access_key_id = std::string(ev.access_key_id);  // an identifier: kept in full
       tag(f);
     }
-    Finding& f = it->second.finding;
-    f.severity = std::max(f.severity, sev);
-    f.add(ev);
-    return &it->second;
+    Group& g = it->second;
+    g.finding.severity = std::max(g.finding.severity, sev);
+    if (g.last_file != ev.where.file || g.last_record != ev.where.record) {
+      g.finding.add(ev);
+      g.last_file = ev.where.file;
+      g.last_record = ev.where.record;
+    }
+    return &g;
   }
 
   static void tag(Finding& f) {

@@ -346,9 +346,12 @@ bool is_marker_file(std::string_view path) noexcept {
   if (name == "aws-logs-write-test" || name == "amazon-bedrock-logs-permission-check" || name == ".DS_Store" ||
       name == "_SUCCESS" || name == "Thumbs.db")
     return true;
-  // Bodies and media that Bedrock offloaded next to its logs: read on demand, not log records.
-  return path.find("/BedrockModelInvocationLogs/") != std::string_view::npos &&
-         path.find("/data/") != std::string_view::npos;
+  // Bodies and media that Bedrock offloaded next to its logs (a data/ folder inside
+  // the BedrockModelInvocationLogs tree): read on demand, not log records. A data/
+  // folder above the tree (/data/cases/...) is where the evidence is kept.
+  constexpr std::string_view kTree = "/BedrockModelInvocationLogs/";
+  const std::size_t tree = path.find(kTree);
+  return tree != std::string_view::npos && path.find("/data/", tree + kTree.size() - 1) != std::string_view::npos;
 }
 
 ReadStats run_pipeline(const std::vector<InputFile>& files, const PipelineOptions& options, EventSink& sink) {

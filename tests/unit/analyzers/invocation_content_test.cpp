@@ -153,6 +153,9 @@ TEST_CASE("content stage: a Converse record with an injection, a leaked secret a
   CHECK(leak[0]->element == aiir::Element::kPrivateData);
   CHECK(leak[0]->severity >= Severity::kHigh);
   CHECK(detail(*leak[0], "values").find("AKIA\xE2\x80\xA6WXYZ") != std::string::npos);
+  // A key id and its secret in one response are one record, cited once.
+  CHECK(leak[0]->count == 1);
+  CHECK(leak[0]->evidence.size() == 1);
   for (const auto& f : run.findings) {
     CHECK(all_text(f).find(kKeyId) == std::string::npos);
     CHECK(all_text(f).find(kSecret) == std::string::npos);

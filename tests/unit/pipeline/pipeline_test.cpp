@@ -95,3 +95,12 @@ TEST_CASE("markers and offloaded Bedrock payloads are counted, not parsed", "[pi
   CHECK(stats.events_total() == 1);
   CHECK(stats.warnings.empty());
 }
+
+TEST_CASE("invocation logs under a folder named data are logs, not offloaded payloads", "[pipeline]") {
+  // Only a data/ folder inside the BedrockModelInvocationLogs tree holds offloaded bodies;
+  // evidence kept under /data/cases/... or /mnt/data/... is read.
+  CHECK(aiir::is_marker_file("/work/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/10/10/data/r1_input.json.gz"));
+  CHECK_FALSE(aiir::is_marker_file("/data/cases/42/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/10/10/x.json.gz"));
+  CHECK_FALSE(aiir::is_marker_file("/mnt/data/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/10/10/x.json.gz"));
+  CHECK_FALSE(aiir::is_marker_file("/data/AWSLogs/1/CloudTrail/us-east-1/2026/03/10/x.json.gz"));
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Small incidents other than the bundled example, end to end through `aiir scan`:
+# each must produce the findings that tell its story, and nothing at high or above
+# that does not belong to it. The fixtures live under tests/data/, a folder named
+# data: invocation logs there are logs, not offloaded payloads.
+# Run by ctest with AIIR (the binary) and AIIR_ROOT (the source tree).
+set -uo pipefail
+: "${AIIR:?set AIIR to the aiir binary}" "${AIIR_ROOT:?set AIIR_ROOT to the source tree}"
+cd "$AIIR_ROOT"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
+check() {  # check NAME COMMAND...: passes when the command succeeds
+  local name=$1
+  shift
+  if "$@"; then ok; else bad "$name"; fi
+}
+# jq -s: the findings as one array (with -e, a select over lines exits by the last line).
+has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
+finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length == 1 and (.[0] | $3)" "$1" >/dev/null; }
+
+# A support bot on Lambda is talked into printing its environment; its temporary
+# credentials are then used from another machine.
+leak=tests/data/scenarios/lambda-credential-leak
+for threads in 1 2; do
+  "$AIIR" scan -q --threads "$threads" --format jsonl "$leak" >"$tmp/leak.$threads.jsonl"
+done
+check "lambda leak: same findings for 1 and 2 threads" cmp -s "$tmp/leak.1.jsonl" "$tmp/leak.2.jsonl"
+f="$tmp/leak.1.jsonl"
+check "lambda leak: the invocation log is read" bash -c "\"$AIIR\" scan --format json '$leak' 2>/dev/null | jq -e '.coverage.invocation_records == 4' >/dev/null"
+check "lambda leak: the injection" has_rule "$f" invocation.prompt_injection high
+check "lambda leak: the credentials in the response" has_rule "$f" private_data.secret_in_response critical
+check "lambda leak: the printed key used from elsewhere" has_rule "$f" access.leaked_credential_used critical
+check "lambda leak: the runtime's key used by another client" has_rule "$f" access.compute_credentials_used_elsewhere high
+check "lambda leak: the attacker's address is named" \
+  finding "$f" access.leaked_credential_used '.source_ips == ["198.51.100.77"]'
+check "lambda leak: the response is cited" \
+  finding "$f" access.leaked_credential_used '.evidence | map(.request_id) | index("5a1e0002-1111-4222-8333-000000000002") != null'
+check "lambda leak: one record cited once" \
+  finding "$f" private_data.secret_in_response '.count == 1 and (.evidence | length) == 1' 
+check "lambda leak: no other finding at high or above" \
+  bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation.prompt_injection|private_data.secret_in_response|access.leaked_credential_used|access.compute_credentials_used_elsewhere|access.principal_of_interest|access.activity_continues' | grep -q . && exit 1 || exit 0"
+check "lambda leak: the secret is never printed" bash -c "! grep -q 'Zq8vN3kLm2Pw7Rt5Yx1Bc4Df6Gh9Jk0Lp3Qs8UvW' '$f'"
+
+echo "scenarios: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
