@@ -276,6 +276,26 @@ bool instance_session(std::string_view arn) noexcept {
   return std::all_of(name.begin() + 2, name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+/// `%XX` sequences decoded; anything else kept as it is.
+std::string percent_decoded(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    const char l = static_cast<char>(c | 0x20);
+    return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 /// `word` (lower case) in `ua` as a distribution marker: after '-', '.', '#'
 /// or a digit ("6.5.0-kali3-amd64", "x86_64.kali.2023", "13parrot1-amd64").
 bool distribution_marker(std::string_view ua, std::string_view word) noexcept {
@@ -352,6 +372,10 @@ class AccessAnalyzer final : public Analyzer {
         (e.action == "UpdateAccessKey" || e.action == "DeleteAccessKey")) {
       on_key_disabled(e);
     }
+    if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess &&
+        (e.action == "UpdateAssumeRolePolicy" || e.action == "CreateRole")) {
+      on_trust(e);
+    }
   }
 
   void finish(FindingSink& out) override {
@@ -367,6 +391,7 @@ class AccessAnalyzer final : public Analyzer {
     finish_leaked_keys(out);
     finish_external(out);
     finish_offensive(out);
+    finish_trusts(out);
     finish_sts(out);  // after every flag: sessions opened by flagged credentials
     finish_rollup(out);
     // The last successful console sign-in by a principal that was not flagged.
@@ -536,6 +561,44 @@ class AccessAnalyzer final : public Analyzer {
       if (!role.empty()) note_first(x.roles, ignored, role.substr(0, 512), e);
     }
     if (e.outcome == Outcome::kSuccess && !detail::is_read_call(e)) ++x.changes;
+  }
+
+  /// A role's trust policy set (CreateRole, UpdateAssumeRolePolicy): the
+  /// 12-digit accounts it names (in principal ARNs or bare), judged in finish()
+  /// against the accounts whose logs are here.
+  void on_trust(const EventView& e) {
+    std::string_view doc = str_at(e.raw, "requestParameters", "policyDocument");
+    if (doc.empty()) doc = str_at(e.raw, "requestParameters", "assumeRolePolicyDocument");
+    if (doc.empty()) return;
+    std::string decoded;
+    if (doc.substr(0, 3) == "%7B" || doc.substr(0, 3) == "%7b") {  // URL-encoded, as IAM sometimes logs it
+      decoded = percent_decoded(doc.substr(0, 65536));
+      doc = decoded;
+    }
+    TrustChange t;
+    // A run of exactly 12 digits between ':' or '"' and ':' or '"': an account in
+    // an ARN ("arn:aws:iam::999988887777:root") or bare ("999988887777").
+    for (std::size_t i = 0; i < doc.size() && t.accounts.size() < 20;) {
+      if (doc[i] < '0' || doc[i] > '9') {
+        ++i;
+        continue;
+      }
+      std::size_t j = i;
+      while (j < doc.size() && doc[j] >= '0' && doc[j] <= '9') ++j;
+      const bool bounded = i > 0 && (doc[i - 1] == ':' || doc[i - 1] == '"') && j < doc.size() &&
+                           (doc[j] == ':' || doc[j] == '"');
+      if (j - i == 12 && bounded) t.accounts.emplace(doc.substr(i, 12));
+      i = j;
+    }
+    if (t.accounts.empty()) return;
+    t.ev = Evidence::from(e);
+    t.role = std::string(str_at(e.raw, "requestParameters", "roleName").substr(0, 256));
+    t.principal = std::string(e.actor_arn.substr(0, 512));
+    t.key = std::string(e.access_key_id.substr(0, 64));
+    t.account = std::string(e.account.substr(0, 64));
+    if (looks_like_ip(e.source_ip)) t.ip = std::string(e.source_ip);
+    trusts_.push_back(std::move(t));
+    trim_earliest(trusts_, kMaxRecords, records_dropped_);
   }
 
   /// Access key ids that an invocation record's text carried (a response: the
@@ -1081,6 +1144,50 @@ class AccessAnalyzer final : public Analyzer {
       f.last_seen_ms = last;
       f.tags.attack = {"T1552.005", "T1078.004"};
       f.tags.atlas = {"AML.T0055"};
+      emit(out, std::move(f));
+    }
+  }
+
+  /// A role's trust opened to an account whose logs are not here (and that the
+  /// profile does not list): a door for that account, the persistence that
+  /// outlives a revoked key. Whether the account then came in is
+  /// access.external_account_activity; the finding says so when it did.
+  void finish_trusts(FindingSink& out) {
+    std::sort(trusts_.begin(), trusts_.end(), [](const TrustChange& a, const TrustChange& b) { return a.ev < b.ev; });
+    for (const TrustChange& t : trusts_) {
+      std::vector<std::string> outside;
+      for (const std::string& a : t.accounts) {
+        if (a == t.account || logged_accounts_.count(a) != 0) continue;
+        if (std::find(profile_.accounts.begin(), profile_.accounts.end(), a) != profile_.accounts.end()) continue;
+        outside.push_back(a);
+      }
+      if (outside.empty()) continue;
+      std::vector<std::string> came_in;
+      for (const std::string& a : outside) {
+        auto it = external_.find(a);
+        if (it != external_.end() && it->second.all.count > 0)
+          came_in.push_back(fmt::format("{} from {}", a, format_time(it->second.all.ev.time_ms)));
+      }
+      Finding f;
+      f.rule = "access.role_trusts_external_account";
+      f.severity = Severity::kHigh;
+      f.title = "Role trust opened to an account whose logs are not here";
+      f.principal = t.principal;
+      f.access_key_id = t.key;
+      f.account = t.account;
+      if (!t.ip.empty()) f.source_ips.push_back(t.ip);
+      f.add(t.ev);
+      f.summary = fmt::format(
+          "{} of role {} by {}{} at {}: it now lets account(s) {} assume the role; their own logs are not in the "
+          "input{}{}",
+          t.ev.action, t.role.empty() ? std::string("?") : t.role, t.principal,
+          t.key.empty() ? std::string() : fmt::format(" (key {})", t.key), format_time(t.ev.time_ms), join(outside),
+          profile_.loaded && !profile_.accounts.empty() ? " and the profile does not list them" : "",
+          came_in.empty() ? std::string() : fmt::format("; calls from them followed: {}", join(came_in)));
+      f.details.emplace_back("role", t.role);
+      f.details.emplace_back("external_accounts", join(outside));
+      if (!came_in.empty()) f.details.emplace_back("external_activity", join(came_in));
+      f.tags.attack = {"T1098.003", "T1199"};
       emit(out, std::move(f));
     }
   }
@@ -1813,6 +1920,11 @@ class AccessAnalyzer final : public Analyzer {
     for (auto& f : pending) out.emit(std::move(f));
   }
 
+  struct TrustChange {
+    Evidence ev;
+    std::string role, principal, key, account, ip;
+    std::set<std::string> accounts;  ///< 12-digit accounts the trust policy names
+  };
   struct OffensiveUse {
     std::string principal, key, account;
     FirstUse all;
@@ -1896,6 +2008,7 @@ class AccessAnalyzer final : public Analyzer {
   std::string last_logged_account_;
   std::map<std::string, ExternalAccount, std::less<>> external_;  ///< other accounts acting in logged ones
   std::map<std::string, OffensiveUse, std::less<>> offensive_;     ///< by "principal\x1fkey"
+  std::vector<TrustChange> trusts_;                                ///< role trust policies naming accounts
   std::uint64_t leaked_keys_dropped_ = 0;
   std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;

@@ -45,5 +45,20 @@ check "lambda leak: no other finding at high or above" \
   bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation.prompt_injection|private_data.secret_in_response|access.leaked_credential_used|access.compute_credentials_used_elsewhere|access.principal_of_interest|access.activity_continues' | grep -q . && exit 1 || exit 0"
 check "lambda leak: the secret is never printed" bash -c "! grep -q 'Zq8vN3kLm2Pw7Rt5Yx1Bc4Df6Gh9Jk0Lp3Qs8UvW' '$f'"
 
+# An EC2 instance role's credentials taken from the instance and used from a laptop
+# to open the role's trust to the attacker's account, which then assumes it.
+theft=tests/data/scenarios/instance-role-theft
+"$AIIR" scan -q --format jsonl "$theft" >"$tmp/theft.jsonl"
+f="$tmp/theft.jsonl"
+check "instance theft: the key from two networks" has_rule "$f" access.compute_credentials_used_elsewhere high
+check "instance theft: the trust opened to the outside account" has_rule "$f" access.role_trusts_external_account high
+check "instance theft: the outside account came in" has_rule "$f" access.external_account_activity high
+check "instance theft: the trust finding says it came in" \
+  finding "$f" access.role_trusts_external_account '.details.external_activity | startswith("999988887777 from ")'
+check "instance theft: the laptop's address is named" \
+  finding "$f" access.compute_credentials_used_elsewhere '.source_ips | index("198.51.100.88") != null'
+check "instance theft: the administrator is not flagged" \
+  bash -c "! grep -q 'user/admin-alice' '$f'"
+
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

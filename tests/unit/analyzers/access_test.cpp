@@ -756,3 +756,48 @@ TEST_CASE("access: caps reached are reported as limits, not silently", "[analyze
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].find("5 call(s) with temporary keys") == 0);
 }
+
+TEST_CASE("access: a role's trust opened to an account whose logs are not here", "[analyzer][access]") {
+  const std::string rule = "access.role_trusts_external_account";
+  auto trust = [](double min, const std::string& name, const std::string& field, const std::string& principals, int n) {
+    R r{.min = min, .name = name, .source = "iam.amazonaws.com", .read_only = "false"};
+    r.extra = fmt::format(R"(,"requestParameters":{{"roleName":"web-app-role","{}":"{{\"Version\":\"2012-10-17\",)"
+                          R"(\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{},\"Action\":\"sts:AssumeRole\"}}]}}"}})",
+                          field, principals);
+    std::string l = line(r, n);
+    return l;
+  };
+  const std::string base = jsonl({R{.min = 0}, R{.min = 10}});
+  SECTION("another account, by ARN or bare id; created or updated: high") {
+    const std::string text =
+        base + trust(20, "UpdateAssumeRolePolicy", "policyDocument", R"({\"AWS\":\"arn:aws:iam::999988887777:root\"})", 7) +
+        "\n" + trust(30, "CreateRole", "assumeRolePolicyDocument", R"({\"AWS\":[\"888877776666\"]})", 8) + "\n";
+    for (bool reverse : {false, true}) {
+      auto r = run(text, nullptr, 0, reverse);
+      auto f = r.with(rule);
+      REQUIRE(f.size() == 2);
+      std::sort(f.begin(), f.end(), [](const auto* a, const auto* b) { return a->first_seen_ms < b->first_seen_ms; });
+      CHECK(f[0]->severity == aiir::Severity::kHigh);
+      CHECK(f[0]->summary.find("999988887777") != std::string::npos);
+      CHECK(f[0]->summary.find("web-app-role") != std::string::npos);
+      CHECK(f[0]->evidence[0].event_id == "ev-7");
+      CHECK(f[1]->summary.find("888877776666") != std::string::npos);
+    }
+  }
+  SECTION("near misses: its own account, a service, a logged account, a profile account") {
+    std::string own = trust(20, "UpdateAssumeRolePolicy", "policyDocument", R"({\"AWS\":\"arn:aws:iam::111122223333:root\"})", 7);
+    std::string svc = trust(21, "UpdateAssumeRolePolicy", "policyDocument", R"({\"Service\":\"lambda.amazonaws.com\"})", 8);
+    CHECK(run(base + own + "\n" + svc + "\n").with(rule).empty());
+    std::vector<R> other = {R{.min = 5}};
+    std::string logged = jsonl(other);
+    const std::string ours = "\"recipientAccountId\":\"111122223333\"";
+    logged.replace(logged.find(ours), ours.size(), "\"recipientAccountId\":\"999988887777\"");
+    std::string to_logged =
+        trust(20, "UpdateAssumeRolePolicy", "policyDocument", R"({\"AWS\":\"arn:aws:iam::999988887777:root\"})", 9);
+    CHECK(run(base + logged + to_logged + "\n").with(rule).empty());
+    aiir::Profile p;
+    p.loaded = true;
+    p.accounts = {"111122223333", "999988887777"};
+    CHECK(run(base + to_logged + "\n", &p).with(rule).empty());
+  }
+}
