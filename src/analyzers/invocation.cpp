@@ -497,8 +497,22 @@ void InvocationAnalyzer::join(const EventView& e, const Pending& mine) {
     r.joined_ct_out += ct.tout;
     if (ct.error && inv.error) ++r.joined_errors;
   }
+  // One call, recorded by both sources: counted once in the principal's, the
+  // model's and the region's first-seen totals (count_call counted each record).
+  const bool both_ok = !ct.error && !inv.error;
+  auto once = [&](Finding& seen, std::uint64_t& calls_ok) {
+    if (seen.count > 0) --seen.count;
+    if (seen.evidence_total > 0) --seen.evidence_total;
+    if (both_ok && calls_ok > 0) --calls_ok;
+  };
+  if (ct.row != kNone) {
+    const Row& r = rows_[ct.row];
+    if (auto m = models_.find(r.model); m != models_.end()) once(m->second.seen, m->second.calls_ok);
+    if (auto g = regions_.find(r.region); g != regions_.end()) once(g->second.seen, g->second.calls_ok);
+  }
   if (ct.principal != kNone) {
     Principal& p = principals_[ct.principal];
+    once(p.seen, p.calls_ok);
     if (ct.probe && inv.probe) ++p.probe_dupes;
     if (inv.guardrail) {
       // Invocation logs have no source IP: the joined CloudTrail record supplies it.

@@ -60,5 +60,21 @@ check "instance theft: the laptop's address is named" \
 check "instance theft: the administrator is not flagged" \
   bash -c "! grep -q 'user/admin-alice' '$f'"
 
+# LLMjacking with a leaked developer key, exported the way a responder without S3
+# access does it: two pages of `aws cloudtrail lookup-events` in one file and
+# `aws logs filter-log-events` on the invocation log group.
+lj=tests/data/scenarios/llmjacking-cli-exports
+"$AIIR" scan -q --format jsonl "$lj" >"$tmp/lj.jsonl"
+"$AIIR" scan -q --format json "$lj" >"$tmp/lj.json"
+f="$tmp/lj.jsonl"
+check "llmjacking exports: both shapes read" \
+  jq -e '.inputs.files_by_shape == {"lookup_events": 1, "cloudwatch_api": 1} and .coverage.invocation_records == 60' "$tmp/lj.json" >/dev/null
+check "llmjacking exports: the chain" has_rule "$f" ai_changes.llmjacking_chain critical
+check "llmjacking exports: model access enabled" has_rule "$f" ai_changes.model_access_enabled_programmatically high
+check "llmjacking exports: each call counted once across the two sources" \
+  jq -e '[.model_usage.rows[] | select(.model == "anthropic.claude-3-sonnet-20240229-v1:0")] | map(.calls) | add == 61' "$tmp/lj.json"  >/dev/null
+check "llmjacking exports: the new principal's calls counted once" \
+  finding "$f" invocation.new_principal '.summary | contains("(60 successful calls")'
+
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -227,6 +227,29 @@ TEST_CASE("invocation: first-seen principals, models and regions without a profi
   for (const auto& f : r.findings) CHECK(f.principal != "arn:aws:iam::111122223333:role/app-role");
 }
 
+TEST_CASE("invocation: a call in both sources is one call in the first-seen findings", "[analyzer][invocation]") {
+  std::vector<std::string> recs = {ct_invoke(36000, kAppRole, "ASIAX", "10.0.0.5", kHaiku, "a1"),
+                                   ct_invoke(kDay + 36000, kAppRole, "ASIAX", "10.0.0.5", kHaiku, "a2")};
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = fmt::format("o{}", i);
+    recs.push_back(ct_invoke(kDay + 50000 + i * 60, kUser, "AKIAEXAMPLE1", "198.51.100.141", kOpus, id, "eu-west-3"));
+    recs.push_back(inv(kDay + 50000 + i * 60, kUser, kOpus, id, 100, 100, "eu-west-3"));
+  }
+  for (bool shuffle : {false, true}) {
+    Run r(kBaseline);
+    r.go(recs, shuffle);
+    CHECK(model_usage(*r.analyzer)->rows.size() == 2);
+    for (const char* rule : {"invocation.new_principal", "invocation.new_model", "invocation.new_region"}) {
+      INFO(rule);
+      auto f = with_rule(r.findings, rule);
+      REQUIRE(f.size() == 1);
+      CHECK(f[0]->count == 10);
+      const bool principal = std::string_view(rule) == "invocation.new_principal";
+      CHECK(f[0]->summary.find(principal ? "10 successful calls" : "10 calls (10 successful)") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("invocation: the profile's app principals, expected models and regions", "[analyzer][invocation]") {
   Profile prof;
   prof.loaded = true;
