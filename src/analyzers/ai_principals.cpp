@@ -38,6 +38,9 @@ std::string_view principal_of(const EventView& e) noexcept {
 
 std::string principal_identity(std::string_view arn) {
   if (arn.find(":assumed-role/") != std::string_view::npos) {
+    // IAM Identity Center permission-set roles: the session name is the person
+    // (carol@example.com), who is the caller to tell apart.
+    if (arn.find(":assumed-role/AWSReservedSSO_") != std::string_view::npos) return std::string(arn);
     std::string role = role_arn_from_assumed(arn);
     if (!role.empty()) return role;
   }
@@ -46,7 +49,9 @@ std::string principal_identity(std::string_view arn) {
 
 const AppPrincipal* find_app_principal(const Profile& profile, std::string_view identity) {
   if (identity.empty() || profile.app_principals.empty()) return nullptr;
-  const std::string role = principal_identity(identity);
+  std::string role = identity.find(":assumed-role/") != std::string_view::npos ? role_arn_from_assumed(identity)
+                                                                               : std::string();
+  if (role.empty()) role = std::string(identity);
   for (const AppPrincipal& p : profile.app_principals) {
     if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return &p;
     std::size_t at = p.arn.find(":role/");

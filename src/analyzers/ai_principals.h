@@ -39,7 +39,8 @@ bool is_bedrock_runtime_call(std::string_view service, std::string_view action) 
 std::string_view principal_of(const EventView& e) noexcept;
 
 /// The stable identity of a caller: the role ARN for an assumed-role session
-/// (session names rotate), the ARN itself otherwise.
+/// (session names rotate), the ARN itself otherwise, and for IAM Identity
+/// Center sessions (`AWSReservedSSO_*` roles), whose session name is a person.
 std::string principal_identity(std::string_view arn);
 
 /// The profile's application principal that `identity` (an ARN, or a role ARN

@@ -76,5 +76,17 @@ check "llmjacking exports: each call counted once across the two sources" \
 check "llmjacking exports: the new principal's calls counted once" \
   finding "$f" invocation.new_principal '.summary | contains("(60 successful calls")'
 
+# An Identity Center administrator's browser session turns off invocation logging,
+# deletes the guardrail and runs a burst on a costlier model; the app goes on as usual.
+sso=tests/data/scenarios/sso-logging-off
+"$AIIR" scan -q --format jsonl "$sso" >"$tmp/sso.jsonl"
+f="$tmp/sso.jsonl"
+check "sso: logging deleted" has_rule "$f" ai_changes.invocation_logging_deleted high
+check "sso: then models invoked without logging" has_rule "$f" ai_changes.logging_disabled_then_invoked high
+check "sso: guardrail deleted" has_rule "$f" ai_changes.guardrail_deleted high
+check "sso: the new caller is the person, not the permission set" \
+  finding "$f" invocation.new_principal '.principal | endswith("/carol@example.com")'
+check "sso: the application is not flagged" bash -c "! grep -q 'chat-app-role' '$f'"
+
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -395,3 +395,23 @@ TEST_CASE("invocation: role sessions are one principal; profile role paths match
     CHECK(u[0]->principal == "arn:aws:iam::111122223333:role/OtherRole");
   }
 }
+
+TEST_CASE("invocation: IAM Identity Center sessions are people, not one role", "[analyzer][invocation]") {
+  const std::string role = "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6789";
+  const std::string carol = "arn:aws:sts::111122223333:assumed-role/" + role + "/carol@example.com";
+  const std::string dave = "arn:aws:sts::111122223333:assumed-role/" + role + "/dave@example.com";
+  Run r(kBaseline);
+  r.go({inv(36000, carol, kHaiku, "c1", 100, 100), inv(kDay + 36000, carol, kHaiku, "c2", 100, 100),
+        inv(kDay + 40000, dave, kHaiku, "d1", 100, 100)});
+  // Carol used models in the baseline; Dave did not: a new principal, named as the person.
+  auto p = with_rule(r.findings, "invocation.new_principal");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0]->principal == dave);
+  // A profile that names the permission set's role still covers its sessions.
+  Profile prof;
+  prof.loaded = true;
+  prof.app_principals = {{"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/" + role, {}}};
+  Run q(0, prof);
+  q.go({inv(100, dave, kHaiku, "d1", 100, 100)});
+  CHECK(with_rule(q.findings, "invocation.unexpected_principal").empty());
+}
