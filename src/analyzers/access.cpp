@@ -408,21 +408,18 @@ class AccessAnalyzer final : public Analyzer {
 
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
   void limits(std::vector<std::string>& out) const override {
-    if (creds_dropped_ > 0)
-      out.push_back(fmt::format("{} call(s) by credentials past the first 50,000 were not analysed (bursts, "
-                                "first-seen IPs and agents, regions).", creds_dropped_));
-    if (buckets_dropped_ > 0)
-      out.push_back(fmt::format("{} call(s) past 500,000 ten-minute buckets were not counted in enumeration or "
-                                "denial bursts.", buckets_dropped_));
-    if (records_dropped_ > 0)
-      out.push_back(fmt::format("{} sign-in, STS, GetCallerIdentity or key-creation record(s) beyond the earliest "
-                                "100,000 of each kind were left out.", records_dropped_));
-    if (session_keys_dropped_ > 0)
-      out.push_back(fmt::format("{} call(s) with temporary keys past the first 50,000 keys were not followed "
-                                "(compute credentials used elsewhere, leaked keys used).", session_keys_dropped_));
-    if (leaked_keys_dropped_ > 0)
-      out.push_back(fmt::format("{} access key id(s) seen in invocation text past 10,000 were not followed.",
-                                leaked_keys_dropped_));
+    detail::limit_line(out, creds_dropped_,
+                       "{} call(s) by credentials past the first 50,000 were not analysed (bursts, first-seen IPs "
+                       "and agents, regions).");
+    detail::limit_line(out, buckets_dropped_,
+                       "{} call(s) past 500,000 ten-minute buckets were not counted in enumeration or denial bursts.");
+    detail::limit_line(out, records_dropped_,
+                       "{} sign-in, STS, GetCallerIdentity, key-creation or trust-policy record(s) beyond the "
+                       "earliest 100,000 of each kind were left out.");
+    detail::limit_line(out, session_keys_dropped_,
+                       "{} call(s) with temporary keys past the first 50,000 keys were not followed (compute "
+                       "credentials used elsewhere, leaked keys used).");
+    detail::limit_line(out, leaked_keys_dropped_, "{} access key id(s) seen in invocation text past 10,000 were not followed.");
   }
 
  private:

@@ -195,12 +195,7 @@ class AiChangesAnalyzer final : public Analyzer {
   void on_event(const EventView& e, FindingSink& out) override;
   void finish(FindingSink& out) override;
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
-  void limits(std::vector<std::string>& out) const override {
-    if (dropped_ > 0)
-      out.push_back(fmt::format("{} event(s) or values past its caps were not followed (docs/analyzers.md lists the "
-                                "caps); its answers do not cover them.",
-                                dropped_));
-  }
+  void limits(std::vector<std::string>& out) const override { detail::caps_line(out, dropped_); }
 
  private:
   void add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t evidence_cap);

@@ -2,6 +2,7 @@
 // Small helpers the analyzers share: ASCII text tests, JSON field access, capped sets, ARN parts.
 #pragma once
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -182,6 +183,19 @@ inline bool insert_capped(Set& set, std::string_view value, std::size_t cap) {
   if (set.size() >= cap) return true;
   set.emplace(value);
   return false;
+}
+
+/// One line of Analyzer::limits when `n` is not zero: `what` with `{}` for n.
+inline void limit_line(std::vector<std::string>& out, std::uint64_t n, std::string_view what) {
+  if (n > 0) out.push_back(fmt::format(fmt::runtime(what), n));
+}
+
+/// The line of an analyzer whose caps docs/analyzers.md lists and which counts
+/// what they leave out in one number.
+inline void caps_line(std::vector<std::string>& out, std::uint64_t n) {
+  limit_line(out, n,
+             "{} event(s) or values past its caps were not followed (docs/analyzers.md lists the caps); its answers "
+             "do not cover them.");
 }
 
 /// "arn:aws:lambda:r:acct:function:NAME[:qualifier]" -> NAME; a bare name stays as is.

@@ -325,12 +325,7 @@ class InfrastructureAnalyzer final : public Analyzer {
   }
 
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
-  void limits(std::vector<std::string>& out) const override {
-    if (dropped_ > 0)
-      out.push_back(fmt::format("{} event(s) or values past its caps were not followed (docs/analyzers.md lists the "
-                                "caps); its answers do not cover them.",
-                                dropped_));
-  }
+  void limits(std::vector<std::string>& out) const override { detail::caps_line(out, dropped_); }
 
  private:
   Mutator* mutator(const EventView& e) {

@@ -197,15 +197,15 @@ class InvocationAnalyzer final : public Analyzer {
   void finish(FindingSink& out) override;
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
   void limits(std::vector<std::string>& out) const override {
-    if (rows_dropped_ > 0)
-      out.push_back(fmt::format("{} model call(s) past 100,000 usage rows were left out of the usage table, the "
-                                "token totals and the cost estimate.", rows_dropped_));
-    if (join_overflow_ > 0)
-      out.push_back(fmt::format("{} model call(s) were not joined across CloudTrail and invocation logs (the join "
-                                "table was full): some calls may be counted twice.", join_overflow_));
-    if (principals_dropped_ > 0)
-      out.push_back(fmt::format("{} model call(s) by principals past the first 20,000 were not checked for bursts, "
-                                "probes or first use.", principals_dropped_));
+    detail::limit_line(out, rows_dropped_,
+                       "{} model call(s) past 100,000 usage rows were left out of the usage table, the token totals "
+                       "and the cost estimate.");
+    detail::limit_line(out, join_overflow_,
+                       "{} model call(s) were not joined across CloudTrail and invocation logs (the join table was "
+                       "full): some calls may be counted twice.");
+    detail::limit_line(out, principals_dropped_,
+                       "{} model call(s) by principals past the first 20,000 were not checked for bursts, probes or "
+                       "first use.");
   }
 
   const ModelUsage& usage() const noexcept { return usage_; }

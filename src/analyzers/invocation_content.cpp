@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 
+#include "analyzers/common.h"
 #include "analyzers/factories.h"
 #include "content/content.h"
 #include "content/secrets.h"
@@ -196,12 +197,7 @@ class InvocationContentAnalyzer final : public Analyzer {
     windows_.clear();
   }
 
-  void limits(std::vector<std::string>& out) const override {
-    if (dropped_ > 0)
-      out.push_back(fmt::format("{} event(s) or values past its caps were not followed (docs/analyzers.md lists the "
-                                "caps); its answers do not cover them.",
-                                dropped_));
-  }
+  void limits(std::vector<std::string>& out) const override { detail::caps_line(out, dropped_); }
   void answer(const Coverage&, std::vector<QuestionAnswer>&) const override {
     // The Invocation (invocation.*) and Private data (private_data.leaked_in_responses)
     // answers already name this analyzer's rules; nothing to add.

@@ -455,12 +455,7 @@ class PrivateDataAnalyzer final : public Analyzer {
 
   void finish(FindingSink& out) override;
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
-  void limits(std::vector<std::string>& out) const override {
-    if (overflow_ > 0)
-      out.push_back(fmt::format("{} event(s) or values past its caps were not followed (docs/analyzers.md lists the "
-                                "caps); its answers do not cover them.",
-                                overflow_));
-  }
+  void limits(std::vector<std::string>& out) const override { detail::caps_line(out, overflow_); }
 
  private:
   std::int64_t baseline_end() const {
