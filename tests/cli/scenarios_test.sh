@@ -88,5 +88,18 @@ check "sso: the new caller is the person, not the permission set" \
   finding "$f" invocation.new_principal '.principal | endswith("/carol@example.com")'
 check "sso: the application is not flagged" bash -c "! grep -q 'chat-app-role' '$f'"
 
+# A leaked operator key mints a Bedrock API key that never expires; the key is then
+# used with bearer tokens from elsewhere, and tried outside Bedrock.
+api=tests/data/scenarios/bedrock-api-key-abuse
+"$AIIR" scan -q --format jsonl "$api" >"$tmp/api.jsonl"
+f="$tmp/api.jsonl"
+check "api key: created without expiry" has_rule "$f" ai_changes.bedrock_api_key_without_expiry high
+check "api key: its user acting outside Bedrock" has_rule "$f" access.bedrock_api_key_user_outside_bedrock high
+check "api key: permissions added to its user" has_rule "$f" access.bedrock_api_key_user_credential_added high
+check "api key: the new caller of the model is the key's user" \
+  finding "$f" invocation.new_principal '.principal == "arn:aws:iam::111122223333:user/BedrockAPIKey-7xq2"'
+check "api key: the operator key seen from a new address" \
+  finding "$f" access.long_term_key_new_ip '.source_ips == ["198.51.100.150"]'
+
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
