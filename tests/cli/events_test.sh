@@ -8,24 +8,8 @@ set -uo pipefail
 cd "$AIIR_ROOT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
-check() {  # check NAME COMMAND...: passes when the command succeeds
-  local name=$1
-  shift
-  if "$@"; then ok; else bad "$name"; fi
-}
-# known_bug NAME COMMAND...: a check that shows a reported, not yet fixed bug.
-# It does not fail the script while the bug is there; once the command
-# succeeds (the bug is fixed) it fails, so that it is turned into a `check`.
-known=0
-known_bug() {
-  local name=$1
-  shift
-  if "$@"; then bad "$name: KNOWN BUG NOW FIXED: turn known_bug into check in $0"; else
-    known=$((known + 1)); echo "KNOWN BUG $name" >&2; fi
-}
+# shellcheck source=lib.sh
+source "$AIIR_ROOT/tests/cli/lib.sh"
 times_of() { grep -o '"time":"[^"]*"' "$1" | cut -d'"' -f4; }
 
 inc=examples/incident

@@ -8,9 +8,8 @@ set -uo pipefail
 : "${AIIR:?set AIIR to the aiir binary}" "${AIIR_ROOT:?set AIIR_ROOT to the source tree}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
+# shellcheck source=lib.sh
+source "$AIIR_ROOT/tests/cli/lib.sh"
 
 hour=AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/03/01/10
 mkdir -p "$tmp/export/$hour/data"

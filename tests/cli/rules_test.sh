@@ -9,14 +9,8 @@ set -uo pipefail
 cd "$AIIR_ROOT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
-check() {  # check NAME COMMAND...: passes when the command succeeds
-  local name=$1
-  shift
-  if "$@"; then ok; else bad "$name"; fi
-}
+# shellcheck source=lib.sh
+source "$AIIR_ROOT/tests/cli/lib.sh"
 run() {  # run ARGS...: aiir with stdout in $tmp/out, stderr in $tmp/err, exit code in $rc
   "$AIIR" "$@" >"$tmp/out" 2>"$tmp/err"
   rc=$?

@@ -10,22 +10,8 @@ cd "$AIIR_ROOT"
 export SOURCE_DATE_EPOCH=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0 known=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
-check() {  # check NAME COMMAND...: passes when the command succeeds
-  local name=$1
-  shift
-  if "$@"; then ok; else bad "$name"; fi
-}
-# known_bug NAME COMMAND...: a reported, not yet fixed bug. Fails once fixed,
-# so that it is turned into a `check`.
-known_bug() {
-  local name=$1
-  shift
-  if "$@"; then bad "$name: KNOWN BUG NOW FIXED: turn known_bug into check in $0"; else
-    known=$((known + 1)); echo "KNOWN BUG $name" >&2; fi
-}
+# shellcheck source=lib.sh
+source "$AIIR_ROOT/tests/cli/lib.sh"
 has() { grep -qF -- "$2" "$1"; }
 
 inc=examples/incident

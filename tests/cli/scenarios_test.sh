@@ -10,14 +10,8 @@ set -uo pipefail
 cd "$AIIR_ROOT"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*" >&2; }
-check() {  # check NAME COMMAND...: passes when the command succeeds
-  local name=$1
-  shift
-  if "$@"; then ok; else bad "$name"; fi
-}
+# shellcheck source=lib.sh
+source "$AIIR_ROOT/tests/cli/lib.sh"
 # jq -s: the findings as one array (with -e, a select over lines exits by the last line).
 has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
 finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length == 1 and (.[0] | $3)" "$1" >/dev/null; }
