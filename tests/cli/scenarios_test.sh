@@ -95,5 +95,108 @@ check "api key: the new caller of the model is the key's user" \
 check "api key: the operator key seen from a new address" \
   finding "$f" access.long_term_key_new_ip '.source_ips == ["198.51.100.150"]'
 
+# A leaked CI user key from a new address poisons the HR knowledge base (two documents
+# into its bucket, then an ingestion job) and re-points the HR agent's action group at a
+# Lambda that can send e-mail; on benefits questions the retrieved document's
+# instructions make the agent e-mail employees' data to an outside address. Background:
+# the data engineer's uploads and ingestion, the application's agent and RAG calls.
+kb=tests/data/scenarios/kb-poisoning-agent-hijack
+for threads in 1 2; do
+  "$AIIR" scan -q --threads "$threads" --format jsonl "$kb" >"$tmp/kb.$threads.jsonl"
+done
+"$AIIR" scan -q --format json "$kb" >"$tmp/kb.json"
+"$AIIR" scan -q --format md "$kb" >"$tmp/kb.md"
+f="$tmp/kb.1.jsonl"
+check "kb poisoning: same findings for 1 and 2 threads" cmp -s "$tmp/kb.1.jsonl" "$tmp/kb.2.jsonl"
+check "kb poisoning: every file read, both sources" \
+  jq -e '.inputs.files_failed == 0 and .coverage.cloudtrail_events == 52 and .coverage.invocation_records == 26' "$tmp/kb.json" >/dev/null
+check "kb poisoning: the bucket written from the new address, then ingested" \
+  has_rule "$f" data_store.kb_poisoning_ingested critical
+check "kb poisoning: the writer, its address and the bucket are named" \
+  finding "$f" data_store.kb_poisoning_ingested '.principal == "arn:aws:iam::111122223333:user/svc-kb-sync" and .source_ips == ["203.0.113.66"] and (.summary | contains("example-corp-hr-kb"))'
+check "kb poisoning: the data engineer's baseline uploads are not reported as poisoning" \
+  jq -s -e 'any(.[]; (.rule == "data_store.kb_bucket_write" or .rule == "data_store.kb_poisoning_ingested") and (.principal | contains("DataEngineer"))) | not' "$f" >/dev/null
+check "kb poisoning: the leaked key from a new address" \
+  finding "$f" access.long_term_key_new_ip '.access_key_id == "AKIA3KBSYNC5LEAK2Q7X" and .source_ips == ["203.0.113.66"] and .severity == "medium"'
+check "kb poisoning: the recon" has_rule "$f" access.enumeration_burst medium
+check "kb poisoning: GetCallerIdentity then recon" has_rule "$f" access.recon_then_enumeration medium
+check "kb poisoning: the key is a principal of interest" \
+  finding "$f" access.principal_of_interest '.severity == "high" and .access_key_id == "AKIA3KBSYNC5LEAK2Q7X" and .details.suspicious_from_ip == "203.0.113.66"'
+check "kb poisoning: the agent and ingestion changes by the new principal" \
+  finding "$f" data_store.kb_agent_changes '.severity == "medium" and (.summary | contains("UpdateAgentActionGroup"))'
+check "kb poisoning: the action group re-pointed" \
+  finding "$f" agency.agent_action_group_changed '.severity == "medium" and .source_ips == ["203.0.113.66"]'
+check "kb poisoning: the injection the agent read, from its own role" \
+  bash -c "jq -s -e 'map(select(.rule == \"invocation.prompt_injection\" and .severity == \"high\")) | length == 3 and all(.[]; .principal | contains(\"AmazonBedrockExecutionRoleForAgents_hrassist\"))' '$f' >/dev/null"
+check "kb poisoning: the e-mails the tool sent outside" \
+  finding "$f" agency.email_sent_by_ai '.severity == "medium" and .count == 3 and .details.external_recipients == "hr-archive@example.net"'
+check "kb poisoning: no benign principal flagged" \
+  jq -s -e 'any(.[]; .severity != "low" and .severity != "info" and ((.principal // "") | test("DataEngineer|hr-assistant-app-role"))) | not' "$f" >/dev/null
+check "kb poisoning: nothing else at high or above" \
+  bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'data_store.kb_poisoning_ingested|access.principal_of_interest|invocation.prompt_injection|invocation.data_exfiltration_markup|invocation.tool_abuse|agency.email_sent_by_ai|agency.new_action_after_baseline' | grep -q . && exit 1 || exit 0"
+check "kb poisoning: the data store question says yes" \
+  jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer == "yes"' "$tmp/kb.json" >/dev/null
+check "kb poisoning: the Markdown report names the key and the address" \
+  bash -c "grep -q 'AKIA3KBSYNC5LEAK2Q7X' '$tmp/kb.md' && grep -q '203.0.113.66' '$tmp/kb.md'"
+known_bug "kb poisoning: the enumeration burst names only the address that enumerated" \
+  finding "$f" access.enumeration_burst '.source_ips == ["203.0.113.66"]'
+known_bug "kb poisoning: the action-group finding names the new executor Lambda" \
+  finding "$f" agency.agent_action_group_changed '.details | tostring | contains("function:ses-notify")'
+known_bug "kb poisoning: the Markdown-image exfiltration in the poisoned document" \
+  has_rule "$f" invocation.data_exfiltration_markup high
+known_bug "kb poisoning: the covert tool call in the poisoned document" \
+  has_rule "$f" invocation.tool_abuse high
+known_bug "kb poisoning: the hijacked agent's e-mails answer the unauthorized-actions question" \
+  jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/kb.json" >/dev/null
+known_bug "kb poisoning: agent and retrieval runtime calls are not control-plane changes" \
+  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .explanation | test("InvokeAgent x|RetrieveAndGenerate x") | not' "$tmp/kb.json" >/dev/null
+
+# A CI pipeline's role session (12 hours) is used from elsewhere: a fine-tuning job on
+# training data in another account's bucket, provisioned throughput, a copy of the
+# custom model to another region and a RAM share of it with the outside account,
+# invocation logging sent to that account's bucket, and the us-west-2 trail stopped.
+# Background: an ML engineer's own fine-tuning job, an administrator's reviews, a chatbot.
+cm=tests/data/scenarios/custom-model-exfil
+"$AIIR" scan -q --format jsonl "$cm" >"$tmp/cm.jsonl"
+"$AIIR" scan -q --format json "$cm" >"$tmp/cm.json"
+"$AIIR" scan -q --format md "$cm" >"$tmp/cm.md"
+f="$tmp/cm.jsonl"
+ci='arn:aws:sts::111122223333:assumed-role/MLOpsDeployRole/gitlab-ml-20260320'
+check "custom model: both regions read" \
+  jq -e '.inputs.files_failed == 0 and .coverage.cloudtrail_events == 48 and .coverage.regions == ["us-east-1", "us-west-2"]' "$tmp/cm.json" >/dev/null
+check "custom model: the trail stopped" \
+  finding "$f" infrastructure.cloudtrail_logging_stopped ".severity == \"high\" and .principal == \"$ci\" and .region == \"us-west-2\" and .source_ips == [\"203.0.113.200\"]"
+check "custom model: the chain of recon, logging check and change, and model calls" \
+  finding "$f" ai_changes.llmjacking_chain '.severity == "high" and .access_key_id == "ASIA3MLCI8SESSION2ZQ" and (.details["step.logging_change"] | contains("PutModelInvocationLoggingConfiguration"))'
+check "custom model: the session's customization job" \
+  bash -c "jq -s -e --arg p '$ci' 'any(.[]; .rule == \"ai_changes.model_customization_job_created\" and .severity == \"medium\" and .principal == \$p and .source_ips == [\"203.0.113.200\"])' '$f' >/dev/null"
+check "custom model: provisioned throughput bought" \
+  finding "$f" ai_changes.provisioned_throughput_purchased ".severity == \"medium\" and .principal == \"$ci\""
+check "custom model: invocation logging changed" \
+  finding "$f" ai_changes.invocation_logging_changed ".principal == \"$ci\" and .source_ips == [\"203.0.113.200\"]"
+check "custom model: defense evasion named" \
+  finding "$f" infrastructure.defense_evasion ".principal == \"$ci\" and (.severity == \"medium\" or .severity == \"high\")"
+check "custom model: the provisioned model is a new model" \
+  finding "$f" invocation.new_model '.severity == "medium" and (.summary | contains("provisioned-model/9f2kx7q1m3ab"))'
+check "custom model: the role calls models for the first time" \
+  finding "$f" invocation.new_principal '.principal == "arn:aws:iam::111122223333:role/MLOpsDeployRole" and .source_ips == ["203.0.113.200"]'
+check "custom model: the logging question says yes" \
+  jq -e '.questions[] | select(.id == "infrastructure.logging_tampered") | .answer == "yes"' "$tmp/cm.json" >/dev/null
+check "custom model: everything at high or above is the session's" \
+  bash -c "jq -s -e --arg p '$ci' 'map(select(.severity == \"high\" or .severity == \"critical\")) | length > 0 and all(.[]; .principal == \$p or .principal == \"arn:aws:iam::111122223333:role/MLOpsDeployRole\")' '$f' >/dev/null"
+check "custom model: the engineer, the administrator and the chatbot stay at medium or below" \
+  jq -s -e 'any(.[]; (.severity == "high" or .severity == "critical") and ((.principal // "") | test("priya|sam@|chat-app"))) | not' "$f" >/dev/null
+check "custom model: the Markdown report names the address" grep -q '203.0.113.200' "$tmp/cm.md"
+known_bug "custom model: the session's key used from a new network and client is an access finding" \
+  jq -s -e 'any(.[]; (.rule | startswith("access.")) and (.severity == "medium" or .severity == "high" or .severity == "critical") and ((.source_ips // []) | index("203.0.113.200") != null))' "$f" >/dev/null
+known_bug "custom model: training data from another account's bucket, at high" \
+  jq -s -e 'any(.[]; (.severity == "high" or .severity == "critical") and (tostring | contains("s3://ml-datasets-444455556666")))' "$f" >/dev/null
+known_bug "custom model: the model copy job is reported" \
+  jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and .severity != "info" and .severity != "low" and any(.evidence[]?; .action == "CreateModelCopyJob"))' "$f" >/dev/null
+known_bug "custom model: the custom model shared with the outside account, at high" \
+  jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity == "high" or .severity == "critical") and any(.evidence[]?; .action == "CreateResourceShare") and (tostring | contains("444455556666")))' "$f" >/dev/null
+known_bug "custom model: logging stopped and invocation logs redirected is high defense evasion" \
+  finding "$f" infrastructure.defense_evasion '.severity == "high" and (.summary | contains("PutModelInvocationLoggingConfiguration"))'
+
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
