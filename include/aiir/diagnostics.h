@@ -27,14 +27,16 @@ enum class FileShape : std::uint8_t {
   kSubscription,        ///< CloudWatch subscription payloads (Firehose)
   kEventBridge,         ///< EventBridge envelopes
   kCsvRecords,          ///< CSV with a column of whole records (Logs Insights @message, CloudTrailEvent)
-  kDigest,              ///< CloudTrail digest file: counted, not an event
+  kCsvColumns,          ///< CSV of CloudTrail columns (Lake saved results, console Event history): flat mode
+  kLakeResults,         ///< aws cloudtrail get-query-results output: flat mode
+  kDigest,              ///< CloudTrail digest, Lake result_sign.json: counted, not an event
   kConfigSnapshot,      ///< AWS Config snapshot/history: counted, not an event
   kMarker,              ///< aws-logs-write-test, permission-check markers, empty files
-  kUnsupported,         ///< recognised but unsupported (OCSF, Parquet, Lake CSV)
+  kUnsupported,         ///< recognised but unsupported (OCSF, Parquet, archives)
   kUnrecognised,        ///< JSON, but no shape we know
   kUnreadable,          ///< could not be read or decoded at all
 };
-inline constexpr int kFileShapeCount = 17;
+inline constexpr int kFileShapeCount = 19;
 std::string_view to_string(FileShape shape) noexcept;
 
 /// Why a record (or part of a file) was skipped.

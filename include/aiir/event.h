@@ -83,6 +83,9 @@ struct EventView {
   /// in `raw` (Sigma rules) find the first. Consumers that must agree with raw
   /// lookups read raw when this is set.
   bool repeated_keys = false;
+  /// Rebuilt from a table's columns (flat mode, docs/event-schema.md §3.1): a
+  /// field the table did not select is absent, so absence proves nothing.
+  bool partial = false;
   std::string_view event_type;       ///< eventType ("AwsApiCall", "AwsConsoleSignIn", ...)
   std::string_view event_category;   ///< eventCategory ("Management", "Data", ...)
   Tri read_only = Tri::kUnknown;

@@ -18,7 +18,8 @@ constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medi
 constexpr std::array<std::string_view, kFileShapeCount> kShapeNames = {
     "cloudtrail_records", "json_array",     "json_lines",      "single_record",
     "concatenated_json",  "lookup_events",  "cloudwatch_api",  "cloudwatch_export",
-    "cloudwatch_subscription", "eventbridge", "csv_records", "cloudtrail_digest", "config_snapshot",
+    "cloudwatch_subscription", "eventbridge", "csv_records", "csv_columns", "lake_results", "cloudtrail_digest",
+    "config_snapshot",
     "marker",             "unsupported",    "unrecognised",    "unreadable"};
 constexpr std::array<std::string_view, kSkipReasonCount> kSkipNames = {
     "invalid_json",   "truncated",       "not_an_object", "unrecognised_record", "missing_time",

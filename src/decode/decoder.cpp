@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "decode/flat_record.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -299,8 +300,13 @@ struct Decoder::Ctx {
     std::uint32_t record;
     std::string_view text;
     std::int64_t ingest_ms;
+    RecordType type = RecordType::kUnknown;  ///< known for rows rebuilt in flat mode
+    bool partial = false;                     ///< a row rebuilt in flat mode
   };
   std::vector<Nested> nested;
+  /// Rows rebuilt in flat mode: (record, offset and length in d.flat_store_),
+  /// viewed once the store no longer grows.
+  std::vector<std::pair<std::uint32_t, std::pair<std::size_t, std::size_t>>> flat;
   std::vector<std::size_t> res_begin;
   bool shape_set = false;
   bool resolving = false;  ///< inside resolve_nested(): records found there are not nested again
@@ -320,7 +326,7 @@ struct Decoder::Ctx {
   /// `known`: the container says what the record is (elements of a
   /// CloudTrail `Records` array), so the key scan of classify_record is skipped.
   void record(dom::element el, std::uint32_t index, std::int64_t ingest_ms,
-              RecordType known = RecordType::kUnknown) {
+              RecordType known = RecordType::kUnknown, bool partial = false) {
     dom::object obj;
     if (el.get_object().get(obj) != simdjson::SUCCESS) {
       skip(SkipReason::kNotAnObject, index, "record");
@@ -365,6 +371,7 @@ struct Decoder::Ctx {
     ev.file = b.path;
     ev.where = {b.file_index, index};
     ev.ingest_time_ms = ingest_ms;
+    ev.partial = partial;
     b.events.push_back(ev);
     res_begin.push_back(begin);
   }
@@ -398,6 +405,7 @@ struct Decoder::Ctx {
       else if (key == "detail") has_detail = v.is_object(), detail = v;
       else if (key == "detail-type") has_detail_type = true;
       else if (key == "digestStartTime" || key == "logFiles") digest = true;
+      else if (key == "hashSignature" || key == "queryCompleteTime") digest = true;  // Lake's result_sign.json
       else if (key == "configurationItems" || key == "configSnapshotId" || key == "configurationItem") config = true;
       else if (key == "QueryResultRows") lake = true;
       else if (key == "class_uid") ocsf = true;
@@ -435,11 +443,12 @@ struct Decoder::Ctx {
       record(detail, next_record++, ingest_ms);
     } else if (config) {
       set_shape(FileShape::kConfigSnapshot);
-    } else if (lake || ocsf) {
+    } else if (lake) {
+      set_shape(FileShape::kLakeResults);
+      lake_rows(obj["QueryResultRows"]);
+    } else if (ocsf) {
       set_shape(FileShape::kUnsupported);
-      b.stats.warn(WarningKind::kUnsupported, b.path,
-                   lake ? "CloudTrail Lake query results: not supported; export the trail's S3 objects instead"
-                        : "OCSF (Security Lake) records: not supported");
+      b.stats.warn(WarningKind::kUnsupported, b.path, "OCSF (Security Lake) records: not supported");
     } else if (top) {
       if (classify_record(obj) == RecordType::kUnknown && !has_detail_type) {
         set_shape(FileShape::kUnrecognised);
@@ -461,6 +470,48 @@ struct Decoder::Ctx {
     } else {
       record(el, next_record++, ingest_ms);
     }
+  }
+
+  /// `aws cloudtrail get-query-results`: each row an array of one-key
+  /// objects, {"eventName":"..."}, values as strings.
+  void lake_rows(dom::element rows) {
+    std::vector<FlatCell> cells;
+    std::vector<std::string> rendered;  // non-string values as JSON text
+    for (dom::element row : as_array(rows)) {
+      const std::uint32_t index = next_record++;
+      cells.clear();
+      rendered.clear();
+      dom::array columns;
+      if (row.get_array().get(columns) != simdjson::SUCCESS) {
+        skip(SkipReason::kNotAnObject, index, "QueryResultRows element");
+        continue;
+      }
+      rendered.reserve(columns.size());
+      for (dom::element column : columns) {
+        dom::object one;
+        if (column.get_object().get(one) != simdjson::SUCCESS) continue;
+        for (auto [key, v] : one) {
+          std::string_view text;
+          if (v.get_string().get(text) != simdjson::SUCCESS && !v.is_null()) {
+            rendered.push_back(simdjson::minify(v));
+            text = rendered.back();
+          }
+          cells.push_back({key, text});
+        }
+      }
+      flat_row(cells, index);
+    }
+  }
+
+  /// Rebuilds one row as a CloudTrail record (src/decode/flat_record.h).
+  void flat_row(std::span<const FlatCell> cells, std::uint32_t index) {
+    std::string& store = d.flat_store_;
+    const std::size_t at = store.size();
+    if (flat_to_record(cells, store) == 0) {
+      skip(SkipReason::kUnrecognisedRecord, index, "row without a CloudTrail column");
+      return;
+    }
+    flat.push_back({index, {at, store.size() - at}});
   }
 
   void messages(dom::element list) {
@@ -517,12 +568,16 @@ struct Decoder::Ctx {
     resolving = true;
     for (dom::element el : as_array(arr)) {
       const Nested& n = nested[i++];
-      record(el, n.record, n.ingest_ms);
+      record(el, n.record, n.ingest_ms, n.type, n.partial);
     }
     resolving = false;
   }
 
   void finish() {
+    for (const auto& [index, span] : flat)
+      nested.push_back(
+          {index, std::string_view(d.flat_store_).substr(span.first, span.second), 0, RecordType::kCloudTrail, true});
+    flat.clear();
     resolve_nested();
     for (std::size_t i = 0; i < b.events.size(); ++i) {
       std::size_t begin = res_begin[i];
@@ -539,7 +594,8 @@ struct Decoder::Ctx {
 };
 
 void Decoder::decode(std::string_view text, DecodedBatch& batch) {
-  Ctx ctx{*this, batch, 0, {}, {}, false};
+  Ctx ctx{*this, batch, 0, {}, {}, {}, false};
+  flat_store_.clear();
   // UTF-16 with a byte order mark (Windows PowerShell 5 writes `>` output so):
   // read as its UTF-8 transcoding; the file on disk is not touched.
   if (bool big_endian = false; utf16_bom(text, big_endian)) {
@@ -791,37 +847,52 @@ void Decoder::decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_co
 
 bool Decoder::decode_csv(Ctx& ctx, std::string_view body) {
   // The header names the columns: a column of whole records (Logs Insights
-  // @message, a CloudTrailEvent column) is read; CloudTrail columns without
-  // one are a summary (console Event history, CloudTrail Lake), named as
-  // unsupported; anything else is not CSV of ours.
+  // @message, a CloudTrailEvent column) is read as JSON; without one, CloudTrail
+  // columns (CloudTrail Lake's saved results, the console's Event history) are
+  // read in flat mode when they name at least the time and the call; anything
+  // else is not CSV of ours.
   CsvReader reader(body);
-  std::vector<std::string> fields;
-  if (body.find(',') == std::string_view::npos || !reader.next(fields) || fields.size() < 2) return false;
-  std::size_t column = fields.size();
-  bool cloudtrail = false;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const std::string name = lower_trimmed(fields[i]);
-    if (column == fields.size() && (name == "@message" || name == "cloudtrailevent" || name == "cloudtrail event"))
+  std::vector<std::string> header;
+  if (body.find(',') == std::string_view::npos || !reader.next(header) || header.size() < 2) return false;
+  std::size_t column = header.size();
+  bool has_time = false, has_call = false, cloudtrail = false;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string name = lower_trimmed(header[i]);
+    if (column == header.size() && (name == "@message" || name == "cloudtrailevent" || name == "cloudtrail event"))
       column = i;
-    for (std::string_view known : {"eventname", "event name", "eventtime", "event time", "eventsource", "event source",
-                                   "eventid", "event id", "@timestamp", "sourceipaddress", "source ip address",
-                                   "useridentity.arn", "awsregion"})
-      cloudtrail = cloudtrail || name == known;
+    const bool known = flat_column_known(header[i]);
+    cloudtrail = cloudtrail || known || name == "@timestamp";
+    if (known && (name == "eventtime" || name == "event time" || name == "event_time")) has_time = true;
+    if (known && (name.find("eventname") != std::string::npos || name.find("event name") != std::string::npos ||
+                  name.find("eventsource") != std::string::npos || name.find("event source") != std::string::npos))
+      has_call = true;
   }
-  if (column == fields.size()) {
+  std::vector<std::string> fields;
+  if (column == header.size()) {
     if (!cloudtrail) return false;
-    ctx.set_shape(FileShape::kUnsupported);
-    ctx.b.stats.warn(WarningKind::kUnsupported, ctx.b.path,
-                     "CSV without a column of whole records (@message, CloudTrailEvent): a summary such as the "
-                     "console's Event history or CloudTrail Lake results, not supported; export JSON, or select "
-                     "@message in Logs Insights");
+    if (!has_time || !has_call) {
+      ctx.set_shape(FileShape::kUnsupported);
+      ctx.b.stats.warn(WarningKind::kUnsupported, ctx.b.path,
+                       "CSV with some CloudTrail columns but not the event time and name: not enough to read; "
+                       "export JSON, or select eventTime, eventSource and eventName");
+      return true;
+    }
+    // Flat mode: each row rebuilt as a record from the columns it has.
+    ctx.set_shape(FileShape::kCsvColumns);
+    std::vector<FlatCell> cells;
+    while (reader.next(fields)) {
+      if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // a blank line
+      const std::uint32_t index = ctx.next_record++;
+      cells.clear();
+      for (std::size_t i = 0; i < fields.size() && i < header.size(); ++i) cells.push_back({header[i], fields[i]});
+      ctx.flat_row(cells, index);
+    }
+    ctx.finish();
     return true;
   }
   ctx.set_shape(FileShape::kCsvRecords);
   // The records are copied out of their quoting into one buffer, viewed once
   // it no longer grows.
-  csv_store_.clear();
-  std::vector<std::pair<std::uint32_t, std::pair<std::size_t, std::size_t>>> spans;
   while (reader.next(fields)) {
     if (fields.size() == 1 && trim(fields[0]).empty()) continue;  // a blank line
     const std::uint32_t index = ctx.next_record++;
@@ -830,11 +901,13 @@ bool Decoder::decode_csv(Ctx& ctx, std::string_view body) {
       ctx.skip(SkipReason::kInvalidJson, index, "CSV row whose record column is not a JSON object");
       continue;
     }
-    spans.push_back({index, {csv_store_.size(), cell.size()}});
-    csv_store_.append(cell);
+    ctx.flat.push_back({index, {flat_store_.size(), cell.size()}});
+    flat_store_.append(cell);
   }
-  for (const auto& [index, span] : spans)
-    ctx.nested.push_back({index, std::string_view(csv_store_).substr(span.first, span.second), 0});
+  // Whole records: the container does not say what they are.
+  for (const auto& [index, span] : ctx.flat)
+    ctx.nested.push_back({index, std::string_view(flat_store_).substr(span.first, span.second), 0});
+  ctx.flat.clear();
   ctx.finish();
   return true;
 }

@@ -46,11 +46,12 @@ class Decoder {
  private:
   struct Ctx;
   void decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_code err);
-  /// CSV with a column of whole records; false when `body` is no CSV of ours.
+  /// CSV with a column of whole records, or CloudTrail columns (flat mode);
+  /// false when `body` is no CSV of ours.
   bool decode_csv(Ctx& ctx, std::string_view body);
   simdjson::dom::parser scratch_;
   std::string repair_;  // UTF-8 repair and UTF-16 transcoding scratch
-  std::string csv_store_;  // CSV records out of their quoting, until the batch is decoded
+  std::string flat_store_;  // CSV records out of their quoting, rows rebuilt in flat mode; until the batch is decoded
 };
 
 }  // namespace aiir

@@ -308,16 +308,20 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
     return std::any_of(item.patterns.begin(), item.patterns.end(), one);
   }
   bool found = false;
+  // A record rebuilt from a table's columns lacks what the table did not
+  // select: there, an absent field is unknown, and matches neither `null` nor
+  // `|exists: false`.
+  const bool open_world = ctx.event != nullptr && ctx.event->partial;
   if (item.exists >= 0) {
     visit_field(item.path, ctx, [](const Value&) { return true; }, found, ctx.scratch_text,
                 ctx.scratch_views);
-    return found == (item.exists == 1);
+    return found ? item.exists == 1 : item.exists == 0 && !open_world;
   }
   if (item.all) {
     for (const Pattern& p : item.patterns) {
       bool hit = visit_field(item.path, ctx, [&](const Value& v) { return match_value(p, v, ctx); },
                              found, ctx.scratch_text, ctx.scratch_views);
-      if (!hit && !(p.op == Op::kNull && !found)) return false;
+      if (!hit && !(p.op == Op::kNull && !found && !open_world)) return false;
     }
     return true;
   }
@@ -330,7 +334,7 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
         return false;
       },
       found, ctx.scratch_text, ctx.scratch_views);
-  if (!hit && !found) {
+  if (!hit && !found && !open_world) {
     hit = std::any_of(item.patterns.begin(), item.patterns.end(),
                       [](const Pattern& p) { return p.op == Op::kNull; });
   }

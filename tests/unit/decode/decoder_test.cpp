@@ -399,19 +399,98 @@ TEST_CASE("CSV exports: a column of whole records is read; a summary without one
   REQUIRE(quoted.events.size() == 1);
   CHECK(quoted.events[0].event_id == "c1");
 
-  // Console Event history / CloudTrail Lake CSV without the record: named, not guessed at.
-  auto summary = events_from_json("Event ID,Event time,User name,Event name,Resources,Event source,AWS access key,"
+  // Console Event history download: CloudTrail columns without the record, read in flat mode.
+  auto history = events_from_json("Event ID,Event time,User name,Event name,Resources,Event source,AWS access key,"
                                   "Source IP address,Error code\nc1,2026-03-10T10:00:00Z,alice,ListBuckets,,"
-                                  "s3.amazonaws.com,AKIAIOSFODNN7EXAMPLE,198.51.100.7,\n",
+                                  "s3.amazonaws.com,AKIAIOSFODNN7EXAMPLE,198.51.100.7,\n"
+                                  "c2,2026-03-10T10:00:05Z,alice,GetObject,,s3.amazonaws.com,AKIAIOSFODNN7EXAMPLE,"
+                                  "198.51.100.7,AccessDenied\n",
                                   "event_history.csv");
+  CHECK(history.batch->file.shape == FileShape::kCsvColumns);
+  REQUIRE(history.events.size() == 2);
+  CHECK(history.events[0].event_id == "c1");
+  CHECK(history.events[0].action == "ListBuckets");
+  CHECK(history.events[0].service == "s3.amazonaws.com");
+  CHECK(history.events[0].access_key_id == "AKIAIOSFODNN7EXAMPLE");
+  CHECK(history.events[0].user_name == "alice");
+  CHECK(history.events[0].source_ip == "198.51.100.7");
+  CHECK(history.events[1].outcome == aiir::Outcome::kFailure);
+  CHECK(history.events[1].error_code == "AccessDenied");
+  CHECK(history.stats().warnings.empty());
+
+  // CloudTrail Lake's saved result_1.csv: time as Lake renders it, userIdentity as a struct.
+  auto lake_csv = events_from_json(
+      "eventID,eventTime,eventSource,eventName,awsRegion,sourceIPAddress,userIdentity,recipientAccountId\n"
+      "l1,2026-03-10 10:00:00.000,bedrock.amazonaws.com,ListFoundationModels,us-east-1,203.0.113.9,"
+      "\"{type=IAMUser, principalid=AIDAEXAMPLE, arn=arn:aws:iam::111122223333:user/dev, accountid=111122223333, "
+      "accesskeyid=AKIAEXAMPLEKEY000001, username=dev}\",111122223333\n"
+      "l2,not a time,bedrock.amazonaws.com,GetFoundationModel,us-east-1,203.0.113.9,,111122223333\n",
+      "result_1.csv");
+  CHECK(lake_csv.batch->file.shape == FileShape::kCsvColumns);
+  REQUIRE(lake_csv.events.size() == 1);
+  CHECK(lake_csv.events[0].time_ms == 1773136800000);
+  CHECK(lake_csv.events[0].actor_arn == "arn:aws:iam::111122223333:user/dev");
+  CHECK(lake_csv.events[0].actor_type == "IAMUser");
+  CHECK(lake_csv.events[0].access_key_id == "AKIAEXAMPLEKEY000001");
+  CHECK(lake_csv.events[0].account == "111122223333");
+  CHECK(skipped(lake_csv, SkipReason::kMissingTime) == 1);  // the bad row is counted, not lost
+
+  // Some CloudTrail columns, but not the time and the call: named, not guessed at.
+  auto summary = events_from_json("Event ID,User name,AWS access key\nc1,alice,AKIAIOSFODNN7EXAMPLE\n", "keys.csv");
   CHECK(summary.events.empty());
   CHECK(summary.batch->file.shape == FileShape::kUnsupported);
   REQUIRE(warned(summary, WarningKind::kUnsupported) == 1);
   CHECK(summary.stats().warnings[0].detail.find("CSV") != std::string::npos);
 
+  // Near miss: an IAM credential report names an arn column but is no log.
+  auto report = events_from_json("user,arn,user_creation_time,password_enabled\nbob,arn:aws:iam::1:user/bob,"
+                                 "2026-01-01T00:00:00+00:00,true\n",
+                                 "credential_report.csv");
+  CHECK(report.events.empty());
+  CHECK(report.batch->file.shape == FileShape::kUnsupported);
+
   // Near miss: CSV that is not about CloudTrail stays unrecognised text.
   auto other = events_from_json("name,age\nbob,3\n", "people.csv");
   CHECK(other.batch->file.shape == FileShape::kUnrecognised);
+}
+
+TEST_CASE("CloudTrail Lake get-query-results: rows of one-key objects, read in flat mode", "[decode]") {
+  // Two pages concatenated (a loop over NextToken appending to one file), and the sign file.
+  const std::string page1 =
+      R"({"QueryStatus":"FINISHED","QueryStatistics":{"ResultsCount":2},"QueryResultRows":[)"
+      R"([{"eventID":"q1"},{"eventTime":"2026-03-10 10:00:00.000"},{"eventSource":"bedrock.amazonaws.com"},)"
+      R"({"eventName":"InvokeModel"},{"awsRegion":"us-east-1"},{"sourceIPAddress":"203.0.113.9"},)"
+      R"({"userIdentity":"{type=IAMUser, arn=arn:aws:iam::111122223333:user/dev, accesskeyid=AKIAEXAMPLEKEY000001}"},)"
+      R"({"requestParameters":"{modelId=anthropic.claude-3-sonnet-20240229-v1:0}"},{"readOnly":"true"},)"
+      R"({"recipientAccountId":"111122223333"}],)"
+      R"([{"eventID":"q2"},{"eventTime":"2026-03-10 10:00:01.000"},{"eventName":"InvokeModel"},)"
+      R"({"eventSource":"bedrock.amazonaws.com"},{"errorCode":"AccessDeniedException"},{"count":3}],)"
+      R"("not a row",[{"note":"no CloudTrail column"}]],"NextToken":"abc"})";
+  const std::string page2 =
+      R"({"QueryStatus":"FINISHED","QueryResultRows":[[{"eventID":"q3"},{"eventTime":"2026-03-10 10:00:02.000"},)"
+      R"({"eventName":"Converse"},{"eventSource":"bedrock.amazonaws.com"}]]})";
+  auto lake = events_from_json(page1 + "\n" + page2, "query-results.json");
+  CHECK(lake.batch->file.shape == FileShape::kLakeResults);
+  REQUIRE(lake.events.size() == 3);
+  CHECK(lake.events[0].event_id == "q1");
+  CHECK(lake.events[0].kind == EventKind::kCloudTrail);
+  CHECK(lake.events[0].action == "InvokeModel");
+  CHECK(lake.events[0].model_id == "anthropic.claude-3-sonnet-20240229-v1:0");
+  CHECK(lake.events[0].actor_arn == "arn:aws:iam::111122223333:user/dev");
+  CHECK(lake.events[0].read_only == aiir::Tri::kTrue);
+  CHECK(lake.events[1].outcome == aiir::Outcome::kFailure);
+  CHECK(lake.events[2].event_id == "q3");
+  CHECK(lake.events[2].where.record == 4);  // rows numbered across the pages
+  CHECK(skipped(lake, SkipReason::kNotAnObject) == 1);
+  CHECK(skipped(lake, SkipReason::kUnrecognisedRecord) == 1);
+
+  auto sign = events_from_json(R"({"version":"1.0","region":"us-east-1","files":[{"fileHashValue":"ab","fileName":"result_1.csv.gz"}],)"
+                               R"("hashAlgorithm":"SHA-256","signatureAlgorithm":"SHA256withRSA","queryCompleteTime":"2026-03-10T10:00:00Z",)"
+                               R"("hashSignature":"cd","publicKeyFingerprint":"ef"})",
+                               "result_sign.json");
+  CHECK(sign.events.empty());
+  CHECK(sign.batch->file.shape == FileShape::kDigest);
+  CHECK(sign.stats().warnings.empty());
 }
 
 TEST_CASE("a 50 MB single line record is read", "[decode][large]") {

@@ -74,6 +74,35 @@ TEST_CASE("exists checks presence only", "[sigma]") {
   CHECK_FALSE(sel("    requestParameters.bucketName|exists: true\n", R"({"requestParameters":{"key":"b"}})"));
 }
 
+TEST_CASE("on a record rebuilt from a table, an absent field is unknown: null and exists: false do not match",
+          "[sigma]") {
+  // A CloudTrail Lake query that did not select userAgent says nothing about it.
+  auto fires_on = [](const std::string& detection, const std::string& record, bool partial) {
+    aiir::sigma::RuleSet set = aiir::sigma::RuleSet::from_string(ct_rule(detection), "test.yml");
+    REQUIRE(set.error_count() == 0);
+    aiir::sigma::Engine engine(set);
+    aiir::FindingList out;
+    aiir::sigma::testing::for_each_event({record}, aiir::EventKind::kCloudTrail, [&](const aiir::EventView& ev) {
+      aiir::EventView copy = ev;
+      copy.partial = partial;
+      engine.on_event(copy, out, nullptr);
+    });
+    engine.finish(out);
+    return !out.findings.empty();
+  };
+  const std::string absent = "  sel:\n    eventName: A\n    userAgent: null\n  condition: sel\n";
+  const std::string gone = "  sel:\n    eventName: A\n    userAgent|exists: false\n  condition: sel\n";
+  const std::string record = R"({"eventVersion":"1.09","eventTime":"2026-03-10T10:00:00Z","eventName":"A","eventSource":"s3.amazonaws.com"})";
+  CHECK(fires_on(absent, record, false));
+  CHECK_FALSE(fires_on(absent, record, true));
+  CHECK(fires_on(gone, record, false));
+  CHECK_FALSE(fires_on(gone, record, true));
+  // What the table did select still matches.
+  const std::string with_null = R"({"eventVersion":"1.09","eventTime":"2026-03-10T10:00:00Z","eventName":"A","eventSource":"s3.amazonaws.com","userAgent":null})";
+  CHECK(fires_on("  sel:\n    eventName: A\n  condition: sel\n", record, true));
+  CHECK(fires_on(absent, with_null, true));
+}
+
 TEST_CASE("contains, startswith, endswith", "[sigma]") {
   CHECK(sel("    userAgent|contains: 'S3 Browser'\n", R"({"userAgent":"x s3 browser 9"})"));
   CHECK_FALSE(sel("    userAgent|contains: 'S3 Browser'\n", R"({"userAgent":"S3Browser"})"));
