@@ -51,7 +51,9 @@ bool starts_with(std::string_view s, std::string_view p) noexcept { return s.sub
 bool is_mutating(const EventView& e) noexcept {
   if (e.read_only == Tri::kTrue) return false;
   std::string_view a = e.action;
-  if (detail::is_model_call(a)) return false;
+  // Model, agent, retrieval and guardrail runtime calls act on input (some are
+  // recorded readOnly: false) but change nothing.
+  if (detail::is_bedrock_runtime_call(e.service, a)) return false;
   if (e.read_only == Tri::kFalse) return true;
   for (std::string_view p : {"Create", "Update", "Delete", "Put", "Start", "Stop", "Associate", "Disassociate",
                              "Register", "Deregister", "Prepare", "Import", "Modify", "Enable", "Disable", "Tag",

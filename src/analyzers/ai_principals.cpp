@@ -87,7 +87,8 @@ bool is_model_call(std::string_view action) noexcept {
 bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept {
   if (!service.starts_with("bedrock")) return false;
   return is_model_call(action) || action.starts_with("Retrieve") || action == "InvokeAgent" ||
-         action == "InvokeInlineAgent" || action == "InvokeFlow";
+         action == "InvokeInlineAgent" || action == "InvokeFlow" || action == "InvokeAgentRuntime" ||
+         action == "ApplyGuardrail" || action == "Rerank";
 }
 
 void AiPrincipals::learn(const EventView& e) {

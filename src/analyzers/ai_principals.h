@@ -32,7 +32,8 @@ bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept;
 bool is_model_call(std::string_view action) noexcept;
 
 /// True for the Bedrock runtime calls an application makes to use a model or
-/// a knowledge base: the model calls, Retrieve*, InvokeAgent, InvokeInlineAgent, InvokeFlow.
+/// a knowledge base: the model calls, Retrieve*, InvokeAgent, InvokeInlineAgent, InvokeFlow,
+/// AgentCore's InvokeAgentRuntime, ApplyGuardrail and Rerank.
 bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept;
 
 /// Role-level principal: the session issuer for role sessions, else the actor.

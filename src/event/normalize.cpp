@@ -12,6 +12,13 @@ namespace dom = simdjson::dom;
 
 namespace {
 
+/// S3 data events wrap the caller's user agent in brackets ("[aws-cli/2.15.0 ...]"):
+/// the same client as in management events, so the brackets go.
+std::string_view unbracket(std::string_view ua) noexcept {
+  if (ua.size() >= 2 && ua.front() == '[' && ua.back() == ']') return ua.substr(1, ua.size() - 2);
+  return ua;
+}
+
 std::string_view str(dom::element v) noexcept {
   std::string_view s;
   if (v.get_string().get(s) == simdjson::SUCCESS) return s;
@@ -198,7 +205,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
           ev.event_type = str(value);
           if (ev.event_type == "AwsCloudTrailInsight") is_insight = true;
         } else if (key == "resources") read_resources(value, arena);
-        else if (key == "userAgent") ev.user_agent = str(value);
+        else if (key == "userAgent") ev.user_agent = unbracket(str(value));
         break;
       case 11:
         if (key == "eventSource") {

@@ -148,7 +148,7 @@ known_bug "kb poisoning: the covert tool call in the poisoned document" \
   has_rule "$f" invocation.tool_abuse high
 known_bug "kb poisoning: the hijacked agent's e-mails answer the unauthorized-actions question" \
   jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/kb.json" >/dev/null
-known_bug "kb poisoning: agent and retrieval runtime calls are not control-plane changes" \
+check "kb poisoning: agent and retrieval runtime calls are not control-plane changes" \
   jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .explanation | test("InvokeAgent x|RetrieveAndGenerate x") | not' "$tmp/kb.json" >/dev/null
 
 # A CI pipeline's role session (12 hours) is used from elsewhere: a fine-tuning job on

@@ -157,6 +157,26 @@ TEST_CASE("ai_changes: async invocations are model calls, not changes", "[analyz
   CHECK(with_rule(after, "ai_changes.logging_disabled_then_invoked").size() == 1);
 }
 
+TEST_CASE("ai_changes: agent, retrieval and guardrail runtime calls are use, not changes", "[analyzer][ai_changes]") {
+  // Recorded with readOnly false (they act on input), yet they change nothing.
+  std::vector<std::string> r;
+  const char* calls[] = {"InvokeAgent", "RetrieveAndGenerate", "Retrieve", "InvokeInlineAgent", "InvokeFlow",
+                         "ApplyGuardrail"};
+  for (int i = 0; i < 12; ++i)
+    r.push_back(ct(7000 + i * 120, "bedrock.amazonaws.com", calls[i % 6], kUser, kKey, kIp, "us-east-1", "{}",
+                   R"(,"readOnly":false)"));
+  r.push_back(ct(9000, "bedrock-agentcore.amazonaws.com", "InvokeAgentRuntime", kUser, kKey, kIp, "us-east-1", "{}",
+                 R"(,"readOnly":false)"));
+  auto fs = go(r);
+  CHECK(count_rule(fs, "ai_changes.change_burst") == 0);
+  // Near miss: the same number of real changes, recorded the same way, fire.
+  r.clear();
+  for (int i = 0; i < 12; ++i)
+    r.push_back(ct(7000 + i * 120, "bedrock.amazonaws.com", "UpdateAgent", kUser, kKey, kIp, "us-east-1", "{}",
+                   R"(,"readOnly":false)"));
+  CHECK(count_rule(go(r), "ai_changes.change_burst") == 1);
+}
+
 TEST_CASE("ai_changes: invocation logging disabled, then invocations", "[analyzer][ai_changes]") {
   const char* off = R"({"loggingConfig":{"s3Config":{"bucketName":"logs"},"textDataDeliveryEnabled":false}})";
   const char* on = R"({"loggingConfig":{"s3Config":{"bucketName":"logs"},"textDataDeliveryEnabled":true}})";

@@ -198,6 +198,19 @@ TEST_CASE("null and absent alike; booleans as strings; MFA", "[decode][event]") 
   CHECK(login.events[0].actor_arn == "arn:aws:iam::111122223333:user/bob");
 }
 
+TEST_CASE("S3 data events' bracketed user agent is the client's", "[decode][event]") {
+  auto with_ua = [](const std::string& id, const std::string& ua) {
+    std::string r = ct(id, "GetObject");
+    r.replace(r.find("aws-cli/2.15.0"), 14, ua);
+    return r;
+  };
+  auto f = events_from_json("[" + with_ua("u1", "[aws-cli/2.15.0 Python/3.11.6]") + "," +
+                            with_ua("u2", "[S3Console/0.4]x") + "]");
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.events[0].user_agent == "aws-cli/2.15.0 Python/3.11.6");
+  CHECK(f.events[1].user_agent == "[S3Console/0.4]x");  // not a wrapped agent: as it is
+}
+
 TEST_CASE("the resource credentials were issued to (userIdentity.inScopeOf)", "[decode][event]") {
   auto f = events_from_json(R"({"eventVersion":"1.09","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/fn-role/fn","accessKeyId":"ASIAX","inScopeOf":{"issuerType":"AWS::Lambda::Function","credentialsIssuedTo":"arn:aws:lambda:us-east-1:111122223333:function:fn"},"sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/fn-role"}}},"eventTime":"2026-03-10T10:00:00Z","eventSource":"ses.amazonaws.com","eventName":"SendEmail","awsRegion":"us-east-1"})"
                             "\n" + ct("plain") + "\n" +
