@@ -241,6 +241,16 @@ std::string network_of(std::string_view ip) {
   return std::string(ip.substr(0, pos));
 }
 
+/// The client an agent names first, lower-cased: "aws-cli", "boto3",
+/// "aws-sdk-go-v2", "mozilla"; empty for no agent.
+std::string client_family(std::string_view ua) {
+  const std::size_t end = ua.find_first_of("/ ");
+  std::string out(ua.substr(0, std::min<std::size_t>(end, 64)));
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 /// RFC 1918, CGNAT, loopback, link-local and IPv6 unique-local / link-local
 /// addresses: a call from one of these came through a VPC endpoint or a
 /// private network, not from the host's public address.
@@ -1064,6 +1074,76 @@ class AccessAnalyzer final : public Analyzer {
   /// that another client used from a network the runtime never used; or an
   /// EC2 instance-role key used from two public networks (an instance calls
   /// from its own address; a private one is a VPC endpoint).
+  /// A role session's temporary key used from another public network by
+  /// another client than where and how the session started: a session token
+  /// copied off its host (CI runner, laptop, a tool's environment). Console
+  /// sessions are left out: CloudShell and Cloud9 use them from AWS's network.
+  void session_used_elsewhere(FindingSink& out, const std::string& key, const auto& k) {  // k: SessionKey (declared below)
+    const FirstUse* first = nullptr;
+    for (const auto& [value, use] : k.other_uses) {
+      const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
+      const std::string_view ua = std::string_view(value).substr(ip.size() + 1);
+      if (ua.starts_with("Mozilla/") || ua.find("exec-env/CloudShell") != std::string_view::npos ||
+          ua.find("Cloud9") != std::string_view::npos)
+        return;
+      if (!private_ip(ip) && (first == nullptr || use.ev < first->ev)) first = &use;
+    }
+    if (first == nullptr) return;
+    std::string_view first_ip, first_ua;
+    for (const auto& [value, use] : k.other_uses)
+      if (&use == first) {
+        first_ip = std::string_view(value).substr(0, value.find('\x1f'));
+        first_ua = std::string_view(value).substr(first_ip.size() + 1);
+      }
+    const std::string first_net = network_of(first_ip);
+    const std::string first_client = client_family(first_ua);
+    std::set<std::string> ips, uas;
+    std::vector<const FirstUse*> uses;
+    for (const auto& [value, use] : k.other_uses) {
+      const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
+      const std::string_view ua = std::string_view(value).substr(ip.size() + 1);
+      if (private_ip(ip) || network_of(ip) == first_net || client_family(ua) == first_client) continue;
+      ips.emplace(ip);
+      if (!ua.empty()) uas.emplace(ua);
+      uses.push_back(&use);
+    }
+    if (uses.empty()) return;
+    Finding f;
+    f.rule = "access.session_credentials_used_elsewhere";
+    f.severity = Severity::kMedium;
+    f.principal = k.principal;
+    f.access_key_id = key;
+    f.account = k.account;
+    std::uint64_t calls = 0;
+    std::int64_t begin = 0, end = 0;
+    for (const FirstUse* use : uses) {
+      f.add(use->ev);
+      calls += use->count;
+      if (begin == 0 || use->ev.time_ms < begin) begin = use->ev.time_ms;
+      end = std::max(end, use->last_ms);
+    }
+    f.add(first->ev);  // where and how the session started, for comparison
+    const std::vector<std::string> ip_list(ips.begin(), ips.end()), ua_list(uas.begin(), uas.end());
+    f.source_ips = ip_list;
+    f.user_agents = ua_list;
+    f.title = "Session credentials used from another network by another client";
+    f.summary = fmt::format(
+        "Temporary key {} of {} started from {} ({}), then was used from {} ({}), {} call(s) from {} to {}: another "
+        "network and another client than the session's own, as when a session token is copied off its host",
+        key, k.principal, first_ip, first_ua.empty() ? std::string_view("no user agent") : first_ua, join(ip_list, 5),
+        ua_list.empty() ? std::string("no user agent") : join(ua_list, 3), calls, format_time(begin),
+        format_time(end));
+    f.details.emplace_back("session_ip", std::string(first_ip));
+    f.details.emplace_back("session_user_agent", std::string(first_ua));
+    f.details.emplace_back("other_ips", join(ip_list));
+    if (k.dropped > 0) f.details.emplace_back("uses_not_kept", std::to_string(k.dropped));
+    f.count = calls;
+    f.first_seen_ms = begin;
+    f.last_seen_ms = end;
+    f.tags.attack = {"T1550.001", "T1078.004"};
+    emit(out, std::move(f));
+  }
+
   void finish_session_keys(FindingSink& out) {
     std::vector<const std::pair<const std::string, SessionKey>*> keys;
     for (const auto& entry : session_keys_) keys.push_back(&entry);
@@ -1089,7 +1169,11 @@ class AccessAnalyzer final : public Analyzer {
           nets.insert(network_of(ip));
         }
       }
-      if (!k.runtime_ips.empty() ? elsewhere.empty() : (!k.instance || nets.size() < 2)) continue;
+      if (k.runtime_ips.empty() && !k.instance) {
+        session_used_elsewhere(out, key, k);
+        continue;
+      }
+      if (!k.runtime_ips.empty() ? elsewhere.empty() : nets.size() < 2) continue;
       Finding f;
       f.rule = "access.compute_credentials_used_elsewhere";
       f.severity = Severity::kHigh;

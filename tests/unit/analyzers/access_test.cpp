@@ -551,6 +551,61 @@ TEST_CASE("access: persistence key used from the attacker's IP is high; the answ
   }
 }
 
+TEST_CASE("access: a role session's key used from another network by another client", "[analyzer][access]") {
+  const std::string ci = "arn:aws:sts::111122223333:assumed-role/MLOpsDeployRole/gitlab-ml-20260320";
+  const std::string ci_ua = "Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux#5.10 lang/python#3.11";
+  std::vector<R> rs;
+  for (int i = 0; i < 4; ++i)
+    rs.push_back(R{.min = i * 5.0, .name = "ListCustomModels", .source = "bedrock.amazonaws.com", .arn = ci,
+                   .type = "AssumedRole", .key = "ASIA3MLCI8SESSION2ZQ", .ip = "192.0.2.50", .ua = ci_ua,
+                   .read_only = "true"});
+  SECTION("five hours later, another network and another SDK: medium") {
+    for (int i = 0; i < 3; ++i)
+      rs.push_back(R{.min = 300.0 + i, .name = "CreateModelCustomizationJob", .source = "bedrock.amazonaws.com",
+                     .arn = ci, .type = "AssumedRole", .key = "ASIA3MLCI8SESSION2ZQ", .ip = "203.0.113.200",
+                     .ua = "aws-sdk-go-v2/1.30.0 os/linux lang/go#1.22"});
+    for (bool reverse : {false, true}) {
+      auto r = run(jsonl(rs), nullptr, 0, reverse);
+      auto f = r.with("access.session_credentials_used_elsewhere");
+      REQUIRE(f.size() == 1);
+      CHECK(f[0]->severity == aiir::Severity::kMedium);
+      CHECK(f[0]->access_key_id == "ASIA3MLCI8SESSION2ZQ");
+      CHECK(f[0]->principal == ci);
+      CHECK(f[0]->source_ips == std::vector<std::string>{"203.0.113.200"});
+      CHECK(f[0]->count == 3);
+      CHECK(f[0]->summary.find("192.0.2.50") != std::string::npos);  // where the session started
+      std::vector<std::string> ids;  // the other client's first use, and the session's first
+      for (const auto& ev : f[0]->evidence) ids.push_back(ev.event_id);
+      CHECK(ids == std::vector<std::string>{"ev-0", "ev-4"});
+      CHECK(r.with("access.compute_credentials_used_elsewhere").empty());
+    }
+  }
+  SECTION("near miss: the same client from another network (a laptop changing networks)") {
+    rs.push_back(R{.min = 300, .name = "ListCustomModels", .source = "bedrock.amazonaws.com", .arn = ci,
+                   .type = "AssumedRole", .key = "ASIA3MLCI8SESSION2ZQ", .ip = "203.0.113.200", .ua = ci_ua,
+                   .read_only = "true"});
+    CHECK(run(jsonl(rs)).with("access.session_credentials_used_elsewhere").empty());
+  }
+  SECTION("near miss: another client from the same network (two tools on one host)") {
+    rs.push_back(R{.min = 300, .name = "ListCustomModels", .source = "bedrock.amazonaws.com", .arn = ci,
+                   .type = "AssumedRole", .key = "ASIA3MLCI8SESSION2ZQ", .ip = "192.0.2.51",
+                   .ua = "aws-cli/2.15.0 Python/3.11", .read_only = "true"});
+    CHECK(run(jsonl(rs)).with("access.session_credentials_used_elsewhere").empty());
+  }
+  SECTION("near miss: a console session, also used by CloudShell from AWS's network") {
+    const std::string user = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/sam";
+    std::vector<R> console;
+    console.push_back(R{.min = 0, .name = "DescribeInstances", .source = "ec2.amazonaws.com", .arn = user,
+                        .type = "AssumedRole", .key = "ASIACONSOLESESS0001", .ip = "198.51.100.30",
+                        .ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",
+                        .read_only = "true"});
+    console.push_back(R{.min = 5, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = user,
+                        .type = "AssumedRole", .key = "ASIACONSOLESESS0001", .ip = "3.91.10.20",
+                        .ua = "aws-cli/2.15.0 Python/3.11 exec-env/CloudShell", .read_only = "true"});
+    CHECK(run(jsonl(console)).with("access.session_credentials_used_elsewhere").empty());
+  }
+}
+
 TEST_CASE("access: compute credentials (Lambda, EC2 instance role) used outside their runtime or host",
           "[analyzer][access]") {
   const std::string fn = "arn:aws:sts::111122223333:assumed-role/support-bot-role/support-bot";
