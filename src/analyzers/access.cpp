@@ -154,6 +154,10 @@ struct Cred {
   // to (a node of buckets_, which does not move).
   std::uint64_t bucket_key = 0;
   Bucket* bucket = nullptr;
+  // The last event's address and agent, with their interned ids (a search skipped).
+  std::string last_ip, last_ua;
+  std::uint32_t last_ip_id = 0, last_ua_id = 0;
+  bool has_last_client = false;
 };
 
 /// Reads and denials of one credential in one 10-minute bucket.
@@ -165,6 +169,7 @@ struct Bucket {
   std::vector<Evidence> read_ev;
   std::vector<Evidence> denied_ev;
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
+  std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
 };
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
@@ -752,6 +757,15 @@ class AccessAnalyzer final : public Analyzer {
       trim_earliest(gci_, kMaxRecords, records_dropped_);
     }
     if (net) add_capped(bk.nets, nets_.id(network_of(e.source_ip)), &nets_);
+    if (!c.has_last_client || c.last_ip != e.source_ip || c.last_ua != e.user_agent) {
+      c.last_ip.assign(e.source_ip);
+      c.last_ua.assign(e.user_agent);
+      c.last_ip_id = ips_.id(e.source_ip.substr(0, 64));
+      c.last_ua_id = uas_.id(e.user_agent.substr(0, 256));
+      c.has_last_client = true;
+    }
+    if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
+    if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
   }
 
   /// Adds an id to a sorted small set; when full, keeps the smallest names.
@@ -1543,6 +1557,7 @@ class AccessAnalyzer final : public Analyzer {
         std::int64_t best_at = 0;
         std::set<std::string> best_names;
         std::set<std::string> all_names;
+        std::set<std::string> ips, uas;  // of the windows that counted
         std::uint64_t total = 0;
         Finding f;
         for (std::size_t i = 0; i < cb.list.size(); ++i) {
@@ -1572,7 +1587,9 @@ class AccessAnalyzer final : public Analyzer {
           }
           all_names.insert(names.begin(), names.end());
           for (const Bucket* x : {a, b}) {
-            if (!x) continue;
+            if (!x || (kind == 2 && x == b)) continue;  // concurrent networks: one bucket
+            for (std::uint32_t id : x->ips) ips.insert(ips_.name(id));
+            for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
             for (const Evidence& ev : kind == 0 ? x->read_ev : x->denied_ev) {
               if (kind != 2) f.add(ev);
             }
@@ -1583,10 +1600,11 @@ class AccessAnalyzer final : public Analyzer {
         f.principal = c.principal;
         f.access_key_id = c.key;
         f.account = c.account;
-        if (const PrincipalScope* s = c.key.empty() ? scope_.principal(c.principal) : scope_.key(c.key)) {
-          for (const auto& [ip, n] : s->source_ips.top(10)) f.source_ips.push_back(ip);
-          for (const auto& [ua, n] : s->user_agents.top(5)) f.user_agents.push_back(ua);
-        }
+        // Where the burst came from: the calls of its windows, not all of the credential's.
+        for (const std::string& ip : ips)
+          if (f.source_ips.size() < 10) f.source_ips.push_back(ip);
+        for (const std::string& ua : uas)
+          if (f.user_agents.size() < 5) f.user_agents.push_back(ua);
         std::vector<std::string> listed(best_names.begin(), best_names.end());
         const std::string who = c.key.empty() ? c.principal : fmt::format("{} (key {})", c.principal, c.key);
         if (kind == 0) {
@@ -2071,6 +2089,7 @@ class AccessAnalyzer final : public Analyzer {
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
   Interner nets_;
+  Interner ips_, uas_;  // of the calls in buckets
   std::map<std::string, std::uint32_t, std::less<>> cred_ids_;
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;

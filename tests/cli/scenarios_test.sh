@@ -138,7 +138,7 @@ check "kb poisoning: the data store question says yes" \
   jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer == "yes"' "$tmp/kb.json" >/dev/null
 check "kb poisoning: the Markdown report names the key and the address" \
   bash -c "grep -q 'AKIA3KBSYNC5LEAK2Q7X' '$tmp/kb.md' && grep -q '203.0.113.66' '$tmp/kb.md'"
-known_bug "kb poisoning: the enumeration burst names only the address that enumerated" \
+check "kb poisoning: the enumeration burst names only the address that enumerated" \
   finding "$f" access.enumeration_burst '.source_ips == ["203.0.113.66"]'
 known_bug "kb poisoning: the action-group finding names the new executor Lambda" \
   finding "$f" agency.agent_action_group_changed '.details | tostring | contains("function:ses-notify")'
@@ -191,7 +191,7 @@ check "custom model: the session's key used from a new network and client is an 
   jq -s -e 'any(.[]; (.rule | startswith("access.")) and (.severity == "medium" or .severity == "high" or .severity == "critical") and ((.source_ips // []) | index("203.0.113.200") != null))' "$f" >/dev/null
 known_bug "custom model: training data from another account's bucket, at high" \
   jq -s -e 'any(.[]; (.severity == "high" or .severity == "critical") and (tostring | contains("s3://ml-datasets-444455556666")))' "$f" >/dev/null
-known_bug "custom model: the model copy job is reported" \
+check "custom model: the model copy job is reported" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and .severity != "info" and .severity != "low" and any(.evidence[]?; .action == "CreateModelCopyJob"))' "$f" >/dev/null
 known_bug "custom model: the custom model shared with the outside account, at high" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity == "high" or .severity == "critical") and any(.evidence[]?; .action == "CreateResourceShare") and (tostring | contains("444455556666")))' "$f" >/dev/null

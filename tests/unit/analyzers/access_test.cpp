@@ -236,6 +236,22 @@ TEST_CASE("access: enumeration burst", "[analyzer][access]") {
     CHECK(f[0]->summary.find("10 distinct") != std::string::npos);
     CHECK(!f[0]->evidence.empty());
   }
+  SECTION("the burst names the addresses and agents it came from, not the key's others") {
+    std::vector<R> rs;
+    for (int i = 0; i < 5; ++i)  // the key's usual client, hours before
+      rs.push_back(R{.min = i * 1.0, .name = "ListBuckets", .source = "s3.amazonaws.com", .ip = "192.0.2.50",
+                     .ua = "terraform/1.7", .read_only = "true"});
+    for (R r : reads(300, 10, 0.5)) {
+      r.ip = "203.0.113.66";
+      r.ua = "aws-cli/2.15.0";
+      rs.push_back(r);
+    }
+    auto r = run(jsonl(rs));
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->source_ips == std::vector<std::string>{"203.0.113.66"});
+    CHECK(f[0]->user_agents == std::vector<std::string>{"aws-cli/2.15.0"});
+  }
   SECTION("near miss: nine distinct, or ten spread over an hour and a half") {
     CHECK(run(jsonl(reads(0, 9, 0.5))).with("access.enumeration_burst").empty());
     CHECK(run(jsonl(reads(0, 10, 10))).with("access.enumeration_burst").empty());
