@@ -179,21 +179,41 @@ bool rule_matches(const RuleSet& rules, std::string_view rule, const EventView& 
 namespace detail {
 
 /// The identifiers a responder acts on (which guardrail, bucket and key,
-/// user, role, model...), copied from the request into the finding's details.
-void resource_details(std::vector<FindingSink::DetailView>& out, const EventView& event) {
+/// user, role, model, who a share goes to, where training data comes from...),
+/// copied from the request into the finding's details. Lists are joined into
+/// `text`, which the views then point into.
+void resource_details(std::vector<FindingSink::DetailView>& out, std::deque<std::string>& text,
+                      const EventView& event) {
   static constexpr std::string_view kNames[] = {
-      "guardrailIdentifier", "modelId",      "bucketName",     "key",          "userName",
-      "roleName",            "policyArn",    "knowledgeBaseId", "dataSourceId", "agentId",
-      "functionName",        "name",         "groupId",        "secretId",     "trailName",
-      "detectorId",          "instanceType", "customModelName", "jobName",     "provisionedModelName"};
+      "guardrailIdentifier", "modelId",        "bucketName",     "key",             "userName",
+      "roleName",            "policyArn",      "knowledgeBaseId", "dataSourceId",   "agentId",
+      "functionName",        "name",           "groupId",        "secretId",        "trailName",
+      "detectorId",          "instanceType",   "customModelName", "jobName",        "provisionedModelName",
+      "sourceModelArn",      "targetModelName", "baseModelIdentifier", "actionGroupName", "resourceShareArn",
+      "roleArn"};
+  // Lists of identifiers (AWS RAM shares): the first few, joined.
+  static constexpr std::string_view kLists[] = {"principals", "resourceArns"};
+  // Nested identifiers: (label, JSON pointer under requestParameters).
+  static constexpr std::pair<std::string_view, std::string_view> kNested[] = {
+      {"trainingDataConfig.s3Uri", "/trainingDataConfig/s3Uri"},
+      {"validationDataConfig.s3Uri", "/validationDataConfig/validators/0/s3Uri"},
+      {"outputDataConfig.s3Uri", "/outputDataConfig/s3Uri"},
+      {"actionGroupExecutor.lambda", "/actionGroupExecutor/lambda"},
+      {"loggingConfig.s3Config.bucketName", "/loggingConfig/s3Config/bucketName"},
+      {"loggingConfig.cloudWatchConfig.logGroupName", "/loggingConfig/cloudWatchConfig/logGroupName"}};
   simdjson::dom::object params;
   if (event.raw["requestParameters"].get_object().get(params) != simdjson::SUCCESS) return;
   // One pass over the request's fields (a handful) rather than a lookup per
   // name; every match of a rule comes here. Output stays in kNames order.
   std::array<std::string_view, std::size(kNames)> found{};
-  bool any = false;
+  std::array<simdjson::dom::array, std::size(kLists)> lists{};
+  std::array<bool, std::size(kLists)> has_list{};
+  bool any = false, nested = false;
   for (auto field : params) {
     std::string_view value;
+    if (field.value.is_object()) nested = true;
+    for (std::size_t i = 0; i < std::size(kLists); ++i)
+      if (field.key == kLists[i] && field.value.get_array().get(lists[i]) == simdjson::SUCCESS) has_list[i] = any = true;
     if (field.value.get_string().get(value) != simdjson::SUCCESS || value.empty()) continue;
     for (std::size_t i = 0; i < std::size(kNames); ++i) {
       if (found[i].empty() && field.key == kNames[i]) {
@@ -203,9 +223,33 @@ void resource_details(std::vector<FindingSink::DetailView>& out, const EventView
       }
     }
   }
-  if (!any) return;
+  if (!any && !nested) return;
   for (std::size_t i = 0; i < std::size(kNames); ++i)
     if (!found[i].empty()) out.emplace_back(kNames[i], found[i].substr(0, 512));
+  for (std::size_t i = 0; i < std::size(kLists); ++i) {
+    if (!has_list[i]) continue;
+    std::string joined;
+    std::size_t n = 0, total = lists[i].size();
+    for (simdjson::dom::element item : lists[i]) {
+      std::string_view v;
+      if (item.get_string().get(v) != simdjson::SUCCESS || v.empty()) continue;
+      if (n == 5) {
+        joined += fmt::format(", ... ({} in all)", total);
+        break;
+      }
+      if (n++ > 0) joined += ", ";
+      joined.append(v.substr(0, 256));
+    }
+    if (joined.empty()) continue;
+    text.push_back(std::move(joined));
+    out.emplace_back(kLists[i], text.back());
+  }
+  if (!nested) return;
+  for (const auto& [label, pointer] : kNested) {
+    std::string_view v;
+    if (params.at_pointer(pointer).get_string().get(v) == simdjson::SUCCESS && !v.empty())
+      out.emplace_back(label, v.substr(0, 512));
+  }
 }
 
 Finding make_finding(const Meta& meta, const EventView& event, std::span<const FindingSink::DetailView> details) {
@@ -316,7 +360,8 @@ void EngineState::matched(const Rule& rule, const EventView& event, FindingSink&
   ++stats_.matches;
   if (rule.generate || force_emit_) {
     details_.clear();
-    resource_details(details_, event);
+    detail_text_.clear();
+    resource_details(details_, detail_text_, event);
     if (!out.fold(rule.meta.finding_rule, event, details_)) out.emit(make_finding(rule.meta, event, details_));
   }
   for (const Rule::Feed& feed : rule.feeds) {

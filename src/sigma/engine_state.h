@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,6 +72,7 @@ class EngineState {
   MatchContext ctx_;
   std::string key_;
   std::vector<FindingSink::DetailView> details_;  ///< scratch for fold()
+  std::deque<std::string> detail_text_;           ///< what details_ views that the event does not hold (joined lists)
   std::vector<std::uint32_t> matched_;            ///< scratch for on_event()
 };
 

@@ -140,7 +140,7 @@ check "kb poisoning: the Markdown report names the key and the address" \
   bash -c "grep -q 'AKIA3KBSYNC5LEAK2Q7X' '$tmp/kb.md' && grep -q '203.0.113.66' '$tmp/kb.md'"
 check "kb poisoning: the enumeration burst names only the address that enumerated" \
   finding "$f" access.enumeration_burst '.source_ips == ["203.0.113.66"]'
-known_bug "kb poisoning: the action-group finding names the new executor Lambda" \
+check "kb poisoning: the action-group finding names the new executor Lambda" \
   finding "$f" agency.agent_action_group_changed '.details | tostring | contains("function:ses-notify")'
 known_bug "kb poisoning: the Markdown-image exfiltration in the poisoned document" \
   has_rule "$f" invocation.data_exfiltration_markup high
@@ -193,7 +193,7 @@ known_bug "custom model: training data from another account's bucket, at high" \
   jq -s -e 'any(.[]; (.severity == "high" or .severity == "critical") and (tostring | contains("s3://ml-datasets-444455556666")))' "$f" >/dev/null
 check "custom model: the model copy job is reported" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and .severity != "info" and .severity != "low" and any(.evidence[]?; .action == "CreateModelCopyJob"))' "$f" >/dev/null
-known_bug "custom model: the custom model shared with the outside account, at high" \
+check "custom model: the custom model shared with the outside account, at high" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity == "high" or .severity == "critical") and any(.evidence[]?; .action == "CreateResourceShare") and (tostring | contains("444455556666")))' "$f" >/dev/null
 known_bug "custom model: logging stopped and invocation logs redirected is high defense evasion" \
   finding "$f" infrastructure.defense_evasion '.severity == "high" and (.summary | contains("PutModelInvocationLoggingConfiguration"))'

@@ -3,6 +3,8 @@
 // tests, case folders, dispatch and issue locations.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "sigma_test_util.h"
 
 using aiir::sigma::RuleSet;
@@ -33,6 +35,39 @@ TEST_CASE("findings carry name, severity, element and mapped tags", "[sigma]") {
   REQUIRE(f.evidence.size() == 1);
   CHECK(f.evidence[0].event_id == "e1");
   CHECK(f.details == std::vector<std::pair<std::string, std::string>>{{"sigma_id", "6c2e2a0e-5c7b-4a53-9d1e-0a6f3e1b2c01"}});
+}
+
+TEST_CASE("findings name what the request acted on: lists joined, nested identifiers", "[sigma]") {
+  using aiir::sigma::testing::ct_rule;
+  auto set = RuleSet::from_string(ct_rule("  sel:\n    eventName: [CreateResourceShare, CreateModelCustomizationJob, "
+                                          "UpdateAgentActionGroup]\n  condition: sel\n"),
+                                  "t.yml");
+  auto rec = [](const std::string& name, const std::string& params) {
+    return R"({"eventVersion":"1.09","eventTime":"2026-03-20T10:00:00Z","eventSource":"x.amazonaws.com","eventName":")" +
+           name + R"(","userIdentity":{"arn":"arn:aws:iam::111122223333:user/a"},"requestParameters":)" + params + "}";
+  };
+  auto details_of = [&](const std::string& record) {
+    auto fs = aiir::sigma::testing::run(set, {record});
+    REQUIRE(fs.size() == 1);
+    std::map<std::string, std::string> d(fs[0].details.begin(), fs[0].details.end());
+    return d;
+  };
+  auto share = details_of(rec("CreateResourceShare",
+                              R"({"name":"m","principals":["444455556666"],"allowExternalPrincipals":true,)"
+                              R"("resourceArns":["arn:aws:bedrock:us-east-1:111122223333:custom-model/a","b","c","d","e","f"]})"));
+  CHECK(share["principals"] == "444455556666");
+  CHECK(share["resourceArns"] == "arn:aws:bedrock:us-east-1:111122223333:custom-model/a, b, c, d, e, ... (6 in all)");
+  CHECK(share["name"] == "m");
+  auto job = details_of(rec("CreateModelCustomizationJob",
+                            R"({"jobName":"j","trainingDataConfig":{"s3Uri":"s3://ml-datasets-444455556666/t.jsonl"},)"
+                            R"("outputDataConfig":{"s3Uri":"s3://out/"},"baseModelIdentifier":"amazon.titan-text-express-v1"})"));
+  CHECK(job["trainingDataConfig.s3Uri"] == "s3://ml-datasets-444455556666/t.jsonl");
+  CHECK(job["outputDataConfig.s3Uri"] == "s3://out/");
+  CHECK(job["baseModelIdentifier"] == "amazon.titan-text-express-v1");
+  auto group = details_of(rec("UpdateAgentActionGroup",
+                              R"({"agentId":"A1","actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:ses-notify"}})"));
+  CHECK(group["actionGroupExecutor.lambda"] == "arn:aws:lambda:us-east-1:111122223333:function:ses-notify");
+  CHECK(group["agentId"] == "A1");
 }
 
 TEST_CASE("element from aiir tag, else from the ATT&CK tactic; ATLAS and OWASP tags", "[sigma]") {
