@@ -100,27 +100,6 @@ int chain_step(const EventView& e) noexcept {
   return -1;
 }
 
-/// True when a logging-configuration call turns prompt logging off: a delete,
-/// or a put whose loggingConfig disables text delivery or has no destination.
-bool disables_logging(const EventView& e) noexcept {
-  if (e.outcome == Outcome::kFailure) return false;
-  if (e.action == "DeleteModelInvocationLoggingConfiguration") return true;
-  if (e.action != "PutModelInvocationLoggingConfiguration") return false;
-  dom::element cfg;
-  if (e.raw["requestParameters"]["loggingConfig"].get(cfg) != simdjson::SUCCESS || !cfg.is_object()) return false;
-  dom::element text;
-  if (cfg["textDataDeliveryEnabled"].get(text) == simdjson::SUCCESS) {
-    bool b = true;
-    if (text.get_bool().get(b) == simdjson::SUCCESS && !b) return true;
-    std::string_view s;
-    if (text.get_string().get(s) == simdjson::SUCCESS && (s == "false" || s == "False")) return true;
-  }
-  dom::element s3, cw;
-  bool has_s3 = cfg["s3Config"].get(s3) == simdjson::SUCCESS && s3.is_object();
-  bool has_cw = cfg["cloudWatchConfig"].get(cw) == simdjson::SUCCESS && cw.is_object();
-  return !has_s3 && !has_cw;
-}
-
 std::int64_t hour_of(std::int64_t ms) noexcept { return ms >= 0 ? ms / kHourMs : (ms - kHourMs + 1) / kHourMs; }
 
 std::string iso_minute(std::int64_t ms) {
@@ -345,7 +324,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     if (p->change_actions.size() < 200) ++p->change_actions[std::string(e.action)];
     if (change_counts_.size() < 500) ++change_counts_[std::string(e.action)];
   }
-  if (disables_logging(e) && logging_off_.size() < kMaxLoggingChanges) {
+  if (detail::disables_invocation_logging(e) && logging_off_.size() < kMaxLoggingChanges) {
     logging_off_.push_back({Evidence::from(e), std::string(e.actor_arn), std::string(e.access_key_id),
                             std::string(e.region), std::string(e.account), std::string(e.source_ip),
                             std::string(e.user_agent)});

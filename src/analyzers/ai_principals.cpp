@@ -84,6 +84,25 @@ bool is_model_call(std::string_view action) noexcept {
   return action.starts_with("InvokeModel") || action.starts_with("Converse") || action == "StartAsyncInvoke";
 }
 
+bool disables_invocation_logging(const EventView& e) noexcept {
+  if (e.outcome == Outcome::kFailure) return false;
+  if (e.action == "DeleteModelInvocationLoggingConfiguration") return true;
+  if (e.action != "PutModelInvocationLoggingConfiguration") return false;
+  dom::element cfg;
+  if (e.raw["requestParameters"]["loggingConfig"].get(cfg) != simdjson::SUCCESS || !cfg.is_object()) return false;
+  dom::element text;
+  if (cfg["textDataDeliveryEnabled"].get(text) == simdjson::SUCCESS) {
+    bool b = true;
+    if (text.get_bool().get(b) == simdjson::SUCCESS && !b) return true;
+    std::string_view s;
+    if (text.get_string().get(s) == simdjson::SUCCESS && (s == "false" || s == "False")) return true;
+  }
+  dom::element s3, cw;
+  bool has_s3 = cfg["s3Config"].get(s3) == simdjson::SUCCESS && s3.is_object();
+  bool has_cw = cfg["cloudWatchConfig"].get(cw) == simdjson::SUCCESS && cw.is_object();
+  return !has_s3 && !has_cw;
+}
+
 bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept {
   if (!service.starts_with("bedrock")) return false;
   return is_model_call(action) || action.starts_with("Retrieve") || action == "InvokeAgent" ||

@@ -31,6 +31,11 @@ bool is_ai_user_agent(std::string_view ua, std::string_view service) noexcept;
 /// two count too. The one list the analyzers share.
 bool is_model_call(std::string_view action) noexcept;
 
+/// True when a Bedrock logging-configuration call turns prompt logging off: a
+/// successful delete, or a put whose loggingConfig disables text delivery or
+/// names no destination.
+bool disables_invocation_logging(const EventView& e) noexcept;
+
 /// True for the Bedrock runtime calls an application makes to use a model or
 /// a knowledge base: the model calls, Retrieve*, InvokeAgent, InvokeInlineAgent, InvokeFlow,
 /// AgentCore's InvokeAgentRuntime, ApplyGuardrail and Rerank.

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "analyzers/scope.h"
 #include "util/time.h"
@@ -98,6 +99,8 @@ Tamper tamper_kind(std::string_view svc, std::string_view a) {
     if (a == "DeleteAlarms" || a == "DisableAlarmActions") return Tamper::kWeak;
   } else if (svc == "bedrock") {
     if (a == "DeleteModelInvocationLoggingConfiguration") return Tamper::kStrong;
+    // Where prompts are logged, or what: strong when it turns logging off (on_tamper).
+    if (a == "PutModelInvocationLoggingConfiguration") return Tamper::kWeak;
   }
   return Tamper::kNone;
 }
@@ -394,7 +397,10 @@ class InfrastructureAnalyzer final : public Analyzer {
     scratch_.push_back(':');
     scratch_.append(e.action);
     Tamper kind = t;
-    // Selectors that drop management events, or a detector switched off, are strong.
+    // Selectors that drop management events, a detector switched off, or
+    // invocation logging without text or destination, are strong.
+    if (e.action == "PutModelInvocationLoggingConfiguration" && detail::disables_invocation_logging(e))
+      kind = Tamper::kStrong;
     if (e.action == "PutEventSelectors" || e.action == "UpdateDetector") {
       simdjson::dom::element rp;
       if (e.raw["requestParameters"].get(rp) == simdjson::SUCCESS) {
@@ -723,7 +729,9 @@ class InfrastructureAnalyzer final : public Analyzer {
       Finding f = base(principal, m);
       f.rule = "infrastructure.defense_evasion";
       f.title = "Logging and detection tampering by one principal";
-      f.severity = (m.strong.values.size() >= 2 || other) ? Severity::kHigh : Severity::kMedium;
+      // High: two controls turned off, a turned-off one next to a change of another
+      // service's logging (two logging planes), or other suspicious infrastructure work.
+      f.severity = (m.strong.values.size() >= 2 || services.size() >= 2 || other) ? Severity::kHigh : Severity::kMedium;
       for (const auto& ev : m.tamper_evidence) f.add(ev);
       f.count = total;
       std::vector<std::string> sv(services.begin(), services.end());

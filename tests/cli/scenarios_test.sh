@@ -195,7 +195,7 @@ check "custom model: the model copy job is reported" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and .severity != "info" and .severity != "low" and any(.evidence[]?; .action == "CreateModelCopyJob"))' "$f" >/dev/null
 check "custom model: the custom model shared with the outside account, at high" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity == "high" or .severity == "critical") and any(.evidence[]?; .action == "CreateResourceShare") and (tostring | contains("444455556666")))' "$f" >/dev/null
-known_bug "custom model: logging stopped and invocation logs redirected is high defense evasion" \
+check "custom model: logging stopped and invocation logs redirected is high defense evasion" \
   finding "$f" infrastructure.defense_evasion '.severity == "high" and (.summary | contains("PutModelInvocationLoggingConfiguration"))'
 
 echo "scenarios: $pass passed, $fail failed"

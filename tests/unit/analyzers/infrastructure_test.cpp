@@ -237,6 +237,27 @@ TEST_CASE("infrastructure: defense-evasion aggregate", "[analyzer][infrastructur
     stop.error = "AccessDenied";
     CHECK(run(jsonl({stop})).with("infrastructure.defense_evasion").empty());
   }
+  SECTION("invocation logs: turned off is strong; redirected is weak, and with a stopped trail high") {
+    R off{.min = 0, .name = "PutModelInvocationLoggingConfiguration", .source = "bedrock.amazonaws.com",
+          .extra = R"(,"requestParameters":{"loggingConfig":{"s3Config":{"bucketName":"b"},"textDataDeliveryEnabled":false}})"};
+    auto r = run(jsonl({off}));
+    REQUIRE(r.with("infrastructure.defense_evasion").size() == 1);
+    CHECK(r.with("infrastructure.defense_evasion")[0]->severity == aiir::Severity::kMedium);
+    R moved = off;
+    moved.extra = R"(,"requestParameters":{"loggingConfig":{"s3Config":{"bucketName":"archive-444455556666"},"textDataDeliveryEnabled":true}})";
+    CHECK(run(jsonl({moved})).with("infrastructure.defense_evasion").empty());  // weak alone: a routine change
+    auto both = run(jsonl({stop, moved}));
+    auto f = both.with("infrastructure.defense_evasion");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kHigh);  // two logging planes touched by one principal
+    CHECK(f[0]->summary.find("bedrock:PutModelInvocationLoggingConfiguration") != std::string::npos);
+  }
+  SECTION("near miss: a strong action and a weak one of the same service stay medium") {
+    R selectors{.min = 1, .name = "PutInsightSelectors", .source = "cloudtrail.amazonaws.com"};
+    auto r = run(jsonl({stop, selectors}));
+    REQUIRE(r.with("infrastructure.defense_evasion").size() == 1);
+    CHECK(r.with("infrastructure.defense_evasion")[0]->severity == aiir::Severity::kMedium);
+  }
   SECTION("event selectors that drop management events are strong") {
     R sel{.min = 0, .name = "PutEventSelectors", .source = "cloudtrail.amazonaws.com",
           .extra = R"(,"requestParameters":{"trailName":"t","eventSelectors":[{"readWriteType":"All","includeManagementEvents":false}]})"};
