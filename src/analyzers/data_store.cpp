@@ -158,6 +158,31 @@ struct Ingestion {
   Evidence ev;
 };
 
+/// A model customization job and the S3 data it trains and validates on.
+struct TrainingJob {
+  std::string principal, key, ip, account, region;
+  std::vector<std::string> uris;
+  Evidence ev;
+};
+
+/// The 12-digit numbers in a bucket name ("ml-datasets-444455556666"): names
+/// often carry their owner's account id.
+std::vector<std::string_view> account_ids_in(std::string_view name) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < name.size()) {
+    if (name[i] < '0' || name[i] > '9') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < name.size() && name[j] >= '0' && name[j] <= '9') ++j;
+    if (j - i == 12) out.push_back(name.substr(i, 12));
+    i = j;
+  }
+  return out;
+}
+
 struct PrincipalAcc {
   std::string arn, account, key;
   Finding ev;
@@ -191,6 +216,8 @@ class DataStoreAnalyzer final : public Analyzer {
   void emit_writes(FindingSink& out);
   void emit_changes(FindingSink& out);
   void emit_retrievals(FindingSink& out);
+  void on_training_job(const EventView& e);
+  void emit_training(FindingSink& out);
 
   const Profile* profile_;
   std::int64_t baseline_until_;
@@ -205,6 +232,9 @@ class DataStoreAnalyzer final : public Analyzer {
   std::set<std::string> kb_buckets_;  // known at finish
   std::vector<std::string> baseline_writers_, expected_changes_;  // the designed patterns, for the answer
   std::set<std::string> fired_;
+  std::vector<TrainingJob> training_;
+  std::set<std::string, std::less<>> accounts_;  // recipient and caller accounts in the logs (capped)
+  std::string last_account_, last_actor_account_;
 };
 
 bool DataStoreAnalyzer::profile_kb_bucket(std::string_view bucket) const {
@@ -305,8 +335,38 @@ void DataStoreAnalyzer::on_principal(std::map<std::string, PrincipalAcc>& m, con
   add_capped(p.resources, resource, 10);
 }
 
+void DataStoreAnalyzer::on_training_job(const EventView& e) {
+  if (e.outcome == Outcome::kFailure || training_.size() >= kMaxIngestions) return;
+  TrainingJob j;
+  for (std::string_view uri : {str_path(e.raw, {"requestParameters", "trainingDataConfig", "s3Uri"}),
+                               str_path(e.raw, {"requestParameters", "validationDataConfig", "s3Uri"})})
+    if (!uri.empty()) j.uris.emplace_back(uri.substr(0, 1024));
+  dom::array validators;
+  if (e.raw["requestParameters"]["validationDataConfig"]["validators"].get_array().get(validators) == simdjson::SUCCESS)
+    for (dom::element v : validators)
+      if (std::string_view uri = str_path(v, {"s3Uri"}); !uri.empty() && j.uris.size() < 8)
+        j.uris.emplace_back(uri.substr(0, 1024));
+  if (j.uris.empty()) return;
+  j.principal = std::string(e.actor_arn);
+  j.key = std::string(e.access_key_id);
+  j.ip = std::string(e.source_ip);
+  j.account = std::string(e.account);
+  j.region = std::string(e.region);
+  j.ev = Evidence::from(e);
+  training_.push_back(std::move(j));
+}
+
 void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   if (e.kind != EventKind::kCloudTrail) return;
+  // The accounts of these logs, for buckets named after another one.
+  if (e.account != last_account_) {
+    last_account_.assign(e.account);
+    if (accounts_.size() < 1000) accounts_.emplace(e.account);
+  }
+  if (e.actor_account != last_actor_account_) {
+    last_actor_account_.assign(e.actor_account);
+    if (accounts_.size() < 1000) accounts_.emplace(e.actor_account);
+  }
   if (!have_time_) {
     min_ms_ = max_ms_ = e.time_ms;
     have_time_ = true;
@@ -321,6 +381,7 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   if (e.service != "bedrock.amazonaws.com") return;
   if (is_kb_agent_change(e.action)) {
     ++changes_seen_;
+    if (e.action == "CreateModelCustomizationJob") on_training_job(e);
     if (e.action == "CreateDataSource" || e.action == "UpdateDataSource") learn_data_source(e);
     std::string_view res = str_path(e.raw, {"requestParameters", "knowledgeBaseId"});
     if (res.empty()) res = str_path(e.raw, {"requestParameters", "agentId"});
@@ -521,10 +582,66 @@ void DataStoreAnalyzer::emit_retrievals(FindingSink& out) {
   }
 }
 
+/// Training data from a bucket that no earlier customization job in the logs
+/// used (medium), or whose name carries an account id that is neither in the
+/// logs nor in the profile (high): a poisoned or outside training set.
+void DataStoreAnalyzer::emit_training(FindingSink& out) {
+  std::sort(training_.begin(), training_.end(), [](const TrainingJob& a, const TrainingJob& b) { return a.ev < b.ev; });
+  std::set<std::string> used;
+  for (std::size_t i = 0; i < training_.size(); ++i) {
+    const TrainingJob& j = training_[i];
+    std::vector<std::string> fresh, outside, foreign_ids;
+    for (const std::string& uri : j.uris) {
+      const std::string bucket = bucket_of(uri);
+      bool foreign = false;
+      for (std::string_view id : account_ids_in(bucket)) {
+        const bool in_profile = profile_ != nullptr && std::find(profile_->accounts.begin(), profile_->accounts.end(),
+                                                                 id) != profile_->accounts.end();
+        if (accounts_.find(id) == accounts_.end() && !in_profile) {
+          foreign = true;
+          add_capped(foreign_ids, id, 5);
+        }
+      }
+      if (foreign) add_capped(outside, uri, 5);
+      else if (i > 0 && used.count(bucket) == 0) add_capped(fresh, uri, 5);
+    }
+    for (const std::string& uri : j.uris) used.insert(bucket_of(uri));
+    if (outside.empty() && fresh.empty()) continue;
+    Finding f;
+    f.rule = "data_store.training_data_new_source";
+    f.title = outside.empty() ? "Model trained on data from a new source" : "Model trained on another account's data";
+    f.severity = outside.empty() ? Severity::kMedium : Severity::kHigh;
+    f.principal = j.principal;
+    f.access_key_id = j.key;
+    f.account = j.account;
+    f.region = j.region;
+    if (!j.ip.empty()) f.source_ips.push_back(j.ip);
+    f.add(j.ev);
+    f.first_seen_ms = f.last_seen_ms = j.ev.time_ms;
+    f.count = 1;
+    f.summary = outside.empty()
+                    ? fmt::format("{} started a model customization job on {}, a bucket no earlier job in these logs "
+                                  "trained on: check who owns it and what it holds (training-data poisoning)",
+                                  j.principal, join(fresh))
+                    : fmt::format("{} started a model customization job on {}, in a bucket named for account {}, "
+                                  "which is neither in these logs nor in the profile: a training set from outside "
+                                  "(poisoning, a backdoored custom model)",
+                                  j.principal, join(outside), join(foreign_ids));
+    f.details.emplace_back("training_data", join(outside.empty() ? fresh : outside));
+    if (!foreign_ids.empty()) f.details.emplace_back("outside_accounts", join(foreign_ids));
+    f.tags.attack = {"T1565.001"};
+    f.tags.atlas = {"AML.T0020"};
+    f.tags.owasp_llm = {"LLM04:2025"};
+    fired_.insert(f.rule);
+    out.emit(std::move(f));
+  }
+}
+
 void DataStoreAnalyzer::finish(FindingSink& out) {
   emit_writes(out);
   emit_changes(out);
   emit_retrievals(out);
+  emit_training(out);
 }
 
 void DataStoreAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>& out) const {

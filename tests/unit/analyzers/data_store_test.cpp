@@ -173,6 +173,62 @@ TEST_CASE("data_store: retrievals by principals outside the app roles", "[analyz
   CHECK(u[0]->count == 2);
 }
 
+TEST_CASE("data_store: model training on data from a new source or another account's bucket",
+          "[analyzer][data_store]") {
+  const char* eng = "arn:aws:sts::111122223333:assumed-role/MLEngineer/priya";
+  const char* ci = "arn:aws:sts::111122223333:assumed-role/MLOpsDeployRole/gitlab-ml";
+  auto job = [](long sec, const char* arn, std::string_view uri, std::string_view ip = "192.0.2.10",
+                std::string_view error = "") {
+    return ct(sec, "bedrock.amazonaws.com", "CreateModelCustomizationJob", arn, "ASIAJOB", ip, "us-east-1",
+              fmt::format(R"({{"jobName":"j{}","customModelName":"m{}","baseModelIdentifier":"amazon.titan-text-express-v1",)"
+                          R"("trainingDataConfig":{{"s3Uri":"{}"}},"outputDataConfig":{{"s3Uri":"s3://ml-out/"}}}})",
+                          sec, sec, uri),
+              error.empty() ? std::string() : fmt::format(R"(,"errorCode":"{}")", error));
+  };
+  SECTION("a bucket named for an account that is not in the logs: high, naming the URI") {
+    std::vector<std::string> r = {job(1000, eng, "s3://ml-training-111122223333/v1/train.jsonl"),
+                                  job(9000, ci, "s3://ml-datasets-444455556666/t.jsonl", "203.0.113.200")};
+    for (bool shuffle : {false, true}) {
+      Run run;
+      auto fs = with_rule(run.go(r, shuffle).findings, "data_store.training_data_new_source");
+      REQUIRE(fs.size() == 1);
+      CHECK(fs[0]->severity == Severity::kHigh);
+      CHECK(fs[0]->principal == ci);
+      CHECK(fs[0]->summary.find("s3://ml-datasets-444455556666/t.jsonl") != std::string::npos);
+      CHECK(fs[0]->summary.find("444455556666") != std::string::npos);
+      CHECK(fs[0]->source_ips == std::vector<std::string>{"203.0.113.200"});
+    }
+    Run first;  // another account's bucket needs no earlier job to compare with
+    auto fs = with_rule(first.go({job(9000, ci, "s3://ml-datasets-444455556666/t.jsonl")}).findings,
+                        "data_store.training_data_new_source");
+    REQUIRE(fs.size() == 1);
+    CHECK(fs[0]->severity == Severity::kHigh);
+  }
+  SECTION("a bucket no earlier job used: medium") {
+    Run run;
+    auto fs = with_rule(run.go({job(1000, eng, "s3://ml-training/v1/train.jsonl"),
+                                job(9000, ci, "s3://scratch-data/t.jsonl")})
+                            .findings,
+                        "data_store.training_data_new_source");
+    REQUIRE(fs.size() == 1);
+    CHECK(fs[0]->severity == Severity::kMedium);
+  }
+  SECTION("near misses: the same bucket again, the first job in the logs, a refused job, the logs' own account") {
+    Run a, b, c, d;
+    CHECK(count_rule(a.go({job(1000, eng, "s3://ml-training/v1/a.jsonl"), job(9000, ci, "s3://ml-training/v2/b.jsonl")})
+                         .findings,
+                     "data_store.training_data_new_source") == 0);
+    CHECK(count_rule(b.go({job(1000, eng, "s3://ml-training/v1/a.jsonl")}).findings,
+                     "data_store.training_data_new_source") == 0);
+    CHECK(count_rule(c.go({job(1000, eng, "s3://ml-training/v1/a.jsonl"),
+                           job(9000, ci, "s3://ml-datasets-444455556666/t.jsonl", "203.0.113.200", "AccessDenied")})
+                         .findings,
+                     "data_store.training_data_new_source") == 0);
+    CHECK(count_rule(d.go({job(1000, eng, "s3://ml-training-111122223333/a.jsonl")}).findings,
+                     "data_store.training_data_new_source") == 0);
+  }
+}
+
 TEST_CASE("data_store: malformed records are tolerated", "[analyzer][data_store]") {
   Profile p;
   p.loaded = true;
