@@ -684,6 +684,11 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
   if (auto pf = principal_first_.find(principal); pf != principal_first_.end())
     principal_first = std::min(principal_first, pf->second);
   const bool has_baseline = baseline && principal_first <= baseline;
+  // A role that runs an agent tool first attached after the baseline (an action
+  // group created or re-pointed then): everything it does is new behaviour of
+  // the application, though the role itself has no baseline.
+  const std::int64_t tool_attached = ai_.tool_attached_ms(principal);
+  const bool new_tool = baseline && tool_attached > baseline && !has_baseline;
   // Actions first seen after the baseline: merged across keys (first over all keys).
   std::map<std::string, std::int64_t> action_first;
   for (const KeyAgg* k : pv.keys)
@@ -700,6 +705,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       g.all.push_back(&a);
       if (judged) (allowed(a) ? g.inside : g.outside).push_back(&a);
       if (has_baseline && action_first[name] > baseline && a.first_ms == action_first[name]) g.fresh.push_back(&a);
+      else if (new_tool && a.first_ms >= tool_attached) g.fresh.push_back(&a);
       if (a.count > a.failed) families_done_[label] += a.count - a.failed;
     }
     for (const auto& [label, hours] : k->hours) {
@@ -880,8 +886,11 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
                     ? std::string("AI application principal used new action types after the baseline")
                     : fmt::format("{}, for the first time after the baseline", fi.title);
       const StrSet external = g.family == Family::kEmail ? external_of(novel) : StrSet{};
-      f.summary = fmt::format("{} ({}), active since before the baseline ({}), first used {} after it{}{}{}",
-                              principal, link, format_time(baseline), action_counts(novel),
+      const std::string since =
+          new_tool ? fmt::format("running an agent tool attached at {}, after the baseline ({}),",
+                                 format_time(tool_attached), format_time(baseline))
+                   : fmt::format("active since before the baseline ({}),", format_time(baseline));
+      f.summary = fmt::format("{} ({}), {} first used {} after it{}{}{}", principal, link, since, action_counts(novel),
                               targets.empty() ? "" : fmt::format("; targets: {}", join(targets)),
                               external.empty() ? "" : fmt::format("; outside the sender's domain: {}", join(external)),
                               ok ? "" : "; every call failed");

@@ -128,7 +128,13 @@ void AiPrincipals::learn(const EventView& e) {
     if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
       std::string_view fn = lambda_function_name(
           jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
-      if (!fn.empty() && action_group_lambdas_.size() < kCap) action_group_lambdas_.emplace(capped(fn));
+      if (!fn.empty()) {
+        // The earliest attachment, whatever the order the records come in.
+        if (auto it = action_group_lambdas_.find(fn); it != action_group_lambdas_.end())
+          it->second = std::min(it->second, e.time_ms);
+        else if (action_group_lambdas_.size() < kCap)
+          action_group_lambdas_.emplace(capped(fn), e.time_ms);
+      }
     } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
       std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
       if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
@@ -161,18 +167,25 @@ void AiPrincipals::learn(const EventView& e) {
 
 void AiPrincipals::resolve() {
   ai_roles_.clear();
+  tool_attached_.clear();
+  auto attached = [&](const std::string& role, std::int64_t at) {
+    auto [it, inserted] = tool_attached_.emplace(role, at);
+    if (!inserted) it->second = std::min(it->second, at);
+  };
   for (const auto& role : agent_roles_) ai_roles_.emplace(role, "service role of a Bedrock agent (CreateAgent)");
-  for (const auto& fn : action_group_lambdas_) {
+  for (const auto& [fn, at] : action_group_lambdas_) {
     auto it = function_roles_.find(fn);
     if (it == function_roles_.end()) continue;
-    for (const auto& role : it->second)
+    for (const auto& role : it->second) {
       ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", fn));
+      attached(role, at);
+    }
   }
   for (const auto& [role, sessions] : role_sessions_) {
     for (const auto& s : sessions) {
-      if (action_group_lambdas_.count(s)) {
+      if (auto fn = action_group_lambdas_.find(s); fn != action_group_lambdas_.end()) {
         ai_roles_.emplace(role, fmt::format("execution role of agent action-group Lambda {}", s));
-        break;
+        attached(role, fn->second);
       }
     }
   }

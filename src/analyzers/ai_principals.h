@@ -114,6 +114,13 @@ class AiPrincipals {
 
   bool is_action_group_lambda(std::string_view fn) const { return action_group_lambdas_.count(fn) != 0; }
 
+  /// When the earliest action group that runs one of the role's Lambdas was
+  /// created or re-pointed at it (epoch ms), 0 when the role runs none; after resolve().
+  std::int64_t tool_attached_ms(std::string_view role) const {
+    auto it = tool_attached_.find(role);
+    return it == tool_attached_.end() ? 0 : it->second;
+  }
+
   /// Roles inferred from their Bedrock runtime calls (role names), for explanations.
   const StrSet& runtime_roles() const noexcept { return runtime_roles_; }
 
@@ -128,7 +135,8 @@ class AiPrincipals {
   static void add_pair(Multi& m, std::string_view key, std::string_view value);
 
   const Profile& profile_;
-  StrSet action_group_lambdas_;  // function names
+  std::map<std::string, std::int64_t, std::less<>> action_group_lambdas_;  // function name -> first attached
+  std::map<std::string, std::int64_t, std::less<>> tool_attached_;  // resolved: role -> first attached
   StrSet agent_roles_;
   StrSet runtime_roles_;         // role names whose sessions called the Bedrock runtime
   Multi function_roles_;         // function name -> execution roles

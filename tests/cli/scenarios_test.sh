@@ -128,8 +128,8 @@ check "kb poisoning: the action group re-pointed" \
   finding "$f" agency.agent_action_group_changed '.severity == "medium" and .source_ips == ["203.0.113.66"]'
 check "kb poisoning: the injection the agent read, from its own role" \
   bash -c "jq -s -e 'map(select(.rule == \"invocation.prompt_injection\" and .severity == \"high\")) | length == 3 and all(.[]; .principal | contains(\"AmazonBedrockExecutionRoleForAgents_hrassist\"))' '$f' >/dev/null"
-check "kb poisoning: the e-mails the tool sent outside" \
-  finding "$f" agency.email_sent_by_ai '.severity == "medium" and .count == 3 and .details.external_recipients == "hr-archive@example.net"'
+check "kb poisoning: the e-mails the new tool sent outside, as new behaviour after the baseline" \
+  finding "$f" agency.new_action_after_baseline '.severity == "high" and .count == 3 and .details.external_recipients == "hr-archive@example.net" and .principal == "arn:aws:iam::111122223333:role/ses-notify-role"'
 check "kb poisoning: no benign principal flagged" \
   jq -s -e 'any(.[]; .severity != "low" and .severity != "info" and ((.principal // "") | test("DataEngineer|hr-assistant-app-role"))) | not' "$f" >/dev/null
 check "kb poisoning: nothing else at high or above" \
@@ -146,7 +146,7 @@ known_bug "kb poisoning: the Markdown-image exfiltration in the poisoned documen
   has_rule "$f" invocation.data_exfiltration_markup high
 known_bug "kb poisoning: the covert tool call in the poisoned document" \
   has_rule "$f" invocation.tool_abuse high
-known_bug "kb poisoning: the hijacked agent's e-mails answer the unauthorized-actions question" \
+check "kb poisoning: the hijacked agent's e-mails answer the unauthorized-actions question" \
   jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/kb.json" >/dev/null
 check "kb poisoning: agent and retrieval runtime calls are not control-plane changes" \
   jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .explanation | test("InvokeAgent x|RetrieveAndGenerate x") | not' "$tmp/kb.json" >/dev/null

@@ -337,6 +337,44 @@ TEST_CASE("agency: first-time action types after the baseline", "[analyzer][agen
   CHECK(with_rule(r2, "agency.new_action_after_baseline").empty());
 }
 
+TEST_CASE("agency: a tool attached to an agent after the baseline acts for the first time", "[analyzer][agency]") {
+  // The agent's lookup tool since day 1; on day 9 its action group is re-pointed
+  // at a Lambda that e-mails; that Lambda's role then sends mail.
+  std::vector<std::string> recs;
+  recs.push_back(ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "CreateAgentActionGroup", user_identity("builder"),
+                    R"({"actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:lookup"}})"));
+  for (int d = 1; d <= 9; ++d)
+    recs.push_back(ct(fmt::format("2024-05-0{}T10:00:00Z", d), "dynamodb.amazonaws.com", "GetItem",
+                      role_identity("LookupRole", "lookup"), R"({"tableName":"orders"})"));
+  auto repoint = [&](std::string_view time) {
+    return ct(time, "bedrock.amazonaws.com", "UpdateAgentActionGroup", user_identity("svc-kb-sync"),
+              R"({"actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:ses-notify"}})");
+  };
+  auto mail = ct("2024-05-09T12:00:00Z", "ses.amazonaws.com", "SendEmail", role_identity("NotifyRole", "ses-notify"),
+                 R"({"source":"hr@example.com","destination":{"toAddresses":["hr-archive@example.net"]}})");
+  SECTION("attached after the baseline: the new tool's e-mail answers the unauthorized-actions question") {
+    std::vector<std::string> all = recs;
+    all.push_back(repoint("2024-05-09T11:00:00Z"));
+    all.push_back(mail);
+    for (bool reversed : {false, true}) {
+      auto r = run(lines(all), {}, {}, 0, reversed);
+      auto f = with_rule(r, "agency.new_action_after_baseline");
+      REQUIRE(f.size() == 1);
+      CHECK(f[0]->principal == "arn:aws:iam::111122223333:role/NotifyRole");
+      CHECK(f[0]->severity >= Severity::kMedium);
+      CHECK(f[0]->summary.find("ses-notify") != std::string::npos);
+      CHECK(answer_of(r, "agency.unauthorized_actions").answer == Answer::kYes);
+    }
+  }
+  SECTION("near miss: the same tool attached during the baseline") {
+    std::vector<std::string> all = recs;
+    all.push_back(repoint("2024-05-01T09:00:00Z"));
+    all.push_back(mail);
+    auto r = run(lines(all));
+    CHECK(with_rule(r, "agency.new_action_after_baseline").empty());
+  }
+}
+
 TEST_CASE("agency: model invocations are not actions", "[analyzer][agency]") {
   auto r = run(lines({ct("2024-05-01T10:00:00Z", "bedrock.amazonaws.com", "InvokeModel",
                          role_identity("AmazonBedrockExecutionRoleForAgents_X", "s"),
