@@ -134,7 +134,7 @@ class Interner {
   std::size_t size() const { return names_.size(); }
 
  private:
-  std::map<std::string, std::uint32_t, std::less<>> ids_;
+  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> ids_;  // order: names_
   std::vector<std::string> names_;
 };
 
@@ -2090,7 +2090,7 @@ class AccessAnalyzer final : public Analyzer {
   Interner actions_;
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
-  std::map<std::string, std::uint32_t, std::less<>> cred_ids_;
+  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> cred_ids_;
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
   std::unordered_map<std::uint64_t, Bucket> buckets_;
