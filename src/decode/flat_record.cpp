@@ -108,25 +108,34 @@ const Column* find_column(std::string_view squashed) {
   return nullptr;
 }
 
+struct Member;
+
 /// A JSON value under construction.
 struct Value {
   enum class Kind : std::uint8_t { kAbsent, kString, kBool, kRaw, kObject, kArray } kind = Kind::kAbsent;
   std::string text;                                  // kString, kBool ("true"/"false"), kRaw (JSON)
-  std::vector<std::pair<std::string, Value>> members;  // kObject, in first-set order
+  std::vector<Member> members;                       // kObject, in first-set order
   std::vector<Value> items;                          // kArray
 
-  Value& member(std::string_view key) {
-    if (kind != Kind::kObject) {
-      kind = Kind::kObject;
-      text.clear();
-      items.clear();
-    }
-    for (auto& [k, v] : members)
-      if (k == key) return v;
-    members.emplace_back(std::string(key), Value{});
-    return members.back().second;
-  }
+  Value& member(std::string_view key);  // defined below: Value is complete there
 };
+
+struct Member {
+  std::string key;
+  Value value;
+};
+
+Value& Value::member(std::string_view key) {
+  if (kind != Kind::kObject) {
+    kind = Kind::kObject;
+    text.clear();
+    items.clear();
+  }
+  for (auto& [k, v] : members)
+    if (k == key) return v;
+  members.push_back(Member{std::string(key), Value{}});
+  return members.back().value;
+}
 
 void write(const Value& v, std::string& out) {
   switch (v.kind) {
@@ -264,7 +273,7 @@ class Rendering {
       i_ = eq + 1;
       Value v;
       if (!value(v, depth + 1, '}')) return false;
-      out.members.emplace_back(field_name(key), std::move(v));
+      out.members.push_back(Member{field_name(key), std::move(v)});
       skip_ws();
       if (i_ >= s_.size()) return false;
       if (s_[i_] == '}') {
