@@ -142,9 +142,9 @@ check "kb poisoning: the enumeration burst names only the address that enumerate
   finding "$f" access.enumeration_burst '.source_ips == ["203.0.113.66"]'
 check "kb poisoning: the action-group finding names the new executor Lambda" \
   finding "$f" agency.agent_action_group_changed '.details | tostring | contains("function:ses-notify")'
-known_bug "kb poisoning: the Markdown-image exfiltration in the poisoned document" \
+check "kb poisoning: the Markdown-image exfiltration in the poisoned document" \
   has_rule "$f" invocation.data_exfiltration_markup high
-known_bug "kb poisoning: the covert tool call in the poisoned document" \
+check "kb poisoning: the covert tool call in the poisoned document" \
   has_rule "$f" invocation.tool_abuse high
 check "kb poisoning: the hijacked agent's e-mails answer the unauthorized-actions question" \
   jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/kb.json" >/dev/null

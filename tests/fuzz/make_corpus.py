@@ -101,6 +101,16 @@ put("decode", b"PK\x03\x04\x14\x00" + ct.encode())
 put("decode", "@timestamp,@message\r\n2026-03-10 10:00:00.000,\"" + ct.replace('"', '""') + "\"\r\n")
 put("decode", "Event ID,Event time,Event name\ne1,2026-03-10T10:00:00Z,ListBuckets\n")
 put("decode", json.dumps([{"@timestamp": "2026-03-10 10:00:00.000", "@message": ct}]))
+# Flat mode: CloudTrail Lake get-query-results rows and saved CSV, with Lake's renderings.
+LAKE_UI = ("{type=AssumedRole, principalid=AROAX:s, arn=arn:aws:sts::111111111111:assumed-role/R/s, "
+           "sessioncontext={attributes={mfaauthenticated=false}, sessionissuer={arn=arn:aws:iam::111111111111:role/R}}}")
+put("decode", json.dumps({"QueryStatus": "FINISHED", "QueryResultRows": [[
+    {"eventID": "e1"}, {"eventTime": "2025-01-09 18:00:00.000"}, {"eventSource": "bedrock.amazonaws.com"},
+    {"eventName": "InvokeModel"}, {"userIdentity": LAKE_UI}, {"readOnly": "true"},
+    {"requestParameters": "{modelId=anthropic.claude-3-haiku, policy={\"a\":[1,{\"b\":null}]}}"},
+    {"resources": "[{accountid=111111111111, type=AWS::Bedrock::Model, arn=arn:aws:bedrock:::m}]"}]]}))
+put("decode", "eventID,eventTime,eventName,eventSource,userIdentity\ne1,2025-01-09 18:00:00.000,ListBuckets,"
+    "s3.amazonaws.com,\"" + LAKE_UI + "\"\n")
 for p in sorted(glob.glob(os.path.join(ROOT, "tests/data/**/*.json"), recursive=True)):
     put("decode", open(p, "rb").read())
 for lit in raw_literals(os.path.join(ROOT, "tests/unit/decode/decoder_test.cpp")):
