@@ -139,6 +139,14 @@ void AiPrincipals::learn(const EventView& e) {
       std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
       if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
     }
+  } else if (ok && e.service == "lambda.amazonaws.com" && e.action.starts_with("Invoke") &&
+             is_ai_service(e.invoked_by)) {
+    // A Lambda data event: an AI service (an agent) ran this function, so its
+    // role acts for the application, though no action group is known to name
+    // it (which keeps the call itself from counting as the agent's own tool).
+    std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
+    if (!fn.empty() && invoked_tools_.size() < kCap && invoked_tools_.find(fn) == invoked_tools_.end())
+      invoked_tools_.emplace(capped(fn));
   } else if (ok && e.service == "lambda.amazonaws.com" &&
              (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
     std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
@@ -189,6 +197,14 @@ void AiPrincipals::resolve() {
       }
     }
   }
+  // Lambdas an AI service invoked, with no action-group change in the logs.
+  for (const auto& fn : invoked_tools_) {
+    const std::string why = fmt::format("execution role of Lambda {}, which an AI service invoked", fn);
+    if (auto it = function_roles_.find(fn); it != function_roles_.end())
+      for (const auto& role : it->second) ai_roles_.emplace(role, why);
+    for (const auto& [role, sessions] : role_sessions_)
+      if (sessions.count(fn)) ai_roles_.emplace(role, why);
+  }
 }
 
 const AppPrincipal* AiPrincipals::app_principal(std::string_view principal) const {
@@ -203,6 +219,9 @@ std::string AiPrincipals::reason(std::string_view principal, std::string_view ma
   if (marker.starts_with("userAgent=")) return "agent runtime user agent";
   if (marker.starts_with("lambda=") && action_group_lambdas_.count(marker.substr(7)))
     return fmt::format("credentials of agent action-group Lambda {} (userIdentity.inScopeOf)", marker.substr(7));
+  if (marker.starts_with("lambda=") && invoked_tools_.count(marker.substr(7)))
+    return fmt::format("credentials of Lambda {}, which an AI service invoked (userIdentity.inScopeOf)",
+                       marker.substr(7));
   if (app_principal(principal)) return "application principal in the profile";
   if (auto it = ai_roles_.find(principal); it != ai_roles_.end()) return it->second;
   std::string_view name = last_segment(principal);

@@ -137,6 +137,7 @@ class AiPrincipals {
   const Profile& profile_;
   std::map<std::string, std::int64_t, std::less<>> action_group_lambdas_;  // function name -> first attached
   std::map<std::string, std::int64_t, std::less<>> tool_attached_;  // resolved: role -> first attached
+  StrSet invoked_tools_;         // Lambda function names an AI service invoked (data events)
   StrSet agent_roles_;
   StrSet runtime_roles_;         // role names whose sessions called the Bedrock runtime
   Multi function_roles_;         // function name -> execution roles

@@ -320,7 +320,7 @@ check "agent: the injected request" cites "$f" invocation.prompt_injection "$ag_
 # Gap: the Lambda that Bedrock invokes (Invoke data events, invokedBy bedrock.amazonaws.com)
 # is not learned as an agent action-group Lambda, so its execution role is not an AI
 # principal: the burst stays medium and the agency analyzer reports nothing for it.
-known_bug "agent: the tool's secret reads are a burst by an AI principal" \
+check "agent: the tool's secret reads are a burst by an AI principal" \
   finding "$f" private_data.secret_retrieval_burst '.severity == "high" and (.principal | contains("ops-helper-tool-role"))'
 check "agent: BatchGetSecretValue by filter" has_rule "$f" private_data.secrets_batch_retrieved_by_filter medium
 check "agent: the answer holds the secret key and a database password" \
@@ -350,9 +350,9 @@ check "agent: the backdoor key is active at the end of the logs" \
   jq -s -e 'any(.[]; .rule == "access.activity_continues" and (.access_key_id == "AKIA4BKUPQ3XN7R2LM6Z" or .principal == "arn:aws:iam::777788889999:user/svc-backup-agent"))' "$f" >/dev/null
 check "agent: the tool's session is a principal of interest, at high" \
   jq -s -e 'any(.[]; .rule == "access.principal_of_interest" and .severity == "high" and .access_key_id == "ASIA4TOOLQ7ZK2M5XW3N")' "$f" >/dev/null
-known_bug "agent: the agent tool role started compute (agency, high)" \
+check "agent: the agent tool role started compute (agency, high)" \
   jq -s -e 'any(.[]; .element == "agency" and .severity == "high" and ((.principal // "") | contains("ops-helper-tool-role")) and any(.evidence[]?; .action == "RunInstances"))' "$f" >/dev/null
-known_bug "agent: the agent tool role changed IAM (agency, high)" \
+check "agent: the agent tool role changed IAM (agency, high)" \
   jq -s -e 'any(.[]; .element == "agency" and .severity == "high" and ((.principal // "") | contains("ops-helper-tool-role")) and any(.evidence[]?; .action == "CreateUser" or .action == "CreateAccessKey"))' "$f" >/dev/null
 check "agent: the unauthorized-actions question says yes" \
   jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/ag.json" >/dev/null

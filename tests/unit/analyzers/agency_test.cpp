@@ -209,6 +209,31 @@ TEST_CASE("agency: a role whose session is named after an action-group Lambda ac
   REQUIRE(with_rule(r, "agency.network_change_by_ai").size() == 1);
 }
 
+TEST_CASE("agency: a Lambda that Bedrock invokes is the agent's tool, though no action-group change is in the logs",
+          "[analyzer][agency]") {
+  const std::string scope =
+      R"(,"inScopeOf":{"issuerType":"AWS::Lambda::Function","credentialsIssuedTo":"arn:aws:lambda:us-east-1:111122223333:function:ops-helper"})";
+  const std::string bedrock_svc =
+      R"({"type":"AWSService","invokedBy":"bedrock.amazonaws.com"})";
+  auto launch = ct("2024-05-01T09:00:00Z", "ec2.amazonaws.com", "RunInstances",
+                   role_identity("OpsHelperRole", "ops-helper-session", scope), R"({"instanceType":"p4d.24xlarge"})");
+  SECTION("invoked by Bedrock (a Lambda data event): its role acts for the agent") {
+    auto r = run(lines({ct("2024-05-01T08:59:00Z", "lambda.amazonaws.com", "Invoke", bedrock_svc,
+                           R"({"functionName":"arn:aws:lambda:us-east-1:111122223333:function:ops-helper"})",
+                           R"(,"eventCategory":"Data","managementEvent":false)"),
+                        launch}));
+    auto f = with_rule(r, "agency.compute_start_by_ai");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->principal == "arn:aws:iam::111122223333:role/OpsHelperRole");
+  }
+  SECTION("near miss: the same Lambda invoked by a person") {
+    auto r = run(lines({ct("2024-05-01T08:59:00Z", "lambda.amazonaws.com", "Invoke", user_identity("dev"),
+                           R"({"functionName":"ops-helper"})", R"(,"eventCategory":"Data","managementEvent":false)"),
+                        launch}));
+    CHECK(with_rule(r, "agency.compute_start_by_ai").empty());
+  }
+}
+
 TEST_CASE("agency: the tool-named session is found among interleaved roles and sessions", "[analyzer][agency]") {
   auto r = run(lines({
       ct("2024-05-01T08:00:00Z", "bedrock.amazonaws.com", "UpdateAgentActionGroup", user_identity("builder"),
