@@ -870,14 +870,19 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
                                    calls, ct_calls_, inv_calls_, fmt_usd(cost),
                                    usage_.prices_as_of.empty() ? "n/a" : usage_.prices_as_of);
   const bool profiled = profile_ != nullptr && profile_->loaded;
-  if (!fired_.empty()) {
+  // Only this question's own findings answer it (guardrail blocks answer the prompts one).
+  const bool abused = std::any_of(fired_.begin(), fired_.end(), [&](const std::string& rule) {
+    return std::find(abuse.rules.begin(), abuse.rules.end(), rule) != abuse.rules.end();
+  });
+  if (abused) {
     abuse.answer = Answer::kYes;
     // Name what the flagged principals invoked: models, regions, calls, tokens.
+    // Findings name a role; usage rows, the session that called.
     std::string named;
     for (const auto& who : flagged_) {
       std::map<std::string, std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::int64_t, std::set<std::string>>> by_model;
       for (const auto& r : usage_.rows) {
-        if (r.principal != who) continue;
+        if (r.principal != who && detail::principal_identity(r.principal) != who) continue;
         auto& [n, err, tin, tout, regions] = by_model[r.model];
         n += r.calls;
         err += r.errors;

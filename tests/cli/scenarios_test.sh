@@ -281,7 +281,7 @@ check "chatbot: the prompts question says yes" \
 # Gap: the abuse question says yes because invocation.guardrail_interventions fired, but that
 # rule is not among the question's rules (no finding backs the yes) and the explanation names
 # nothing (flagged principals are role ARNs, usage rows session ARNs).
-known_bug "chatbot: a yes to the abuse question is backed by findings" \
+check "chatbot: a yes to the abuse question is backed by findings" \
   jq -e '.questions[] | select(.id == "invocation.abuse") | .answer != "yes" or (.findings | length) > 0' "$tmp/cj.json" >/dev/null
 check "chatbot: the Markdown report lists the leaking request under Top prompts" \
   bash -c "sed -n '/^## Top prompts/,/^## /p' '$tmp/cj.md' | grep -q '$cj_leak'"

@@ -373,6 +373,42 @@ TEST_CASE("invocation: answers say what missing invocation logs leave unknown", 
   CHECK(std::find(qa[2].rules.begin(), qa[2].rules.end(), "private_data.secret_in_response") != qa[2].rules.end());
 }
 
+TEST_CASE("invocation: the abuse answer rests on abuse findings and names what flagged roles invoked",
+          "[analyzer][invocation]") {
+  Coverage cov;
+  cov.cloudtrail_events = 1;
+  cov.invocation_records = 4;
+  cov.invocation_with_text = 4;
+  auto abuse_of = [&](Run& r) {
+    std::vector<QuestionAnswer> qa;
+    r.analyzer->answer(cov, qa);
+    for (const auto& q : qa)
+      if (q.id == "invocation.abuse") return q;
+    FAIL("no abuse answer");
+    return QuestionAnswer{};
+  };
+  SECTION("guardrail blocks alone do not answer yes") {
+    const char* conv = R"({"stopReason":"guardrail_intervened","output":{"message":{"role":"assistant","content":[{"text":"Sorry."}]}}})";
+    Run r;
+    r.go({inv(100, kAppRole, kHaiku, "g1", 10, 0, "us-east-1", conv), inv(200, kAppRole, kHaiku, "g2", 10, 0, "us-east-1", conv),
+          inv(300, kAppRole, kHaiku, "g3", 10, 0, "us-east-1", conv)});
+    REQUIRE(with_rule(r.findings, "invocation.guardrail_interventions").size() == 1);
+    CHECK(abuse_of(r).answer != Answer::kYes);
+  }
+  SECTION("a role session's new calls: the role is named with its model") {
+    const char* session = "arn:aws:sts::111122223333:assumed-role/ThiefRole/s-9";
+    Run r(kBaseline);
+    r.go({ct_invoke(100, kUser, "AKIAEXAMPLE1", "192.0.2.10", kHaiku, "b1"),
+          ct_invoke(kDay + 100, session, "ASIATHIEF", "203.0.113.5", kOpus, "t1"),
+          ct_invoke(kDay + 200, session, "ASIATHIEF", "203.0.113.5", kOpus, "t2")});
+    REQUIRE(!with_rule(r.findings, "invocation.new_principal").empty());
+    const QuestionAnswer q = abuse_of(r);
+    CHECK(q.answer == Answer::kYes);
+    CHECK(q.explanation.find("ThiefRole") != std::string::npos);
+    CHECK(q.explanation.find(kOpus) != std::string::npos);
+  }
+}
+
 TEST_CASE("invocation: role sessions are one principal; profile role paths match", "[analyzer][invocation]") {
   const char* s1 = "arn:aws:sts::111122223333:assumed-role/KbRole/Session-1111";
   const char* s2 = "arn:aws:sts::111122223333:assumed-role/KbRole/Session-2222";
