@@ -234,6 +234,14 @@ void add_coverage_notes(Report& r) {
                       "data theft through S3) cannot be seen.");
   if (c.cloudtrail_events == 0)
     r.notes.push_back("No CloudTrail records were found: who called which API, from where, cannot be seen.");
+  const std::uint64_t flat = r.read.files_by_shape[static_cast<std::size_t>(FileShape::kCsvColumns)] +
+                             r.read.files_by_shape[static_cast<std::size_t>(FileShape::kLakeResults)];
+  if (flat > 0)
+    r.notes.push_back(fmt::format(
+        "{} file(s) held CloudTrail as a table (CloudTrail Lake results, the console's Event history CSV) and were "
+        "read in flat mode: their records carry only the columns the export selected, so detections that need "
+        "other fields (source address, user agent, request parameters, identity details) could not fire on them.",
+        flat));
   if (!r.profile_loaded)
     r.notes.push_back("No environment profile was given (--profile): expected principals, regions, models, "
                       "networks and private resources were inferred from the earliest part of the logs. A profile "

@@ -114,5 +114,18 @@ check "--skip NAME then two paths: both read" two_inputs --skip access
 check "--analyzers NAME then two paths: both read" two_inputs --analyzers access,agency
 check "--rules DIR then two paths: both read" two_inputs --rules rules/sigma/access
 
+# A CloudTrail Lake get-query-results file: read in flat mode, and the report says
+# what that leaves out.
+mkdir -p "$tmp/lake"
+cat >"$tmp/lake/query-results.json" <<'EOF'
+{"QueryStatus":"FINISHED","QueryResultRows":[[{"eventID":"l1"},{"eventTime":"2026-03-10 10:00:00.000"},{"eventSource":"bedrock.amazonaws.com"},{"eventName":"DeleteModelInvocationLoggingConfiguration"},{"awsRegion":"us-east-1"},{"userIdentity":"{type=IAMUser, arn=arn:aws:iam::111122223333:user/dev, accesskeyid=AKIAEXAMPLEKEY000001}"},{"recipientAccountId":"111122223333"}]]}
+EOF
+"$AIIR" scan -q --format json "$tmp/lake" >"$tmp/lake.json" 2>/dev/null
+check "lake: read as a table" jq -e '.inputs.files_by_shape == {"lake_results": 1} and .coverage.cloudtrail_events == 1' "$tmp/lake.json" >/dev/null
+check "lake: the logging deletion found" \
+  jq -e '[.findings[] | select(.rule == "ai_changes.invocation_logging_deleted")] | length == 1' "$tmp/lake.json" >/dev/null
+check "lake: the report says what flat mode leaves out" \
+  bash -c "\"$AIIR\" scan -q '$tmp/lake' 2>/dev/null | grep -q 'read in flat mode'"
+
 echo "scan: $pass passed, $fail failed, $known known bug(s)"
 [ "$fail" -eq 0 ]
