@@ -246,6 +246,12 @@ std::string network_of(std::string_view ip) {
   return std::string(ip.substr(0, pos));
 }
 
+/// The address and user agent of a session key's use, kept as "IP\x1fagent".
+std::pair<std::string_view, std::string_view> split_use(std::string_view value) {
+  const std::string_view ip = value.substr(0, value.find('\x1f'));
+  return {ip, value.substr(std::min(ip.size() + 1, value.size()))};
+}
+
 /// The client an agent names first, lower-cased: "aws-cli", "boto3",
 /// "aws-sdk-go-v2", "mozilla"; empty for no agent.
 std::string client_family(std::string_view ua) {
@@ -1082,40 +1088,31 @@ class AccessAnalyzer final : public Analyzer {
     return false;
   }
 
-  /// Credentials taken from compute and used elsewhere (detections.md A24,
-  /// GuardDuty's InstanceCredentialExfiltration, without AWS's IP ranges):
-  /// a key its Lambda or ECS runtime used (exec-env/ in the SDK's user agent)
-  /// that another client used from a network the runtime never used; or an
-  /// EC2 instance-role key used from two public networks (an instance calls
-  /// from its own address; a private one is a VPC endpoint).
   /// A role session's temporary key used from another public network by
   /// another client than where and how the session started: a session token
   /// copied off its host (CI runner, laptop, a tool's environment). Console
   /// sessions are left out: CloudShell and Cloud9 use them from AWS's network.
   void session_used_elsewhere(FindingSink& out, const std::string& key, const auto& k) {  // k: SessionKey (declared below)
     const FirstUse* first = nullptr;
+    std::string_view first_ip, first_ua;
     for (const auto& [value, use] : k.other_uses) {
-      const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
-      const std::string_view ua = std::string_view(value).substr(ip.size() + 1);
+      const auto [ip, ua] = split_use(value);
       if (ua.starts_with("Mozilla/") || ua.find("exec-env/CloudShell") != std::string_view::npos ||
           ua.find("Cloud9") != std::string_view::npos)
         return;
-      if (!private_ip(ip) && (first == nullptr || use.ev < first->ev)) first = &use;
+      if (!private_ip(ip) && (first == nullptr || use.ev < first->ev)) {
+        first = &use;
+        first_ip = ip;
+        first_ua = ua;
+      }
     }
     if (first == nullptr) return;
-    std::string_view first_ip, first_ua;
-    for (const auto& [value, use] : k.other_uses)
-      if (&use == first) {
-        first_ip = std::string_view(value).substr(0, value.find('\x1f'));
-        first_ua = std::string_view(value).substr(first_ip.size() + 1);
-      }
     const std::string first_net = network_of(first_ip);
     const std::string first_client = client_family(first_ua);
     std::set<std::string> ips, uas;
     std::vector<const FirstUse*> uses;
     for (const auto& [value, use] : k.other_uses) {
-      const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
-      const std::string_view ua = std::string_view(value).substr(ip.size() + 1);
+      const auto [ip, ua] = split_use(value);
       if (private_ip(ip) || network_of(ip) == first_net || client_family(ua) == first_client) continue;
       ips.emplace(ip);
       if (!ua.empty()) uas.emplace(ua);
@@ -1158,6 +1155,12 @@ class AccessAnalyzer final : public Analyzer {
     emit(out, std::move(f));
   }
 
+  /// Credentials taken from compute and used elsewhere (detections.md A24,
+  /// GuardDuty's InstanceCredentialExfiltration, without AWS's IP ranges):
+  /// a key its Lambda or ECS runtime used (exec-env/ in the SDK's user agent)
+  /// that another client used from a network the runtime never used; or an
+  /// EC2 instance-role key used from two public networks (an instance calls
+  /// from its own address; a private one is a VPC endpoint).
   void finish_session_keys(FindingSink& out) {
     std::vector<const std::pair<const std::string, SessionKey>*> keys;
     for (const auto& entry : session_keys_) keys.push_back(&entry);
@@ -1174,8 +1177,7 @@ class AccessAnalyzer final : public Analyzer {
       std::vector<std::tuple<std::string_view, std::string_view, const FirstUse*>> elsewhere;
       std::set<std::string> nets;
       for (const auto& [value, use] : k.other_uses) {
-        const std::string_view ip = std::string_view(value).substr(0, value.find('\x1f'));
-        const std::string_view ua = std::string_view(value).substr(ip.size() + 1);
+        const auto [ip, ua] = split_use(value);
         if (!k.runtime_ips.empty()) {
           if (runtime_nets.count(network_of(ip)) == 0) elsewhere.emplace_back(ip, ua, &use);
         } else if (k.instance && !private_ip(ip)) {
