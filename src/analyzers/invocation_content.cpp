@@ -93,6 +93,9 @@ struct WindowStats {
 };
 
 using GroupKey = std::tuple<std::string, std::string, std::string, std::int64_t>;  // rule, principal, account, window
+
+/// Personal data in the request's system prompt: one group for the whole span.
+constexpr const char* kSystemPii = "invocation.pii_in_system_prompt";
 using WindowKey = std::tuple<std::string, std::string, std::int64_t>;
 
 class InvocationContentAnalyzer final : public Analyzer {
@@ -178,7 +181,7 @@ class InvocationContentAnalyzer final : public Analyzer {
         d.emplace_back("window_attack_families", std::to_string(ws.families.size()));
         if (!ws.families.empty()) d.emplace_back("attack_families", join(ws.families));
       }
-      d.emplace_back("window", fmt::format("1h from {}", format_time(w)));
+      if (rule != kSystemPii) d.emplace_back("window", fmt::format("1h from {}", format_time(w)));
       if (!g.items.empty()) d.emplace_back("matched", join_counts(g.items));
       if (!g.roles.empty()) d.emplace_back("where", join(g.roles));
       if (!g.values.empty()) d.emplace_back("values", join(g.values, " | "));
@@ -188,8 +191,11 @@ class InvocationContentAnalyzer final : public Analyzer {
       if (!g.top.signatures.empty()) d.emplace_back("top_signatures", g.top.signatures);
       if (!g.top.excerpt.empty()) d.emplace_back("top_excerpt", g.top.excerpt);
       f.details = std::move(d);
-      f.summary = fmt::format("{}: {} record(s) from {} in the hour from {}{}", f.title, f.count,
-                              f.principal.empty() ? std::string("an unknown principal") : f.principal, format_time(w),
+      const std::string when =
+          rule == kSystemPii ? std::string(" (the application's own text, sent on every call)")
+                             : fmt::format(" in the hour from {}", format_time(w));
+      f.summary = fmt::format("{}: {} record(s) from {}{}{}", f.title, f.count,
+                              f.principal.empty() ? std::string("an unknown principal") : f.principal, when,
                               g.items.empty() ? std::string() : fmt::format(" ({})", join_counts(g.items, 3)));
       out.emit(std::move(f));
     }
@@ -204,8 +210,10 @@ class InvocationContentAnalyzer final : public Analyzer {
   }
 
  private:
-  Group* group(const EventView& ev, const RuleInfo& ri, Severity sev) {
-    GroupKey key(ri.rule, std::string(ev.actor_arn), std::string(ev.account), window_of(ev.time_ms));
+  /// The finding of (rule, principal, account, hour window); `whole_span`: one
+  /// window for the whole of the logs (what repeats on every call).
+  Group* group(const EventView& ev, const RuleInfo& ri, Severity sev, bool whole_span = false) {
+    GroupKey key(ri.rule, std::string(ev.actor_arn), std::string(ev.account), whole_span ? 0 : window_of(ev.time_ms));
     auto it = groups_.find(key);
     if (it == groups_.end()) {
       if (groups_.size() >= kMaxGroups) {
@@ -352,6 +360,18 @@ class InvocationContentAnalyzer final : public Analyzer {
     for (const auto& h : r.secrets) {
       if (h.example) continue;  // documented example values are not findings
       const bool pii = is_pii(h.type);
+      // Personal data in the request's system prompt is the application's own
+      // text (a contact address), sent on every call: one info finding per
+      // principal that says the model sees it, not one per hour.
+      if (pii && h.side == Side::kInput && h.role == Role::kSystem) {
+        Group* g = group(ev, {kSystemPii, Element::kInvocation, "Personal data in system prompts"},
+                         Severity::kInfo, true);
+        if (g == nullptr) continue;
+        ++g->items[h.type];
+        g->roles.insert("input system");
+        add_value(*g, fmt::format("{} {}", h.type, h.masked));
+        continue;  // no prompt excerpt: the user's text is not where the data is
+      }
       RuleInfo ri = h.side == Side::kOutput
                         ? (pii ? RuleInfo{"private_data.pii_in_response", Element::kPrivateData,
                                           "Personal data in model responses"}

@@ -205,6 +205,28 @@ TEST_CASE("a campaign of many prompts is one finding per principal and hour", "[
   CHECK(detail(*inj[0], "window_flagged_prompts") == "300");
 }
 
+TEST_CASE("personal data in the application's system prompt is one info finding, not one per hour",
+          "[invocation-content]") {
+  auto with_contact = [](std::string r) {
+    const std::string from = "You are the support assistant for Example Shop.";
+    r.replace(r.find(from), from.size(), "You are the support assistant for Example Shop. Escalate to escalations@example-shop.com.");
+    return r;
+  };
+  Run r(lines({with_contact(converse("2026-03-01T10:05:00Z", kUser, "s-1", "Where is my order?", "On its way.")),
+               with_contact(converse("2026-03-01T12:05:00Z", kUser, "s-2", "Do you ship to Canada?", "Yes.")),
+               with_contact(converse("2026-03-02T09:05:00Z", kUser, "s-3", "Can I return shoes?", "Within 30 days.")),
+               // Near miss: an address the user typed is personal data in a prompt.
+               converse("2026-03-02T10:05:00Z", kUser, "s-4", "Send it to jane.doe@example.org please", "Done.")}));
+  auto sys = r.with_rule("invocation.pii_in_system_prompt");
+  REQUIRE(sys.size() == 1);
+  CHECK(sys[0]->severity == Severity::kInfo);
+  CHECK(sys[0]->count == 3);
+  auto user = r.with_rule("invocation.pii_in_prompt");
+  REQUIRE(user.size() == 1);
+  CHECK(user[0]->count == 1);
+  CHECK(user[0]->evidence.front().request_id == "s-4");
+}
+
 TEST_CASE("near misses make no content finding", "[invocation-content]") {
   Run run(lines({
       converse("2026-03-01T10:05:00Z", kUser, "r1", "How do I ignore whitespace in a diff?", "Use -w."),
