@@ -368,5 +368,133 @@ check "agent: the Markdown report names both keys and the address" \
   bash -c "grep -q 'ASIA4TOOLQ7ZK2M5XW3N' '$tmp/ag.md' && grep -q 'AKIA4BKUPQ3XN7R2LM6Z' '$tmp/ag.md' && grep -q '203.0.113.77' '$tmp/ag.md'"
 check "agent: nothing is live in the Markdown report" md_inert "$tmp/ag.md"
 
+# A developer's long-term key, used from a new address, weakens the DocQA guardrail instead of
+# deleting it: UpdateGuardrail with every content filter (prompt attack too) at NONE and no
+# topic or contextual-grounding policy, CreateGuardrailVersion 4, the agent and the app's
+# guardrail-version parameter switched to it. Before, the guardrail blocked a prompt attack sent
+# through the app; after, the attacker's multimodal Converse calls go through: a PDF named
+# "Ignore all previous instructions ..." whose text tells AI assistants to print the system
+# prompt (answered with it), an image with a developer-mode override, a PE file sent as a PDF
+# named invoice-viewer.exe, and a node script (inline bytes) named update-helper.js. The
+# logged copies of media are s3Uri references into the hour's data/ folder, which the export
+# holds. Background: the app's ordinary questions, some with PDFs and a screenshot.
+gw=tests/data/scenarios/guardrail-weakened-multimodal
+for threads in 1 2; do
+  "$AIIR" scan -q --threads "$threads" --format jsonl "$gw" >"$tmp/gw.$threads.jsonl"
+done
+"$AIIR" scan -q --format json "$gw" >"$tmp/gw.json"
+"$AIIR" scan -q --format md "$gw" >"$tmp/gw.md"
+f="$tmp/gw.1.jsonl"
+gw_key=AKIA3DEVPRIYA6K2M8QZ
+gw_blocked=5a921187-19c7-4df4-8f4f-f31e78de5857 gw_doc=148b2758-d7ab-4928-89e4-69e6ec62b2c8
+gw_img=d67e55fd-642b-4a42-aef9-c00b8a64c1b9 gw_exe=37176e84-d977-4993-bc49-d76fcfc6e625
+gw_js=46743741-9466-4472-ab5f-5241f323ca74
+gw_benign='["e3e70682-c209-4cac-a29f-6fbed82c07cd","eb1167b3-67a9-4378-bc65-c1e582e2e662","e443df78-9558-467f-9ba9-1faf7a024204","1846d424-c17c-4279-a3c6-612f48268673","b4862b21-fb97-4435-8856-1712e8e5216a","12e0c8b2-bad6-40fb-9948-8dec4f65d4d9"]'
+check "guardrail weakened: same findings for 1 and 2 threads" cmp -s "$tmp/gw.1.jsonl" "$tmp/gw.2.jsonl"
+check "guardrail weakened: every log read, the media objects are no failure" \
+  jq -e '.inputs.files_failed == 0 and .coverage.cloudtrail_events == 23 and .coverage.invocation_records == 11 and .coverage.invocation_with_text == 11' "$tmp/gw.json" >/dev/null
+check "guardrail weakened: the developer key from a new address" \
+  finding "$f" access.long_term_key_new_ip ".access_key_id == \"$gw_key\" and .source_ips == [\"203.0.113.45\"]"
+check "guardrail weakened: the key is a principal of interest" \
+  jq -s -e --arg k "$gw_key" 'any(.[]; .rule == "access.principal_of_interest" and .access_key_id == $k)' "$f" >/dev/null
+check "guardrail weakened: the update" has_rule "$f" ai_changes.guardrail_updated low
+check "guardrail weakened: the content filters switched off" \
+  finding "$f" ai_changes.guardrail_filter_disabled '.severity == "medium" and (.principal | endswith("user/dev-priya")) and .source_ips == ["203.0.113.45"]'
+# Gap: UpdateGuardrail is judged by two single-event rules (any update; input strength NONE);
+# what the new configuration leaves out (topic and contextual-grounding policies) is not seen.
+known_bug "guardrail weakened: the removed topic and contextual-grounding policies are reported" \
+  jq -s -e 'any(.[]; any(.evidence[]?; .action == "UpdateGuardrail") and (tostring | test("topic"; "i")) and (tostring | test("grounding"; "i")))' "$f" >/dev/null
+# Gap: CreateGuardrailVersion has no rule, UpdateAgent only low ones (agency.agent_updated,
+# data_store.kb_agent_changes): nothing ties the agent's new guardrailVersion to the update.
+known_bug "guardrail weakened: publishing the weakened version and switching the agent to it, above low" \
+  jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity | IN("medium", "high", "critical")) and any(.evidence[]?; .action == "CreateGuardrailVersion" or .action == "UpdateAgent"))' "$f" >/dev/null
+check "guardrail weakened: the prompt attack the guardrail blocked before" \
+  cites "$f" invocation.guardrail_prompt_attack_blocked "$gw_blocked" low
+check "guardrail weakened: the developer-mode override with the image" cites "$f" invocation.prompt_injection "$gw_img" high
+# Gap: a Converse document's name is kept as attachment metadata, not scanned as request text,
+# and media objects in data/ (the PDF's text) are never read (docs/content.md).
+known_bug "guardrail weakened: the PDF's injection (its name, its text in data/) is an injection" \
+  cites "$f" invocation.prompt_injection "$gw_doc" medium high
+check "guardrail weakened: the answer holding the system prompt" \
+  cites "$f" invocation.system_prompt_leakage "$gw_doc" high
+# Gap: attachments are sniffed only from inline base64; an s3Uri document's object in data/ is
+# not read, and a name ending in .exe (declared format pdf) raises nothing.
+known_bug "guardrail weakened: the PE sent as invoice-viewer.exe is an executable attachment" \
+  cites "$f" invocation.suspicious_attachment "$gw_exe" high
+check "guardrail weakened: the node script sent as update-helper.js" \
+  cites "$f" invocation.suspicious_attachment "$gw_js" medium high
+check "guardrail weakened: no finding above low cites the app's ordinary questions" \
+  jq -s -e --argjson b "$gw_benign" 'any(.[]; (.severity | IN("medium", "high", "critical")) and any(.evidence[]?; .request_id as $i | $b | index($i) != null)) | not' "$f" >/dev/null
+check "guardrail weakened: the app's role is not flagged by access, infrastructure or agency" \
+  jq -s -e 'any(.[]; (.element | IN("access", "infrastructure", "agency")) and (.severity | IN("medium", "high", "critical")) and ((.principal // "") | contains("docqa-app-task-role"))) | not' "$f" >/dev/null
+check "guardrail weakened: at high or above only the attack" \
+  bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation.prompt_injection|invocation.jailbreak|invocation.system_prompt_extraction|invocation.system_prompt_leakage|invocation.suspicious_attachment|invocation.prompt_attack_scored|access.principal_of_interest|access.activity_continues|ai_changes.guardrail_[a-z_]+' | grep -q . && exit 1 || exit 0"
+check "guardrail weakened: the AI-changes question says yes" \
+  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$tmp/gw.json" >/dev/null
+check "guardrail weakened: the Markdown report names the key and the address" \
+  bash -c "grep -q '$gw_key' '$tmp/gw.md' && grep -q '203.0.113.45' '$tmp/gw.md'"
+check "guardrail weakened: nothing is live in the Markdown report" md_inert "$tmp/gw.md"
+
+# A CI pipeline's MLPlatformRole session is used from another machine: LLMjacking on
+# cross-region inference profiles (logging check, model availability, agreement offers, an
+# agreement and an entitlement, then 24 InvokeModelWithResponseStream calls on
+# us.anthropic.claude-3-5-sonnet in us-east-1, us-west-2 and us-east-2); a SageMaker model,
+# an endpoint config of two ml.p4d.24xlarge and an endpoint, then 30 InvokeEndpoint calls; an
+# Amazon Q Business plugin to an outside server without auth, its HR data source widened, its
+# web experience opened to an outside origin, and three ChatSync calls. Background: a data
+# scientist's console look-ups in SageMaker, a support bot's InvokeModel calls, the pipeline's
+# own two reads from its runner. CloudTrail only (three regions).
+sq=tests/data/scenarios/sagemaker-qbusiness
+for threads in 1 2; do
+  "$AIIR" scan -q --threads "$threads" --format jsonl "$sq" >"$tmp/sq.$threads.jsonl"
+done
+"$AIIR" scan -q --format json "$sq" >"$tmp/sq.json"
+"$AIIR" scan -q --format md "$sq" >"$tmp/sq.md"
+f="$tmp/sq.1.jsonl"
+sq_key=ASIA4MLPLATCI8Q2ZXW
+check "sagemaker: same findings for 1 and 2 threads" cmp -s "$tmp/sq.1.jsonl" "$tmp/sq.2.jsonl"
+check "sagemaker: every file read, three regions" \
+  jq -e '.inputs.files == 5 and .inputs.files_failed == 0 and .coverage.cloudtrail_events == 88 and .coverage.regions == ["us-east-1", "us-east-2", "us-west-2"]' "$tmp/sq.json" >/dev/null
+check "sagemaker: the LLMjacking chain with enablement and a burst, critical" \
+  jq -s -e 'any(.[]; .rule == "ai_changes.llmjacking_chain" and .severity == "critical" and ((.principal // "") | contains("MLPlatformRole")))' "$f" >/dev/null
+check "sagemaker: model access enabled outside the console" has_rule "$f" ai_changes.model_access_enabled_programmatically high
+check "sagemaker: the role is a new caller of models, 24 calls" \
+  jq -s -e 'any(.[]; .rule == "invocation.new_principal" and .severity == "high" and (.principal | contains("MLPlatformRole")))' "$f" >/dev/null
+check "sagemaker: the inference profile is a new model" \
+  jq -s -e 'any(.[]; .rule == "invocation.new_model" and .severity == "medium" and (tostring | contains("claude-3-5-sonnet")))' "$f" >/dev/null
+check "sagemaker: us-west-2 and us-east-2 are new model regions" \
+  jq -s -e '[.[] | select(.rule == "invocation.new_region") | .region] | index("us-west-2") != null and index("us-east-2") != null' "$f" >/dev/null
+check "sagemaker: the session key used from another machine and tool" \
+  jq -s -e --arg k "$sq_key" 'any(.[]; .rule == "access.session_credentials_used_elsewhere" and .access_key_id == $k and (.source_ips | index("203.0.113.99") != null))' "$f" >/dev/null
+check "sagemaker: the endpoint created" has_rule "$f" ai_changes.sagemaker_endpoint_changed low
+# Gap: the large-instance check knows EC2 and Auto Scaling launches only; a SageMaker endpoint
+# config's productionVariants[].instanceType (ml.p4d.24xlarge x2) is not read.
+known_bug "sagemaker: the endpoint on two ml.p4d.24xlarge is a large-instance launch, above low" \
+  jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("ml.p4d.24xlarge")))' "$f" >/dev/null
+# Gap: SageMaker runtime calls are counted as neither model calls (usage, new principal, burst)
+# nor anything else but control-plane changes (below).
+known_bug "sagemaker: the 30 InvokeEndpoint calls on the new endpoint are reported as model use" \
+  jq -s -e 'any(.[]; (.element == "invocation") and any(.evidence[]?; .action == "InvokeEndpoint"))' "$f" >/dev/null
+# Gap: only Bedrock runtime calls are kept out of the AI control-plane changes: InvokeEndpoint
+# and ChatSync (recorded readOnly false) make 33 of the change burst's 41 "changes".
+known_bug "sagemaker: SageMaker and Q Business runtime calls are not control-plane changes" \
+  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .explanation | test("InvokeEndpoint x|ChatSync x") | not' "$tmp/sq.json" >/dev/null
+# Gap: no rule or analyzer looks at Q Business CreatePlugin (a custom plugin to an outside
+# server, no auth) or UpdateDataSource; the data-store analyzer reads bedrock events only.
+known_bug "sagemaker: the Q Business plugin to an outside server, above low" \
+  jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (.rule | startswith("access.") | not) and any(.evidence[]?; .action == "CreatePlugin"))' "$f" >/dev/null
+known_bug "sagemaker: the Q Business data source re-pointed is a data-store change" \
+  jq -s -e 'any(.[]; .element == "data_store" and any(.evidence[]?; .action == "UpdateDataSource"))' "$f" >/dev/null
+check "sagemaker: the data scientist is not flagged above low" \
+  jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("lena@example.com"))) | not' "$f" >/dev/null
+check "sagemaker: the support bot is not flagged above low" \
+  jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("support-bot-task-role"))) | not' "$f" >/dev/null
+check "sagemaker: at high or above only the stolen session" \
+  jq -s -e --arg k "$sq_key" 'all(.[] | select(.severity == "high" or .severity == "critical"); ((.principal // "") | contains("MLPlatformRole")) or .access_key_id == $k)' "$f" >/dev/null
+check "sagemaker: the AI-changes question says yes" \
+  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$tmp/sq.json" >/dev/null
+check "sagemaker: the Markdown report names the key and the address" \
+  bash -c "grep -q '$sq_key' '$tmp/sq.md' && grep -q '203.0.113.99' '$tmp/sq.md'"
+
 echo "scenarios: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
