@@ -54,6 +54,10 @@ bool is_mutating(const EventView& e) noexcept {
   // Model, agent, retrieval and guardrail runtime calls act on input (some are
   // recorded readOnly: false) but change nothing.
   if (detail::is_bedrock_runtime_call(e.service, a)) return false;
+  if (e.service == "sagemaker.amazonaws.com" && a.starts_with("InvokeEndpoint")) return false;
+  if (e.service == "qbusiness.amazonaws.com" &&
+      (a == "ChatSync" || a == "Chat" || a == "SearchRelevantContent" || a == "PutFeedback"))
+    return false;
   if (e.read_only == Tri::kFalse) return true;
   for (std::string_view p : {"Create", "Update", "Delete", "Put", "Start", "Stop", "Associate", "Disassociate",
                              "Register", "Deregister", "Prepare", "Import", "Modify", "Enable", "Disable", "Tag",

@@ -113,6 +113,16 @@ bool is_kb_agent_change(std::string_view a) noexcept {
   return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
 }
 
+/// Amazon Q Business: plugins (actions the assistant takes), data sources,
+/// indexes, retrievers and documents.
+bool is_qbusiness_store_change(std::string_view a) noexcept {
+  static constexpr std::array<std::string_view, 16> kNames = {
+      "CreatePlugin", "UpdatePlugin", "DeletePlugin", "CreateDataSource", "UpdateDataSource", "DeleteDataSource",
+      "StartDataSourceSyncJob", "StopDataSourceSyncJob", "BatchPutDocument", "BatchDeleteDocument", "CreateIndex",
+      "UpdateIndex", "DeleteIndex", "CreateRetriever", "UpdateRetriever", "DeleteRetriever"};
+  return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
+}
+
 bool is_retrieval(std::string_view a) noexcept {
   return a == "Retrieve" || a == "RetrieveAndGenerate" || a == "RetrieveAndGenerateStream" || a == "InvokeAgent" ||
          a == "InvokeInlineAgent" || a == "InvokeFlow";
@@ -378,6 +388,12 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     if (is_s3_write(e.action) && e.outcome == Outcome::kSuccess) on_s3_write(e);
     return;
   }
+  if (e.service == "qbusiness.amazonaws.com" && is_qbusiness_store_change(e.action)) {
+    ++changes_seen_;
+    std::string_view res = str_path(e.raw, {"requestParameters", "applicationId"});
+    on_principal(changes_, e, res);
+    return;
+  }
   if (e.service != "bedrock.amazonaws.com") return;
   if (is_kb_agent_change(e.action)) {
     ++changes_seen_;
@@ -519,7 +535,7 @@ void DataStoreAnalyzer::emit_changes(FindingSink& out) {
     std::string acts;
     for (const auto& [a, n] : p.actions) {
       acts += fmt::format("{}{} x{}", acts.empty() ? "" : ", ", a, n);
-      if (a.find("ActionGroup") != std::string::npos) plugin = true;
+      if (a.find("ActionGroup") != std::string::npos || a.find("Plugin") != std::string::npos) plugin = true;
       if (a.substr(0, 6) == "Delete") destructive = true;
     }
     bool expected = false;
@@ -536,11 +552,11 @@ void DataStoreAnalyzer::emit_changes(FindingSink& out) {
     f.rule = "data_store.kb_agent_changes";
     f.element = Element::kDataStore;
     f.severity = (plugin || destructive) ? Severity::kMedium : Severity::kLow;
-    f.title = "Knowledge-base, agent, action-group, prompt or flow changes";
+    f.title = "Knowledge-base, agent, action-group, plugin, prompt or flow changes";
     f.principal = arn;
     f.account = p.account;
     f.access_key_id = p.key;
-    f.summary = fmt::format("{} changed knowledge bases, agents or flows: {}{}{}", arn, acts,
+    f.summary = fmt::format("{} changed knowledge bases, agents, plugins or flows: {}{}{}", arn, acts,
                             p.resources.empty() ? "" : " on " + join(p.resources),
                             admins ? " (not an admin principal in the profile)" : " (first such change after the baseline)");
     f.details = {{"actions", acts}, {"resources", join(p.resources)}};

@@ -112,7 +112,14 @@ bool is_large_type(std::string_view t) {
   if (dot == std::string_view::npos) return false;
   std::string_view fam = t.substr(0, dot);
   std::string_view size = t.substr(dot + 1);
-  if (starts_with(t, "ml.")) return false;  // SageMaker types are not EC2 launches
+  if (starts_with(t, "ml.")) {  // SageMaker's names for the same hardware: ml.p4d.24xlarge
+    t.remove_prefix(3);
+    dot = t.find('.');
+    if (dot == std::string_view::npos) return false;
+    fam = t.substr(0, dot);
+    size = t.substr(dot + 1);
+  }
+  if (fam.empty()) return false;  // ".xlarge", "ml..xlarge"
   auto digit_at = [&](std::size_t i) { return fam.size() > i && fam[i] >= '0' && fam[i] <= '9'; };
   if ((fam[0] == 'p' || fam[0] == 'g' || fam[0] == 'x' || fam[0] == 'f') && digit_at(1)) return true;
   if (starts_with(fam, "gr") || starts_with(fam, "inf") || starts_with(fam, "trn") || starts_with(fam, "dl"))
@@ -137,6 +144,11 @@ bool is_launch(std::string_view svc, std::string_view a) {
            a == "PurchaseReservedInstancesOffering";
   }
   if (svc == "autoscaling") return a == "CreateAutoScalingGroup" || a == "UpdateAutoScalingGroup";
+  // SageMaker compute: endpoints, training, processing and transform jobs, notebooks, HyperPod clusters.
+  if (svc == "sagemaker")
+    return a == "CreateEndpointConfig" || a == "CreateTrainingJob" || a == "CreateProcessingJob" ||
+           a == "CreateTransformJob" || a == "CreateNotebookInstance" || a == "UpdateNotebookInstance" ||
+           a == "CreateCluster" || a == "UpdateCluster" || a == "CreateHyperParameterTuningJob";
   return false;
 }
 
@@ -151,6 +163,7 @@ void scan_launch(simdjson::dom::element el, int depth, std::set<std::string>& ty
       if ((k == "instanceType" || k == "InstanceType") && v.get(s) == simdjson::SUCCESS) {
         if (types.size() < 16) types.emplace(s);
       } else if (k == "maxCount" || k == "instanceCount" || k == "InstanceCount" || k == "TotalTargetCapacity" ||
+                 k == "initialInstanceCount" || k == "InitialInstanceCount" ||
                  k == "targetCapacity" || k == "desiredCapacity" || k == "DesiredCapacity") {
         std::int64_t n = 0;
         std::uint64_t u = 0;
@@ -301,6 +314,9 @@ class InfrastructureAnalyzer final : public Analyzer {
     }
     const Tamper t = tamper_kind(svc, e.action);
     if (t != Tamper::kNone) on_tamper(e, t);
+    // SageMaker is an AI service (its changes are the AI-changes element's),
+    // but the GPUs it starts are compute like any other.
+    if (!read && svc == "sagemaker" && is_launch(svc, e.action)) on_launch(e);
     if (read || !is_infra_service(svc)) return;
     if (svc == "iam" && e.action == "PassRole") return;
     if (is_launch(svc, e.action)) on_launch(e);

@@ -469,7 +469,7 @@ check "sagemaker: the session key used from another machine and tool" \
 check "sagemaker: the endpoint created" has_rule "$f" ai_changes.sagemaker_endpoint_changed low
 # Gap: the large-instance check knows EC2 and Auto Scaling launches only; a SageMaker endpoint
 # config's productionVariants[].instanceType (ml.p4d.24xlarge x2) is not read.
-known_bug "sagemaker: the endpoint on two ml.p4d.24xlarge is a large-instance launch, above low" \
+check "sagemaker: the endpoint on two ml.p4d.24xlarge is a large-instance launch, above low" \
   jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("ml.p4d.24xlarge")))' "$f" >/dev/null
 # Gap: SageMaker runtime calls are counted as neither model calls (usage, new principal, burst)
 # nor anything else but control-plane changes (below).
@@ -477,13 +477,13 @@ known_bug "sagemaker: the 30 InvokeEndpoint calls on the new endpoint are report
   jq -s -e 'any(.[]; (.element == "invocation") and any(.evidence[]?; .action == "InvokeEndpoint"))' "$f" >/dev/null
 # Gap: only Bedrock runtime calls are kept out of the AI control-plane changes: InvokeEndpoint
 # and ChatSync (recorded readOnly false) make 33 of the change burst's 41 "changes".
-known_bug "sagemaker: SageMaker and Q Business runtime calls are not control-plane changes" \
+check "sagemaker: SageMaker and Q Business runtime calls are not control-plane changes" \
   jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .explanation | test("InvokeEndpoint x|ChatSync x") | not' "$tmp/sq.json" >/dev/null
 # Gap: no rule or analyzer looks at Q Business CreatePlugin (a custom plugin to an outside
 # server, no auth) or UpdateDataSource; the data-store analyzer reads bedrock events only.
-known_bug "sagemaker: the Q Business plugin to an outside server, above low" \
+check "sagemaker: the Q Business plugin to an outside server, above low" \
   jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (.rule | startswith("access.") | not) and any(.evidence[]?; .action == "CreatePlugin"))' "$f" >/dev/null
-known_bug "sagemaker: the Q Business data source re-pointed is a data-store change" \
+check "sagemaker: the Q Business data source re-pointed is a data-store change" \
   jq -s -e 'any(.[]; .element == "data_store" and any(.evidence[]?; .action == "UpdateDataSource"))' "$f" >/dev/null
 check "sagemaker: the data scientist is not flagged above low" \
   jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("lena@example.com"))) | not' "$f" >/dev/null

@@ -167,6 +167,12 @@ TEST_CASE("ai_changes: agent, retrieval and guardrail runtime calls are use, not
                    R"(,"readOnly":false)"));
   r.push_back(ct(9000, "bedrock-agentcore.amazonaws.com", "InvokeAgentRuntime", kUser, kKey, kIp, "us-east-1", "{}",
                  R"(,"readOnly":false)"));
+  for (int i = 0; i < 12; ++i) {  // SageMaker endpoints and Q Business chats likewise
+    r.push_back(ct(12000 + i * 60, "sagemaker.amazonaws.com", "InvokeEndpoint", kUser, kKey, kIp, "us-east-1", "{}",
+                   R"(,"readOnly":false)"));
+    r.push_back(ct(12010 + i * 60, "qbusiness.amazonaws.com", "ChatSync", kUser, kKey, kIp, "us-east-1", "{}",
+                   R"(,"readOnly":false)"));
+  }
   auto fs = go(r);
   CHECK(count_rule(fs, "ai_changes.change_burst") == 0);
   // Near miss: the same number of real changes, recorded the same way, fire.

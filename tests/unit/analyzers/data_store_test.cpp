@@ -156,6 +156,28 @@ TEST_CASE("data_store: KB and agent changes by unexpected principals", "[analyze
   CHECK(qa[0].explanation.find("UpdateKnowledgeBase") != std::string::npos);  // the admin's change, summarised
 }
 
+TEST_CASE("data_store: Amazon Q Business plugins and data sources are data-store changes", "[analyzer][data_store]") {
+  std::vector<std::string> recs = {
+      ct(3000, "qbusiness.amazonaws.com", "UpdateDataSource", kAdmin, "ASIAADMIN", "192.0.2.10", "us-east-1",
+         R"({"applicationId":"app-1","indexId":"idx-1","dataSourceId":"ds-1"})"),
+      ct(kDay + 100, "qbusiness.amazonaws.com", "CreatePlugin", kUser, kKey, "198.51.100.77", "us-east-1",
+         R"({"applicationId":"app-1","displayName":"helper","type":"CUSTOM","serverUrl":"https://203.0.113.9/api"})"),
+      ct(kDay + 200, "qbusiness.amazonaws.com", "UpdateDataSource", kUser, kKey, "198.51.100.77", "us-east-1",
+         R"({"applicationId":"app-1","indexId":"idx-1","dataSourceId":"ds-1"})"),
+      // Near miss: chats are use, not changes.
+      ct(kDay + 300, "qbusiness.amazonaws.com", "ChatSync", kUser, kKey, "198.51.100.77", "us-east-1",
+         R"({"applicationId":"app-1"})")};
+  Run r;
+  r.go(recs);
+  auto c = with_rule(r.findings, "data_store.kb_agent_changes");
+  REQUIRE(c.size() == 1);
+  CHECK(c[0]->principal == kUser);
+  CHECK(c[0]->severity == Severity::kMedium);  // a plugin
+  CHECK(c[0]->summary.find("CreatePlugin x1") != std::string::npos);
+  CHECK(c[0]->summary.find("ChatSync") == std::string::npos);
+  CHECK(c[0]->summary.find("app-1") != std::string::npos);
+}
+
 TEST_CASE("data_store: retrievals by principals outside the app roles", "[analyzer][data_store]") {
   Profile p;
   p.loaded = true;

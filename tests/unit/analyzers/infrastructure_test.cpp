@@ -156,6 +156,24 @@ TEST_CASE("infrastructure: GPU and large instance launches", "[analyzer][infrast
     REQUIRE(f.size() == 1);
     CHECK(f[0]->summary.find("requested 4") != std::string::npos);
   }
+  SECTION("SageMaker compute on GPU types: endpoints, training jobs") {
+    R endpoint{.min = 0, .name = "CreateEndpointConfig", .source = "sagemaker.amazonaws.com",
+               .extra = R"(,"requestParameters":{"endpointConfigName":"c","productionVariants":[{"variantName":"v","modelName":"m","instanceType":"ml.p4d.24xlarge","initialInstanceCount":2}]})"};
+    R training{.min = 1, .name = "CreateTrainingJob", .source = "sagemaker.amazonaws.com",
+               .extra = R"(,"requestParameters":{"trainingJobName":"t","resourceConfig":{"instanceType":"ml.g5.48xlarge","instanceCount":1,"volumeSizeInGB":50}})"};
+    auto r = run(jsonl({endpoint, training}));
+    auto f = r.with("infrastructure.large_instance_launch");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->summary.find("ml.p4d.24xlarge") != std::string::npos);
+    CHECK(f[0]->summary.find("ml.g5.48xlarge") != std::string::npos);
+    // Near miss: a small SageMaker endpoint, and SageMaker reads.
+    R small{.min = 0, .name = "CreateEndpointConfig", .source = "sagemaker.amazonaws.com",
+            .extra = R"(,"requestParameters":{"productionVariants":[{"instanceType":"ml.m5.large","initialInstanceCount":1}]})"};
+    R describe{.min = 1, .name = "DescribeEndpointConfig", .source = "sagemaker.amazonaws.com",
+               .extra = R"(,"requestParameters":{"endpointConfigName":"c"},"responseElements":{"productionVariants":[{"instanceType":"ml.p4d.24xlarge"}]})",
+               .read_only = "true"};
+    CHECK(run(jsonl({small, describe})).with("infrastructure.large_instance_launch").empty());
+  }
   SECTION("near miss: one small instance") {
     auto r = run(jsonl({launch(0, "t3.micro"), launch(1, "m5.xlarge", 2)}));
     CHECK(r.with("infrastructure.large_instance_launch").empty());
