@@ -223,7 +223,7 @@ void resource_details(std::vector<FindingSink::DetailView>& out, std::deque<std:
       }
     }
   }
-  if (!any && !nested) return;
+  if (!any && !nested && event.action != "UpdateGuardrail") return;
   for (std::size_t i = 0; i < std::size(kNames); ++i)
     if (!found[i].empty()) out.emplace_back(kNames[i], found[i].substr(0, 512));
   for (std::size_t i = 0; i < std::size(kLists); ++i) {
@@ -243,6 +243,25 @@ void resource_details(std::vector<FindingSink::DetailView>& out, std::deque<std:
     if (joined.empty()) continue;
     text.push_back(std::move(joined));
     out.emplace_back(kLists[i], text.back());
+  }
+  // UpdateGuardrail replaces the draft's configuration: name the policies the
+  // request leaves out (a weakening drops topics or grounding without a Delete).
+  if (event.action == "UpdateGuardrail") {
+    static constexpr std::string_view kPolicies[] = {"contentPolicyConfig", "topicPolicyConfig", "wordPolicyConfig",
+                                                     "sensitiveInformationPolicyConfig",
+                                                     "contextualGroundingPolicyConfig",
+                                                     "automatedReasoningPolicyConfig"};
+    std::string absent;
+    for (std::string_view policy : kPolicies) {
+      simdjson::dom::element v;
+      if (params[policy].get(v) == simdjson::SUCCESS && !v.is_null()) continue;
+      if (!absent.empty()) absent += ", ";
+      absent += policy;
+    }
+    if (!absent.empty()) {
+      text.push_back(std::move(absent));
+      out.emplace_back("policies_not_in_update", text.back());
+    }
   }
   if (!nested) return;
   for (const auto& [label, pointer] : kNested) {

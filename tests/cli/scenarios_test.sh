@@ -402,7 +402,7 @@ check "guardrail weakened: the content filters switched off" \
   finding "$f" ai_changes.guardrail_filter_disabled '.severity == "medium" and (.principal | endswith("user/dev-priya")) and .source_ips == ["203.0.113.45"]'
 # Gap: UpdateGuardrail is judged by two single-event rules (any update; input strength NONE);
 # what the new configuration leaves out (topic and contextual-grounding policies) is not seen.
-known_bug "guardrail weakened: the removed topic and contextual-grounding policies are reported" \
+check "guardrail weakened: the removed topic and contextual-grounding policies are reported" \
   jq -s -e 'any(.[]; any(.evidence[]?; .action == "UpdateGuardrail") and (tostring | test("topic"; "i")) and (tostring | test("grounding"; "i")))' "$f" >/dev/null
 # Gap: CreateGuardrailVersion has no rule, UpdateAgent only low ones (agency.agent_updated,
 # data_store.kb_agent_changes): nothing ties the agent's new guardrailVersion to the update.

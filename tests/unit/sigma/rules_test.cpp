@@ -68,6 +68,16 @@ TEST_CASE("findings name what the request acted on: lists joined, nested identif
                               R"({"agentId":"A1","actionGroupExecutor":{"lambda":"arn:aws:lambda:us-east-1:111122223333:function:ses-notify"}})"));
   CHECK(group["actionGroupExecutor.lambda"] == "arn:aws:lambda:us-east-1:111122223333:function:ses-notify");
   CHECK(group["agentId"] == "A1");
+  // UpdateGuardrail replaces the draft: the policies it leaves out are named.
+  auto guard = aiir::sigma::RuleSet::from_string(ct_rule("  sel:\n    eventName: UpdateGuardrail\n  condition: sel\n"), "g.yml");
+  auto fs = aiir::sigma::testing::run(
+      guard, {rec("UpdateGuardrail", R"({"guardrailIdentifier":"gr1","contentPolicyConfig":{"filtersConfig":[]},)"
+                                     R"("sensitiveInformationPolicyConfig":{"piiEntitiesConfig":[]}})")});
+  REQUIRE(fs.size() == 1);
+  std::map<std::string, std::string> d(fs[0].details.begin(), fs[0].details.end());
+  CHECK(d["policies_not_in_update"] ==
+        "topicPolicyConfig, wordPolicyConfig, contextualGroundingPolicyConfig, automatedReasoningPolicyConfig");
+  CHECK(d["guardrailIdentifier"] == "gr1");
 }
 
 TEST_CASE("element from aiir tag, else from the ATT&CK tactic; ATLAS and OWASP tags", "[sigma]") {
