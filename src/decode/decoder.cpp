@@ -862,7 +862,8 @@ bool Decoder::decode_csv(Ctx& ctx, std::string_view body) {
       column = i;
     const bool known = flat_column_known(header[i]);
     cloudtrail = cloudtrail || known || name == "@timestamp";
-    if (known && (name == "eventtime" || name == "event time" || name == "event_time")) has_time = true;
+    if (known && (name == "eventtime" || name == "event time" || name == "event_time" || name == "@timestamp"))
+      has_time = true;
     if (known && (name.find("eventname") != std::string::npos || name.find("event name") != std::string::npos ||
                   name.find("eventsource") != std::string::npos || name.find("event source") != std::string::npos))
       has_call = true;

@@ -35,6 +35,8 @@ struct Column {
 constexpr std::array kColumns = {
     Column{"eventversion", "eventVersion", Want::kString},
     Column{"eventtime", "eventTime", Want::kString},
+    // CloudWatch Logs Insights: when the query selected fields rather than @message.
+    Column{"@timestamp", "eventTime", Want::kString},
     Column{"eventsource", "eventSource", Want::kString},
     Column{"eventname", "eventName", Want::kString},
     Column{"awsregion", "awsRegion", Want::kString},
@@ -461,9 +463,12 @@ std::size_t flat_to_record(std::span<const FlatCell> row, std::string& out) {
   Value record;
   record.kind = Value::Kind::kObject;
   std::size_t mapped = 0;
+  bool has_event_time = false;  // eventTime wins over Logs Insights' @timestamp
+  for (const FlatCell& cell : row) has_event_time = has_event_time || squash(cell.column) == "eventtime";
   for (const FlatCell& cell : row) {
     auto [path, want] = resolve(cell.column);
     if (path.empty()) continue;
+    if (has_event_time && squash(cell.column) == "@timestamp") continue;
     const bool camel = path.front() == "userIdentity" || path.front() == "resources";
     Value v = cell_value(cell.value, want, camel);
     if (v.kind == Value::Kind::kAbsent) continue;

@@ -448,6 +448,16 @@ TEST_CASE("CSV exports: a column of whole records is read; a summary without one
   CHECK(lake_csv.events[0].account == "111122223333");
   CHECK(skipped(lake_csv, SkipReason::kMissingTime) == 1);  // the bad row is counted, not lost
 
+  // Logs Insights "Export results → CSV" of a query that selected fields, not @message.
+  auto insights_fields = events_from_json("@timestamp,eventName,eventSource,userIdentity.arn,sourceIPAddress\n"
+                                          "2026-03-10 10:00:00.000,ListBuckets,s3.amazonaws.com,"
+                                          "arn:aws:iam::111122223333:user/dev,203.0.113.9\n",
+                                          "logs-insights-results.csv");
+  CHECK(insights_fields.batch->file.shape == FileShape::kCsvColumns);
+  REQUIRE(insights_fields.events.size() == 1);
+  CHECK(insights_fields.events[0].time_ms == 1773136800000);
+  CHECK(insights_fields.events[0].actor_arn == "arn:aws:iam::111122223333:user/dev");
+
   // Some CloudTrail columns, but not the time and the call: named, not guessed at.
   auto summary = events_from_json("Event ID,User name,AWS access key\nc1,alice,AKIAIOSFODNN7EXAMPLE\n", "keys.csv");
   CHECK(summary.events.empty());

@@ -40,7 +40,12 @@ TEST_CASE("flat mode: column names in every spelling map to CloudTrail fields", 
   for (const char* name : {"eventName", "Event name", "event_name", "EVENTNAME", "userIdentity.arn", "Source IP address",
                            "AWS access key", "requestParameters", "useridentity.sessioncontext.sessionissuer.arn"})
     CHECK(flat_column_known(name));
-  for (const char* name : {"age", "type", "requestParameters.", "notes.arn", "@timestamp"}) CHECK_FALSE(flat_column_known(name));
+  for (const char* name : {"age", "type", "requestParameters.", "notes.arn", "@message"}) CHECK_FALSE(flat_column_known(name));
+  // Logs Insights' @timestamp is the event time unless the row has eventTime itself.
+  Rebuilt both({{"@timestamp", "2026-03-10 10:00:05.000"}, {"eventTime", "2026-03-10T10:00:00Z"}, {"eventName", "A"}});
+  CHECK(both.at("/eventTime") == "2026-03-10T10:00:00Z");
+  Rebuilt only({{"@timestamp", "2026-03-10 10:00:05.000"}, {"eventName", "A"}});
+  CHECK(only.at("/eventTime") == "2026-03-10 10:00:05.000");
 
   Rebuilt r({{"eventID", "e1"},
              {"Event time", "2026-03-10 10:00:00.000"},
