@@ -12,6 +12,8 @@
 #include <sstream>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "sigma/detail.h"
 #include "sigma/engine_state.h"
 
