@@ -438,7 +438,7 @@ class AccessAnalyzer final : public Analyzer {
                        "{} sign-in, STS, GetCallerIdentity, key-creation or trust-policy record(s) beyond the "
                        "earliest 100,000 of each kind were left out.");
     detail::limit_line(out, session_keys_dropped_,
-                       "{} call(s) with temporary keys past the first 50,000 keys were not followed (compute "
+                       "{} call(s) with temporary keys past the first 50,000 keys were not followed (compute or session "
                        "credentials used elsewhere, leaked keys used).");
     detail::limit_line(out, leaked_keys_dropped_, "{} access key id(s) seen in invocation text past 10,000 were not followed.");
   }
