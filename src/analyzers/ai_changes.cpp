@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -173,6 +174,44 @@ struct LoggingChange {
   std::string principal, key, region, account, ip, ua;
 };
 
+/// One step in a guardrail's life: a configuration (CreateGuardrail or
+/// UpdateGuardrail), a published version, or a consumer pointed at a version
+/// (an agent, or model calls that name the guardrail).
+struct GuardrailStep {
+  Evidence ev;
+  std::string principal, key, ip, ua, region;
+  std::string version;   ///< the version published or used ("DRAFT" for the working draft)
+  std::string consumer;  ///< "agent X" or "model calls of P"
+  bool create = false;   ///< CreateGuardrail (a configuration the later updates are compared with)
+  std::uint8_t policies = 0;                            ///< bit i: kGuardrailPolicies[i] present
+  std::map<std::string, std::pair<int, int>> filters;   ///< content filter type -> input, output strength
+};
+
+/// Policies an UpdateGuardrail replaces as a whole (absent from the request: removed).
+constexpr std::array<std::string_view, 6> kGuardrailPolicies = {
+    "contentPolicyConfig", "topicPolicyConfig", "wordPolicyConfig", "sensitiveInformationPolicyConfig",
+    "contextualGroundingPolicyConfig", "automatedReasoningPolicyConfig"};
+
+/// NONE < LOW < MEDIUM < HIGH; -1 for anything else.
+int filter_strength(std::string_view s) noexcept {
+  if (s == "NONE") return 0;
+  if (s == "LOW") return 1;
+  if (s == "MEDIUM") return 2;
+  if (s == "HIGH") return 3;
+  return -1;
+}
+
+/// "arn:aws:bedrock:REGION:ACCT:guardrail/ID" -> ID; an id stays as is.
+std::string_view guardrail_id(std::string_view s) noexcept {
+  const std::size_t slash = s.rfind("guardrail/");
+  return slash == std::string_view::npos ? s : s.substr(slash + 10);
+}
+
+struct GuardrailLife {
+  std::string id, account;
+  std::vector<GuardrailStep> configs, versions, consumers;
+};
+
 class AiChangesAnalyzer final : public Analyzer {
  public:
   explicit AiChangesAnalyzer(const AnalyzerConfig& /*config*/) {}
@@ -189,10 +228,13 @@ class AiChangesAnalyzer final : public Analyzer {
   void emit_enumeration(FindingSink& out);
   void emit_change_bursts(FindingSink& out);
   void emit_logging_then_invoke(FindingSink& out);
+  void note_guardrail(const EventView& e);
+  void emit_weakened_guardrails(FindingSink& out);
 
   std::unordered_map<std::string, ChainKey> chains_;
   std::unordered_map<std::string, PrincipalState> principals_;
   std::vector<LoggingChange> logging_off_;
+  std::map<std::string, GuardrailLife> guardrails_;  ///< by account and guardrail id
   std::size_t buckets_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint64_t ai_events_ = 0, ai_changes_ = 0;
@@ -281,6 +323,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   if (!ai && step < 0) return;
   if (ai) ++ai_events_;
   if (ai && e.outcome == Outcome::kSuccess) note_notable(e);
+  if (e.service == "bedrock.amazonaws.com" && e.outcome == Outcome::kSuccess) note_guardrail(e);
 
   // The LLMjacking chain, keyed by access key (principal when there is none).
   if (step >= 0 && !(e.access_key_id.empty() && e.actor_arn.empty())) {
@@ -573,11 +616,195 @@ void AiChangesAnalyzer::emit_logging_then_invoke(FindingSink& out) {
   }
 }
 
+void AiChangesAnalyzer::note_guardrail(const EventView& e) {
+  const std::string_view a = e.action;
+  const bool config = a == "CreateGuardrail" || a == "UpdateGuardrail";
+  const bool version = a == "CreateGuardrailVersion";
+  const bool agent = a == "CreateAgent" || a == "UpdateAgent";
+  const bool call = detail::is_model_call(a);
+  if (!config && !version && !agent && !call) return;
+  using Result = simdjson::simdjson_result<dom::element>;
+  const Result rp = e.raw["requestParameters"], re = e.raw["responseElements"];
+  auto str = [](Result v) {
+    std::string_view s;
+    return v.get_string().get(s) == simdjson::SUCCESS ? s : std::string_view{};
+  };
+  GuardrailStep step;
+  std::string_view id;
+  if (config || version) {
+    id = str(rp["guardrailIdentifier"]);
+    if (id.empty()) id = str(re["guardrailId"]);
+    if (id.empty()) id = str(re["guardrailArn"]);
+    if (version) {
+      step.version = std::string(str(re["version"]).substr(0, 32));
+      if (step.version.empty()) return;  // the number is only in the response
+    }
+  } else {
+    Result gc = agent ? rp["guardrailConfiguration"] : rp["guardrailConfig"];
+    if (call && gc.error() != simdjson::SUCCESS) gc = rp;  // InvokeModel names the guardrail at the top level
+    id = str(gc["guardrailIdentifier"]);
+    step.version = std::string(str(gc["guardrailVersion"]).substr(0, 32));
+    if (id.empty() || step.version.empty()) return;
+    if (agent) {
+      std::string_view agent_id = str(rp["agentId"]);
+      if (agent_id.empty()) agent_id = str(re["agent"]["agentId"]);
+      std::string_view name = str(rp["agentName"]);
+      step.consumer = fmt::format("agent {}{}", agent_id.empty() ? name.substr(0, 100) : agent_id.substr(0, 100),
+                                  !agent_id.empty() && !name.empty() ? fmt::format(" ({})", name.substr(0, 100)) : "");
+    } else {
+      step.consumer = fmt::format("model calls of {}", e.actor_arn.substr(0, 300));
+    }
+  }
+  id = guardrail_id(id);
+  if (id.empty()) return;
+  std::string key = fmt::format("{}/{}", e.account.substr(0, 32), id.substr(0, 128));
+  auto it = guardrails_.find(key);
+  if (it == guardrails_.end()) {
+    if (guardrails_.size() >= 1000) {
+      ++dropped_;
+      return;
+    }
+    it = guardrails_.emplace(key, GuardrailLife{}).first;
+    it->second.id = std::string(id.substr(0, 128));
+    it->second.account = std::string(e.account.substr(0, 32));
+  }
+  step.ev = Evidence::from(e);
+  step.principal = std::string(e.actor_arn.substr(0, 512));
+  step.key = std::string(e.access_key_id.substr(0, 64));
+  step.ip = std::string(e.source_ip.substr(0, 64));
+  step.ua = std::string(e.user_agent.substr(0, 256));
+  step.region = std::string(e.region.substr(0, 32));
+  if (config) {
+    step.create = a == "CreateGuardrail";
+    for (std::size_t i = 0; i < kGuardrailPolicies.size(); ++i) {
+      dom::element v;
+      if (rp[kGuardrailPolicies[i]].get(v) == simdjson::SUCCESS && !v.is_null()) step.policies |= std::uint8_t(1u << i);
+    }
+    dom::array filters;
+    if (rp["contentPolicyConfig"]["filtersConfig"].get_array().get(filters) == simdjson::SUCCESS) {
+      for (dom::element f : filters) {
+        std::string_view type = str(Result(dom::element(f))["type"]);
+        if (type.empty() || step.filters.size() >= 16) continue;
+        step.filters[std::string(type.substr(0, 64))] = {filter_strength(str(Result(dom::element(f))["inputStrength"])),
+                                                         filter_strength(str(Result(dom::element(f))["outputStrength"]))};
+      }
+    }
+  }
+  // The earliest steps are kept, so what is kept does not depend on input order.
+  std::vector<GuardrailStep>& v = config ? it->second.configs : version ? it->second.versions : it->second.consumers;
+  constexpr std::size_t kMaxSteps = 200;
+  if (v.size() >= kMaxSteps && !(step.ev < v.back().ev)) return;
+  auto at = std::upper_bound(v.begin(), v.end(), step, [](const GuardrailStep& x, const GuardrailStep& y) { return x.ev < y.ev; });
+  v.insert(at, std::move(step));
+  if (v.size() > kMaxSteps) v.pop_back();
+}
+
+void AiChangesAnalyzer::emit_weakened_guardrails(FindingSink& out) {
+  for (const auto& [key, g] : guardrails_) {
+    // Each update against the configuration before it (the last one seen).
+    for (std::size_t i = 0; i < g.configs.size(); ++i) {
+      const GuardrailStep& u = g.configs[i];
+      if (u.create) continue;
+      const GuardrailStep* prev = i > 0 ? &g.configs[i - 1] : nullptr;
+      std::vector<std::string> off, lowered, removed;
+      for (const auto& [type, s] : u.filters) {
+        // PROMPT_ATTACK has no output filter: its output strength is always NONE.
+        const bool in_off = s.first == 0, out_off = s.second == 0 && type != "PROMPT_ATTACK";
+        if (in_off || out_off) {
+          off.push_back(type);
+          continue;
+        }
+        if (!prev) continue;
+        auto p = prev->filters.find(type);
+        if (p != prev->filters.end() && (s.first < p->second.first || s.second < p->second.second)) lowered.push_back(type);
+      }
+      if (prev) {
+        for (const auto& [type, s] : prev->filters)
+          if ((u.policies & 1u) && !u.filters.count(type)) removed.push_back(type + " filter");
+        for (std::size_t b = 0; b < kGuardrailPolicies.size(); ++b)
+          if ((prev->policies >> b & 1u) && !(u.policies >> b & 1u)) removed.emplace_back(kGuardrailPolicies[b]);
+      }
+      if (off.empty() && lowered.empty() && removed.empty()) continue;
+      // What carries this configuration: versions published after it (before
+      // the next configuration), and consumers of those versions or of the draft.
+      const std::int64_t next_ms = i + 1 < g.configs.size() ? g.configs[i + 1].ev.time_ms : INT64_MAX;
+      std::vector<const GuardrailStep*> published, used;
+      std::set<std::string> versions = {"DRAFT"};
+      for (const GuardrailStep& v : g.versions) {
+        if (v.ev.time_ms < u.ev.time_ms || v.ev.time_ms >= next_ms) continue;
+        published.push_back(&v);
+        versions.insert(v.version);
+      }
+      for (const GuardrailStep& c : g.consumers) {
+        if (!versions.count(c.version)) continue;
+        if (c.version != "DRAFT" && c.ev.time_ms < u.ev.time_ms) continue;
+        if (c.version == "DRAFT" && c.ev.time_ms >= next_ms) continue;
+        used.push_back(&c);
+      }
+      if (published.empty() && used.empty()) continue;
+      Finding f;
+      f.rule = "ai_changes.weakened_guardrail_deployed";
+      f.element = Element::kAiChanges;
+      f.severity = used.empty() ? Severity::kMedium : Severity::kHigh;
+      f.title = used.empty() ? "A weakened guardrail published as a version"
+                             : "A weakened guardrail put in front of an agent or model calls";
+      f.principal = u.principal;
+      f.account = g.account;
+      f.region = u.region;
+      f.access_key_id = u.key;
+      auto client = [&](const GuardrailStep& s) {
+        if (!s.ip.empty() && std::find(f.source_ips.begin(), f.source_ips.end(), s.ip) == f.source_ips.end())
+          f.source_ips.push_back(s.ip);
+        if (!s.ua.empty() && std::find(f.user_agents.begin(), f.user_agents.end(), s.ua) == f.user_agents.end())
+          f.user_agents.push_back(s.ua);
+      };
+      client(u);
+      f.add(u.ev);
+      std::string how;
+      auto list = [](const std::vector<std::string>& v) {
+        std::string r;
+        for (std::size_t k = 0; k < v.size() && k < 8; ++k) r += (k ? ", " : "") + v[k];
+        if (v.size() > 8) r += fmt::format(", ... ({} in all)", v.size());
+        return r;
+      };
+      if (!off.empty()) how += fmt::format("filters set to NONE: {}", list(off));
+      if (!lowered.empty()) how += fmt::format("{}filters lowered: {}", how.empty() ? "" : "; ", list(lowered));
+      if (!removed.empty()) how += fmt::format("{}no longer configured: {}", how.empty() ? "" : "; ", list(removed));
+      std::string pub, use;
+      for (std::size_t k = 0; k < published.size() && k < 5; ++k) {
+        pub += fmt::format("{}version {} at {}", k ? ", " : "", published[k]->version, format_time(published[k]->ev.time_ms));
+        f.add(published[k]->ev);
+        client(*published[k]);
+      }
+      std::set<std::string> named;
+      for (const GuardrailStep* c : used) {
+        if (named.size() < 5 && named.insert(c->consumer).second) {
+          use += fmt::format("{}{} on version {} at {}", use.empty() ? "" : ", ", c->consumer, c->version,
+                             format_time(c->ev.time_ms));
+          f.add(c->ev);
+        }
+      }
+      f.summary = fmt::format("guardrail {} weakened by {} at {} ({}){}{}", g.id, u.principal, format_time(u.ev.time_ms),
+                              how, pub.empty() ? "" : fmt::format(", published as {}", pub),
+                              use.empty() ? "" : fmt::format("; in use by {}", use));
+      f.details = {{"guardrail", g.id}, {"weakening", how}};
+      if (!pub.empty()) f.details.emplace_back("published", pub);
+      if (!use.empty()) f.details.emplace_back("in_use_by", use);
+      f.tags = {{"T1562.001"}, {"AML.T0054", "AML.T0051"}, {"LLM01:2025"}};
+      fired_.insert(f.rule);
+      f.finalize();
+      out.emit(std::move(f));
+      break;  // one finding per guardrail: the earliest weakening that went live
+    }
+  }
+}
+
 void AiChangesAnalyzer::finish(FindingSink& out) {
   emit_chains(out);
   emit_enumeration(out);
   emit_change_bursts(out);
   emit_logging_then_invoke(out);
+  emit_weakened_guardrails(out);
 }
 
 void AiChangesAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>& out) const {

@@ -316,3 +316,100 @@ TEST_CASE("ai_changes: the answer names the deleted guardrail and the model acce
   CHECK(qa[0].explanation.find("Access to model anthropic.claude-3-opus-20240229-v1:0 enabled") != std::string::npos);
   CHECK(qa[0].explanation.find("other00000001") == std::string::npos);
 }
+
+namespace {
+
+/// A successful Bedrock control-plane call with request and response elements.
+std::string gr_call(long sec, std::string_view name, std::string_view req, std::string_view resp = "null",
+                    std::string_view arn = kUser) {
+  return fmt::format(
+      R"({{"eventVersion":"1.10","userIdentity":{{"type":"IAMUser","arn":"{}","accountId":"111122223333","accessKeyId":"{}"}},)"
+      R"("eventTime":"{}","eventSource":"bedrock.amazonaws.com","eventName":"{}","awsRegion":"us-east-1",)"
+      R"("sourceIPAddress":"{}","userAgent":"ua/1.0","requestParameters":{},"responseElements":{},)"
+      R"("requestID":"r-{}-{}","eventID":"ev-{}-{}","readOnly":false,"eventType":"AwsApiCall",)"
+      R"("recipientAccountId":"111122223333"}})",
+      arn, kKey, t_at(sec), name, kIp, req, resp, sec, name, sec, name);
+}
+
+constexpr const char* kFullPolicy =
+    R"("contentPolicyConfig":{"filtersConfig":[{"type":"PROMPT_ATTACK","inputStrength":"HIGH","outputStrength":"NONE"},)"
+    R"({"type":"HATE","inputStrength":"HIGH","outputStrength":"HIGH"}]},)"
+    R"("topicPolicyConfig":{"topicsConfig":[{"name":"competitors","type":"DENY"}]},)"
+    R"("contextualGroundingPolicyConfig":{"filtersConfig":[{"type":"GROUNDING","threshold":0.8}]})";
+
+std::string update_guardrail(long sec, std::string_view body, std::string_view id = "gr7x2kq9ab1c") {
+  return gr_call(sec, "UpdateGuardrail", fmt::format(R"({{"guardrailIdentifier":"{}","name":"g",{}}})", id, body));
+}
+
+std::string create_version(long sec, std::string_view version, std::string_view id = "gr7x2kq9ab1c") {
+  return gr_call(sec, "CreateGuardrailVersion", fmt::format(R"({{"guardrailIdentifier":"{}"}})", id),
+                 fmt::format(R"({{"guardrailId":"{}","version":"{}"}})", id, version));
+}
+
+std::string update_agent(long sec, std::string_view guardrail, std::string_view version) {
+  return gr_call(sec, "UpdateAgent",
+                 fmt::format(R"({{"agentId":"DQAGENT7XK","agentName":"docqa","guardrailConfiguration":)"
+                             R"({{"guardrailIdentifier":"{}","guardrailVersion":"{}"}}}})",
+                             guardrail, version));
+}
+
+}  // namespace
+
+TEST_CASE("ai_changes: a weakened guardrail published and put in front of an agent", "[analyzer][ai_changes]") {
+  const std::string weak =
+      R"("contentPolicyConfig":{"filtersConfig":[{"type":"PROMPT_ATTACK","inputStrength":"NONE","outputStrength":"NONE"},)"
+      R"({"type":"HATE","inputStrength":"NONE","outputStrength":"NONE"}]})";
+  SECTION("weakened, published, the agent switched to the version: high, each step cited") {
+    std::vector<std::string> recs = {gr_call(10, "CreateGuardrail", fmt::format(R"({{"name":"g",{}}})", kFullPolicy),
+                                             R"({"guardrailId":"gr7x2kq9ab1c","version":"DRAFT"})"),
+                                     update_guardrail(1000, weak), create_version(1100, "4"),
+                                     // The agent by ARN, as the console does.
+                                     update_agent(1200, "arn:aws:bedrock:us-east-1:111122223333:guardrail/gr7x2kq9ab1c", "4")};
+    for (bool shuffle : {false, true}) {
+      auto fs = go(recs, shuffle);
+      auto c = with_rule(fs, "ai_changes.weakened_guardrail_deployed");
+      REQUIRE(c.size() == 1);
+      const Finding& f = *c[0];
+      CHECK(f.severity == Severity::kHigh);
+      CHECK(f.principal == kUser);
+      CHECK(f.access_key_id == kKey);
+      std::set<std::string> actions;
+      for (const auto& e : f.evidence) actions.insert(e.action);
+      CHECK(actions == std::set<std::string>{"UpdateGuardrail", "CreateGuardrailVersion", "UpdateAgent"});
+      INFO(f.summary);
+      CHECK(f.summary.find("gr7x2kq9ab1c") != std::string::npos);
+      CHECK(f.summary.find("version 4") != std::string::npos);
+      CHECK(f.summary.find("DQAGENT7XK") != std::string::npos);
+      CHECK(f.summary.find("PROMPT_ATTACK") != std::string::npos);
+      // What the update left out, against the configuration created earlier.
+      CHECK(f.summary.find("topicPolicyConfig") != std::string::npos);
+      CHECK(f.summary.find("contextualGroundingPolicyConfig") != std::string::npos);
+    }
+  }
+  SECTION("weakened and published, no agent seen: medium") {
+    auto fs = go({update_guardrail(1000, weak), create_version(1100, "4")});
+    auto c = with_rule(fs, "ai_changes.weakened_guardrail_deployed");
+    REQUIRE(c.size() == 1);
+    CHECK(c[0]->severity == Severity::kMedium);
+  }
+  SECTION("an agent on the DRAFT of a guardrail weakened later: high") {
+    auto fs = go({update_agent(500, "gr7x2kq9ab1c", "DRAFT"), update_guardrail(1000, weak)});
+    auto c = with_rule(fs, "ai_changes.weakened_guardrail_deployed");
+    REQUIRE(c.size() == 1);
+    CHECK(c[0]->severity == Severity::kHigh);
+  }
+  SECTION("near misses") {
+    auto none = [](const std::vector<std::string>& recs) {
+      const auto fs = go(recs);
+      return with_rule(fs, "ai_changes.weakened_guardrail_deployed").empty();
+    };
+    // A strengthening update, published and deployed.
+    CHECK(none({update_guardrail(1000, kFullPolicy), create_version(1100, "4"), update_agent(1200, "gr7x2kq9ab1c", "4")}));
+    // Weakened, but the version was published before the weakening and the agent uses it.
+    CHECK(none({create_version(900, "3"), update_guardrail(1000, weak), update_agent(1200, "gr7x2kq9ab1c", "3")}));
+    // Another guardrail weakened.
+    CHECK(none({update_guardrail(1000, weak, "other0000001"), create_version(1100, "4"), update_agent(1200, "gr7x2kq9ab1c", "4")}));
+    // Weakened, never published nor deployed: the single-event rules cover it.
+    CHECK(none({update_guardrail(1000, weak)}));
+  }
+}
