@@ -406,7 +406,7 @@ check "guardrail weakened: the removed topic and contextual-grounding policies a
   jq -s -e 'any(.[]; any(.evidence[]?; .action == "UpdateGuardrail") and (tostring | test("topic"; "i")) and (tostring | test("grounding"; "i")))' "$f" >/dev/null
 # Gap: CreateGuardrailVersion has no rule, UpdateAgent only low ones (agency.agent_updated,
 # data_store.kb_agent_changes): nothing ties the agent's new guardrailVersion to the update.
-known_bug "guardrail weakened: publishing the weakened version and switching the agent to it, above low" \
+check "guardrail weakened: publishing the weakened version and switching the agent to it, above low" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity | IN("medium", "high", "critical")) and any(.evidence[]?; .action == "CreateGuardrailVersion" or .action == "UpdateAgent"))' "$f" >/dev/null
 check "guardrail weakened: the prompt attack the guardrail blocked before" \
   cites "$f" invocation.guardrail_prompt_attack_blocked "$gw_blocked" low
@@ -428,7 +428,7 @@ check "guardrail weakened: no finding above low cites the app's ordinary questio
 check "guardrail weakened: the app's role is not flagged by access, infrastructure or agency" \
   jq -s -e 'any(.[]; (.element | IN("access", "infrastructure", "agency")) and (.severity | IN("medium", "high", "critical")) and ((.principal // "") | contains("docqa-app-task-role"))) | not' "$f" >/dev/null
 check "guardrail weakened: at high or above only the attack" \
-  bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation.prompt_injection|invocation.jailbreak|invocation.system_prompt_extraction|invocation.system_prompt_leakage|invocation.suspicious_attachment|invocation.prompt_attack_scored|access.principal_of_interest|access.activity_continues|ai_changes.guardrail_[a-z_]+' | grep -q . && exit 1 || exit 0"
+  bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation.prompt_injection|invocation.jailbreak|invocation.system_prompt_extraction|invocation.system_prompt_leakage|invocation.suspicious_attachment|invocation.prompt_attack_scored|access.principal_of_interest|access.activity_continues|ai_changes.guardrail_[a-z_]+|ai_changes.weakened_guardrail_deployed' | grep -q . && exit 1 || exit 0"
 check "guardrail weakened: the AI-changes question says yes" \
   jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$tmp/gw.json" >/dev/null
 check "guardrail weakened: the Markdown report names the key and the address" \
