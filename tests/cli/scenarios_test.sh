@@ -404,8 +404,7 @@ check "guardrail weakened: the content filters switched off" \
 # what the new configuration leaves out (topic and contextual-grounding policies) is not seen.
 check "guardrail weakened: the removed topic and contextual-grounding policies are reported" \
   jq -s -e 'any(.[]; any(.evidence[]?; .action == "UpdateGuardrail") and (tostring | test("topic"; "i")) and (tostring | test("grounding"; "i")))' "$f" >/dev/null
-# Gap: CreateGuardrailVersion has no rule, UpdateAgent only low ones (agency.agent_updated,
-# data_store.kb_agent_changes): nothing ties the agent's new guardrailVersion to the update.
+# Was a gap: ai_changes.weakened_guardrail_deployed ties the update, the new version and the agent.
 check "guardrail weakened: publishing the weakened version and switching the agent to it, above low" \
   jq -s -e 'any(.[]; (.rule | startswith("access.") | not) and (.severity | IN("medium", "high", "critical")) and any(.evidence[]?; .action == "CreateGuardrailVersion" or .action == "UpdateAgent"))' "$f" >/dev/null
 check "guardrail weakened: the prompt attack the guardrail blocked before" \
