@@ -222,10 +222,10 @@ class InvocationAnalyzer final : public Analyzer {
   bool expected_model(std::string_view model) const;
   bool app_principal(std::string_view arn) const;
   bool expected_region(std::string_view region) const;
-  std::uint32_t row_for(const EventView& e);
+  std::uint32_t row_for(const EventView& e, std::string_view model);
   Principal* principal_for(const EventView& e, std::uint32_t& index);
   Principal* find_principal(const EventView& e, std::uint32_t& index);
-  void count_call(const EventView& e, bool from_ct);
+  void count_call(const EventView& e, std::string_view model, bool from_ct);
   void join(const EventView& e, const Pending& mine);
   void emit_probes(FindingSink& out);
   void emit_guardrail(FindingSink& out);
@@ -242,6 +242,7 @@ class InvocationAnalyzer final : public Analyzer {
   std::int64_t min_ms_ = 0, max_ms_ = 0;
 
   Interner ips_, uas_;
+  std::string endpoint_model_;  ///< scratch: "sagemaker-endpoint/NAME"
   std::unordered_map<std::string, std::uint32_t> row_index_;
   std::string row_key_;
   detail::LastEntry<std::unordered_map<std::string, std::uint32_t>> row_at_;
@@ -283,11 +284,11 @@ bool InvocationAnalyzer::expected_region(std::string_view region) const {
   return false;
 }
 
-std::uint32_t InvocationAnalyzer::row_for(const EventView& e) {
+std::uint32_t InvocationAnalyzer::row_for(const EventView& e, std::string_view model) {
   std::string& key = row_key_;  // scratch: most calls find their row
   key.clear();
   key.append(e.actor_arn).push_back('\x1f');
-  key.append(e.model_id).push_back('\x1f');
+  key.append(model).push_back('\x1f');
   key.append(e.region).push_back('\x1f');
   key.append(e.account);
   const std::uint32_t* row = row_at_.find_or_add(row_index_, key, kMaxRows, [&](std::uint32_t& n) {
@@ -295,7 +296,7 @@ std::uint32_t InvocationAnalyzer::row_for(const EventView& e) {
     Row r;
     r.principal = std::string(e.actor_arn);
     r.account = std::string(e.account);
-    r.model = std::string(e.model_id);
+    r.model = std::string(model);
     r.region = std::string(e.region);
     rows_.push_back(std::move(r));
   }, SIZE_MAX);
@@ -347,11 +348,19 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     min_ms_ = std::min(min_ms_, e.time_ms);
     max_ms_ = std::max(max_ms_, e.time_ms);
   }
-  if (e.service != "bedrock.amazonaws.com" || !detail::is_model_call(e.action)) return;
-  count_call(e, e.kind == EventKind::kCloudTrail);
+  if (e.service == "bedrock.amazonaws.com") {
+    if (detail::is_model_call(e.action)) count_call(e, e.model_id, e.kind == EventKind::kCloudTrail);
+  } else if (e.service == "sagemaker.amazonaws.com" && e.action.starts_with("InvokeEndpoint")) {
+    // A model hosted on a SageMaker endpoint (CloudTrail data event): the
+    // endpoint stands for the model, which the record does not name.
+    std::string_view endpoint;
+    if (e.raw["requestParameters"]["endpointName"].get_string().get(endpoint) != simdjson::SUCCESS) return;
+    endpoint_model_.assign("sagemaker-endpoint/").append(endpoint.substr(0, 256));
+    count_call(e, endpoint_model_, true);
+  }
 }
 
-void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
+void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, bool from_ct) {
   const bool error = !e.error_code.empty();
   const bool probe = e.error_code == "ValidationException" || is_denied(e.error_code);
   const bool guard = !from_ct && guardrail_intervened(e);
@@ -367,7 +376,7 @@ void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
                                    std::max<std::int64_t>(e.tokens_cache_write, 0);
 
   // The row (principal x model x region).
-  std::uint32_t ri = row_for(e);
+  std::uint32_t ri = row_for(e, model);
   if (ri == kNone) {
     ++rows_dropped_;
   } else {
@@ -434,7 +443,7 @@ void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
       p->probes.add(e);
       add_capped(p->probes.source_ips, e.source_ip);
       add_capped(p->probes.user_agents, e.user_agent);
-      if (p->probe_models.size() < kMaxListed) p->probe_models.emplace(e.model_id);
+      if (p->probe_models.size() < kMaxListed) p->probe_models.emplace(model);
       if (p->probe_regions.size() < kMaxListed) p->probe_regions.emplace(e.region);
       if (e.error_message.find("max_tokens_to_sample") != std::string_view::npos) p->sysdig_probe = true;
     }
@@ -455,7 +464,7 @@ void InvocationAnalyzer::count_call(const EventView& e, bool from_ct) {
     add_capped(k.seen.source_ips, e.source_ip);
     add_capped(k.principals, detail::principal_identity(e.actor_arn));
   };
-  key_acc(models_, e.model_id);
+  key_acc(models_, model);
   key_acc(regions_, e.region);
 
   Pending mine;

@@ -451,3 +451,34 @@ TEST_CASE("invocation: IAM Identity Center sessions are people, not one role", "
   q.go({inv(100, dave, kHaiku, "d1", 100, 100)});
   CHECK(with_rule(q.findings, "invocation.unexpected_principal").empty());
 }
+
+TEST_CASE("invocation: SageMaker endpoint invocations are model calls", "[analyzer][invocation]") {
+  auto endpoint_call = [](long sec, std::string_view arn, std::string_view ip, std::string_view endpoint,
+                          std::string_view action = "InvokeEndpoint") {
+    return ct(sec, "sagemaker.amazonaws.com", action, arn, "ASIAEXAMPLE1", ip, "us-east-1",
+              fmt::format(R"({{"endpointName":"{}","contentType":"application/json"}})", endpoint),
+              R"(,"eventCategory":"Data","readOnly":false)");
+  };
+  std::vector<std::string> recs = {ct_invoke(36000, kAppRole, "ASIAX", "10.0.0.5", kHaiku, "a1"),
+                                   ct_invoke(kDay + 36000, kAppRole, "ASIAX", "10.0.0.5", kHaiku, "a2"),
+                                   // Near miss: the endpoint's creation is a change, not a call.
+                                   endpoint_call(kDay + 40000, kUser, "198.51.100.141", "llm-chat-mixtral", "CreateEndpoint")};
+  for (int i = 0; i < 25; ++i)
+    recs.push_back(endpoint_call(kDay + 50000 + i * 60, kUser, "198.51.100.141", "llm-chat-mixtral"));
+  Run r(kBaseline);
+  r.go(recs);
+  auto p = with_rule(r.findings, "invocation.new_principal");
+  REQUIRE(p.size() == 1);
+  CHECK(p[0]->principal == kUser);
+  CHECK(p[0]->count == 25);
+  CHECK(p[0]->evidence.front().action == "InvokeEndpoint");
+  auto m = with_rule(r.findings, "invocation.new_model");
+  REQUIRE(m.size() == 1);
+  CHECK(m[0]->summary.find("sagemaker-endpoint/llm-chat-mixtral") != std::string::npos);
+  // In the usage table, under the endpoint.
+  const ModelUsage* usage = model_usage(*r.analyzer);
+  REQUIRE(usage != nullptr);
+  bool row = false;
+  for (const auto& u : usage->rows) row = row || (u.model == "sagemaker-endpoint/llm-chat-mixtral" && u.calls == 25);
+  CHECK(row);
+}
