@@ -470,9 +470,8 @@ check "sagemaker: the endpoint created" has_rule "$f" ai_changes.sagemaker_endpo
 # config's productionVariants[].instanceType (ml.p4d.24xlarge x2) is not read.
 check "sagemaker: the endpoint on two ml.p4d.24xlarge is a large-instance launch, above low" \
   jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("ml.p4d.24xlarge")))' "$f" >/dev/null
-# Gap: SageMaker runtime calls are counted as neither model calls (usage, new principal, burst)
-# nor anything else but control-plane changes (below).
-known_bug "sagemaker: the 30 InvokeEndpoint calls on the new endpoint are reported as model use" \
+# Was a gap: SageMaker endpoint invocations are model calls (usage, first use, bursts) under "sagemaker-endpoint/NAME".
+check "sagemaker: the 30 InvokeEndpoint calls on the new endpoint are reported as model use" \
   jq -s -e 'any(.[]; (.element == "invocation") and any(.evidence[]?; .action == "InvokeEndpoint"))' "$f" >/dev/null
 # Gap: only Bedrock runtime calls are kept out of the AI control-plane changes: InvokeEndpoint
 # and ChatSync (recorded readOnly false) make 33 of the change burst's 41 "changes".
