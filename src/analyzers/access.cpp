@@ -55,6 +55,8 @@ constexpr std::size_t kConcurrentNets = 3;        ///< distinct /16 networks in 
 
 constexpr std::size_t kMaxCreds = 50000;
 constexpr std::size_t kMaxBuckets = 500000;
+/// Burst windows in the baseline and after it that make a credential's bursts routine (x4 in all).
+constexpr std::size_t kRoutineWindows = 3;
 constexpr std::size_t kMaxBucketActions = 64;
 constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
@@ -1555,6 +1557,7 @@ class AccessAnalyzer final : public Analyzer {
       for (int kind = 0; kind < 3; ++kind) {
         // kind 0: enumeration (distinct reads); 1: denials; 2: concurrent networks.
         std::size_t windows = 0;
+        std::size_t baseline_windows = 0;  // windows starting before the baseline end
         std::size_t best = 0;
         std::int64_t best_at = 0;
         std::set<std::string> best_names;
@@ -1582,6 +1585,7 @@ class AccessAnalyzer final : public Analyzer {
           const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
           if (score < need) continue;
           ++windows;
+          if (cb.list[i].first * kBucketMs < baseline_end_) ++baseline_windows;
           if (score > best) {
             best = score;
             best_at = cb.list[i].first * kBucketMs;
@@ -1599,6 +1603,16 @@ class AccessAnalyzer final : public Analyzer {
         }
         if (windows == 0) continue;
         for (const auto& [idx, bk] : cb.list) total += kind == 0 ? bk->reads : bk->denied;
+        // The credential's habit rather than an event: bursts in the baseline
+        // and after it, many times over (an inventory job, a scanner's sweep).
+        // An attacker's bursts start after the credential's baseline, or are few.
+        const bool routine = kind != 2 && baseline_windows >= kRoutineWindows &&
+                             windows - baseline_windows >= kRoutineWindows && windows >= 4 * kRoutineWindows;
+        const std::string habit =
+            routine ? fmt::format("; routine for this credential: {} of its {} windows fall in the baseline (before {}{})",
+                                  baseline_windows, windows, format_time(baseline_end_),
+                                  baseline_inferred_ ? ", inferred: first 20% of the logs" : "")
+                    : std::string();
         f.principal = c.principal;
         f.access_key_id = c.key;
         f.account = c.account;
@@ -1614,11 +1628,11 @@ class AccessAnalyzer final : public Analyzer {
           for (const auto& n : all_names) services.insert(n.substr(0, n.find(':')));
           f.rule = "access.enumeration_burst";
           f.title = "Enumeration burst";
-          f.severity = (!c.console && (is_long_term(c.key) || services.size() >= 3)) ? Severity::kMedium
-                                                                                      : Severity::kLow;
+          f.severity = (!routine && !c.console && (is_long_term(c.key) || services.size() >= 3)) ? Severity::kMedium
+                                                                                                  : Severity::kLow;
           f.summary = fmt::format("{} called {} distinct List/Describe/Get actions within 20 minutes from {} "
-                                  "({} window(s), {} services): {}",
-                                  who, best, format_time(best_at), windows, services.size(), join(listed));
+                                  "({} window(s), {} services): {}{}",
+                                  who, best, format_time(best_at), windows, services.size(), join(listed), habit);
           f.details.emplace_back("distinct_actions", std::to_string(best));
           f.details.emplace_back("services", join(std::vector<std::string>(services.begin(), services.end())));
           f.details.emplace_back("read_calls_total", std::to_string(total));
@@ -1626,10 +1640,10 @@ class AccessAnalyzer final : public Analyzer {
         } else if (kind == 1) {
           f.rule = "access.access_denied_burst";
           f.title = "Burst of access-denied errors";
-          f.severity = Severity::kMedium;
+          f.severity = routine ? Severity::kLow : Severity::kMedium;
           f.summary = fmt::format("{} got {} access-denied errors within 20 minutes from {} ({} window(s), {} "
-                                  "denials in total) on: {}",
-                                  who, best, format_time(best_at), windows, total, join(listed));
+                                  "denials in total) on: {}{}",
+                                  who, best, format_time(best_at), windows, total, join(listed), habit);
           f.details.emplace_back("denied_in_window", std::to_string(best));
           f.details.emplace_back("denied_total", std::to_string(total));
           f.details.emplace_back("denied_actions", join(std::vector<std::string>(all_names.begin(), all_names.end())));

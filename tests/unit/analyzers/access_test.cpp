@@ -261,6 +261,28 @@ TEST_CASE("access: enumeration burst", "[analyzer][access]") {
     for (int i = 0; i < 30; ++i) rs.push_back(R{.min = i * 0.1, .read_only = "true"});
     CHECK(run(jsonl(rs)).with("access.enumeration_burst").empty());
   }
+  SECTION("the same sweep every hour from the start of the logs is routine: low") {
+    // An inventory job: the same ten reads at the top of every hour for two days.
+    std::vector<R> rs;
+    for (int h = 0; h < 48; ++h)
+      for (R r : reads(h * 60.0, 10, 0.5)) rs.push_back(r);
+    auto f = run(jsonl(rs)).with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kLow);
+    INFO(f[0]->summary);
+    CHECK(f[0]->summary.find("routine") != std::string::npos);
+  }
+  SECTION("a sweep like that which starts after the baseline is not routine") {
+    // Quiet use for two days, then the same hourly sweeps in the last few hours.
+    std::vector<R> rs;
+    for (int h = 0; h < 40; ++h) rs.push_back(R{.min = h * 60.0, .source = "s3.amazonaws.com", .read_only = "true"});
+    for (int h = 40; h < 48; ++h)
+      for (R r : reads(h * 60.0, 10, 0.5, "iam.amazonaws.com")) rs.push_back(r);
+    auto f = run(jsonl(rs)).with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->summary.find("routine") == std::string::npos);
+  }
 }
 
 TEST_CASE("access: GetCallerIdentity followed by enumeration", "[analyzer][access]") {
