@@ -46,7 +46,7 @@ enum class SkipReason : std::uint8_t {
   kNotAnObject,        ///< an array element or line that is not an object
   kUnrecognisedRecord, ///< an object that is no record we know
   kMissingTime,        ///< no parsable event time
-  kDuplicate,          ///< same (eventID, recipientAccountId) seen earlier
+  kDuplicate,          ///< same (eventID, recipientAccountId) seen earlier; for invocation records, same call (docs/event-schema.md)
   kOutsideWindow,      ///< --from/--to
   kTooDeep,            ///< nesting beyond the limit
   kControlMessage,     ///< CloudWatch subscription CONTROL_MESSAGE

@@ -252,9 +252,14 @@ class Runner {
     if (options_.dedup) {
       for (std::size_t k = 0; k < b.events.size(); ++k) {
         const EventView& ev = b.events[k];
-        if (ev.kind != EventKind::kCloudTrail || ev.event_id.empty()) continue;
+        // CloudTrail by eventID; invocation records by the hash of what
+        // identifies the call (their event id: request id, time, account,
+        // operation, model, caller, tokens), so that the S3 and the CloudWatch
+        // Logs copies of one call count once.
+        if ((ev.kind != EventKind::kCloudTrail && ev.kind != EventKind::kInvocation) || ev.event_id.empty()) continue;
         detail::StableHash h;
         h.add(ev.event_id).add(ev.account);
+        if (ev.kind == EventKind::kInvocation) h.add(std::string_view("invocation"));
         dedup_keys_[k] = h.value();
       }
       constexpr std::size_t kAhead = 8;

@@ -104,3 +104,31 @@ TEST_CASE("invocation logs under a folder named data are logs, not offloaded pay
   CHECK_FALSE(aiir::is_marker_file("/mnt/data/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/10/10/x.json.gz"));
   CHECK_FALSE(aiir::is_marker_file("/data/AWSLogs/1/CloudTrail/us-east-1/2026/03/10/x.json.gz"));
 }
+
+TEST_CASE("an invocation record delivered to S3 and to CloudWatch Logs counts once", "[pipeline]") {
+  auto inv = [](const std::string& rid, int tokens_out) {
+    return R"({"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-10T10:00:00Z","accountId":"111122223333","region":"us-east-1","requestId":")" +
+           rid + R"(","operation":"Converse","modelId":"anthropic.claude-3-haiku-20240307-v1:0","identity":{"arn":"arn:aws:sts::111122223333:assumed-role/app/s"},"input":{"inputContentType":"application/json","inputTokenCount":10},"output":{"outputContentType":"application/json","outputTokenCount":)" +
+           std::to_string(tokens_out) + "}}";
+  };
+  auto quote = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) {
+      if (c == '"' || c == '\\') q += '\\';
+      q += c;
+    }
+    return q + "\"";
+  };
+  TempDir dir;
+  // The S3 copy (JSON Lines) and a CloudWatch Logs export of the same call, plus
+  // a record that shares the request id but differs (kept: not a copy).
+  dir.write("AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/03/10/10/a.json.gz",
+            gzip(inv("r-1", 5) + "\n" + inv("r-2", 7) + "\n"));
+  dir.write("cw/export.json", R"({"events":[{"logStreamName":"aws/bedrock/modelinvocations","timestamp":1773136800000,"message":)" +
+                                  quote(inv("r-1", 5)) + R"(,"ingestionTime":1773136801000,"eventId":"1"},)" +
+                                  R"({"logStreamName":"aws/bedrock/modelinvocations","timestamp":1773136800000,"message":)" +
+                                  quote(inv("r-2", 9)) + R"(,"ingestionTime":1773136801000,"eventId":"2"}]})");
+  auto [out, stats] = run(dir.path(), 1);
+  CHECK(stats.events_total() == 3);
+  CHECK(stats.skipped_by_reason[static_cast<std::size_t>(aiir::SkipReason::kDuplicate)] == 1);
+}
