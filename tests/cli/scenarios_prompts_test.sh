@@ -128,14 +128,11 @@ check "prompts: every file read, the CloudWatch export and both non-log objects 
   jq -e '.inputs.files_failed == 0 and .inputs.files_by_shape.cloudwatch_api == 1 and .inputs.files_by_shape.marker == 2 and .inputs.files_by_shape.json_lines == 25' "$tmp/pa.json" >/dev/null
 check "prompts: every record's text read, the offloaded many-shot body included" \
   jq -e '.coverage.invocation_with_text == .coverage.invocation_records and .coverage.invocation_bodies_unread == 0' "$tmp/pa.json" >/dev/null
-# Gap: invocation records are never deduplicated (docs/event-schema.md §3.7: only CloudTrail
-# events with an eventID are). The three records of 16:00-16:10 (b-wificall 59ec0ffe, a19
-# 12a72d5b, n14 0f60e2d3) are in the S3 copy and in the CloudWatch export with the same
-# requestId and the same bytes: coverage says 105 records, the usage table 105 calls, and
-# `aiir prompts` writes a19's tag-smuggled request twice. Key them on (account, requestId).
-known_bug "prompts: each of the 102 calls counted once across the S3 copy and the CloudWatch export" \
+# Was a gap: the S3 copy and the CloudWatch export of one call (b-wificall 59ec0ffe, a19
+# 12a72d5b, n14 0f60e2d3) count once (docs/event-schema.md §3.7).
+check "prompts: each of the 102 calls counted once across the S3 copy and the CloudWatch export" \
   jq -e '.coverage.invocation_records == 102 and ([.model_usage.rows[].calls] | add == 102)' "$tmp/pa.json" >/dev/null
-known_bug "prompts: aiir prompts gives one line per call" \
+check "prompts: aiir prompts gives one line per call" \
   bash -c "[ \"\$(wc -l <'$tmp/pa.prompts.jsonl')\" -eq 102 ]"
 check "prompts: aiir prompts names each of the 102 calls" \
   bash -c "[ \"\$(jq -r .request_id '$tmp/pa.prompts.jsonl' | sort -u | wc -l)\" -eq 102 ]"
