@@ -138,12 +138,13 @@ check "leak: BedrockBatchInferenceRole's trust opened to the attacker's account,
   any_finding "$f" ".rule == \"access.role_trusts_external_account\" and .severity == \"high\" and (.details.external_activity // \"\" | startswith(\"$ext from \"))"
 check "leak: the outside account assumed the role" \
   any_finding "$f" ".rule == \"access.external_account_activity\" and .severity == \"high\" and (tostring | contains(\"$ext\"))"
-# Gap: no rule or analyzer looks at IAM Roles Anywhere. CreateTrustAnchor (rolesanywhere,
-# source.sourceData.x509CertificateData: the attacker's own CA) and CreateProfile (roleArns: a role
-# with AdministratorAccess) are only listed among the key's calls by the Kali user-agent and
-# new-user-agent findings; any holder of a certificate from that CA gets admin credentials
-# without an access key, and the responder must delete the anchor and profile.
-known_bug "leak: rolesanywhere-create-trust-anchor (an outside CA may now get role credentials), above low" \
+# Was a gap: IAM Roles Anywhere now has Sigma rules. CreateTrustAnchor on the attacker's own CA
+# (source.sourceData.x509CertificateData) is access.roles_anywhere_trust_anchor_changed (medium);
+# CreateProfile is access.roles_anywhere_profile_changed and the CreateRole trusting
+# rolesanywhere.amazonaws.com access.role_trusts_roles_anywhere (both low; the profile's role has an
+# innocuous name, so access.roles_anywhere_profile_admin_role does not fire). Any holder of a
+# certificate from that CA gets admin credentials without an access key: delete anchor and profile.
+check "leak: rolesanywhere-create-trust-anchor (an outside CA may now get role credentials), above low" \
   any_finding "$f" "$specific and $medium_up and any(.evidence[]?; .action == \"CreateTrustAnchor\" or .action == \"CreateProfile\")"
 check "leak: the leaked key is a principal of interest, high" \
   any_finding "$f" ".rule == \"access.principal_of_interest\" and .severity == \"high\" and .access_key_id == \"$leak\""
@@ -165,12 +166,13 @@ check "evasion: Pacu's detection__disruption removed the production flow log" \
   any_finding "$f" ".rule == \"infrastructure.network_logs_deleted\" and .principal == \"$batch\""
 check "evasion: trail stopped, flow logs and invocation logging deleted: high defense evasion" \
   any_finding "$f" ".rule == \"infrastructure.defense_evasion\" and .severity == \"high\" and .principal == \"$batch\" and (.summary | contains(\"StopLogging\"))"
-# Gap: PutBucketLifecycle on aws-cloudtrail-logs-210987654321-3f9a1c2e (rule ID
-# "nuke-cloudtrail-logs-after-1-day", Expiration.Days 1) has no rule, and defense_evasion and the
-# logging question do not list it: only the mutation burst and the key's user-agent findings carry
-# it. The bucket is the trail's (its name says so; DescribeTrails/GetTrailStatus were called just
-# before): every log older than a day is deleted, the evidence this response depends on.
-known_bug "evasion: cloudtrail-lifecycle-rule (trail bucket objects expire after 1 day), above low" \
+# Was a gap: PutBucketLifecycle on aws-cloudtrail-logs-210987654321-3f9a1c2e (rule ID
+# "nuke-cloudtrail-logs-after-1-day", Expiration.Days 1) is the Sigma rule
+# infrastructure.cloudtrail_log_bucket_short_expiration (high: an enabled expiration of 7 days or
+# fewer on a bucket named as a CloudTrail log bucket; longer ones are
+# infrastructure.cloudtrail_log_bucket_expiration_set, medium). The logging question lists it
+# (infrastructure.cloudtrail_*); the defense_evasion analyzer still does not count it.
+check "evasion: cloudtrail-lifecycle-rule (trail bucket objects expire after 1 day), above low" \
   any_finding "$f" "$specific and $medium_up and any(.evidence[]?; .action == \"PutBucketLifecycle\")"
 # Gap: StopLogging on trail/management-events at 13:41:07 is reported, but nothing says that the
 # trail these logs come from was then off until alice's StartLogging at 14:06:55 (no record in any
@@ -178,21 +180,23 @@ known_bug "evasion: cloudtrail-lifecycle-rule (trail bucket objects expire after
 # 25-minute blind window in which the proxy went on and alice signed in unseen.
 known_bug "evasion: the blind window is stated: logging off from StopLogging until the administrator's StartLogging" \
   jq -e '([.findings[] | select(any(.evidence[]?; .action == "StopLogging"))] | any(tostring | test("StartLogging|14:06"))) or (.coverage.notes // [] | tostring | test("StopLogging|not logging|logging was (off|stopped)"; "i"))' "$tmp/det.json" >/dev/null
-# Gap: ssm:SendCommand (AWS-RunShellScript, parameters HIDDEN_DUE_TO_SECURITY_REASONS) to the RAG
-# worker i-0f3c8a6b2d1e4f507 by the leaked key from 203.0.113.77 has no rule of its own (SigmaHQ's
-# aws_cloudtrail_ssm_malicious_usage is not shipped): it is one of 9 calls in a mutation burst. It
-# is how the instance-role key left the instance; three minutes later that key is used from Kali.
-known_bug "evasion: the SSM SendCommand that read the instance's credentials, above low" \
+# Was a gap: ssm:SendCommand (AWS-RunShellScript, parameters HIDDEN_DUE_TO_SECURITY_REASONS) to the
+# RAG worker i-0f3c8a6b2d1e4f507 by the leaked key from 203.0.113.77 is the Sigma rule
+# infrastructure.ssm_shell_command_sent (medium: shell documents only, not AWS-RunPatchBaseline and
+# the like). It is how the instance-role key left the instance; three minutes later that key is
+# used from Kali.
+check "evasion: the SSM SendCommand that read the instance's credentials, above low" \
   any_finding "$f" "$specific and $medium_up and any(.evidence[]?; .action == \"SendCommand\")"
 check "execution: ec2-user-data (stop, new user data, start)" \
   any_finding "$f" ".rule == \"infrastructure.instance_user_data_modified\" and .severity == \"medium\" and .principal == \"$batch\""
 check "persistence: lambda-backdoor-function (invocable by anyone)" \
   any_finding "$f" ".rule == \"infrastructure.lambda_permission_public\" and .principal == \"$batch\""
-# Gap: infrastructure.account_left_organization skips failed calls, so the LeaveOrganization
-# denied by an SCP (AccessDeniedException, "explicit deny in a service control policy") appears only
-# among the key's Kali user-agent calls. An attempt to take the account out of the organization's
-# SCPs and central logging is intent the responder must see (and check the SCP still holds).
-known_bug "evasion: the denied attempt to leave the organization is reported" \
+# Was a gap: infrastructure.account_left_organization skips failed calls; the LeaveOrganization
+# denied by an SCP (AccessDeniedException, "explicit deny in a service control policy") is the Sigma
+# rule infrastructure.leave_organization_attempted (medium, failed calls only). An attempt to take
+# the account out of the organization's SCPs and central logging is intent the responder must see
+# (and check the SCP still holds).
+check "evasion: the denied attempt to leave the organization is reported" \
   any_finding "$f" "$specific and (.severity != \"info\") and any(.evidence[]?; .action == \"LeaveOrganization\")"
 check "evasion: the logging question says yes" \
   jq -e '.questions[] | select(.id == "infrastructure.logging_tampered") | .answer == "yes"' "$tmp/det.json" >/dev/null
