@@ -1563,6 +1563,7 @@ class AccessAnalyzer final : public Analyzer {
         std::set<std::string> best_names;
         std::set<std::string> all_names;
         std::set<std::string> ips, uas;  // of the windows that counted
+        std::set<const Bucket*> cited;   // buckets whose calls are cited
         std::uint64_t total = 0;
         Finding f;
         for (std::size_t i = 0; i < cb.list.size(); ++i) {
@@ -1596,9 +1597,9 @@ class AccessAnalyzer final : public Analyzer {
             if (!x || (kind == 2 && x == b)) continue;  // concurrent networks: one bucket
             for (std::uint32_t id : x->ips) ips.insert(ips_.name(id));
             for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
-            for (const Evidence& ev : kind == 0 ? x->read_ev : x->denied_ev) {
-              if (kind != 2) f.add(ev);
-            }
+            // Overlapping windows share a bucket: its calls are cited once.
+            if (kind == 2 || !cited.insert(x).second) continue;
+            for (const Evidence& ev : kind == 0 ? x->read_ev : x->denied_ev) f.add(ev);
           }
         }
         if (windows == 0) continue;

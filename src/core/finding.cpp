@@ -52,19 +52,38 @@ void Finding::add(Evidence e) {
   if (count_one(*this, e.time_ms)) keep(std::move(e));
 }
 
+namespace {
+/// Sorts `v` and drops second citations of one record (a record added twice,
+/// by overlapping windows or two roles in one finding); returns how many.
+std::size_t sort_unique_records(std::vector<Evidence>& v) {
+  std::sort(v.begin(), v.end());
+  auto same = [](const Evidence& a, const Evidence& b) {
+    return a.time_ms == b.time_ms && a.file_index == b.file_index && a.record == b.record && a.file == b.file &&
+           a.event_id == b.event_id && a.request_id == b.request_id;
+  };
+  const std::size_t before = v.size();
+  v.erase(std::unique(v.begin(), v.end(), same), v.end());
+  return before - v.size();
+}
+}  // namespace
+
 void Finding::keep(Evidence e) {
   evidence.push_back(std::move(e));
   // Keep memory bounded on long bursts: trim to the earliest entries now and
   // then. The latest kept time only goes down from here on.
   if (evidence.size() >= 2 * kMaxEvidence) {
-    std::sort(evidence.begin(), evidence.end());
-    evidence.resize(kMaxEvidence);
-    evidence_cutoff_ms = evidence.back().time_ms;
+    const std::size_t repeated = sort_unique_records(evidence);
+    evidence_total -= std::min<std::uint64_t>(evidence_total, repeated);
+    if (evidence.size() > kMaxEvidence) {
+      evidence.resize(kMaxEvidence);
+      evidence_cutoff_ms = evidence.back().time_ms;
+    }
   }
 }
 
 void Finding::finalize() {
-  std::sort(evidence.begin(), evidence.end());
+  const std::size_t repeated = sort_unique_records(evidence);
+  evidence_total -= std::min<std::uint64_t>(evidence_total, repeated);
   if (evidence.size() > kMaxEvidence) evidence.resize(kMaxEvidence);
   auto sort_unique = [](std::vector<std::string>& v) {
     std::sort(v.begin(), v.end());

@@ -119,3 +119,42 @@ TEST_CASE("evidence keeps the earliest events of a long burst in any arrival ord
   REQUIRE(f.evidence.size() == Finding::kMaxEvidence);
   for (std::size_t k = 0; k < f.evidence.size(); ++k) CHECK(f.evidence[k].time_ms == static_cast<std::int64_t>(k));
 }
+
+TEST_CASE("a record added twice to a finding is cited once", "[aggregate]") {
+  Finding f;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < 30; ++i) {  // past 2 x kMaxEvidence adds: the trim runs too
+      aiir::Evidence e;
+      e.file = "a.json";
+      e.time_ms = 1000 + i;
+      e.record = static_cast<std::uint32_t>(i);
+      f.add(std::move(e));
+    }
+  }
+  // Same time and file, another record: kept.
+  aiir::Evidence other;
+  other.file = "a.json";
+  other.time_ms = 1000;
+  other.record = 99;
+  f.add(std::move(other));
+  f.finalize();
+  REQUIRE(f.evidence.size() == Finding::kMaxEvidence);
+  for (std::size_t k = 1; k < f.evidence.size(); ++k)
+    CHECK(std::tie(f.evidence[k - 1].time_ms, f.evidence[k - 1].record) != std::tie(f.evidence[k].time_ms, f.evidence[k].record));
+  CHECK(f.evidence[0].record == 0);
+  CHECK(f.evidence[1].record == 99);
+  CHECK(f.evidence_total >= Finding::kMaxEvidence);
+  // Few enough to be kept: the total is exact.
+  Finding g;
+  for (int pass = 0; pass < 2; ++pass)
+    for (int i = 0; i < 5; ++i) {
+      aiir::Evidence e;
+      e.file = "b.json";
+      e.time_ms = 1000 + i;
+      e.record = static_cast<std::uint32_t>(i);
+      g.add(std::move(e));
+    }
+  g.finalize();
+  CHECK(g.evidence.size() == 5);
+  CHECK(g.evidence_total == 5);
+}
