@@ -110,10 +110,21 @@ bool is_bedrock_runtime_call(std::string_view service, std::string_view action) 
          action == "ApplyGuardrail" || action == "Rerank";
 }
 
+namespace {
+/// A call made with console credentials (CloudTrail's sessionCredentialFromConsole).
+bool console_session(const EventView& e) {
+  if (e.kind != EventKind::kCloudTrail) return false;
+  std::string_view v;
+  return e.raw["sessionCredentialFromConsole"].get_string().get(v) == simdjson::SUCCESS && v == "true";
+}
+}  // namespace
+
 void AiPrincipals::learn(const EventView& e) {
   const bool ok = e.outcome == Outcome::kSuccess;
-  // A role whose sessions use models or knowledge bases is an AI application role.
-  if (ok && is_bedrock_runtime_call(e.service, e.action) && runtime_roles_.size() < kCap) {
+  // A role whose sessions use models or knowledge bases is an AI application
+  // role; not a person's: an Identity Center permission set (AWSReservedSSO_)
+  // or a console session (the playground) trying a model.
+  if (ok && is_bedrock_runtime_call(e.service, e.action) && runtime_roles_.size() < kCap && !console_session(e)) {
     std::string_view role;
     if (!e.session_issuer.empty()) {
       role = last_segment(e.session_issuer);
@@ -121,7 +132,8 @@ void AiPrincipals::learn(const EventView& e) {
       role = e.actor_arn.substr(at + 14);
       role = role.substr(0, role.find('/'));
     }
-    if (!role.empty() && runtime_roles_.find(role) == runtime_roles_.end()) runtime_roles_.emplace(capped(role));
+    if (!role.empty() && !role.starts_with("AWSReservedSSO_") && runtime_roles_.find(role) == runtime_roles_.end())
+      runtime_roles_.emplace(capped(role));
   }
   if (e.kind != EventKind::kCloudTrail) return;
   if (ok && e.service == "bedrock.amazonaws.com") {

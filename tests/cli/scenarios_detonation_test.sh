@@ -286,13 +286,9 @@ known_bug "benign: at high or above only the attacker's credentials and the deto
   jq -s -e 'all(.[] | select(.severity == "high" or .severity == "critical"); (.principal // "" | test("svc-ml-batch|rag-ingest-instance-role|BedrockBatchInferenceRole|aws-cloud-ops|ci-deployer|PurpleTeam|stratus-red-team|^AWSAccount:")) or ((.source_ips // []) | length > 0 and all(.[]; IN("203.0.113.77", "198.51.100.19"))))' "$f" >/dev/null
 
 # --- Findings that are there but mislead ------------------------------------------------------
-# Gap: AiPrincipals rule 5 (sessions of a role made successful Bedrock runtime calls) takes the
-# purple team's Identity Center permission-set role (aws-reserved/sso.amazonaws.com/
-# AWSReservedSSO_PurpleTeam_*) for an AI application because Stratus's bedrock-invoke-model made one
-# InvokeModel: its Terraform CreateRole/DeleteRole become agency.iam_change_by_ai (high), and the
-# answer to agency.unauthorized_actions is "yes" on that finding alone. A person's SSO session
-# (AWSReservedSSO_ role, session named by e-mail) is not an AI application.
-known_bug "agency: a person's Identity Center session is not taken for an AI application" \
+# Was a gap: a person's Identity Center permission-set role (AWSReservedSSO_PurpleTeam_*) that
+# made one InvokeModel was taken for an AI application; such roles and console sessions no longer are.
+check "agency: a person's Identity Center session is not taken for an AI application" \
   no_finding "$f" '.element == "agency" and (.principal // "" | contains("AWSReservedSSO_"))'
 # Gap: invocation.volume_burst on rag-ingest-instance-role names access_key_id ASIA5RAGINST1... (the
 # role's first key, the instance's own from the night before) and source_ips [198.51.100.19,

@@ -574,6 +574,20 @@ TEST_CASE("agency: without a profile, a role that calls the Bedrock runtime is a
   CHECK(with_rule(quiet, "agency.new_action_after_baseline").empty());
   CHECK(with_rule(quiet, "agency.email_sent_by_ai").empty());
 
+  // Near miss: a person's Identity Center permission-set role trying a model
+  // (a red team's tool, the console playground) is not an application.
+  auto person = run(lines(app_role_then_email("AWSReservedSSO_PurpleTeam_0123456789abcdef", "a@billing-verify.example")));
+  CHECK(with_rule(person, "agency.new_action_after_baseline").empty());
+  CHECK(with_rule(person, "agency.email_sent_by_ai").empty());
+  // Near miss: the same role's model calls made from the console.
+  std::vector<std::string> console = app_role_then_email("DataScientist", "a@billing-verify.example");
+  for (std::size_t i = 0; i + 1 < console.size(); ++i) {
+    console[i].pop_back();
+    console[i] += R"(,"sessionCredentialFromConsole":"true"})";
+  }
+  auto playground = run(lines(console));
+  CHECK(with_rule(playground, "agency.new_action_after_baseline").empty());
+
   // Near miss: a recipient in the sender's own domain is not "external".
   auto internal = run(lines(app_role_then_email("support-assistant-lambda-role", "billing@mail.example.com")));
   auto fi = with_rule(internal, "agency.new_action_after_baseline");
