@@ -152,6 +152,7 @@ struct ChainKey {
   bool keyed_by_principal = false;
   std::array<std::map<std::int64_t, StepBucket>, kStepCount> steps;  // by hour
   std::vector<std::string> ips, uas, regions;
+  std::uint64_t outside_console = 0;  ///< steps not made with console credentials
 };
 
 struct EnumBucket {
@@ -343,6 +344,9 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       add_capped(c.uas, e.user_agent);
       add_capped(c.regions, e.region);
       add_bucket(c.steps[static_cast<std::size_t>(step)], e, step == kInvocation ? 1 : kEvidencePerStep);
+      std::string_view console;
+      if (e.raw["sessionCredentialFromConsole"].get_string().get(console) != simdjson::SUCCESS || console != "true")
+        ++c.outside_console;
     } else {
       ++dropped_;
     }
@@ -440,7 +444,10 @@ void AiChangesAnalyzer::emit_chains(FindingSink& out) {
       for (auto& e : ev) f.add(e);
     }
     if (!telltale) continue;
-    f.severity = enable && burst ? Severity::kCritical : Severity::kHigh;
+    // Every step with console credentials: an administrator browsing the
+    // Bedrock console (settings, catalogue, model access) makes the same calls.
+    const bool console = c->outside_console == 0;
+    f.severity = console ? Severity::kLow : enable && burst ? Severity::kCritical : Severity::kHigh;
     f.title = "LLMjacking sequence: recon, logging check, probes, model enablement, invocations";
     f.principal = c->principal;
     f.account = c->account;
@@ -453,6 +460,9 @@ void AiChangesAnalyzer::emit_chains(FindingSink& out) {
     f.summary = fmt::format("{} {} went through {} LLMjacking steps within 24 hours ({}){}",
                             c->keyed_by_principal ? "Principal" : "Access key", c->key, steps.size(), names,
                             burst ? fmt::format(", ending in {} successful model calls", invocations) : std::string());
+    if (console)
+      f.summary += "; every step was made in the AWS console (sessionCredentialFromConsole), as an administrator "
+                   "enabling model access does: confirm who signed in";
     f.details = steps;
     f.details.emplace_back("window_start", iso_minute(best_start * kHourMs));
     f.details.emplace_back("regions", [&] {

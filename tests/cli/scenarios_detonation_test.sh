@@ -261,13 +261,9 @@ check "data: the private-data question says yes" \
   jq -e '.questions[] | select(.id == "private_data.accessed") | .answer == "yes"' "$tmp/det.json" >/dev/null
 
 # --- Near misses: the account's ordinary day --------------------------------------------------
-# Gap: alice's Bedrock console visit (settings page: GetModelInvocationLoggingConfiguration, the
-# catalogue: ListFoundationModels, then CreateFoundationModelAgreement and PutFoundationModelEntitlement
-# for Cohere Embed, all sessionCredentialFromConsole "true", Chrome user agent) is an
-# ai_changes.llmjacking_chain at high (recon, logging_check, model_enablement), while the rule pack
-# itself calls the same enablement model_access_enabled_from_console (low). The chain does not
-# discount console sessions, so an administrator's routine lands beside the attack.
-known_bug "benign: the administrator (console, SSO) stays at low or below" \
+# Was a gap: alice's Bedrock console visit (settings, catalogue, Cohere Embed enabled, all with
+# console credentials) made an LLMjacking chain at high; a chain made entirely in the console is low.
+check "benign: the administrator (console, SSO) stays at low or below" \
   no_finding "$f" "$medium_up and (.principal // \"\" | contains(\"alice@example.com\"))"
 check "benign: the GitHub Actions deploy role stays at low or below" \
   no_finding "$f" "$medium_up and (.principal // \"\" | contains(\"GitHubActionsDeployRole\"))"
@@ -281,8 +277,7 @@ check "benign: the administrator's ingress from 10.20.0.0/16 is not opened to th
   no_finding "$f" '.rule == "infrastructure.security_group_opened_to_internet"'
 check "benign: the nightly job's own address is never named with the leaked key" \
   no_finding "$f" ".access_key_id == \"$leak\" and (.source_ips // [] | index(\"192.0.2.44\") != null) and (.rule | IN(\"access.long_term_key_new_ip\", \"access.offensive_platform_user_agent\"))"
-# Gap: the same console chain of alice's (above) is the one high finding outside the attack.
-known_bug "benign: at high or above only the attacker's credentials and the detonations" \
+check "benign: at high or above only the attacker's credentials and the detonations" \
   jq -s -e 'all(.[] | select(.severity == "high" or .severity == "critical"); (.principal // "" | test("svc-ml-batch|rag-ingest-instance-role|BedrockBatchInferenceRole|aws-cloud-ops|ci-deployer|PurpleTeam|stratus-red-team|^AWSAccount:")) or ((.source_ips // []) | length > 0 and all(.[]; IN("203.0.113.77", "198.51.100.19"))))' "$f" >/dev/null
 
 # --- Findings that are there but mislead ------------------------------------------------------

@@ -106,6 +106,28 @@ TEST_CASE("ai_changes: the LLMjacking chain is one finding citing each step", "[
   }
 }
 
+TEST_CASE("ai_changes: the same steps through the console are an administrator's, low", "[analyzer][ai_changes]") {
+  auto console = [](std::vector<std::string> recs) {
+    for (auto& r : recs) {
+      r.pop_back();
+      r += R"(,"sessionCredentialFromConsole":"true"})";
+    }
+    return recs;
+  };
+  auto fs = go(console(llmjacking(true, true)));
+  auto c = with_rule(fs, "ai_changes.llmjacking_chain");
+  REQUIRE(c.size() == 1);
+  CHECK(c[0]->severity == Severity::kLow);
+  CHECK(c[0]->summary.find("console") != std::string::npos);
+  // Near miss: one step outside the console keeps the chain's weight.
+  auto mixed = console(llmjacking(true, true));
+  mixed.push_back(ct_invoke(2600, kUser, kKey, kIp, kOpus, "cli-1"));
+  const auto mixed_fs = go(mixed);
+  auto m = with_rule(mixed_fs, "ai_changes.llmjacking_chain");
+  REQUIRE(m.size() == 1);
+  CHECK(m[0]->severity == Severity::kCritical);
+}
+
 TEST_CASE("ai_changes: enumeration across many regions", "[analyzer][ai_changes]") {
   std::vector<std::string> r;
   const char* regions[] = {"us-east-1", "us-west-2", "eu-west-3", "eu-central-1", "ap-northeast-1"};
