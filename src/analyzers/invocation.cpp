@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <tuple>
 #include <array>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -60,6 +61,18 @@ void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap
     if (x == s) return;
   }
   v.emplace_back(s);
+}
+
+/// Adds an interned id to a bucket's few slots (first come; later ones dropped).
+void note_client(std::array<std::uint32_t, 4>& slots, std::uint32_t id) noexcept {
+  if (id == kNone) return;
+  for (std::uint32_t& s : slots) {
+    if (s == id) return;
+    if (s == kNone) {
+      s = id;
+      return;
+    }
+  }
 }
 
 std::string_view str_at(dom::element e, std::string_view key) noexcept {
@@ -119,13 +132,14 @@ class Interner {
  public:
   std::uint32_t id(std::string_view s) {
     if (s.empty()) return kNone;
-    auto it = map_.find(std::string(s));
-    if (it != map_.end()) return it->second;
+    if (last_ != kNone && pool_[last_] == s) return last_;  // consecutive calls repeat their client
+    auto it = map_.find(s);
+    if (it != map_.end()) return last_ = it->second;
     if (pool_.size() >= kMaxInterned) return kNone;
     auto n = static_cast<std::uint32_t>(pool_.size());
     pool_.emplace_back(s);
-    map_.emplace(pool_.back(), n);
-    return n;
+    map_.emplace(std::string_view(pool_.back()), n);
+    return last_ = n;
   }
   const std::string& str(std::uint32_t id) const {
     static const std::string kEmpty;
@@ -133,8 +147,9 @@ class Interner {
   }
 
  private:
-  std::vector<std::string> pool_;
-  std::unordered_map<std::string, std::uint32_t> map_;
+  std::deque<std::string> pool_;  // stable: the map's keys view its strings
+  std::unordered_map<std::string_view, std::uint32_t> map_;
+  std::uint32_t last_ = kNone;
 };
 
 struct Row {
@@ -150,6 +165,10 @@ struct Row {
 struct Bucket {
   std::uint32_t ct = 0, inv = 0;
   std::int64_t max_call_tokens = 0;
+  /// The bucket's clients (interned, a few each): a burst names the key and
+  /// addresses of its own calls, not the principal's first ones.
+  std::array<std::uint32_t, 4> ips{kNone, kNone, kNone, kNone}, uas{kNone, kNone, kNone, kNone},
+      keys{kNone, kNone, kNone, kNone};
   std::vector<Evidence> ev;          // the two earliest calls in the bucket
   std::optional<Evidence> big_call;  // the largest call over kTokenSpikeMin tokens
   std::int64_t big_tokens = 0;
@@ -241,7 +260,7 @@ class InvocationAnalyzer final : public Analyzer {
   bool have_time_ = false;
   std::int64_t min_ms_ = 0, max_ms_ = 0;
 
-  Interner ips_, uas_;
+  Interner ips_, uas_, keys_;
   std::string endpoint_model_;  ///< scratch: "sagemaker-endpoint/NAME"
   std::unordered_map<std::string, std::uint32_t> row_index_;
   std::string row_key_;
@@ -423,6 +442,11 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     if (p->last_bucket != nullptr) {
       Bucket& b = *p->last_bucket;
       (from_ct ? b.ct : b.inv) += 1;
+      if (from_ct) {
+        note_client(b.ips, ips_.id(e.source_ip));
+        note_client(b.uas, uas_.id(e.user_agent));
+        note_client(b.keys, keys_.id(e.access_key_id));
+      }
       // The two earliest calls of the bucket; later ones are not copied.
       const auto at = std::tie(e.time_ms, e.where.file, e.where.record);  // Evidence's order
       auto order = [](const Evidence& x) { return std::tie(x.time_ms, x.file_index, x.record); };
@@ -616,6 +640,24 @@ void InvocationAnalyzer::emit_bursts(FindingSink& out) {
       }
     }
     if (burst_windows > 0) {
+      // The burst's own clients; the principal's when its buckets recorded none
+      // (invocation logs carry no address or key).
+      std::map<std::string, std::uint64_t> key_windows;
+      std::set<std::string> ips, uas;
+      for (const auto& [start, b] : p.buckets) {
+        if (start + kBucketMs <= cut || std::max(b.ct, b.inv) <= threshold) continue;
+        for (std::uint32_t k : b.keys)
+          if (k != kNone) ++key_windows[std::string(keys_.str(k))];
+        for (std::uint32_t i : b.ips)
+          if (i != kNone) ips.insert(std::string(ips_.str(i)));
+        for (std::uint32_t u : b.uas)
+          if (u != kNone) uas.insert(std::string(uas_.str(u)));
+      }
+      std::string key;
+      std::uint64_t most = 0;
+      for (const auto& [k, n] : key_windows)
+        if (n > most) std::tie(key, most) = std::tie(k, n);  // ties: the smallest key
+      burst.access_key_id = key;
       base_finding(burst, p, "invocation.volume_burst", peak >= kBurstHighCalls ? Severity::kHigh : Severity::kMedium);
       burst.title = "Model invocation volume burst";
       burst.summary = fmt::format(
@@ -623,8 +665,10 @@ void InvocationAnalyzer::emit_bursts(FindingSink& out) {
           burst_windows,
           has_baseline ? fmt::format("its baseline peak was {} per 10 minutes", base_peak)
                        : std::string("it made no calls in the baseline period"));
-      burst.source_ips = p.seen.source_ips;
-      burst.user_agents = p.seen.user_agents;
+      burst.source_ips = ips.empty() ? p.seen.source_ips : std::vector<std::string>(ips.begin(), ips.end());
+      burst.user_agents = uas.empty() ? p.seen.user_agents : std::vector<std::string>(uas.begin(), uas.end());
+      if (burst.source_ips.size() > kMaxListed) burst.source_ips.resize(kMaxListed);
+      if (burst.user_agents.size() > kMaxListed) burst.user_agents.resize(kMaxListed);
       burst.details = {{"peak_calls_10min", std::to_string(peak)},
                        {"burst_calls", std::to_string(burst_calls)},
                        {"burst_windows", std::to_string(burst_windows)},

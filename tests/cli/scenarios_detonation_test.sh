@@ -285,11 +285,9 @@ check "benign: at high or above only the attacker's credentials and the detonati
 # made one InvokeModel was taken for an AI application; such roles and console sessions no longer are.
 check "agency: a person's Identity Center session is not taken for an AI application" \
   no_finding "$f" '.element == "agency" and (.principal // "" | contains("AWSReservedSSO_"))'
-# Gap: invocation.volume_burst on rag-ingest-instance-role names access_key_id ASIA5RAGINST1... (the
-# role's first key, the instance's own from the night before) and source_ips [198.51.100.19,
-# 54.197.44.12], while all 37 calls of the burst were made with ASIA5RAGINST3J8K9L0M from the proxy
-# 198.51.100.19. The responder is sent to the wrong key and the instance's own address.
-known_bug "instance: the burst names the stolen key and only the proxy's address" \
+# Was a gap: invocation.volume_burst named the role's first key and all its addresses; it now names
+# the key and addresses of the burst windows' own calls.
+check "instance: the burst names the stolen key and only the proxy's address" \
   any_finding "$f" ".rule == \"invocation.volume_burst\" and .access_key_id == \"$inst_key\" and .source_ips == [\"$proxy\"]"
 # Gap: access.activity_continues (high) says the principal "(key ASIA5RAGINST3J8K9L0M) was still
 # active at 17:40:20": that event is the instance's own, with its next key (from 14:30, from

@@ -114,6 +114,18 @@ TEST_CASE("invocation: volume burst against the principal's baseline", "[analyze
     CHECK(b[0]->summary.find("baseline peak was 3") != std::string::npos);
     CHECK_FALSE(b[0]->evidence.empty());
   }
+  SECTION("the burst names its own key and addresses, not the role's first ones") {
+    // The role's usual client keeps calling at its pace; a copy of a later key bursts from elsewhere.
+    for (int i = 0; i < 40; ++i)
+      recs.push_back(ct_invoke(kDay + 36000 + i * 10, kAppRole, "ASIASTOLEN", "198.51.100.19", kHaiku, fmt::format("x{}", i)));
+    recs.push_back(ct_invoke(kDay + 50000, kAppRole, "ASIANEXT", "10.0.0.5", kHaiku, "own"));
+    Run r(kBaseline);
+    r.go(recs);
+    auto b = with_rule(r.findings, "invocation.volume_burst");
+    REQUIRE(b.size() == 1);
+    CHECK(b[0]->access_key_id == "ASIASTOLEN");
+    CHECK(b[0]->source_ips == std::vector<std::string>{"198.51.100.19"});
+  }
   SECTION("25 calls in 10 minutes stay quiet (below the minimum)") {
     for (int i = 0; i < 25; ++i) recs.push_back(ct_invoke(kDay + 36000 + i * 10, kAppRole, "ASIAX", "10.0.0.5", kHaiku, fmt::format("x{}", i)));
     Run r(kBaseline);
