@@ -1933,6 +1933,26 @@ class AccessAnalyzer final : public Analyzer {
     }
   }
 
+  /// The span and calls of an ASIA key from its uses; false when untracked.
+  bool session_key_span(const std::string& key, std::int64_t& first, std::int64_t& last, std::uint64_t& calls) const {
+    auto it = session_keys_.find(key);
+    if (it == session_keys_.end()) return false;
+    bool any = false;
+    std::uint64_t n = 0;
+    for (const auto* uses : {&it->second.runtime_ips, &it->second.other_uses}) {
+      for (const auto& [k, use] : *uses) {
+        if (use.count == 0) continue;
+        if (!any || use.ev.time_ms < first) first = use.ev.time_ms;
+        if (!any || use.last_ms > last) last = use.last_ms;
+        n += use.count;
+        any = true;
+      }
+    }
+    if (!any || it->second.dropped > 0) return false;  // values past the caps: the span may be short
+    calls = n;
+    return true;
+  }
+
   void finish_rollup(FindingSink& out) {
     // One finding per flagged credential with its scope, and whether its
     // activity goes on to the end of the logs.
@@ -1945,7 +1965,14 @@ class AccessAnalyzer final : public Analyzer {
       // Severity: what the contributing findings say, raised when many
       // independent detections agree on the same credential.
       const bool high = fl.worst >= Severity::kHigh || fl.rules.size() >= 4;
-      const bool continues = scope_.continues_to_end(*s);
+      // A temporary key's own span: a role session's name (an instance id
+      // above all) is shared by the keys the role hands out, so the session
+      // principal's scope mixes a stolen copy with its owner's later keys.
+      std::int64_t first_ms = s->first_ms, last_ms = s->last_ms;
+      std::uint64_t events = s->events;
+      const bool own_span = fl.key.starts_with("ASIA") && session_key_span(fl.key, first_ms, last_ms, events);
+      const bool continues = own_span ? events > 0 && last_ms >= scope_.last_event_ms() - scope_.end_slack_ms()
+                                      : scope_.continues_to_end(*s);
       std::vector<std::string> rules(fl.rules.begin(), fl.rules.end());
       std::string who = fl.key.empty() ? fl.principal : fmt::format("{} (key {})", fl.principal, fl.key);
       Finding f;
@@ -1955,9 +1982,9 @@ class AccessAnalyzer final : public Analyzer {
       f.principal = fl.principal;
       f.access_key_id = fl.key;
       f.account = fl.account;
-      f.first_seen_ms = s->first_ms;
-      f.last_seen_ms = s->last_ms;
-      f.count = s->events;
+      f.first_seen_ms = first_ms;
+      f.last_seen_ms = last_ms;
+      f.count = events;
       for (const auto& [ip, n] : s->source_ips.top(20)) f.source_ips.push_back(ip);
       for (const auto& [ua, n] : s->user_agents.top(10)) f.user_agents.push_back(ua);
       // When the credential was legitimate before (a leaked key), the
@@ -1973,7 +2000,7 @@ class AccessAnalyzer final : public Analyzer {
                                 dis->second.by);
       f.summary = fmt::format("{} flagged by {}; active {} to {} ({} calls, {} errors) from {} IP(s) in {} "
                               "region(s){}; {}{}",
-                              who, join(rules), format_time(s->first_ms), format_time(s->last_ms), s->events,
+                              who, join(rules), format_time(first_ms), format_time(last_ms), events,
                               s->errors, s->source_ips.values.size(), s->regions.values.size(), suspicious,
                               continues ? "activity continues to the end of the logs" : "activity stopped before the end of the logs",
                               contained);
@@ -1987,8 +2014,8 @@ class AccessAnalyzer final : public Analyzer {
       {
         std::string span = fn != first_new_ip_.end()
                                ? fmt::format("suspicious use from {} ({}) to {}", format_time(fn->second.first),
-                                             fn->second.first_ip, format_time(s->last_ms))
-                               : fmt::format("active {} to {}", format_time(s->first_ms), format_time(s->last_ms));
+                                             fn->second.first_ip, format_time(last_ms))
+                               : fmt::format("active {} to {}", format_time(first_ms), format_time(last_ms));
         attacker_creds_.push_back(fmt::format("{}: {} from {}{}", who, span,
                                               join(fn != first_new_ip_.end() ? fn->second.ips : f.source_ips, 6),
                                               dis != key_disabled_.end()
@@ -2001,8 +2028,8 @@ class AccessAnalyzer final : public Analyzer {
         }
       }
       f.details.emplace_back("flagged_by", join(rules));
-      f.details.emplace_back("first_seen", format_time(s->first_ms));
-      f.details.emplace_back("last_seen", format_time(s->last_ms));
+      f.details.emplace_back("first_seen", format_time(first_ms));
+      f.details.emplace_back("last_seen", format_time(last_ms));
       f.details.emplace_back("continues_to_end", continues ? "yes" : "no");
       f.details.emplace_back("regions", join_counts(s->regions));
       f.details.emplace_back("services", join_counts(s->services));
@@ -2020,9 +2047,9 @@ class AccessAnalyzer final : public Analyzer {
         c.title = "Suspicious activity continues to the end of the logs";
         c.summary = fmt::format("{} (flagged by {}) was still active at {}, within {} minutes of the end of the logs "
                                 "({})",
-                                who, join(rules), format_time(s->last_ms), scope_.end_slack_ms() / kMinute,
+                                who, join(rules), format_time(last_ms), scope_.end_slack_ms() / kMinute,
                                 format_time(scope_.last_event_ms()));
-        continuing_.push_back(who + " last seen " + format_time(s->last_ms));
+        continuing_.push_back(who + " last seen " + format_time(last_ms));
         rules_fired_.insert(c.rule);
         pending.push_back(std::move(c));
       }
@@ -2030,7 +2057,7 @@ class AccessAnalyzer final : public Analyzer {
         flagged_summary_.push_back(fmt::format("{} suspicious since {} from {} (known before from other IPs)", who,
                                                format_time(fn->second.first), join(fn->second.ips, 5)));
       else
-        flagged_summary_.push_back(fmt::format("{} since {} from {}", who, format_time(s->first_ms),
+        flagged_summary_.push_back(fmt::format("{} since {} from {}", who, format_time(first_ms),
                                                join(f.source_ips, 5)));
     }
     for (auto& f : pending) out.emit(std::move(f));

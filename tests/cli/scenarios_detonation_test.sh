@@ -289,13 +289,9 @@ check "agency: a person's Identity Center session is not taken for an AI applica
 # the key and addresses of the burst windows' own calls.
 check "instance: the burst names the stolen key and only the proxy's address" \
   any_finding "$f" ".rule == \"invocation.volume_burst\" and .access_key_id == \"$inst_key\" and .source_ips == [\"$proxy\"]"
-# Gap: access.activity_continues (high) says the principal "(key ASIA5RAGINST3J8K9L0M) was still
-# active at 17:40:20": that event is the instance's own, with its next key (from 14:30, from
-# 54.197.44.12). The stolen key's last use was at 14:18:53, from the proxy. An EC2 instance-role
-# session name (i-...) is shared by every key the instance gets, so the scope mixes the attacker's
-# copy with the instance's own use, and the responder is told the LLMjacking credentials are still
-# in use.
-known_bug "instance: the stolen instance key is not said to be active at the end" \
+# Was a gap: the instance's session name is shared by its later keys, so the stolen key was said to
+# be active at the end; a flagged temporary key's span is now its own uses'.
+check "instance: the stolen instance key is not said to be active at the end" \
   no_finding "$f" ".rule == \"access.activity_continues\" and .access_key_id == \"$inst_key\""
 # Was a gap: overlapping burst windows and two roles of one finding cited a record twice; a
 # finding now cites each record once (Finding::finalize, and the burst windows share buckets).

@@ -708,6 +708,19 @@ TEST_CASE("access: compute credentials (Lambda, EC2 instance role) used outside 
     CHECK(f[0]->severity == aiir::Severity::kHigh);
     CHECK(f[0]->access_key_id == "ASIAINSTANCEKEY01");
     CHECK(f[0]->source_ips == std::vector<std::string>{"198.51.100.23", "54.210.1.10"});
+    // The stolen key's use ends; the instance goes on with its next key to the
+    // end of the logs: the stolen key is not said to be still active.
+    std::vector<R> later = ec2;
+    for (int i = 0; i < 40; ++i)
+      later.push_back(R{.min = 60 + i * 30.0, .name = "UpdateInstanceInformation", .source = "ssm.amazonaws.com",
+                        .arn = inst, .type = "AssumedRole", .key = "ASIAINSTANCEKEY02", .ip = "54.210.1.10",
+                        .ua = "aws-sdk-go/1.44 (go1.20; linux; amd64) amazon-ssm-agent/3.2"});
+    auto rl = run(jsonl(later));
+    CHECK(rl.with("access.activity_continues").empty());
+    auto poi = rl.with("access.principal_of_interest");
+    REQUIRE(poi.size() == 1);
+    CHECK(poi[0]->access_key_id == "ASIAINSTANCEKEY01");
+    CHECK(poi[0]->summary.find("activity stopped before the end of the logs") != std::string::npos);
     // A role session that is not an instance's, from two networks: not this rule.
     for (auto& x : ec2) x.arn = "arn:aws:sts::111122223333:assumed-role/web-role/alice";
     CHECK(run(jsonl(ec2)).with("access.compute_credentials_used_elsewhere").empty());
