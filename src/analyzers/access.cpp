@@ -197,6 +197,7 @@ struct StsCall {
   std::uint32_t cred = 0;
   std::string role;     ///< requestParameters.roleArn
   std::string new_key;  ///< responseElements.credentials.accessKeyId
+  std::string ip, ua;   ///< the caller's address and agent
   bool chained = false; ///< the caller was itself an assumed role
 };
 
@@ -809,6 +810,8 @@ class AccessAnalyzer final : public Analyzer {
       c.new_key = std::string(str_at(creds, "accessKeyId"));
     }
     c.chained = e.actor_type == "AssumedRole";
+    c.ip = std::string(e.source_ip.substr(0, 64));
+    c.ua = std::string(e.user_agent.substr(0, 256));
     sts_.push_back(std::move(c));
     trim_earliest(sts_, kMaxRecords, records_dropped_);
   }
@@ -1910,6 +1913,11 @@ class AccessAnalyzer final : public Analyzer {
       bool chained = false;
       for (const StsCall* s : list) {
         f.add(s->ev);
+        auto add = [](std::vector<std::string>& v, const std::string& x, std::size_t cap) {
+          if (!x.empty() && v.size() < cap && std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+        };
+        add(f.source_ips, s->ip, 10);
+        add(f.user_agents, s->ua, 5);
         actions.insert(s->ev.action);
         if (!s->role.empty()) roles.insert(s->role);
         if (!s->new_key.empty()) keys.insert(s->new_key);

@@ -297,10 +297,8 @@ check "instance: the stolen instance key is not said to be active at the end" \
 # finding now cites each record once (Finding::finalize, and the burst windows share buckets).
 check "report: every finding cites each record once" \
   jq -s -e 'all(.[]; (.evidence // []) | map("\(.file):\(.record)") | length == (unique | length))' "$f" >/dev/null
-# Gap: access.session_credentials_by_flagged_principal for AWSAccount:AIDA5EXTATTACKERK8M2Q (the
-# AssumeRole of BedrockBatchInferenceRole from 908027385716) has no source_ips, although its one
-# event came from 198.51.100.19 (external_account_activity names it).
-known_bug "access: the outside account's findings name the address it came from" \
+# Was a gap: access.session_credentials_by_flagged_principal named no address; it names its calls'.
+check "access: the outside account's findings name the address it came from" \
   jq -s -e --arg ip "$proxy" 'all(.[] | select(.principal // "" | startswith("AWSAccount:")); (.source_ips // []) | index($ip) != null)' "$f" >/dev/null
 # Gap: the compute question answers "no" with "show no successful instance launch (RunInstances and
 # the like), so no compute was started", but the leaked key stopped i-0b5d1e7f3a9c2e461, replaced its

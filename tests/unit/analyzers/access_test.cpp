@@ -380,6 +380,7 @@ TEST_CASE("access: created access key then used; session tokens by a flagged key
   auto s = r.with("access.session_credentials_by_flagged_principal");
   REQUIRE(s.size() == 1);
   CHECK(s[0]->summary.find("ASIASESSION00001") != std::string::npos);
+  CHECK(s[0]->source_ips == std::vector<std::string>{"192.0.2.99"});
   // Near miss: the created key never shows up.
   rs.resize(1);
   auto r2 = run(jsonl(rs));
