@@ -137,6 +137,13 @@ bool is_large_type(std::string_view t) {
   return false;
 }
 
+/// Existing compute started (no new instance): EC2 starts, ECS tasks.
+bool is_start(std::string_view svc, std::string_view a) {
+  if (svc == "ec2") return a == "StartInstances";
+  if (svc == "ecs") return a == "RunTask" || a == "StartTask";
+  return false;
+}
+
 bool is_launch(std::string_view svc, std::string_view a) {
   if (svc == "ec2") {
     return a == "RunInstances" || a == "RequestSpotInstances" || a == "RequestSpotFleet" || a == "CreateFleet" ||
@@ -320,6 +327,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (read || !is_infra_service(svc)) return;
     if (svc == "iam" && e.action == "PassRole") return;
     if (is_launch(svc, e.action)) on_launch(e);
+    else if (is_start(svc, e.action) && e.outcome == Outcome::kSuccess) on_start(e);
     on_mutation(e, svc);
   }
 
@@ -440,6 +448,30 @@ class InfrastructureAnalyzer final : public Analyzer {
     (kind == Tamper::kStrong ? m->strong : m->weak).add(scratch_, 50);
     keep_earliest(m->tamper_evidence, e, kEvidence);
     tamper_total_.add(scratch_, 100);
+  }
+
+  void on_start(const EventView& e) {
+    ++start_calls_;
+    std::vector<std::string> ids;
+    simdjson::dom::array items;
+    if (e.raw["requestParameters"]["instancesSet"]["items"].get(items) == simdjson::SUCCESS) {
+      for (auto it : items) {
+        std::string_view id;
+        if (it["instanceId"].get(id) == simdjson::SUCCESS && ids.size() < 5) ids.emplace_back(id.substr(0, 64));
+      }
+    }
+    std::string_view def;
+    if (ids.empty() && e.raw["requestParameters"]["taskDefinition"].get(def) == simdjson::SUCCESS)
+      ids.emplace_back(def.substr(0, 200));
+    std::string what = ids.empty() ? std::string(e.action) : fmt::format("{} {}", e.action, join(ids));
+    Evidence ev = Evidence::from(e);
+    std::string line = fmt::format("{} by {} at {}", what, e.actor_arn.substr(0, 300), format_time(e.time_ms));
+    constexpr std::size_t kMaxStarts = 20;  // the earliest, whatever the input order
+    if (starts_.size() >= kMaxStarts && !(ev < starts_.back().first)) return;
+    auto at = std::upper_bound(starts_.begin(), starts_.end(), ev,
+                               [](const Evidence& x, const std::pair<Evidence, std::string>& y) { return x < y.first; });
+    starts_.insert(at, {std::move(ev), std::move(line)});
+    if (starts_.size() > kMaxStarts) starts_.pop_back();
   }
 
   void on_launch(const EventView& e) {
@@ -779,6 +811,9 @@ class InfrastructureAnalyzer final : public Analyzer {
   std::uint64_t dropped_ = 0;
   std::uint64_t mutations_total_ = 0;
   std::uint64_t launch_calls_ = 0;
+  std::uint64_t start_calls_ = 0;
+  /// Existing instances and tasks started (no launch): "<id> by <principal> at <time>", earliest few.
+  std::vector<std::pair<Evidence, std::string>> starts_;
   CountedSet services_total_;
   CountedSet principals_total_;
   CountedSet tamper_total_;
@@ -857,6 +892,17 @@ void InfrastructureAnalyzer::answer(const Coverage& coverage, std::vector<Questi
     } else if (!launches_.empty()) {
       q.answer = Answer::kYes;
       q.explanation = fmt::format("{} request(s) for GPU, accelerator or large instances were logged.", launches_.size());
+    } else if (launch_calls_ == 0 && start_calls_ > 0) {
+      // Not a launch, but compute that runs: a stopped instance restarted
+      // (after new user data, its boot script runs), an ECS task run.
+      q.answer = Answer::kNotFound;
+      std::string named;
+      for (std::size_t i = 0; i < starts_.size() && i < 5; ++i) named += (i ? "; " : "") + starts_[i].second;
+      q.explanation = fmt::format(
+          "No new instance was launched, but {} call(s) started existing compute ({}{}). Instance types are not in "
+          "these records; check them, and whether the instance's user data or task definition changed before "
+          "(infrastructure.instance_user_data_modified).",
+          start_calls_, named, start_calls_ > starts_.size() ? "; ..." : "");
     } else if (launch_calls_ == 0) {
       q.answer = Answer::kNo;
       q.explanation = "Management events are present and show no successful instance launch (RunInstances and the "

@@ -300,11 +300,9 @@ check "report: every finding cites each record once" \
 # Was a gap: access.session_credentials_by_flagged_principal named no address; it names its calls'.
 check "access: the outside account's findings name the address it came from" \
   jq -s -e --arg ip "$proxy" 'all(.[] | select(.principal // "" | startswith("AWSAccount:")); (.source_ips // []) | index($ip) != null)' "$f" >/dev/null
-# Gap: the compute question answers "no" with "show no successful instance launch (RunInstances and
-# the like), so no compute was started", but the leaked key stopped i-0b5d1e7f3a9c2e461, replaced its
-# user data and started it again (StartInstances at 14:47:30): compute was started, running the
-# attacker's boot script. Only RunInstances-like calls count as launches.
-known_bug "infrastructure: the compute question does not say no compute was started" \
+# Was a gap: only RunInstances-like calls counted; a stopped instance started again (after new user
+# data) is now named in the compute answer.
+check "infrastructure: the compute question does not say no compute was started" \
   jq -e '.questions[] | select(.id == "infrastructure.compute_launched") | .explanation | test("no compute was started") | not' "$tmp/det.json" >/dev/null
 
 # --- The report -------------------------------------------------------------------------------

@@ -373,3 +373,26 @@ TEST_CASE("infrastructure: the compute answer lists launch rules only", "[analyz
   CHECK(std::find(l->rules.begin(), l->rules.end(), "infrastructure.security_group_opened_to_internet") ==
         l->rules.end());
 }
+
+TEST_CASE("infrastructure: an existing instance started again is compute started", "[analyzer][infrastructure]") {
+  // Stop, new user data, start: no launch, but the instance runs the new boot script.
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 60.0});
+  rs.push_back(R{.min = 700, .name = "StopInstances",
+                 .extra = R"(,"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0b5d1e7f3a9c2e461"}]}})"});
+  rs.push_back(R{.min = 702, .name = "ModifyInstanceAttribute",
+                 .extra = R"(,"requestParameters":{"instanceId":"i-0b5d1e7f3a9c2e461","userData":"<sensitiveDataRemoved>"})"});
+  rs.push_back(R{.min = 704, .name = "StartInstances",
+                 .extra = R"(,"requestParameters":{"instancesSet":{"items":[{"instanceId":"i-0b5d1e7f3a9c2e461"}]}})"});
+  auto r = run(jsonl(rs), nullptr, kBase + 600 * 60000);
+  const auto* q = r.answer("infrastructure.compute_launched");
+  REQUIRE(q != nullptr);
+  CHECK(q->answer == aiir::Answer::kNotFound);
+  INFO(q->explanation);
+  CHECK(q->explanation.find("no compute was started") == std::string::npos);
+  CHECK(q->explanation.find("i-0b5d1e7f3a9c2e461") != std::string::npos);
+  // Near miss: a failed start starts nothing.
+  rs.back().error = "UnauthorizedOperation";
+  auto r2 = run(jsonl(rs), nullptr, kBase + 600 * 60000);
+  CHECK(r2.answer("infrastructure.compute_launched")->answer == aiir::Answer::kNo);
+}
