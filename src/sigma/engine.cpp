@@ -192,9 +192,9 @@ void resource_details(std::vector<FindingSink::DetailView>& out, std::deque<std:
       "functionName",        "name",           "groupId",        "secretId",        "trailName",
       "detectorId",          "instanceType",   "customModelName", "jobName",        "provisionedModelName",
       "sourceModelArn",      "targetModelName", "baseModelIdentifier", "actionGroupName", "resourceShareArn",
-      "roleArn"};
+      "roleArn",             "snapshotId",     "imageId",        "dBSnapshotIdentifier", "dBClusterSnapshotIdentifier"};
   // Lists of identifiers (AWS RAM shares): the first few, joined.
-  static constexpr std::string_view kLists[] = {"principals", "resourceArns"};
+  static constexpr std::string_view kLists[] = {"principals", "resourceArns", "valuesToAdd"};
   // Nested identifiers: (label, JSON pointer under requestParameters).
   static constexpr std::pair<std::string_view, std::string_view> kNested[] = {
       {"trainingDataConfig.s3Uri", "/trainingDataConfig/s3Uri"},
@@ -245,6 +245,28 @@ void resource_details(std::vector<FindingSink::DetailView>& out, std::deque<std:
     if (joined.empty()) continue;
     text.push_back(std::move(joined));
     out.emplace_back(kLists[i], text.back());
+  }
+  // EBS snapshot and AMI shares: who they now go to (accounts, or "all").
+  for (std::string_view perm : {"createVolumePermission", "launchPermission"}) {
+    simdjson::dom::array items;
+    if (params[perm]["add"]["items"].get_array().get(items) != simdjson::SUCCESS) continue;
+    std::string joined;
+    std::size_t n = 0;
+    for (simdjson::dom::element item : items) {
+      std::string_view v;
+      if (item["userId"].get_string().get(v) != simdjson::SUCCESS && item["group"].get_string().get(v) != simdjson::SUCCESS)
+        continue;
+      if (v.empty()) continue;
+      if (n == 5) {
+        joined += fmt::format(", ... ({} in all)", items.size());
+        break;
+      }
+      if (n++ > 0) joined += ", ";
+      joined.append(v.substr(0, 64));
+    }
+    if (joined.empty()) continue;
+    text.push_back(std::move(joined));
+    out.emplace_back("shared_with", text.back());
   }
   // UpdateGuardrail replaces the draft's configuration: name the policies the
   // request leaves out (a weakening drops topics or grounding without a Delete).

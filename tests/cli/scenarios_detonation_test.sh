@@ -241,12 +241,9 @@ check "data: rds-share-snapshot with the attacker's account, high" \
   any_finding "$f" ".rule == \"private_data.snapshot_shared_external\" and .severity == \"high\" and (tostring | contains(\"$ext\"))"
 check "data: ec2-share-ebs-snapshot of the vector store's volume" \
   any_finding "$f" ".rule == \"data_store.snapshot_shared_with_account\" and .principal == \"$batch\" and any(.evidence[]; .action == \"ModifySnapshotAttribute\")"
-# Gap: data_store.snapshot_shared_with_account (a Sigma rule) names neither the snapshot nor the
-# account: its details hold only sigma_id. ModifySnapshotAttribute's
-# createVolumePermission.add.items[].userId (908027385716 for snap-0a9b8c7d6e5f40312, 012345678912
-# for Stratus's) is what the responder must revoke and report; private_data.snapshot_shared_external
-# names it, but only for RDS snapshots.
-known_bug "data: the EBS snapshot shares name the account they were shared with" \
+# Was a gap: Sigma findings on snapshot and image shares now name the snapshot (snapshotId) and the
+# recipients (shared_with: createVolumePermission/launchPermission add items).
+check "data: the EBS snapshot shares name the account they were shared with" \
   bash -c "jq -s -e 'any(.[]; .rule == \"data_store.snapshot_shared_with_account\" and (.principal | endswith(\"user/svc-ml-batch\")) and (tostring | contains(\"$ext\"))) and any(.[]; .rule == \"data_store.snapshot_shared_with_account\" and (.principal | contains(\"PurpleTeam\")) and (tostring | contains(\"012345678912\")))' '$f' >/dev/null"
 # Gap: PutBucketPolicy on genai-kb-docs-210987654321 granting s3:GetObject and s3:ListBucket to
 # Principal.AWS arn:aws:iam::908027385716:root (s3-backdoor-bucket-policy) matches no rule:

@@ -78,6 +78,33 @@ TEST_CASE("findings name what the request acted on: lists joined, nested identif
   CHECK(d["policies_not_in_update"] ==
         "topicPolicyConfig, wordPolicyConfig, contextualGroundingPolicyConfig, automatedReasoningPolicyConfig");
   CHECK(d["guardrailIdentifier"] == "gr1");
+  // Snapshot and image shares name what is shared and with whom.
+  auto shares = aiir::sigma::RuleSet::from_string(
+      ct_rule("  sel:\n    eventName: [ModifySnapshotAttribute, ModifyImageAttribute, ModifyDBSnapshotAttribute]\n"
+              "  condition: sel\n"),
+      "s.yml");
+  auto shared = [&](const std::string& record) {
+    auto found = aiir::sigma::testing::run(shares, {record});
+    REQUIRE(found.size() == 1);
+    return std::map<std::string, std::string>(found[0].details.begin(), found[0].details.end());
+  };
+  auto ebs = shared(rec("ModifySnapshotAttribute",
+                        R"({"snapshotId":"snap-0a9b","createVolumePermission":{"add":{"items":[{"userId":"908027385716"},)"
+                        R"({"group":"all"}]}},"attributeType":"CREATE_VOLUME_PERMISSION"})"));
+  CHECK(ebs["snapshotId"] == "snap-0a9b");
+  CHECK(ebs["shared_with"] == "908027385716, all");
+  auto ami = shared(rec("ModifyImageAttribute",
+                        R"({"imageId":"ami-1","launchPermission":{"add":{"items":[{"userId":"444455556666"}]}}})"));
+  CHECK(ami["imageId"] == "ami-1");
+  CHECK(ami["shared_with"] == "444455556666");
+  // Removing a share names no recipient.
+  auto unshare = shared(rec("ModifySnapshotAttribute",
+                            R"({"snapshotId":"snap-0a9b","createVolumePermission":{"remove":{"items":[{"userId":"9"}]}}})"));
+  CHECK(unshare.count("shared_with") == 0);
+  auto rds = shared(rec("ModifyDBSnapshotAttribute",
+                        R"({"dBSnapshotIdentifier":"db-snap","attributeName":"restore","valuesToAdd":["908027385716"]})"));
+  CHECK(rds["dBSnapshotIdentifier"] == "db-snap");
+  CHECK(rds["valuesToAdd"] == "908027385716");
 }
 
 TEST_CASE("element from aiir tag, else from the ATT&CK tactic; ATLAS and OWASP tags", "[sigma]") {
