@@ -434,6 +434,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (op.kind == Kind::kDynamoDb && e.action == "ExportTableToPointInTime")
       single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : ids_.front(), "", false);
     if (op.kind == Kind::kRds && op.cls == OpClass::kExpose) snapshot_share(e, principal);
+    if (op.kind == Kind::kS3 && e.action == "PutBucketPolicy") bucket_policy_share(e, principal);
 
     // Touches: every resource an AI candidate or flagged caller touched, and
     // every touch of a profile private resource.
@@ -651,6 +652,77 @@ class PrivateDataAnalyzer final : public Analyzer {
     std::string detail = is_public ? "public (restore=all)" : fmt::format("accounts {}", join(outside));
     if (is_public && !outside.empty()) detail += fmt::format(" and accounts {}", join(outside));
     single(e, principal, "private_data.snapshot_shared_external", std::move(snap), std::move(detail), true);
+  }
+
+  /// A bucket policy that lets another account in: Allow statements whose
+  /// Principal.AWS names an account (its root, a role or user ARN, or the bare
+  /// id) other than the bucket's and the profile's. "*" is the public-policy
+  /// rules'; conditions are not judged (an account named is access granted).
+  void bucket_policy_share(const EventView& e, std::string_view principal) {
+    auto rp = e.raw["requestParameters"];
+    dom::element policy;
+    if (rp["bucketPolicy"].get(policy) != simdjson::SUCCESS) return;
+    dom::parser local;
+    std::string_view text;
+    if (policy.get_string().get(text) == simdjson::SUCCESS) {  // some exports keep the document as a string
+      if (text.size() > 64 * 1024 || local.parse(text).get(policy) != simdjson::SUCCESS) return;
+    }
+    dom::array statements;
+    StrSet outside, actions;
+    auto account_of = [](std::string_view p) -> std::string_view {
+      if (p.size() == 12 && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) return p;
+      if (!p.starts_with("arn:")) return {};
+      // arn:PARTITION:iam::ACCOUNT:...
+      std::size_t pos = 0;
+      for (int i = 0; i < 4 && pos != std::string_view::npos; ++i) pos = p.find(':', pos + 1);
+      if (pos == std::string_view::npos) return {};
+      const std::size_t end = p.find(':', pos + 1);
+      return end == std::string_view::npos ? std::string_view() : p.substr(pos + 1, end - pos - 1);
+    };
+    auto statement = [&](dom::element st) {
+      std::string_view effect;
+      if (st["Effect"].get_string().get(effect) != simdjson::SUCCESS || effect != "Allow") return;
+      dom::element aws;
+      if (st["Principal"]["AWS"].get(aws) != simdjson::SUCCESS) return;
+      std::vector<std::string_view> names;
+      std::string_view one_name;
+      dom::array many;
+      if (aws.get_string().get(one_name) == simdjson::SUCCESS) names.push_back(one_name);
+      else if (aws.get_array().get(many) == simdjson::SUCCESS)
+        for (dom::element x : many) {
+          std::string_view v;
+          if (x.get_string().get(v) == simdjson::SUCCESS && names.size() < 64) names.push_back(v);
+        }
+      bool any = false;
+      for (std::string_view n : names) {
+        const std::string_view acct = account_of(n);
+        if (acct.size() != 12 || acct == e.account) continue;
+        bool known = false;
+        for (const auto& a : profile_.accounts) known = known || a == acct;
+        if (known) continue;
+        insert_capped(outside, acct, 10);
+        any = true;
+      }
+      if (!any) return;
+      std::string_view act;
+      dom::array acts;
+      if (st["Action"].get_string().get(act) == simdjson::SUCCESS) insert_capped(actions, act.substr(0, 64), 10);
+      else if (st["Action"].get_array().get(acts) == simdjson::SUCCESS)
+        for (dom::element x : acts)
+          if (x.get_string().get(act) == simdjson::SUCCESS) insert_capped(actions, act.substr(0, 64), 10);
+    };
+    if (policy["Statement"].get_array().get(statements) == simdjson::SUCCESS) {
+      std::size_t n = 0;
+      for (dom::element st : statements)
+        if (n++ < 100) statement(st);
+    } else if (dom::element only; policy["Statement"].get(only) == simdjson::SUCCESS && only.is_object()) {
+      statement(only);
+    }
+    if (outside.empty()) return;
+    std::string bucket = std::string(jstr(rp["bucketName"]).substr(0, 256));
+    std::string detail = fmt::format("accounts {}", join(outside));
+    if (!actions.empty()) detail += fmt::format(" ({})", join(actions));
+    single(e, principal, "private_data.bucket_shared_external", std::move(bucket), std::move(detail), true);
   }
 
   void emit(Finding f, FindingSink& out) {
@@ -929,7 +1001,14 @@ void PrivateDataAnalyzer::emit_bursts(std::int64_t baseline, FindingSink& out) {
     s.facts.fill(f);
     f.principal = s.principal;
     f.rule = s.rule;
-    if (s.rule == "private_data.snapshot_shared_external") {
+    if (s.rule == "private_data.bucket_shared_external") {
+      f.severity = ok ? Severity::kHigh : Severity::kMedium;
+      f.title = "S3 bucket policy grants another account access";
+      f.summary = fmt::format("{} set a policy on bucket {} that allows {}{}", s.principal, s.resource, s.detail,
+                              ok ? "" : " (the call failed)");
+      f.details.emplace_back("granted_to", s.detail);
+      f.tags.attack.push_back("T1537");
+    } else if (s.rule == "private_data.snapshot_shared_external") {
       f.severity = ok ? Severity::kHigh : Severity::kMedium;
       f.title = "RDS snapshot shared outside the account";
       f.summary = fmt::format("{} shared snapshot {} with {}{}", s.principal, s.resource, s.detail,
@@ -1032,11 +1111,11 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
   data_answer("private_data.accessed", "Was private data accessed by AI application or unauthorized principals?",
               {"private_data.read_by_ai_principal", "private_data.read_by_flagged_principal",
                "private_data.secret_retrieval_burst", "private_data.bulk_s3_read", "private_data.dynamodb_bulk_read",
-               "private_data.dynamodb_export", "private_data.snapshot_shared_external"},
+               "private_data.dynamodb_export", "private_data.snapshot_shared_external", "private_data.bucket_shared_external"},
               hit({"private_data.read_by_ai_principal", "private_data.read_by_flagged_principal",
                    "private_data.secret_retrieval_burst", "private_data.bulk_s3_read",
                    "private_data.dynamodb_bulk_read", "private_data.dynamodb_export",
-                   "private_data.snapshot_shared_external"}),
+                   "private_data.snapshot_shared_external", "private_data.bucket_shared_external"}),
               true);
 
   {
@@ -1067,9 +1146,9 @@ void PrivateDataAnalyzer::answer(const Coverage& coverage, std::vector<QuestionA
 
   data_answer("private_data.changed", "Was private data changed or tampered with?",
               {"private_data.changed_by_ai_principal", "private_data.changed_by_flagged_principal",
-               "private_data.exposure_change", "private_data.snapshot_shared_external"},
+               "private_data.exposure_change", "private_data.snapshot_shared_external", "private_data.bucket_shared_external"},
               hit({"private_data.changed_by_ai_principal", "private_data.changed_by_flagged_principal",
-                   "private_data.exposure_change", "private_data.snapshot_shared_external"}),
+                   "private_data.exposure_change", "private_data.snapshot_shared_external", "private_data.bucket_shared_external"}),
               true);
 }
 

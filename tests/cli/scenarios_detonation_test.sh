@@ -245,12 +245,9 @@ check "data: ec2-share-ebs-snapshot of the vector store's volume" \
 # recipients (shared_with: createVolumePermission/launchPermission add items).
 check "data: the EBS snapshot shares name the account they were shared with" \
   bash -c "jq -s -e 'any(.[]; .rule == \"data_store.snapshot_shared_with_account\" and (.principal | endswith(\"user/svc-ml-batch\")) and (tostring | contains(\"$ext\"))) and any(.[]; .rule == \"data_store.snapshot_shared_with_account\" and (.principal | contains(\"PurpleTeam\")) and (tostring | contains(\"012345678912\")))' '$f' >/dev/null"
-# Gap: PutBucketPolicy on genai-kb-docs-210987654321 granting s3:GetObject and s3:ListBucket to
-# Principal.AWS arn:aws:iam::908027385716:root (s3-backdoor-bucket-policy) matches no rule:
-# data_store.s3_bucket_policy_public wants "*", private_data.exposure_change needs the bucket in the
-# profile's private_resources. Only the mutation burst lists the call. The knowledge base's documents
-# are readable by the attacker's account until the statement is removed.
-known_bug "data: s3-backdoor-bucket-policy (the knowledge-base bucket readable by the attacker's account), above low" \
+# Was a gap: a bucket policy granting another account (Principal.AWS naming 908027385716) is
+# private_data.bucket_shared_external (high).
+check "data: s3-backdoor-bucket-policy (the knowledge-base bucket readable by the attacker's account), above low" \
   any_finding "$f" "$specific and $medium_up and any(.evidence[]?; .action == \"PutBucketPolicy\") and (tostring | contains(\"$ext\"))"
 check "data: the data-store question says yes" \
   jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer == "yes"' "$tmp/det.json" >/dev/null

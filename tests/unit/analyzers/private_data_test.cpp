@@ -392,6 +392,33 @@ TEST_CASE("private_data: RDS snapshot shared outside the account", "[analyzer][p
   CHECK(with_rule(known, "private_data.exposure_change").size() == 1);
 }
 
+TEST_CASE("private_data: a bucket policy that lets another account in", "[analyzer][private_data]") {
+  auto put = [](std::string_view principal_json, std::string_view effect = "Allow") {
+    return ct("2024-05-01T10:00:00Z", "s3.amazonaws.com", "PutBucketPolicy", user_identity("dev"),
+              fmt::format(R"({{"bucketName":"genai-kb-docs","bucketPolicy":{{"Version":"2012-10-17","Statement":[)"
+                          R"({{"Sid":"a","Effect":"{}","Principal":{},"Action":["s3:GetObject","s3:ListBucket"],)"
+                          R"("Resource":["arn:aws:s3:::genai-kb-docs","arn:aws:s3:::genai-kb-docs/*"]}}]}}}})",
+                          effect, principal_json));
+  };
+  auto r = run(lines({put(R"({"AWS":"arn:aws:iam::908027385716:root"})")}));
+  auto f = with_rule(r, "private_data.bucket_shared_external");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->severity == Severity::kHigh);
+  CHECK(detail(*f[0], "granted_to") == "accounts 908027385716 (s3:GetObject, s3:ListBucket)");
+  CHECK(f[0]->summary.find("genai-kb-docs") != std::string::npos);
+  // A list of principals and a bare account id.
+  auto list = run(lines({put(R"({"AWS":["arn:aws:iam::111122223333:role/app","999988887777"]})")}));
+  REQUIRE(with_rule(list, "private_data.bucket_shared_external").size() == 1);
+  CHECK(detail(*with_rule(list, "private_data.bucket_shared_external")[0], "granted_to").find("999988887777") !=
+        std::string::npos);
+  // Near misses: the bucket's own account, a Deny, a service principal, the profile's accounts.
+  CHECK(with_rule(run(lines({put(R"({"AWS":"arn:aws:iam::111122223333:role/app"})")})), "private_data.bucket_shared_external").empty());
+  CHECK(with_rule(run(lines({put(R"({"AWS":"arn:aws:iam::908027385716:root"})", "Deny")})), "private_data.bucket_shared_external").empty());
+  CHECK(with_rule(run(lines({put(R"({"Service":"cloudtrail.amazonaws.com"})")})), "private_data.bucket_shared_external").empty());
+  CHECK(with_rule(run(lines({put(R"({"AWS":"arn:aws:iam::444455556666:root"})")}), private_profile()),
+                  "private_data.bucket_shared_external").empty());
+}
+
 TEST_CASE("private_data: DynamoDB scans and exports", "[analyzer][private_data]") {
   std::vector<std::string> recs;
   for (int i = 0; i < 20; ++i)
