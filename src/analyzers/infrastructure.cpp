@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -321,6 +322,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     }
     const Tamper t = tamper_kind(svc, e.action);
     if (t != Tamper::kNone) on_tamper(e, t);
+    if (svc == "cloudtrail" && e.outcome == Outcome::kSuccess) on_trail_switch(e);
     // SageMaker is an AI service (its changes are the AI-changes element's),
     // but the GPUs it starts are compute like any other.
     if (!read && svc == "sagemaker" && is_launch(svc, e.action)) on_launch(e);
@@ -448,6 +450,69 @@ class InfrastructureAnalyzer final : public Analyzer {
     (kind == Tamper::kStrong ? m->strong : m->weak).add(scratch_, 50);
     keep_earliest(m->tamper_evidence, e, kEvidence);
     tamper_total_.add(scratch_, 100);
+  }
+
+  /// A trail switched off or on (StopLogging, DeleteTrail; StartLogging, CreateTrail).
+  void on_trail_switch(const EventView& e) {
+    const bool off = e.action == "StopLogging" || e.action == "DeleteTrail";
+    const bool on = e.action == "StartLogging" || e.action == "CreateTrail";
+    if (!off && !on) return;
+    std::string_view name;
+    if (e.raw["requestParameters"]["name"].get_string().get(name) != simdjson::SUCCESS || name.empty()) return;
+    if (const std::size_t slash = name.rfind("trail/"); slash != std::string_view::npos) name = name.substr(slash + 6);
+    TrailSwitch t;
+    t.ev = Evidence::from(e);
+    t.trail = fmt::format("{}/{}", e.account.substr(0, 32), name.substr(0, 256));
+    t.principal = std::string(e.actor_arn.substr(0, 512));
+    t.off = off;
+    constexpr std::size_t kMaxSwitches = 1000;  // the earliest, whatever the input order
+    if (trail_switches_.size() >= kMaxSwitches && !(t.ev < trail_switches_.back().ev)) return;
+    auto at = std::upper_bound(trail_switches_.begin(), trail_switches_.end(), t,
+                               [](const TrailSwitch& x, const TrailSwitch& y) { return x.ev < y.ev; });
+    trail_switches_.insert(at, std::move(t));
+    if (trail_switches_.size() > kMaxSwitches) trail_switches_.pop_back();
+  }
+
+  /// Spans in which a trail was off: from each StopLogging (or DeleteTrail)
+  /// to the trail's next StartLogging (or CreateTrail), else to the end of
+  /// these logs. "what" is the line the answer and the findings quote.
+  struct Gap {
+    std::string stopper, what;
+  };
+  std::vector<Gap> logging_gaps() const {
+    std::vector<Gap> out;
+    for (std::size_t i = 0; i < trail_switches_.size(); ++i) {
+      const TrailSwitch& s = trail_switches_[i];
+      if (!s.off) continue;
+      if (i > 0) {  // already off: the earlier switch's gap covers it
+        bool was_off = false;
+        for (std::size_t k = i; k-- > 0;)
+          if (trail_switches_[k].trail == s.trail) {
+            was_off = trail_switches_[k].off;
+            break;
+          }
+        if (was_off) continue;
+      }
+      const TrailSwitch* back = nullptr;
+      for (std::size_t k = i + 1; k < trail_switches_.size() && !back; ++k)
+        if (trail_switches_[k].trail == s.trail && !trail_switches_[k].off) back = &trail_switches_[k];
+      const std::string name = s.trail.substr(s.trail.find('/') + 1);
+      Gap g;
+      g.stopper = s.principal;
+      if (back) {
+        g.what = fmt::format("trail {} was not logging from {} ({}) until {} at {} by {}: {} minute(s) its records "
+                             "do not cover",
+                             name, format_time(s.ev.time_ms), s.ev.action, back->ev.action, format_time(back->ev.time_ms),
+                             back->principal, (back->ev.time_ms - s.ev.time_ms) / 60000);
+      } else {
+        g.what = fmt::format("trail {} was not logging from {} ({}) to the end of these logs ({}): nothing after it "
+                             "was recorded by it",
+                             name, format_time(s.ev.time_ms), s.ev.action, format_time(last_ms_));
+      }
+      out.push_back(std::move(g));
+      if (out.size() >= 20) break;
+    }
+    return out;
   }
 
   void on_start(const EventView& e) {
@@ -789,6 +854,13 @@ class InfrastructureAnalyzer final : public Analyzer {
                               total, services.size(), join(sv), join_counts(all),
                               m.tamper_failed.values.empty() ? "" : "; failed attempts: " + join_counts(m.tamper_failed),
                               other ? "; the same principal also shows: " + join(ov) : "");
+      std::string gaps;
+      for (const Gap& g : logging_gaps())
+        if (g.stopper == principal) gaps += (gaps.empty() ? "" : "; ") + g.what;
+      if (!gaps.empty()) {
+        f.summary += "; " + gaps;
+        f.details.emplace_back("logging_gaps", gaps);
+      }
       f.details.emplace_back("actions", join_counts(all, 40));
       f.details.emplace_back("services", join(sv));
       if (other) f.details.emplace_back("also", join(ov));
@@ -812,6 +884,13 @@ class InfrastructureAnalyzer final : public Analyzer {
   std::uint64_t mutations_total_ = 0;
   std::uint64_t launch_calls_ = 0;
   std::uint64_t start_calls_ = 0;
+  struct TrailSwitch {
+    Evidence ev;
+    std::string trail;      ///< "account/name"
+    std::string principal;
+    bool off = false;
+  };
+  std::vector<TrailSwitch> trail_switches_;  ///< sorted by evidence order
   /// Existing instances and tasks started (no launch): "<id> by <principal> at <time>", earliest few.
   std::vector<std::pair<Evidence, std::string>> starts_;
   CountedSet services_total_;
@@ -870,6 +949,9 @@ void InfrastructureAnalyzer::answer(const Coverage& coverage, std::vector<Questi
     } else if (!tamper_total_.values.empty()) {
       q.answer = Answer::kYes;
       q.explanation = fmt::format("Logging or detection changes were made: {}.", join_counts(tamper_total_));
+      std::string gaps;
+      for (const Gap& g : logging_gaps()) gaps += fmt::format(" {}{}.", static_cast<char>(std::toupper(static_cast<unsigned char>(g.what[0]))), g.what.substr(1));
+      q.explanation += gaps;
     } else {
       q.answer = Answer::kNo;
       q.explanation = "No successful change to CloudTrail, GuardDuty, Config, Security Hub, flow or resolver logs "

@@ -174,11 +174,9 @@ check "evasion: trail stopped, flow logs and invocation logging deleted: high de
 # (infrastructure.cloudtrail_*); the defense_evasion analyzer still does not count it.
 check "evasion: cloudtrail-lifecycle-rule (trail bucket objects expire after 1 day), above low" \
   any_finding "$f" "$specific and $medium_up and any(.evidence[]?; .action == \"PutBucketLifecycle\")"
-# Gap: StopLogging on trail/management-events at 13:41:07 is reported, but nothing says that the
-# trail these logs come from was then off until alice's StartLogging at 14:06:55 (no record in any
-# region in between): the findings, the logging question and the coverage notes do not state the
-# 25-minute blind window in which the proxy went on and alice signed in unseen.
-known_bug "evasion: the blind window is stated: logging off from StopLogging until the administrator's StartLogging" \
+# Was a gap: the span the trail was off (StopLogging to alice's StartLogging) is now stated in the
+# defense-evasion finding and the logging answer.
+check "evasion: the blind window is stated: logging off from StopLogging until the administrator's StartLogging" \
   jq -e '([.findings[] | select(any(.evidence[]?; .action == "StopLogging"))] | any(tostring | test("StartLogging|14:06"))) or (.coverage.notes // [] | tostring | test("StopLogging|not logging|logging was (off|stopped)"; "i"))' "$tmp/det.json" >/dev/null
 # Was a gap: ssm:SendCommand (AWS-RunShellScript, parameters HIDDEN_DUE_TO_SECURITY_REASONS) to the
 # RAG worker i-0f3c8a6b2d1e4f507 by the leaked key from 203.0.113.77 is the Sigma rule

@@ -396,3 +396,29 @@ TEST_CASE("infrastructure: an existing instance started again is compute started
   auto r2 = run(jsonl(rs), nullptr, kBase + 600 * 60000);
   CHECK(r2.answer("infrastructure.compute_launched")->answer == aiir::Answer::kNo);
 }
+
+TEST_CASE("infrastructure: the span a trail was off is stated", "[analyzer][infrastructure]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(R{.min = i * 60.0});
+  rs.push_back(R{.min = 700, .name = "StopLogging", .source = "cloudtrail.amazonaws.com",
+                 .extra = R"(,"requestParameters":{"name":"arn:aws:cloudtrail:us-east-1:111122223333:trail/management-events"})"});
+  rs.push_back(R{.min = 725, .name = "StartLogging", .source = "cloudtrail.amazonaws.com",
+                 .arn = "arn:aws:iam::111122223333:user/admin",
+                 .extra = R"(,"requestParameters":{"name":"management-events"})"});
+  auto r = run(jsonl(rs), nullptr, kBase + 600 * 60000);
+  auto f = r.with("infrastructure.defense_evasion");
+  REQUIRE(f.size() == 1);
+  INFO(f[0]->summary);
+  CHECK(f[0]->summary.find("trail management-events was not logging from") != std::string::npos);
+  CHECK(f[0]->summary.find("until StartLogging") != std::string::npos);
+  CHECK(f[0]->summary.find("25 minute(s)") != std::string::npos);
+  const auto* q = r.answer("infrastructure.logging_tampered");
+  REQUIRE(q != nullptr);
+  CHECK(q->explanation.find("user/admin") != std::string::npos);
+  // Never restarted: off to the end of the logs.
+  rs.pop_back();
+  auto r_open = run(jsonl(rs), nullptr, kBase + 600 * 60000);
+  auto open = r_open.with("infrastructure.defense_evasion");
+  REQUIRE(open.size() == 1);
+  CHECK(open[0]->summary.find("to the end of these logs") != std::string::npos);
+}
