@@ -108,6 +108,11 @@ class InvocationContentAnalyzer final : public Analyzer {
       return;
     }
     if (ev.kind != EventKind::kInvocation) return;
+    media_.refs += r.media.refs;
+    media_.missing += r.media.missing;
+    media_.unreadable += r.media.unreadable;
+    media_.cut += r.media.cut;
+    media_.text_partial += r.media.text_partial;
     const std::int64_t w = window_of(ev.time_ms);
     WindowKey wkey(std::string(ev.actor_arn), std::string(ev.account), w);
     auto wit = windows_.find(wkey);
@@ -203,7 +208,24 @@ class InvocationContentAnalyzer final : public Analyzer {
     windows_.clear();
   }
 
-  void limits(std::vector<std::string>& out) const override { detail::caps_line(out, dropped_); }
+  void limits(std::vector<std::string>& out) const override {
+    detail::caps_line(out, dropped_);
+    // Attachments whose bytes were not read, or read in part (docs/content.md).
+    detail::limit_line(out, media_.missing,
+                       "{} document or image object(s) that invocation records reference by S3 URI (source.s3Uri or "
+                       "s3Location) are not in the export (their data/ objects were not collected): their type and text "
+                       "were not checked.");
+    detail::limit_line(out, media_.unreadable,
+                       "{} document or image object(s) in the export could not be read, or were past the 16 read per "
+                       "record: their type and text were not checked.");
+    detail::limit_line(out, media_.cut,
+                       "{} document or image object(s) were larger than the 8 MiB read cap: only their start was "
+                       "sniffed and read, and they have no SHA-256.");
+    detail::limit_line(out, media_.text_partial,
+                       "{} document(s) had their text read only in part (PDF streams with filters other than "
+                       "FlateDecode, damaged or encrypted PDFs, the inflate caps, or the 256 KiB text cap per "
+                       "document): text in the rest was not scanned.");
+  }
   void answer(const Coverage&, std::vector<QuestionAnswer>&) const override {
     // The Invocation (invocation.*) and Private data (private_data.leaked_in_responses)
     // answers already name this analyzer's rules; nothing to add.
@@ -338,11 +360,20 @@ class InvocationContentAnalyzer final : public Analyzer {
                             "Executable, script, archive or test-virus file sent to a model"},
                        s);
       if (g == nullptr) continue;
-      std::string what = a.eicar ? "eicar" : a.executable ? "executable" : a.script ? "script" : a.archive ? "archive" : "active_pdf";
+      std::string what = a.eicar         ? "eicar"
+                         : a.executable  ? "executable"
+                         : a.script      ? "script"
+                         : a.archive     ? "archive"
+                         : a.active_pdf  ? "active_pdf"
+                                         : "executable_name";
       ++g->items[what];
-      add_value(*g, fmt::format("{} {} ({} bytes) sha256:{}{}{}", what, to_string(a.type), a.size,
-                                a.sha256.empty() ? std::string("unknown") : a.sha256,
-                                a.ref.name.empty() ? "" : " name=", cut(a.ref.name, 80)));
+      const std::string name = a.ref.name.empty() ? std::string() : " name=" + cut(a.ref.name, 80);
+      if (a.have_bytes)
+        add_value(*g, fmt::format("{} {} ({} bytes{}) sha256:{}{}{}", what, to_string(a.type), a.size,
+                                  a.cut ? ", start read" : "", a.sha256.empty() ? std::string("unknown") : a.sha256,
+                                  a.from_s3 ? " from data/" : "", name));
+      else
+        add_value(*g, fmt::format("{} (bytes not in the logs or the export){}", what, name));
       offer(*g, ev, r, s, sigs, {});
     }
     if (r.eicar_in_text) {
@@ -431,6 +462,9 @@ class InvocationContentAnalyzer final : public Analyzer {
   std::map<GroupKey, Group> groups_;
   std::map<WindowKey, WindowStats> windows_;
   std::uint64_t dropped_ = 0;
+  struct {
+    std::uint64_t refs = 0, missing = 0, unreadable = 0, cut = 0, text_partial = 0;
+  } media_;  ///< content::MediaCounts over the run
 };
 
 }  // namespace

@@ -123,9 +123,23 @@ void analyze_attachment_bytes(std::string_view bytes, std::string_view declared,
   }
 }
 
+bool executable_file_name(std::string_view name) noexcept {
+  while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.remove_suffix(1);
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.size() - dot > 5) return false;
+  char ext[5] = {};
+  std::size_t n = 0;
+  for (char c : name.substr(dot + 1)) ext[n++] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  const std::string_view e(ext, n);
+  for (std::string_view x : {"exe", "dll", "scr", "msi", "pif", "cpl", "hta", "lnk", "jar", "apk"})
+    if (e == x) return true;
+  return false;
+}
+
 AttachmentInfo analyze_attachment(const AttachmentRef& ref, std::string& scratch) {
   AttachmentInfo info;
   info.ref = ref;
+  info.executable_name = executable_file_name(ref.name);
   if (ref.base64.empty()) return info;
   if (!detail::decode_base64(ref.base64, scratch)) return info;
   analyze_attachment_bytes(scratch, ref.declared_format, info);

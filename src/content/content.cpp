@@ -4,6 +4,8 @@
 #include "content/content.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 
 namespace aiir::content {
 
@@ -27,6 +29,7 @@ void ContentResult::clear() noexcept {
   offloaded_used = 0;
   body_refs = 0;
   body_refs_read = 0;
+  media.clear();
 }
 
 Severity ContentResult::max_hit_severity() const noexcept {
@@ -73,6 +76,8 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
   out.signatures = options_.signatures;
   extract_invocation(record, out.extraction, options_.extract);
   read_offloaded(out);
+  // Before normalization: the text read from documents is scanned with the rest.
+  if (options_.attachments) read_attachments(out);
   const auto& pieces = out.extraction.pieces;
 
   // Normalize per side; every piece is appended so a side meets the set once.
@@ -124,10 +129,6 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
     for (const auto& h : t.hidden) out.hidden.push_back(ContentHidden{side, out.role_at(side, h.origin), &h});
   }
 
-  if (options_.attachments) {
-    for (const auto& ref : out.extraction.attachments) out.attachments.push_back(analyze_attachment(ref, decode_));
-  }
-
   sys_texts_.clear();
   out_texts_.clear();
   for (const auto& p : pieces) {
@@ -167,6 +168,108 @@ void ContentAnalyzer::read_offloaded(ContentResult& out) {
     ex.s3_refs[i].resolved = true;
     ++out.body_refs_read;
   }
+}
+
+void ContentAnalyzer::attachment_text(std::string_view bytes, AttachmentInfo& info) {
+  attachment_text_.clear();
+  if (info.ref.kind != "document") return;  // images and videos: no text is read (no OCR)
+  const std::size_t cap = options_.max_attachment_text_bytes;
+  if (info.type == FileType::kPdf) {
+    if (!pdf_) {
+      PdfTextLimits limits = options_.pdf;
+      limits.max_text_bytes = cap;
+      pdf_ = std::make_unique<PdfTextExtractor>(limits);
+    }
+    PdfTextStats stats;
+    pdf_->extract(bytes, attachment_text_, stats);
+    if (!stats.complete()) info.text_partial = true;
+  } else if (info.type == FileType::kText) {
+    // txt, md, csv, html: as is, cut on a UTF-8 boundary. A script (shebang)
+    // is reported as a script attachment; its code is not scanned as prose.
+    std::size_t n = std::min(bytes.size(), cap);
+    if (n < bytes.size()) {
+      while (n > 0 && (static_cast<unsigned char>(bytes[n]) & 0xC0) == 0x80) --n;
+      info.text_partial = true;
+    }
+    attachment_text_.assign(bytes.substr(0, n));
+  } else {
+    return;  // Office (ZIP, OLE2) and other types: their text is not read
+  }
+  if (info.cut) info.text_partial = true;  // the object's end was not read
+}
+
+void ContentAnalyzer::read_attachments(ContentResult& out) {
+  Extraction& ex = out.extraction;
+  inserts_.clear();
+  std::size_t media_tried = 0;
+  for (const AttachmentRef& ref : ex.attachments) {
+    AttachmentInfo info;
+    attachment_text_.clear();
+    if (!ref.base64.empty()) {
+      info = analyze_attachment(ref, decode_);
+      if (info.have_bytes) attachment_text(decode_, info);
+    } else {
+      info.ref = ref;
+      info.executable_name = executable_file_name(ref.name);
+      if (!ref.s3_uri.empty()) {
+        ++out.media.refs;
+        std::optional<std::filesystem::path> path;
+        if (options_.offloaded != nullptr) path = options_.offloaded->find(ref.s3_uri);
+        std::uint64_t size = 0;
+        if (!path) {
+          info.s3_missing = true;
+          ++out.media.missing;
+        } else if (media_tried++ >= options_.max_media_objects ||
+                   !read_s3_object_prefix(*path, options_.max_media_bytes, media_, size)) {
+          ++out.media.unreadable;
+        } else {
+          ++out.media.read;
+          analyze_attachment_bytes(media_, ref.declared_format, info);
+          info.from_s3 = true;
+          if (size > media_.size()) {  // only the first max_media_bytes: no hash of a part
+            info.cut = true;
+            info.size = static_cast<std::size_t>(size);
+            info.sha256.clear();
+            ++out.media.cut;
+          }
+          for (S3Reference& r : ex.s3_refs)
+            if (r.uri.data() == ref.s3_uri.data()) r.resolved = true;
+          attachment_text(media_, info);
+        }
+      }
+    }
+    if (!attachment_text_.empty()) {
+      // The record's text cap covers this text too.
+      const std::size_t max = options_.extract.max_text_bytes;
+      std::size_t n = std::min(attachment_text_.size(), max > ex.text_bytes ? max - ex.text_bytes : 0);
+      if (n < attachment_text_.size()) {
+        while (n > 0 && (static_cast<unsigned char>(attachment_text_[n]) & 0xC0) == 0x80) --n;
+        ex.truncated = true;
+        info.text_partial = true;
+      }
+      if (n > 0) {
+        std::string& owned = ex.own();
+        owned.assign(attachment_text_, 0, n);
+        ex.text_bytes += n;
+        info.text_bytes = n;
+        inserts_.emplace_back(ref.piece_index, TextPiece{ref.text_role, ref.side, true, owned, ref.source_path});
+      }
+    }
+    if (info.text_partial) ++out.media.text_partial;
+    out.attachments.push_back(std::move(info));
+  }
+  if (inserts_.empty()) return;
+  // Each text goes where its block was, after the document's name.
+  std::stable_sort(inserts_.begin(), inserts_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  merged_.clear();
+  merged_.reserve(ex.pieces.size() + inserts_.size());
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < ex.pieces.size(); ++i) {
+    for (; k < inserts_.size() && inserts_[k].first <= i; ++k) merged_.push_back(inserts_[k].second);
+    merged_.push_back(ex.pieces[i]);
+  }
+  for (; k < inserts_.size(); ++k) merged_.push_back(inserts_[k].second);
+  ex.pieces.swap(merged_);
 }
 
 ContentResult analyze_invocation(const simdjson::dom::element& record, const ContentOptions& options) {

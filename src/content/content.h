@@ -18,6 +18,7 @@
 #include "content/extract.h"
 #include "content/leakage.h"
 #include "content/normalize_text.h"
+#include "content/pdf_text.h"
 #include "content/signatures.h"
 #include "source/reader.h"
 
@@ -61,6 +62,20 @@ struct ContentHidden {
   const HiddenText* text = nullptr;  ///< points into ContentResult::input/output
 };
 
+/// What happened to the record's attachments whose bytes live in S3
+/// (`source.s3Uri`, `source.s3Location.uri`: the media objects Bedrock writes
+/// under the hour's `data/` folder) and to the text read from attachments.
+/// Summed over a run, these are the report's notes on what was not read.
+struct MediaCounts {
+  std::uint32_t refs = 0;          ///< S3-only attachments (no inline bytes)
+  std::uint32_t read = 0;          ///< of them, read from the export
+  std::uint32_t missing = 0;       ///< not in the export (or no export to look in: stdin)
+  std::uint32_t unreadable = 0;    ///< in the export but could not be read, or past the per-record count cap
+  std::uint32_t cut = 0;           ///< larger than the read cap: only their first bytes were sniffed and read
+  std::uint32_t text_partial = 0;  ///< documents whose text was read only in part (PdfTextStats, text caps)
+  void clear() noexcept { *this = MediaCounts{}; }
+};
+
 /// Everything the content stage knows of one record. Views point into the
 /// record's DOM (valid while it is) or into this object. Reuse one per
 /// thread; analyze() clears it.
@@ -84,6 +99,8 @@ struct ContentResult {
   std::size_t offloaded_used = 0;
   /// `*BodyS3Path` references of the record, and how many of them were read.
   std::uint32_t body_refs = 0, body_refs_read = 0;
+  /// S3 media objects of the record's attachments, and attachment text limits.
+  MediaCounts media;
 
   // ---- filled by the hooks (src/scan/content_stage.h) -------------------
   double score = -1;                    ///< model score 0..1; -1: no scorer ran
@@ -121,6 +138,14 @@ struct ContentOptions {
   /// offloaded to S3, formats.md §4.3); null: they stay unread references.
   const S3ObjectIndex* offloaded = nullptr;
   std::size_t max_offloaded_bytes = 16u << 20;  ///< inflated size cap per offloaded body
+  /// Media objects (`source.s3Uri` / `s3Location.uri` of documents, images,
+  /// videos) are looked up in the same index and read as stored, at most this
+  /// many bytes each (Bedrock accepts documents of 4.5 MB and images of 3.75 MB).
+  std::size_t max_media_bytes = 8u << 20;
+  std::size_t max_media_objects = 16;              ///< media objects read per record
+  /// Text read from one attachment's bytes (PDF text, plain-text documents).
+  std::size_t max_attachment_text_bytes = 256u << 10;
+  PdfTextLimits pdf;                               ///< PDF extraction caps (max_text_bytes is set from the above)
 };
 
 /// Per-thread analyzer: owns the normalizer and scratch buffers.
@@ -143,8 +168,18 @@ class ContentAnalyzer {
   std::vector<std::string_view> sys_texts_, out_texts_;
   std::unique_ptr<FileReader> offload_reader_;
   simdjson::dom::parser offload_parser_;
+  std::unique_ptr<PdfTextExtractor> pdf_;
+  std::string media_;                 ///< bytes of the current S3 media object
+  std::string attachment_text_;       ///< text read from the current attachment
+  std::vector<std::pair<std::uint32_t, TextPiece>> inserts_;
+  std::vector<TextPiece> merged_;
 
   void read_offloaded(ContentResult& out);
+  /// Sniffs every attachment (inline bytes, or its exported S3 object) and
+  /// inserts the text read from documents among the record's pieces.
+  void read_attachments(ContentResult& out);
+  /// The text of a document's bytes (PDF, plain text) into attachment_text_.
+  void attachment_text(std::string_view bytes, AttachmentInfo& info);
 };
 
 /// Convenience for tests and one-off use: builds a ContentAnalyzer per call.

@@ -123,7 +123,7 @@ class Extractor {
   const ExtractOptions& opt_;
   Side side_ = Side::kInput;
 
-  void add(Role role, std::string_view text, std::string_view path) {
+  void add(Role role, std::string_view text, std::string_view path, bool from_attachment = false) {
     if (text.empty()) return;
     std::size_t room = opt_.max_text_bytes > out_.text_bytes ? opt_.max_text_bytes - out_.text_bytes : 0;
     if (text.size() > room) {
@@ -131,8 +131,14 @@ class Extractor {
       text = utf8_prefix(text, room);
       if (text.empty()) return;
     }
-    out_.pieces.push_back(TextPiece{role, side_, text, path});
+    out_.pieces.push_back(TextPiece{role, side_, from_attachment, text, path});
     out_.text_bytes += text.size();
+  }
+
+  // The role of text that comes with a document or image of a message: the
+  // message's role (a user turn's documents are user text).
+  static Role text_role(Role context) {
+    return context == Role::kDocument ? Role::kUser : context;
   }
 
   void s3_ref(std::string_view uri, std::string_view path) {
@@ -420,6 +426,10 @@ class Extractor {
       else if (field.key == "name") as_string(field.value, name);
       else if (field.key == "source") { source = field.value; has_source = true; }
     }
+    // The name reaches the model with the document (the Converse API warns
+    // that the model may read it as instructions): attacker-controlled text
+    // of the message, scanned like its text.
+    if (kind == "document") add(text_role(role), name, kDocumentNamePath, true);
     if (has_source) attachment(source, kind, format, name, role, depth);
   }
 
@@ -433,6 +443,7 @@ class Extractor {
     ref.kind = kind;
     ref.declared_format = format;
     ref.name = name;
+    ref.text_role = text_role(role);
     std::string_view src_type;
     for (auto field : obj) {
       std::string_view k = field.key;
@@ -465,6 +476,7 @@ class Extractor {
     if (ref.base64.empty() && ref.s3_uri.empty()) return;
     ref.source_path = ref.s3_uri.empty() ? std::string_view("content[].source.bytes") : std::string_view("content[].source.s3Uri");
     if (!ref.s3_uri.empty()) s3_ref(ref.s3_uri, "content[].source.s3Uri");
+    ref.piece_index = static_cast<std::uint32_t>(out_.pieces.size());
     out_.attachments.push_back(ref);
   }
 
@@ -886,6 +898,23 @@ std::optional<std::filesystem::path> resolve_s3_reference(std::string_view uri,
     if (found) break;
   }
   return found;
+}
+
+bool read_s3_object_prefix(const std::filesystem::path& path, std::size_t max_bytes, std::string& out,
+                           std::uint64_t& size) {
+  out.clear();
+  size = 0;
+  std::error_code ec;
+  const std::uintmax_t n = std::filesystem::file_size(path, ec);
+  if (ec) return false;
+  size = n;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(n, max_bytes)));
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  if (out.size() < std::min<std::uintmax_t>(n, max_bytes)) size = out.size();  // shrank while read: what was read
+  return true;
 }
 
 std::optional<std::string> read_s3_object(const std::filesystem::path& path, std::size_t max_bytes) {

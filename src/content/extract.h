@@ -28,14 +28,22 @@ std::string_view to_string(Role role) noexcept;
 std::string_view to_string(Side side) noexcept;
 
 /// One piece of text found in a body. `text` points into the record's DOM or
-/// into Extraction-owned storage (stream reassembly); `source_path` is a static
-/// string naming where it was found (array indices are written as `[]`).
+/// into Extraction-owned storage (stream reassembly, text read from an
+/// attachment); `source_path` is a static string naming where it was found
+/// (array indices are written as `[]`).
 struct TextPiece {
   Role role = Role::kUser;
   Side side = Side::kInput;
+  /// A document's `name` (`content[].document.name`) or the text read from an
+  /// attachment's bytes (`content[].source.bytes` / `content[].source.s3Uri`):
+  /// text that reaches the model with the message but was not typed in it.
+  bool from_attachment = false;
   std::string_view text;
   std::string_view source_path;
 };
+
+/// `source_path` of a Converse document's name.
+inline constexpr std::string_view kDocumentNamePath = "content[].document.name";
 
 /// A reference to an object offloaded to S3 (`*BodyS3Path`, `source.s3Uri`,
 /// `source.s3Location.uri`). Unresolved until the lead resolves it against the
@@ -58,6 +66,12 @@ struct AttachmentRef {
   std::string_view base64;          ///< inline bytes, base64 (empty if none)
   std::string_view s3_uri;          ///< offloaded bytes (empty if none)
   std::string_view source_path;
+  /// Role of the text read from the bytes and of the name: the message's
+  /// (user; tool inside a tool result; system in system blocks).
+  Role text_role = Role::kUser;
+  /// Extraction::pieces.size() when the block was met: text read from the
+  /// bytes is inserted there, after the document's name, before later blocks.
+  std::uint32_t piece_index = 0;
 };
 
 /// One policy verdict inside a guardrail assessment.
@@ -152,10 +166,16 @@ std::string_view s3_key_suffix(std::string_view uri) noexcept;
 std::optional<std::filesystem::path> resolve_s3_reference(
     std::string_view uri, std::span<const std::filesystem::path> search_roots);
 
-/// Reads a resolved object, up to `max_bytes`. Plain files only for now: gzip
-/// objects (`*.json.gz`) are returned as stored until the lead provides the
-/// shared inflate function (TODO: route through src/source's reader).
+/// Reads a resolved object, up to `max_bytes`, as stored (no gunzip; the
+/// content stage reads offloaded bodies through FileReader instead).
 std::optional<std::string> read_s3_object(const std::filesystem::path& path,
                                           std::size_t max_bytes = 64u << 20);
+
+/// Reads the first `max_bytes` of a resolved object (a media object of
+/// `data/`) into `out`, as stored; `size` is the object's size, larger than
+/// `out.size()` when the object was cut. False when it cannot be opened or
+/// read. The file is opened read-only.
+bool read_s3_object_prefix(const std::filesystem::path& path, std::size_t max_bytes, std::string& out,
+                           std::uint64_t& size);
 
 }  // namespace aiir::content

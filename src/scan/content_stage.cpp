@@ -75,21 +75,38 @@ struct ContentWorker::Hooks {
       const model::PromptModel& m = worker_.shared_.model();
       if (m.empty() || !worker_.shared_.options().score) return;
       r.threshold = m.info().threshold;
-      std::string_view scored = worker_.scored_text(r);
-      r.scored_bytes = scored.size();
-      if (scored.empty()) return;
+      double best = -1;
+      std::size_t bytes = 0;
       try {
         // The model text (normalized, capped): hidden, encoded and spaced-out
         // words count once decoded. Too little text for a lexical model (a few
         // words give a handful of features and scores near the bias, so short
         // chat turns were flagged at random) is not scored; signatures still
         // see it (docs/prompt-model.md).
-        const std::string normalized = model::model_text(scored);
-        if (count_words(normalized, kMinScoredWords) < kMinScoredWords) return;
-        r.score = m.score(normalized);
+        auto score = [&](std::string_view piece) {
+          bytes += piece.size();
+          if (piece.empty()) return;
+          const std::string normalized = model::model_text(piece);
+          if (count_words(normalized, kMinScoredWords) < kMinScoredWords) return;
+          best = std::max(best, m.score(normalized));
+        };
+        score(worker_.scored_text(r));
+        // The newest documents' names and text (from_attachment pieces) reach
+        // the model with the turn but are not typed in it: each is scored on
+        // its own, capped the same way, and the record keeps the highest score.
+        const auto& pieces = r.extraction.pieces;
+        std::size_t docs = 0;
+        for (std::size_t i = pieces.size(); i-- > 0 && docs < kMaxScoredAttachmentTexts;) {
+          const content::TextPiece& p = pieces[i];
+          if (p.side != Side::kInput || p.role != Role::kUser || !p.from_attachment) continue;
+          ++docs;
+          score(worker_.capped_for_model(p.text));
+        }
+        r.score = best;
       } catch (...) {
         r.score = -1;  // allocation failure: no score rather than no run
       }
+      r.scored_bytes = bytes;
     }
 
    private:
@@ -140,19 +157,23 @@ ContentWorker::ContentWorker(const ContentShared& shared) : shared_(shared) {
 ContentWorker::~ContentWorker() = default;
 
 std::string_view ContentWorker::scored_text(const ContentResult& result) {
-  // The newest user turn: the last user-role request piece. Earlier turns of
+  // The newest user turn: the last user-role request piece typed in a
+  // message (documents' names and text are scored apart). Earlier turns of
   // a conversation are resent with every call and were scored in the records
   // that first carried them; re-scoring the whole history made the model's
   // cost grow with the conversation (signatures still see every piece).
-  std::string& t = hooks_->text;
-  t.clear();
   const auto& pieces = result.extraction.pieces;
   for (std::size_t i = pieces.size(); i-- > 0;) {
-    if (pieces[i].side == Side::kInput && pieces[i].role == Role::kUser) {
-      t.assign(pieces[i].text);
-      break;
-    }
+    if (pieces[i].side == Side::kInput && pieces[i].role == Role::kUser && !pieces[i].from_attachment)
+      return capped_for_model(pieces[i].text);
   }
+  hooks_->text.clear();
+  return hooks_->text;
+}
+
+std::string_view ContentWorker::capped_for_model(std::string_view text) {
+  std::string& t = hooks_->text;
+  t.assign(text);
   const std::size_t head = shared_.options().score_head_bytes;
   const std::size_t tail = shared_.options().score_tail_bytes;
   if (t.size() <= head + tail + 1) return t;

@@ -28,8 +28,9 @@ namespace aiir {
 struct ContentStageOptions {
   /// false (--no-redact): secrets are kept in full in SecretHit::masked.
   bool redact = true;
-  /// The model scores the last user-role request piece (the newest turn).
-  /// Raw cap on that text: the first
+  /// The model scores the last user-role request piece typed in a message
+  /// (the newest turn) and, apart, the newest documents' names and texts.
+  /// Raw cap on each text: the first
   /// `score_head_bytes` and the last `score_tail_bytes` (UTF-8 boundaries).
   /// It bounds normalization cost; the model then scores at most
   /// model::kScoreHeadBytes + kScoreTailBytes of the normalized text. Raw caps
@@ -51,6 +52,10 @@ struct ContentStageOptions {
 /// The model scores only user text of at least this many words (fewer: score
 /// stays -1, "not scored"); short prompts are left to the signatures.
 inline constexpr std::size_t kMinScoredWords = 8;
+/// The model also scores the last this many document names and texts read
+/// from documents (TextPiece::from_attachment) of the request, each on its
+/// own; the record's score is the highest.
+inline constexpr std::size_t kMaxScoredAttachmentTexts = 4;
 
 /// Read-only resources shared by every worker: the signature set, the model
 /// and the secrets scanner. Build once per run (setup; throws aiir::Error).
@@ -89,6 +94,9 @@ class ContentWorker {
   /// The text the model scores for a result: the last user-role request
   /// piece, capped as ContentStageOptions says. Exposed for tests and `aiir prompts --text`.
   std::string_view scored_text(const content::ContentResult& result);
+  /// `text` cut as the scored text is (head and tail), in the worker's scratch:
+  /// valid until the next call of this or scored_text().
+  std::string_view capped_for_model(std::string_view text);
 
   const ContentShared& shared() const noexcept { return shared_; }
 

@@ -410,15 +410,14 @@ check "guardrail weakened: publishing the weakened version and switching the age
 check "guardrail weakened: the prompt attack the guardrail blocked before" \
   cites "$f" invocation.guardrail_prompt_attack_blocked "$gw_blocked" low
 check "guardrail weakened: the developer-mode override with the image" cites "$f" invocation.prompt_injection "$gw_img" high
-# Gap: a Converse document's name is kept as attachment metadata, not scanned as request text,
-# and media objects in data/ (the PDF's text) are never read (docs/content.md).
-known_bug "guardrail weakened: the PDF's injection (its name, its text in data/) is an injection" \
+# The document's name is request text of the user, and its data/ object's PDF text is read and
+# scanned (docs/content.md).
+check "guardrail weakened: the PDF's injection (its name, its text in data/) is an injection" \
   cites "$f" invocation.prompt_injection "$gw_doc" medium high
 check "guardrail weakened: the answer holding the system prompt" \
   cites "$f" invocation.system_prompt_leakage "$gw_doc" high
-# Gap: attachments are sniffed only from inline base64; an s3Uri document's object in data/ is
-# not read, and a name ending in .exe (declared format pdf) raises nothing.
-known_bug "guardrail weakened: the PE sent as invoice-viewer.exe is an executable attachment" \
+# The s3Uri document's object in data/ is read and sniffed like inline bytes: a PE declared as pdf.
+check "guardrail weakened: the PE sent as invoice-viewer.exe is an executable attachment" \
   cites "$f" invocation.suspicious_attachment "$gw_exe" high
 check "guardrail weakened: the node script sent as update-helper.js" \
   cites "$f" invocation.suspicious_attachment "$gw_js" medium high

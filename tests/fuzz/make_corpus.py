@@ -155,6 +155,21 @@ for p in sorted(glob.glob(os.path.join(ROOT, "examples/incident/**/*.json.gz"), 
         seen_ops.add(key)
         put("extract", line.strip())
 
+# ---- extract: PDF documents (not JSON: the target reads them as PDFs) -------
+import zlib
+def pdf_doc(streams):
+    out = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    for i, (d, data) in enumerate(streams):
+        out += b"%d 0 obj\n<< /Length %d %s >>\nstream\n" % (i + 3, len(data), d) + data + b"\nendstream\nendobj\n"
+    return out + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+page = b"BT /F1 12 Tf 72 720 Td (Hello \\(world\\)) Tj 0 -14 Td [(Ig) -20 (nore) -300 (all)] TJ T* (prev\\040ious) ' <FEFF00E9> Tj ET"
+put("extract", pdf_doc([(b"", page)]))
+put("extract", pdf_doc([(b"/Filter /FlateDecode", zlib.compress(page)), (b"/Subtype /Image /Filter /DCTDecode", b"\xff\xd8\xff")]))
+put("extract", pdf_doc([(b"/Filter /FlateDecode", zlib.compress(page * 20))])[:400])
+put("extract", pdf_doc([(b"/Filter [/ASCII85Decode /FlateDecode]", b"87cURD~>"), (b"", b"BI /W 1 ID \x00 EI (x) Tj")]))
+for p in sorted(glob.glob(os.path.join(ROOT, "tests/data/scenarios/**/data/*.pdf"), recursive=True))[:3]:
+    put("extract", open(p, "rb").read())
+
 # ---- sigma ----------------------------------------------------------------
 for p in sorted(glob.glob(os.path.join(ROOT, "tests/data/sigma/rules/*.yml"))):
     put("sigma", open(p, "rb").read())
