@@ -13,12 +13,14 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "analyzers/ai_principals.h"
+#include "util/hash.h"
 #include "analyzers/common.h"
 #include "analyzers/factories.h"
 #include "util/time.h"
@@ -603,8 +605,11 @@ class AgencyAnalyzer final : public Analyzer {
   std::map<std::string, KeyAgg, std::less<>> keys_;
   LastEntry<std::map<std::string, KeyAgg, std::less<>>> key_at_;
   LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at_;  // over every KeyAgg's actions
-  std::map<std::string, std::int64_t, std::less<>> principal_first_;  // role ARN -> first event (any action)
-  LastEntry<std::map<std::string, std::int64_t, std::less<>>> principal_first_at_;
+  // role ARN -> first event (any action); hashed: roles interleave, and ARNs
+  // share long prefixes that make ordered-map searches slow.
+  using FirstMap = std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>>;
+  FirstMap principal_first_;
+  LastEntry<FirstMap> principal_first_at_;
   std::string key_, action_key_, marker_;
   StrSet mail_to_, mail_from_;  // one e-mail's recipients and sender domains
   std::uint64_t overflow_ = 0;
