@@ -39,15 +39,20 @@ class SmallStrSet {
   std::size_t size() const noexcept { return v_.size(); }
   bool empty() const noexcept { return v_.empty(); }
 
-  const_iterator find(std::string_view s) const noexcept {
+  const_iterator find(std::string_view s) const {
     const std::size_t n = v_.size();
     if (last_ < n && v_[last_] == s) return v_.begin() + static_cast<std::ptrdiff_t>(last_);
+    // A full capped set is searched on every event for the values it left
+    // out (a role's next session keys, a busy action's other addresses).
+    if (has_miss_ && miss_ == s) return v_.end();
     for (std::size_t i = 0; i < n; ++i) {
       if (v_[i] == s) {  // lengths first, then the bytes
         last_ = i;
         return v_.begin() + static_cast<std::ptrdiff_t>(i);
       }
     }
+    miss_.assign(s);
+    has_miss_ = true;
     return v_.end();
   }
   std::size_t count(std::string_view s) const noexcept { return find(s) == end() ? 0 : 1; }
@@ -56,6 +61,7 @@ class SmallStrSet {
     if (it != v_.end() && *it == s) return {it, false};
     it = v_.emplace(it, s);
     last_ = static_cast<std::size_t>(it - v_.begin());
+    has_miss_ = false;
     return {it, true};
   }
   std::pair<const_iterator, bool> emplace(std::string_view s) { return insert(s); }
@@ -67,6 +73,8 @@ class SmallStrSet {
  private:
   std::vector<std::string> v_;
   mutable std::size_t last_ = SIZE_MAX;  ///< index of the last value found
+  mutable std::string miss_;             ///< the last value searched for and not found (valid while has_miss_)
+  mutable bool has_miss_ = false;
 };
 
 inline char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }

@@ -48,4 +48,9 @@ TEST_CASE("SmallStrSet keeps the same values, in the same order, as a set", "[an
   CHECK(s.find("b") != s.end());  // after an erase moved it
   CHECK(s.find("a") == s.end());
   CHECK(s.count("b") == 1);
+  // A value searched for in vain, then added, is found.
+  CHECK(s.find("c") == s.end());
+  CHECK(s.find("c") == s.end());  // through the remembered miss
+  CHECK(s.insert("c").second);
+  CHECK(s.find("c") != s.end());
 }
