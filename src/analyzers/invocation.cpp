@@ -216,6 +216,11 @@ class InvocationAnalyzer final : public Analyzer {
   void finish(FindingSink& out) override;
   void answer(const Coverage& coverage, std::vector<QuestionAnswer>& out) const override;
   void limits(std::vector<std::string>& out) const override {
+    if (inv_calls_ > 0)
+      detail::limit_line(out, ct_without_request_id_,
+                         "{} CloudTrail model call(s) carry no request id (a table exported without that column): "
+                         "they could not be joined with the invocation-log records, so a call logged in both is "
+                         "counted twice in the usage table and the first-seen counts.");
     detail::limit_line(out, rows_dropped_,
                        "{} model call(s) past 100,000 usage rows were left out of the usage table, the token totals "
                        "and the cost estimate.");
@@ -275,6 +280,7 @@ class InvocationAnalyzer final : public Analyzer {
   std::size_t bucket_count_ = 0;
 
   std::uint64_t ct_calls_ = 0, inv_calls_ = 0;
+  std::uint64_t ct_without_request_id_ = 0;  ///< CloudTrail calls that cannot join the invocation logs
   std::set<std::string> ct_regions_, inv_regions_;
   std::uint64_t rows_dropped_ = 0, join_overflow_ = 0, principals_dropped_ = 0;
   std::set<std::string> fired_;
@@ -385,6 +391,7 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
   const bool guard = !from_ct && guardrail_intervened(e);
   if (from_ct) {
     ++ct_calls_;
+    if (e.request_id.empty()) ++ct_without_request_id_;
     add_capped_set(ct_regions_, e.region);
   } else {
     ++inv_calls_;

@@ -457,7 +457,28 @@ std::pair<std::vector<std::string>, Want> resolve(std::string_view column) {
 
 }  // namespace
 
-bool flat_column_known(std::string_view column) { return !resolve(column).first.empty(); }
+/// The console's Event history names a record's resources in two columns,
+/// comma-separated and paired in order.
+static bool resource_column(std::string_view squashed) { return squashed == "resourcetype" || squashed == "resourcename"; }
+
+/// "a, b" -> {"a", "b"} (empty parts dropped).
+static std::vector<std::string_view> comma_list(std::string_view s) {
+  std::vector<std::string_view> out;
+  while (!s.empty() && out.size() < 64) {
+    const std::size_t comma = s.find(',');
+    std::string_view part = s.substr(0, comma);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+bool flat_column_known(std::string_view column) {
+  return !resolve(column).first.empty() || resource_column(squash(column));
+}
 
 std::size_t flat_to_record(std::span<const FlatCell> row, std::string& out) {
   Value record;
@@ -465,7 +486,16 @@ std::size_t flat_to_record(std::span<const FlatCell> row, std::string& out) {
   std::size_t mapped = 0;
   bool has_event_time = false;  // eventTime wins over Logs Insights' @timestamp
   for (const FlatCell& cell : row) has_event_time = has_event_time || squash(cell.column) == "eventtime";
+  std::string_view resource_types, resource_names;
   for (const FlatCell& cell : row) {
+    const std::string sq = squash(cell.column);
+    if (resource_column(sq)) {
+      if (!cell.value.empty()) {
+        (sq == "resourcetype" ? resource_types : resource_names) = cell.value;
+        ++mapped;
+      }
+      continue;
+    }
     auto [path, want] = resolve(cell.column);
     if (path.empty()) continue;
     if (has_event_time && squash(cell.column) == "@timestamp") continue;
@@ -488,6 +518,21 @@ std::size_t flat_to_record(std::span<const FlatCell> row, std::string& out) {
       slot = std::move(v);
     }
     ++mapped;
+  }
+  if (!resource_names.empty()) {
+    bool has_resources = false;
+    for (const Member& m : record.members) has_resources = has_resources || m.key == "resources";
+    if (!has_resources) {
+      const std::vector<std::string_view> types = comma_list(resource_types), names = comma_list(resource_names);
+      Value& list = record.member("resources");
+      list.kind = Value::Kind::kArray;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        Value item;
+        if (i < types.size()) item.member("type") = Value{Value::Kind::kString, std::string(types[i]), {}, {}};
+        item.member("ARN") = Value{Value::Kind::kString, std::string(names[i]), {}, {}};
+        list.items.push_back(std::move(item));
+      }
+    }
   }
   if (mapped == 0) return 0;
   write(record, out);

@@ -173,10 +173,32 @@ void derive_actor(EventView& ev, std::string_view on_behalf_user, NormalizeArena
   } else if (!ev.principal_id.empty()) {
     ev.actor_arn = arena.keep(fmt::format("{}:{}", ev.actor_type.empty() ? "Unknown" : ev.actor_type,
                                           ev.principal_id));
+  } else if (ev.access_key_id.starts_with("AKIA")) {
+    // A table that keeps only the user name and key (the console's Event
+    // history): a long-term key is an IAM user's, and names it for good.
+    ev.actor_arn = arena.keep(ev.user_name.empty() ? fmt::format("AccessKey:{}", ev.access_key_id)
+                                                   : fmt::format("IAMUser:{}", ev.user_name));
+  } else if (!ev.user_name.empty() && ev.access_key_id.empty()) {
+    ev.actor_arn = arena.keep(fmt::format("UserName:{}", ev.user_name));
   }
+  // A temporary key with a name: the name is a role session's, new with each
+  // session; no stable actor can be derived.
+}
+
+/// The Bedrock model a record names only in resources[] (tables that keep no
+/// request parameters): a foundation model by its id, anything else by ARN.
+std::string_view model_from_resources(std::span<const ResourceView> resources) noexcept {
+  for (const ResourceView& r : resources) {
+    constexpr std::string_view kFoundation = ":foundation-model/";
+    if (const std::size_t at = r.arn.find(kFoundation); at != std::string_view::npos)
+      return r.arn.substr(at + kFoundation.size());
+    if (r.type.starts_with("AWS::Bedrock::") && r.arn.starts_with("arn:")) return r.arn;
+  }
+  return {};
 }
 
 bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev, SkipReason& why) {
+  const std::size_t resources_from = arena.resources.size();
   bool have_time = false;
   std::string_view recipient;
   std::string_view on_behalf_user;
@@ -290,6 +312,8 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
   ev.account = recipient.empty() ? ev.actor_account : recipient;
   if (!ev.error_code.empty()) ev.outcome = Outcome::kFailure;
   derive_actor(ev, on_behalf_user, arena);
+  if (ev.model_id.empty() && ev.service == "bedrock.amazonaws.com" && arena.resources.size() > resources_from)
+    ev.model_id = model_from_resources(std::span(arena.resources).subspan(resources_from));
   return true;
 }
 

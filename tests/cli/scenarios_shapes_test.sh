@@ -114,9 +114,8 @@ check "s3-org-trail: the digest verifies the log files it lists" \
   bash -c "\"$AIIR\" verify '$root/s3-org-trail' >/dev/null 2>&1"
 
 # The findings, in every shape that carries the fields they need. The Event history CSV carries
-# those of the two checks marked kb_csv too (access key, source address, region, event name and
-# time are columns of it), but aiir loses them there: known bugs for that shape only.
-kb_csv() { if [ "$s" = event-history-csv ]; then known_bug "$@"; else check "$@"; fi; }
+# no identity ARN or account: its rows get the actor IAMUser:<User name> from their long-term key
+# (docs/event-schema.md §3.2), which the access and AI-changes analyzers group by.
 full="s3-org-trail lookup-events cloudwatch-api cloudwatch-export jsonl lake event-history-json messy"
 for s in $full event-history-csv; do
   f=$tmp/$s.1.jsonl
@@ -128,20 +127,9 @@ for s in $full event-history-csv; do
     finding "$f" ai_changes.model_access_enabled_programmatically ".severity == \"high\" and .access_key_id == \"$key\""
   check "$s: the guardrail deleted" \
     finding "$f" ai_changes.guardrail_deleted ".severity == \"high\" and .source_ips == [\"$ip\"]"
-  # Gap (event-history-csv): ai_changes.model_enumeration_regions is missing. The CSV rows have
-  # "AWS access key" AKIA5SVCREPORTLEAK01, "Event name" ListFoundationModels and "AWS region" for all
-  # five regions, but no principal ARN (no identity type or account column), and the enumeration
-  # is counted per principal only (src/analyzers/ai_changes.cpp: `if (!ai || e.actor_arn.empty())
-  # return;`); expected one medium finding for the key, got none.
-  kb_csv "$s: models listed in five regions" \
+  check "$s: models listed in five regions" \
     finding "$f" ai_changes.model_enumeration_regions ".access_key_id == \"$key\" or .principal == \"$user\""
-  # Gap (event-history-csv): no access.* finding at all (long_term_key_new_ip, principal_of_interest,
-  # recon_then_enumeration). The CSV has "AWS access key" (AKIA...), "Source IP address" and
-  # "Event time" for the baseline use from 198.51.100.20 and the attack from 203.0.113.45; the access
-  # analyzer drops rows without an actor ARN (src/analyzers/access.cpp on_event: `if
-  # (e.actor_arn.empty()) return;`) although the AKIA key alone identifies the credential. Expected a medium
-  # long_term_key_new_ip for AKIA5SVCREPORTLEAK01 naming 203.0.113.45, got nothing.
-  kb_csv "$s: the leaked key from a new address" \
+  check "$s: the leaked key from a new address" \
     finding "$f" access.long_term_key_new_ip ".access_key_id == \"$key\" and .source_ips == [\"$ip\"]"
   check "$s: the leaked key's user is a new caller of models" \
     finding "$f" invocation.new_principal ".principal == \"$user\""
@@ -164,17 +152,12 @@ done
 c=$tmp/event-history-csv.json
 check "event-history-csv: the report says the CSV lacks the records' fields" \
   report "$c" '.coverage.notes | any(test("CSV|column|Event history|flat"; "i"))'
-# Gap: model usage counts 56 calls for 28: the CSV rows of InvokeModel (no "Request ID" column)
-# are not joined with their invocation-log records, so every call is counted twice (us-west-2:
-# invocation.new_region says 10 calls for 5), and no coverage note warns that the usage table may
-# double count. Expected 28 calls in model_usage, or a note saying the two sources could not be joined.
-known_bug "event-history-csv: model calls counted once, or the report says they could not be joined" \
+# Was a gap: the CSV has no request ids; the report now says the two sources could not be joined.
+check "event-history-csv: model calls counted once, or the report says they could not be joined" \
   report "$c" "([.model_usage.rows[].calls] | add == $inv) or (.coverage.notes | any(test(\"join|twice|double\"; \"i\")))"
-# Gap: the CloudTrail model calls of the CSV have no model (usage rows with model null, 23 + 5
-# calls): the "Resource type"/"Resource name" columns (AWS::Bedrock::Model,
-# arn:aws:bedrock:REGION::foundation-model/anthropic.claude-3-opus-20240229-v1:0) are not read;
-# the flat reader maps only a "resources" column. Expected every usage row to name its model.
-known_bug "event-history-csv: the model of each call, from the Resource name column" \
+# Was a gap: the "Resource type"/"Resource name" columns are read as resources[], and a Bedrock
+# model named only there is the call's model.
+check "event-history-csv: the model of each call, from the Resource name column" \
   report "$c" 'all(.model_usage.rows[]; .model != null)'
 check "lake: the report says the query results hold only the selected columns" \
   report "$tmp/lake.json" '.coverage.notes | any(test("flat mode|table|column"; "i"))'

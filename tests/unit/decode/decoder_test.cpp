@@ -522,3 +522,24 @@ TEST_CASE("a 50 MB single line record is read", "[decode][large]") {
   REQUIRE(f.events.size() == 1);
   CHECK(f.events[0].action == "PutObject");
 }
+
+TEST_CASE("a table's user name and key, and a model named only in resources[]", "[decode][event]") {
+  // What the console's Event history keeps: no identity type, ARN or account.
+  auto f = events_from_json(
+      R"({"eventVersion":"1.09","eventTime":"2026-03-10T10:00:00Z","eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"userName":"svc-reporting","accessKeyId":"AKIA5SVCREPORTLEAK01"},"resources":[{"type":"AWS::Bedrock::Model","ARN":"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-opus-20240229-v1:0"}]})"
+      "\n"
+      R"({"eventVersion":"1.09","eventTime":"2026-03-10T10:00:00Z","eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"userName":"alice@example.com","accessKeyId":"ASIAX"},"resources":[{"type":"AWS::Bedrock::InferenceProfile","ARN":"arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-3-5-sonnet"}]})"
+      "\n"
+      R"({"eventVersion":"1.09","eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","userIdentity":{"accessKeyId":"AKIAONLYKEY"}})"
+      "\n"
+      // The request's model wins over resources[].
+      R"({"eventVersion":"1.09","eventTime":"2026-03-10T10:00:00Z","eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"},"requestParameters":{"modelId":"amazon.titan-text-express-v1"},"resources":[{"type":"AWS::Bedrock::Model","ARN":"arn:aws:bedrock:us-east-1::foundation-model/other"}]})");
+  REQUIRE(f.events.size() == 4);
+  CHECK(f.events[0].actor_arn == "IAMUser:svc-reporting");
+  CHECK(f.events[0].model_id == "anthropic.claude-3-opus-20240229-v1:0");
+  CHECK(f.events[1].actor_arn.empty());  // a role session's name: new with every session
+  CHECK(f.events[1].model_id == "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-3-5-sonnet");
+  CHECK(f.events[2].actor_arn == "AccessKey:AKIAONLYKEY");
+  CHECK(f.events[3].actor_arn == "arn:aws:iam::1:user/u");
+  CHECK(f.events[3].model_id == "amazon.titan-text-express-v1");
+}

@@ -75,6 +75,28 @@ TEST_CASE("flat mode: column names in every spelling map to CloudTrail fields", 
   CHECK(none.json.empty());
 }
 
+TEST_CASE("flat mode: the Event history's resource columns", "[decode][flat]") {
+  CHECK(flat_column_known("Resource type"));
+  CHECK(flat_column_known("Resource name"));
+  Rebuilt r({{"Event name", "InvokeModel"},
+             {"Resource type", "AWS::Bedrock::Model"},
+             {"Resource name", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-opus-20240229-v1:0"}});
+  CHECK(r.at("/resources/0/type") == "AWS::Bedrock::Model");
+  CHECK(r.at("/resources/0/ARN") == "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-opus-20240229-v1:0");
+  // Several resources, comma-separated in both columns, paired in order.
+  Rebuilt two({{"Event name", "AttachRolePolicy"},
+               {"Resource type", "AWS::IAM::Role, AWS::IAM::Policy"},
+               {"Resource name", "app-role, arn:aws:iam::aws:policy/AdministratorAccess"}});
+  CHECK(two.at("/resources/0/type") == "AWS::IAM::Role");
+  CHECK(two.at("/resources/0/ARN") == "app-role");
+  CHECK(two.at("/resources/1/type") == "AWS::IAM::Policy");
+  CHECK(two.at("/resources/1/ARN") == "arn:aws:iam::aws:policy/AdministratorAccess");
+  // A resources column wins over the two.
+  Rebuilt both({{"Event name", "X"}, {"resources", R"([{"type":"T","ARN":"a"}])"}, {"Resource name", "b"}});
+  CHECK(both.at("/resources/0/ARN") == "a");
+  CHECK_FALSE(both.has("/resources/1"));
+}
+
 TEST_CASE("flat mode: Lake's struct, map and array renderings are read back", "[decode][flat]") {
   Rebuilt r({{"eventTime", "2026-03-10 10:00:00.000"},
              {"eventName", "AssumeRole"},
