@@ -185,14 +185,19 @@ void derive_actor(EventView& ev, std::string_view on_behalf_user, NormalizeArena
   // session; no stable actor can be derived.
 }
 
-/// The Bedrock model a record names only in resources[] (tables that keep no
-/// request parameters): a foundation model by its id, anything else by ARN.
+/// The model a Bedrock model call names only in resources[] (tables that keep
+/// no request parameters): a foundation model by its id, any other model or
+/// inference profile by its ARN (knowledge bases, guardrails... are not models).
 std::string_view model_from_resources(std::span<const ResourceView> resources) noexcept {
+  constexpr std::string_view kFoundation = ":foundation-model/";
   for (const ResourceView& r : resources) {
-    constexpr std::string_view kFoundation = ":foundation-model/";
     if (const std::size_t at = r.arn.find(kFoundation); at != std::string_view::npos)
       return r.arn.substr(at + kFoundation.size());
-    if (r.type.starts_with("AWS::Bedrock::") && r.arn.starts_with("arn:")) return r.arn;
+  }
+  for (const ResourceView& r : resources) {
+    for (std::string_view kind : {":inference-profile/", ":application-inference-profile/", ":custom-model/",
+                                  ":provisioned-model/", ":imported-model/", ":prompt-router/", ":model-endpoint/"})
+      if (r.arn.starts_with("arn:") && r.arn.find(kind) != std::string_view::npos) return r.arn;
   }
   return {};
 }
@@ -312,7 +317,10 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
   ev.account = recipient.empty() ? ev.actor_account : recipient;
   if (!ev.error_code.empty()) ev.outcome = Outcome::kFailure;
   derive_actor(ev, on_behalf_user, arena);
-  if (ev.model_id.empty() && ev.service == "bedrock.amazonaws.com" && arena.resources.size() > resources_from)
+  const bool model_call = ev.action.starts_with("InvokeModel") || ev.action.starts_with("Converse") ||
+                          ev.action == "StartAsyncInvoke";
+  if (ev.model_id.empty() && model_call && ev.service == "bedrock.amazonaws.com" &&
+      arena.resources.size() > resources_from)
     ev.model_id = model_from_resources(std::span(arena.resources).subspan(resources_from));
   return true;
 }
