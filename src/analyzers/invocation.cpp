@@ -904,7 +904,8 @@ void InvocationAnalyzer::answer(const Coverage& cov, std::vector<QuestionAnswer>
      {"invocation.prompt_injection", "invocation.jailbreak", "invocation.prompt_attack_scored",
       "invocation.system_prompt_extraction", "invocation.hidden_text", "invocation.tool_abuse",
       "invocation.cloud_credential_request", "invocation.guardrail_prompt_attack_blocked",
-      "invocation.guardrail_intervened", "invocation.guardrail_interventions"});
+      "invocation.guardrail_intervened", "invocation.guardrail_interventions",
+      "invocation.guardrail_detected_not_blocked"});
   qa("invocation.responses", "What responses were produced?", "the model responses",
      {"invocation.system_prompt_leakage", "invocation.data_exfiltration_markup", "private_data.secret_in_response",
       "private_data.pii_in_response"});
