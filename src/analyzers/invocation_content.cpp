@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <map>
 #include <set>
@@ -157,9 +158,11 @@ class InvocationContentAnalyzer final : public Analyzer {
       Severity s = r.score >= std::max(0.95, r.threshold)  ? Severity::kHigh
                    : r.score >= std::max(0.8, r.threshold) ? Severity::kMedium
                                                            : Severity::kLow;
+      // One finding per severity band: a record scored low is not cited by a
+      // medium or high finding because another record of the hour scored higher.
       Group* g = group(ev, {"invocation.prompt_attack_scored", Element::kInvocation,
                             "Prompts scored as attacks by the prompt model"},
-                       s);
+                       s, false, to_string(s));
       if (g != nullptr) {
         g->max_score = std::max(g->max_score, r.score);
         offer(*g, ev, r, s, sig_ids, first_user_excerpt(r));
@@ -168,6 +171,7 @@ class InvocationContentAnalyzer final : public Analyzer {
 
     on_hidden(ev, r, sig_ids);
     on_leakage(ev, r, sig_ids);
+    on_guardrail_detections(ev, r, sig_ids);
     on_attachments(ev, r, sig_ids);
     on_secrets(ev, r, sig_ids);
   }
@@ -234,8 +238,13 @@ class InvocationContentAnalyzer final : public Analyzer {
  private:
   /// The finding of (rule, principal, account, hour window); `whole_span`: one
   /// window for the whole of the logs (what repeats on every call).
-  Group* group(const EventView& ev, const RuleInfo& ri, Severity sev, bool whole_span = false) {
-    GroupKey key(ri.rule, std::string(ev.actor_arn), std::string(ev.account), whole_span ? 0 : window_of(ev.time_ms));
+  /// `band`: groups of one rule apart by it (the model score's severity band).
+  Group* group(const EventView& ev, const RuleInfo& ri, Severity sev, bool whole_span = false,
+               std::string_view band = {}) {
+    std::string key_rule(ri.rule);
+    if (!band.empty()) key_rule.append("#").append(band);
+    GroupKey key(std::move(key_rule), std::string(ev.actor_arn), std::string(ev.account),
+                 whole_span ? 0 : window_of(ev.time_ms));
     auto it = groups_.find(key);
     if (it == groups_.end()) {
       if (groups_.size() >= kMaxGroups) {
@@ -342,6 +351,26 @@ class InvocationContentAnalyzer final : public Analyzer {
   }
 
   void on_leakage(const EventView& ev, const ContentResult& r, const std::string& sigs) {
+    // A code, password or key defined in the system prompt, repeated in the
+    // response (the user never typed it): high; inside a URL it also leaves
+    // by an image or link.
+    for (const auto& s : r.leakage.secrets) {
+      Group* g = group(ev, {"invocation.system_prompt_leakage", Element::kInvocation,
+                            "Response reproduces the system prompt"},
+                       Severity::kHigh);
+      if (g == nullptr) break;
+      ++g->items["system_secret"];
+      g->roles.insert("output assistant");
+      add_value(*g, fmt::format("secret value of the system prompt {} ({})", s.masked, s.how));
+      offer(*g, ev, r, Severity::kHigh, sigs, {});
+      if (!s.in_url) continue;
+      Group* x = group(ev, family_rule("data_exfiltration"), Severity::kHigh);
+      if (x == nullptr) continue;
+      ++x->items["system_secret_in_url"];
+      x->roles.insert("output assistant");
+      add_value(*x, fmt::format("secret value of the system prompt {} in a URL of the response", s.masked));
+      offer(*x, ev, r, Severity::kHigh, sigs, {});
+    }
     if (!r.leakage.leaked) return;
     Severity s = r.leakage.ratio >= 0.8 ? Severity::kHigh : Severity::kMedium;
     Group* g = group(ev, {"invocation.system_prompt_leakage", Element::kInvocation,
@@ -350,6 +379,43 @@ class InvocationContentAnalyzer final : public Analyzer {
     if (g == nullptr) return;
     add_value(*g, fmt::format("{:.0f}% of {} system-prompt shingles", 100 * r.leakage.ratio, r.leakage.system_shingles));
     offer(*g, ev, r, s, sigs, {});
+  }
+
+  /// Guardrail policies that detected something but took no action (action
+  /// NONE: a policy in detect mode, or a guardrail that only reports): the
+  /// model got the text. Prompt attacks (and topics named for jailbreaks or
+  /// injection) are medium unless the filter's confidence is LOW; the rest low.
+  void on_guardrail_detections(const EventView& ev, const ContentResult& r, const std::string& sigs) {
+    // A side another policy blocked or masked was not let through.
+    bool acted[2] = {false, false};
+    for (const auto& b : r.extraction.guardrail.blocks)
+      if (!b.action.empty() && b.action != "NONE") acted[static_cast<int>(b.side)] = true;
+    for (const auto& b : r.extraction.guardrail.blocks) {
+      if (!b.detected || b.action != "NONE" || acted[static_cast<int>(b.side)]) continue;
+      const bool attack = b.type == "PROMPT_ATTACK" || contains_icase(b.type, "jailbreak") ||
+                          contains_icase(b.type, "injection") || contains_icase(b.type, "prompt attack") ||
+                          contains_icase(b.type, "prompt_attack");
+      const Severity s = attack && b.confidence != "LOW" ? Severity::kMedium : Severity::kLow;
+      Group* g = group(ev, {"invocation.guardrail_detected_not_blocked", Element::kInvocation,
+                            "Guardrail detected a policy violation but did not block it"},
+                       s);
+      if (g == nullptr) continue;
+      const std::string type = b.type.empty() ? std::string("unnamed") : cut(b.type, 60);
+      ++g->items[fmt::format("{} {}", b.policy, type)];
+      g->roles.insert(b.side == Side::kInput ? "input" : "output");
+      if (!b.confidence.empty()) add_value(*g, fmt::format("{} {} confidence {}", b.policy, type, cut(b.confidence, 16)));
+      offer(*g, ev, r, s, sigs, {});
+    }
+  }
+
+  static bool contains_icase(std::string_view hay, std::string_view needle) noexcept {
+    if (needle.size() > hay.size()) return false;
+    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+      std::size_t k = 0;
+      while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) == needle[k]) ++k;
+      if (k == needle.size()) return true;
+    }
+    return false;
   }
 
   void on_attachments(const EventView& ev, const ContentResult& r, const std::string& sigs) {

@@ -66,6 +66,7 @@ std::string_view view_kind_name(const NormalizedText& t, int view) {
     case ViewKind::kLeet: return "leet";
     case ViewKind::kRot13: return "rot13";
     case ViewKind::kDecoded: return "decoded";
+    case ViewKind::kReversed: return "reversed";
   }
   return "canonical";
 }
@@ -131,12 +132,23 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
 
   sys_texts_.clear();
   out_texts_.clear();
+  req_texts_.clear();
   for (const auto& p : pieces) {
     if (p.side == Side::kInput && p.role == Role::kSystem) sys_texts_.push_back(p.text);
     else if (p.side == Side::kOutput) out_texts_.push_back(p.text);
+    else req_texts_.push_back(p.text);
   }
-  if (!sys_texts_.empty() && !out_texts_.empty())
+  if (!sys_texts_.empty() && !out_texts_.empty()) {
     out.leakage = system_prompt_leakage(sys_texts_, out_texts_, leak_, options_.leakage);
+    // A code, password or key of the system prompt repeated in the response
+    // (normalized, and its decoded views), unless the request holds it too.
+    out_views_.clear();
+    out_views_.push_back(out.output.canonical);
+    for (std::size_t v = 0; v < out.output.views.size(); ++v)
+      if (out.output.view_kinds[v] == ViewKind::kDecoded || out.output.view_kinds[v] == ViewKind::kReversed)
+        out_views_.push_back(out.output.views[v]);
+    system_secret_leaks(sys_texts_, req_texts_, out_views_, leak_, out.leakage.secrets);
+  }
 
   // Hooks owned by the secrets/model helper.
   if (options_.secrets != nullptr) options_.secrets->run(out);

@@ -165,7 +165,7 @@ class ContentAnalyzer {
   std::vector<int> set_scratch_;
   std::vector<SignatureHit> raw_hits_;
   std::string decode_;
-  std::vector<std::string_view> sys_texts_, out_texts_;
+  std::vector<std::string_view> sys_texts_, out_texts_, req_texts_, out_views_;
   std::unique_ptr<FileReader> offload_reader_;
   simdjson::dom::parser offload_parser_;
   std::unique_ptr<PdfTextExtractor> pdf_;

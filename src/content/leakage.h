@@ -24,11 +24,30 @@ struct LeakageOptions {
   std::size_t min_words = 6;
 };
 
+/// A secret value defined in the system prompt (a code, password, key or
+/// token) that the response repeats: the shingle overlap misses it, being a
+/// single word.
+struct SecretLeak {
+  std::string masked;       ///< the value, its middle masked ("LRK…ET")
+  std::string_view how;     ///< "verbatim", "rot13", "reversed" or "decoded" (in a decoded view of the response)
+  bool in_url = false;      ///< inside a URL of the response (an image or link that sends it out)
+};
+
 struct LeakageResult {
   bool leaked = false;
   double ratio = 0;                 ///< matched / system shingles
   std::size_t system_shingles = 0;  ///< distinct shingles in the system prompt
   std::size_t matched_shingles = 0;
+  std::vector<SecretLeak> secrets;  ///< system_secret_leaks(); at most kMaxSecretCandidates
+};
+
+/// Candidate secret values taken from one system prompt (cap).
+inline constexpr std::size_t kMaxSecretCandidates = 32;
+
+/// One candidate value and its variants' hashes (lowercased FNV-1a).
+struct SecretCandidate {
+  std::string value;            ///< as written in the system prompt
+  std::uint64_t hash[3] = {};   ///< verbatim, ROT13, reversed
 };
 
 /// Reusable buffers (one per thread).
@@ -43,6 +62,11 @@ struct LeakageScratch {
   std::string sys_key;
   std::size_t sys_k = 0;
   bool sys_valid = false;
+  /// Secret candidates of the system texts in `cand_key`, cached the same way.
+  std::string cand_key;
+  bool cand_valid = false;
+  std::vector<SecretCandidate> candidates;
+  std::vector<std::uint8_t> cand_state;  ///< per candidate: 1 in the request, 2 reported
 };
 
 /// Compares the system texts with the output texts. Words are ASCII-lowercased
@@ -50,5 +74,26 @@ struct LeakageScratch {
 LeakageResult system_prompt_leakage(std::span<const std::string_view> system_texts,
                                     std::span<const std::string_view> output_texts,
                                     LeakageScratch& scratch, const LeakageOptions& options = {});
+
+/// Candidate secret values of a system prompt: a value after a secret label
+/// (password, passcode, passphrase, PIN, secret, OTP, credential, API/access/
+/// private key; code, key or token after a qualifier such as escalation,
+/// admin, master, access, staff or override, or in a sentence that says the
+/// value is secret), and tokens of 8+ characters with 2+ letters and 2+ digits
+/// in a sentence that says so (confidential, secret, internal, staff, never
+/// reveal, do not share ...). Tokens are runs of ASCII letters, digits, '-'
+/// and '_'. At most kMaxSecretCandidates, in order of appearance.
+void system_secret_candidates(std::span<const std::string_view> system_texts, std::vector<SecretCandidate>& out);
+
+/// Secret values of the system texts that the response repeats (a token of
+/// `output_views`, which are lowercased: the normalized response first, then
+/// its decoded views), verbatim, in ROT13 or reversed, and that no other
+/// request text (`request_texts`: the user's turns, tool results, documents,
+/// history) holds: a value the user typed is theirs to hear. Linear in the
+/// texts; appends to `out`.
+void system_secret_leaks(std::span<const std::string_view> system_texts,
+                         std::span<const std::string_view> request_texts,
+                         std::span<const std::string_view> output_views, LeakageScratch& scratch,
+                         std::vector<SecretLeak>& out);
 
 }  // namespace aiir::content

@@ -45,6 +45,7 @@ std::uint32_t NormalizedText::to_canonical(int view, std::size_t offset) const n
       if (collapsed_map.empty()) return 0;
       return collapsed_map[std::min(offset, collapsed_map.size() - 1)];
     case ViewKind::kDecoded:
+    case ViewKind::kReversed:
       return view_origin[static_cast<std::size_t>(view)];
   }
   return 0;
@@ -345,6 +346,9 @@ struct Scratch {
   std::string nfkc;
   std::string tag, sneaky, vs;
   std::vector<char32_t> word;
+  std::string display;            ///< the text as displayed (RLO runs reversed)
+  std::vector<char32_t> rlo;      ///< the current right-to-left override run
+  std::string reversed;           ///< the reversed runs, for the bidi hidden text
 };
 }  // namespace
 
@@ -449,6 +453,9 @@ class Appender {
   void decode_segments(std::string_view nf, NormalizedText& out, std::uint32_t origin, int depth);
   void emit(std::string_view kind, std::string_view bytes, std::size_t count, NormalizedText& out,
             std::uint32_t origin, int depth, bool encoding);
+  /// Normalizes `bytes` (within the decoded budget) and adds it, and its own
+  /// views, as views of `kind`.
+  void add_view(std::string_view bytes, ViewKind kind, NormalizedText& out, std::uint32_t origin, int depth);
 };
 
 std::uint32_t Appender::run(std::string_view text, NormalizedText& out, int depth) {
@@ -510,6 +517,23 @@ std::string_view Appender::strip(std::string_view text, NormalizedText& out, std
   s.vs.clear();
   std::size_t tag_len = 0, sneaky_len = 0, vs_len = 0, zw_latin = 0, bidi = 0, pua = 0;
   bool tag_after_flag = false, tag_cancelled = false, pending_zw = false;
+  // Right-to-left override (U+202E): what follows, up to U+202C (pop), U+2069
+  // (pop isolate), U+202D (left-to-right override) or the end of the line, is
+  // displayed reversed; `display` is the text as a reader sees it.
+  bool rlo_seen = false, in_rlo = false;
+  s.display.clear();
+  s.rlo.clear();
+  s.reversed.clear();
+  auto flush_rlo = [&] {
+    in_rlo = false;
+    if (s.rlo.empty()) return;
+    if (!s.reversed.empty()) s.reversed += " | ";
+    for (auto it = s.rlo.rbegin(); it != s.rlo.rend(); ++it) {
+      put_cp(s.display, *it);
+      put_cp(s.reversed, *it);
+    }
+    s.rlo.clear();
+  };
   unsigned sneaky_byte = 0, sneaky_bits = 0;
   char32_t prev = 0;
 
@@ -577,6 +601,14 @@ std::string_view Appender::strip(std::string_view text, NormalizedText& out, std
     }
     if (is_bidi(cp)) {
       ++bidi;
+      if (cp == 0x202E) {
+        if (!rlo_seen) s.display.assign(s.stripped);
+        rlo_seen = true;
+        flush_rlo();
+        in_rlo = true;
+      } else if (cp == 0x202C || cp == 0x2069 || cp == 0x202D) {
+        flush_rlo();
+      }
       continue;
     }
     if (is_pua(cp)) {
@@ -587,13 +619,30 @@ std::string_view Appender::strip(std::string_view text, NormalizedText& out, std
     if (pending_zw && is_ascii_alnum(cp)) ++zw_latin;
     pending_zw = false;
     put_cp(s.stripped, cp);
+    if (rlo_seen) {
+      if (cp == '\n' || cp == '\r') flush_rlo();  // an override ends with its paragraph
+      if (in_rlo) s.rlo.push_back(cp);
+      else put_cp(s.display, cp);
+    }
     prev = cp;
   }
   flush_tag();
   flush_sneaky();
   flush_vs();
+  flush_rlo();
   if (zw_latin > 0) out.hidden.push_back(HiddenText{"zero_width", {}, zw_latin, origin});
-  if (bidi > 0) out.hidden.push_back(HiddenText{"bidi", {}, bidi, origin});
+  if (bidi > 0) {
+    HiddenText h{"bidi", {}, bidi, origin};
+    if (!s.reversed.empty()) {
+      std::size_t n = std::min(s.reversed.size(), opt_.max_hidden_bytes);
+      while (n > 0 && n < s.reversed.size() && (static_cast<unsigned char>(s.reversed[n]) & 0xC0) == 0x80) --n;
+      h.decoded.assign(s.reversed, 0, n);
+    }
+    out.hidden.push_back(std::move(h));
+    // The displayed text as a view: signatures read the instruction the way
+    // the model's reader (and the model) sees it.
+    if (!s.reversed.empty() && depth + 1 <= opt_.max_decode_depth) add_view(s.display, ViewKind::kReversed, out, origin, depth);
+  }
   if (pua > 0) out.hidden.push_back(HiddenText{"private_use", {}, pua, origin});
   return s.stripped;
 }
@@ -678,6 +727,10 @@ void Appender::emit(std::string_view kind, std::string_view bytes, std::size_t c
   if (printable) h.decoded.assign(bytes.substr(0, opt_.max_hidden_bytes));
   out.hidden.push_back(std::move(h));
   if (!printable || depth + 1 > opt_.max_decode_depth) return;
+  add_view(bytes, ViewKind::kDecoded, out, origin, depth);
+}
+
+void Appender::add_view(std::string_view bytes, ViewKind kind, NormalizedText& out, std::uint32_t origin, int depth) {
   if (out.decoded_bytes >= opt_.max_decoded_bytes) return;
   std::string_view keep = bytes.substr(0, opt_.max_decoded_bytes - out.decoded_bytes);
   out.decoded_bytes += keep.size();
@@ -686,11 +739,11 @@ void Appender::emit(std::string_view kind, std::string_view bytes, std::size_t c
   owner_.finish(child);
   out.decoded_bytes += child.decoded_bytes;
   out.views.push_back(std::move(child.canonical));
-  out.view_kinds.push_back(ViewKind::kDecoded);
+  out.view_kinds.push_back(kind);
   out.view_origin.push_back(origin);
   for (auto& v : child.views) {
     out.views.push_back(std::move(v));
-    out.view_kinds.push_back(ViewKind::kDecoded);
+    out.view_kinds.push_back(kind);
     out.view_origin.push_back(origin);
   }
   for (auto& hh : child.hidden) {

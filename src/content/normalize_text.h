@@ -18,7 +18,8 @@ namespace aiir::content {
 /// Hidden or encoded text found while normalizing. Kinds:
 /// "tag_smuggling", "sneaky_bits", "variation_selector" (decoded payloads),
 /// "zero_width" (inside a Latin word), "bidi", "private_use", "homoglyph"
-/// (mixed-script word; `decoded` is its ASCII skeleton), "base64", "hex",
+/// (mixed-script word; `decoded` is its ASCII skeleton; for "bidi", the text
+/// under right-to-left overrides as displayed, reversed), "base64", "hex",
 /// "url", "rot13" (decoded segments). `decoded` is attacker text: escape it.
 struct HiddenText {
   std::string_view kind;      ///< static string
@@ -28,7 +29,9 @@ struct HiddenText {
 };
 
 /// How an extra view was derived.
-enum class ViewKind : std::uint8_t { kCollapsed, kLeet, kRot13, kDecoded };
+/// kReversed: the text as displayed, each run under a right-to-left override
+/// (U+202E, up to its U+202C/U+2069 or the end of the line) reversed.
+enum class ViewKind : std::uint8_t { kCollapsed, kLeet, kRot13, kDecoded, kReversed };
 
 /// The normalized text plus the extra views signatures must also see.
 /// `canonical` has invisible characters removed, NFKC, case folding and

@@ -40,6 +40,42 @@ std::size_t count_words(std::string_view text, std::size_t cap) noexcept {
   return n;
 }
 
+/// A request piece a tool or a retriever returned: tool results and retrieved
+/// documents, not tool descriptions (the application's) or tool-call inputs
+/// (the model's own).
+bool retrieved_piece(const content::TextPiece& p) noexcept {
+  if (p.side != Side::kInput || (p.role != Role::kTool && p.role != Role::kDocument) || p.from_attachment) return false;
+  const std::string_view path = p.source_path;
+  return path.find("description") == std::string_view::npos && path.find("tool_use") == std::string_view::npos &&
+         path.find("toolUse") == std::string_view::npos && path.find("tool_calls") == std::string_view::npos;
+}
+
+/// True when a decoded view reads as English prose: 8 words or more, and at
+/// least a fifth of them common function words. The ROT13 of ordinary text,
+/// JSON and identifiers do not.
+bool reads_as_prose(std::string_view text) noexcept {
+  static constexpr std::string_view kCommon[] = {
+      "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "from", "with", "is", "are", "be", "it",
+      "you", "your", "i", "me", "my", "we", "this", "that", "all", "any", "what", "not", "no", "do", "as", "at",
+      "by", "if", "now", "then", "please", "will", "can", "must"};
+  std::size_t words = 0, common = 0, i = 0;
+  const std::size_t n = std::min<std::size_t>(text.size(), 4096);
+  while (i < n) {
+    while (i < n && !(text[i] >= 'a' && text[i] <= 'z')) ++i;
+    const std::size_t b = i;
+    while (i < n && text[i] >= 'a' && text[i] <= 'z') ++i;
+    if (i == b) break;
+    ++words;
+    const std::string_view w = text.substr(b, i - b);
+    for (std::string_view c : kCommon)
+      if (w == c) {
+        ++common;
+        break;
+      }
+  }
+  return words >= kMinScoredWords && common * 5 >= words;
+}
+
 /// The secrets hook: scans every extracted piece with its side and role.
 class SecretsHook final : public content::ContentStage {
  public:
@@ -102,6 +138,41 @@ struct ContentWorker::Hooks {
           ++docs;
           score(worker_.capped_for_model(p.text));
         }
+        // Tool results and retrieved documents: where indirect injection
+        // arrives. Each on its own (a JSON tool result is many short string
+        // pieces, most under the word minimum), the highest score kept.
+        std::size_t retrieved = 0;
+        for (std::size_t i = pieces.size(); i-- > 0 && retrieved < kMaxScoredRetrievedTexts;) {
+          if (!retrieved_piece(pieces[i])) continue;
+          ++retrieved;
+          score(worker_.capped_for_model(pieces[i].text));
+        }
+        // Hidden text the model's own normalization does not decode (ROT13,
+        // reversed under a right-to-left override, hex, URL escapes), when it
+        // reads as prose: scored as decoded.
+        std::size_t views = 0;
+        const content::NormalizedText& in = r.input;
+        auto score_view = [&](std::string_view v) {
+          if (views >= kMaxScoredViews || !reads_as_prose(v)) return;
+          ++views;
+          score(worker_.capped_for_model(v));
+        };
+        for (std::size_t v = 0; v < in.views.size() && views < kMaxScoredViews; ++v) {
+          const content::ViewKind kind = in.view_kinds[v];
+          if (kind == content::ViewKind::kRot13) {
+            // The ROT13 view covers the whole request (system prompt too):
+            // only the newest user turn's span of it.
+            const std::size_t k = newest_user_span(r);
+            if (k == SIZE_MAX) continue;
+            const std::size_t from = r.input_piece_start[k];
+            const std::size_t to = k + 1 < r.input_piece_start.size() ? r.input_piece_start[k + 1] : in.views[v].size();
+            if (from < to && to <= in.views[v].size()) score_view(std::string_view(in.views[v]).substr(from, to - from));
+          } else if (kind == content::ViewKind::kReversed || kind == content::ViewKind::kDecoded) {
+            const Role role = r.role_at(Side::kInput, in.view_origin[v]);
+            if (role == Role::kSystem || role == Role::kAssistant) continue;
+            score_view(in.views[v]);
+          }
+        }
         r.score = best;
       } catch (...) {
         r.score = -1;  // allocation failure: no score rather than no run
@@ -111,6 +182,16 @@ struct ContentWorker::Hooks {
 
    private:
     ContentWorker& worker_;
+
+    /// Index in input_piece_start of the newest user turn (SIZE_MAX: none).
+    static std::size_t newest_user_span(const ContentResult& r) noexcept {
+      const auto& pieces = r.extraction.pieces;
+      for (std::size_t k = r.input_piece_index.size(); k-- > 0;) {
+        const content::TextPiece& p = pieces[r.input_piece_index[k]];
+        if (p.role == Role::kUser && !p.from_attachment) return k;
+      }
+      return SIZE_MAX;
+    }
   };
 
   Hooks(ContentWorker& worker, bool redact) : secrets(redact), scorer(worker) {}

@@ -56,6 +56,16 @@ inline constexpr std::size_t kMinScoredWords = 8;
 /// from documents (TextPiece::from_attachment) of the request, each on its
 /// own; the record's score is the highest.
 inline constexpr std::size_t kMaxScoredAttachmentTexts = 4;
+/// The model also scores the last this many retrieved texts of the request:
+/// tool results (Converse `toolResult`, Anthropic `tool_result`, `tool`-role
+/// messages) and retrieved documents (Command R `documents`, document text,
+/// grounding sources), each on its own, where indirect injections arrive.
+/// Tool descriptions and the model's own tool calls are not scored.
+inline constexpr std::size_t kMaxScoredRetrievedTexts = 4;
+/// And at most this many views of hidden text that read as prose (the ROT13
+/// of the newest user turn, text under a right-to-left override as displayed,
+/// decoded hex or URL escapes), by what they decode to.
+inline constexpr std::size_t kMaxScoredViews = 4;
 
 /// Read-only resources shared by every worker: the signature set, the model
 /// and the secrets scanner. Build once per run (setup; throws aiir::Error).
