@@ -2,6 +2,7 @@
 // Prompt-attack model: normalization for the model, hashed n-gram features, scoring, weights file I/O.
 #include "content/model.h"
 #include "content/normalize_text.h"
+#include "util/utf8.h"
 
 #include <aiir/error.h>
 #include <unicode/normalizer2.h>
@@ -68,23 +69,6 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) noexcept {
   return cp;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 bool invisible(char32_t cp) noexcept {
   return cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x180E ||
@@ -111,7 +95,7 @@ std::string strip_invisible(std::string_view text) {
       continue;
     }
     if (invisible(cp)) continue;
-    append_utf8(out, cp);
+    aiir::detail::append_utf8(out, cp);
   }
   return out;
 }

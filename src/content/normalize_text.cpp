@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Text normalization and decoding for content matching (invocation.md §5.2).
 #include "content/normalize_text.h"
+#include "util/utf8.h"
 
 #include <aiir/error.h>
 #include <re2/re2.h>
@@ -85,23 +86,6 @@ char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
   return cp;
 }
 
-void put_cp(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 bool is_zero_width(char32_t cp) {
   switch (cp) {
@@ -381,7 +365,7 @@ struct TextNormalizer::Impl {
       sk.foreign = U_SUCCESS(status) && script != USCRIPT_LATIN && script != USCRIPT_COMMON &&
                    script != USCRIPT_INHERITED && u_isalpha(static_cast<UChar32>(cp));
       std::string in;
-      put_cp(in, cp);
+      aiir::detail::append_utf8(in, cp);
       char buf[64];
       status = U_ZERO_ERROR;
       int32_t len = uspoof_getSkeletonUTF8(spoof, 0, in.data(), static_cast<int32_t>(in.size()), buf,
@@ -529,8 +513,8 @@ std::string_view Appender::strip(std::string_view text, NormalizedText& out, std
     if (s.rlo.empty()) return;
     if (!s.reversed.empty()) s.reversed += " | ";
     for (auto it = s.rlo.rbegin(); it != s.rlo.rend(); ++it) {
-      put_cp(s.display, *it);
-      put_cp(s.reversed, *it);
+      aiir::detail::append_utf8(s.display, *it);
+      aiir::detail::append_utf8(s.reversed, *it);
     }
     s.rlo.clear();
   };
@@ -618,11 +602,11 @@ std::string_view Appender::strip(std::string_view text, NormalizedText& out, std
     if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) cp = ' ';
     if (pending_zw && is_ascii_alnum(cp)) ++zw_latin;
     pending_zw = false;
-    put_cp(s.stripped, cp);
+    aiir::detail::append_utf8(s.stripped, cp);
     if (rlo_seen) {
       if (cp == '\n' || cp == '\r') flush_rlo();  // an override ends with its paragraph
       if (in_rlo) s.rlo.push_back(cp);
-      else put_cp(s.display, cp);
+      else aiir::detail::append_utf8(s.display, cp);
     }
     prev = cp;
   }
@@ -677,7 +661,7 @@ void Appender::flush_word(Scratch& s, std::string& canon) {
         canon.append(sk.ascii);
         if (sk.foreign) mapped_foreign = true;
       } else {
-        put_cp(canon, cp);
+        aiir::detail::append_utf8(canon, cp);
       }
     }
     // Mixed-script word: Latin letters with Cyrillic/Greek/... look-alikes.
@@ -685,7 +669,7 @@ void Appender::flush_word(Scratch& s, std::string& canon) {
       if (impl_.homoglyph_words++ == 0) impl_.homoglyph_example.assign(canon, start, std::string::npos);
     }
   } else {
-    for (char32_t cp : s.word) put_cp(canon, cp);
+    for (char32_t cp : s.word) aiir::detail::append_utf8(canon, cp);
   }
   s.word.clear();
 }
@@ -713,7 +697,7 @@ void Appender::fold(std::string_view nf, std::string& canon) {
     } else {
       flush_word(s, canon);
       if (u_isUWhiteSpace(static_cast<UChar32>(fc))) canon.push_back(' ');
-      else put_cp(canon, fc);
+      else aiir::detail::append_utf8(canon, fc);
     }
   }
   flush_word(s, canon);

@@ -2,6 +2,7 @@
 // Bounded PDF text extraction (pdf_text.h). Every loop moves forward through
 // its input; every buffer has a cap.
 #include "content/pdf_text.h"
+#include "util/utf8.h"
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -178,23 +179,6 @@ bool text_free(std::string_view dict) noexcept {
 /// cross-reference stream dictionary): its strings and streams are ciphertext.
 bool encrypted(std::string_view pdf) noexcept { return find_key(pdf, "/Encrypt") != std::string_view::npos; }
 
-void put_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // WinAnsiEncoding 0x80-0x9F (0: undefined, dropped).
 constexpr char32_t kWinAnsi80[32] = {
@@ -211,7 +195,7 @@ void append_decoded(std::string& out, std::string_view raw) {
       if (u >= 0xD800 && u <= 0xDBFF && i + 3 < raw.size()) {
         const char32_t lo = static_cast<char32_t>(at(raw, i + 2) << 8 | at(raw, i + 3));
         if (lo >= 0xDC00 && lo <= 0xDFFF) {
-          put_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+          aiir::detail::append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
           i += 2;
           continue;
         }
@@ -221,7 +205,7 @@ void append_decoded(std::string& out, std::string_view raw) {
         if (u == '\t' || u == '\n' || u == '\r') out.push_back(' ');
         continue;
       }
-      put_utf8(out, u);
+      aiir::detail::append_utf8(out, u);
     }
     return;
   }
@@ -232,9 +216,9 @@ void append_decoded(std::string& out, std::string_view raw) {
     } else if (b < 0x7F) {
       out.push_back(ch);
     } else if (b >= 0x80 && b < 0xA0) {
-      if (kWinAnsi80[b - 0x80] != 0) put_utf8(out, kWinAnsi80[b - 0x80]);
+      if (kWinAnsi80[b - 0x80] != 0) aiir::detail::append_utf8(out, kWinAnsi80[b - 0x80]);
     } else if (b >= 0xA0) {
-      put_utf8(out, b);
+      aiir::detail::append_utf8(out, b);
     }
   }
 }

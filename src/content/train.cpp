@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Training and evaluation of the prompt-attack model (library code behind bench/train_* and bench/eval_*).
 #include "content/train.h"
+#include "util/utf8.h"
 
 #include <aiir/error.h>
 #include <openssl/evp.h>
@@ -350,23 +351,6 @@ std::string_view to_string(Obfuscation kind) noexcept {
 
 namespace {
 
-void put_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 bool ascii_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -389,7 +373,7 @@ std::string obfuscate(std::string_view text, Obfuscation kind) {
       // U+200B between consecutive ASCII letters: "ig​no​re" style word splitting.
       for (std::size_t i = 0; i < text.size(); ++i) {
         out.push_back(text[i]);
-        if (ascii_alpha(text[i]) && i + 1 < text.size() && ascii_alpha(text[i + 1])) put_utf8(out, 0x200B);
+        if (ascii_alpha(text[i]) && i + 1 < text.size() && ascii_alpha(text[i + 1])) aiir::detail::append_utf8(out, 0x200B);
       }
       return out;
     case Obfuscation::kTagSmuggling:
@@ -397,7 +381,7 @@ std::string obfuscate(std::string_view text, Obfuscation kind) {
       for (char c : text) {
         const auto u = static_cast<unsigned char>(c);
         if (u >= 0x20 && u <= 0x7E) {
-          put_utf8(out, 0xE0000 + u);
+          aiir::detail::append_utf8(out, 0xE0000 + u);
         } else {
           out.push_back(c);
         }
@@ -433,9 +417,9 @@ std::string obfuscate(std::string_view text, Obfuscation kind) {
       for (char c : text) {
         const auto u = static_cast<unsigned char>(c);
         if (u >= 0x21 && u <= 0x7E) {
-          put_utf8(out, 0xFF01 + (u - 0x21));
+          aiir::detail::append_utf8(out, 0xFF01 + (u - 0x21));
         } else if (u == ' ') {
-          put_utf8(out, 0x3000);
+          aiir::detail::append_utf8(out, 0x3000);
         } else {
           out.push_back(c);
         }
