@@ -13,26 +13,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=lib.sh
 source "$AIIR_ROOT/tests/cli/lib.sh"
-# jq -s: the findings as one array (with -e, a select over lines exits by the last line).
-has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
-finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length == 1 and (.[0] | $3)" "$1" >/dev/null; }
-# any_finding FILE FILTER: at least one finding satisfies FILTER.
-any_finding() { jq -s -e "any(.[]; $2)" "$1" >/dev/null; }
-# no_finding FILE FILTER: no finding satisfies FILTER.
-no_finding() { jq -s -e "any(.[]; $2) | not" "$1" >/dev/null; }
-# cites R ID SEV...: a finding of rule R at one of the severities cites request ID.
-cites() {
-  local file=$1 rule=$2 id=$3
-  shift 3
-  jq -s -e --arg r "$rule" --arg id "$id" --args \
-    'any(.[]; .rule == $r and (.severity | IN($ARGS.positional[])) and any(.evidence[]?; .request_id == $id))' "$@" <"$file" >/dev/null
-}
-# No log text is live in a Markdown report: no raw ESC anywhere, and outside code spans no
-# unescaped HTML tag, link or image opener, or URL scheme.
-md_inert() {
-  ! grep -q $'\x1b' "$1" || return 1
-  perl -ne 's/(`+)(?:(?!\1).)*?\1//g; if (/(?<!\\)<[A-Za-z\/!]|(?<!\\)\]\(|(?<!\\)!\[|(?<!\\):\/\//) { print STDERR "live markdown: $_"; $bad = 1 } END { exit($bad ? 1 : 0) }' "$1"
-}
+# shellcheck source=scenario_lib.sh
+source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
 # Roll-ups repeat what other findings say; "a rule reports X" means one that is not a roll-up.
 not_rollup='(.rule | IN("access.principal_of_interest", "access.activity_continues") | not)'
 # A finding about the event itself: not one about the credential (its user agent, address, regions

@@ -16,9 +16,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=lib.sh
 source "$AIIR_ROOT/tests/cli/lib.sh"
+# shellcheck source=scenario_lib.sh
+source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
 export SOURCE_DATE_EPOCH=1775174400
 # jq -s: the findings as one array (with -e, a select over lines exits by the last line).
-has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
 finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length >= 1 and any(.[]; $3)" "$1" >/dev/null; }
 report() { jq -e "$2" "$1" >/dev/null; }
 nfiles() { find "$1" -type f "${@:2}" | wc -l; }

@@ -12,9 +12,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=lib.sh
 source "$AIIR_ROOT/tests/cli/lib.sh"
-# jq -s: the findings as one array (with -e, a select over lines exits by the last line).
-has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
-finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length == 1 and (.[0] | $3)" "$1" >/dev/null; }
+# shellcheck source=scenario_lib.sh
+source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
 
 # A support bot on Lambda is talked into printing its environment; its temporary
 # credentials are then used from another machine.
@@ -198,12 +197,6 @@ check "custom model: the custom model shared with the outside account, at high" 
 check "custom model: logging stopped and invocation logs redirected is high defense evasion" \
   finding "$f" infrastructure.defense_evasion '.severity == "high" and (.summary | contains("PutModelInvocationLoggingConfiguration"))'
 
-# No log text is live in a Markdown report: no raw ESC anywhere, and outside code spans no
-# unescaped HTML tag, link or image opener, or URL scheme.
-md_inert() {
-  ! grep -q $'\x1b' "$1" || return 1
-  perl -ne 's/(`+)(?:(?!\1).)*?\1//g; if (/(?<!\\)<[A-Za-z\/!]|(?<!\\)\]\(|(?<!\\)!\[|(?<!\\):\/\//) { print STDERR "live markdown: $_"; $bad = 1 } END { exit($bad ? 1 : 0) }' "$1"
-}
 
 # A public travel chatbot (an ECS task role) behind five model families: Converse on
 # Llama 3.1 70B with a guardrail, and InvokeModel on Nova Lite, Mistral Large, Titan Text and
@@ -229,13 +222,6 @@ cj_spanish=da51729d-5645-414c-a1f0-7d6350c3f3dd cj_b64=c4dea2f1-4a31-4138-ba1e-6
 cj_many=77771c6c-dfd0-4ffd-8b9a-e8f7f3a6299c cj_repeat=be467375-0117-4f45-8f79-27c17e8411e7
 cj_leak=55fcee28-f37f-4c92-b3c4-4de07b2787bd
 cj_title=73b5344b-07ad-4c9a-8c3b-0064a68a8d35
-# cites R ID SEV...: a finding of rule R at one of the severities cites request ID.
-cites() {
-  local file=$1 rule=$2 id=$3
-  shift 3
-  jq -s -e --arg r "$rule" --arg id "$id" --args \
-    'any(.[]; .rule == $r and (.severity | IN($ARGS.positional[])) and any(.evidence[]?; .request_id == $id))' "$@" <"$file" >/dev/null
-}
 check "chatbot: same findings for 1 and 2 threads" cmp -s "$tmp/cj.1.jsonl" "$tmp/cj.2.jsonl"
 check "chatbot: every file read: the export's two objects, its marker, the trail's seven files" \
   jq -e '.inputs.files_failed == 0 and .inputs.files_by_shape == {"cloudtrail_records": 7, "cloudwatch_export": 2, "marker": 1} and .coverage.invocation_records == 27 and .coverage.invocation_with_text == 27 and .coverage.cloudtrail_events == 31' "$tmp/cj.json" >/dev/null
