@@ -378,21 +378,29 @@ void system_secret_candidates(std::span<const std::string_view> system_texts, st
 void system_secret_leaks(std::span<const std::string_view> system_texts, std::span<const std::string_view> request_texts,
                          std::span<const std::string_view> output_views, LeakageScratch& s,
                          std::vector<SecretLeak>& out) {
-  if (!same_key(s.cand_key, s.cand_valid, system_texts)) {
-    s.cand_key.clear();
+  LeakageScratch::CandidateEntry* entry = nullptr;
+  for (auto& c : s.cand_cache)
+    if (same_key(c.key, c.valid, system_texts)) entry = &c;
+  if (entry == nullptr) {
+    entry = &s.cand_cache[0];
+    for (auto& c : s.cand_cache)
+      if (c.used < entry->used) entry = &c;
+    entry->key.clear();
     for (std::string_view t : system_texts) {
-      s.cand_key.append(t);
-      s.cand_key.push_back('\0');
+      entry->key.append(t);
+      entry->key.push_back('\0');
     }
-    system_secret_candidates(system_texts, s.candidates);
-    s.cand_valid = true;
+    system_secret_candidates(system_texts, entry->candidates);
+    entry->valid = true;
   }
-  if (s.candidates.empty() || output_views.empty()) return;
-  const std::size_t nc = s.candidates.size();
+  entry->used = ++s.cand_tick;
+  const std::vector<SecretCandidate>& cands = entry->candidates;
+  if (cands.empty() || output_views.empty()) return;
+  const std::size_t nc = cands.size();
   s.cand_state.assign(nc, 0);
   auto find = [&](std::uint64_t h, int variant) -> std::size_t {
     for (std::size_t c = 0; c < nc; ++c)
-      if (s.candidates[c].hash[variant] == h) return c;
+      if (cands[c].hash[variant] == h) return c;
     return nc;
   };
   // Values the request itself holds (the user typed it, a tool returned it).
@@ -412,7 +420,7 @@ void system_secret_leaks(std::span<const std::string_view> system_texts, std::sp
       for (int variant = 0; variant < 3; ++variant) {
         const std::size_t c = find(h, variant);
         if (c == nc || s.cand_state[c] == 1) continue;
-        if (variant == 2 && s.candidates[c].value.size() < 8) continue;  // short values read the same reversed too often
+        if (variant == 2 && cands[c].value.size() < 8) continue;  // short values read the same reversed too often
         // Inside a URL: the whitespace-free run before the value holds "://".
         std::size_t run = b;
         while (run > 0 && b - run < 2048 && t[run - 1] != ' ' && t[run - 1] != '\n' && t[run - 1] != '\t' &&
@@ -426,7 +434,7 @@ void system_secret_leaks(std::span<const std::string_view> system_texts, std::sp
         s.cand_state[c] = 2;
         leak_at[c] = out.size();
         SecretLeak leak;
-        leak.masked = mask_value(s.candidates[c].value);
+        leak.masked = mask_value(cands[c].value);
         leak.how = v > 0 && variant == 0 ? std::string_view("decoded") : kHow[variant];
         leak.in_url = in_url;
         out.push_back(std::move(leak));

@@ -62,10 +62,18 @@ struct LeakageScratch {
   std::string sys_key;
   std::size_t sys_k = 0;
   bool sys_valid = false;
-  /// Secret candidates of the system texts in `cand_key`, cached the same way.
-  std::string cand_key;
-  bool cand_valid = false;
-  std::vector<SecretCandidate> candidates;
+  /// Secret candidates of recent system texts, by their texts (joined by
+  /// '\0'): a deployment sends a handful of system prompts in turn (one per
+  /// application or agent), so a few entries, the least recently used replaced.
+  struct CandidateEntry {
+    std::string key;
+    bool valid = false;
+    std::uint64_t used = 0;
+    std::vector<SecretCandidate> candidates;
+  };
+  static constexpr std::size_t kCandidateEntries = 8;
+  std::array<CandidateEntry, kCandidateEntries> cand_cache;
+  std::uint64_t cand_tick = 0;
   std::vector<std::uint8_t> cand_state;  ///< per candidate: 1 in the request, 2 reported
 };
 

@@ -167,4 +167,18 @@ TEST_CASE("secret candidates are capped and cached across calls", "[content][lea
   std::vector<SecretLeak> leaks;
   system_secret_leaks(other, u, o, s, leaks);
   CHECK(leaks.empty());
+  // More system prompts in turn than the cache holds: each keeps its own values.
+  std::vector<std::string> prompts;
+  for (int i = 0; i < 12; ++i) prompts.push_back("The admin password is Pw" + std::to_string(1000 + i) + "x. Be brief.");
+  for (int round = 0; round < 3; ++round)
+    for (int i = 0; i < 12; ++i) {
+      std::vector<std::string_view> sys{prompts[static_cast<std::size_t>(i)]};
+      const std::string mine = "pw" + std::to_string(1000 + i) + "x", theirs = "pw" + std::to_string(1000 + (i + 1) % 12) + "x";
+      std::vector<std::string_view> said{mine}, not_said{theirs};
+      std::vector<SecretLeak> found, none;
+      system_secret_leaks(sys, u, said, s, found);
+      system_secret_leaks(sys, u, not_said, s, none);
+      CHECK(found.size() == 1);
+      CHECK(none.empty());
+    }
 }
