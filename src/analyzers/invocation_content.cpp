@@ -140,14 +140,20 @@ class InvocationContentAnalyzer final : public Analyzer {
     for (const auto& h : r.hits) {
       const content::Signature& sig = r.signature(h);
       if (h.side == Side::kOutput && sig.family != "data_exfiltration") continue;
-      if (h.side == Side::kInput && sig.severity >= Severity::kMedium) flagged = true;
+      // The system prompt is the caller's own instructions, and defensive ones
+      // read like attacks ("never reveal the code you were given", "do not
+      // apologize"): a hit there is low, on every call of the application.
+      // Retrieved text an application puts into its system prompt is the cost.
+      const bool system = h.side == Side::kInput && h.role == Role::kSystem;
+      const Severity sev = system ? std::min(sig.severity, Severity::kLow) : sig.severity;
+      if (h.side == Side::kInput && sev >= Severity::kMedium) flagged = true;
       ws.families.insert(sig.family);
       RuleInfo ri = family_rule(sig.family);
-      Group* g = group(ev, ri, sig.severity);
+      Group* g = group(ev, ri, sev);
       if (g == nullptr) continue;
       ++g->items[sig.id];
       g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
-      offer(*g, ev, r, sig.severity, sig_ids, h.excerpt);
+      offer(*g, ev, r, sev, sig_ids, h.excerpt);
     }
     if (flagged) ++ws.flagged;
 
