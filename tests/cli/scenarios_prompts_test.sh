@@ -15,16 +15,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=lib.sh
 source "$AIIR_ROOT/tests/cli/lib.sh"
-# jq -s: the findings as one array (with -e, a select over lines exits by the last line).
-has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
-finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length == 1 and (.[0] | $3)" "$1" >/dev/null; }
-# cites R ID SEV...: a finding of rule R at one of the severities cites request ID.
-cites() {
-  local file=$1 rule=$2 id=$3
-  shift 3
-  jq -s -e --arg r "$rule" --arg id "$id" --args \
-    'any(.[]; .rule == $r and (.severity | IN($ARGS.positional[])) and any(.evidence[]?; .request_id == $id))' "$@" <"$file" >/dev/null
-}
+# shellcheck source=scenario_lib.sh
+source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
 # cites_any 'R1|R2' ID SEV...: a finding of one of the rules (a regex over whole rule ids) cites ID.
 cites_any() {
   local file=$1 rules=$2 id=$3
@@ -41,12 +33,6 @@ flagged() {
 }
 # not_flagged ID: no finding at medium or above, of any rule, cites request ID.
 not_flagged() { ! jq -s -e --arg id "$2" 'any(.[]; (.severity | IN("medium", "high", "critical")) and any(.evidence[]?; .request_id == $id))' "$1" >/dev/null; }
-# No log text is live in a Markdown report: no raw ESC anywhere, and outside code spans no
-# unescaped HTML tag, link or image opener, or URL scheme.
-md_inert() {
-  ! grep -q $'\x1b' "$1" || return 1
-  perl -ne 's/(`+)(?:(?!\1).)*?\1//g; if (/(?<!\\)<[A-Za-z\/!]|(?<!\\)\]\(|(?<!\\)!\[|(?<!\\):\/\//) { print STDERR "live markdown: $_"; $bad = 1 } END { exit($bad ? 1 : 0) }' "$1"
-}
 # No raw invisible characters from attacker text (tag block, bidi controls, zero-width) in a file.
 no_invisible() {
   perl -CSD -ne 'if (/[\x{E0000}-\x{E007F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{200B}\x{200C}\x{200D}\x{2060}\x{FEFF}]/) { $bad = 1 } END { exit($bad ? 1 : 0) }' "$1"
