@@ -266,7 +266,8 @@ TEST_CASE("access: enumeration burst", "[analyzer][access]") {
     std::vector<R> rs;
     for (int h = 0; h < 48; ++h)
       for (R r : reads(h * 60.0, 10, 0.5)) rs.push_back(r);
-    auto f = run(jsonl(rs)).with("access.enumeration_burst");
+    auto r = run(jsonl(rs));  // kept: the findings live in it
+    auto f = r.with("access.enumeration_burst");
     REQUIRE(f.size() == 1);
     CHECK(f[0]->severity == aiir::Severity::kLow);
     INFO(f[0]->summary);
@@ -278,7 +279,8 @@ TEST_CASE("access: enumeration burst", "[analyzer][access]") {
     for (int h = 0; h < 40; ++h) rs.push_back(R{.min = h * 60.0, .source = "s3.amazonaws.com", .read_only = "true"});
     for (int h = 40; h < 48; ++h)
       for (R r : reads(h * 60.0, 10, 0.5, "iam.amazonaws.com")) rs.push_back(r);
-    auto f = run(jsonl(rs)).with("access.enumeration_burst");
+    auto r = run(jsonl(rs));  // kept: the findings live in it
+    auto f = r.with("access.enumeration_burst");
     REQUIRE(f.size() == 1);
     CHECK(f[0]->severity == aiir::Severity::kMedium);
     CHECK(f[0]->summary.find("routine") == std::string::npos);
