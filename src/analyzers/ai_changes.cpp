@@ -763,10 +763,8 @@ void AiChangesAnalyzer::emit_weakened_guardrails(FindingSink& out) {
       f.region = u.region;
       f.access_key_id = u.key;
       auto client = [&](const GuardrailStep& s) {
-        if (!s.ip.empty() && std::find(f.source_ips.begin(), f.source_ips.end(), s.ip) == f.source_ips.end())
-          f.source_ips.push_back(s.ip);
-        if (!s.ua.empty() && std::find(f.user_agents.begin(), f.user_agents.end(), s.ua) == f.user_agents.end())
-          f.user_agents.push_back(s.ua);
+        add_capped(f.source_ips, s.ip);
+        add_capped(f.user_agents, s.ua);
       };
       client(u);
       f.add(u.ev);
