@@ -2,6 +2,8 @@
 // `aiir prompts`: one `aiir.prompt/1` JSON line per invocation record, built on
 // the worker threads by the content stage (docs/prompts-schema.md).
 #include <algorithm>
+#include <array>
+#include <utility>
 #include <cstdio>
 
 #include "app/commands.h"
@@ -18,6 +20,18 @@ using content::Side;
 
 constexpr std::size_t kMaxDecoded = 512;     // bytes of decoded hidden text per entry
 constexpr std::size_t kMaxTextBytes = 64 * 1024;  // --text cap per record
+constexpr std::size_t kMaxName = 256;        // bytes of a document's name or declared format
+
+/// Why an attachment is flagged or worth a look, in a fixed order.
+std::array<std::pair<bool, std::string_view>, 7> attachment_reasons(const content::AttachmentInfo& a) {
+  return {{{a.executable, "executable"},
+           {a.executable_name, "executable_name"},
+           {a.script, "script"},
+           {a.archive, "archive"},
+           {a.eicar, "eicar"},
+           {a.active_pdf, "active_pdf"},
+           {a.type_mismatch, "type_mismatch"}}};
+}
 
 /// The user-role request text with the secrets found in it masked (unless
 /// --no-redact), pieces joined by newlines, capped.
@@ -104,15 +118,42 @@ void append_prompt_line(std::string& s, const EventView& ev, const ContentResult
   const auto& g = r.extraction.guardrail;
   if (g.present) j.key("guardrail").str(g.intervened ? std::string_view("INTERVENED") : g.action.empty() ? std::string_view("NONE") : g.action);
   if (r.leakage.leaked) j.key("system_prompt_leaked").dbl(r.leakage.ratio);
+  if (!r.leakage.secrets.empty()) {
+    // Codes, passwords or keys defined in the system prompt and repeated in the response.
+    j.key("system_secrets_leaked").begin_array();
+    for (const auto& l : r.leakage.secrets) {
+      j.begin_object();
+      j.key("value").str(l.masked);
+      j.key("how").str(l.how);
+      if (l.in_url) j.key("in_url").boolean(true);
+      j.end_object();
+    }
+    j.end_array();
+  }
   if (!r.attachments.empty()) {
     j.key("attachments").begin_array();
     for (const auto& a : r.attachments) {
       j.begin_object();
       j.key("kind").str(a.ref.kind);
+      j.key("side").str(to_string(a.ref.side));
+      j.key("role").str(to_string(a.ref.text_role));  // the message it came in (user, tool, system)
+      if (!a.ref.name.empty())
+        j.key("name").str(o.no_redact ? std::string(a.ref.name.substr(0, kMaxName)) : mask_secrets_in(a.ref.name, kMaxName));
+      j.field("declared_format", a.ref.declared_format.substr(0, kMaxName));
       j.key("type").str(to_string(a.type));
+      // Where the bytes came from: inline in the record, the export's copy of the
+      // S3 object, an S3 object not in the export, or nowhere (no bytes logged).
+      j.key("bytes").str(a.from_s3 ? "s3" : a.have_bytes ? "inline" : a.s3_missing ? "s3_missing" : "none");
       j.key("size").unum(a.size);
+      if (a.cut) j.key("cut").boolean(true);
       j.field("sha256", a.sha256);
       j.key("flagged").boolean(a.flagged());
+      j.key("reasons").begin_array();
+      for (const auto& [set, why] : attachment_reasons(a))
+        if (set) j.str(why);
+      j.end_array();
+      if (a.text_bytes > 0) j.key("text_bytes").unum(a.text_bytes);
+      if (a.text_partial) j.key("text_partial").boolean(true);
       j.end_object();
     }
     j.end_array();

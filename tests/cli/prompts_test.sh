@@ -51,6 +51,30 @@ printf '%s' "$text" | grep -q $'\x1b' && fail "raw escape byte in output"
 printf '%s\n' "$text" | grep -q 'AKIA2OGYBAH6RPXQWXYZ' && fail "--text leaked the secret"
 "$AIIR" prompts -q --text --no-redact "$tmp/logs" | grep -q 'AKIA2OGYBAH6RPXQWXYZ' || fail "--no-redact did not show the secret"
 
+# Attachments: what a document is, where its bytes came from and why it is flagged.
+doc() {  # request_id name format base64
+  printf '{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2026-03-01T11:00:00Z","accountId":"111122223333","identity":{"arn":"arn:aws:sts::111122223333:assumed-role/app/s"},"region":"us-east-1","requestId":"%s","operation":"Converse","modelId":"anthropic.claude-3-haiku-20240307-v1:0","input":{"inputContentType":"application/json","inputBodyJson":{"messages":[{"role":"user","content":[{"text":"Please review the attached file."},{"document":{"format":"%s","name":"%s","source":{"bytes":"%s"}}}]}]},"inputTokenCount":9},"output":{"outputContentType":"application/json","outputBodyJson":{"output":{"message":{"role":"assistant","content":[{"text":"Done."}]}},"stopReason":"end_turn"},"outputTokenCount":1}}\n' \
+    "$1" "$3" "$2" "$4"
+}
+mkdir -p "$tmp/docs"
+{
+  # A PE file (MZ header) named like an installer, declared as a PDF.
+  doc d1 "invoice-viewer.exe" pdf "$(printf 'MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00PE\x00\x00 not really a program' | base64 -w0)"
+  # Plain text whose name carries an access key id: the name is masked like any text.
+  doc d2 "notes AKIA2OGYBAH6RPXQWXYZ" txt "$(printf 'Quarterly numbers look fine.' | base64 -w0)"
+} > "$tmp/docs/inv.json"
+docs="$("$AIIR" prompts -q "$tmp/docs")"
+att() { printf '%s\n' "$docs" | jq -c --arg id "$1" 'select(.request_id == $id) | .attachments[0]'; }
+a1="$(att d1)"; a2="$(att d2)"
+jq -e '.kind == "document" and .side == "input" and .role == "user" and .name == "invoice-viewer.exe"
+       and .declared_format == "pdf" and .bytes == "inline" and .flagged == true
+       and (.reasons | index("executable") and index("executable_name") and index("type_mismatch"))' <<<"$a1" >/dev/null ||
+  fail "PE attachment not described: $a1"
+jq -e '.flagged == false and .reasons == [] and .bytes == "inline" and .declared_format == "txt" and .text_bytes > 0
+       and (.name | contains("AKIA…WXYZ")) and (.name | contains("AKIA2OGYBAH6RPXQWXYZ") | not)' <<<"$a2" >/dev/null ||
+  fail "text attachment not described, or its name not masked: $a2"
+"$AIIR" prompts -q --no-redact "$tmp/docs" | grep -q '"name":"notes AKIA2OGYBAH6RPXQWXYZ"' || fail "--no-redact masked the name"
+
 # Every line is valid JSON (python3 if present).
 if command -v python3 >/dev/null; then
   printf '%s\n' "$text" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' || fail "invalid JSON"
