@@ -23,6 +23,7 @@
 #include "util/hash.h"
 #include "analyzers/common.h"
 #include "analyzers/factories.h"
+#include "analyzers/tool_calls.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -381,6 +382,7 @@ class AgencyAnalyzer final : public Analyzer {
   void on_event(const EventView& e, FindingSink& /*out*/) override {
     // Invocation-log records too: roles that use models are AI principals.
     if (&ai_ == &own_ai_) own_ai_.learn(e);  // else the scan taught the shared one
+    if (e.kind == EventKind::kInvocation) on_model_tool_calls(e);
     if (e.kind != EventKind::kCloudTrail) return;
     if (e.time_ms) {
       if (!seen_time_ || e.time_ms < first_ms_) first_ms_ = e.time_ms;
@@ -598,6 +600,77 @@ class AgencyAnalyzer final : public Analyzer {
   void emit_families(const std::string& principal, const PrincipalView& pv, std::int64_t baseline,
                      FindingSink& out);
 
+  /// Tool calls the model made in a response (invocation logs): which tools,
+  /// and addresses that only retrieved text of the request supplied.
+  void on_model_tool_calls(const EventView& e) {
+    tool_names_scratch_.clear();
+    response_tool_calls(e.raw, tool_names_scratch_);
+    bool call = !tool_names_scratch_.empty();
+    if (e.content != nullptr && !call)
+      for (const auto& p : e.content->extraction.pieces) call = call || tool_call_piece(p);
+    if (!call) return;
+    ++tool_call_records_;
+    for (std::string_view n : tool_names_scratch_) {
+      auto it = tool_names_.find(n);
+      if (it != tool_names_.end()) ++it->second;
+      else if (tool_names_.size() < kMaxToolNames) tool_names_.emplace(std::string(n), 1);
+    }
+    if (e.content == nullptr) return;
+    SteeredCalls steered = steered_calls(*e.content);
+    if (steered.addresses.empty()) return;
+    const std::string_view principal = e.actor_arn.empty() ? std::string_view("(unknown caller)") : e.actor_arn;
+    auto it = steered_.find(principal);
+    if (it == steered_.end()) {
+      if (steered_.size() >= kMaxKeys) {
+        ++overflow_;
+        return;
+      }
+      it = steered_.emplace(capped(principal, 512), SteeredAgg{}).first;
+    }
+    SteeredAgg& a = it->second;
+    a.evidence.add(e);
+    if (a.count == 0 || e.time_ms < a.first_ms) a.first_ms = e.time_ms;
+    if (a.count == 0 || e.time_ms > a.last_ms) a.last_ms = e.time_ms;
+    ++a.count;
+    if (steered.injection) ++a.injected;
+    for (const auto& addr : steered.addresses) insert_capped(a.addresses, addr, 20);
+    for (std::string_view n : tool_names_scratch_) insert_capped(a.tools, n, 10);
+    insert_capped(a.models, e.model_id, 5);
+    insert_capped(a.accounts, e.account, 5);
+    insert_capped(a.regions, e.region, 5);
+  }
+
+  void emit_steered(FindingSink& out) {
+    for (const auto& [principal, a] : steered_) {
+      Finding f;
+      f.rule = "agency.tool_call_to_retrieved_address";
+      f.element = Element::kAgency;
+      f.principal = principal;
+      for (auto& ev : a.evidence.sorted()) f.add(std::move(ev));
+      f.count = a.count;
+      f.evidence_total = a.count;
+      f.first_seen_ms = a.first_ms;
+      f.last_seen_ms = a.last_ms;
+      if (a.accounts.size() == 1) f.account = *a.accounts.begin();
+      if (a.regions.size() == 1) f.region = *a.regions.begin();
+      f.severity = a.injected ? Severity::kHigh : Severity::kMedium;
+      f.title = "Model called a tool with an address that only retrieved text named";
+      f.summary = fmt::format(
+          "{}: in {} response(s) the model called {} with {}, address(es) that only tool results or retrieved "
+          "documents of the request named, not the user or the system prompt{}",
+          principal, a.count, a.tools.empty() ? std::string("a tool") : join(a.tools), join(a.addresses),
+          a.injected ? fmt::format("; in {} of them an injection signature fired on that retrieved text", a.injected)
+                     : std::string());
+      f.details.emplace_back("addresses", join(a.addresses, 20));
+      if (!a.tools.empty()) f.details.emplace_back("tools", join(a.tools));
+      if (!a.models.empty()) f.details.emplace_back("models", join(a.models));
+      f.details.emplace_back("with_injection_signature", std::to_string(a.injected));
+      f.tags.atlas = {"AML.T0051.001", "AML.T0053"};
+      f.tags.owasp_llm = {"LLM01:2025", "LLM06:2025"};
+      emit(std::move(f), out);
+    }
+  }
+
   const Profile& profile_;
   std::int64_t baseline_until_ms_ = 0;
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
@@ -612,6 +685,20 @@ class AgencyAnalyzer final : public Analyzer {
   LastEntry<FirstMap> principal_first_at_;
   std::string key_, action_key_, marker_;
   StrSet mail_to_, mail_from_;  // one e-mail's recipients and sender domains
+
+  // Tool calls in model responses (invocation logs).
+  static constexpr std::size_t kMaxToolNames = 200;
+  struct SteeredAgg {
+    EarliestEvidence evidence;
+    std::uint64_t count = 0;
+    std::uint64_t injected = 0;  ///< of them, with an injection signature on the retrieved text
+    std::int64_t first_ms = 0, last_ms = 0;
+    SmallStrSet addresses, tools, models, accounts, regions;
+  };
+  std::uint64_t tool_call_records_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> tool_names_;  ///< tool -> responses calling it
+  std::map<std::string, SteeredAgg, std::less<>> steered_;       ///< by caller
+  std::vector<std::string_view> tool_names_scratch_;
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
@@ -649,6 +736,7 @@ void AgencyAnalyzer::finish(FindingSink& out) {
     if (pv.reasons.count(std::string(kRuntimeRoleReason))) inferred_principals_.insert(principal);
     emit_families(principal, pv, baseline, out);
   }
+  emit_steered(out);
 }
 
 // GCC 12 reports a false -Wfree-nonheap-object on the destruction of the
@@ -923,7 +1011,8 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
       "agency.allowed_action_by_ai", "agency.action_outside_allowed", "agency.new_action_after_baseline",
       // Sigma: the application's authority widened (new tools, new senders).
       "agency.agent_action_group_changed", "agency.agentcore_gateway_target_changed",
-      "agency.agentcore_credential_provider_changed", "agency.ses_sending_enabled", "agency.ses_identity_verified"};
+      "agency.agentcore_credential_provider_changed", "agency.ses_sending_enabled", "agency.ses_identity_verified",
+      "agency.tool_call_to_retrieved_address"};
   std::string gaps;
   std::string inferred;
   if (!inferred_principals_.empty())
@@ -932,6 +1021,21 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
         "(Converse, InvokeModel, Retrieve, InvokeAgent){}.",
         join(inferred_principals_, 5),
         coverage.profile_loaded ? "" : "; a profile naming the application's roles and allowed_actions would confirm it");
+  // What the invocation logs show the model asked its tools to do.
+  std::string tools;
+  if (tool_call_records_ > 0) {
+    std::vector<std::pair<std::uint64_t, std::string_view>> by_count;
+    for (const auto& [name, n] : tool_names_) by_count.emplace_back(n, name);
+    std::sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::string names;
+    for (std::size_t i = 0; i < by_count.size() && i < 10; ++i)
+      names += fmt::format("{}{} ({})", i ? ", " : "", by_count[i].second, by_count[i].first);
+    if (by_count.size() > 10) names += fmt::format(", ... (+{})", by_count.size() - 10);
+    tools = fmt::format(" In the invocation logs the model asked for tool calls in {} response(s){}.",
+                        tool_call_records_, names.empty() ? std::string() : fmt::format(": {}", names));
+  }
   if (coverage.lambda_data_events == 0)
     gaps += " No Lambda data events: Lambda Invoke calls (agent tools) are invisible.";
   if (coverage.s3_data_events == 0) gaps += " No S3 data events: object writes and deletes are invisible.";
@@ -956,16 +1060,29 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
       if (!others.empty()) others += ", ";
       others += fmt::format("{} ({})", label.substr(6), n);
     }
-    if (coverage.cloudtrail_events == 0) {
+    if (coverage.cloudtrail_events == 0 && tool_call_records_ > 0) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format(
+          "The application gives its model tools.{} Without CloudTrail, what those tools did in AWS cannot be "
+          "seen.",
+          tools);
+    } else if (coverage.cloudtrail_events == 0) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events: actions taken by AI principals cannot be seen.";
     } else if (!done.empty()) {
       q.answer = Answer::kYes;
       q.explanation = fmt::format(
-          "AI application principals ({}) were seen performing: {}.{}{}{} Their IAM policies define the full "
+          "AI application principals ({}) were seen performing: {}.{}{}{}{} Their IAM policies define the full "
           "authority.",
           ai_principals_.size(), done, others.empty() ? "" : fmt::format(" Other services called: {}.", others),
-          inferred, gaps);
+          tools, inferred, gaps);
+    } else if (tool_call_records_ > 0) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format(
+          "No high-impact action (email, SNS, Lambda, IAM, EC2, S3 writes, secrets) by an AI application principal "
+          "in CloudTrail{}.{} What the tools could do is defined by their code and IAM policies: review "
+          "them.{}{}",
+          others.empty() ? "" : fmt::format("; other services called: {}", others), tools, inferred, gaps);
     } else if (!ai_principals_.empty()) {
       q.answer = Answer::kNotFound;
       q.explanation = fmt::format(
@@ -993,13 +1110,21 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     // used before the baseline stands in for "unauthorized" (new_action_after_baseline).
     q.rules = {"agency.action_outside_allowed", "agency.new_action_after_baseline", "agency.iam_change_by_ai",
                "agency.lambda_change_by_ai",    "agency.compute_start_by_ai",       "agency.network_change_by_ai",
-               "agency.action_burst",           "agency.ai_service_role_iam_write", "agency.lambda_role_iam_write"};
+               "agency.action_burst",           "agency.ai_service_role_iam_write", "agency.lambda_role_iam_write",
+               "agency.tool_call_to_retrieved_address"};
     StrSet hits;
     if (emitted_rules_.count("agency.action_outside_allowed")) hits.insert("agency.action_outside_allowed");
     for (const auto& r : high_rules_) hits.insert(r);
     for (const auto& r : medium_rules_)
-      if (r == "agency.new_action_after_baseline") hits.insert(r);
-    if (coverage.cloudtrail_events == 0) {
+      if (r == "agency.new_action_after_baseline" || r == "agency.tool_call_to_retrieved_address") hits.insert(r);
+    if (hits.count("agency.tool_call_to_retrieved_address") && unauthorized_summary_.empty() &&
+        coverage.cloudtrail_events == 0) {
+      q.answer = Answer::kYes;
+      q.explanation = fmt::format(
+          "The model called tools with addresses that only retrieved text supplied "
+          "(agency.tool_call_to_retrieved_address).{} Without CloudTrail, what the tools did cannot be seen.",
+          tools);
+    } else if (coverage.cloudtrail_events == 0) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events: actions taken by AI principals cannot be seen.";
     } else if (!hits.empty()) {
