@@ -72,19 +72,19 @@ check "chain: the key's AssumeRole finding names the prod-ai session it obtained
   any_finding "$f" "(.access_key_id == \"$leak\" or .principal == \"$maria\") and any(.evidence[]?; .action == \"AssumeRole\") and (tostring | contains(\"ml-sandbox-access\"))"
 check "chain: the attacker's sandbox session in prod-ai is a principal of interest" \
   any_finding "$f" ".rule == \"access.principal_of_interest\" and .principal == \"$sbx\" and $medium_up"
-# Gap: a role session opened with a flagged credential's keys is not itself flagged; the caller's
-# access.session_credentials_by_flagged_principal lists the issued keys, but the session's own
-# findings (its roll-up) do not say where it came from, so the path from the dev key to the prod-ai
-# sessions has to be rebuilt by hand, key by key, across accounts.
-known_bug "chain: the sandbox session's findings say it came from the leaked dev key" \
+# Was a gap: a session opened with a flagged credential's keys was not itself flagged. It is now
+# access.session_from_flagged_credentials (medium; high when the opener's flag is high), on the session
+# principal and the key it got, citing both accounts' copies of the AssumeRole, with the chain of
+# credentials it came from (followed through role chaining and across accounts).
+check "chain: the sandbox session's findings say it came from the leaked dev key" \
   any_finding "$f" ".principal == \"$sbx\" and $medium_up and (tostring | contains(\"$leak\") or contains(\"$maria\"))"
 check "chain: the chained bedrock-ops-role session is a principal of interest, high" \
   any_finding "$f" ".rule == \"access.principal_of_interest\" and .principal == \"$ops\" and .severity == \"high\""
-# Gap: as above, for the session the sandbox session opened (role chaining).
-known_bug "chain: the chained session's findings say which session assumed it (role chaining)" \
+# Was a gap: as above, for the session the sandbox session opened (role chaining).
+check "chain: the chained session's findings say which session assumed it (role chaining)" \
   any_finding "$f" ".principal == \"$ops\" and $medium_up and (tostring | contains(\"ml-sandbox-access/maria\") or contains(\"$k1\") or contains(\"$k3\"))"
-# Gap: as above: nothing on the chained session names the key the chain started from.
-known_bug "chain: the chained session's findings lead back to the leaked dev key" \
+# Was a gap: the chain names the key it started from.
+check "chain: the chained session's findings lead back to the leaked dev key" \
   any_finding "$f" ".principal == \"$ops\" and $medium_up and (tostring | contains(\"$leak\"))"
 check "chain: the sandbox session's AssumeRole of bedrock-ops-role is reported above low" \
   any_finding "$f" ".principal == \"$sbx\" and $medium_up and (.rule | IN(\"access.principal_of_interest\", \"access.activity_continues\") | not) and any(.evidence[]?; .action == \"AssumeRole\")"
@@ -101,23 +101,21 @@ check "backdoor: bedrock-ops-role's trust opened to the outside account, high, a
   finding "$f" access.role_trusts_external_account ".severity == \"high\" and .principal == \"$ops\" and (tostring | contains(\"$ext\")) and (.details.external_activity // \"\" | startswith(\"$ext from \"))"
 check "backdoor: the outside account's AssumeRole is external activity, high" \
   any_finding "$f" ".rule == \"access.external_account_activity\" and .severity == \"high\" and (tostring | contains(\"$ext\"))"
-# Gap: the outside account's principal is "AWSAccount:<principal id>" (the record has no ARN); its
-# roll-up and session-credentials findings do not name the account (999473261580) anywhere, only the
-# external-activity finding does.
-known_bug "backdoor: the outside account's principal of interest names its account" \
+# Was a gap: the outside account's principal is "AWSAccount:<principal id>" (the record has no ARN); its
+# roll-up and session-credentials findings now name the account.
+check "backdoor: the outside account's principal of interest names its account" \
   any_finding "$f" ".rule == \"access.principal_of_interest\" and (.principal | startswith(\"AWSAccount:\")) and (.summary | contains(\"$ext\"))"
 check "backdoor: the organization's own accounts (their logs are here) are not outside accounts" \
   no_finding "$f" ".rule == \"access.external_account_activity\" and (tostring | contains(\"$dev\") or contains(\"$shared\"))"
-# Gap: the outside account's principal is flagged, but the bedrock-ops-role/sync session it opened is
-# not (only a medium Sigma user-agent finding names it): its activity up to 11:47 is not followed, so
-# no finding says the access continues.
-known_bug "backdoor: the outside account's session continues to the end of the logs" \
+# Was a gap: the bedrock-ops-role/sync session the outside account opened was not followed; as a
+# session opened with flagged credentials it is now flagged, and its activity until 11:47 continues.
+check "backdoor: the outside account's session continues to the end of the logs" \
   any_finding "$f" ".rule == \"access.activity_continues\" and (.principal == \"$sync\" or (tostring | contains(\"$ext\")))"
 check "backdoor: the principals table says the outside account's session continues to the end" \
   jq -e --arg s "$sync" 'any(.principals[]; .principal == $s and .continues_to_end_of_logs == true)' "$j" >/dev/null
-# Gap: hence the question says no: the outside account's last own call (its AssumeRole at 10:41) is
-# more than an hour before the end; its session's calls are not counted.
-known_bug "backdoor: the continued-access question says yes" \
+# Was a gap: hence the question said no (the outside account's own last call, the AssumeRole at 10:41,
+# is more than an hour before the end).
+check "backdoor: the continued-access question says yes" \
   jq -e '.questions[] | select(.id == "access.continued_unauthorized_access") | .answer == "yes"' "$j" >/dev/null
 check "backdoor: the attacker's sessions that ended at 04:03 are not said to continue" \
   no_finding "$f" ".rule == \"access.activity_continues\" and (.principal == \"$ops\" or .principal == \"$sbx\")"
@@ -181,10 +179,9 @@ check "benign: at high or above only the attacker's credentials" \
     | all(.[] | select(.severity == "high" or .severity == "critical");
     (.principal // "" | test("assumed-role/(ml-sandbox-access/maria|bedrock-ops-role/)|role/bedrock-ops-role$")) or .principal == $m or .access_key_id == $k
     or (.principal as $p | $outside | index($p) != null))' "$f" >/dev/null
-# Gap: access.session_credentials_by_flagged_principal counts every AssumeRole of the leaked key,
-# also maria's own from her office on 06-08, before the key's first use from a new address: her
-# legitimate session key is listed with the attacker's.
-known_bug "benign: maria's own earlier sandbox session (her office, 06-08) is not among the attacker's sessions" \
+# Was a gap: every AssumeRole of the leaked key was counted, also maria's own from her office on 06-08;
+# for a long-term key used from new addresses only its calls from those, from the first on, count.
+check "benign: maria's own earlier sandbox session (her office, 06-08) is not among the attacker's sessions" \
   no_finding "$f" "(.access_key_id == \"$leak\" or .principal == \"$maria\") and .rule == \"access.session_credentials_by_flagged_principal\" and ((tostring | contains(\"ASIAV3PRODSBXMAR8H1N\")) or (.source_ips // [] | index(\"$office\") != null))"
 check "benign: the data-store question does not say yes (no data store was touched)" \
   jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer != "yes"' "$j" >/dev/null
