@@ -149,17 +149,26 @@ for who in "$ops" "$sync"; do
 done
 check "invocation: the attacker's calls after the logging deletion are counted from CloudTrail" \
   jq -e --arg p "$ops" '[.model_usage.rows[] | select(.principal == $p)] | (map(.cloudtrail_calls) | add) == 78 and (map(.invocation_log_calls) | add) == 30' "$j" >/dev/null
-# Gap: a call through an application inference profile (its ARN as the model id) is not priced: the
-# profile is not resolved to the model it copies, although its CreateInferenceProfile is in the logs.
-known_bug "invocation: every usage row of the attacker's sessions has an estimated cost (profiles resolved to their model)" \
+# Was a gap: a call through an application inference profile (its ARN as the model id) was not priced.
+# The invocation analyzer now learns each profile's source (requestParameters.modelSource.copyFrom of a
+# successful CreateInferenceProfile) and prices the calls as that model; the usage row names it
+# (resolved_model).
+check "invocation: every usage row of the attacker's sessions has an estimated cost (profiles resolved to their model)" \
   jq -e '[.model_usage.rows[] | select(.principal | test("bedrock-ops-role"))] | length > 0 and all(.[]; has("estimated_cost_usd"))' "$j" >/dev/null
-# Gap: as above.
-known_bug "invocation: the application inference profile's calls are priced as Claude Opus 4" \
-  jq -e --arg m "$app_profile" '[.model_usage.rows[] | select(.model == $m or (.model | test("opus-4")))] | length > 0 and all(.[]; has("estimated_cost_usd"))' "$j" >/dev/null
-# Gap: inferenceRegion (CloudTrail additionalEventData and the invocation records) is read but not
-# reported: the usage rows and findings say us-east-1, where the calls were made, not where they ran.
-known_bug "invocation: cross-region inference is stated for the attacker's calls (served in us-east-2 and us-west-2)" \
+# Was a gap: as above.
+check "invocation: the application inference profile's calls are priced as Claude Opus 4" \
+  jq -e --arg m "$app_profile" '[.model_usage.rows[] | select(.model == $m)] | length > 0 and all(.[]; has("estimated_cost_usd") and (.resolved_model // "" | contains("claude-opus-4")))' "$j" >/dev/null
+# Was a gap: inferenceRegion was read but not reported. A usage row now lists the regions that served its
+# calls (inference_regions) when one differs from the region called, and invocation.new_principal says
+# where the calls ran (cross_region_inference).
+check "invocation: cross-region inference is stated for the attacker's calls (served in us-east-2 and us-west-2)" \
   jq -e '[.findings[], .model_usage.rows[]] | map(select(tostring | test("bedrock-ops-role"))) | tostring | contains("us-east-2") and contains("us-west-2")' "$j" >/dev/null
+check "invocation: the usage rows of the attacker's sessions list the regions that served them" \
+  jq -e --arg p "$ops" '[.model_usage.rows[] | select(.principal == $p) | .inference_regions // [] | .[]] as $r | ($r | index("us-east-2")) != null and ($r | index("us-west-2")) != null' "$j" >/dev/null
+check "invocation: the Markdown usage table says where the attacker's calls ran" \
+  grep -q "served in .*us-east-2" "$tmp/x.md"
+check "benign: calls served where they were made are not said to be cross-region (the claims assistant)" \
+  jq -e '[.model_usage.rows[] | select(.principal | contains("claims-assistant-task-role"))] | length > 0 and all(.[]; has("inference_regions") | not)' "$j" >/dev/null
 check "invocation: the prompts question says yes" \
   jq -e '.questions[] | select(.id == "invocation.prompts") | .answer == "yes"' "$j" >/dev/null
 

@@ -321,7 +321,8 @@ def chat_app():
         ident = role_session(PROD, CHAT_ROLE, CHAT_ROLE_ID, task, key, created)
         q, a = CHAT_QUESTIONS[i % len(CHAT_QUESTIONS)]
         model_call(t, ident, CHAT_NAT, UA_CHAT, "Converse", HAIKU, CHAT_SYSTEM,
-                   f"<claim>{rng.randint(4000, 4999)}</claim> {q}", a, rng.randint(620, 1480), rng.randint(90, 340))
+                   f"<claim>{rng.randint(4000, 4999)}</claim> {q}", a, rng.randint(620, 1480), rng.randint(90, 340),
+                   inference_region="us-east-1")  # served where it was called
         i += 1
         t = plus(t, 900 + rng.randint(-120, 120))
 
