@@ -129,10 +129,10 @@ check "ai: invocation logging deleted, high" \
   any_finding "$f" ".rule == \"ai_changes.invocation_logging_deleted\" and .severity == \"high\" and .principal == \"$ops\" and .region == \"us-east-1\""
 check "ai: logging deleted and then models called by the same role, high" \
   any_finding "$f" ".rule == \"ai_changes.logging_disabled_then_invoked\" and .severity == \"high\" and $atk_session"
-# Gap: CreateInferenceProfile is no finding (only counted in the AI-changes answer): an application
-# inference profile hides the model behind an ARN of the creator's naming and can route requests
-# to other regions.
-known_bug "ai: the application inference profile the attacker created is reported" \
+# Was a gap: CreateInferenceProfile was no finding. It is now the Sigma rule ai_changes.inference_profile_created
+# (low): an application inference profile hides the model behind an ARN of the creator's naming and,
+# copied from a cross-region profile, is served in other regions.
+check "ai: the application inference profile the attacker created is reported" \
   any_finding "$f" "$atk_session and (.severity != \"info\") and any(.evidence[]?; .action == \"CreateInferenceProfile\")"
 check "ai: the logging question says yes" \
   jq -e '.questions[] | select(.id == "infrastructure.logging_tampered") | .answer == "yes"' "$j" >/dev/null
