@@ -195,12 +195,20 @@ check "benign: maria's own earlier sandbox session (her office, 06-08) is not am
 check "benign: the data-store question does not say yes (no data store was touched)" \
   jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer != "yes"' "$j" >/dev/null
 
-# Gap: AiPrincipals takes a role for an AI application when its sessions call the Bedrock runtime; the
-# sandbox role (people trying models from the CLI) and bedrock-ops-role (here the attacker's proxy)
-# are taken for AI applications, so the agency answer blames an AI application for the attacker's
-# UpdateAssumeRolePolicy (agency.iam_change_by_ai, high) instead of the person behind the sessions.
-known_bug "agency: the attacker's and the developers' roles are not taken for AI applications" \
-  no_finding "$f" ".element == \"agency\" and (.severity != \"info\") and (.principal // \"\" | test(\"bedrock-ops-role|ml-sandbox-access\"))"
+# Was a gap: AiPrincipals took a role for an AI application when its sessions called the Bedrock
+# runtime, also when every such call came from a person's client: ml-sandbox-access (developers trying
+# models with the AWS CLI) was an "AI application". Runtime calls made with the AWS CLI (like console
+# ones) no longer count, nor do their copies in the invocation logs.
+check "agency: the developers' sandbox role (models tried with the AWS CLI) is not taken for an AI application" \
+  no_finding "$f" ".element == \"agency\" and (.principal // \"\" | contains(\"ml-sandbox-access\"))"
+check "agency: the agency answers do not name the sandbox role as an AI application" \
+  jq -e '[.questions[] | select(.element == "agency") | .explanation] | all(contains("ml-sandbox-access") | not)' "$j" >/dev/null
+# Gap: bedrock-ops-role is still taken for an AI application (the attacker's proxy called models
+# through it, with an SDK-like client), so agency.iam_change_by_ai (high) blames an AI application for
+# the UpdateAssumeRolePolicy that the chained session made from the VPS with boto3; the finding is on
+# the attacker's role, but the agency answer reads as if the AI application had changed IAM.
+known_bug "agency: the attacker's role is not taken for an AI application" \
+  no_finding "$f" ".element == \"agency\" and (.severity != \"info\") and (.principal // \"\" | contains(\"bedrock-ops-role\"))"
 
 # --- The report ---------------------------------------------------------------------------------------
 check "report: the Markdown has the questions table" grep -q "^## The methodology's questions" "$tmp/x.md"
