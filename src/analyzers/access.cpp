@@ -195,10 +195,13 @@ struct Login {
 struct StsCall {
   Evidence ev;
   std::uint32_t cred = 0;
-  std::string role;     ///< requestParameters.roleArn
-  std::string new_key;  ///< responseElements.credentials.accessKeyId
-  std::string ip, ua;   ///< the caller's address and agent
-  bool chained = false; ///< the caller was itself an assumed role
+  std::string role;           ///< requestParameters.roleArn
+  std::string new_key;        ///< responseElements.credentials.accessKeyId
+  std::string new_principal;  ///< the session the call opened (assumedRoleUser / federatedUser ARN)
+  std::string caller_key;     ///< userIdentity.accessKeyId (a session's own ASIA key)
+  std::string caller_account; ///< userIdentity.accountId (another account's, for an AWSAccount caller)
+  std::string ip, ua;         ///< the caller's address and agent
+  bool chained = false;       ///< the caller was itself an assumed role
 };
 
 struct KeyCreation {
@@ -224,6 +227,7 @@ struct Flag {
   std::string account;
   std::set<std::string> rules;
   Severity worst = Severity::kInfo;
+  std::string chain;  ///< for a session opened with flagged credentials: the credentials it came from
 };
 
 std::string_view str_at(simdjson::dom::element el, std::string_view a, std::string_view b = {}) {
@@ -368,6 +372,12 @@ class AccessAnalyzer final : public Analyzer {
 
     std::uint32_t cred = cred_id(e);
     if (cred == kNoCred) return;
+    // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
+    // remember the account, which the findings about it name.
+    if (e.actor_type == "AWSAccount" && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
+        other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
+      other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
+    }
     if (Cred& c = creds_[cred]; !c.console && c.not_console_ua != e.user_agent) {
       if (looks_console(e.user_agent)) c.console = true;
       else c.not_console_ua.assign(e.user_agent.substr(0, 512));
@@ -809,6 +819,18 @@ class AccessAnalyzer final : public Analyzer {
     if (e.raw["responseElements"]["credentials"].get(creds) == simdjson::SUCCESS) {
       c.new_key = std::string(str_at(creds, "accessKeyId"));
     }
+    // The session the call opened: AssumeRole* name it in assumedRoleUser, GetFederationToken in
+    // federatedUser; GetSessionToken's session is the caller itself.
+    std::string_view opened;
+    simdjson::dom::element resp;
+    if (e.raw["responseElements"].get(resp) == simdjson::SUCCESS) {
+      opened = str_at(resp, "assumedRoleUser", "arn");
+      if (opened.empty()) opened = str_at(resp, "federatedUser", "arn");
+    }
+    if (opened.empty() && a == "GetSessionToken") opened = e.actor_arn;
+    c.new_principal = std::string(opened.substr(0, 512));
+    c.caller_key = std::string(e.access_key_id.substr(0, 128));
+    c.caller_account = std::string(e.actor_account.substr(0, 32));
     c.chained = e.actor_type == "AssumedRole";
     c.ip = std::string(e.source_ip.substr(0, 64));
     c.ua = std::string(e.user_agent.substr(0, 256));
@@ -1886,30 +1908,118 @@ class AccessAnalyzer final : public Analyzer {
     }
   }
 
+  /// "principal (key K)", with the caller's own account for a principal of another account
+  /// (an `AWSAccount` caller is named by its principal id only).
+  static std::string describe_caller(const std::string& principal, const std::string& key,
+                                     const std::string& caller_account) {
+    std::string who = principal;
+    if (principal.starts_with("AWSAccount:") && !caller_account.empty()) who += " of account " + caller_account;
+    if (!key.empty()) who += " (key " + key + ")";
+    return who;
+  }
+
+  /// A principal as findings name it: another account's, with that account.
+  std::string named(const std::string& principal) const {
+    auto it = other_account_of_.find(principal);
+    return it == other_account_of_.end() ? principal : principal + " of account " + it->second;
+  }
+
+  /// The account of an ARN (its fifth field), or empty.
+  static std::string arn_account(std::string_view arn) {
+    std::size_t pos = 0;
+    for (int i = 0; i < 4; ++i) {
+      pos = arn.find(':', pos);
+      if (pos == std::string_view::npos) return {};
+      ++pos;
+    }
+    const std::size_t end = arn.find(':', pos);
+    return end == std::string_view::npos ? std::string() : std::string(arn.substr(pos, end - pos));
+  }
+
   void finish_sts(FindingSink& out) {
     std::sort(sts_.begin(), sts_.end(), [](const StsCall& a, const StsCall& b) { return a.ev < b.ev; });
-    std::map<std::string, std::vector<const StsCall*>> by_cred;
+    // Each record of one issuing call, by the key it returned: a cross-account AssumeRole is
+    // logged in the caller's account and in the role's (as an AWSAccount caller).
+    std::map<std::string, std::vector<const StsCall*>> copies;
+    for (const StsCall& c : sts_)
+      if (!c.new_key.empty()) copies[c.new_key].push_back(&c);
+    // Sessions opened by a credential flagged at medium or above are flagged in turn, in time
+    // order, so that a chain (a leaked key's role session that assumes another role, and so
+    // on) is followed to its end, across accounts.
+    std::map<std::string, Flag> opened;  // "session principal\x1fits key"
+    auto lookup = [&](const std::string& name, Severity& worst, std::set<std::string>& rules, std::string& chain) {
+      bool any = false;
+      for (const auto* m : {&flags_, &opened}) {
+        auto it = m->find(name);
+        if (it == m->end()) continue;
+        any = true;
+        worst = std::max(worst, it->second.worst);
+        rules.insert(it->second.rules.begin(), it->second.rules.end());
+        if (chain.empty()) chain = it->second.chain;
+      }
+      return any;
+    };
+    struct Caller {
+      std::vector<const StsCall*> calls;
+      Severity worst = Severity::kInfo;
+      std::set<std::string> rules;
+    };
+    struct Opening {
+      const StsCall* call = nullptr;
+      std::string by;  ///< the caller, described
+      std::set<std::string> rules;
+    };
+    std::map<std::string, Caller> by_cred;
+    std::map<std::string, Opening> openings;
     for (const StsCall& c : sts_) {
       const Cred& cr = creds_[c.cred];
-      auto fl = flags_.find(cr.principal + '\x1f' + cr.key);
+      const std::string name = cr.principal + '\x1f' + cr.key;
+      Severity worst = Severity::kInfo;
+      std::set<std::string> rules;
+      std::string chain;
+      bool flagged = lookup(name, worst, rules, chain);
+      // A role session is one credential per principal; its own key may carry flags too.
+      if (cr.key.empty() && c.caller_key.starts_with("ASIA"))
+        flagged = lookup(cr.principal + '\x1f' + c.caller_key, worst, rules, chain) || flagged;
       const bool created = created_keys_.count(cr.key) > 0;
-      if (fl == flags_.end() && !created) continue;
-      by_cred[cr.principal + '\x1f' + cr.key].push_back(&c);
+      if (!flagged && !created) continue;
+      // A leaked long-term key was its owner's before: only its calls from the new addresses,
+      // from the first of them on, are the attacker's (the owner's own sessions are not).
+      if (auto fn = first_new_ip_.find(cr.key); fn != first_new_ip_.end()) {
+        const auto& ips = fn->second.ips;
+        if (c.ev.time_ms < fn->second.first || std::find(ips.begin(), ips.end(), c.ip) == ips.end()) continue;
+      }
+      Caller& caller = by_cred[name];
+      caller.calls.push_back(&c);
+      caller.worst = std::max(caller.worst, worst);
+      caller.rules.insert(rules.begin(), rules.end());
+      if (worst < Severity::kMedium || c.new_key.empty() || c.new_principal.empty()) continue;
+      const std::string session = c.new_principal + '\x1f' + c.new_key;
+      if (opened.count(session)) continue;
+      const std::string by = describe_caller(cr.principal, cr.key.empty() ? c.caller_key : cr.key, c.caller_account);
+      Flag& fl = opened[session];
+      fl.principal = c.new_principal;
+      fl.key = c.new_key;
+      fl.account = arn_account(c.new_principal);
+      fl.rules = {"access.session_from_flagged_credentials"};
+      fl.worst = worst >= Severity::kHigh ? Severity::kHigh : Severity::kMedium;
+      fl.chain = (chain.empty() ? by : chain) + " -> " + c.new_principal + " (key " + c.new_key + ")";
+      openings[session] = Opening{&c, by, rules};
     }
-    for (const auto& [name, list] : by_cred) {
+    for (const auto& [name, caller] : by_cred) {
+      const auto& list = caller.calls;
       const Cred& c = creds_[list.front()->cred];
-      auto fl = flags_.find(name);
       Finding f;
       f.rule = "access.session_credentials_by_flagged_principal";
       f.title = "Flagged principal obtained session credentials";
-      f.severity = Severity::kMedium;
-      if (fl != flags_.end() && fl->second.worst >= Severity::kHigh) f.severity = Severity::kHigh;
+      f.severity = caller.worst >= Severity::kHigh ? Severity::kHigh : Severity::kMedium;
       f.principal = c.principal;
       f.access_key_id = c.key;
       f.account = c.account;
       std::set<std::string> actions;
       std::set<std::string> roles;
       std::set<std::string> keys;
+      std::set<std::string> sessions;
       bool chained = false;
       for (const StsCall* s : list) {
         f.add(s->ev);
@@ -1921,23 +2031,57 @@ class AccessAnalyzer final : public Analyzer {
         actions.insert(s->ev.action);
         if (!s->role.empty()) roles.insert(s->role);
         if (!s->new_key.empty()) keys.insert(s->new_key);
+        if (!s->new_principal.empty() && s->new_principal != c.principal) sessions.insert(s->new_principal);
         chained = chained || (s->chained && s->ev.action.substr(0, 10) == "AssumeRole");
       }
       std::vector<std::string> rv(roles.begin(), roles.end());
       std::vector<std::string> kv(keys.begin(), keys.end());
+      std::vector<std::string> sv(sessions.begin(), sessions.end());
       std::vector<std::string> av(actions.begin(), actions.end());
-      f.summary = fmt::format("{}{}, already flagged, called {} ({} time(s)){}{}{}", c.principal,
+      f.summary = fmt::format("{}{}, already flagged, called {} ({} time(s)){}{}{}{}", named(c.principal),
                               c.key.empty() ? "" : " (key " + c.key + ")", join(av), list.size(),
-                              rv.empty() ? "" : "; roles: " + join(rv), kv.empty() ? "" : "; session keys issued: " + join(kv),
-                              chained ? "; role chaining" : "");
+                              rv.empty() ? "" : "; roles: " + join(rv), sv.empty() ? "" : "; sessions: " + join(sv),
+                              kv.empty() ? "" : "; session keys issued: " + join(kv), chained ? "; role chaining" : "");
       f.details.emplace_back("actions", join(av));
       if (!rv.empty()) f.details.emplace_back("roles", join(rv));
+      if (!sv.empty()) f.details.emplace_back("sessions", join(sv));
       if (!kv.empty()) f.details.emplace_back("issued_keys", join(kv));
-      if (fl != flags_.end()) {
-        f.details.emplace_back("flagged_by", join(std::vector<std::string>(fl->second.rules.begin(), fl->second.rules.end())));
-      }
+      if (!caller.rules.empty())
+        f.details.emplace_back("flagged_by", join(std::vector<std::string>(caller.rules.begin(), caller.rules.end())));
       f.tags.attack = {"T1550.001", "T1078.004"};
       emit(out, std::move(f));
+    }
+    for (const auto& [session, o] : openings) {
+      const Flag& fl = opened.at(session);
+      const StsCall& c = *o.call;
+      Finding f;
+      f.rule = "access.session_from_flagged_credentials";
+      f.title = "Session opened with flagged credentials";
+      f.severity = fl.worst;
+      f.principal = fl.principal;
+      f.access_key_id = fl.key;
+      f.account = fl.account;
+      for (const StsCall* copy : copies[fl.key]) f.add(copy->ev);
+      if (!c.ip.empty()) f.source_ips.push_back(c.ip);
+      if (!c.ua.empty()) f.user_agents.push_back(c.ua);
+      const std::string from_account = c.caller_account.empty() ? creds_[c.cred].account : c.caller_account;
+      const bool cross = !from_account.empty() && !fl.account.empty() && from_account != fl.account;
+      const bool chaining = c.chained && c.ev.action.substr(0, 10) == "AssumeRole";
+      f.summary = fmt::format("{} (key {}) was opened by {} with {} at {} from {}{}{}; chain: {}", fl.principal, fl.key,
+                              o.by, c.ev.action, format_time(c.ev.time_ms), c.ip.empty() ? "(no address)" : c.ip,
+                              cross ? fmt::format(" (from account {} into {})", from_account, fl.account) : "",
+                              chaining ? " (role chaining)" : "", fl.chain);
+      f.details.emplace_back("opened_by", o.by);
+      f.details.emplace_back("opened_with", fmt::format("{} at {}", c.ev.action, format_time(c.ev.time_ms)));
+      if (!c.role.empty()) f.details.emplace_back("role", c.role);
+      if (cross) f.details.emplace_back("cross_account", fmt::format("{} -> {}", from_account, fl.account));
+      if (chaining) f.details.emplace_back("role_chaining", "yes");
+      f.details.emplace_back("chain", fl.chain);
+      if (!o.rules.empty())
+        f.details.emplace_back("opener_flagged_by", join(std::vector<std::string>(o.rules.begin(), o.rules.end())));
+      f.tags.attack = {"T1550.001", "T1078.004"};
+      emit(out, std::move(f));
+      flags_[session].chain = fl.chain;
     }
   }
 
@@ -1982,7 +2126,7 @@ class AccessAnalyzer final : public Analyzer {
       const bool continues = own_span ? events > 0 && last_ms >= scope_.last_event_ms() - scope_.end_slack_ms()
                                       : scope_.continues_to_end(*s);
       std::vector<std::string> rules(fl.rules.begin(), fl.rules.end());
-      std::string who = fl.key.empty() ? fl.principal : fmt::format("{} (key {})", fl.principal, fl.key);
+      std::string who = fl.key.empty() ? named(fl.principal) : fmt::format("{} (key {})", named(fl.principal), fl.key);
       Finding f;
       f.rule = "access.principal_of_interest";
       f.title = "Principal of interest";
@@ -2006,9 +2150,10 @@ class AccessAnalyzer final : public Analyzer {
       if (dis != key_disabled_.end())
         contained = fmt::format("; key {} at {} by {}", dis->second.action, format_time(dis->second.ev.time_ms),
                                 dis->second.by);
-      f.summary = fmt::format("{} flagged by {}; active {} to {} ({} calls, {} errors) from {} IP(s) in {} "
+      f.summary = fmt::format("{} flagged by {}{}; active {} to {} ({} calls, {} errors) from {} IP(s) in {} "
                               "region(s){}; {}{}",
-                              who, join(rules), format_time(first_ms), format_time(last_ms), events,
+                              who, join(rules), fl.chain.empty() ? "" : "; chain: " + fl.chain,
+                              format_time(first_ms), format_time(last_ms), events,
                               s->errors, s->source_ips.values.size(), s->regions.values.size(), suspicious,
                               continues ? "activity continues to the end of the logs" : "activity stopped before the end of the logs",
                               contained);
@@ -2036,6 +2181,7 @@ class AccessAnalyzer final : public Analyzer {
         }
       }
       f.details.emplace_back("flagged_by", join(rules));
+      if (!fl.chain.empty()) f.details.emplace_back("chain", fl.chain);
       f.details.emplace_back("first_seen", format_time(first_ms));
       f.details.emplace_back("last_seen", format_time(last_ms));
       f.details.emplace_back("continues_to_end", continues ? "yes" : "no");
@@ -2159,6 +2305,7 @@ class AccessAnalyzer final : public Analyzer {
   std::set<std::string, std::less<>> logged_accounts_;    ///< recipient accounts of the CloudTrail events
   std::string last_logged_account_;
   std::map<std::string, ExternalAccount, std::less<>> external_;  ///< other accounts acting in logged ones
+  std::map<std::string, std::string, std::less<>> other_account_of_;  ///< "AWSAccount:<id>" principal -> its account
   std::map<std::string, OffensiveUse, std::less<>> offensive_;     ///< by "principal\x1fkey"
   std::vector<TrustChange> trusts_;                                ///< role trust policies naming accounts
   std::uint64_t leaked_keys_dropped_ = 0;

@@ -122,9 +122,11 @@ bool console_session(const EventView& e) {
 void AiPrincipals::learn(const EventView& e) {
   const bool ok = e.outcome == Outcome::kSuccess;
   // A role whose sessions use models or knowledge bases is an AI application
-  // role; not a person's: an Identity Center permission set (AWSReservedSSO_)
-  // or a console session (the playground) trying a model.
-  if (ok && is_bedrock_runtime_call(e.service, e.action) && runtime_roles_.size() < kCap && !console_session(e)) {
+  // role; not a person's: an Identity Center permission set (AWSReservedSSO_),
+  // or a role whose CloudTrail runtime calls all came from a person's client:
+  // a console session (the playground) or the AWS CLI at a terminal. Its calls
+  // in the invocation logs (no client there) are the same calls.
+  if (ok && is_bedrock_runtime_call(e.service, e.action)) {
     std::string_view role;
     if (!e.session_issuer.empty()) {
       role = last_segment(e.session_issuer);
@@ -132,8 +134,13 @@ void AiPrincipals::learn(const EventView& e) {
       role = e.actor_arn.substr(at + 14);
       role = role.substr(0, role.find('/'));
     }
-    if (!role.empty() && !role.starts_with("AWSReservedSSO_") && runtime_roles_.find(role) == runtime_roles_.end())
-      runtime_roles_.emplace(capped(role));
+    if (!role.empty() && !role.starts_with("AWSReservedSSO_")) {
+      const bool person = console_session(e) || (e.kind == EventKind::kCloudTrail && e.user_agent.starts_with("aws-cli/"));
+      StrSet& set = e.kind != EventKind::kCloudTrail ? logged_runtime_roles_
+                    : person                         ? person_runtime_roles_
+                                                     : app_runtime_roles_;
+      if (set.size() < kCap && set.find(role) == set.end()) set.emplace(capped(role));
+    }
   }
   if (e.kind != EventKind::kCloudTrail) return;
   if (ok && e.service == "bedrock.amazonaws.com") {
@@ -188,6 +195,9 @@ void AiPrincipals::learn(const EventView& e) {
 void AiPrincipals::resolve() {
   ai_roles_.clear();
   tool_attached_.clear();
+  runtime_roles_ = app_runtime_roles_;
+  for (const auto& role : logged_runtime_roles_)
+    if (!person_runtime_roles_.count(role)) runtime_roles_.insert(role);
   auto attached = [&](const std::string& role, std::int64_t at) {
     auto [it, inserted] = tool_attached_.emplace(role, at);
     if (!inserted) it->second = std::min(it->second, at);

@@ -139,7 +139,10 @@ class AiPrincipals {
   std::map<std::string, std::int64_t, std::less<>> tool_attached_;  // resolved: role -> first attached
   StrSet invoked_tools_;         // Lambda function names an AI service invoked (data events)
   StrSet agent_roles_;
-  StrSet runtime_roles_;         // role names whose sessions called the Bedrock runtime
+  StrSet runtime_roles_;         // resolved: role names whose sessions called the Bedrock runtime
+  StrSet app_runtime_roles_;     // ... in CloudTrail, from a client other than a person's
+  StrSet person_runtime_roles_;  // ... in CloudTrail, with console credentials or the AWS CLI
+  StrSet logged_runtime_roles_;  // ... in the invocation logs (no client recorded)
   Multi function_roles_;         // function name -> execution roles
   Multi role_sessions_;          // role ARN -> session names
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why

@@ -160,6 +160,7 @@ struct Row {
   std::int64_t first = 0, last = 0;
   bool seen = false;
   std::vector<std::string> ips;
+  std::vector<std::string> served_in;  ///< inferenceRegion values of its calls
 };
 
 struct Bucket {
@@ -256,6 +257,14 @@ class InvocationAnalyzer final : public Analyzer {
   void emit_bursts(FindingSink& out);
   void emit_first_seen(FindingSink& out);
   void build_usage();
+  void note_profile(const EventView& e);
+  /// The model an application inference profile copies (followed through profiles), or "".
+  std::string resolved(const std::string& model) const;
+  /// What a row's calls are priced as: the model its profile copies, else the model as logged.
+  const std::string& priced_as(const std::string& model, std::string& scratch) const {
+    scratch = resolved(model);
+    return scratch.empty() ? model : scratch;
+  }
   void base_finding(Finding& f, const Principal& p, const char* rule, Severity sev) const;
 
   const Profile* profile_;
@@ -276,6 +285,8 @@ class InvocationAnalyzer final : public Analyzer {
   std::uint32_t last_principal_ = kNone;
   std::vector<Principal> principals_;
   std::map<std::string, KeyAcc> models_, regions_;
+  /// Application inference profiles created in these logs: ARN -> what it copies (copyFrom).
+  std::map<std::string, std::string, std::less<>> app_profiles_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::size_t bucket_count_ = 0;
 
@@ -375,6 +386,7 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   }
   if (e.service == "bedrock.amazonaws.com") {
     if (detail::is_model_call(e.action)) count_call(e, e.model_id, e.kind == EventKind::kCloudTrail);
+    else if (e.action == "CreateInferenceProfile" && e.kind == EventKind::kCloudTrail) note_profile(e);
   } else if (e.service == "sagemaker.amazonaws.com" && e.action.starts_with("InvokeEndpoint")) {
     // A model hosted on a SageMaker endpoint (CloudTrail data event): the
     // endpoint stands for the model, which the record does not name.
@@ -383,6 +395,29 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     endpoint_model_.assign("sagemaker-endpoint/").append(endpoint.substr(0, 256));
     count_call(e, endpoint_model_, true);
   }
+}
+
+/// An application inference profile: its ARN (the response) and what it copies (the request), so
+/// that calls through it are priced as that model. Only successful calls make one.
+void InvocationAnalyzer::note_profile(const EventView& e) {
+  if (e.outcome != Outcome::kSuccess || app_profiles_.size() >= kMaxKeys) return;
+  std::string_view arn, from;
+  if (e.raw["responseElements"]["inferenceProfileArn"].get_string().get(arn) != simdjson::SUCCESS) return;
+  if (e.raw["requestParameters"]["modelSource"]["copyFrom"].get_string().get(from) != simdjson::SUCCESS) return;
+  if (arn.empty() || from.empty() || arn == from) return;
+  app_profiles_.emplace(std::string(arn.substr(0, 512)), std::string(from.substr(0, 512)));
+}
+
+std::string InvocationAnalyzer::resolved(const std::string& model) const {
+  std::string_view m = model;
+  bool found = false;
+  for (int hop = 0; hop < 4; ++hop) {  // a profile of a profile: bounded, a cycle cannot loop
+    auto it = app_profiles_.find(m);
+    if (it == app_profiles_.end()) break;
+    m = it->second;
+    found = true;
+  }
+  return found ? std::string(m) : std::string();
 }
 
 void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, bool from_ct) {
@@ -416,6 +451,7 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       r.ct_in += tin;
       r.ct_out += tout;
       add_capped(r.ips, e.source_ip);
+      if (!e.inference_region.empty()) add_capped(r.served_in, e.inference_region);
     } else {
       ++r.inv;
       r.errors_inv += error ? 1 : 0;
@@ -423,6 +459,7 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       r.inv_out += tout;
       r.cache_r += std::max<std::int64_t>(e.tokens_cache_read, 0);
       r.cache_w += std::max<std::int64_t>(e.tokens_cache_write, 0);
+      if (!e.inference_region.empty()) add_capped(r.served_in, e.inference_region);
     }
   }
 
@@ -719,12 +756,16 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
     double cost = 0;
     bool priced = false;
     std::set<std::string> model_set;
+    std::set<std::string> served_elsewhere;  // inference regions other than the called one
+    std::string scratch;
     for (const Row& r : rows_) {
       if (detail::principal_identity(r.principal) != p.arn) continue;
       if (model_set.size() < kMaxListed) model_set.insert(r.model);
+      for (const std::string& x : r.served_in)
+        if (x != r.region && served_elsewhere.size() < kMaxListed) served_elsewhere.insert(x);
       if (prices_) {
-        auto c = prices_->estimate(r.model, r.inv_in + r.ct_in - r.joined_ct_in, r.inv_out + r.ct_out - r.joined_ct_out,
-                                   r.cache_r, r.cache_w);
+        auto c = prices_->estimate(priced_as(r.model, scratch), r.inv_in + r.ct_in - r.joined_ct_in,
+                                   r.inv_out + r.ct_out - r.joined_ct_out, r.cache_r, r.cache_w);
         if (c) {
           cost += *c;
           priced = true;
@@ -741,6 +782,12 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
                                                        inferred ? ", inferred" : ""));
     f.details = {{"models", models}, {"successful_calls", std::to_string(p.calls_ok)}};
     if (priced) f.details.emplace_back("estimated_cost_usd", fmt_usd(cost));
+    if (!served_elsewhere.empty()) {
+      std::string regions;
+      for (const auto& x : served_elsewhere) regions += (regions.empty() ? "" : ", ") + x;
+      f.details.emplace_back("cross_region_inference", "served in " + regions);
+      f.summary += "; cross-region inference: served in " + regions;
+    }
     f.tags = {{"T1078.004", "T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
     note_fired(f);
     f.finalize();
@@ -801,8 +848,14 @@ void InvocationAnalyzer::build_usage() {
     u.tokens_out = r.inv_out + r.ct_out - r.joined_ct_out;
     u.tokens_cache_read = r.cache_r;
     u.tokens_cache_write = r.cache_w;
+    u.resolved_model = resolved(r.model);
+    if (std::any_of(r.served_in.begin(), r.served_in.end(), [&](const std::string& x) { return x != r.region; })) {
+      u.inference_regions = r.served_in;
+      std::sort(u.inference_regions.begin(), u.inference_regions.end());
+    }
     if (prices_) {
-      auto c = prices_->estimate(r.model, u.tokens_in, u.tokens_out, u.tokens_cache_read, u.tokens_cache_write);
+      auto c = prices_->estimate(u.resolved_model.empty() ? r.model : u.resolved_model, u.tokens_in, u.tokens_out,
+                                 u.tokens_cache_read, u.tokens_cache_write);
       if (c) {
         u.cost_usd = *c;
         u.cost_known = true;

@@ -37,6 +37,12 @@ struct ModelUsageRow {
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
   std::vector<std::string> source_ips;  ///< from CloudTrail (invocation logs have none), sorted, capped at 20
+  /// For an application inference profile (its ARN as the model): what it copies, from its
+  /// CreateInferenceProfile in these logs (a model, or a cross-region profile); "" when unknown.
+  std::string resolved_model;
+  /// Regions that served the calls (`inferenceRegion` in either source), sorted, capped at 20;
+  /// empty unless one of them differs from `region` (cross-region inference).
+  std::vector<std::string> inference_regions;
 };
 
 /// The whole aggregate, valid after finish().

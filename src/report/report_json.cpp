@@ -203,7 +203,9 @@ std::string format_report_json(const Report& r) {
     for (const ModelUsageRow& row : u.rows) {
       j.begin_object();
       j.field("principal", row.principal).field("account", row.account).field("model", row.model);
+      if (!row.resolved_model.empty()) j.field("resolved_model", row.resolved_model);
       j.field("region", row.region);
+      string_array(j, "inference_regions", row.inference_regions);
       j.key("calls").unum(row.calls).key("errors").unum(row.errors);
       j.key("cloudtrail_calls").unum(row.cloudtrail_calls).key("invocation_log_calls").unum(row.invocation_log_calls);
       j.key("tokens_in").num(row.tokens_in).key("tokens_out").num(row.tokens_out);

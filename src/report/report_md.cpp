@@ -255,8 +255,12 @@ void usage(std::string& o, const Report& r) {
   double total = 0;
   for (const ModelUsageRow& row : u.rows) {
     if (row.cost_known) total += row.cost_usd;
-    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", code(row.principal), code(row.model),
-                     code(row.region), row.calls, row.errors, row.tokens_in, row.tokens_out,
+    std::string model = code(row.model);
+    if (!row.resolved_model.empty()) model += " copies " + code(row.resolved_model);
+    std::string region = code(row.region);
+    if (!row.inference_regions.empty()) region += " (served in " + join_codes(row.inference_regions, 5) + ")";
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", code(row.principal), model,
+                     region, row.calls, row.errors, row.tokens_in, row.tokens_out,
                      row.cost_known ? fmt::format("{:.2f}", row.cost_usd) : std::string("?"),
                      format_time(row.first_ms), format_time(row.last_ms), join_codes(row.source_ips, 3));
   }

@@ -866,6 +866,120 @@ TEST_CASE("access: caps reached are reported as limits, not silently", "[analyze
   CHECK(lines[0].find("5 call(s) with temporary keys") == 0);
 }
 
+namespace {
+
+/// `extra` for an AssumeRole of `role` that returned `key` for the session `session`.
+std::string assumed(const std::string& role, const std::string& session, const std::string& key) {
+  return fmt::format(
+      R"(,"requestParameters":{{"roleArn":"arn:aws:iam::111122223333:role/{}","roleSessionName":"{}"}},)"
+      R"("responseElements":{{"credentials":{{"accessKeyId":"{}"}},)"
+      R"("assumedRoleUser":{{"arn":"arn:aws:sts::111122223333:assumed-role/{}/{}"}}}})",
+      role, session, key, role, session);
+}
+
+}  // namespace
+
+TEST_CASE("access: sessions opened with flagged credentials are flagged, along the chain", "[analyzer][access]") {
+  const std::string rule = "access.session_from_flagged_credentials";
+  const std::string sandbox_x = "arn:aws:sts::111122223333:assumed-role/sandbox/x";
+  const std::string ops_y = "arn:aws:sts::111122223333:assumed-role/ops/y";
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0});
+  // The owner's own session, from the key's usual address, in the baseline.
+  rs.push_back(R{.min = 100, .name = "AssumeRole", .source = "sts.amazonaws.com",
+                 .extra = assumed("sandbox", "owner", "ASIAOWNER0000001")});
+  rs.push_back(R{.min = 101, .arn = "arn:aws:sts::111122223333:assumed-role/sandbox/owner", .type = "AssumedRole",
+                 .key = "ASIAOWNER0000001"});
+  // The key from a new address: a session, which assumes another role (role chaining).
+  rs.push_back(R{.min = 700, .ip = "192.0.2.200"});
+  rs.push_back(R{.min = 701, .name = "AssumeRole", .source = "sts.amazonaws.com", .ip = "192.0.2.200",
+                 .extra = assumed("sandbox", "x", "ASIAATTACK000001")});
+  rs.push_back(R{.min = 702, .name = "AssumeRole", .source = "sts.amazonaws.com", .arn = sandbox_x,
+                 .type = "AssumedRole", .key = "ASIAATTACK000001", .ip = "192.0.2.200",
+                 .extra = assumed("ops", "y", "ASIACHAIN0000001")});
+  for (int i = 0; i < 5; ++i)
+    rs.push_back(R{.min = 703.0 + i, .name = "ListFoundationModels", .source = "bedrock.amazonaws.com", .arn = ops_y,
+                   .type = "AssumedRole", .key = "ASIACHAIN0000001", .ip = "198.51.100.5"});
+  const std::int64_t baseline = kBase + 600 * 60000;
+  for (bool reverse : {false, true}) {
+    auto r = run(jsonl(rs), nullptr, baseline, reverse);
+    auto f = r.with(rule);
+    REQUIRE(f.size() == 2);
+    std::sort(f.begin(), f.end(), [](const auto* a, const auto* b) { return a->first_seen_ms < b->first_seen_ms; });
+    CHECK(f[0]->principal == sandbox_x);
+    CHECK(f[0]->access_key_id == "ASIAATTACK000001");
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->source_ips == std::vector<std::string>{"192.0.2.200"});
+    CHECK(f[0]->summary.find("opened by arn:aws:iam::111122223333:user/dev (key AKIAEXAMPLEDEV1)") != std::string::npos);
+    CHECK(f[1]->principal == ops_y);
+    CHECK(f[1]->access_key_id == "ASIACHAIN0000001");
+    CHECK(f[1]->summary.find("(role chaining)") != std::string::npos);
+    // The chain leads from the key through the first session to the second.
+    const std::string chain = "arn:aws:iam::111122223333:user/dev (key AKIAEXAMPLEDEV1) -> " + sandbox_x +
+                              " (key ASIAATTACK000001) -> " + ops_y + " (key ASIACHAIN0000001)";
+    CHECK(std::find(f[1]->details.begin(), f[1]->details.end(), std::pair<std::string, std::string>{"chain", chain}) !=
+          f[1]->details.end());
+    // The chained session goes on to the end: its roll-up says where it came from.
+    auto poi = r.with("access.principal_of_interest");
+    auto y = std::find_if(poi.begin(), poi.end(), [&](const auto* p) { return p->principal == ops_y; });
+    REQUIRE(y != poi.end());
+    CHECK((*y)->summary.find("chain: " + chain) != std::string::npos);
+    bool continues = false;
+    for (const auto* c : r.with("access.activity_continues")) continues = continues || c->principal == ops_y;
+    CHECK(continues);
+    // Near miss: the owner's own session from before the key's first use from the new address.
+    for (const auto& x : r.findings) {
+      CHECK(x.principal != "arn:aws:sts::111122223333:assumed-role/sandbox/owner");
+      CHECK(x.summary.find("ASIAOWNER0000001") == std::string::npos);
+    }
+    auto s = r.with("access.session_credentials_by_flagged_principal");
+    REQUIRE(s.size() == 2);  // the key's AssumeRole, and the first session's
+    for (const auto* x : s) CHECK(x->source_ips == std::vector<std::string>{"192.0.2.200"});
+  }
+  SECTION("near miss: a credential flagged only at low opens no flagged session") {
+    std::vector<R> low = rs;
+    low.resize(12);
+    for (auto& x : low) x.ip = "203.0.113.7";
+    low.push_back(R{.min = 700, .ua = "Boto3/1.34"});  // a new user agent only (low)
+    low.push_back(R{.min = 701, .name = "AssumeRole", .source = "sts.amazonaws.com", .ua = "Boto3/1.34",
+                    .extra = assumed("sandbox", "x", "ASIAATTACK000001")});
+    auto r = run(jsonl(low), nullptr, baseline);
+    CHECK(!r.with("access.long_term_key_new_user_agent").empty());
+    CHECK(r.with(rule).empty());
+  }
+}
+
+TEST_CASE("access: another account's principal is named with its account; the session it opened is followed",
+          "[analyzer][access]") {
+  std::vector<R> rs;
+  for (int i = 0; i < 10; ++i) rs.push_back(R{.min = i * 60.0});
+  const std::string extra =
+      R"(,"responseElements":{"credentials":{"accessKeyId":"ASIAFOREIGN00001"},)"
+      R"("assumedRoleUser":{"arn":"arn:aws:sts::111122223333:assumed-role/backdoor/x"}})";
+  std::string text = jsonl(rs) + foreign(700, "999988887777", "AssumeRole", 1, "AWSAccount", extra) + "\n";
+  std::vector<R> later;
+  for (int i = 0; i < 3; ++i)
+    later.push_back(R{.min = 701.0 + i, .name = "ListFoundationModels", .source = "bedrock.amazonaws.com",
+                      .arn = "arn:aws:sts::111122223333:assumed-role/backdoor/x", .type = "AssumedRole",
+                      .key = "ASIAFOREIGN00001", .ip = "198.51.100.99"});
+  std::string tail;
+  for (std::size_t i = 0; i < later.size(); ++i) tail += line(later[i], 500 + static_cast<int>(i)) + "\n";
+  auto r = run(text + tail, nullptr, kBase + 600 * 60000);
+  auto f = r.with("access.session_from_flagged_credentials");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0]->principal == "arn:aws:sts::111122223333:assumed-role/backdoor/x");
+  CHECK(f[0]->severity == aiir::Severity::kHigh);  // the external activity is high
+  CHECK(f[0]->summary.find("AWSAccount:AIDAEXTERNAL0001 of account 999988887777") != std::string::npos);
+  bool named = false;
+  for (const auto* p : r.with("access.principal_of_interest"))
+    named = named || (p->principal == "AWSAccount:AIDAEXTERNAL0001" &&
+                      p->summary.find("of account 999988887777") != std::string::npos);
+  CHECK(named);
+  auto* a = r.answer("access.continued_unauthorized_access");
+  REQUIRE(a != nullptr);
+  CHECK(a->answer == aiir::Answer::kYes);
+}
+
 TEST_CASE("access: a role's trust opened to an account whose logs are not here", "[analyzer][access]") {
   const std::string rule = "access.role_trusts_external_account";
   auto trust = [](double min, const std::string& name, const std::string& field, const std::string& principals, int n) {

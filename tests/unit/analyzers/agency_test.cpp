@@ -595,6 +595,49 @@ TEST_CASE("agency: without a profile, a role that calls the Bedrock runtime is a
   CHECK(detail(*fi[0], "external_recipients").empty());
 }
 
+TEST_CASE("agency: a role whose model calls all came from the AWS CLI is a person's, not an AI application",
+          "[analyzer][agency][quality]") {
+  const std::string sdk = R"("userAgent":"Boto3/1.35.0")";
+  const std::string cli = R"("userAgent":"aws-cli/2.17.20 md/command#bedrock-runtime.converse")";
+  // The role's Converse calls made with the AWS CLI (the e-mail with the SDK, not a model call).
+  auto with_cli = [&](std::vector<std::string> recs) {
+    for (std::size_t i = 0; i + 1 < recs.size(); ++i) recs[i].replace(recs[i].find(sdk), sdk.size(), cli);
+    return recs;
+  };
+  // The same calls as the invocation logs record them (no client there).
+  auto logged = [](std::string_view role) {
+    std::vector<std::string> recs;
+    for (int d = 1; d <= 9; ++d)
+      recs.push_back(fmt::format(
+          R"({{"schemaType":"ModelInvocationLog","schemaVersion":"1.0","timestamp":"2024-05-0{}T10:00:01Z",)"
+          R"("accountId":"{}","identity":{{"arn":"arn:aws:sts::{}:assumed-role/{}/handler"}},"region":"us-east-1",)"
+          R"("requestId":"rq-log-{}","operation":"Converse","modelId":"anthropic.claude-3-5-sonnet-20240620-v1:0",)"
+          R"("input":{{"inputTokenCount":10}},"output":{{"outputTokenCount":10}}}})",
+          d, kAcct, kAcct, role, d));
+    return recs;
+  };
+  SECTION("near miss: the AWS CLI, in CloudTrail alone or with the invocation logs") {
+    auto cli_only = with_cli(app_role_then_email("ml-sandbox-access", "a@billing-verify.example"));
+    auto r = run(lines(cli_only));
+    CHECK(with_rule(r, "agency.new_action_after_baseline").empty());
+    CHECK(with_rule(r, "agency.email_sent_by_ai").empty());
+    auto both = cli_only;
+    for (auto& x : logged("ml-sandbox-access")) both.push_back(x);
+    auto r2 = run(lines(both));
+    CHECK(with_rule(r2, "agency.new_action_after_baseline").empty());
+    CHECK(with_rule(r2, "agency.email_sent_by_ai").empty());
+  }
+  SECTION("an application: an SDK's calls, also beside a person's CLI calls, or invocation logs alone") {
+    auto mixed = with_cli(app_role_then_email("support-assistant-lambda-role", "acct-review@billing-verify.example"));
+    mixed.front().replace(mixed.front().find(cli), cli.size(), sdk);  // one call from the application
+    CHECK(with_rule(run(lines(mixed)), "agency.new_action_after_baseline").size() == 1);
+    std::vector<std::string> only_logs = logged("support-assistant-lambda-role");
+    only_logs.push_back(app_role_then_email("support-assistant-lambda-role", "acct-review@billing-verify.example").back());
+    auto r = run(lines(only_logs));  // one CloudTrail record: no baseline, so the family rule reports it
+    CHECK(with_rule(r, "agency.new_action_after_baseline").size() + with_rule(r, "agency.email_sent_by_ai").size() == 1);
+  }
+}
+
 TEST_CASE("agency: an external recipient after many internal ones is named", "[analyzer][agency]") {
   // 25 mails through Bedrock to colleagues (more than the 20 recipients an
   // action lists), then one to an outside address: that one is the evidence.

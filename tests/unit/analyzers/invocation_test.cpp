@@ -494,3 +494,74 @@ TEST_CASE("invocation: SageMaker endpoint invocations are model calls", "[analyz
   for (const auto& u : usage->rows) row = row || (u.model == "sagemaker-endpoint/llm-chat-mixtral" && u.calls == 25);
   CHECK(row);
 }
+
+TEST_CASE("invocation: an application inference profile is priced as what it copies; cross-region inference is listed",
+          "[analyzer][invocation]") {
+  const std::string profile = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123";
+  const std::string system = "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us." + std::string(kOpus);
+  // CreateInferenceProfile: the request names what it copies, the response the new profile's ARN.
+  auto create = [&](long sec, bool ok) {
+    return fmt::format(
+        R"({{"eventVersion":"1.10","userIdentity":{{"type":"IAMUser","arn":"{}","accountId":"111122223333",)"
+        R"("accessKeyId":"AKIAEXAMPLE1"}},"eventTime":"{}","eventSource":"bedrock.amazonaws.com",)"
+        R"("eventName":"CreateInferenceProfile","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.23",)"
+        R"("userAgent":"ua/1.0","requestParameters":{{"inferenceProfileName":"p","modelSource":{{"copyFrom":"{}"}}}},)"
+        R"("responseElements":{},"requestID":"cp-{}","eventID":"cp-{}","eventType":"AwsApiCall",)"
+        R"("recipientAccountId":"111122223333"{}}})",
+        kUser, t_at(sec), system,
+        ok ? R"({"inferenceProfileArn":")" + profile + R"(","status":"ACTIVE"})" : std::string("null"), sec, sec,
+        ok ? "" : R"(,"errorCode":"ValidationException","errorMessage":"no")");
+  };
+  auto served = [](std::string rec, std::string_view region) {
+    rec.insert(rec.size() - 1, fmt::format(R"(,"additionalEventData":{{"inferenceRegion":"{}","inputTokens":1000,)"
+                                           R"("outputTokens":1000}})", region));
+    return rec;
+  };
+  std::string logged = inv(kDay + 401, kUser, profile, "p-2", 2000, 1000);
+  const std::string at = R"("region":"us-east-1",)";
+  logged.replace(logged.find(at), at.size(), R"("region":"us-east-1","inferenceRegion":"us-west-2",)");
+  const std::vector<std::string> calls{
+      served(ct_invoke(kDay + 300, kUser, "AKIAEXAMPLE1", "198.51.100.23", profile, "p-1"), "us-east-2"), logged,
+      // Served where it was called: not cross-region.
+      served(ct_invoke(kDay + 500, kUser, "AKIAEXAMPLE1", "198.51.100.23", kHaiku, "h-1"), "us-east-1")};
+  auto row_of = [](const ModelUsage* u, const std::string& model) -> const ModelUsageRow* {
+    for (const auto& row : u->rows)
+      if (row.model == model) return &row;
+    return nullptr;
+  };
+  for (bool shuffle : {false, true}) {
+    std::vector<std::string> recs = calls;
+    recs.push_back(create(kDay + 100, true));
+    Run r(kBaseline);
+    r.go(recs, shuffle);
+    const ModelUsage* u = model_usage(*r.analyzer);
+    REQUIRE(u != nullptr);
+    const ModelUsageRow* p = row_of(u, profile);
+    REQUIRE(p != nullptr);
+    CHECK(p->resolved_model == system);
+    REQUIRE(p->cost_known);
+    CHECK(p->cost_usd == Approx((3000 * 0.015 + 2000 * 0.075) / 1000));
+    CHECK(p->inference_regions == std::vector<std::string>{"us-east-2", "us-west-2"});
+    const ModelUsageRow* h = row_of(u, kHaiku);
+    REQUIRE(h != nullptr);
+    CHECK(h->resolved_model.empty());
+    CHECK(h->inference_regions.empty());
+    auto np = with_rule(r.findings, "invocation.new_principal");
+    REQUIRE(np.size() == 1);
+    CHECK(std::find(np[0]->details.begin(), np[0]->details.end(),
+                    std::pair<std::string, std::string>{"cross_region_inference", "served in us-east-2, us-west-2"}) !=
+          np[0]->details.end());
+  }
+  SECTION("near miss: a profile whose creation failed, or is not in the logs, stays unpriced") {
+    for (bool with_failed : {false, true}) {
+      std::vector<std::string> recs = calls;
+      if (with_failed) recs.push_back(create(kDay + 100, false));
+      Run r(kBaseline);
+      r.go(recs);
+      const ModelUsageRow* p = row_of(model_usage(*r.analyzer), profile);
+      REQUIRE(p != nullptr);
+      CHECK(p->resolved_model.empty());
+      CHECK(!p->cost_known);
+    }
+  }
+}
