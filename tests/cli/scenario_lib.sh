@@ -7,6 +7,7 @@
 #   any_finding FILE FILTER      some finding satisfies FILTER
 #   no_finding FILE FILTER       no finding satisfies FILTER
 #   cites FILE RULE ID SEV...    a finding of RULE at one of SEV... cites request ID
+#   answer_is JSON ID ANSWER     the report (--format json) answers question ID with ANSWER
 #   md_inert FILE                nothing from the logs is live in a Markdown report
 has_rule() { jq -s -e --arg r "$2" --arg s "$3" 'any(.[]; .rule == $r and .severity == $s)' "$1" >/dev/null; }
 finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length == 1 and (.[0] | $3)" "$1" >/dev/null; }
@@ -18,6 +19,7 @@ cites() {
   jq -s -e --arg r "$rule" --arg id "$id" --args \
     'any(.[]; .rule == $r and (.severity | IN($ARGS.positional[])) and any(.evidence[]?; .request_id == $id))' "$@" <"$file" >/dev/null
 }
+answer_is() { jq -e --arg id "$2" --arg a "$3" 'any(.questions[]; .id == $id and .answer == $a)' "$1" >/dev/null; }
 # No log text is live in a Markdown report: no raw ESC anywhere, and outside code spans no
 # unescaped HTML tag, link or image opener, or URL scheme.
 md_inert() {

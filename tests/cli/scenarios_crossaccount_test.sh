@@ -116,7 +116,7 @@ check "backdoor: the principals table says the outside account's session continu
 # Was a gap: hence the question said no (the outside account's own last call, the AssumeRole at 10:41,
 # is more than an hour before the end).
 check "backdoor: the continued-access question says yes" \
-  jq -e '.questions[] | select(.id == "access.continued_unauthorized_access") | .answer == "yes"' "$j" >/dev/null
+  answer_is "$j" access.continued_unauthorized_access yes
 check "backdoor: the attacker's sessions that ended at 04:03 are not said to continue" \
   no_finding "$f" ".rule == \"access.activity_continues\" and (.principal == \"$ops\" or .principal == \"$sbx\")"
 
@@ -135,9 +135,9 @@ check "ai: logging deleted and then models called by the same role, high" \
 check "ai: the application inference profile the attacker created is reported" \
   any_finding "$f" "$atk_session and (.severity != \"info\") and any(.evidence[]?; .action == \"CreateInferenceProfile\")"
 check "ai: the logging question says yes" \
-  jq -e '.questions[] | select(.id == "infrastructure.logging_tampered") | .answer == "yes"' "$j" >/dev/null
+  answer_is "$j" infrastructure.logging_tampered yes
 check "ai: the AI-changes question says yes" \
-  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$j" >/dev/null
+  answer_is "$j" ai_changes.models_resources yes
 
 # --- Invocations: who, how much, where ------------------------------------------------------------
 check "invocation: bedrock-ops-role calls models for the first time, high" \
@@ -170,7 +170,7 @@ check "invocation: the Markdown usage table says where the attacker's calls ran"
 check "benign: calls served where they were made are not said to be cross-region (the claims assistant)" \
   jq -e '[.model_usage.rows[] | select(.principal | contains("claims-assistant-task-role"))] | length > 0 and all(.[]; has("inference_regions") | not)' "$j" >/dev/null
 check "invocation: the prompts question says yes" \
-  jq -e '.questions[] | select(.id == "invocation.prompts") | .answer == "yes"' "$j" >/dev/null
+  answer_is "$j" invocation.prompts yes
 
 # --- Designed traffic: nothing at medium or above --------------------------------------------------
 check "benign: the CI role and its deploy sessions stay at low or below" \

@@ -139,7 +139,7 @@ check "leak: the key the administrator deactivated at 15:32 is not said to conti
 check "leak: the principals table says the backdoor key continues to the end" \
   jq -e --arg k "$backdoor_key" 'any(.principals[]; .access_key_id == $k and .continues_to_end_of_logs == true)' "$tmp/det.json" >/dev/null
 check "leak: the continued-access question says yes" \
-  jq -e '.questions[] | select(.id == "access.continued_unauthorized_access") | .answer == "yes"' "$tmp/det.json" >/dev/null
+  answer_is "$tmp/det.json" access.continued_unauthorized_access yes
 
 # --- Defense evasion and execution by the leaked key ---------------------------------------
 check "evasion: cloudtrail-stop on the trail these logs come from, high" \
@@ -179,7 +179,7 @@ check "persistence: lambda-backdoor-function (invocable by anyone)" \
 check "evasion: the denied attempt to leave the organization is reported" \
   any_finding "$f" "$specific and (.severity != \"info\") and any(.evidence[]?; .action == \"LeaveOrganization\")"
 check "evasion: the logging question says yes" \
-  jq -e '.questions[] | select(.id == "infrastructure.logging_tampered") | .answer == "yes"' "$tmp/det.json" >/dev/null
+  answer_is "$tmp/det.json" infrastructure.logging_tampered yes
 
 # --- AI changes by the leaked key -----------------------------------------------------------
 check "ai: bedrock-model-invocation-logging-delete, high" \
@@ -194,7 +194,7 @@ check "ai: the max_tokens_to_sample probe" cites "$f" invocation.max_tokens_prob
 check "ai: the probes in two regions are repeated probe errors" \
   any_finding "$f" ".rule == \"invocation.probe_errors\" and .principal == \"$batch\""
 check "ai: the AI-changes question says yes" \
-  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$tmp/det.json" >/dev/null
+  answer_is "$tmp/det.json" ai_changes.models_resources yes
 
 # --- The instance-role credentials stolen over SSM (ec2-steal-instance-credentials) ---------
 check "instance: the instance-role key used from two outside networks, high" \
@@ -230,9 +230,9 @@ check "data: the EBS snapshot shares name the account they were shared with" \
 check "data: s3-backdoor-bucket-policy (the knowledge-base bucket readable by the attacker's account), above low" \
   any_finding "$f" "$specific and $medium_up and any(.evidence[]?; .action == \"PutBucketPolicy\") and (tostring | contains(\"$ext\"))"
 check "data: the data-store question says yes" \
-  jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer == "yes"' "$tmp/det.json" >/dev/null
+  answer_is "$tmp/det.json" data_store.accessed_or_tampered yes
 check "data: the private-data question says yes" \
-  jq -e '.questions[] | select(.id == "private_data.accessed") | .answer == "yes"' "$tmp/det.json" >/dev/null
+  answer_is "$tmp/det.json" private_data.accessed yes
 
 # --- Near misses: the account's ordinary day --------------------------------------------------
 # Was a gap: alice's Bedrock console visit (settings, catalogue, Cohere Embed enabled, all with

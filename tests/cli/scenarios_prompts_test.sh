@@ -376,7 +376,7 @@ check "ordinary customers: no finding at medium or above cites them" \
 check "prompts: at high or above only what the prompts and responses hold" \
   bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation\\.(prompt_injection|jailbreak|system_prompt_extraction|system_prompt_leakage|hidden_text|prompt_attack_scored|data_exfiltration_markup|tool_abuse|cloud_credential_request)|private_data\\.(secret_in_response|pii_in_response)|agency\\.tool_call_to_retrieved_address' | grep -q . && exit 1 || exit 0"
 check "prompts: the prompts question says yes" \
-  jq -e '.questions[] | select(.id == "invocation.prompts") | .answer == "yes"' "$tmp/pa.json" >/dev/null
+  answer_is "$tmp/pa.json" invocation.prompts yes
 check "prompts: no attacker text is live in the Markdown report" md_inert "$tmp/pa.md"
 check "prompts: no raw ESC in any output" bash -c "! grep -q \$'\\x1b' '$f' '$tmp/pa.json' '$tmp/pa.md' '$tmp/pa.prompts.jsonl'"
 check "prompts: no raw tag, bidi or zero-width character in the Markdown report" no_invisible "$tmp/pa.md"

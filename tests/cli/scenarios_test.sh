@@ -134,7 +134,7 @@ check "kb poisoning: no benign principal flagged" \
 check "kb poisoning: nothing else at high or above" \
   bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'data_store.kb_poisoning_ingested|access.principal_of_interest|invocation.prompt_injection|invocation.data_exfiltration_markup|invocation.tool_abuse|agency.email_sent_by_ai|agency.new_action_after_baseline' | grep -q . && exit 1 || exit 0"
 check "kb poisoning: the data store question says yes" \
-  jq -e '.questions[] | select(.id == "data_store.accessed_or_tampered") | .answer == "yes"' "$tmp/kb.json" >/dev/null
+  answer_is "$tmp/kb.json" data_store.accessed_or_tampered yes
 check "kb poisoning: the Markdown report names the key and the address" \
   bash -c "grep -q 'AKIA3KBSYNC5LEAK2Q7X' '$tmp/kb.md' && grep -q '203.0.113.66' '$tmp/kb.md'"
 check "kb poisoning: the enumeration burst names only the address that enumerated" \
@@ -146,7 +146,7 @@ check "kb poisoning: the Markdown-image exfiltration in the poisoned document" \
 check "kb poisoning: the covert tool call in the poisoned document" \
   has_rule "$f" invocation.tool_abuse high
 check "kb poisoning: the hijacked agent's e-mails answer the unauthorized-actions question" \
-  jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/kb.json" >/dev/null
+  answer_is "$tmp/kb.json" agency.unauthorized_actions yes
 check "kb poisoning: agent and retrieval runtime calls are not control-plane changes" \
   jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .explanation | test("InvokeAgent x|RetrieveAndGenerate x") | not' "$tmp/kb.json" >/dev/null
 
@@ -180,7 +180,7 @@ check "custom model: the provisioned model is a new model" \
 check "custom model: the role calls models for the first time" \
   finding "$f" invocation.new_principal '.principal == "arn:aws:iam::111122223333:role/MLOpsDeployRole" and .source_ips == ["203.0.113.200"]'
 check "custom model: the logging question says yes" \
-  jq -e '.questions[] | select(.id == "infrastructure.logging_tampered") | .answer == "yes"' "$tmp/cm.json" >/dev/null
+  answer_is "$tmp/cm.json" infrastructure.logging_tampered yes
 check "custom model: everything at high or above is the session's" \
   bash -c "jq -s -e --arg p '$ci' 'map(select(.severity == \"high\" or .severity == \"critical\")) | length > 0 and all(.[]; .principal == \$p or .principal == \"arn:aws:iam::111122223333:role/MLOpsDeployRole\")' '$f' >/dev/null"
 check "custom model: the engineer, the administrator and the chatbot stay at medium or below" \
@@ -263,7 +263,7 @@ check "chatbot: nothing critical" jq -s -e 'any(.[]; .severity == "critical") | 
 check "chatbot: the responder who exported the logs is not flagged above low" \
   jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and ((.principal // "") | contains("sam@example.com"))) | not' "$f" >/dev/null
 check "chatbot: the prompts question says yes" \
-  jq -e '.questions[] | select(.id == "invocation.prompts") | .answer == "yes"' "$tmp/cj.json" >/dev/null
+  answer_is "$tmp/cj.json" invocation.prompts yes
 # Gap: the abuse question says yes because invocation.guardrail_interventions fired, but that
 # rule is not among the question's rules (no finding backs the yes) and the explanation names
 # nothing (flagged principals are role ARNs, usage rows session ARNs).
@@ -341,7 +341,7 @@ check "agent: the agent tool role started compute (agency, high)" \
 check "agent: the agent tool role changed IAM (agency, high)" \
   jq -s -e 'any(.[]; .element == "agency" and .severity == "high" and ((.principal // "") | contains("ops-helper-tool-role")) and any(.evidence[]?; .action == "CreateUser" or .action == "CreateAccessKey"))' "$f" >/dev/null
 check "agent: the unauthorized-actions question says yes" \
-  jq -e '.questions[] | select(.id == "agency.unauthorized_actions") | .answer == "yes"' "$tmp/ag.json" >/dev/null
+  answer_is "$tmp/ag.json" agency.unauthorized_actions yes
 check "agent: the administrator is not flagged above low" \
   jq -s -e 'any(.[]; (.severity | IN("medium", "high", "critical")) and (tostring | contains("maria@example.com"))) | not' "$f" >/dev/null
 check "agent: the Slack front end is not flagged above low" \
@@ -414,7 +414,7 @@ check "guardrail weakened: the app's role is not flagged by access, infrastructu
 check "guardrail weakened: at high or above only the attack" \
   bash -c "jq -r 'select(.severity == \"high\" or .severity == \"critical\") | .rule' '$f' | sort -u | grep -vxE 'invocation.prompt_injection|invocation.jailbreak|invocation.system_prompt_extraction|invocation.system_prompt_leakage|invocation.suspicious_attachment|invocation.prompt_attack_scored|access.principal_of_interest|access.activity_continues|ai_changes.guardrail_[a-z_]+|ai_changes.weakened_guardrail_deployed' | grep -q . && exit 1 || exit 0"
 check "guardrail weakened: the AI-changes question says yes" \
-  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$tmp/gw.json" >/dev/null
+  answer_is "$tmp/gw.json" ai_changes.models_resources yes
 check "guardrail weakened: the Markdown report names the key and the address" \
   bash -c "grep -q '$gw_key' '$tmp/gw.md' && grep -q '203.0.113.45' '$tmp/gw.md'"
 check "guardrail weakened: nothing is live in the Markdown report" md_inert "$tmp/gw.md"
@@ -475,7 +475,7 @@ check "sagemaker: the support bot is not flagged above low" \
 check "sagemaker: at high or above only the stolen session" \
   jq -s -e --arg k "$sq_key" 'all(.[] | select(.severity == "high" or .severity == "critical"); ((.principal // "") | contains("MLPlatformRole")) or .access_key_id == $k)' "$f" >/dev/null
 check "sagemaker: the AI-changes question says yes" \
-  jq -e '.questions[] | select(.id == "ai_changes.models_resources") | .answer == "yes"' "$tmp/sq.json" >/dev/null
+  answer_is "$tmp/sq.json" ai_changes.models_resources yes
 check "sagemaker: the Markdown report names the key and the address" \
   bash -c "grep -q '$sq_key' '$tmp/sq.md' && grep -q '203.0.113.99' '$tmp/sq.md'"
 
