@@ -13,6 +13,9 @@
 
 #include <fmt/format.h>
 
+#include <libdeflate.h>
+
+#include "source/zip.h"
 #include "util/hash.h"
 #include "util/sha256.h"
 
@@ -184,7 +187,7 @@ class Runner {
         return;
       }
     }
-    ReadResult r = reader.read(in.path, in.is_stdin, b.stats);
+    ReadResult r = reader.read(in, b.stats);
     // Truncated, grown or replaced between discovery and reading (a size of
     // 0 may mean "not listed with a size"; at the cap the reader warned already).
     if (r.ok && !in.is_stdin && in.size != 0 && r.stored_size != in.size && r.stored_size < options_.max_file_bytes) {
@@ -228,6 +231,16 @@ class Runner {
   /// Hashes a file the worker did not read in full (streaming, read-only).
   void hash_unread(const InputFile& in, DecodedBatch& b) {
     if (!options_.want_sha256 || in.is_stdin) return;
+    if (!in.archive.empty()) {
+      // A zip member: the SHA-256 of its bytes (what unzip would write).
+      PaddedBuffer bytes;
+      std::string error;
+      libdeflate_decompressor* inflater = libdeflate_alloc_decompressor();
+      if (inflater != nullptr && read_zip_member(in.archive, in.member, options_.max_file_bytes, inflater, bytes, error))
+        b.file.sha256 = sha256_hex(bytes.view());
+      if (inflater != nullptr) libdeflate_free_decompressor(inflater);
+      return;
+    }
     std::error_code ec;
     b.file.sha256 = sha256_file_hex(in.path, ec);
   }
@@ -351,6 +364,8 @@ bool is_marker_file(std::string_view path) noexcept {
   if (name == "aws-logs-write-test" || name == "amazon-bedrock-logs-permission-check" || name == ".DS_Store" ||
       name == "_SUCCESS" || name == "Thumbs.db")
     return true;
+  // macOS metadata: AppleDouble "._name" files and a zip's __MACOSX/ folder.
+  if (name.substr(0, 2) == "._" || path.find("__MACOSX/") != std::string_view::npos) return true;
   // Bodies and media that Bedrock offloaded next to its logs (a data/ folder inside
   // the BedrockModelInvocationLogs tree): read on demand, not log records. A data/
   // folder above the tree (/data/cases/...) is where the evidence is kept.

@@ -2,6 +2,8 @@
 // Input discovery: recursive, sorted, loop-safe folder walk.
 #include "source/discover.h"
 
+#include <fmt/format.h>
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -47,6 +49,32 @@ struct Walker {
     }
   }
 
+  /// A zip archive's members are inputs of their own ("<archive>!/<name>"),
+  /// read in place; an archive whose directory cannot be read is warned.
+  void add_zip(const std::string& path) {
+    std::vector<ZipMember> members;
+    std::string error;
+    if (!list_zip(path, members, error)) {
+      stats.warn(WarningKind::kUnsupported, path,
+                 fmt::format("zip archive not read: {}; extract it (unzip FILE -d DIR) and scan the folder", error));
+      return;
+    }
+    for (ZipMember& m : members) {
+      InputFile f;
+      f.path = path + std::string(kZipMemberSeparator) + m.name;
+      f.size = m.size;
+      f.archive = path;
+      f.member = std::move(m);
+      files.push_back(std::move(f));
+    }
+  }
+
+  static bool is_zip_name(std::string_view path) {
+    if (path.size() < 4) return false;
+    std::string_view ext = path.substr(path.size() - 4);
+    return ext[0] == '.' && (ext[1] | 0x20) == 'z' && (ext[2] | 0x20) == 'i' && (ext[3] | 0x20) == 'p';
+  }
+
   void visit(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -57,6 +85,10 @@ struct Walker {
     if (S_ISDIR(st.st_mode)) {
       walk_dir(path, st);
     } else if (S_ISREG(st.st_mode)) {
+      if (is_zip_name(path)) {
+        add_zip(path);
+        return;
+      }
       files.push_back({path, static_cast<std::uint64_t>(st.st_size), false});
     } else {
       stats.warn(WarningKind::kOpenFailed, path, "not a regular file or folder");

@@ -7,14 +7,24 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "source/zip.h"
 
 namespace aiir {
 
 struct InputFile {
+  InputFile() = default;
+  InputFile(std::string p, std::uint64_t bytes, bool from_stdin) : path(std::move(p)), size(bytes), is_stdin(from_stdin) {}
+
   std::string path;        ///< as given or joined from the walked folder; "-" is stdin
-  std::uint64_t size = 0;  ///< bytes on disk (0 for stdin)
+  std::uint64_t size = 0;  ///< bytes on disk (0 for stdin); a zip member's uncompressed size
   bool is_stdin = false;
+  /// A member of a zip archive: `path` is "<archive>!/<member name>" and
+  /// `archive` the archive's path; empty for files on disk.
+  std::string archive;
+  ZipMember member;
 };
 
 struct DiscoveryResult {

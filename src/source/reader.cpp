@@ -3,6 +3,9 @@
 // streaming only to salvage the readable part of a damaged member.
 #include "source/reader.h"
 
+#include "source/discover.h"
+#include "source/zip.h"
+
 #include <fcntl.h>
 #include <libdeflate.h>
 #include <simdjson.h>
@@ -128,13 +131,38 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
                            raw_.size()));
     result.stored_complete = false;
   }
+  inflate_stored(path, over_cap, result, stats);
+  return result;
+}
+
+ReadResult FileReader::read(const InputFile& in, ReadStats& stats) {
+  if (in.archive.empty()) return read(in.path, in.is_stdin, stats);
+  // A zip member: its bytes, as unzip would write them, are the stored bytes.
+  ReadResult result;
+  std::string error;
+  if (!read_zip_member(in.archive, in.member, max_inflated_, inflater_, raw_, error)) {
+    const bool unsupported = in.member.encrypted || (in.member.method != 0 && in.member.method != 8);
+    const WarningKind kind = unsupported ? WarningKind::kUnsupported
+                             : in.member.size > max_inflated_ ? WarningKind::kOverCap
+                                                              : WarningKind::kReadFailed;
+    stats.warn(kind, in.path, error);
+    return result;
+  }
+  result.stored_size = raw_.size();
+  result.stored = raw_.view();
+  result.stored_complete = true;
+  inflate_stored(in.path, false, result, stats);
+  return result;
+}
+
+void FileReader::inflate_stored(const std::string& path, bool over_cap, ReadResult& result, ReadStats& stats) {
   if (is_gzip(raw_.view())) {
     result.compressed = true;
     if (over_cap) {
       stats.warn(WarningKind::kOverCap, path,
                  fmt::format("compressed file larger than --max-file-bytes ({} bytes); raise the cap to read it",
                              max_inflated_));
-      return result;
+      return;
     }
     std::string inflate_error;
     if (!inflate(raw_.view(), inflated_, inflate_error)) {
@@ -151,7 +179,6 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
     result.text = raw_.view();
   }
   result.ok = true;
-  return result;
 }
 
 bool FileReader::inflate(std::string_view gz, PaddedBuffer& out, std::string& error) {

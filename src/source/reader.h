@@ -14,6 +14,8 @@ struct libdeflate_decompressor;
 
 namespace aiir {
 
+struct InputFile;  // source/discover.h
+
 /// A growable byte buffer with simdjson's padding after the content, so the
 /// content can be parsed in place. Reused across files by one worker.
 class PaddedBuffer {
@@ -58,6 +60,9 @@ class FileReader {
   /// Reads `path` ("-" for stdin). Problems are warned into `stats` with the
   /// path; a corrupt or truncated gzip keeps what inflated before the damage.
   ReadResult read(const std::string& path, bool is_stdin, ReadStats& stats);
+  /// Reads a discovered input: a file, stdin, or a member of a zip archive
+  /// (read in place, inflated and CRC-checked; gzip inside it inflated too).
+  ReadResult read(const InputFile& in, ReadStats& stats);
 
   /// Inflates gzip bytes (all members) into `out`, capped. Exposed for tests
   /// and for other modules that read gzip (verify, S3 payloads).
@@ -66,6 +71,8 @@ class FileReader {
 
  private:
   bool salvage(std::string_view member, PaddedBuffer& out);
+  /// Inflates raw_ into inflated_ when it is gzip and sets result.text (and ok).
+  void inflate_stored(const std::string& path, bool over_cap, ReadResult& result, ReadStats& stats);
   std::uint64_t max_inflated_;
   libdeflate_decompressor* inflater_ = nullptr;
   PaddedBuffer raw_;
