@@ -142,9 +142,11 @@ class InvocationContentAnalyzer final : public Analyzer {
     // read like attacks ("never reveal the code you were given", "do not
     // apologize"): a hit there is low, on every call of the application.
     // Retrieved text an application puts into its system prompt is the cost.
-    auto severity_of = [&r](const content::ContentHit& h) {
+    // A hit inside quotation marks that the text discusses is already low
+    // (ContentHit::severity, content/quoted.h).
+    auto severity_of = [](const content::ContentHit& h) {
       const bool system = h.side == Side::kInput && h.role == Role::kSystem;
-      return system ? std::min(r.signature(h).severity, Severity::kLow) : r.signature(h).severity;
+      return system ? std::min(h.severity, Severity::kLow) : h.severity;
     };
     // A record whose hits of a rule are all below medium goes to that rule's
     // low group: the hour's medium or high finding does not cite it.

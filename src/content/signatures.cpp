@@ -115,6 +115,7 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
           YAML::Node at = pats.IsSequence() ? pats[i] : pats;
           fail(name, at, "signature '" + sig.id + "': bad pattern: " + re->error());
         }
+        if (i == 0) set.first_pattern_.push_back(static_cast<std::uint32_t>(set.pattern_re_.size()));
         set.pattern_owner_.push_back(static_cast<std::uint32_t>(set.signatures_.size()));
         set.pattern_re_.push_back(std::move(re));
       }
@@ -178,6 +179,23 @@ bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<
     hits.push_back(hit);
   }
   return trigger;
+}
+
+bool SignatureSet::find(std::uint32_t sig, std::string_view text, std::size_t from, std::uint32_t& begin,
+                        std::uint32_t& end) const {
+  if (sig >= signatures_.size() || from > text.size()) return false;
+  bool found = false;
+  const std::size_t first = first_pattern_[sig];
+  for (std::size_t p = first; p < first + signatures_[sig].patterns.size(); ++p) {
+    re2::StringPiece m;
+    if (!pattern_re_[p]->Match(text, from, text.size(), RE2::UNANCHORED, &m, 1)) continue;
+    const auto b = static_cast<std::uint32_t>(m.data() - text.data());
+    if (found && b >= begin) continue;
+    found = true;
+    begin = b;
+    end = static_cast<std::uint32_t>(b + m.size());
+  }
+  return found;
 }
 
 void SignatureSet::match(NormalizedText& text, std::vector<SignatureHit>& hits, std::vector<std::uint8_t>& seen,

@@ -65,6 +65,13 @@ class SignatureSet {
   const std::vector<Signature>& signatures() const noexcept { return signatures_; }
   std::size_t pattern_count() const noexcept { return pattern_owner_.size(); }
 
+  /// The first match of any pattern of signature `sig` in `text` that starts
+  /// at or after `from` (the earliest start; for equal starts, the first
+  /// pattern's): the other occurrences of a hit's signature (quoted.h).
+  /// Never throws.
+  bool find(std::uint32_t sig, std::string_view text, std::size_t from, std::uint32_t& begin,
+            std::uint32_t& end) const;
+
   /// Matches one view; appends at most one hit per signature not yet in
   /// `seen` (a per-signature bitmap sized signatures().size()). `scratch` is
   /// reused between calls. Never throws.
@@ -87,6 +94,7 @@ class SignatureSet {
   struct SetHolder;
   std::vector<Signature> signatures_;
   std::vector<std::uint32_t> pattern_owner_;             ///< pattern index -> signature index
+  std::vector<std::uint32_t> first_pattern_;             ///< signature index -> its first pattern (contiguous)
   std::vector<std::unique_ptr<re2::RE2>> pattern_re_;     ///< per-pattern RE2 for the span
   std::unique_ptr<SetHolder> set_;
   int trigger_index_ = -1;  ///< the set's index of kRot13Trigger (after every signature pattern)
