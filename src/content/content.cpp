@@ -127,8 +127,10 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
         out.hits.push_back(std::move(hit));
       }
     }
-    // A quoted phrase that the text discusses is low.
+    // Judgements over the request's structure: a quoted phrase under
+    // discussion is low; a crescendo across its turns is a hit of its own.
     lower_quoted_discussions(out);
+    detect_crescendo(out);
   }
   for (Side side : {Side::kInput, Side::kOutput}) {
     NormalizedText& t = side == Side::kInput ? out.input : out.output;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "content/attachments.h"
+#include "content/conversation.h"
 #include "content/quoted.h"
 #include "content/extract.h"
 #include "content/leakage.h"
