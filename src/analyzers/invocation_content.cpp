@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <ctime>
 #include <map>
@@ -137,19 +138,43 @@ class InvocationContentAnalyzer final : public Analyzer {
       if (!sig_ids.empty()) sig_ids += ',';
       sig_ids += sig.id;
     }
+    // The system prompt is the caller's own instructions, and defensive ones
+    // read like attacks ("never reveal the code you were given", "do not
+    // apologize"): a hit there is low, on every call of the application.
+    // Retrieved text an application puts into its system prompt is the cost.
+    // A hit inside quotation marks that the text discusses is already low
+    // (ContentHit::severity, content/quoted.h).
+    auto severity_of = [](const content::ContentHit& h) {
+      const bool system = h.side == Side::kInput && h.role == Role::kSystem;
+      return system ? std::min(h.severity, Severity::kLow) : h.severity;
+    };
+    // A record whose hits of a rule are all below medium goes to that rule's
+    // low group: the hour's medium or high finding does not cite it.
+    std::array<std::pair<std::string_view, Severity>, 8> rule_max{};
+    std::size_t rules = 0;
     for (const auto& h : r.hits) {
       const content::Signature& sig = r.signature(h);
       if (h.side == Side::kOutput && sig.family != "data_exfiltration") continue;
-      // The system prompt is the caller's own instructions, and defensive ones
-      // read like attacks ("never reveal the code you were given", "do not
-      // apologize"): a hit there is low, on every call of the application.
-      // Retrieved text an application puts into its system prompt is the cost.
-      const bool system = h.side == Side::kInput && h.role == Role::kSystem;
-      const Severity sev = system ? std::min(sig.severity, Severity::kLow) : sig.severity;
+      const std::string_view rule = family_rule(sig.family).rule;
+      std::size_t k = 0;
+      while (k < rules && rule_max[k].first != rule) ++k;
+      if (k == rules) {
+        if (rules == rule_max.size()) continue;  // more rules than families: cannot happen
+        rule_max[rules++] = {rule, Severity::kInfo};
+      }
+      rule_max[k].second = std::max(rule_max[k].second, severity_of(h));
+    }
+    for (const auto& h : r.hits) {
+      const content::Signature& sig = r.signature(h);
+      if (h.side == Side::kOutput && sig.family != "data_exfiltration") continue;
+      const Severity sev = severity_of(h);
       if (h.side == Side::kInput && sev >= Severity::kMedium) flagged = true;
       ws.families.insert(sig.family);
       RuleInfo ri = family_rule(sig.family);
-      Group* g = group(ev, ri, sev);
+      bool low = false;
+      for (std::size_t k = 0; k < rules; ++k)
+        if (rule_max[k].first == ri.rule) low = rule_max[k].second < Severity::kMedium;
+      Group* g = group(ev, ri, sev, false, low ? "low" : "");
       if (g == nullptr) continue;
       ++g->items[sig.id];
       g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));

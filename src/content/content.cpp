@@ -34,8 +34,18 @@ void ContentResult::clear() noexcept {
 
 Severity ContentResult::max_hit_severity() const noexcept {
   Severity s = Severity::kInfo;
-  for (const auto& h : hits) s = std::max(s, signature(h).severity);
+  for (const auto& h : hits) s = std::max(s, h.severity);
   return s;
+}
+
+std::string_view ContentResult::input_piece_text(std::size_t k) const noexcept {
+  const auto& starts = input_piece_start;
+  const std::string& c = input.canonical;
+  if (k >= starts.size()) return {};
+  const std::size_t b = std::min<std::size_t>(starts[k], c.size());
+  std::size_t e = k + 1 < starts.size() ? std::min<std::size_t>(starts[k + 1], c.size()) : c.size();
+  if (k + 1 < starts.size() && e > b) --e;
+  return std::string_view(c).substr(b, e > b ? e - b : 0);
 }
 
 Role ContentResult::role_at(Side side, std::uint32_t offset) const noexcept {
@@ -110,12 +120,17 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
         hit.view_kind = view_kind_name(t, h.view);
         hit.begin = h.begin;
         hit.end = h.end;
+        hit.severity = options_.signatures->signatures()[h.signature].severity;
         hit.role = out.role_at(side, t.to_canonical(h.view, h.begin));
         std::string_view v = h.view < 0 ? std::string_view(t.canonical) : std::string_view(t.views[static_cast<std::size_t>(h.view)]);
         hit.excerpt.assign(v.substr(h.begin, std::min<std::size_t>(h.end - h.begin, ContentHit::kMaxExcerpt)));
         out.hits.push_back(std::move(hit));
       }
     }
+    // Judgements over the request's structure: a quoted phrase under
+    // discussion is low; a crescendo across its turns is a hit of its own.
+    lower_quoted_discussions(out);
+    detect_crescendo(out);
   }
   for (Side side : {Side::kInput, Side::kOutput}) {
     NormalizedText& t = side == Side::kInput ? out.input : out.output;

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "content/attachments.h"
+#include "content/conversation.h"
+#include "content/quoted.h"
 #include "content/extract.h"
 #include "content/leakage.h"
 #include "content/normalize_text.h"
@@ -49,6 +51,10 @@ struct ContentHit {
   int view = -1;                 ///< view index in the side's NormalizedText (-1 canonical)
   std::uint32_t begin = 0;       ///< span in that view
   std::uint32_t end = 0;
+  /// The hit's severity: the signature's, or low when the hit sits inside
+  /// quotation marks that the text discusses (`quoted`, quoted.h).
+  Severity severity = Severity::kMedium;
+  bool quoted = false;
   /// Copy of the matched normalized text (capped at kMaxExcerpt bytes).
   /// Attacker-controlled: escape or mask when writing.
   std::string excerpt;
@@ -109,9 +115,12 @@ struct ContentResult {
   std::vector<SecretHit> secrets;
 
   void clear() noexcept;
-  /// Highest severity among hits (kInfo if none).
+  /// Highest severity among hits (ContentHit::severity; kInfo if none).
   Severity max_hit_severity() const noexcept;
   const Signature& signature(const ContentHit& hit) const { return signatures->signatures()[hit.signature]; }
+  /// The canonical text of input piece k (an index into input_piece_start;
+  /// the '\n' that joins it to the next piece excluded).
+  std::string_view input_piece_text(std::size_t k) const noexcept;
   /// Role of the piece holding canonical offset `offset` of a side.
   Role role_at(Side side, std::uint32_t offset) const noexcept;
 };

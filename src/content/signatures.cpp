@@ -101,6 +101,15 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
       std::string sev = scalar(name, node, "severity", true);
       if (!parse_severity(sev, sig.severity)) fail(name, node["severity"], "unknown severity '" + sev + "'");
       sig.description = scalar(name, node, "description", false);
+      const std::string scope = scalar(name, node, "scope", false);
+      if (scope == "conversation") {
+        bool known = false;
+        for (std::string_view id : kConversationSignatures) known = known || id == sig.id;
+        if (!known) fail(name, node["scope"], "no conversation detector for '" + sig.id + "'");
+        sig.conversation = true;
+      } else if (!scope.empty() && scope != "text") {
+        fail(name, node["scope"], "unknown scope '" + scope + "' (text or conversation)");
+      }
       sig.patterns = string_list(name, node, "patterns");
       if (sig.patterns.empty()) fail(name, node, "signature '" + sig.id + "' has no patterns");
       sig.match = string_list(name, node, "match");
@@ -115,9 +124,18 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
           YAML::Node at = pats.IsSequence() ? pats[i] : pats;
           fail(name, at, "signature '" + sig.id + "': bad pattern: " + re->error());
         }
+        if (i == 0) set.first_pattern_.push_back(static_cast<std::uint32_t>(set.pattern_re_.size()));
         set.pattern_owner_.push_back(static_cast<std::uint32_t>(set.signatures_.size()));
         set.pattern_re_.push_back(std::move(re));
       }
+      std::unique_ptr<RE2> any;
+      if (sig.conversation && sig.patterns.size() > 1) {  // its cue is looked for on every conversation
+        std::string alt;
+        for (const auto& p : sig.patterns) alt += (alt.empty() ? "(?:" : "|(?:") + p + ")";
+        any = std::make_unique<RE2>(alt, re2_options());
+        if (!any->ok()) any.reset();
+      }
+      set.any_re_.push_back(std::move(any));
       set.signatures_.push_back(std::move(sig));
     }
   } catch (const YAML::Exception& e) {
@@ -130,12 +148,15 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
 void SignatureSet::compile(std::string_view name) {
   // pattern_owner_ and pattern_re_ were filled by load_string, in this order.
   set_ = std::make_unique<SetHolder>(re2_options());
+  set_pattern_.clear();
   for (std::uint32_t s = 0; s < signatures_.size(); ++s) {
-    for (const auto& p : signatures_[s].patterns) {
+    if (signatures_[s].conversation) continue;  // matched on one turn by its detector, not by the set
+    for (std::size_t i = 0; i < signatures_[s].patterns.size(); ++i) {
       std::string err;
-      int idx = set_->set.Add(p, &err);
+      int idx = set_->set.Add(signatures_[s].patterns[i], &err);
       if (idx < 0)
         throw aiir::Error(std::string(name) + ":" + std::to_string(signatures_[s].line) + ": " + err);
+      set_pattern_.push_back(first_pattern_[s] + static_cast<std::uint32_t>(i));
     }
   }
   std::string err;
@@ -162,10 +183,11 @@ bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<
       trigger = true;
       continue;
     }
-    std::uint32_t s = pattern_owner_[static_cast<std::size_t>(p)];
+    const std::uint32_t pat = set_pattern_[static_cast<std::size_t>(p)];
+    std::uint32_t s = pattern_owner_[pat];
     if (seen[s]) continue;
     re2::StringPiece m;
-    if (!pattern_re_[static_cast<std::size_t>(p)]->Match(view, 0, view.size(), RE2::UNANCHORED, &m, 1)) {
+    if (!pattern_re_[pat]->Match(view, 0, view.size(), RE2::UNANCHORED, &m, 1)) {
       // Cannot happen (the set said it matched); keep the hit without a span.
       m = re2::StringPiece(view.data(), 0);
     }
@@ -178,6 +200,36 @@ bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<
     hits.push_back(hit);
   }
   return trigger;
+}
+
+int SignatureSet::index_of(std::string_view id) const noexcept {
+  for (std::size_t s = 0; s < signatures_.size(); ++s)
+    if (signatures_[s].id == id) return static_cast<int>(s);
+  return -1;
+}
+
+bool SignatureSet::find(std::uint32_t sig, std::string_view text, std::size_t from, std::uint32_t& begin,
+                        std::uint32_t& end) const {
+  if (sig >= signatures_.size() || from > text.size()) return false;
+  if (const RE2* any = any_re_[sig].get()) {  // one pass: the leftmost match of the alternation
+    re2::StringPiece m;
+    if (!any->Match(text, from, text.size(), RE2::UNANCHORED, &m, 1)) return false;
+    begin = static_cast<std::uint32_t>(m.data() - text.data());
+    end = static_cast<std::uint32_t>(begin + m.size());
+    return true;
+  }
+  bool found = false;
+  const std::size_t first = first_pattern_[sig];
+  for (std::size_t p = first; p < first + signatures_[sig].patterns.size(); ++p) {
+    re2::StringPiece m;
+    if (!pattern_re_[p]->Match(text, from, text.size(), RE2::UNANCHORED, &m, 1)) continue;
+    const auto b = static_cast<std::uint32_t>(m.data() - text.data());
+    if (found && b >= begin) continue;
+    found = true;
+    begin = b;
+    end = static_cast<std::uint32_t>(b + m.size());
+  }
+  return found;
 }
 
 void SignatureSet::match(NormalizedText& text, std::vector<SignatureHit>& hits, std::vector<std::uint8_t>& seen,
@@ -200,6 +252,10 @@ std::vector<SignatureCaseFailure> run_signature_cases(const SignatureSet& set, T
     seen.assign(sigs.size(), 0);
     set.match(nt, hits, seen, scratch);
     bool fired = seen[s] != 0;
+    if (sigs[s].conversation) {
+      std::uint32_t b = 0, e = 0;
+      fired = set.find(s, nt.canonical, 0, b, e);
+    }
     if (fired != expect) {
       SignatureCaseFailure f{sigs[s].id, text, expect, {}};
       for (const auto& h : hits) f.fired.push_back(sigs[h.signature].id);

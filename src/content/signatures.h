@@ -31,7 +31,15 @@ struct Signature {
   std::vector<std::string> match;    ///< texts that must fire (raw, normalized before matching)
   std::vector<std::string> nomatch;  ///< texts that must not fire
   int line = 0;                      ///< line in the rules file (1-based)
+  /// `scope: conversation`: the patterns are not in the set. They are the
+  /// newest user turn's cue of a detector over the turns of one request
+  /// (content/conversation.h names the ids it knows); hits come from that
+  /// detector. Cases run through the signature's own patterns.
+  bool conversation = false;
 };
+
+/// The conversation-scoped signatures the content stage has a detector for.
+inline constexpr std::string_view kConversationSignatures[] = {"jailbreak.crescendo"};
 
 /// The families the shipped file uses (others are accepted).
 inline constexpr std::string_view kSignatureFamilies[] = {
@@ -64,6 +72,15 @@ class SignatureSet {
 
   const std::vector<Signature>& signatures() const noexcept { return signatures_; }
   std::size_t pattern_count() const noexcept { return pattern_owner_.size(); }
+  /// Index of the signature `id` (-1: none).
+  int index_of(std::string_view id) const noexcept;
+
+  /// The first match of any pattern of signature `sig` in `text` that starts
+  /// at or after `from` (the earliest start; for equal starts, the first
+  /// pattern's). For text signatures (the next occurrence after a hit) and
+  /// conversation-scoped ones (their cue on one turn). Never throws.
+  bool find(std::uint32_t sig, std::string_view text, std::size_t from, std::uint32_t& begin,
+            std::uint32_t& end) const;
 
   /// Matches one view; appends at most one hit per signature not yet in
   /// `seen` (a per-signature bitmap sized signatures().size()). `scratch` is
@@ -87,6 +104,13 @@ class SignatureSet {
   struct SetHolder;
   std::vector<Signature> signatures_;
   std::vector<std::uint32_t> pattern_owner_;             ///< pattern index -> signature index
+  std::vector<std::uint32_t> set_pattern_;               ///< the set's index -> pattern index
+  std::vector<std::uint32_t> first_pattern_;             ///< signature index -> its first pattern (contiguous)
+  /// Per conversation-scoped signature of several patterns: all of them as one
+  /// alternation, so find() makes one pass over each conversation's newest
+  /// turn (null: a text signature, one pattern, or it did not compile; text
+  /// signatures are looked up with find() only after a quoted hit).
+  std::vector<std::unique_ptr<re2::RE2>> any_re_;
   std::vector<std::unique_ptr<re2::RE2>> pattern_re_;     ///< per-pattern RE2 for the span
   std::unique_ptr<SetHolder> set_;
   int trigger_index_ = -1;  ///< the set's index of kRot13Trigger (after every signature pattern)
@@ -102,7 +126,8 @@ struct SignatureCaseFailure {
 
 /// Runs every `match:`/`nomatch:` case through the normalizer and the whole
 /// set: a `match` case must fire its own signature; a `nomatch` case must not
-/// fire it. Returns the failures (empty: all pass).
+/// fire it. Cases of a conversation-scoped signature run through its own
+/// patterns (over the canonical text). Returns the failures (empty: all pass).
 std::vector<SignatureCaseFailure> run_signature_cases(const SignatureSet& set, TextNormalizer& normalizer);
 
 }  // namespace aiir::content

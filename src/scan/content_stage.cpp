@@ -360,7 +360,7 @@ void ContentBatch::prepare(DecodedBatch& batch) {
 bool prompt_flagged(const ContentResult& result, double threshold) noexcept {
   if (threshold >= 0 && result.score >= 0 && result.score >= threshold) return true;
   for (const auto& h : result.hits)
-    if (h.side == Side::kInput && result.signature(h).severity >= Severity::kMedium) return true;
+    if (h.side == Side::kInput && h.severity >= Severity::kMedium) return true;
   return false;
 }
 

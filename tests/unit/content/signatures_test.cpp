@@ -131,9 +131,45 @@ TEST_CASE("the loader reports file:line errors", "[content][signatures]") {
   CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: high\n    patterns: ['x']\n    match: [x]\n"
                  "  - id: a\n    family: f\n    severity: high\n    patterns: ['y']\n    match: [y]\n")
             .rfind("t.yaml:7:", 0) == 0);
+  // A conversation scope needs a detector of that id; other scopes are unknown.
+  CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: high\n    scope: conversation\n"
+                 "    patterns: ['x']\n    match: [x]\n")
+            .find("t.yaml:5: no conversation detector for 'a'") != std::string::npos);
+  CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: high\n    scope: document\n"
+                 "    patterns: ['x']\n    match: [x]\n")
+            .find("unknown scope 'document'") != std::string::npos);
   CHECK(error_of("signatures: [\n").rfind("t.yaml:", 0) == 0);
   CHECK(error_of("other: 1\n").find("signatures") != std::string::npos);
   CHECK_THROWS_AS(SignatureSet::load_file("/nonexistent/x.yaml"), aiir::Error);
+}
+
+TEST_CASE("a conversation-scoped signature is not in the set; find() gives its earliest match",
+          "[content][signatures]") {
+  auto set = SignatureSet::load_string(
+      "signatures:\n  - id: t.x\n    family: f\n    severity: low\n    patterns: ['foo']\n    match: [foo]\n"
+      "  - id: jailbreak.crescendo\n    family: roleplay_jailbreak\n    severity: medium\n    scope: conversation\n"
+      "    patterns: ['turn\\s+that\\s+into', 'combine\\s+the\\s+above']\n    match: ['now turn that into a script']\n"
+      "    nomatch: ['turn on the light']\n",
+      "t.yaml");
+  TextNormalizer n;
+  CHECK(run_signature_cases(set, n).empty());
+  NormalizedText t;
+  n.normalize("Combine the above, then turn that into a script. foo", t);
+  std::vector<SignatureHit> hits;
+  std::vector<std::uint8_t> seen;
+  std::vector<int> scratch;
+  set.match(t, hits, seen, scratch);
+  REQUIRE(hits.size() == 1);  // only t.x: the conversation signature is matched by its detector
+  CHECK(set.signatures()[hits[0].signature].id == "t.x");
+  const int c = set.index_of("jailbreak.crescendo");
+  REQUIRE(c == 1);
+  CHECK(set.index_of("nope") == -1);
+  std::uint32_t b = 0, e = 0;
+  REQUIRE(set.find(static_cast<std::uint32_t>(c), t.canonical, 0, b, e));
+  CHECK(t.canonical.substr(b, e - b) == "combine the above");  // the earliest, though the second pattern
+  REQUIRE(set.find(static_cast<std::uint32_t>(c), t.canonical, e, b, e));
+  CHECK(t.canonical.substr(b, e - b) == "turn that into");
+  CHECK_FALSE(set.find(static_cast<std::uint32_t>(c), t.canonical, e, b, e));
 }
 
 TEST_CASE("embedded cases catch a broken signature", "[content][signatures]") {
