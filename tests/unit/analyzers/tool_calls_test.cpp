@@ -81,12 +81,13 @@ struct Run {
   }
 };
 
-std::vector<std::string_view> names_of(const std::string& record) {
+/// The names, copied: the views point into the record's document, which ends with the fixture.
+std::vector<std::string> names_of(const std::string& record) {
   auto fx = aiir::testing::events_from_json(record + "\n");
   std::vector<std::string_view> names;
   REQUIRE(fx.batch->events.size() == 1);
   aiir::detail::response_tool_calls(fx.batch->events[0].raw, names);
-  return names;
+  return {names.begin(), names.end()};
 }
 
 }  // namespace
@@ -97,23 +98,23 @@ TEST_CASE("response tool calls are named in every body family", "[agency][tool_c
   auto rec = [&](std::string_view body) { return head + std::string(body) + "}}"; };
   SECTION("Converse") {
     auto n = names_of(converse("r1", "hi", "page", R"({"to":"a@b.example.com"})"));
-    CHECK(n == std::vector<std::string_view>{"send_email"});
+    CHECK(n == std::vector<std::string>{"send_email"});
   }
   SECTION("Anthropic Messages") {
     auto n = names_of(rec(R"({"content":[{"type":"text","text":"ok"},{"type":"tool_use","id":"x","name":"lookup","input":{}}]})"));
-    CHECK(n == std::vector<std::string_view>{"lookup"});
+    CHECK(n == std::vector<std::string>{"lookup"});
   }
   SECTION("Anthropic streamed") {
     auto n = names_of(rec(R"([{"type":"message_start"},{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"x","name":"run_sql","input":{}}},"[DONE]"])"));
-    CHECK(n == std::vector<std::string_view>{"run_sql"});
+    CHECK(n == std::vector<std::string>{"run_sql"});
   }
   SECTION("OpenAI-style tool_calls") {
     auto n = names_of(rec(R"({"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"get_weather","arguments":"{}"}}]}}]})"));
-    CHECK(n == std::vector<std::string_view>{"get_weather"});
+    CHECK(n == std::vector<std::string>{"get_weather"});
   }
   SECTION("Bedrock Agents orchestration XML") {
     auto n = names_of(rec(R"({"completion":"<function_calls><invoke><tool_name>POST::hr::sendNotice</tool_name></invoke></function_calls>"})"));
-    CHECK(n == std::vector<std::string_view>{"POST::hr::sendNotice"});
+    CHECK(n == std::vector<std::string>{"POST::hr::sendNotice"});
   }
   SECTION("a plain answer calls nothing") {
     CHECK(names_of(rec(R"({"content":[{"type":"text","text":"Use <tool_name> tags? No."}]})")).empty());
