@@ -88,7 +88,7 @@ unexpected_medium() {
 known_bug "fp: the app's tasks reading their own secret as they start is a low new action" \
   any_finding "$f" ".rule == \"agency.new_action_after_baseline\" and (.principal | contains(\"$app_role\")) and .severity == \"low\" and (.details.at_session_start | test(\"session's first event\"))"
 known_bug "benign: medium findings exactly the acceptable set" unexpected_medium "$f"
-known_bug "benign: each acceptable medium is there (the people trying models, the new Lambda, the quoted example)" \
+check "benign: each acceptable medium is there (the people trying models, the new Lambda, the quoted example)" \
   jq -s -e --arg dave "$dave" --arg bob "$bob" --arg copilot "$copilot" '[.[] | select(.rule == "invocation.new_principal" and .severity == "medium") | .principal] | sort == ([$dave, $bob, $copilot] | sort)' "$f" >/dev/null
 # With the profile (app principals, admins, known networks): the people calling models are
 # outside app_principals (a look is right); the quoted example as above.
@@ -109,12 +109,12 @@ known_bug "fp: the deploy role is not a principal of interest" \
   no_finding "$f" ".rule == \"access.principal_of_interest\" and .principal == \"$gha\""
 # bob's playground call names anthropic.claude-3-5-haiku-20241022-v1:0, the app uses the same
 # model through the us. inference profile all night.
-known_bug "fp: the base id of a model used through an inference profile is not a new model" \
+check "fp: the base id of a model used through an inference profile is not a new model" \
   no_finding "$f" '.rule == "invocation.new_model"'
 # three angry customers over 16 hours (3 of 1,204 calls) hit the insults filter.
-known_bug "fp: three guardrail interventions spread over the day are low" \
+check "fp: three guardrail interventions spread over the day are low" \
   finding "$f" invocation.guardrail_interventions '.severity == "low" and .count == 3'
-known_bug "fp: the Slack assistant's Lambda on the company's NAT is not a high new principal" \
+check "fp: the Slack assistant's Lambda on the company's NAT is not a high new principal" \
   any_finding "$f" ".rule == \"invocation.new_principal\" and .principal == \"$copilot\" and .severity == \"medium\" and (.details.networks | test(\"before the baseline\"))"
 # The model repeating a customer's own contact details, and the company's own phishing-report
 # address, are not personal data leaked in responses.
