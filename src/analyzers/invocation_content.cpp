@@ -145,14 +145,20 @@ class InvocationContentAnalyzer final : public Analyzer {
       // apologize"): a hit there is low, on every call of the application.
       // Retrieved text an application puts into its system prompt is the cost.
       const bool system = h.side == Side::kInput && h.role == Role::kSystem;
-      const Severity sev = system ? std::min(sig.severity, Severity::kLow) : sig.severity;
+      Severity sev = system ? std::min(sig.severity, Severity::kLow) : sig.severity;
+      // A quoted example in a question about the attack ("how do we defend against prompt
+      // injection, e.g. a user writing '...'"): one level lower, not cleared, since asking
+      // what the model would do with a quoted instruction is a jailbreak framing too.
+      if (!system && h.quoted_example && sev > Severity::kLow)
+        sev = static_cast<Severity>(static_cast<int>(sev) - 1);
       if (h.side == Side::kInput && sev >= Severity::kMedium) flagged = true;
       ws.families.insert(sig.family);
       RuleInfo ri = family_rule(sig.family);
       Group* g = group(ev, ri, sev);
       if (g == nullptr) continue;
       ++g->items[sig.id];
-      g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
+      g->roles.insert(fmt::format("{} {}{}", to_string(h.side), to_string(h.role),
+                                  h.quoted_example ? " (quoted example)" : ""));
       offer(*g, ev, r, sev, sig_ids, h.excerpt);
     }
     if (flagged) ++ws.flagged;
