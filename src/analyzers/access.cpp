@@ -1780,6 +1780,28 @@ class AccessAnalyzer final : public Analyzer {
     }
   }
 
+  /// "" unless the key made by `k` (for its own user) replaced the key that made it: that
+  /// long-term key was deactivated or deleted at or after the creation, and the new key was
+  /// used only from IPs the old key had used before the baseline end. Else the why, for details.
+  std::string key_rotation(const KeyCreation& k) const {
+    if (!is_long_term(k.creator_key) || k.new_key.empty()) return {};
+    auto off = key_disabled_.find(k.creator_key);
+    if (off == key_disabled_.end() || off->second.ev.time_ms < k.ev.time_ms) return {};
+    auto old_key = long_term_.find(k.creator_key);
+    auto new_key = long_term_.find(k.new_key);
+    if (old_key == long_term_.end() || new_key == long_term_.end()) return {};
+    if (new_key->second.ips.empty() || new_key->second.ips_dropped > 0) return {};
+    for (const auto& [ip, use] : new_key->second.ips) {
+      auto before = old_key->second.ips.find(ip);
+      if (before == old_key->second.ips.end() || before->second.ev.time_ms >= baseline_end_) return {};
+    }
+    std::vector<std::string> ips;
+    for (const auto& [ip, use] : new_key->second.ips) ips.push_back(ip);
+    return fmt::format("replaces {} ({} at {}); used only from {}, which {} used before the baseline end",
+                       k.creator_key, off->second.action, format_time(off->second.ev.time_ms), join(ips),
+                       k.creator_key);
+  }
+
   void finish_key_creations(FindingSink& out) {
     std::sort(key_creations_.begin(), key_creations_.end(),
               [](const KeyCreation& a, const KeyCreation& b) { return a.ev < b.ev; });
@@ -1804,7 +1826,17 @@ class AccessAnalyzer final : public Analyzer {
           if (from_creator || new_for_owner) foreign.push_back(ip);
         }
         f.severity = (other && !foreign.empty()) ? Severity::kHigh : Severity::kMedium;
-        if (!foreign.empty()) f.details.emplace_back("used_from_creator_or_new_ips", join(foreign));
+        // A user rotating its own key: the new key replaced the key that created it (that key
+        // was deactivated or deleted afterwards) and was used only from addresses the old key
+        // already used before the baseline end. A thief minting a second key for the user
+        // keeps the old one, or uses the new key from its own address.
+        const std::string rotation = other ? std::string() : key_rotation(k);
+        if (!rotation.empty()) {
+          f.severity = Severity::kLow;
+          f.details.emplace_back("rotation", rotation);
+        } else if (!foreign.empty()) {
+          f.details.emplace_back("used_from_creator_or_new_ips", join(foreign));
+        }
         f.access_key_id = k.new_key;
         f.account = k.account;
         f.add(k.ev);
@@ -1821,7 +1853,8 @@ class AccessAnalyzer final : public Analyzer {
         f.details.emplace_back("key_actions", join_counts(used->actions));
         f.tags.attack = {"T1098.001"};
         created_keys_[k.new_key] = k.creator;
-        persistence_.push_back(fmt::format("{} created for {} by {} at {}, then used {} time(s) from {} to {} from {}",
+        if (rotation.empty())
+          persistence_.push_back(fmt::format("{} created for {} by {} at {}, then used {} time(s) from {} to {} from {}",
                                            k.new_key, k.user.empty() ? "(unknown user)" : k.user, k.creator,
                                            format_time(k.ev.time_ms), used->events, format_time(used->first_ms),
                                            format_time(used->last_ms), join(f.source_ips)));

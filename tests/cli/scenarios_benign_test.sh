@@ -98,9 +98,9 @@ known_bug "benign: with the profile, medium only for the people outside app_prin
 # --- The false positives found on this day, fixed -------------------------------------------
 # svc-partner-sftp's scheduled rotation: CreateAccessKey for itself, the new key used from the
 # same host, the old key deactivated by the new one: a rotation, not persistence.
-known_bug "fp: the partner user's own key rotation is low, and says it is a rotation" \
+check "fp: the partner user's own key rotation is low, and says it is a rotation" \
   finding "$f" access.created_key_used ".principal == \"$partner\" and .severity == \"low\" and (.details.rotation | test(\"replaces AKIAWFERNPARTNR0LD7Q\"))"
-known_bug "fp: the rotating user is not a principal of interest" \
+check "fp: the rotating user is not a principal of interest" \
   no_finding "$f" ".rule == \"access.principal_of_interest\" and .principal == \"$partner\""
 # terraform plan (36 reads over 13 services, by name, from the state) is not an enumeration.
 known_bug "fp: Terraform's refresh through the OIDC deploy role is a low enumeration burst (reads of named resources)" \

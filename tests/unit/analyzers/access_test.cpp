@@ -910,3 +910,59 @@ TEST_CASE("access: a role's trust opened to an account whose logs are not here",
     CHECK(run(base + to_logged + "\n", &p).with(rule).empty());
   }
 }
+
+TEST_CASE("access: a user rotating its own access key", "[analyzer][access]") {
+  const std::string user = "arn:aws:iam::111122223333:user/svc";
+  const std::string create_new =
+      R"(,"requestParameters":{"userName":"svc"},"responseElements":{"accessKey":{"accessKeyId":"AKIANEWKEY000002","userName":"svc","status":"Active"}})";
+  std::vector<R> rs;
+  for (int h = 0; h < 10; ++h)  // the old key's usual host, hours before
+    rs.push_back(R{.min = h * 60.0, .name = "PutObject", .source = "s3.amazonaws.com", .arn = user,
+                   .key = "AKIAOLDKEY0000001", .ip = "192.0.2.60"});
+  rs.push_back(R{.min = 600, .name = "CreateAccessKey", .source = "iam.amazonaws.com", .arn = user,
+                 .key = "AKIAOLDKEY0000001", .ip = "192.0.2.60", .extra = create_new});
+  rs.push_back(R{.min = 601, .name = "PutObject", .source = "s3.amazonaws.com", .arn = user,
+                 .key = "AKIANEWKEY000002", .ip = "192.0.2.60"});
+  const R deactivate{.min = 602, .name = "UpdateAccessKey", .source = "iam.amazonaws.com", .arn = user,
+                     .key = "AKIANEWKEY000002", .ip = "192.0.2.60",
+                     .extra = R"(,"requestParameters":{"userName":"svc","accessKeyId":"AKIAOLDKEY0000001","status":"Inactive"})"};
+  const std::int64_t baseline = kBase + 300 * 60000;
+  SECTION("the old key retired, the new one used only where the old one was: low, a rotation") {
+    rs.push_back(deactivate);
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kLow);
+    bool rotation = false;
+    for (const auto& [k, v] : f[0]->details) rotation = rotation || (k == "rotation" && v.find("AKIAOLDKEY0000001") != std::string::npos);
+    CHECK(rotation);
+    CHECK(r.with("access.principal_of_interest").empty());
+  }
+  SECTION("the old key kept: a second key for the same user, medium") {
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+  SECTION("the new key used from an address the old one never used: medium") {
+    rs.push_back(deactivate);
+    rs.push_back(R{.min = 700, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = user,
+                   .key = "AKIANEWKEY000002", .ip = "203.0.113.66"});
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+  SECTION("the old key's address first used after the baseline (a thief's): medium") {
+    for (auto& x : rs) x.ip = x.min >= 590 ? "203.0.113.66" : x.ip;
+    rs.insert(rs.begin() + 10, R{.min = 595, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .arn = user,
+                                 .key = "AKIAOLDKEY0000001", .ip = "203.0.113.66"});
+    R off = deactivate;
+    off.ip = "203.0.113.66";
+    rs.push_back(off);
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+}
