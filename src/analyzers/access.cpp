@@ -57,6 +57,7 @@ constexpr std::size_t kMaxCreds = 50000;
 constexpr std::size_t kMaxBuckets = 500000;
 /// Burst windows in the baseline and after it that make a credential's bursts routine (x4 in all).
 constexpr std::size_t kRoutineWindows = 3;
+constexpr std::size_t kNamedShare = 4;  ///< an enumeration window is "named" when at most 1/4 of its actions swept
 constexpr std::size_t kMaxBucketActions = 64;
 constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
@@ -167,6 +168,7 @@ struct Bucket {
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
+  std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> denied_actions;
   std::vector<Evidence> read_ev;
   std::vector<Evidence> denied_ev;
@@ -233,6 +235,57 @@ std::string_view str_at(simdjson::dom::element el, std::string_view a, std::stri
   std::string_view s;
   if (v.get(s) != simdjson::SUCCESS) return {};
   return s;
+}
+
+/// Whether a request-parameters key names a resource: ...Name(s), ...Id(s), ...Arn(s),
+/// ...Identifier(s), ECS's cluster(s), services, tasks, taskDefinition, S3's key (ASCII,
+/// case-insensitive). Paging (maxResults, nextToken, marker), filters and S3's Host do not.
+bool resource_key(std::string_view k) noexcept {
+  auto ends = [&](std::string_view suffix) { return detail::iends_with(k, suffix); };
+  return ends("name") || ends("names") || ends("id") || ends("ids") || ends("arn") || ends("arns") ||
+         ends("identifier") || ends("identifiers") || detail::iequals(k, "cluster") || detail::iequals(k, "clusters") ||
+         detail::iequals(k, "services") || detail::iequals(k, "tasks") || detail::iequals(k, "taskDefinition") ||
+         detail::iequals(k, "key");
+}
+
+/// Whether a read names the resources it reads (GetRole roleName, DescribeSecurityGroups with
+/// group ids, GetBucketPolicy bucketName): an infrastructure-as-code refresh reads the
+/// resources of its state by name. An account-wide sweep (ListUsers, DescribeInstances with
+/// no filter) does not, and discovery lists what exists before reading it. Looks a few levels deep (EC2's set/items nesting) and
+/// at a bounded number of fields.
+bool names_resource(simdjson::dom::element v, int depth, int& budget) {
+  if (depth > 4 || --budget < 0) return false;
+  simdjson::dom::object obj;
+  simdjson::dom::array arr;
+  if (v.get(obj) == simdjson::SUCCESS) {
+    for (auto field : obj) {
+      if (budget < 0) return false;
+      std::string_view str;
+      simdjson::dom::array values;
+      if (resource_key(field.key)) {
+        if (field.value.get(str) == simdjson::SUCCESS && !str.empty()) return true;
+        if (field.value.get(values) == simdjson::SUCCESS) {
+          for (simdjson::dom::element y : values)
+            if (y.get(str) == simdjson::SUCCESS && !str.empty()) return true;
+        }
+      }
+      if ((field.value.is_object() || field.value.is_array()) && names_resource(field.value, depth + 1, budget))
+        return true;
+    }
+  } else if (v.get(arr) == simdjson::SUCCESS) {
+    for (simdjson::dom::element y : arr) {
+      if (budget < 0) return false;
+      if ((y.is_object() || y.is_array()) && names_resource(y, depth + 1, budget)) return true;
+    }
+  }
+  return false;
+}
+
+bool names_resource(const EventView& e) {
+  simdjson::dom::element req;
+  if (e.raw["requestParameters"].get(req) != simdjson::SUCCESS) return false;
+  int budget = 64;
+  return names_resource(req, 0, budget);
 }
 
 std::string network_of(std::string_view ip) {
@@ -753,7 +806,12 @@ class AccessAnalyzer final : public Analyzer {
     scratch_.append(e.action);
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
-      add_capped(bk.read_actions, actions_.id(scratch_));
+      const std::uint32_t id = actions_.id(scratch_);
+      add_capped(bk.read_actions, id);
+      // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
+      // or a read that names nothing. Tags of a named resource are not discovery.
+      const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
+      if (listing || !names_resource(e)) add_capped(bk.sweep_actions, id);
       keep_earliest(bk.read_ev, e, kBucketEvidence);
     }
     if (denied) {
@@ -1565,6 +1623,8 @@ class AccessAnalyzer final : public Analyzer {
         std::int64_t best_at = 0;
         std::set<std::string> best_names;
         std::set<std::string> all_names;
+        std::set<std::string> sweep_names;  // enumeration: read actions of the windows that named nothing
+        bool named = true;                  // enumeration: every window read mostly named resources
         std::set<std::string> ips, uas;  // of the windows that counted
         std::set<const Bucket*> cited;   // buckets whose calls are cited
         std::uint64_t total = 0;
@@ -1576,9 +1636,11 @@ class AccessAnalyzer final : public Analyzer {
                                 : nullptr;
           std::size_t score = 0;
           std::set<std::string> names;
+          std::set<std::string> sweeps;
           if (kind == 0) {
             names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
             score = names.size();
+            sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
           } else if (kind == 1) {
             names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
             score = a->denied + (b ? b->denied : 0);
@@ -1589,6 +1651,11 @@ class AccessAnalyzer final : public Analyzer {
           const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
           if (score < need) continue;
           ++windows;
+          if (kind == 0) {
+            // Mostly named reads: at most a quarter of the window's actions swept the account.
+            if (sweeps.size() * kNamedShare > names.size()) named = false;
+            sweep_names.insert(sweeps.begin(), sweeps.end());
+          }
           if (cb.list[i].first * kBucketMs < baseline_end_) ++baseline_windows;
           if (score > best) {
             best = score;
@@ -1632,11 +1699,18 @@ class AccessAnalyzer final : public Analyzer {
           for (const auto& n : all_names) services.insert(n.substr(0, n.find(':')));
           f.rule = "access.enumeration_burst";
           f.title = "Enumeration burst";
-          f.severity = (!routine && !c.console && (is_long_term(c.key) || services.size() >= 3)) ? Severity::kMedium
-                                                                                                  : Severity::kLow;
+          f.severity = (!routine && !named && !c.console && (is_long_term(c.key) || services.size() >= 3))
+                           ? Severity::kMedium
+                           : Severity::kLow;
+          const std::string by_name =
+              named ? fmt::format("; reads of named resources, as an infrastructure-as-code refresh makes them (only "
+                                  "{} of {} actions listed or named nothing)",
+                                  sweep_names.size(), all_names.size())
+                    : std::string();
           f.summary = fmt::format("{} called {} distinct List/Describe/Get actions within 20 minutes from {} "
-                                  "({} window(s), {} services): {}{}",
-                                  who, best, format_time(best_at), windows, services.size(), join(listed), habit);
+                                  "({} window(s), {} services): {}{}{}",
+                                  who, best, format_time(best_at), windows, services.size(), join(listed), habit,
+                                  by_name);
           f.details.emplace_back("distinct_actions", std::to_string(best));
           f.details.emplace_back("services", join(std::vector<std::string>(services.begin(), services.end())));
           f.details.emplace_back("read_calls_total", std::to_string(total));

@@ -103,9 +103,9 @@ check "fp: the partner user's own key rotation is low, and says it is a rotation
 check "fp: the rotating user is not a principal of interest" \
   no_finding "$f" ".rule == \"access.principal_of_interest\" and .principal == \"$partner\""
 # terraform plan (36 reads over 13 services, by name, from the state) is not an enumeration.
-known_bug "fp: Terraform's refresh through the OIDC deploy role is a low enumeration burst (reads of named resources)" \
+check "fp: Terraform's refresh through the OIDC deploy role is a low enumeration burst (reads of named resources)" \
   any_finding "$f" ".rule == \"access.enumeration_burst\" and .principal == \"$gha\" and .severity == \"low\" and (.summary | test(\"named resources\"))"
-known_bug "fp: the deploy role is not a principal of interest" \
+check "fp: the deploy role is not a principal of interest" \
   no_finding "$f" ".rule == \"access.principal_of_interest\" and .principal == \"$gha\""
 # bob's playground call names anthropic.claude-3-5-haiku-20241022-v1:0, the app uses the same
 # model through the us. inference profile all night.

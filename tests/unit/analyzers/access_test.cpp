@@ -911,6 +911,57 @@ TEST_CASE("access: a role's trust opened to an account whose logs are not here",
   }
 }
 
+TEST_CASE("access: an infrastructure-as-code refresh reads named resources", "[analyzer][access]") {
+  // A CI role session (temporary key, no console): twelve reads over four services.
+  auto ci = [](double min, std::string name, std::string source, std::string req) {
+    return R{.min = min, .name = std::move(name), .source = std::move(source),
+             .arn = "arn:aws:sts::111122223333:assumed-role/deploy/GitHubActions", .type = "AssumedRole",
+             .key = "ASIAEXAMPLECI0001", .ua = "terraform-provider-aws/5.53.0", .extra = ",\"requestParameters\":" + req,
+             .read_only = "true"};
+  };
+  SECTION("reads by name (roles, clusters, buckets, keys, group ids in EC2's item sets): low, saying so") {
+    std::vector<R> rs{
+        ci(0.1, "GetRole", "iam.amazonaws.com", R"({"roleName":"app"})"),
+        ci(0.2, "ListRolePolicies", "iam.amazonaws.com", R"({"roleName":"app"})"),
+        ci(0.3, "GetRolePolicy", "iam.amazonaws.com", R"({"roleName":"app","policyName":"p"})"),
+        ci(0.4, "DescribeServices", "ecs.amazonaws.com", R"({"cluster":"prod","services":["app"]})"),
+        ci(0.5, "DescribeTaskDefinition", "ecs.amazonaws.com", R"({"taskDefinition":"app:41"})"),
+        ci(0.6, "DescribeSecurityGroups", "ec2.amazonaws.com",
+           R"({"securityGroupIdSet":{"items":[{"groupId":"sg-0123"}]}})"),
+        ci(0.7, "DescribeVpcs", "ec2.amazonaws.com", R"({"vpcSet":{"items":[{"vpcId":"vpc-0123"}]}})"),
+        ci(0.8, "GetBucketPolicy", "s3.amazonaws.com", R"({"bucketName":"b","Host":"b.s3.amazonaws.com"})"),
+        ci(0.9, "GetBucketVersioning", "s3.amazonaws.com", R"({"bucketName":"b"})"),
+        ci(1.0, "DescribeKey", "kms.amazonaws.com", R"({"keyId":"arn:aws:kms:us-east-1:111122223333:key/k"})"),
+        ci(1.1, "GetKeyRotationStatus", "kms.amazonaws.com", R"({"keyId":"k"})"),
+        ci(1.2, "DescribeSubnets", "ec2.amazonaws.com", R"({"filterSet":{}})")};  // one names nothing
+    auto r = run(jsonl(rs));
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kLow);
+    CHECK(f[0]->summary.find("named resources") != std::string::npos);
+  }
+  SECTION("discovery (list what exists, then read it) is still an enumeration: medium") {
+    std::vector<R> rs{
+        ci(0.1, "ListKnowledgeBases", "bedrock.amazonaws.com", "{}"),
+        ci(0.2, "GetKnowledgeBase", "bedrock.amazonaws.com", R"({"knowledgeBaseId":"KB1"})"),
+        ci(0.3, "ListDataSources", "bedrock.amazonaws.com", R"({"knowledgeBaseId":"KB1"})"),
+        ci(0.4, "GetDataSource", "bedrock.amazonaws.com", R"({"knowledgeBaseId":"KB1","dataSourceId":"DS1"})"),
+        ci(0.5, "ListAgents", "bedrock.amazonaws.com", "{}"),
+        ci(0.6, "GetAgent", "bedrock.amazonaws.com", R"({"agentId":"A1"})"),
+        ci(0.7, "ListAgentAliases", "bedrock.amazonaws.com", R"({"agentId":"A1"})"),
+        ci(0.8, "ListAgentActionGroups", "bedrock.amazonaws.com", R"({"agentId":"A1","agentVersion":"DRAFT"})"),
+        ci(0.9, "GetAgentActionGroup", "bedrock.amazonaws.com", R"({"agentId":"A1","actionGroupId":"G1"})"),
+        ci(1.0, "ListRoles", "iam.amazonaws.com", R"({"maxItems":100})"),
+        ci(1.1, "ListObjects", "s3.amazonaws.com", R"({"bucketName":"kb"})"),
+        ci(1.2, "DescribeInstances", "ec2.amazonaws.com", R"({"instancesSet":{},"filterSet":{}})")};
+    auto r = run(jsonl(rs));
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->summary.find("named resources") == std::string::npos);
+  }
+}
+
 TEST_CASE("access: a user rotating its own access key", "[analyzer][access]") {
   const std::string user = "arn:aws:iam::111122223333:user/svc";
   const std::string create_new =
