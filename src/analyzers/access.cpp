@@ -2404,6 +2404,9 @@ void AccessAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     q.id = "access.unauthorized_scope";
     q.question = "Is there evidence of unauthorized access, and which keys, principals and IPs were used since when?";
     q.rules = {"access.*"};
+    // Evidence of unauthorized access is what makes a principal of interest (medium and
+    // above); low findings (an administrator's console browsing, a key rotation) are not.
+    q.min_severity = Severity::kMedium;
     if (!have_ct) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events were read.";

@@ -994,6 +994,9 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     q.rules = {"agency.action_outside_allowed", "agency.new_action_after_baseline", "agency.iam_change_by_ai",
                "agency.lambda_change_by_ai",    "agency.compute_start_by_ai",       "agency.network_change_by_ai",
                "agency.action_burst",           "agency.ai_service_role_iam_write", "agency.lambda_role_iam_write"};
+    // As the analyzer's own answer below: a new action type below medium is not an
+    // unauthorized one.
+    q.min_severity = Severity::kMedium;
     StrSet hits;
     if (emitted_rules_.count("agency.action_outside_allowed")) hits.insert("agency.action_outside_allowed");
     for (const auto& r : high_rules_) hits.insert(r);

@@ -1017,3 +1017,10 @@ TEST_CASE("access: a user rotating its own access key", "[analyzer][access]") {
     CHECK(f[0]->severity == aiir::Severity::kMedium);
   }
 }
+
+TEST_CASE("access: unauthorized scope is backed by medium findings and above", "[analyzer][access]") {
+  auto r = run(jsonl(reads(0, 10, 0.5)));
+  const aiir::QuestionAnswer* q = r.answer("access.unauthorized_scope");
+  REQUIRE(q != nullptr);
+  CHECK(q->min_severity == aiir::Severity::kMedium);
+}
