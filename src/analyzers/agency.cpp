@@ -100,10 +100,21 @@ std::string_view service_prefix(std::string_view source) noexcept {
 }
 
 /// The IAM action name of a CloudTrail eventName (Lambda's Invoke data event is lambda:InvokeFunction).
+/// The IAM action a CloudTrail event name needs, where they differ (a profile's
+/// allowed_actions are written as IAM actions: s3:ListBucket allows ListObjects).
 std::string_view iam_action(std::string_view prefix, std::string_view action) noexcept {
   action = strip_api_date(action);
   if (prefix == "lambda" && action == "Invoke") return "InvokeFunction";
-  if (prefix == "s3" && action == "DeleteObjects") return "DeleteObject";
+  if (prefix == "s3") {
+    if (action == "DeleteObjects") return "DeleteObject";
+    if (action == "ListObjects" || action == "ListObjectsV2" || action == "HeadBucket") return "ListBucket";
+    if (action == "ListObjectVersions") return "ListBucketVersions";
+    if (action == "HeadObject") return "GetObject";
+  }
+  if (prefix == "bedrock") {
+    if (action == "Converse") return "InvokeModel";
+    if (action == "ConverseStream") return "InvokeModelWithResponseStream";
+  }
   return action;
 }
 
@@ -664,9 +675,11 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
   const bool judged = ap && !ap->allowed_actions.empty();
   auto allowed = [&](const ActionAgg& a) {
     std::string_view prefix = service_prefix(a.service);
+    // The IAM action, or the event name as CloudTrail writes it (bedrock:Converse).
     std::string name = fmt::format("{}:{}", prefix, iam_action(prefix, a.action));
+    std::string event = fmt::format("{}:{}", prefix, strip_api_date(a.action));
     for (const auto& pattern : ap->allowed_actions)
-      if (wildcard_match(pattern, name)) return true;
+      if (wildcard_match(pattern, name) || wildcard_match(pattern, event)) return true;
     return false;
   };
 

@@ -668,3 +668,30 @@ TEST_CASE("app principals: one matching for every analyzer (sessions, role paths
   aiir::detail::AiPrincipals ai(p);
   CHECK(ai.app_principal("arn:aws:sts::111122223333:assumed-role/AppRole/session-1") == &p.app_principals[0]);
 }
+
+TEST_CASE("agency: allowed_actions are IAM actions (s3:ListBucket allows ListObjects)", "[analyzer][agency]") {
+  aiir::Profile profile;
+  profile.loaded = true;
+  profile.app_principals.push_back(
+      {"arn:aws:iam::111122223333:role/service-role/AmazonBedrockExecutionRoleForKnowledgeBase_kb",
+       {"s3:GetObject", "s3:ListBucket", "bedrock:InvokeModel"}});
+  const std::string kb = role_identity("AmazonBedrockExecutionRoleForKnowledgeBase_kb", "s1",
+                                       R"(,"invokedBy":"bedrock.amazonaws.com")");
+  std::vector<std::string> recs = {
+      ct("2024-05-01T10:00:00Z", "s3.amazonaws.com", "ListObjects", kb, R"({"bucketName":"kb"})"),
+      ct("2024-05-01T10:00:01Z", "s3.amazonaws.com", "ListObjectsV2", kb, R"({"bucketName":"kb"})"),
+      ct("2024-05-01T10:00:02Z", "s3.amazonaws.com", "HeadObject", kb, R"({"bucketName":"kb","key":"a"})"),
+      ct("2024-05-01T10:00:03Z", "s3.amazonaws.com", "GetObject", kb, R"({"bucketName":"kb","key":"a"})")};
+  auto r = run(lines(recs), profile);
+  CHECK(with_rule(r, "agency.action_outside_allowed").empty());
+  // Still outside: a write the profile does not allow.
+  recs.push_back(ct("2024-05-01T10:00:04Z", "s3.amazonaws.com", "PutObject", kb, R"({"bucketName":"kb","key":"b"})"));
+  auto w = run(lines(recs), profile);
+  auto outside = with_rule(w, "agency.action_outside_allowed");
+  REQUIRE(outside.size() == 1);
+  CHECK(outside[0]->summary.find("s3:PutObject") != std::string::npos);
+  CHECK(outside[0]->summary.find("ListObjects") == std::string::npos);
+  // The event name as CloudTrail writes it is accepted too.
+  profile.app_principals[0].allowed_actions = {"s3:ListObjects*", "s3:HeadObject", "s3:GetObject"};
+  CHECK(with_rule(run(lines(recs), profile), "agency.action_outside_allowed").size() == 1);  // PutObject only
+}
