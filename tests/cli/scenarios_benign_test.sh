@@ -85,9 +85,9 @@ unexpected_medium() {
 # scale-out (16:05) read it "for the first time after the baseline". Every read is at the start
 # of a new task session, from the NAT the role used all night (a hijacked app reads secrets
 # mid-session, a stolen credential from elsewhere): low, with the reason.
-known_bug "fp: the app's tasks reading their own secret as they start is a low new action" \
+check "fp: the app's tasks reading their own secret as they start is a low new action" \
   any_finding "$f" ".rule == \"agency.new_action_after_baseline\" and (.principal | contains(\"$app_role\")) and .severity == \"low\" and (.details.at_session_start | test(\"session's first event\"))"
-known_bug "benign: medium findings exactly the acceptable set" unexpected_medium "$f"
+check "benign: medium findings exactly the acceptable set" unexpected_medium "$f"
 check "benign: each acceptable medium is there (the people trying models, the new Lambda, the quoted example)" \
   jq -s -e --arg dave "$dave" --arg bob "$bob" --arg copilot "$copilot" '[.[] | select(.rule == "invocation.new_principal" and .severity == "medium") | .principal] | sort == ([$dave, $bob, $copilot] | sort)' "$f" >/dev/null
 # With the profile (app principals, admins, known networks): the people calling models are
@@ -132,7 +132,7 @@ known_bug "fp: AWS Backup's scheduled recovery points are not private data read 
 
 # --- The customers' prompts -------------------------------------------------------------------
 # Phishing questions, 2FA, quoted error messages, base64 screenshots, their own e-mail and phone.
-known_bug "benign: no finding above low about a customer conversation (the app role)" \
+check "benign: no finding above low about a customer conversation (the app role)" \
   no_finding "$f" "(.severity | IN(\"medium\", \"high\", \"critical\")) and ((.principal // \"\") | contains(\"$app_role\"))"
 check "benign: no secret found in any prompt (AWS's documented example keys are examples)" \
   no_finding "$f" '.rule == "invocation.secret_in_prompt"'
@@ -161,7 +161,7 @@ check "questions: access.unauthorized_scope is no or not found" no_or_not_found 
 check "questions (profile): access.unauthorized_scope is no or not found" no_or_not_found "$tmp/p.json" access.unauthorized_scope
 known_bug "questions: private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/b.json" private_data.leaked_in_responses
 # The same false positive (the tasks' start-up reads) makes the agency answer yes.
-known_bug "questions: agency.unauthorized_actions is no or not found" \
+check "questions: agency.unauthorized_actions is no or not found" \
   no_or_not_found "$tmp/b.json" agency.unauthorized_actions
 check "questions: things did change (deploys, the guardrail release): infrastructure and AI changes say yes" \
   bash -c "[ \"\$(jq -r '.questions[] | select(.id == \"infrastructure.changed\" or .id == \"ai_changes.models_resources\") | .answer' '$tmp/b.json' | sort -u)\" = yes ]"

@@ -695,3 +695,57 @@ TEST_CASE("agency: allowed_actions are IAM actions (s3:ListBucket allows ListObj
   profile.app_principals[0].allowed_actions = {"s3:ListObjects*", "s3:HeadObject", "s3:GetObject"};
   CHECK(with_rule(run(lines(recs), profile), "agency.action_outside_allowed").size() == 1);  // PutObject only
 }
+
+TEST_CASE("agency: a task reading its secret as it starts is its start-up, not a new action", "[analyzer][agency]") {
+  // An ECS service's tasks call the Bedrock runtime; the tasks of the baseline started before
+  // the logs. After the baseline a new task starts and reads its secret first thing.
+  const auto task = [](std::string_view s) { return role_identity("app-task-role", s); };
+  std::vector<std::string> recs;
+  for (int d = 1; d <= 4; ++d)
+    recs.push_back(ct(fmt::format("2024-05-0{}T10:00:00Z", d), "bedrock.amazonaws.com", "InvokeModel", task("task-a"),
+                      R"({"modelId":"anthropic.claude-3-haiku-20240307-v1:0"})"));
+  const std::int64_t baseline = 1714557600000;  // 2024-05-01T10:00:00Z
+  const std::string read_b = ct("2024-05-03T15:00:05Z", "secretsmanager.amazonaws.com", "GetSecretValue",
+                                task("task-b"), R"({"secretId":"prod/app/partner"})");
+  const std::string model_b = ct("2024-05-03T15:00:30Z", "bedrock.amazonaws.com", "InvokeModel", task("task-b"),
+                                 R"({"modelId":"anthropic.claude-3-haiku-20240307-v1:0"})");
+  SECTION("at the new session's start, from the role's usual address: low, saying why") {
+    recs.push_back(read_b);
+    recs.push_back(model_b);
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kLow);
+    CHECK(detail(*f[0], "at_session_start").find("first event") != std::string::npos);
+    CHECK(answer_of(r, "agency.unauthorized_actions").answer != Answer::kYes);
+  }
+  SECTION("mid-session (the running task, hijacked): medium") {
+    recs.push_back(ct("2024-05-03T15:00:05Z", "secretsmanager.amazonaws.com", "GetSecretValue", task("task-a"),
+                      R"({"secretId":"prod/app/partner"})"));
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kMedium);
+    CHECK(detail(*f[0], "at_session_start").empty());
+  }
+  SECTION("a new session from an address the role never used: medium") {
+    std::string elsewhere = read_b;
+    elsewhere.replace(elsewhere.find("10.0.0.5"), 8, "203.0.113.9");
+    recs.push_back(elsewhere);
+    recs.push_back(model_b);
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kMedium);
+  }
+  SECTION("a session that goes on reading after its start: medium") {
+    recs.push_back(read_b);
+    recs.push_back(model_b);
+    recs.push_back(ct("2024-05-03T15:30:00Z", "secretsmanager.amazonaws.com", "GetSecretValue", task("task-b"),
+                      R"({"secretId":"prod/payments/db"})"));
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kMedium);
+  }
+}
