@@ -610,33 +610,16 @@ class InfrastructureAnalyzer final : public Analyzer {
   void mark(const std::string& principal, const std::string& what) { suspicious_[principal].insert(what); }
 
   bool is_admin(std::string_view arn) const {
-    for (const auto& a : profile_.admin_principals) {
-      if (detail::wildcard_matches(a, arn)) return true;
-      std::string issuer = role_of(arn);
-      if (!issuer.empty() && detail::wildcard_matches(a, issuer)) return true;
-    }
+    for (const auto& a : profile_.admin_principals)
+      if (detail::profile_arn_matches(a, arn)) return true;
     return false;
-  }
-
-  static std::string role_of(std::string_view arn) {
-    // arn:aws:sts::A:assumed-role/R/S -> arn:aws:iam::A:role/R
-    constexpr std::string_view kSts = "arn:aws:sts::";
-    if (!starts_with(arn, kSts)) return {};
-    auto colon = arn.find(':', kSts.size());
-    if (colon == std::string_view::npos) return {};
-    std::string_view rest = arn.substr(colon + 1);
-    if (!starts_with(rest, "assumed-role/")) return {};
-    rest.remove_prefix(13);
-    auto slash = rest.find('/');
-    return fmt::format("arn:aws:iam::{}:role/{}", arn.substr(kSts.size(), colon - kSts.size()), rest.substr(0, slash));
   }
 
   bool app_allows(std::string_view arn, std::string_view svc_action) const {
     // svc_action is "svc:Action"; profile patterns use the IAM prefix, which
     // matches the short event-source name for the services counted here.
-    std::string issuer = role_of(arn);
     for (const auto& p : profile_.app_principals) {
-      if (!detail::wildcard_matches(p.arn, arn) && (issuer.empty() || !detail::wildcard_matches(p.arn, issuer))) continue;
+      if (!detail::profile_arn_matches(p.arn, arn)) continue;
       for (const auto& a : p.allowed_actions) {
         if (detail::wildcard_matches(a, svc_action)) return true;
       }

@@ -749,3 +749,16 @@ TEST_CASE("agency: a task reading its secret as it starts is its start-up, not a
     CHECK(f[0]->severity == Severity::kMedium);
   }
 }
+
+TEST_CASE("app principals: admin and app ARNs with a role path match the role's sessions", "[analyzer][agency]") {
+  using aiir::detail::profile_arn_matches;
+  const std::string sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123*";
+  CHECK(profile_arn_matches(sso, "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/frank@example.com"));
+  CHECK(profile_arn_matches(sso, "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123abcd"));
+  CHECK(profile_arn_matches(sso, "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123abcd"));
+  CHECK_FALSE(profile_arn_matches(sso, "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_ReadOnly_9/erin@example.com"));
+  CHECK_FALSE(profile_arn_matches(sso, "arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Admin_0123abcd/x"));
+  CHECK(profile_arn_matches("arn:aws:iam::111122223333:user/ci", "arn:aws:iam::111122223333:user/ci"));
+  CHECK_FALSE(profile_arn_matches("arn:aws:iam::111122223333:user/ci", "arn:aws:iam::111122223333:user/cid"));
+  CHECK_FALSE(profile_arn_matches("", "arn:aws:iam::111122223333:user/ci"));
+}
