@@ -34,6 +34,16 @@ constexpr std::int64_t kMinute = 60 * 1000;
 constexpr std::int64_t kBucketMs = 10 * kMinute;
 constexpr std::uint32_t kMutationBurst = 20;     ///< mutating calls in two consecutive buckets (<= 20 min)
 constexpr std::size_t kMutationDistinct = 8;     ///< ... or this many distinct mutating actions
+
+/// Write calls that change no infrastructure: the SSM agent's check-ins and reports from
+/// every managed instance (every few minutes), and CloudWatch Logs Insights queries.
+bool not_a_change(std::string_view svc, std::string_view action) noexcept {
+  if (svc == "ssm")
+    return action == "UpdateInstanceInformation" || action == "UpdateInstanceAssociationStatus" ||
+           action == "PutInventory" || action == "PutComplianceItems";
+  if (svc == "logs") return action == "StartQuery" || action == "StopQuery";
+  return false;
+}
 constexpr std::uint64_t kLargeCount = 10;        ///< instances in one request
 constexpr std::size_t kQuotaRegions = 5;         ///< servicequotas calls across this many regions
 constexpr std::size_t kMaxPrincipals = 50000;
@@ -328,6 +338,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (!read && svc == "sagemaker" && is_launch(svc, e.action)) on_launch(e);
     if (read || !is_infra_service(svc)) return;
     if (svc == "iam" && e.action == "PassRole") return;
+    if (not_a_change(svc, e.action)) return;
     if (is_launch(svc, e.action)) on_launch(e);
     else if (is_start(svc, e.action) && e.outcome == Outcome::kSuccess) on_start(e);
     on_mutation(e, svc);

@@ -121,9 +121,9 @@ check "fp: the Slack assistant's Lambda on the company's NAT is not a high new p
 known_bug "fp: no personal data in responses (the customer's own, the company's own address)" \
   no_finding "$f" '.rule == "private_data.pii_in_response"'
 # With the profile:
-known_bug "fp: SSM agent check-ins and Logs Insights queries are not infrastructure changes" \
+check "fp: SSM agent check-ins and Logs Insights queries are not infrastructure changes" \
   no_finding "$p" '.rule == "infrastructure.change_by_non_admin" and ((.details.actions // "") | test("UpdateInstanceInformation|StartQuery"))'
-known_bug "fp: an admin_principals entry with the role path (as IAM shows it) covers the SSO admins' sessions" \
+check "fp: an admin_principals entry with the role path (as IAM shows it) covers the SSO admins' sessions" \
   no_finding "$p" '.rule == "infrastructure.change_by_non_admin"'
 check "fp: the knowledge base's S3 listing is within its allowed s3:ListBucket" \
   no_finding "$p" '.rule == "agency.action_outside_allowed"'
