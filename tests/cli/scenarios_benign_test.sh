@@ -92,7 +92,7 @@ check "benign: each acceptable medium is there (the people trying models, the ne
   jq -s -e --arg dave "$dave" --arg bob "$bob" --arg copilot "$copilot" '[.[] | select(.rule == "invocation.new_principal" and .severity == "medium") | .principal] | sort == ([$dave, $bob, $copilot] | sort)' "$f" >/dev/null
 # With the profile (app principals, admins, known networks): the people calling models are
 # outside app_principals (a look is right); the quoted example as above.
-known_bug "benign: with the profile, medium only for the people outside app_principals and the quoted example" \
+check "benign: with the profile, medium only for the people outside app_principals and the quoted example" \
   jq -s -e --arg dave "$dave" --arg bob "$bob" --arg cs "$copilot_session" '[.[] | select(.severity == "medium") | select(((.rule == "invocation.unexpected_principal" and (.principal | IN($dave, $bob))) or ((.rule | IN("invocation.prompt_injection", "invocation.system_prompt_extraction")) and .principal == $cs)) | not)] | length == 0' "$p" >/dev/null
 
 # --- The false positives found on this day, fixed -------------------------------------------
@@ -127,7 +127,7 @@ check "fp: an admin_principals entry with the role path (as IAM shows it) covers
   no_finding "$p" '.rule == "infrastructure.change_by_non_admin"'
 check "fp: the knowledge base's S3 listing is within its allowed s3:ListBucket" \
   no_finding "$p" '.rule == "agency.action_outside_allowed"'
-known_bug "fp: AWS Backup's scheduled recovery points are not private data read by a flagged principal" \
+check "fp: AWS Backup's scheduled recovery points are not private data read by a flagged principal" \
   no_finding "$p" '.rule | IN("private_data.read_by_flagged_principal", "private_data.changed_by_flagged_principal")'
 
 # --- The customers' prompts -------------------------------------------------------------------
@@ -152,7 +152,7 @@ for q in access.continued_unauthorized_access infrastructure.logging_tampered in
 done
 # AWS Backup's recovery points of the private table make "private data accessed" yes (the
 # false positive above).
-known_bug "questions (profile): private_data.accessed is no or not found" no_or_not_found "$tmp/p.json" private_data.accessed
+check "questions (profile): private_data.accessed is no or not found" no_or_not_found "$tmp/p.json" private_data.accessed
 known_bug "questions (profile): private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/p.json" private_data.leaked_in_responses
 # False positives: the rotation, Terraform's refresh and the admins' console browsing (low
 # findings) make "unauthorized access" yes; the model repeating a customer's own e-mail and
