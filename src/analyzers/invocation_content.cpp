@@ -469,6 +469,9 @@ class InvocationContentAnalyzer final : public Analyzer {
     for (const auto& h : r.secrets) {
       if (h.example) continue;  // documented example values are not findings
       const bool pii = is_pii(h.type);
+      // The model repeating the customer's own contact details, or giving the application's
+      // own contact address, leaks nothing (docs/content.md).
+      if (pii && h.side == Side::kOutput && h.echoed) continue;
       // Personal data in the request's system prompt is the application's own
       // text (a contact address), sent on every call: one info finding per
       // principal that says the model sees it, not one per hour.

@@ -356,4 +356,42 @@ bool quoted_example(std::string_view text, std::size_t begin, std::size_t end) n
   return false;
 }
 
+void mark_echoed(const std::vector<TextPiece>& pieces, std::vector<SecretHit>& hits) {
+  auto value_of = [&](const SecretHit& h) -> std::string_view {
+    if (h.piece >= pieces.size()) return {};
+    const std::string_view text = pieces[h.piece].text;
+    return h.offset + h.length <= text.size() ? text.substr(h.offset, h.length) : std::string_view();
+  };
+  auto domain_of = [](std::string_view email) {
+    const std::size_t at = email.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : email.substr(at + 1);
+  };
+  std::vector<std::string_view> own_domains;
+  for (const SecretHit& h : hits)
+    if (h.side == Side::kInput && h.role == Role::kSystem && h.type == "email") {
+      const std::string_view d = domain_of(value_of(h));
+      if (!d.empty()) own_domains.push_back(d);
+    }
+  for (SecretHit& h : hits) {
+    // Contact details only: a card number, SSN or IBAN repeated from the request may come from
+    // a retrieved document put into the user turn (a leak of someone else's), not the customer.
+    if (h.side != Side::kOutput || (h.type != "email" && h.type != "phone")) continue;
+    const std::string_view v = value_of(h);
+    if (v.size() < 4) continue;
+    if (h.type == "email") {
+      const std::string_view d = domain_of(v);
+      for (std::string_view own : own_domains)
+        if (!d.empty() && d.size() == own.size() && std::equal(d.begin(), d.end(), own.begin(), [](char a, char b) {
+              return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == (b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+            }))
+          h.echoed = true;
+    }
+    // Typed by the user (not a document or tool result: those may hold other people's data).
+    for (const TextPiece& p : pieces)
+      if (!h.echoed && p.side == Side::kInput && p.role == Role::kUser && !p.from_attachment &&
+          p.text.find(v) != std::string_view::npos)
+        h.echoed = true;
+  }
+}
+
 }  // namespace aiir::content

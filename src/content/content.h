@@ -38,7 +38,14 @@ struct SecretHit {
   std::size_t offset = 0;     ///< byte offset of the value in the scanned text
   std::size_t length = 0;     ///< byte length of the value
   bool example = false;       ///< a documented example value (AKIAIOSFODNN7EXAMPLE, ...)
+  /// (An e-mail address or phone number in a response) the caller's own: the same value is
+  /// in the request's user text (the model repeating the customer's own contact details), or
+  /// an address at the domain of one in the system prompt (the application's own contacts).
+  bool echoed = false;
 };
+
+/// Sets SecretHit::echoed on the response-side hits of `hits` (found in `pieces`).
+void mark_echoed(const std::vector<TextPiece>& pieces, std::vector<SecretHit>& hits);
 
 /// Whether [begin, end) of `text` (a canonical view) is a quoted example of an attack that
 /// the text discusses: an opening quote at most 40 bytes before `begin` (after a space,

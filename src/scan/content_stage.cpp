@@ -94,6 +94,7 @@ class SecretsHook final : public content::ContentStage {
         if (!redact_ && h.offset + h.length <= p.text.size()) h.masked.assign(p.text.substr(h.offset, h.length));
       }
     }
+    content::mark_echoed(pieces, r.secrets);
   }
 
  private:

@@ -118,7 +118,7 @@ check "fp: the Slack assistant's Lambda on the company's NAT is not a high new p
   any_finding "$f" ".rule == \"invocation.new_principal\" and .principal == \"$copilot\" and .severity == \"medium\" and (.details.networks | test(\"before the baseline\"))"
 # The model repeating a customer's own contact details, and the company's own phishing-report
 # address, are not personal data leaked in responses.
-known_bug "fp: no personal data in responses (the customer's own, the company's own address)" \
+check "fp: no personal data in responses (the customer's own, the company's own address)" \
   no_finding "$f" '.rule == "private_data.pii_in_response"'
 # With the profile:
 check "fp: SSM agent check-ins and Logs Insights queries are not infrastructure changes" \
@@ -153,13 +153,13 @@ done
 # AWS Backup's recovery points of the private table make "private data accessed" yes (the
 # false positive above).
 check "questions (profile): private_data.accessed is no or not found" no_or_not_found "$tmp/p.json" private_data.accessed
-known_bug "questions (profile): private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/p.json" private_data.leaked_in_responses
+check "questions (profile): private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/p.json" private_data.leaked_in_responses
 # False positives: the rotation, Terraform's refresh and the admins' console browsing (low
 # findings) make "unauthorized access" yes; the model repeating a customer's own e-mail and
 # the company's phishing-report address make "disclosed personal data" yes.
 check "questions: access.unauthorized_scope is no or not found" no_or_not_found "$tmp/b.json" access.unauthorized_scope
 check "questions (profile): access.unauthorized_scope is no or not found" no_or_not_found "$tmp/p.json" access.unauthorized_scope
-known_bug "questions: private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/b.json" private_data.leaked_in_responses
+check "questions: private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/b.json" private_data.leaked_in_responses
 # The same false positive (the tasks' start-up reads) makes the agency answer yes.
 check "questions: agency.unauthorized_actions is no or not found" \
   no_or_not_found "$tmp/b.json" agency.unauthorized_actions

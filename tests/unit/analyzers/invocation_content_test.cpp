@@ -638,3 +638,22 @@ TEST_CASE("an injection quoted in a question about prompt injection is one level
     }
   }
 }
+
+TEST_CASE("contact details repeated from the request are not personal data in responses", "[invocation-content]") {
+  auto with_contact = [](std::string r) {
+    const std::string from = "You are the support assistant for Example Shop.";
+    r.replace(r.find(from), from.size(), "You are the support assistant for Example Shop. Help: help@example-shop.com.");
+    return r;
+  };
+  Run r(lines({with_contact(converse("2026-03-01T10:05:00Z", kUser, "e-1", "Mail the receipt to jane.doe@example.org",
+                                     "I sent it to jane.doe@example.org.")),
+               with_contact(converse("2026-03-01T10:06:00Z", kUser, "e-2", "Is this mail from you real?",
+                                     "No: report it to abuse@example-shop.com.")),
+               // Near miss: an address the customer never gave (someone else's) is reported.
+               with_contact(converse("2026-03-01T10:07:00Z", kUser, "e-3", "Who else ordered this?",
+                                     "Also bought by john.roe@example.net."))}));
+  auto out = r.with_rule("private_data.pii_in_response");
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]->count == 1);
+  CHECK(out[0]->evidence.front().request_id == "e-3");
+}

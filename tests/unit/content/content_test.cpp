@@ -165,3 +165,39 @@ TEST_CASE("a quoted example is marked on the hit, in the request only", "[conten
     }
   CHECK(hit);
 }
+
+TEST_CASE("mark_echoed: contact details the customer gave, or the application's own", "[content]") {
+  const std::string sys = "You are Fern. Support: support@fern.example or +1 617 555 0100.";
+  const std::string user = "Please send the receipt to maria.garcia@gmail.com, my phone is +1 303 555 0142.";
+  const std::string doc = "Retrieved: the account of lee@corp.example, card 4111 1111 1111 1111.";
+  const std::string reply =
+      "Done: maria.garcia@gmail.com, +1 303 555 0142. Phishing goes to phishing@fern.example. lee@corp.example, "
+      "4111 1111 1111 1111, and jane@other.example.";
+  std::vector<TextPiece> pieces(4);
+  pieces[0] = TextPiece{Role::kSystem, Side::kInput, false, sys, "system"};
+  pieces[1] = TextPiece{Role::kUser, Side::kInput, false, user, "messages"};
+  pieces[2] = TextPiece{Role::kUser, Side::kInput, true, doc, "document"};
+  pieces[3] = TextPiece{Role::kAssistant, Side::kOutput, false, reply, "output"};
+  auto at = [](std::uint32_t piece, const std::string& text, std::string_view value, std::string type, Side side) {
+    SecretHit h;
+    h.type = std::move(type);
+    h.side = side;
+    h.role = side == Side::kOutput ? Role::kAssistant : (piece == 0 ? Role::kSystem : Role::kUser);
+    h.piece = piece;
+    h.offset = text.find(value);
+    h.length = value.size();
+    return h;
+  };
+  std::vector<SecretHit> hits = {
+      at(0, sys, "support@fern.example", "email", Side::kInput),
+      at(3, reply, "maria.garcia@gmail.com", "email", Side::kOutput),     // the customer's own
+      at(3, reply, "+1 303 555 0142", "phone", Side::kOutput),            // the customer's own
+      at(3, reply, "phishing@fern.example", "email", Side::kOutput),      // the application's domain
+      at(3, reply, "lee@corp.example", "email", Side::kOutput),           // from a document: someone else's
+      at(3, reply, "4111 1111 1111 1111", "credit_card", Side::kOutput),  // cards are never echoes
+      at(3, reply, "jane@other.example", "email", Side::kOutput)};        // in no request text
+  mark_echoed(pieces, hits);
+  std::vector<bool> echoed;
+  for (const auto& h : hits) echoed.push_back(h.echoed);
+  CHECK(echoed == std::vector<bool>{false, true, true, true, false, false, false});
+}
