@@ -79,7 +79,7 @@ medium_args=(--arg dave "$dave" --arg bob "$bob" --arg copilot "$copilot" --arg 
 unexpected_medium() {
   jq -s -e "${medium_args[@]}" "[.[] | select(.severity == \"medium\") | select($medium_ok | not)] | length == 0" "$1" >/dev/null
 }
-# False positive: the app's ECS tasks read their partner-API secret (and their config
+# Was a false positive: the app's ECS tasks read their partner-API secret (and their config
 # from S3) once as they start. The tasks of the baseline started the evening before (not in the
 # logs); those started by the on-call restart (07:41), the release (15:13) and the afternoon
 # scale-out (16:05) read it "for the first time after the baseline". Every read is at the start
@@ -142,25 +142,16 @@ check "benign: no suspicious attachment (the screenshots are PNGs)" \
 # --- The methodology's questions --------------------------------------------------------------
 answer() { jq -r --arg id "$2" '.questions[] | select(.id == $id) | .answer' "$1"; }
 no_or_not_found() { case "$(answer "$1" "$2")" in no | "not found") return 0 ;; *) return 1 ;; esac; }
-for q in access.continued_unauthorized_access infrastructure.logging_tampered infrastructure.compute_launched \
-  data_store.accessed_or_tampered private_data.accessed private_data.changed; do
+for q in access.continued_unauthorized_access access.unauthorized_scope infrastructure.logging_tampered \
+  infrastructure.compute_launched data_store.accessed_or_tampered private_data.accessed private_data.changed \
+  private_data.leaked_in_responses; do
   check "questions: $q is no or not found" no_or_not_found "$tmp/b.json" "$q"
 done
-for q in access.continued_unauthorized_access infrastructure.logging_tampered infrastructure.compute_launched \
-  private_data.changed; do
+for q in access.continued_unauthorized_access access.unauthorized_scope infrastructure.logging_tampered \
+  infrastructure.compute_launched private_data.accessed private_data.changed private_data.leaked_in_responses; do
   check "questions (profile): $q is no or not found" no_or_not_found "$tmp/p.json" "$q"
 done
-# AWS Backup's recovery points of the private table make "private data accessed" yes (the
-# false positive above).
-check "questions (profile): private_data.accessed is no or not found" no_or_not_found "$tmp/p.json" private_data.accessed
-check "questions (profile): private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/p.json" private_data.leaked_in_responses
-# False positives: the rotation, Terraform's refresh and the admins' console browsing (low
-# findings) make "unauthorized access" yes; the model repeating a customer's own e-mail and
-# the company's phishing-report address make "disclosed personal data" yes.
-check "questions: access.unauthorized_scope is no or not found" no_or_not_found "$tmp/b.json" access.unauthorized_scope
-check "questions (profile): access.unauthorized_scope is no or not found" no_or_not_found "$tmp/p.json" access.unauthorized_scope
-check "questions: private_data.leaked_in_responses is no or not found" no_or_not_found "$tmp/b.json" private_data.leaked_in_responses
-# The same false positive (the tasks' start-up reads) makes the agency answer yes.
+# Was a false positive: the tasks' start-up reads (low) made the agency answer yes.
 check "questions: agency.unauthorized_actions is no or not found" \
   no_or_not_found "$tmp/b.json" agency.unauthorized_actions
 check "questions: things did change (deploys, the guardrail release): infrastructure and AI changes say yes" \
