@@ -55,6 +55,8 @@ struct QuestionAnswer {
   /// still have access?" and a lock-out change): the report then says it
   /// cannot tell from the logs instead of upgrading the answer to yes.
   bool findings_mean_yes = true;
+  /// The least severe finding that backs the answer (informational ones never do).
+  Severity min_severity = Severity::kLow;
 };
 
 class ScopeTracker;  // src/analyzers/scope.h

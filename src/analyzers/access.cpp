@@ -57,6 +57,7 @@ constexpr std::size_t kMaxCreds = 50000;
 constexpr std::size_t kMaxBuckets = 500000;
 /// Burst windows in the baseline and after it that make a credential's bursts routine (x4 in all).
 constexpr std::size_t kRoutineWindows = 3;
+constexpr std::size_t kNamedShare = 4;  ///< an enumeration window is "named" when at most 1/4 of its actions swept
 constexpr std::size_t kMaxBucketActions = 64;
 constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
@@ -167,6 +168,7 @@ struct Bucket {
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
+  std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> denied_actions;
   std::vector<Evidence> read_ev;
   std::vector<Evidence> denied_ev;
@@ -237,6 +239,57 @@ std::string_view str_at(simdjson::dom::element el, std::string_view a, std::stri
   std::string_view s;
   if (v.get(s) != simdjson::SUCCESS) return {};
   return s;
+}
+
+/// Whether a request-parameters key names a resource: ...Name(s), ...Id(s), ...Arn(s),
+/// ...Identifier(s), ECS's cluster(s), services, tasks, taskDefinition, S3's key (ASCII,
+/// case-insensitive). Paging (maxResults, nextToken, marker), filters and S3's Host do not.
+bool resource_key(std::string_view k) noexcept {
+  auto ends = [&](std::string_view suffix) { return detail::iends_with(k, suffix); };
+  return ends("name") || ends("names") || ends("id") || ends("ids") || ends("arn") || ends("arns") ||
+         ends("identifier") || ends("identifiers") || detail::iequals(k, "cluster") || detail::iequals(k, "clusters") ||
+         detail::iequals(k, "services") || detail::iequals(k, "tasks") || detail::iequals(k, "taskDefinition") ||
+         detail::iequals(k, "key");
+}
+
+/// Whether a read names the resources it reads (GetRole roleName, DescribeSecurityGroups with
+/// group ids, GetBucketPolicy bucketName): an infrastructure-as-code refresh reads the
+/// resources of its state by name. An account-wide sweep (ListUsers, DescribeInstances with
+/// no filter) does not, and discovery lists what exists before reading it. Looks a few levels deep (EC2's set/items nesting) and
+/// at a bounded number of fields.
+bool names_resource(simdjson::dom::element v, int depth, int& budget) {
+  if (depth > 4 || --budget < 0) return false;
+  simdjson::dom::object obj;
+  simdjson::dom::array arr;
+  if (v.get(obj) == simdjson::SUCCESS) {
+    for (auto field : obj) {
+      if (budget < 0) return false;
+      std::string_view str;
+      simdjson::dom::array values;
+      if (resource_key(field.key)) {
+        if (field.value.get(str) == simdjson::SUCCESS && !str.empty()) return true;
+        if (field.value.get(values) == simdjson::SUCCESS) {
+          for (simdjson::dom::element y : values)
+            if (y.get(str) == simdjson::SUCCESS && !str.empty()) return true;
+        }
+      }
+      if ((field.value.is_object() || field.value.is_array()) && names_resource(field.value, depth + 1, budget))
+        return true;
+    }
+  } else if (v.get(arr) == simdjson::SUCCESS) {
+    for (simdjson::dom::element y : arr) {
+      if (budget < 0) return false;
+      if ((y.is_object() || y.is_array()) && names_resource(y, depth + 1, budget)) return true;
+    }
+  }
+  return false;
+}
+
+bool names_resource(const EventView& e) {
+  simdjson::dom::element req;
+  if (e.raw["requestParameters"].get(req) != simdjson::SUCCESS) return false;
+  int budget = 64;
+  return names_resource(req, 0, budget);
 }
 
 std::string network_of(std::string_view ip) {
@@ -763,7 +816,12 @@ class AccessAnalyzer final : public Analyzer {
     scratch_.append(e.action);
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
-      add_capped(bk.read_actions, actions_.id(scratch_));
+      const std::uint32_t id = actions_.id(scratch_);
+      add_capped(bk.read_actions, id);
+      // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
+      // or a read that names nothing. Tags of a named resource are not discovery.
+      const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
+      if (listing || !names_resource(e)) add_capped(bk.sweep_actions, id);
       keep_earliest(bk.read_ev, e, kBucketEvidence);
     }
     if (denied) {
@@ -1587,6 +1645,8 @@ class AccessAnalyzer final : public Analyzer {
         std::int64_t best_at = 0;
         std::set<std::string> best_names;
         std::set<std::string> all_names;
+        std::set<std::string> sweep_names;  // enumeration: read actions of the windows that named nothing
+        bool named = true;                  // enumeration: every window read mostly named resources
         std::set<std::string> ips, uas;  // of the windows that counted
         std::set<const Bucket*> cited;   // buckets whose calls are cited
         std::uint64_t total = 0;
@@ -1598,9 +1658,11 @@ class AccessAnalyzer final : public Analyzer {
                                 : nullptr;
           std::size_t score = 0;
           std::set<std::string> names;
+          std::set<std::string> sweeps;
           if (kind == 0) {
             names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
             score = names.size();
+            sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
           } else if (kind == 1) {
             names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
             score = a->denied + (b ? b->denied : 0);
@@ -1611,6 +1673,11 @@ class AccessAnalyzer final : public Analyzer {
           const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
           if (score < need) continue;
           ++windows;
+          if (kind == 0) {
+            // Mostly named reads: at most a quarter of the window's actions swept the account.
+            if (sweeps.size() * kNamedShare > names.size()) named = false;
+            sweep_names.insert(sweeps.begin(), sweeps.end());
+          }
           if (cb.list[i].first * kBucketMs < baseline_end_) ++baseline_windows;
           if (score > best) {
             best = score;
@@ -1654,11 +1721,18 @@ class AccessAnalyzer final : public Analyzer {
           for (const auto& n : all_names) services.insert(n.substr(0, n.find(':')));
           f.rule = "access.enumeration_burst";
           f.title = "Enumeration burst";
-          f.severity = (!routine && !c.console && (is_long_term(c.key) || services.size() >= 3)) ? Severity::kMedium
-                                                                                                  : Severity::kLow;
+          f.severity = (!routine && !named && !c.console && (is_long_term(c.key) || services.size() >= 3))
+                           ? Severity::kMedium
+                           : Severity::kLow;
+          const std::string by_name =
+              named ? fmt::format("; reads of named resources, as an infrastructure-as-code refresh makes them (only "
+                                  "{} of {} actions listed or named nothing)",
+                                  sweep_names.size(), all_names.size())
+                    : std::string();
           f.summary = fmt::format("{} called {} distinct List/Describe/Get actions within 20 minutes from {} "
-                                  "({} window(s), {} services): {}{}",
-                                  who, best, format_time(best_at), windows, services.size(), join(listed), habit);
+                                  "({} window(s), {} services): {}{}{}",
+                                  who, best, format_time(best_at), windows, services.size(), join(listed), habit,
+                                  by_name);
           f.details.emplace_back("distinct_actions", std::to_string(best));
           f.details.emplace_back("services", join(std::vector<std::string>(services.begin(), services.end())));
           f.details.emplace_back("read_calls_total", std::to_string(total));
@@ -1802,6 +1876,28 @@ class AccessAnalyzer final : public Analyzer {
     }
   }
 
+  /// "" unless the key made by `k` (for its own user) replaced the key that made it: that
+  /// long-term key was deactivated or deleted at or after the creation, and the new key was
+  /// used only from IPs the old key had used before the baseline end. Else the why, for details.
+  std::string key_rotation(const KeyCreation& k) const {
+    if (!is_long_term(k.creator_key) || k.new_key.empty()) return {};
+    auto off = key_disabled_.find(k.creator_key);
+    if (off == key_disabled_.end() || off->second.ev.time_ms < k.ev.time_ms) return {};
+    auto old_key = long_term_.find(k.creator_key);
+    auto new_key = long_term_.find(k.new_key);
+    if (old_key == long_term_.end() || new_key == long_term_.end()) return {};
+    if (new_key->second.ips.empty() || new_key->second.ips_dropped > 0) return {};
+    for (const auto& [ip, use] : new_key->second.ips) {
+      auto before = old_key->second.ips.find(ip);
+      if (before == old_key->second.ips.end() || before->second.ev.time_ms >= baseline_end_) return {};
+    }
+    std::vector<std::string> ips;
+    for (const auto& [ip, use] : new_key->second.ips) ips.push_back(ip);
+    return fmt::format("replaces {} ({} at {}); used only from {}, which {} used before the baseline end",
+                       k.creator_key, off->second.action, format_time(off->second.ev.time_ms), join(ips),
+                       k.creator_key);
+  }
+
   void finish_key_creations(FindingSink& out) {
     std::sort(key_creations_.begin(), key_creations_.end(),
               [](const KeyCreation& a, const KeyCreation& b) { return a.ev < b.ev; });
@@ -1826,7 +1922,17 @@ class AccessAnalyzer final : public Analyzer {
           if (from_creator || new_for_owner) foreign.push_back(ip);
         }
         f.severity = (other && !foreign.empty()) ? Severity::kHigh : Severity::kMedium;
-        if (!foreign.empty()) f.details.emplace_back("used_from_creator_or_new_ips", join(foreign));
+        // A user rotating its own key: the new key replaced the key that created it (that key
+        // was deactivated or deleted afterwards) and was used only from addresses the old key
+        // already used before the baseline end. A thief minting a second key for the user
+        // keeps the old one, or uses the new key from its own address.
+        const std::string rotation = other ? std::string() : key_rotation(k);
+        if (!rotation.empty()) {
+          f.severity = Severity::kLow;
+          f.details.emplace_back("rotation", rotation);
+        } else if (!foreign.empty()) {
+          f.details.emplace_back("used_from_creator_or_new_ips", join(foreign));
+        }
         f.access_key_id = k.new_key;
         f.account = k.account;
         f.add(k.ev);
@@ -1843,7 +1949,8 @@ class AccessAnalyzer final : public Analyzer {
         f.details.emplace_back("key_actions", join_counts(used->actions));
         f.tags.attack = {"T1098.001"};
         created_keys_[k.new_key] = k.creator;
-        persistence_.push_back(fmt::format("{} created for {} by {} at {}, then used {} time(s) from {} to {} from {}",
+        if (rotation.empty())
+          persistence_.push_back(fmt::format("{} created for {} by {} at {}, then used {} time(s) from {} to {} from {}",
                                            k.new_key, k.user.empty() ? "(unknown user)" : k.user, k.creator,
                                            format_time(k.ev.time_ms), used->events, format_time(used->first_ms),
                                            format_time(used->last_ms), join(f.source_ips)));
@@ -2444,6 +2551,9 @@ void AccessAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     q.id = "access.unauthorized_scope";
     q.question = "Is there evidence of unauthorized access, and which keys, principals and IPs were used since when?";
     q.rules = {"access.*"};
+    // Evidence of unauthorized access is what makes a principal of interest (medium and
+    // above); low findings (an administrator's console browsing, a key rotation) are not.
+    q.min_severity = Severity::kMedium;
     if (!have_ct) {
       q.answer = Answer::kCannotTell;
       q.explanation = "No CloudTrail events were read.";

@@ -101,10 +101,21 @@ std::string_view service_prefix(std::string_view source) noexcept {
 }
 
 /// The IAM action name of a CloudTrail eventName (Lambda's Invoke data event is lambda:InvokeFunction).
+/// The IAM action a CloudTrail event name needs, where they differ (a profile's
+/// allowed_actions are written as IAM actions: s3:ListBucket allows ListObjects).
 std::string_view iam_action(std::string_view prefix, std::string_view action) noexcept {
   action = strip_api_date(action);
   if (prefix == "lambda" && action == "Invoke") return "InvokeFunction";
-  if (prefix == "s3" && action == "DeleteObjects") return "DeleteObject";
+  if (prefix == "s3") {
+    if (action == "DeleteObjects") return "DeleteObject";
+    if (action == "ListObjects" || action == "ListObjectsV2" || action == "HeadBucket") return "ListBucket";
+    if (action == "ListObjectVersions") return "ListBucketVersions";
+    if (action == "HeadObject") return "GetObject";
+  }
+  if (prefix == "bedrock") {
+    if (action == "Converse") return "InvokeModel";
+    if (action == "ConverseStream") return "InvokeModelWithResponseStream";
+  }
   return action;
 }
 
@@ -278,6 +289,9 @@ bool collect_targets(const EventView& e, Family f, Set& out) {
 constexpr std::size_t kMaxKeys = 100000;
 constexpr std::size_t kMaxActionsPerKey = 1000;
 constexpr std::size_t kMaxHours = 24 * 92;
+constexpr std::size_t kMaxStartSessions = 64;       // sessions per action for "at session start"
+constexpr std::size_t kMaxRoleIps = 64;             // source IPs per role, with their first use
+constexpr std::int64_t kStartWindowMs = 120'000;    // "at the start": within 2 minutes of the session's first event
 constexpr std::int64_t kHourMs = 3600 * 1000;
 constexpr std::uint32_t kBurstMin = 30;          // calls per hour, at least
 constexpr std::uint32_t kBurstFactor = 5;        // times the baseline's busiest hour
@@ -310,12 +324,17 @@ struct ActionAgg {
   SmallStrSet access_keys;
   SmallStrSet accounts;
   SmallStrSet regions;
+  // Per role session (actor ARN): the latest call of this action, for "only as the session
+  // starts" (kMaxStartSessions sessions; past them the action is not judged so).
+  std::map<std::string, std::int64_t, std::less<>> session_last;
+  bool sessions_dropped = false;
   // While events arrive: the hours of this action's family label (in its
   // KeyAgg) and the bucket the last event went to (map nodes do not move).
   HourMap* hours = nullptr;
   std::int64_t last_hour = 0;
   HourBucket* last_bucket = nullptr;
   bool targets_dropped = false;  // more targets than `targets` keeps
+  bool source_ips_dropped = false;
 };
 
 struct KeyAgg {
@@ -394,6 +413,18 @@ class AgencyAnalyzer final : public Analyzer {
       std::int64_t* first = principal_first_at_.find_or_add(principal_first_, e.session_issuer, kMaxKeys,
                                                              [&](std::int64_t& t) { t = e.time_ms; });
       if (first != nullptr) *first = std::min(*first, e.time_ms);
+      // The session's first call (a task or function starting), and where the role called from.
+      std::int64_t* sfirst = session_first_at_.find_or_add(session_first_, e.actor_arn, kMaxKeys,
+                                                            [&](std::int64_t& t) { t = e.time_ms; });
+      if (sfirst != nullptr) *sfirst = std::min(*sfirst, e.time_ms);
+      if (!e.source_ip.empty()) {
+        RoleIps* ips = role_ips_at_.find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
+        if (ips != nullptr) {
+          auto iit = ips->first.find(e.source_ip);
+          if (iit != ips->first.end()) iit->second = std::min(iit->second, e.time_ms);
+          else if (ips->first.size() < kMaxRoleIps) ips->first.emplace(std::string(e.source_ip), e.time_ms);
+        }
+      }
     }
     if (e.action.empty() || is_model_invocation(e)) return;
     // Calls an AWS service makes implicitly for a principal (kms via s3, ...)
@@ -458,7 +489,13 @@ class AgencyAnalyzer final : public Analyzer {
     } else if (collect_targets(e, a.family, a.targets)) {
       a.targets_dropped = true;
     }
-    insert_capped(a.source_ips, e.source_ip, 10);
+    a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10) || a.source_ips_dropped;
+    if (!e.session_issuer.empty() && !a.sessions_dropped) {
+      auto sit = a.session_last.find(e.actor_arn);
+      if (sit != a.session_last.end()) sit->second = std::max(sit->second, e.time_ms);
+      else if (a.session_last.size() < kMaxStartSessions) a.session_last.emplace(std::string(e.actor_arn), e.time_ms);
+      else a.sessions_dropped = true;
+    }
     insert_capped(a.user_agents, e.user_agent, 5);
     insert_capped(a.access_keys, e.access_key_id, 5);
     insert_capped(a.accounts, e.account, 5);
@@ -683,6 +720,18 @@ class AgencyAnalyzer final : public Analyzer {
   using FirstMap = std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>>;
   FirstMap principal_first_;
   LastEntry<FirstMap> principal_first_at_;
+  FirstMap session_first_;  // role session (actor ARN) -> its first event
+  LastEntry<FirstMap> session_first_at_;
+  struct RoleIps {
+    std::map<std::string, std::int64_t, std::less<>> first;  // source IP -> first use (kMaxRoleIps)
+  };
+  using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::StringHash, std::equal_to<>>;
+  RoleIpsMap role_ips_;
+  LastEntry<RoleIpsMap> role_ips_at_;
+  /// "" unless every call of `a` came at the start of a role session of `principal` (within
+  /// kStartWindowMs of the session's first event) from an address the role used at or
+  /// before `baseline`: a task or function reading its configuration as it starts.
+  std::string at_session_start(const std::string& principal, const ActionAgg& a, std::int64_t baseline) const;
   std::string key_, action_key_, marker_;
   StrSet mail_to_, mail_from_;  // one e-mail's recipients and sender domains
 
@@ -739,6 +788,24 @@ void AgencyAnalyzer::finish(FindingSink& out) {
   emit_steered(out);
 }
 
+std::string AgencyAnalyzer::at_session_start(const std::string& principal, const ActionAgg& a,
+                                            std::int64_t baseline) const {
+  if (a.session_last.empty() || a.sessions_dropped || a.source_ips.empty() || a.source_ips_dropped) return {};
+  for (const auto& [session, last] : a.session_last) {
+    auto sf = session_first_.find(session);
+    if (sf == session_first_.end() || last - sf->second > kStartWindowMs) return {};
+  }
+  auto ri = role_ips_.find(principal);
+  if (ri == role_ips_.end()) return {};
+  for (const auto& ip : a.source_ips) {
+    auto it = ri->second.first.find(ip);
+    if (it == ri->second.first.end() || it->second > baseline) return {};
+  }
+  return fmt::format("every call within {} s of its session's first event ({} session(s)), from {}, which the role "
+                     "used before the baseline",
+                     kStartWindowMs / 1000, a.session_last.size(), join(a.source_ips, 5));
+}
+
 // GCC 12 reports a false -Wfree-nonheap-object on the destruction of the
 // ActionAgg pointer vectors below once this function is inlined differently
 // (any change to ActionAgg's layout can set it off); the vectors are ordinary.
@@ -752,9 +819,11 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
   const bool judged = ap && !ap->allowed_actions.empty();
   auto allowed = [&](const ActionAgg& a) {
     std::string_view prefix = service_prefix(a.service);
+    // The IAM action, or the event name as CloudTrail writes it (bedrock:Converse).
     std::string name = fmt::format("{}:{}", prefix, iam_action(prefix, a.action));
+    std::string event = fmt::format("{}:{}", prefix, strip_api_date(a.action));
     for (const auto& pattern : ap->allowed_actions)
-      if (wildcard_match(pattern, name)) return true;
+      if (wildcard_match(pattern, name) || wildcard_match(pattern, event)) return true;
     return false;
   };
 
@@ -975,6 +1044,19 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       }
       f.severity = judged ? Severity::kInfo : novelty_severity(g.family);
       if (!ok) f.severity = lower(f.severity);
+      // Only as new sessions start, from the role's usual networks (tasks started after the
+      // baseline reading their secret): the role's start-up, not a new action. An app turned
+      // against its owner acts mid-session; a stolen credential from elsewhere.
+      std::string startup;
+      for (const ActionAgg* a : novel) {
+        std::string why = judged ? std::string() : at_session_start(principal, *a, baseline);
+        if (why.empty()) {
+          startup.clear();
+          break;
+        }
+        if (startup.empty()) startup = std::move(why);
+      }
+      if (!startup.empty()) f.severity = std::min(f.severity, Severity::kLow);
       f.title = g.family == Family::kOther
                     ? std::string("AI application principal used new action types after the baseline")
                     : fmt::format("{}, for the first time after the baseline", fi.title);
@@ -991,6 +1073,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
       f.details.emplace_back("actions", action_counts(novel));
       f.details.emplace_back("succeeded", std::to_string(ok));
       f.details.emplace_back("baseline_until", format_time(baseline));
+      if (!startup.empty()) f.details.emplace_back("at_session_start", startup);
       if (!targets.empty()) f.details.emplace_back("targets", join(targets, 20));
       add_external(f, novel);
       if (!fi.attack.empty()) f.tags.attack.emplace_back(fi.attack);
@@ -1112,6 +1195,9 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
                "agency.lambda_change_by_ai",    "agency.compute_start_by_ai",       "agency.network_change_by_ai",
                "agency.action_burst",           "agency.ai_service_role_iam_write", "agency.lambda_role_iam_write",
                "agency.tool_call_to_retrieved_address"};
+    // As the analyzer's own answer below: a new action type below medium is not an
+    // unauthorized one.
+    q.min_severity = Severity::kMedium;
     StrSet hits;
     if (emitted_rules_.count("agency.action_outside_allowed")) hits.insert("agency.action_outside_allowed");
     for (const auto& r : high_rules_) hits.insert(r);

@@ -47,20 +47,24 @@ std::string principal_identity(std::string_view arn) {
   return std::string(arn);
 }
 
+bool profile_arn_matches(std::string_view pattern, std::string_view arn) {
+  if (arn.empty() || pattern.empty()) return false;
+  if (wildcard_match(pattern, arn)) return true;
+  std::string role = arn.find(":assumed-role/") != std::string_view::npos ? role_arn_from_assumed(arn) : std::string();
+  if (!role.empty() && wildcard_match(pattern, role)) return true;
+  if (role.empty()) role = std::string(arn);
+  // Without the pattern's role path, against a role ARN that has none (as sessions give it).
+  std::size_t at = pattern.find(":role/");
+  std::size_t slash = pattern.rfind('/');
+  if (at == std::string_view::npos || slash == std::string_view::npos || slash <= at + 5) return false;
+  std::string no_path = std::string(pattern.substr(0, at + 6)).append(pattern.substr(slash + 1));
+  return wildcard_match(no_path, role);
+}
+
 const AppPrincipal* find_app_principal(const Profile& profile, std::string_view identity) {
   if (identity.empty() || profile.app_principals.empty()) return nullptr;
-  std::string role = identity.find(":assumed-role/") != std::string_view::npos ? role_arn_from_assumed(identity)
-                                                                               : std::string();
-  if (role.empty()) role = std::string(identity);
-  for (const AppPrincipal& p : profile.app_principals) {
-    if (wildcard_match(p.arn, identity) || wildcard_match(p.arn, role)) return &p;
-    std::size_t at = p.arn.find(":role/");
-    std::size_t slash = p.arn.rfind('/');
-    if (at != std::string::npos && slash != std::string::npos && slash > at + 5) {
-      std::string no_path = p.arn.substr(0, at + 6) + p.arn.substr(slash + 1);
-      if (wildcard_match(no_path, role)) return &p;
-    }
-  }
+  for (const AppPrincipal& p : profile.app_principals)
+    if (profile_arn_matches(p.arn, identity)) return &p;
   return nullptr;
 }
 

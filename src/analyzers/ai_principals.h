@@ -53,6 +53,12 @@ std::string principal_identity(std::string_view arn);
 /// from principal_identity) is, or null. Role paths are ignored: an
 /// assumed-role ARN carries no path, so `role/service-role/X` also matches `role/X`.
 const AppPrincipal* find_app_principal(const Profile& profile, std::string_view identity);
+
+/// Whether a profile ARN pattern (app_principals, admin_principals) names `arn`: the ARN
+/// itself, or for a role session the role behind it. Role paths are ignored: a session ARN
+/// does not carry the path, and the IAM console shows the role's ARN with it
+/// (role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_..., role/service-role/...).
+bool profile_arn_matches(std::string_view pattern, std::string_view arn);
 inline bool is_app_principal(const Profile& profile, std::string_view identity) {
   return find_app_principal(profile, identity) != nullptr;
 }

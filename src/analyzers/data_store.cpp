@@ -540,7 +540,7 @@ void DataStoreAnalyzer::emit_changes(FindingSink& out) {
     }
     bool expected = false;
     if (admins) {
-      for (const auto& a : profile_->admin_principals) expected = expected || wildcard_match(a, arn);
+      for (const auto& a : profile_->admin_principals) expected = expected || detail::profile_arn_matches(a, arn);
     } else {
       expected = p.first <= cut;
     }

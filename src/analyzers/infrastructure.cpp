@@ -34,6 +34,16 @@ constexpr std::int64_t kMinute = 60 * 1000;
 constexpr std::int64_t kBucketMs = 10 * kMinute;
 constexpr std::uint32_t kMutationBurst = 20;     ///< mutating calls in two consecutive buckets (<= 20 min)
 constexpr std::size_t kMutationDistinct = 8;     ///< ... or this many distinct mutating actions
+
+/// Write calls that change no infrastructure: the SSM agent's check-ins and reports from
+/// every managed instance (every few minutes), and CloudWatch Logs Insights queries.
+bool not_a_change(std::string_view svc, std::string_view action) noexcept {
+  if (svc == "ssm")
+    return action == "UpdateInstanceInformation" || action == "UpdateInstanceAssociationStatus" ||
+           action == "PutInventory" || action == "PutComplianceItems";
+  if (svc == "logs") return action == "StartQuery" || action == "StopQuery";
+  return false;
+}
 constexpr std::uint64_t kLargeCount = 10;        ///< instances in one request
 constexpr std::size_t kQuotaRegions = 5;         ///< servicequotas calls across this many regions
 constexpr std::size_t kMaxPrincipals = 50000;
@@ -328,6 +338,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (!read && svc == "sagemaker" && is_launch(svc, e.action)) on_launch(e);
     if (read || !is_infra_service(svc)) return;
     if (svc == "iam" && e.action == "PassRole") return;
+    if (not_a_change(svc, e.action)) return;
     if (is_launch(svc, e.action)) on_launch(e);
     else if (is_start(svc, e.action) && e.outcome == Outcome::kSuccess) on_start(e);
     on_mutation(e, svc);
@@ -610,33 +621,16 @@ class InfrastructureAnalyzer final : public Analyzer {
   void mark(const std::string& principal, const std::string& what) { suspicious_[principal].insert(what); }
 
   bool is_admin(std::string_view arn) const {
-    for (const auto& a : profile_.admin_principals) {
-      if (detail::wildcard_matches(a, arn)) return true;
-      std::string issuer = role_of(arn);
-      if (!issuer.empty() && detail::wildcard_matches(a, issuer)) return true;
-    }
+    for (const auto& a : profile_.admin_principals)
+      if (detail::profile_arn_matches(a, arn)) return true;
     return false;
-  }
-
-  static std::string role_of(std::string_view arn) {
-    // arn:aws:sts::A:assumed-role/R/S -> arn:aws:iam::A:role/R
-    constexpr std::string_view kSts = "arn:aws:sts::";
-    if (!starts_with(arn, kSts)) return {};
-    auto colon = arn.find(':', kSts.size());
-    if (colon == std::string_view::npos) return {};
-    std::string_view rest = arn.substr(colon + 1);
-    if (!starts_with(rest, "assumed-role/")) return {};
-    rest.remove_prefix(13);
-    auto slash = rest.find('/');
-    return fmt::format("arn:aws:iam::{}:role/{}", arn.substr(kSts.size(), colon - kSts.size()), rest.substr(0, slash));
   }
 
   bool app_allows(std::string_view arn, std::string_view svc_action) const {
     // svc_action is "svc:Action"; profile patterns use the IAM prefix, which
     // matches the short event-source name for the services counted here.
-    std::string issuer = role_of(arn);
     for (const auto& p : profile_.app_principals) {
-      if (!detail::wildcard_matches(p.arn, arn) && (issuer.empty() || !detail::wildcard_matches(p.arn, issuer))) continue;
+      if (!detail::profile_arn_matches(p.arn, arn)) continue;
       for (const auto& a : p.allowed_actions) {
         if (detail::wildcard_matches(a, svc_action)) return true;
       }

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <array>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -49,6 +50,10 @@ constexpr std::int64_t kTokenSpikeMin = 8'000;     // tokens in one call (V18)
 constexpr std::int64_t kTokenSpikeFactor = 3;
 constexpr std::uint64_t kProbeMin = 3;
 constexpr std::uint64_t kGuardrailMin = 3;
+constexpr std::int64_t kGuardrailWindowMs = 3'600'000;  // medium: kGuardrailMin of them within an hour,
+constexpr std::uint64_t kGuardrailRatePct = 1;           // or at least 1% of the principal's logged calls
+constexpr std::size_t kMaxGuardrailTimes = 10'000;
+constexpr std::size_t kMaxPrincipalIps = 20;             // source IPs kept per principal (then "unknown")
 constexpr std::uint64_t kNewPrincipalHighCalls = 20;
 
 void add_capped_set(std::set<std::string>& v, std::string_view s) {
@@ -189,6 +194,10 @@ struct Principal {
   std::set<std::string> probe_models, probe_regions;
   bool sysdig_probe = false;
   Finding guardrail;  // interventions from invocation records
+  std::vector<std::int64_t> guardrail_times;  // capped at kMaxGuardrailTimes
+  std::uint64_t inv_records = 0;              // invocation-log records (the denominator of the rate)
+  std::set<std::uint32_t> ct_ips;             // source IP ids of its CloudTrail calls, at most kMaxPrincipalIps
+  bool ct_ips_overflow = false;
 };
 
 /// Per model or per region: first-seen bookkeeping.
@@ -275,6 +284,10 @@ class InvocationAnalyzer final : public Analyzer {
   std::int64_t min_ms_ = 0, max_ms_ = 0;
 
   Interner ips_, uas_, keys_;
+  /// First time each source IP appears in any CloudTrail event (every caller, every service):
+  /// the networks the account already used before the baseline end.
+  std::vector<std::int64_t> ip_first_;  // by ips_ id
+  bool from_baseline_networks(const Principal& p, std::int64_t cut) const;
   std::string endpoint_model_;  ///< scratch: "sagemaker-endpoint/NAME"
   std::unordered_map<std::string, std::uint32_t> row_index_;
   std::string row_key_;
@@ -302,6 +315,13 @@ class InvocationAnalyzer final : public Analyzer {
   }
   ModelUsage usage_;
 };
+
+bool InvocationAnalyzer::from_baseline_networks(const Principal& p, std::int64_t cut) const {
+  if (p.ct_ips.empty() || p.ct_ips_overflow) return false;  // no address known, or too many to judge
+  for (std::uint32_t id : p.ct_ips)
+    if (id >= ip_first_.size() || ip_first_[id] > cut) return false;
+  return true;
+}
 
 bool InvocationAnalyzer::expected_model(std::string_view model) const {
   std::string norm = normalize_model_id(model);
@@ -383,6 +403,14 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   } else {
     min_ms_ = std::min(min_ms_, e.time_ms);
     max_ms_ = std::max(max_ms_, e.time_ms);
+  }
+  if (e.kind == EventKind::kCloudTrail) {
+    // Past the interner's cap an address has no id: it is unknown, never "known".
+    std::uint32_t id = ips_.id(e.source_ip);
+    if (id != kNone) {
+      if (id >= ip_first_.size()) ip_first_.resize(id + 1, std::numeric_limits<std::int64_t>::max());
+      ip_first_[id] = std::min(ip_first_[id], e.time_ms);
+    }
   }
   if (e.service == "bedrock.amazonaws.com") {
     if (detail::is_model_call(e.action)) count_call(e, e.model_id, e.kind == EventKind::kCloudTrail);
@@ -473,6 +501,15 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     add_capped(p->seen.source_ips, e.source_ip);
     add_capped(p->seen.user_agents, e.user_agent);
     if (p->seen.access_key_id.empty()) p->seen.access_key_id = std::string(e.access_key_id);
+    if (from_ct) {
+      const std::uint32_t ip = ips_.id(e.source_ip);  // kNone: no address, or past the interner's cap
+      if (ip != kNone && (p->ct_ips.size() < kMaxPrincipalIps || p->ct_ips.count(ip) != 0))
+        p->ct_ips.insert(ip);
+      else
+        p->ct_ips_overflow = true;
+    } else {
+      ++p->inv_records;
+    }
     std::int64_t start = e.time_ms - ((e.time_ms % kBucketMs) + kBucketMs) % kBucketMs;
     if (p->last_bucket == nullptr || p->last_start != start) {
       auto bit = p->buckets.find(start);
@@ -515,7 +552,10 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       if (p->probe_regions.size() < kMaxListed) p->probe_regions.emplace(e.region);
       if (e.error_message.find("max_tokens_to_sample") != std::string_view::npos) p->sysdig_probe = true;
     }
-    if (guard) p->guardrail.add(e);
+    if (guard) {
+      p->guardrail.add(e);
+      if (p->guardrail_times.size() < kMaxGuardrailTimes) p->guardrail_times.push_back(e.time_ms);
+    }
   }
 
   // Models and regions, for first-seen and profile comparisons.
@@ -637,12 +677,22 @@ void InvocationAnalyzer::emit_probes(FindingSink& out) {
 void InvocationAnalyzer::emit_guardrail(FindingSink& out) {
   for (Principal& p : principals_) {
     if (p.guardrail.count < kGuardrailMin) continue;
+    // A campaign is several interventions close together, or a noticeable share of the
+    // calls; a few over a busy day of a public chatbot are its users (low).
+    std::sort(p.guardrail_times.begin(), p.guardrail_times.end());
+    bool close = false;
+    for (std::size_t i = 0; i + kGuardrailMin - 1 < p.guardrail_times.size() && !close; ++i)
+      close = p.guardrail_times[i + kGuardrailMin - 1] - p.guardrail_times[i] <= kGuardrailWindowMs;
+    const bool share = p.guardrail.count * 100 >= kGuardrailRatePct * std::max<std::uint64_t>(p.inv_records, 1);
     Finding f = std::move(p.guardrail);
-    base_finding(f, p, "invocation.guardrail_interventions", Severity::kMedium);
+    base_finding(f, p, "invocation.guardrail_interventions", close || share ? Severity::kMedium : Severity::kLow);
     f.title = "Repeated guardrail interventions";
-    f.summary = fmt::format("Guardrails intervened {} times on model calls by {} between {} and {}", f.count, p.arn,
-                            iso_minute(f.first_seen_ms), iso_minute(f.last_seen_ms));
-    f.details = {{"interventions", std::to_string(f.count)}};
+    f.summary = fmt::format("Guardrails intervened {} times on model calls by {} between {} and {}{}", f.count, p.arn,
+                            iso_minute(f.first_seen_ms), iso_minute(f.last_seen_ms),
+                            close || share ? std::string()
+                                           : fmt::format(" ({} of {} logged calls, never {} within an hour)", f.count,
+                                                         p.inv_records, kGuardrailMin));
+    f.details = {{"interventions", std::to_string(f.count)}, {"logged_calls", std::to_string(p.inv_records)}};
     f.tags = {{}, {"AML.T0051", "AML.T0054"}, {"LLM01:2025"}};
     note_fired(f);
     f.finalize();
@@ -750,6 +800,11 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
     if (!unexpected) continue;
     Finding f = std::move(p.seen);
     Severity sev = p.calls_ok >= kNewPrincipalHighCalls ? Severity::kHigh : Severity::kMedium;
+    // Every call from an address the account already used before the baseline end (its NAT,
+    // an office): a new workload or person on the company's own network, not a stolen key
+    // used from elsewhere; one level lower for the high band only.
+    const bool known_networks = sev == Severity::kHigh && from_baseline_networks(p, cut);
+    if (known_networks) sev = Severity::kMedium;
     base_finding(f, p, by_profile_p ? "invocation.unexpected_principal" : "invocation.new_principal", sev);
     f.title = by_profile_p ? "Models invoked by a principal outside the application's roles"
                            : "First model invocations by a principal";
@@ -788,15 +843,24 @@ void InvocationAnalyzer::emit_first_seen(FindingSink& out) {
       f.details.emplace_back("cross_region_inference", "served in " + regions);
       f.summary += "; cross-region inference: served in " + regions;
     }
+    if (known_networks)
+      f.details.emplace_back("networks", "every call from an address the account used before the baseline end");
     f.tags = {{"T1078.004", "T1496"}, {"AML.T0040"}, {"LLM10:2025"}};
     note_fired(f);
     f.finalize();
     out.emit(std::move(f));
   }
   // Models and regions.
+  // Models by normalized id (geo prefix of an inference profile, ARN form, version suffix
+  // removed) first used at or before the baseline end: "us.anthropic.claude-X" in the
+  // application and "anthropic.claude-X" in the console are one model.
+  std::set<std::string> baseline_models;
+  for (const auto& [key, k] : models_)
+    if (k.seen.count > 0 && k.seen.first_seen_ms <= cut) baseline_models.insert(normalize_model_id(key));
   auto emit_keys = [&](std::map<std::string, KeyAcc>& keys, bool by_profile, bool is_model) {
     for (auto& [key, k] : keys) {
       bool unexpected = by_profile ? !(is_model ? expected_model(key) : expected_region(key)) : k.seen.first_seen_ms > cut;
+      if (unexpected && !by_profile && is_model && baseline_models.count(normalize_model_id(key)) != 0) unexpected = false;
       if (!unexpected) continue;
       Finding f = std::move(k.seen);
       f.element = Element::kInvocation;

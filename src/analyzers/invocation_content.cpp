@@ -144,9 +144,16 @@ class InvocationContentAnalyzer final : public Analyzer {
     // Retrieved text an application puts into its system prompt is the cost.
     // A hit inside quotation marks that the text discusses is already low
     // (ContentHit::severity, content/quoted.h).
+    // A quoted example in a question about the attack ("how do we defend against prompt
+    // injection, e.g. a user writing '...'", ContentHit::quoted_example): one level lower,
+    // not cleared, since asking what the model would do with a quoted instruction is a
+    // jailbreak framing too.
     auto severity_of = [](const content::ContentHit& h) {
       const bool system = h.side == Side::kInput && h.role == Role::kSystem;
-      return system ? std::min(h.severity, Severity::kLow) : h.severity;
+      if (system) return std::min(h.severity, Severity::kLow);
+      Severity s = h.severity;
+      if (h.quoted_example && s > Severity::kLow) s = static_cast<Severity>(static_cast<int>(s) - 1);
+      return s;
     };
     // A record whose hits of a rule are all below medium goes to that rule's
     // low group: the hour's medium or high finding does not cite it.
@@ -177,7 +184,8 @@ class InvocationContentAnalyzer final : public Analyzer {
       Group* g = group(ev, ri, sev, false, low ? "low" : "");
       if (g == nullptr) continue;
       ++g->items[sig.id];
-      g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
+      g->roles.insert(fmt::format("{} {}{}", to_string(h.side), to_string(h.role),
+                                  h.quoted_example ? " (quoted example)" : ""));
       offer(*g, ev, r, sev, sig_ids, h.excerpt);
     }
     if (flagged) ++ws.flagged;
@@ -488,6 +496,9 @@ class InvocationContentAnalyzer final : public Analyzer {
     for (const auto& h : r.secrets) {
       if (h.example) continue;  // documented example values are not findings
       const bool pii = is_pii(h.type);
+      // The model repeating the customer's own contact details, or giving the application's
+      // own contact address, leaks nothing (docs/content.md).
+      if (pii && h.side == Side::kOutput && h.echoed) continue;
       // Personal data in the request's system prompt is the application's own
       // text (a contact address), sent on every call: one info finding per
       // principal that says the model sees it, not one per hour.

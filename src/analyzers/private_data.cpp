@@ -361,6 +361,9 @@ struct Touch {
   // check: facts.source_ips holds the first ten, for display.
   SmallStrSet ips;
   const std::string* last_ip = nullptr;  // the last event's entry in ips
+  // Some call was the principal's own, not one an AWS service made with the principal's
+  // role on its schedule (AWS Backup, Config: userIdentity.invokedBy a service name).
+  bool own_call = false;
 };
 
 struct PrincipalStats {
@@ -527,6 +530,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     }
     Touch& t = *found;
     t.facts.add(e);
+    if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
     if (id != label) insert_capped(t.examples, id, 10);
     for (const auto& b : bad_) insert_capped(t.bad, b, 5);
     insert_capped(t.actor_arns, e.actor_arn, 5);
@@ -888,7 +892,9 @@ void PrivateDataAnalyzer::emit_touches(std::int64_t baseline, FindingSink& out) 
       f.details.emplace_back("flagged", fmt::format("source IP {}", basis));
       f.details.emplace_back("new_ips", join(fresh, 10));
       emit(std::move(f), out);
-    } else if (std::string weak = weak_flag(t.principal, baseline); !weak.empty()) {
+    } else if (std::string weak = t.own_call ? weak_flag(t.principal, baseline) : std::string(); !weak.empty()) {
+      // (A service working on its schedule has no baseline of its own: its first run of the
+      // day is not a risk signal; bad lists and new networks above still apply.)
       f.rule = change ? "private_data.changed_by_flagged_principal" : "private_data.read_by_flagged_principal";
       f.severity = ok ? Severity::kMedium : Severity::kLow;
       f.title = change ? "Private data changed by a principal with a weak risk signal"

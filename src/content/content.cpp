@@ -124,6 +124,7 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
         hit.role = out.role_at(side, t.to_canonical(h.view, h.begin));
         std::string_view v = h.view < 0 ? std::string_view(t.canonical) : std::string_view(t.views[static_cast<std::size_t>(h.view)]);
         hit.excerpt.assign(v.substr(h.begin, std::min<std::size_t>(h.end - h.begin, ContentHit::kMaxExcerpt)));
+        hit.quoted_example = side == Side::kInput && h.view < 0 && quoted_example(v, h.begin, h.end);
         out.hits.push_back(std::move(hit));
       }
     }
@@ -304,6 +305,108 @@ ContentResult analyze_invocation(const simdjson::dom::element& record, const Con
   ContentResult result;
   analyzer.analyze(record, result);
   return result;
+}
+
+namespace {
+
+/// The quote that opens at `pos` ("" when none), and the one that closes it.
+struct QuotePair {
+  std::string_view open, close;
+};
+constexpr QuotePair kQuotes[] = {{"'", "'"},          {"\"", "\""},          {"`", "`"},
+                                 {"\u201c", "\u201d"}, {"\u2018", "\u2019"}, {"\u00ab", "\u00bb"}};
+
+bool ascii_letter_or_digit(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool icontains_ascii(std::string_view hay, std::string_view needle) noexcept {
+  if (needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    std::size_t k = 0;
+    while (k < needle.size()) {
+      char c = hay[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != needle[k]) break;
+      ++k;
+    }
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+bool names_attack_topic(std::string_view text) noexcept {
+  static constexpr std::string_view kTopics[] = {"prompt injection", "prompt-injection", "jailbreak", "owasp",
+                                                 "red team",         "red-team",         "adversarial prompt",
+                                                 "injection attack"};
+  for (std::string_view t : kTopics)
+    if (icontains_ascii(text, t)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool quoted_example(std::string_view text, std::size_t begin, std::size_t end) noexcept {
+  constexpr std::size_t kBefore = 40, kAfter = 200;
+  if (begin > end || end > text.size()) return false;
+  for (const QuotePair& q : kQuotes) {
+    // The nearest opening quote before the match, with nothing closing it in between.
+    const std::size_t from = begin > kBefore ? begin - kBefore : 0;
+    std::size_t open = text.rfind(q.open, begin == 0 ? 0 : begin - 1);
+    if (open == std::string_view::npos || open < from || open + q.open.size() > begin) continue;
+    const std::string_view inside_before = text.substr(open + q.open.size(), begin - open - q.open.size());
+    if (inside_before.find(q.close) != std::string_view::npos) continue;
+    if (open > 0) {  // an opener follows a space, a colon or a bracket: not an apostrophe (customer's)
+      const char b = text[open - 1];
+      if (b != ' ' && b != ':' && b != '(' && b != '[' && b != '\n' && b != '\t') continue;
+    }
+    // Its closing quote after the match, before a space or punctuation (not it's).
+    std::size_t close = text.find(q.close, end);
+    if (close == std::string_view::npos || close > end + kAfter) continue;
+    const std::size_t after = close + q.close.size();
+    if (after < text.size() && ascii_letter_or_digit(text[after])) continue;
+    // The topic named outside the quotation.
+    if (names_attack_topic(text.substr(0, open)) || names_attack_topic(text.substr(after))) return true;
+  }
+  return false;
+}
+
+void mark_echoed(const std::vector<TextPiece>& pieces, std::vector<SecretHit>& hits) {
+  auto value_of = [&](const SecretHit& h) -> std::string_view {
+    if (h.piece >= pieces.size()) return {};
+    const std::string_view text = pieces[h.piece].text;
+    return h.offset + h.length <= text.size() ? text.substr(h.offset, h.length) : std::string_view();
+  };
+  auto domain_of = [](std::string_view email) {
+    const std::size_t at = email.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : email.substr(at + 1);
+  };
+  std::vector<std::string_view> own_domains;
+  for (const SecretHit& h : hits)
+    if (h.side == Side::kInput && h.role == Role::kSystem && h.type == "email") {
+      const std::string_view d = domain_of(value_of(h));
+      if (!d.empty()) own_domains.push_back(d);
+    }
+  for (SecretHit& h : hits) {
+    // Contact details only: a card number, SSN or IBAN repeated from the request may come from
+    // a retrieved document put into the user turn (a leak of someone else's), not the customer.
+    if (h.side != Side::kOutput || (h.type != "email" && h.type != "phone")) continue;
+    const std::string_view v = value_of(h);
+    if (v.size() < 4) continue;
+    if (h.type == "email") {
+      const std::string_view d = domain_of(v);
+      for (std::string_view own : own_domains)
+        if (!d.empty() && d.size() == own.size() && std::equal(d.begin(), d.end(), own.begin(), [](char a, char b) {
+              return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == (b >= 'A' && b <= 'Z' ? b - 'A' + 'a' : b);
+            }))
+          h.echoed = true;
+    }
+    // Typed by the user (not a document or tool result: those may hold other people's data).
+    for (const TextPiece& p : pieces)
+      if (!h.echoed && p.side == Side::kInput && p.role == Role::kUser && !p.from_attachment &&
+          p.text.find(v) != std::string_view::npos)
+        h.echoed = true;
+  }
 }
 
 }  // namespace aiir::content

@@ -40,7 +40,21 @@ struct SecretHit {
   std::size_t offset = 0;     ///< byte offset of the value in the scanned text
   std::size_t length = 0;     ///< byte length of the value
   bool example = false;       ///< a documented example value (AKIAIOSFODNN7EXAMPLE, ...)
+  /// (An e-mail address or phone number in a response) the caller's own: the same value is
+  /// in the request's user text (the model repeating the customer's own contact details), or
+  /// an address at the domain of one in the system prompt (the application's own contacts).
+  bool echoed = false;
 };
+
+/// Sets SecretHit::echoed on the response-side hits of `hits` (found in `pieces`).
+void mark_echoed(const std::vector<TextPiece>& pieces, std::vector<SecretHit>& hits);
+
+/// Whether [begin, end) of `text` (a canonical view) is a quoted example of an attack that
+/// the text discusses: an opening quote at most 40 bytes before `begin` (after a space,
+/// colon or bracket, so not an apostrophe), its closing quote at most 200 bytes after
+/// `end` (before a space or punctuation), and outside the quotation a topic phrase
+/// (prompt injection, jailbreak, OWASP, red team, ...).
+bool quoted_example(std::string_view text, std::size_t begin, std::size_t end) noexcept;
 
 /// A signature hit resolved to its side and role, with the matched text.
 struct ContentHit {
@@ -59,6 +73,11 @@ struct ContentHit {
   /// Attacker-controlled: escape or mask when writing.
   std::string excerpt;
   static constexpr std::size_t kMaxExcerpt = 200;
+  /// The match lies inside a quotation ('...', "...", `...`, curly quotes) in a request
+  /// that names the attack as its topic outside the quotation ("how do we defend
+  /// against prompt injection, e.g. a user writing '...'"): an example under discussion.
+  /// Hypothetical framing is also a jailbreak technique, so this lowers, never clears.
+  bool quoted_example = false;
 };
 
 /// A hidden text with its side and role.

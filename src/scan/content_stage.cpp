@@ -94,6 +94,7 @@ class SecretsHook final : public content::ContentStage {
         if (!redact_ && h.offset + h.length <= p.text.size()) h.masked.assign(p.text.substr(h.offset, h.length));
       }
     }
+    content::mark_echoed(pieces, r.secrets);
   }
 
  private:
@@ -359,8 +360,15 @@ void ContentBatch::prepare(DecodedBatch& batch) {
 
 bool prompt_flagged(const ContentResult& result, double threshold) noexcept {
   if (threshold >= 0 && result.score >= 0 && result.score >= threshold) return true;
-  for (const auto& h : result.hits)
-    if (h.side == Side::kInput && h.severity >= Severity::kMedium) return true;
+  for (const auto& h : result.hits) {
+    if (h.side != Side::kInput) continue;
+    // A quoted example in a question about the attack counts one level lower (as the
+    // invocation-content analyzer reports it).
+    const Severity s = h.quoted_example && h.severity > Severity::kLow
+                           ? static_cast<Severity>(static_cast<int>(h.severity) - 1)
+                           : h.severity;
+    if (s >= Severity::kMedium) return true;
+  }
   return false;
 }
 

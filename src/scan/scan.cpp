@@ -404,7 +404,8 @@ int run_scan(const ScanOptions& options) {
       std::vector<std::size_t> row_findings;  // their indexes in report.findings
       for (std::size_t i = 0; i < report.findings.size(); ++i) {
         const Finding& f = report.findings[i];
-        if (f.severity < Severity::kLow) continue;  // informational findings do not make a "yes"
+        // Informational findings do not make a "yes", nor those below the question's bar.
+        if (f.severity < std::max(Severity::kLow, qa.min_severity)) continue;
         for (const std::string& pattern : qa.rules) {
           if (rule_matches(pattern, f.rule)) {
             row.finding_ids.push_back(report.finding_ids[i]);

@@ -1024,3 +1024,117 @@ TEST_CASE("access: a role's trust opened to an account whose logs are not here",
     CHECK(run(base + to_logged + "\n", &p).with(rule).empty());
   }
 }
+
+TEST_CASE("access: an infrastructure-as-code refresh reads named resources", "[analyzer][access]") {
+  // A CI role session (temporary key, no console): twelve reads over four services.
+  auto ci = [](double min, std::string name, std::string source, std::string req) {
+    return R{.min = min, .name = std::move(name), .source = std::move(source),
+             .arn = "arn:aws:sts::111122223333:assumed-role/deploy/GitHubActions", .type = "AssumedRole",
+             .key = "ASIAEXAMPLECI0001", .ua = "terraform-provider-aws/5.53.0", .extra = ",\"requestParameters\":" + req,
+             .read_only = "true"};
+  };
+  SECTION("reads by name (roles, clusters, buckets, keys, group ids in EC2's item sets): low, saying so") {
+    std::vector<R> rs{
+        ci(0.1, "GetRole", "iam.amazonaws.com", R"({"roleName":"app"})"),
+        ci(0.2, "ListRolePolicies", "iam.amazonaws.com", R"({"roleName":"app"})"),
+        ci(0.3, "GetRolePolicy", "iam.amazonaws.com", R"({"roleName":"app","policyName":"p"})"),
+        ci(0.4, "DescribeServices", "ecs.amazonaws.com", R"({"cluster":"prod","services":["app"]})"),
+        ci(0.5, "DescribeTaskDefinition", "ecs.amazonaws.com", R"({"taskDefinition":"app:41"})"),
+        ci(0.6, "DescribeSecurityGroups", "ec2.amazonaws.com",
+           R"({"securityGroupIdSet":{"items":[{"groupId":"sg-0123"}]}})"),
+        ci(0.7, "DescribeVpcs", "ec2.amazonaws.com", R"({"vpcSet":{"items":[{"vpcId":"vpc-0123"}]}})"),
+        ci(0.8, "GetBucketPolicy", "s3.amazonaws.com", R"({"bucketName":"b","Host":"b.s3.amazonaws.com"})"),
+        ci(0.9, "GetBucketVersioning", "s3.amazonaws.com", R"({"bucketName":"b"})"),
+        ci(1.0, "DescribeKey", "kms.amazonaws.com", R"({"keyId":"arn:aws:kms:us-east-1:111122223333:key/k"})"),
+        ci(1.1, "GetKeyRotationStatus", "kms.amazonaws.com", R"({"keyId":"k"})"),
+        ci(1.2, "DescribeSubnets", "ec2.amazonaws.com", R"({"filterSet":{}})")};  // one names nothing
+    auto r = run(jsonl(rs));
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kLow);
+    CHECK(f[0]->summary.find("named resources") != std::string::npos);
+  }
+  SECTION("discovery (list what exists, then read it) is still an enumeration: medium") {
+    std::vector<R> rs{
+        ci(0.1, "ListKnowledgeBases", "bedrock.amazonaws.com", "{}"),
+        ci(0.2, "GetKnowledgeBase", "bedrock.amazonaws.com", R"({"knowledgeBaseId":"KB1"})"),
+        ci(0.3, "ListDataSources", "bedrock.amazonaws.com", R"({"knowledgeBaseId":"KB1"})"),
+        ci(0.4, "GetDataSource", "bedrock.amazonaws.com", R"({"knowledgeBaseId":"KB1","dataSourceId":"DS1"})"),
+        ci(0.5, "ListAgents", "bedrock.amazonaws.com", "{}"),
+        ci(0.6, "GetAgent", "bedrock.amazonaws.com", R"({"agentId":"A1"})"),
+        ci(0.7, "ListAgentAliases", "bedrock.amazonaws.com", R"({"agentId":"A1"})"),
+        ci(0.8, "ListAgentActionGroups", "bedrock.amazonaws.com", R"({"agentId":"A1","agentVersion":"DRAFT"})"),
+        ci(0.9, "GetAgentActionGroup", "bedrock.amazonaws.com", R"({"agentId":"A1","actionGroupId":"G1"})"),
+        ci(1.0, "ListRoles", "iam.amazonaws.com", R"({"maxItems":100})"),
+        ci(1.1, "ListObjects", "s3.amazonaws.com", R"({"bucketName":"kb"})"),
+        ci(1.2, "DescribeInstances", "ec2.amazonaws.com", R"({"instancesSet":{},"filterSet":{}})")};
+    auto r = run(jsonl(rs));
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+    CHECK(f[0]->summary.find("named resources") == std::string::npos);
+  }
+}
+
+TEST_CASE("access: a user rotating its own access key", "[analyzer][access]") {
+  const std::string user = "arn:aws:iam::111122223333:user/svc";
+  const std::string create_new =
+      R"(,"requestParameters":{"userName":"svc"},"responseElements":{"accessKey":{"accessKeyId":"AKIANEWKEY000002","userName":"svc","status":"Active"}})";
+  std::vector<R> rs;
+  for (int h = 0; h < 10; ++h)  // the old key's usual host, hours before
+    rs.push_back(R{.min = h * 60.0, .name = "PutObject", .source = "s3.amazonaws.com", .arn = user,
+                   .key = "AKIAOLDKEY0000001", .ip = "192.0.2.60"});
+  rs.push_back(R{.min = 600, .name = "CreateAccessKey", .source = "iam.amazonaws.com", .arn = user,
+                 .key = "AKIAOLDKEY0000001", .ip = "192.0.2.60", .extra = create_new});
+  rs.push_back(R{.min = 601, .name = "PutObject", .source = "s3.amazonaws.com", .arn = user,
+                 .key = "AKIANEWKEY000002", .ip = "192.0.2.60"});
+  const R deactivate{.min = 602, .name = "UpdateAccessKey", .source = "iam.amazonaws.com", .arn = user,
+                     .key = "AKIANEWKEY000002", .ip = "192.0.2.60",
+                     .extra = R"(,"requestParameters":{"userName":"svc","accessKeyId":"AKIAOLDKEY0000001","status":"Inactive"})"};
+  const std::int64_t baseline = kBase + 300 * 60000;
+  SECTION("the old key retired, the new one used only where the old one was: low, a rotation") {
+    rs.push_back(deactivate);
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kLow);
+    bool rotation = false;
+    for (const auto& [k, v] : f[0]->details) rotation = rotation || (k == "rotation" && v.find("AKIAOLDKEY0000001") != std::string::npos);
+    CHECK(rotation);
+    CHECK(r.with("access.principal_of_interest").empty());
+  }
+  SECTION("the old key kept: a second key for the same user, medium") {
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+  SECTION("the new key used from an address the old one never used: medium") {
+    rs.push_back(deactivate);
+    rs.push_back(R{.min = 700, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = user,
+                   .key = "AKIANEWKEY000002", .ip = "203.0.113.66"});
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+  SECTION("the old key's address first used after the baseline (a thief's): medium") {
+    for (auto& x : rs) x.ip = x.min >= 590 ? "203.0.113.66" : x.ip;
+    rs.insert(rs.begin() + 10, R{.min = 595, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .arn = user,
+                                 .key = "AKIAOLDKEY0000001", .ip = "203.0.113.66"});
+    R off = deactivate;
+    off.ip = "203.0.113.66";
+    rs.push_back(off);
+    auto r = run(jsonl(rs), nullptr, baseline);
+    auto f = r.with("access.created_key_used");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == aiir::Severity::kMedium);
+  }
+}
+
+TEST_CASE("access: unauthorized scope is backed by medium findings and above", "[analyzer][access]") {
+  auto r = run(jsonl(reads(0, 10, 0.5)));
+  const aiir::QuestionAnswer* q = r.answer("access.unauthorized_scope");
+  REQUIRE(q != nullptr);
+  CHECK(q->min_severity == aiir::Severity::kMedium);
+}

@@ -711,3 +711,97 @@ TEST_CASE("app principals: one matching for every analyzer (sessions, role paths
   aiir::detail::AiPrincipals ai(p);
   CHECK(ai.app_principal("arn:aws:sts::111122223333:assumed-role/AppRole/session-1") == &p.app_principals[0]);
 }
+
+TEST_CASE("agency: allowed_actions are IAM actions (s3:ListBucket allows ListObjects)", "[analyzer][agency]") {
+  aiir::Profile profile;
+  profile.loaded = true;
+  profile.app_principals.push_back(
+      {"arn:aws:iam::111122223333:role/service-role/AmazonBedrockExecutionRoleForKnowledgeBase_kb",
+       {"s3:GetObject", "s3:ListBucket", "bedrock:InvokeModel"}});
+  const std::string kb = role_identity("AmazonBedrockExecutionRoleForKnowledgeBase_kb", "s1",
+                                       R"(,"invokedBy":"bedrock.amazonaws.com")");
+  std::vector<std::string> recs = {
+      ct("2024-05-01T10:00:00Z", "s3.amazonaws.com", "ListObjects", kb, R"({"bucketName":"kb"})"),
+      ct("2024-05-01T10:00:01Z", "s3.amazonaws.com", "ListObjectsV2", kb, R"({"bucketName":"kb"})"),
+      ct("2024-05-01T10:00:02Z", "s3.amazonaws.com", "HeadObject", kb, R"({"bucketName":"kb","key":"a"})"),
+      ct("2024-05-01T10:00:03Z", "s3.amazonaws.com", "GetObject", kb, R"({"bucketName":"kb","key":"a"})")};
+  auto r = run(lines(recs), profile);
+  CHECK(with_rule(r, "agency.action_outside_allowed").empty());
+  // Still outside: a write the profile does not allow.
+  recs.push_back(ct("2024-05-01T10:00:04Z", "s3.amazonaws.com", "PutObject", kb, R"({"bucketName":"kb","key":"b"})"));
+  auto w = run(lines(recs), profile);
+  auto outside = with_rule(w, "agency.action_outside_allowed");
+  REQUIRE(outside.size() == 1);
+  CHECK(outside[0]->summary.find("s3:PutObject") != std::string::npos);
+  CHECK(outside[0]->summary.find("ListObjects") == std::string::npos);
+  // The event name as CloudTrail writes it is accepted too.
+  profile.app_principals[0].allowed_actions = {"s3:ListObjects*", "s3:HeadObject", "s3:GetObject"};
+  CHECK(with_rule(run(lines(recs), profile), "agency.action_outside_allowed").size() == 1);  // PutObject only
+}
+
+TEST_CASE("agency: a task reading its secret as it starts is its start-up, not a new action", "[analyzer][agency]") {
+  // An ECS service's tasks call the Bedrock runtime; the tasks of the baseline started before
+  // the logs. After the baseline a new task starts and reads its secret first thing.
+  const auto task = [](std::string_view s) { return role_identity("app-task-role", s); };
+  std::vector<std::string> recs;
+  for (int d = 1; d <= 4; ++d)
+    recs.push_back(ct(fmt::format("2024-05-0{}T10:00:00Z", d), "bedrock.amazonaws.com", "InvokeModel", task("task-a"),
+                      R"({"modelId":"anthropic.claude-3-haiku-20240307-v1:0"})"));
+  const std::int64_t baseline = 1714557600000;  // 2024-05-01T10:00:00Z
+  const std::string read_b = ct("2024-05-03T15:00:05Z", "secretsmanager.amazonaws.com", "GetSecretValue",
+                                task("task-b"), R"({"secretId":"prod/app/partner"})");
+  const std::string model_b = ct("2024-05-03T15:00:30Z", "bedrock.amazonaws.com", "InvokeModel", task("task-b"),
+                                 R"({"modelId":"anthropic.claude-3-haiku-20240307-v1:0"})");
+  SECTION("at the new session's start, from the role's usual address: low, saying why") {
+    recs.push_back(read_b);
+    recs.push_back(model_b);
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kLow);
+    CHECK(detail(*f[0], "at_session_start").find("first event") != std::string::npos);
+    CHECK(answer_of(r, "agency.unauthorized_actions").answer != Answer::kYes);
+  }
+  SECTION("mid-session (the running task, hijacked): medium") {
+    recs.push_back(ct("2024-05-03T15:00:05Z", "secretsmanager.amazonaws.com", "GetSecretValue", task("task-a"),
+                      R"({"secretId":"prod/app/partner"})"));
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kMedium);
+    CHECK(detail(*f[0], "at_session_start").empty());
+  }
+  SECTION("a new session from an address the role never used: medium") {
+    std::string elsewhere = read_b;
+    elsewhere.replace(elsewhere.find("10.0.0.5"), 8, "203.0.113.9");
+    recs.push_back(elsewhere);
+    recs.push_back(model_b);
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kMedium);
+  }
+  SECTION("a session that goes on reading after its start: medium") {
+    recs.push_back(read_b);
+    recs.push_back(model_b);
+    recs.push_back(ct("2024-05-03T15:30:00Z", "secretsmanager.amazonaws.com", "GetSecretValue", task("task-b"),
+                      R"({"secretId":"prod/payments/db"})"));
+    auto r = run(lines(recs), {}, {}, baseline);
+    auto f = with_rule(r, "agency.new_action_after_baseline");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->severity == Severity::kMedium);
+  }
+}
+
+TEST_CASE("app principals: admin and app ARNs with a role path match the role's sessions", "[analyzer][agency]") {
+  using aiir::detail::profile_arn_matches;
+  const std::string sso = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123*";
+  CHECK(profile_arn_matches(sso, "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/frank@example.com"));
+  CHECK(profile_arn_matches(sso, "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123abcd"));
+  CHECK(profile_arn_matches(sso, "arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123abcd"));
+  CHECK_FALSE(profile_arn_matches(sso, "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_ReadOnly_9/erin@example.com"));
+  CHECK_FALSE(profile_arn_matches(sso, "arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Admin_0123abcd/x"));
+  CHECK(profile_arn_matches("arn:aws:iam::111122223333:user/ci", "arn:aws:iam::111122223333:user/ci"));
+  CHECK_FALSE(profile_arn_matches("arn:aws:iam::111122223333:user/ci", "arn:aws:iam::111122223333:user/cid"));
+  CHECK_FALSE(profile_arn_matches("", "arn:aws:iam::111122223333:user/ci"));
+}

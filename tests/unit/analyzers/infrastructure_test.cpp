@@ -422,3 +422,38 @@ TEST_CASE("infrastructure: the span a trail was off is stated", "[analyzer][infr
   REQUIRE(open.size() == 1);
   CHECK(open[0]->summary.find("to the end of these logs") != std::string::npos);
 }
+
+TEST_CASE("infrastructure: admin principals with a role path; agent check-ins are no change",
+          "[analyzer][infrastructure]") {
+  aiir::Profile p;
+  p.loaded = true;
+  // As the IAM console shows the permission set's role: with its path.
+  p.admin_principals = {"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"};
+  const std::string admin = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_7c1e/frank@example.com";
+  const std::string web = "arn:aws:sts::111122223333:assumed-role/web-instance-role/i-0abc";
+  std::vector<R> rs{R{.min = 0, .name = "UpdateService", .source = "ecs.amazonaws.com", .arn = admin,
+                      .key = "ASIAADMIN0000001"},
+                    R{.min = 1, .name = "StartQuery", .source = "logs.amazonaws.com", .arn = admin,
+                      .key = "ASIAADMIN0000001"}};
+  for (int h = 0; h < 5; ++h)  // the SSM agent of a web instance checks in
+    rs.push_back(R{.min = 60.0 * h, .name = "UpdateInstanceInformation", .source = "ssm.amazonaws.com", .arn = web,
+                   .key = "ASIAWEB000000001"});
+  rs.push_back(R{.min = 10, .name = "PutInventory", .source = "ssm.amazonaws.com", .arn = web, .key = "ASIAWEB000000001"});
+  auto r = run(jsonl(rs), &p);
+  CHECK(r.with("infrastructure.change_by_non_admin").empty());
+  const aiir::QuestionAnswer* q = r.answer("infrastructure.changed");
+  REQUIRE(q != nullptr);
+  CHECK(q->explanation.find("ssm (") == std::string::npos);
+  CHECK(q->explanation.find("logs (") == std::string::npos);
+  // Still a change: the web role sending a command, or deleting a parameter.
+  rs.push_back(R{.min = 20, .name = "SendCommand", .source = "ssm.amazonaws.com", .arn = web, .key = "ASIAWEB000000001"});
+  Run with_command = run(jsonl(rs), &p);  // kept: the findings live in it
+  auto c = with_command.with("infrastructure.change_by_non_admin");
+  REQUIRE(c.size() == 1);
+  CHECK(c[0]->principal == web);
+  CHECK(c[0]->summary.find("ssm:SendCommand (1)") != std::string::npos);
+  CHECK(c[0]->summary.find("UpdateInstanceInformation") == std::string::npos);
+  // Another permission set is not an administrator.
+  p.admin_principals = {"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_*"};
+  CHECK(run(jsonl(rs), &p).with("infrastructure.change_by_non_admin").size() == 2);
+}

@@ -50,6 +50,12 @@ struct Run {
 // 2026-03-11T00:00:00Z: the end of day one.
 constexpr std::int64_t kBaseline = 1773187200000LL;
 
+std::string detail_of(const Finding& f, std::string_view key) {
+  for (const auto& [k, v] : f.details)
+    if (k == key) return v;
+  return {};
+}
+
 }  // namespace
 
 TEST_CASE("invocation: CloudTrail and invocation logs join on request id", "[analyzer][invocation]") {
@@ -563,5 +569,97 @@ TEST_CASE("invocation: an application inference profile is priced as what it cop
       CHECK(p->resolved_model.empty());
       CHECK(!p->cost_known);
     }
+  }
+}
+
+TEST_CASE("invocation: a model's base id and its inference profile are one model", "[analyzer][invocation]") {
+  // The application calls Haiku through the us. inference profile all along; an engineer
+  // tries the same model by its base id (the console playground) after the baseline.
+  const char* profile_id = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+  const char* base_id = "anthropic.claude-3-5-haiku-20241022-v1:0";
+  const char* arn_id = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0";
+  Run r(kBaseline);
+  r.go({ct_invoke(36000, kAppRole, "ASIAX", "10.0.0.5", profile_id, "a1"),
+        ct_invoke(kDay + 36000, kAppRole, "ASIAX", "10.0.0.5", profile_id, "a2"),
+        ct_invoke(kDay + 40000, kAppRole, "ASIAX", "10.0.0.5", base_id, "b1"),
+        ct_invoke(kDay + 40100, kAppRole, "ASIAX", "10.0.0.5", arn_id, "b2"),
+        // Still new: another model, and another version of the same family.
+        ct_invoke(kDay + 41000, kAppRole, "ASIAX", "10.0.0.5", kOpus, "o1"),
+        ct_invoke(kDay + 42000, kAppRole, "ASIAX", "10.0.0.5", "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "s1")});
+  auto m = with_rule(r.findings, "invocation.new_model");
+  std::vector<std::string> models;
+  for (const auto* f : m) models.push_back(f->details.front().second);
+  std::sort(models.begin(), models.end());
+  CHECK(models == std::vector<std::string>{kOpus, "us.anthropic.claude-3-5-sonnet-20241022-v2:0"});
+}
+
+TEST_CASE("invocation: guardrail interventions spread over a busy day are low", "[analyzer][invocation]") {
+  const char* conv = R"({"stopReason":"guardrail_intervened","output":{"message":{"role":"assistant","content":[{"text":"Sorry."}]}}})";
+  const char* fine = R"({"stopReason":"end_turn"})";
+  std::vector<std::string> recs;
+  // 300 ordinary calls, and three interventions hours apart: angry customers, not a campaign.
+  for (int i = 0; i < 300; ++i) recs.push_back(inv(100 + i * 200, kAppRole, kHaiku, fmt::format("ok{}", i), 10, 5, "us-east-1", fine));
+  for (long t : {3000L, 20000L, 50000L}) recs.push_back(inv(t, kAppRole, kHaiku, fmt::format("g{}", t), 10, 0, "us-east-1", conv));
+  SECTION("three over the day, 1% of the calls not reached: low, and the summary says why") {
+    Run r;
+    r.go(recs);
+    auto g = with_rule(r.findings, "invocation.guardrail_interventions");
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->severity == Severity::kLow);
+    CHECK(g[0]->summary.find("never 3 within an hour") != std::string::npos);
+  }
+  SECTION("three within an hour: medium") {
+    recs.push_back(inv(50600, kAppRole, kHaiku, "g-close1", 10, 0, "us-east-1", conv));
+    recs.push_back(inv(51200, kAppRole, kHaiku, "g-close2", 10, 0, "us-east-1", conv));
+    Run r;
+    r.go(recs);
+    auto g = with_rule(r.findings, "invocation.guardrail_interventions");
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->severity == Severity::kMedium);
+  }
+  SECTION("spread out but at least 1% of the principal's calls: medium") {
+    std::vector<std::string> few(recs.begin(), recs.begin() + 100);  // 100 ordinary calls
+    few.insert(few.end(), recs.end() - 3, recs.end());
+    Run r;
+    r.go(few);
+    auto g = with_rule(r.findings, "invocation.guardrail_interventions");
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->severity == Severity::kMedium);
+  }
+}
+
+TEST_CASE("invocation: a new principal on the account's own networks is not high", "[analyzer][invocation]") {
+  const char* bot = "arn:aws:sts::111122223333:assumed-role/slack-bot-role/slack-bot";
+  std::vector<std::string> recs = {ct_invoke(36000, kAppRole, "ASIAX", "52.20.144.17", kHaiku, "a1"),
+                                   ct_invoke(kDay + 36000, kAppRole, "ASIAX", "52.20.144.17", kHaiku, "a2")};
+  SECTION("every call from the NAT the application used in the baseline: medium, saying so") {
+    for (int i = 0; i < 25; ++i)
+      recs.push_back(ct_invoke(kDay + 50000 + i * 60, bot, "ASIAB", "52.20.144.17", kHaiku, fmt::format("b{}", i)));
+    Run r(kBaseline);
+    r.go(recs);
+    auto p = with_rule(r.findings, "invocation.new_principal");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0]->severity == Severity::kMedium);
+    CHECK(detail_of(*p[0], "networks").find("before the baseline end") != std::string::npos);
+  }
+  SECTION("one call from an address never seen before the baseline: high") {
+    for (int i = 0; i < 24; ++i)
+      recs.push_back(ct_invoke(kDay + 50000 + i * 60, bot, "ASIAB", "52.20.144.17", kHaiku, fmt::format("b{}", i)));
+    recs.push_back(ct_invoke(kDay + 52000, bot, "ASIAB", "198.51.100.141", kHaiku, "b-out"));
+    Run r(kBaseline);
+    r.go(recs);
+    auto p = with_rule(r.findings, "invocation.new_principal");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0]->severity == Severity::kHigh);
+  }
+  SECTION("an address first used after the baseline (by anyone) is not known: high") {
+    recs.push_back(ct(kDay + 40000, "s3.amazonaws.com", "ListBuckets", kUser, "AKIAEXAMPLE1", "203.0.113.9"));
+    for (int i = 0; i < 25; ++i)
+      recs.push_back(ct_invoke(kDay + 50000 + i * 60, bot, "ASIAB", "203.0.113.9", kHaiku, fmt::format("b{}", i)));
+    Run r(kBaseline);
+    r.go(recs);
+    auto p = with_rule(r.findings, "invocation.new_principal");
+    REQUIRE(p.size() == 1);
+    CHECK(p[0]->severity == Severity::kHigh);
   }
 }

@@ -598,3 +598,26 @@ TEST_CASE("private_data: a new IP after a dozen known ones on the same private b
   const Run quiet = run(records(true), p);
   CHECK(with_rule(quiet, "private_data.read_by_flagged_principal").empty());
 }
+
+TEST_CASE("private_data: an AWS service's scheduled work with a role is no weak signal", "[analyzer][private_data]") {
+  // AWS Backup runs its plan at 05:00 with its service role (userIdentity.invokedBy): the
+  // role has no activity before the baseline end, being a nightly job.
+  const std::string backup = role_identity("AWSBackupDefaultServiceRole", "AWSBackup-AWSBackupDefaultServiceRole",
+                                           R"(,"invokedBy":"backup.amazonaws.com")");
+  std::vector<std::string> recs = {
+      ct("2024-05-01T00:00:00Z", "sts.amazonaws.com", "GetCallerIdentity", user_identity("old")),
+      ct("2024-05-09T05:00:05Z", "dynamodb.amazonaws.com", "CreateBackup", backup,
+         R"({"tableName":"patients-2024","backupName":"awsbackup-1"})"),
+      ct("2024-05-09T05:00:09Z", "rds.amazonaws.com", "CreateDBSnapshot", backup,
+         R"({"dBInstanceIdentifier":"billing-db","dBSnapshotIdentifier":"awsbackup-job-1"})")};
+  auto r = run(lines(recs), private_profile());
+  CHECK(with_rule(r, "private_data.read_by_flagged_principal").empty());
+  CHECK(with_rule(r, "private_data.changed_by_flagged_principal").empty());
+  // The same role's own call (no invokedBy: its credentials used directly) still counts.
+  recs.push_back(ct("2024-05-09T06:00:00Z", "secretsmanager.amazonaws.com", "GetSecretValue",
+                    role_identity("AWSBackupDefaultServiceRole", "stolen"), R"({"secretId":"prod/db"})"));
+  auto own = run(lines(recs), private_profile());
+  auto f = with_rule(own, "private_data.read_by_flagged_principal");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "flagged").find("no activity before the baseline") != std::string::npos);
+}
