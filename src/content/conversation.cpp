@@ -7,18 +7,14 @@
 #include <algorithm>
 #include <string_view>
 
+#include "content/cues.h"
 #include "content/content.h"
 
 namespace aiir::content {
 namespace {
 
-RE2::Options cue_options() {
-  RE2::Options o;
-  o.set_case_sensitive(false);  // the canonical text is case-folded; this forgives the rest
-  o.set_log_errors(false);
-  o.set_max_mem(8 << 20);
-  return o;
-}
+using detail::cue_options;
+using detail::has;
 
 // These run on one turn at a time, so counted gaps cost little here (they
 // are not in the signature set).
@@ -136,7 +132,6 @@ const Cues& cues() {
   return c;
 }
 
-bool has(const RE2& re, std::string_view text) { return !text.empty() && RE2::PartialMatch(text, re); }
 
 enum class Turn : std::uint8_t { kNone, kUser, kAssistant };
 

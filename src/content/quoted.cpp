@@ -7,18 +7,14 @@
 #include <algorithm>
 #include <string_view>
 
+#include "content/cues.h"
 #include "content/content.h"
 
 namespace aiir::content {
 namespace {
 
-RE2::Options cue_options() {
-  RE2::Options o;
-  o.set_case_sensitive(false);  // the canonical text is case-folded; this forgives the rest
-  o.set_log_errors(false);
-  o.set_max_mem(8 << 20);
-  return o;
-}
+using detail::cue_options;
+using detail::has;
 
 // These run on a few hundred bytes around a quote, and only for hits.
 struct QuoteCues {
@@ -66,7 +62,6 @@ const QuoteCues& quote_cues() {
   return c;
 }
 
-bool has(const RE2& re, std::string_view text) { return !text.empty() && RE2::PartialMatch(text, re); }
 
 constexpr std::size_t kQuoteWindow = 400;   ///< the longest quote, and the text judged on each side
 constexpr std::size_t kParityScan = 4096;   ///< straight double quotes counted before a quote to tell openers
