@@ -171,6 +171,18 @@ void ContentAnalyzer::analyze(const simdjson::dom::element& record, ContentResul
   if (options_.scorer != nullptr) options_.scorer->run(out);
 }
 
+bool ContentAnalyzer::read_zip_prefix(const InputFile& member, std::string& out, std::uint64_t& size) {
+  // The whole member (a media object of `data/` is at most a few MiB; one over
+  // 64 MiB is not read), then its first max_media_bytes, as for a file on disk.
+  if (!zip_inflater_) zip_inflater_ = std::make_unique<FileReader>(std::uint64_t{64} << 20);
+  ReadStats ignored;
+  const ReadResult read = zip_inflater_->read(member, ignored);
+  if (!read.ok || !read.stored_complete) return false;
+  size = read.stored.size();
+  out.assign(read.stored.substr(0, options_.max_media_bytes));
+  return true;
+}
+
 void ContentAnalyzer::read_offloaded(ContentResult& out) {
   Extraction& ex = out.extraction;
   const std::size_t n = ex.s3_refs.size();  // an offloaded body may add references of its own
@@ -180,10 +192,12 @@ void ContentAnalyzer::read_offloaded(ContentResult& out) {
     ++out.body_refs;
     if (options_.offloaded == nullptr) continue;
     const std::optional<std::filesystem::path> path = options_.offloaded->find(ex.s3_refs[i].uri);
-    if (!path) continue;
+    const InputFile* member = path ? nullptr : options_.offloaded->find_in_zip(ex.s3_refs[i].uri);
+    if (!path && member == nullptr) continue;
     if (!offload_reader_) offload_reader_ = std::make_unique<FileReader>(options_.max_offloaded_bytes);
     ReadStats ignored;  // a damaged object is an unread body, counted below
-    const ReadResult read = offload_reader_->read(path->string(), false, ignored);
+    const ReadResult read =
+        path ? offload_reader_->read(path->string(), false, ignored) : offload_reader_->read(*member, ignored);
     if (!read.ok || read.text.empty()) continue;
     if (out.offloaded_used == out.offloaded.size()) out.offloaded.push_back(std::make_unique<simdjson::dom::document>());
     simdjson::dom::document& doc = *out.offloaded[out.offloaded_used];
@@ -242,13 +256,16 @@ void ContentAnalyzer::read_attachments(ContentResult& out) {
       if (!ref.s3_uri.empty()) {
         ++out.media.refs;
         std::optional<std::filesystem::path> path;
+        const InputFile* member = nullptr;
         if (options_.offloaded != nullptr) path = options_.offloaded->find(ref.s3_uri);
+        if (options_.offloaded != nullptr && !path) member = options_.offloaded->find_in_zip(ref.s3_uri);
         std::uint64_t size = 0;
-        if (!path) {
+        if (!path && member == nullptr) {
           info.s3_missing = true;
           ++out.media.missing;
         } else if (media_tried++ >= options_.max_media_objects ||
-                   !read_s3_object_prefix(*path, options_.max_media_bytes, media_, size)) {
+                   !(path ? read_s3_object_prefix(*path, options_.max_media_bytes, media_, size)
+                          : read_zip_prefix(*member, media_, size))) {
           ++out.media.unreadable;
         } else {
           ++out.media.read;

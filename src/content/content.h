@@ -195,6 +195,7 @@ class ContentAnalyzer {
   std::string decode_;
   std::vector<std::string_view> sys_texts_, out_texts_, req_texts_, out_views_;
   std::unique_ptr<FileReader> offload_reader_;
+  std::unique_ptr<FileReader> zip_inflater_;  ///< media objects inside zip archives
   simdjson::dom::parser offload_parser_;
   std::unique_ptr<PdfTextExtractor> pdf_;
   std::string media_;                 ///< bytes of the current S3 media object
@@ -203,6 +204,9 @@ class ContentAnalyzer {
   std::vector<TextPiece> merged_;
 
   void read_offloaded(ContentResult& out);
+  /// A media object held in a zip archive: its first max_media_bytes into
+  /// `out`, its size into `size` (as read_s3_object_prefix does for a file).
+  bool read_zip_prefix(const InputFile& member, std::string& out, std::uint64_t& size);
   /// Sniffs every attachment (inline bytes, or its exported S3 object) and
   /// inserts the text read from documents among the record's pieces.
   void read_attachments(ContentResult& out);

@@ -9,6 +9,8 @@
 #include <functional>
 #include <system_error>
 
+#include "source/zip.h"
+
 namespace aiir::content {
 
 std::string_view to_string(Role role) noexcept {
@@ -846,11 +848,16 @@ std::string_view s3_key_suffix(std::string_view uri) noexcept {
 }
 
 namespace {
+/// Calls `on_file` for every regular file under `root` (or `root` itself) with
+/// its key suffix from `AWSLogs/` (files without one are skipped in folders),
+/// and `on_zip`, when given, for every file named `.zip`.
 void index_root(const std::filesystem::path& root,
-                const std::function<void(const std::filesystem::path&, std::string_view)>& on_file) {
+                const std::function<void(const std::filesystem::path&, std::string_view)>& on_file,
+                const std::function<void(const std::filesystem::path&)>* on_zip = nullptr) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(root, ec)) {
     std::string p = root.generic_string();
+    if (on_zip != nullptr && zip_file_name(p)) (*on_zip)(root);
     on_file(root, s3_key_suffix(p));
     return;
   }
@@ -860,6 +867,7 @@ void index_root(const std::filesystem::path& root,
     if (ec) break;
     if (!it->is_regular_file(ec)) continue;
     std::string p = it->path().generic_string();
+    if (on_zip != nullptr && zip_file_name(p)) (*on_zip)(it->path());
     std::string_view suffix = s3_key_suffix(p);
     if (!suffix.empty()) on_file(it->path(), suffix);
   }
@@ -867,11 +875,38 @@ void index_root(const std::filesystem::path& root,
 }  // namespace
 
 S3ObjectIndex::S3ObjectIndex(std::span<const std::filesystem::path> roots) {
+  // Zip archives are read in place by the pipeline: their members can hold
+  // the exported objects too. An archive that cannot be listed is the
+  // pipeline's warning; here it indexes nothing.
+  const std::function<void(const std::filesystem::path&)> on_zip = [&](const std::filesystem::path& archive) {
+    std::vector<ZipMember> members;
+    std::string error;
+    if (!list_zip(archive.string(), members, error)) return;
+    for (ZipMember& m : members) {
+      const std::string_view suffix = s3_key_suffix(m.name);
+      if (suffix.empty()) continue;
+      InputFile f(archive.string() + std::string(kZipMemberSeparator) + m.name, m.size, false);
+      f.archive = archive.string();
+      f.member = std::move(m);
+      const std::string key(s3_key_suffix(f.member.name));
+      in_zip_.emplace(key, std::move(f));
+    }
+  };
   for (const auto& root : roots) {
-    index_root(root, [&](const std::filesystem::path& p, std::string_view suffix) {
-      if (!suffix.empty()) by_suffix_.emplace(std::string(suffix), p);
-    });
+    index_root(
+        root,
+        [&](const std::filesystem::path& p, std::string_view suffix) {
+          if (!suffix.empty()) by_suffix_.emplace(std::string(suffix), p);
+        },
+        &on_zip);
   }
+}
+
+const InputFile* S3ObjectIndex::find_in_zip(std::string_view uri) const {
+  std::string_view suffix = s3_key_suffix(uri);
+  if (suffix.empty() || in_zip_.empty()) return nullptr;
+  auto it = in_zip_.find(std::string(suffix));
+  return it == in_zip_.end() ? nullptr : &it->second;
 }
 
 std::optional<std::filesystem::path> S3ObjectIndex::find(std::string_view uri) const {

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "source/discover.h"
+
 namespace aiir::content {
 
 /// Who wrote a piece of text, as far as the body tells.
@@ -152,10 +154,14 @@ class S3ObjectIndex {
   explicit S3ObjectIndex(std::span<const std::filesystem::path> roots);
   /// Local path of the object named by `uri`, if it was exported.
   std::optional<std::filesystem::path> find(std::string_view uri) const;
-  std::size_t size() const noexcept { return by_suffix_.size(); }
+  /// The zip member holding the object named by `uri` (an export zipped whole,
+  /// `data/` included), when no file on disk does; null if none.
+  const InputFile* find_in_zip(std::string_view uri) const;
+  std::size_t size() const noexcept { return by_suffix_.size() + in_zip_.size(); }
 
  private:
   std::unordered_map<std::string, std::filesystem::path> by_suffix_;
+  std::unordered_map<std::string, InputFile> in_zip_;  ///< key suffix -> member (InputFile::archive set)
 };
 
 /// The part of an S3 URI from `AWSLogs/` onward (empty if none).

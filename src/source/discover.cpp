@@ -69,12 +69,6 @@ struct Walker {
     }
   }
 
-  static bool is_zip_name(std::string_view path) {
-    if (path.size() < 4) return false;
-    std::string_view ext = path.substr(path.size() - 4);
-    return ext[0] == '.' && (ext[1] | 0x20) == 'z' && (ext[2] | 0x20) == 'i' && (ext[3] | 0x20) == 'p';
-  }
-
   void visit(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -85,7 +79,7 @@ struct Walker {
     if (S_ISDIR(st.st_mode)) {
       walk_dir(path, st);
     } else if (S_ISREG(st.st_mode)) {
-      if (is_zip_name(path)) {
+      if (zip_file_name(path)) {
         add_zip(path);
         return;
       }

@@ -39,6 +39,13 @@ bool list_zip(const std::string& path, std::vector<ZipMember>& out, std::string&
 bool read_zip_member(const std::string& path, const ZipMember& m, std::uint64_t cap,
                      libdeflate_decompressor* inflater, PaddedBuffer& out, std::string& error);
 
+/// True for a path whose name ends in `.zip` (any case): discovery reads those as archives.
+inline bool zip_file_name(std::string_view path) noexcept {
+  if (path.size() < 4) return false;
+  const std::string_view ext = path.substr(path.size() - 4);
+  return ext[0] == '.' && (ext[1] | 0x20) == 'z' && (ext[2] | 0x20) == 'i' && (ext[3] | 0x20) == 'p';
+}
+
 /// The separator between an archive's path and a member's name in input paths:
 /// `export.zip!/AWSLogs/...`.
 inline constexpr std::string_view kZipMemberSeparator = "!/";
