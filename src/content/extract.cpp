@@ -883,13 +883,12 @@ S3ObjectIndex::S3ObjectIndex(std::span<const std::filesystem::path> roots) {
     std::string error;
     if (!list_zip(archive.string(), members, error)) return;
     for (ZipMember& m : members) {
-      const std::string_view suffix = s3_key_suffix(m.name);
-      if (suffix.empty()) continue;
+      std::string key(s3_key_suffix(m.name));
+      if (key.empty()) continue;
       InputFile f(archive.string() + std::string(kZipMemberSeparator) + m.name, m.size, false);
       f.archive = archive.string();
       f.member = std::move(m);
-      const std::string key(s3_key_suffix(f.member.name));
-      in_zip_.emplace(key, std::move(f));
+      in_zip_.emplace(std::move(key), std::move(f));
     }
   };
   for (const auto& root : roots) {

@@ -2,8 +2,6 @@
 // Input discovery: recursive, sorted, loop-safe folder walk.
 #include "source/discover.h"
 
-#include <fmt/format.h>
-
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -12,6 +10,8 @@
 #include <cstring>
 #include <set>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "util/time.h"
 

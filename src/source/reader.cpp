@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // File reading and gzip inflation: libdeflate on whole buffers (fast), zlib
-// streaming only to salvage the readable part of a damaged member.
+// streaming only to salvage the readable part of a damaged member. Members of
+// zip archives are read in place (source/zip.h) and then treated as files.
 #include "source/reader.h"
-
-#include "source/discover.h"
-#include "source/zip.h"
 
 #include <fcntl.h>
 #include <libdeflate.h>
@@ -18,6 +16,9 @@
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "source/discover.h"
+#include "source/zip.h"
 
 namespace aiir {
 
