@@ -19,16 +19,6 @@ void push(std::vector<std::string_view>& names, std::string_view name, std::size
   if (names.size() < cap && !name.empty()) names.push_back(name.substr(0, 128));
 }
 
-/// Anthropic content blocks: {type:"tool_use", name, ...}.
-void anthropic_blocks(const dom::element& content, std::vector<std::string_view>& names, std::size_t cap) {
-  dom::array blocks;
-  if (content.get_array().get(blocks) != simdjson::SUCCESS) return;
-  for (dom::element b : blocks) {
-    std::string_view type, name;
-    if (get_str(b, "type", type) && type == "tool_use" && get_str(b, "name", name)) push(names, name, cap);
-  }
-}
-
 /// `<tool_name>X</tool_name>` in a Bedrock Agents orchestration completion.
 void agent_xml(std::string_view text, std::vector<std::string_view>& names, std::size_t cap) {
   constexpr std::string_view kOpen = "<tool_name>", kClose = "</tool_name>";
@@ -59,6 +49,18 @@ bool contains_icase(std::string_view hay, std::string_view needle) noexcept {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                      [&](char a, char b) { return lower(a) == lower(b); }) != hay.end();
+}
+
+/// Anthropic content blocks: {type:"tool_use", name, ...}, and the text
+/// blocks of a Bedrock Agents orchestration answer.
+void anthropic_blocks(const dom::element& content, std::vector<std::string_view>& names, std::size_t cap) {
+  dom::array blocks;
+  if (content.get_array().get(blocks) != simdjson::SUCCESS) return;
+  for (dom::element b : blocks) {
+    std::string_view type, name, text;
+    if (get_str(b, "type", type) && type == "tool_use" && get_str(b, "name", name)) push(names, name, cap);
+    else if (get_str(b, "text", text)) agent_xml(text, names, cap);
+  }
 }
 
 /// Text an outside source put in the request: tool results and retrieved
@@ -105,7 +107,7 @@ void response_tool_calls(const dom::element& record, std::vector<std::string_vie
       }
     }
   }
-  // Anthropic Messages: content[] blocks of type tool_use.
+  // Anthropic Messages: content[] blocks of type tool_use (and agents' XML in text blocks).
   if (body["content"].get(e) == simdjson::SUCCESS) anthropic_blocks(e, names, cap);
   // OpenAI-style chat completions: choices[].message.tool_calls[].function.name
   dom::array choices;
@@ -122,13 +124,6 @@ void response_tool_calls(const dom::element& record, std::vector<std::string_vie
   // Bedrock Agents: the orchestration completion names its tool in XML.
   std::string_view completion;
   if (get_str(body, "completion", completion)) agent_xml(completion, names, cap);
-  dom::array content;
-  if (body["content"].get_array().get(content) == simdjson::SUCCESS) {
-    for (dom::element b : content) {
-      std::string_view text;
-      if (get_str(b, "text", text)) agent_xml(text, names, cap);
-    }
-  }
 }
 
 bool tool_call_piece(const TextPiece& p) noexcept { return p.side == Side::kOutput && is_call_path(p.source_path); }
