@@ -19,6 +19,7 @@
 #include "content/content.h"
 #include "content/secrets.h"
 #include "scan/content_stage.h"
+#include "util/time.h"
 
 namespace aiir {
 namespace {
@@ -199,9 +200,11 @@ class InvocationContentAnalyzer final : public Analyzer {
                                                            : Severity::kLow;
       // One finding per severity band: a record scored low is not cited by a
       // medium or high finding because another record of the hour scored higher.
+      // The low band (the model's ~1% false positives on ordinary traffic) is one
+      // finding per principal for the whole span, not one per hour.
       Group* g = group(ev, {"invocation.prompt_attack_scored", Element::kInvocation,
                             "Prompts scored as attacks by the prompt model"},
-                       s, false, to_string(s));
+                       s, s == Severity::kLow, to_string(s));
       if (g != nullptr) {
         g->max_score = std::max(g->max_score, r.score);
         offer(*g, ev, r, s, sig_ids, first_user_excerpt(r));
@@ -229,7 +232,7 @@ class InvocationContentAnalyzer final : public Analyzer {
         d.emplace_back("window_attack_families", std::to_string(ws.families.size()));
         if (!ws.families.empty()) d.emplace_back("attack_families", join(ws.families));
       }
-      if (rule != kSystemPii) d.emplace_back("window", fmt::format("1h from {}", format_time(w)));
+      if (w != 0) d.emplace_back("window", fmt::format("1h from {}", format_time(w)));
       if (!g.items.empty()) d.emplace_back("matched", join_counts(g.items));
       if (!g.roles.empty()) d.emplace_back("where", join(g.roles));
       if (!g.values.empty()) d.emplace_back("values", join(g.values, " | "));
@@ -239,8 +242,10 @@ class InvocationContentAnalyzer final : public Analyzer {
       if (!g.top.signatures.empty()) d.emplace_back("top_signatures", g.top.signatures);
       if (!g.top.excerpt.empty()) d.emplace_back("top_excerpt", g.top.excerpt);
       f.details = std::move(d);
+      // Hourly groups name their hour; whole-span ones (w == 0) their first and last record.
       const std::string when =
           rule == kSystemPii ? std::string(" (the application's own text, sent on every call)")
+          : w == 0 ? fmt::format(" from {} to {}", aiir::format_time(f.first_seen_ms), aiir::format_time(f.last_seen_ms))
                              : fmt::format(" in the hour from {}", format_time(w));
       f.summary = fmt::format("{}: {} record(s) from {}{}{}", f.title, f.count,
                               f.principal.empty() ? std::string("an unknown principal") : f.principal, when,
@@ -518,7 +523,12 @@ class InvocationContentAnalyzer final : public Analyzer {
                                           "Secrets in model responses"})
                         : (pii ? RuleInfo{"invocation.pii_in_prompt", Element::kInvocation, "Personal data in prompts"}
                                : RuleInfo{"invocation.secret_in_prompt", Element::kInvocation, "Secrets in prompts"});
-      Group* g = group(ev, ri, h.severity);
+      // Personal data of low severity in prompts (an e-mail address, a phone
+      // number: what customers type about themselves to a support application)
+      // is routine: one low finding per principal for the whole span, not one
+      // per hour; higher severities stay hourly.
+      const bool routine = pii && h.side == Side::kInput && h.severity <= Severity::kLow;
+      Group* g = group(ev, ri, h.severity, routine, routine ? "low" : "");
       if (g == nullptr) continue;
       ++g->items[h.type];
       g->roles.insert(fmt::format("{} {}", to_string(h.side), to_string(h.role)));
@@ -560,6 +570,7 @@ class InvocationContentAnalyzer final : public Analyzer {
     if (v.size() > max) out += fmt::format(", +{} more", v.size() - max);
     return out;
   }
+  /// The hour of `ms`, as hourly groups name it ("2026-03-10T11:00Z").
   static std::string format_time(std::int64_t ms) {
     std::time_t t = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};

@@ -759,3 +759,25 @@ TEST_CASE("contact details repeated from the request are not personal data in re
   CHECK(out[0]->count == 1);
   CHECK(out[0]->evidence.front().request_id == "e-3");
 }
+
+TEST_CASE("routine personal data in prompts is one finding per principal for the whole span",
+          "[invocation-content]") {
+  // A customer's own e-mail address in prompts across three hours, and a card
+  // number (medium) in one of them.
+  Run r(lines({converse("2026-03-01T10:05:00Z", kUser, "p-1", "My e-mail is jane.doe@example.org, any news?", "Yes."),
+               converse("2026-03-01T12:15:00Z", kUser, "p-2", "Reach me at jane.doe@example.org please.", "Sure."),
+               converse("2026-03-01T15:40:00Z", kUser, "p-3", "Card 4111 1111 1111 1111, mail jane.doe@example.org",
+                        "Thanks.")}));
+  auto pii = r.with_rule("invocation.pii_in_prompt");
+  REQUIRE(pii.size() == 2);  // the low span finding and the card's hourly one
+  const Finding* low = pii[0]->severity == Severity::kLow ? pii[0] : pii[1];
+  const Finding* card = low == pii[0] ? pii[1] : pii[0];
+  CHECK(low->severity == Severity::kLow);
+  CHECK(low->count == 3);
+  CHECK(low->evidence.size() == 3);
+  CHECK(detail(*low, "window").empty());
+  CHECK(low->summary.find("from 2026-03-01T10:05:00Z to 2026-03-01T15:40:00Z") != std::string::npos);
+  CHECK(card->severity >= Severity::kMedium);
+  CHECK(card->count == 1);
+  CHECK(detail(*card, "window") == "1h from 2026-03-01T15:00Z");
+}
