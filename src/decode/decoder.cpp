@@ -8,6 +8,7 @@
 #include "decode/decoder.h"
 
 #include <algorithm>
+#include <deque>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -39,10 +40,17 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 /// The array of an element known to be an array (a local, so range-for does not dangle).
+/// `v` as an array; an empty one when it is not an array. (A default-constructed
+/// dom::array has no document: iterating it is undefined behaviour.)
 dom::array as_array(dom::element v) noexcept {
   dom::array a;
-  if (v.get_array().get(a) != simdjson::SUCCESS) return {};
-  return a;
+  if (v.get_array().get(a) == simdjson::SUCCESS) return a;
+  static const dom::array empty = [] {
+    static dom::parser parser;
+    static const simdjson::padded_string text("[]", 2);
+    return parser.parse(text).get_array().value_unsafe();
+  }();
+  return empty;
 }
 
 std::string_view str(dom::element v) noexcept {
@@ -476,7 +484,9 @@ struct Decoder::Ctx {
   /// objects, {"eventName":"..."}, values as strings.
   void lake_rows(dom::element rows) {
     std::vector<FlatCell> cells;
-    std::vector<std::string> rendered;  // non-string values as JSON text
+    // Non-string values as JSON text. A deque: cells point into its strings,
+    // and a column object may hold several keys, so no reserve() bounds it.
+    std::deque<std::string> rendered;
     for (dom::element row : as_array(rows)) {
       const std::uint32_t index = next_record++;
       cells.clear();
@@ -486,7 +496,6 @@ struct Decoder::Ctx {
         skip(SkipReason::kNotAnObject, index, "QueryResultRows element");
         continue;
       }
-      rendered.reserve(columns.size());
       for (dom::element column : columns) {
         dom::object one;
         if (column.get_object().get(one) != simdjson::SUCCESS) continue;

@@ -76,3 +76,29 @@ TEST_CASE("numeric event times outside years 1..9999 are no time", "[faults][dec
     CHECK(f.events[0].time_ms == ms);
   }
 }
+
+// A CloudTrail Lake row (get-query-results) whose column objects hold several
+// non-string values: their JSON text was kept in a vector reserved for one per
+// column, and the cells' views into it dangled once it grew (a use after free).
+TEST_CASE("Lake rows with several non-string values per column keep their views valid", "[faults][decode]") {
+  std::string row = R"([{"eventID":"e1"},{"eventTime":"2026-03-10 10:00:00.000"},)"
+                    R"({"eventSource":"s3.amazonaws.com"},{"eventName":"ListBuckets"},)"
+                    R"({"awsRegion":"us-east-1","readOnly":true,"errorCode":null)";
+  // Many non-string values in one column object: the text of each must outlive the row's end.
+  for (int i = 0; i < 40; ++i) row += ",\"extra" + std::to_string(i) + "\":{\"n\":" + std::to_string(i) + "}";
+  row += R"(,"sourceIPAddress":{"ip":"203.0.113.9"}}])";
+  auto f = events_from_json(R"({"QueryStatus":"FINISHED","QueryResultRows":[)" + row + "]}");
+  REQUIRE(f.events.size() == 1);
+  CHECK(f.events[0].event_id == "e1");
+  CHECK(f.events[0].action == "ListBuckets");
+  CHECK(f.events[0].region == "us-east-1");
+}
+
+// `QueryResultRows` that is not an array was iterated as a default-constructed
+// simdjson array (no document: undefined behaviour). Not an array: no rows.
+TEST_CASE("Lake results whose rows are not an array give no rows", "[faults][decode]") {
+  for (const char* rows : {"1736445600000", "\"rows\"", "{\"a\":1}", "null"}) {
+    auto f = events_from_json(std::string(R"({"QueryStatus":"FINISHED","QueryResultRows":)") + rows + "}");
+    CHECK(f.events.empty());
+  }
+}
