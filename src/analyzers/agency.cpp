@@ -1203,8 +1203,7 @@ void AgencyAnalyzer::answer(const Coverage& coverage, std::vector<QuestionAnswer
     for (const auto& r : high_rules_) hits.insert(r);
     for (const auto& r : medium_rules_)
       if (r == "agency.new_action_after_baseline" || r == "agency.tool_call_to_retrieved_address") hits.insert(r);
-    if (hits.count("agency.tool_call_to_retrieved_address") && unauthorized_summary_.empty() &&
-        coverage.cloudtrail_events == 0) {
+    if (hits.count("agency.tool_call_to_retrieved_address") && coverage.cloudtrail_events == 0) {
       q.answer = Answer::kYes;
       q.explanation = fmt::format(
           "The model called tools with addresses that only retrieved text supplied "

@@ -436,9 +436,9 @@ class InvocationContentAnalyzer final : public Analyzer {
       if (!b.action.empty() && b.action != "NONE") acted[static_cast<int>(b.side)] = true;
     for (const auto& b : r.extraction.guardrail.blocks) {
       if (!b.detected || b.action != "NONE" || acted[static_cast<int>(b.side)]) continue;
-      const bool attack = b.type == "PROMPT_ATTACK" || contains_icase(b.type, "jailbreak") ||
-                          contains_icase(b.type, "injection") || contains_icase(b.type, "prompt attack") ||
-                          contains_icase(b.type, "prompt_attack");
+      const bool attack = b.type == "PROMPT_ATTACK" || detail::icontains(b.type, "jailbreak") ||
+                          detail::icontains(b.type, "injection") || detail::icontains(b.type, "prompt attack") ||
+                          detail::icontains(b.type, "prompt_attack");
       const Severity s = attack && b.confidence != "LOW" ? Severity::kMedium : Severity::kLow;
       Group* g = group(ev, {"invocation.guardrail_detected_not_blocked", Element::kInvocation,
                             "Guardrail detected a policy violation but did not block it"},
@@ -450,16 +450,6 @@ class InvocationContentAnalyzer final : public Analyzer {
       if (!b.confidence.empty()) add_value(*g, fmt::format("{} {} confidence {}", b.policy, type, cut(b.confidence, 16)));
       offer(*g, ev, r, s, sigs, {});
     }
-  }
-
-  static bool contains_icase(std::string_view hay, std::string_view needle) noexcept {
-    if (needle.size() > hay.size()) return false;
-    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-      std::size_t k = 0;
-      while (k < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + k])) == needle[k]) ++k;
-      if (k == needle.size()) return true;
-    }
-    return false;
   }
 
   void on_attachments(const EventView& ev, const ContentResult& r, const std::string& sigs) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "analyzers/common.h"
+
 namespace aiir::detail {
 namespace {
 
@@ -42,13 +44,6 @@ bool email_local(unsigned char c) noexcept {
 }
 bool email_domain(unsigned char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
-}
-
-bool contains_icase(std::string_view hay, std::string_view needle) noexcept {
-  if (needle.empty() || needle.size() > hay.size()) return false;
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                     [&](char a, char b) { return lower(a) == lower(b); }) != hay.end();
 }
 
 /// Anthropic content blocks: {type:"tool_use", name, ...}, and the text
@@ -167,20 +162,21 @@ SteeredCalls steered_calls(const content::ContentResult& r) {
     if (h.role == Role::kTool || h.role == Role::kDocument) out.injection = true;
     if (attachment_injection || h.role != Role::kUser) continue;
     const std::string_view excerpt = std::string_view(h.excerpt).substr(0, 40);
+    if (excerpt.empty()) continue;
     for (const TextPiece& p : pieces)
-      if (p.side == Side::kInput && p.from_attachment && contains_icase(p.text, excerpt)) attachment_injection = true;
+      if (p.side == Side::kInput && p.from_attachment && icontains(p.text, excerpt)) attachment_injection = true;
   }
   out.injection = out.injection || attachment_injection;
   for (const std::string& a : called) {
     bool from_retrieved = false, from_attachment = false, from_trusted = false;
     for (const TextPiece& p : pieces) {
       if (p.text.size() < a.size()) continue;
-      if (trusted(p) && contains_icase(p.text, a)) {
+      if (trusted(p) && icontains(p.text, a)) {
         from_trusted = true;
         break;
       }
-      if (!from_retrieved && retrieved(p) && contains_icase(p.text, a)) from_retrieved = true;
-      if (!from_attachment && p.side == Side::kInput && p.from_attachment && contains_icase(p.text, a))
+      if (!from_retrieved && retrieved(p) && icontains(p.text, a)) from_retrieved = true;
+      if (!from_attachment && p.side == Side::kInput && p.from_attachment && icontains(p.text, a))
         from_attachment = true;
     }
     if (from_trusted) continue;
