@@ -176,6 +176,10 @@ using Index = std::unordered_map<std::string, std::vector<std::uint32_t>, Transp
 struct Dispatch {
   Index by_name;                     ///< lower-case eventName / operation -> rules
   Index by_source;                   ///< lower-case eventSource -> rules (not in by_name)
+  /// lower-case userIdentity.type -> rules (in neither index above): rules
+  /// about who acted (root, an IAM user's API key) would otherwise run on
+  /// every CloudTrail event.
+  Index by_identity_type;
   std::vector<std::uint32_t> always;
 };
 

@@ -330,9 +330,11 @@ EngineState::EngineState(const RuleSetData& data, bool force_emit)
 
 void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
                              const std::vector<std::uint32_t>*& by_name,
-                             const std::vector<std::uint32_t>*& by_source) {
+                             const std::vector<std::uint32_t>*& by_source,
+                             const std::vector<std::uint32_t>*& by_identity_type) {
   by_name = nullptr;
   by_source = nullptr;
+  by_identity_type = nullptr;
   simdjson::dom::object obj;
   if (event.raw.get_object().get(obj) != simdjson::SUCCESS) return;
   // The normalized eventName / eventSource / operation are the record's
@@ -353,7 +355,17 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   };
   const bool invocation = event.kind == EventKind::kInvocation;
   by_name = lookup(invocation ? "operation" : "eventName", event.action, dispatch.by_name);
-  if (!invocation) by_source = lookup("eventSource", event.service, dispatch.by_source);
+  if (invocation) return;
+  by_source = lookup("eventSource", event.service, dispatch.by_source);
+  // userIdentity.type as the rules' own lookup finds it (the first key), so
+  // the normalized actor_type (the last) is not used.
+  if (dispatch.by_identity_type.empty()) return;
+  std::string_view type;
+  if (obj.at_key("userIdentity").at_key("type").get_string().get(type) != simdjson::SUCCESS) return;
+  key_.assign(type);
+  for (char& c : key_) c = fold(c);
+  if (auto it = dispatch.by_identity_type.find(std::string_view(key_)); it != dispatch.by_identity_type.end())
+    by_identity_type = &it->second;
 }
 
 void EngineState::on_event(const EventView& event, FindingSink& out, const VirtualFields* fields) {
@@ -375,7 +387,8 @@ void EngineState::match(const EventView& event, const VirtualFields* fields, std
   ctx_.fields = fields;
   const std::vector<std::uint32_t>* by_name = nullptr;
   const std::vector<std::uint32_t>* by_source = nullptr;
-  candidates(event, *dispatch, by_name, by_source);
+  const std::vector<std::uint32_t>* by_identity_type = nullptr;
+  candidates(event, *dispatch, by_name, by_source, by_identity_type);
   auto run = [&](const std::vector<std::uint32_t>& list) {
     for (std::uint32_t ri : list) {
       ++stats_.candidates;
@@ -384,6 +397,7 @@ void EngineState::match(const EventView& event, const VirtualFields* fields, std
   };
   if (by_name != nullptr) run(*by_name);
   if (by_source != nullptr) run(*by_source);
+  if (by_identity_type != nullptr) run(*by_identity_type);
   run(dispatch->always);
   ctx_.event = nullptr;
   ctx_.fields = nullptr;

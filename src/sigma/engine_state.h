@@ -58,7 +58,8 @@ class EngineState {
  private:
   void candidates(const EventView& event, const Dispatch& dispatch,
                   const std::vector<std::uint32_t>*& by_name,
-                  const std::vector<std::uint32_t>*& by_source);
+                  const std::vector<std::uint32_t>*& by_source,
+                  const std::vector<std::uint32_t>*& by_identity_type);
   void matched(const Rule& rule, const EventView& event, FindingSink& out);
   void add_hit(std::uint32_t corr, std::vector<std::string> values, Hit hit);
   void evaluate(std::size_t corr, Group& group, FindingSink& out);

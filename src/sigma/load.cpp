@@ -1519,23 +1519,26 @@ void link(RuleSetData& d) {
     if (d.infos[rule.meta.info].status != RuleStatus::kLoaded || rule.root < 0) continue;
     if (!rule.generate && rule.feeds.empty()) continue;
     auto idx = static_cast<std::uint32_t>(ri);
-    auto place = [&](Dispatch& dispatch, std::string_view name_field, std::string_view source_field) {
+    auto place = [&](Dispatch& dispatch, std::string_view name_field, std::string_view source_field,
+                     std::string_view type_field) {
       Constraint names = node_constraint(rule, rule.root, name_field);
       if (names) {
         add_index(dispatch.by_name, *names, idx);
         return;
       }
-      if (!source_field.empty()) {
-        Constraint sources = node_constraint(rule, rule.root, source_field);
-        if (sources) {
-          add_index(dispatch.by_source, *sources, idx);
+      for (auto [field, index] : {std::pair{source_field, &dispatch.by_source}, {type_field, &dispatch.by_identity_type}}) {
+        if (field.empty()) continue;
+        Constraint values = node_constraint(rule, rule.root, field);
+        if (values) {
+          add_index(*index, *values, idx);
           return;
         }
       }
       dispatch.always.push_back(idx);
     };
-    if (rule.source == Source::kCloudTrail || rule.source == Source::kAny) place(d.cloudtrail, "eventName", "eventSource");
-    if (rule.source == Source::kInvocation || rule.source == Source::kAny) place(d.invocation, "operation", "");
+    if (rule.source == Source::kCloudTrail || rule.source == Source::kAny)
+      place(d.cloudtrail, "eventName", "eventSource", "userIdentity.type");
+    if (rule.source == Source::kInvocation || rule.source == Source::kAny) place(d.invocation, "operation", "", "");
   }
 }
 

@@ -188,6 +188,30 @@ TEST_CASE("dispatch: only rules that could match are evaluated", "[sigma]") {
   CHECK(out.findings.empty());
 }
 
+TEST_CASE("dispatch: a rule about the identity type runs only on that type", "[sigma]") {
+  using aiir::sigma::testing::ct_rule;
+  auto set = RuleSet::from_string(
+      ct_rule("  sel:\n    userIdentity.type: Root\n  filter:\n    eventType: AwsServiceEvent\n"
+              "  condition: sel and not filter\n"),
+      "root.yml");
+  aiir::sigma::Engine engine(set);
+  aiir::FindingList out;
+  simdjson::dom::parser parser;
+  aiir::EventView ev;
+  auto feed = [&](const char* json) {
+    ev.raw = parser.parse(std::string(json)).value();
+    engine.on_event(ev, out);
+  };
+  feed(R"({"eventName":"ListBuckets","userIdentity":{"type":"IAMUser"}})");
+  feed(R"({"eventName":"ListBuckets"})");
+  CHECK(engine.stats().candidates == 0);
+  CHECK(out.findings.empty());
+  // Matched as the rule's own lookup is: case-insensitive, the first "type" key.
+  feed(R"({"eventName":"ListBuckets","userIdentity":{"type":"root","type":"IAMUser"}})");
+  CHECK(engine.stats().candidates == 1);
+  CHECK(out.findings.size() == 1);
+}
+
 TEST_CASE("load problems name file and line; other rules still load", "[sigma]") {
   auto set = RuleSet::from_string(R"(title: ok
 id: a
