@@ -270,10 +270,12 @@ class Runner {
         // operation, model, caller, tokens), so that the S3 and the CloudWatch
         // Logs copies of one call count once.
         if ((ev.kind != EventKind::kCloudTrail && ev.kind != EventKind::kInvocation) || ev.event_id.empty()) continue;
-        detail::StableHash h;
-        h.add(ev.event_id).add(ev.account);
-        if (ev.kind == EventKind::kInvocation) h.add(std::string_view("invocation"));
-        dedup_keys_[k] = h.value();
+        // Keys live in this process only: the library's word-at-a-time hash,
+        // not StableHash's byte-at-a-time FNV (a visible share of the consumer).
+        const std::hash<std::string_view> hash;
+        std::uint64_t key = hash(ev.event_id) ^ (hash(ev.account) * 0x9e3779b97f4a7c15ULL);
+        if (ev.kind == EventKind::kInvocation) key = ~key;
+        dedup_keys_[k] = key == 0 ? 1 : key;  // 0: not keyed
       }
       constexpr std::size_t kAhead = 8;
       for (std::size_t k = 0; k < b.events.size(); ++k) {
