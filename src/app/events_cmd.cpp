@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <span>
 #include <tuple>
 
 #include "app/commands.h"
@@ -27,13 +28,15 @@ class EventsSink final : public EventSink {
     return std::make_unique<Lines>(RedactionFlags{options_.redact, options_.redact_prompts});
   }
 
-  void prepare(DecodedBatch& batch, BatchExtra* extra) override {
+  void prepare(DecodedBatch& batch, BatchExtra* extra, std::size_t begin, std::size_t end) override {
     auto* lines = static_cast<Lines*>(extra);
-    lines->text.clear();
-    lines->ends.clear();
+    if (begin == 0) {
+      lines->text.clear();
+      lines->ends.clear();
+    }
     RawRedaction raw{options_.redact, options_.redact_prompts};
     const bool filtered = !options_.filter.empty();
-    for (const EventView& ev : batch.events) {
+    for (const EventView& ev : std::span(batch.events).subspan(begin, end - begin)) {
       if (filtered && !options_.filter.matches(ev)) {  // no line: consume() writes nothing for it
         lines->ends.push_back(lines->text.size());
         continue;

@@ -2,6 +2,7 @@
 // `aiir prompts`: one `aiir.prompt/1` JSON line per invocation record, built on
 // the worker threads by the content stage (docs/prompts-schema.md).
 #include <algorithm>
+#include <span>
 #include <array>
 #include <utility>
 #include <cstdio>
@@ -181,11 +182,13 @@ class PromptsSink final : public EventSink {
 
   std::unique_ptr<BatchExtra> make_extra() override { return std::make_unique<PromptLines>(shared_); }
 
-  void prepare(DecodedBatch& batch, BatchExtra* extra) override {
+  void prepare(DecodedBatch& batch, BatchExtra* extra, std::size_t begin, std::size_t end) override {
     auto* lines = static_cast<PromptLines*>(extra);
-    lines->text.clear();
-    lines->ends.clear();
-    for (EventView& ev : batch.events) {
+    if (begin == 0) {
+      lines->text.clear();
+      lines->ends.clear();
+    }
+    for (EventView& ev : std::span(batch.events).subspan(begin, end - begin)) {
       if (ev.kind == EventKind::kInvocation && lines->worker.run(ev, lines->result) &&
           (!options_.flagged_only || prompt_flagged(lines->result, lines->result.threshold)))
         append_prompt_line(lines->text, ev, lines->result, options_);

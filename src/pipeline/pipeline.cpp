@@ -94,8 +94,8 @@ class Runner {
       FileReader reader(options_.max_file_bytes);
       Decoder decoder;
       for (std::size_t i = 0; i < files_.size() && !sink_.cancelled(); ++i) {
-        process(i, slot, reader, decoder);
-        consume(slot);
+        process(i, slot, reader, decoder, /*prepare=*/false);
+        consume(slot, /*prepare=*/true);
       }
     } else {
       window_ = 2 * threads;
@@ -121,7 +121,7 @@ class Runner {
           std::unique_lock lock(mu_);
           ready_cv_.wait(lock, [&] { return slot.ready; });
         }
-        consume(slot);
+        consume(slot, /*prepare=*/false);
         {
           std::lock_guard lock(mu_);
           slot.ready = false;
@@ -149,7 +149,7 @@ class Runner {
         if (stop_) return;
       }
       Slot& slot = *slots_[i % window_];
-      process(i, slot, reader, decoder);
+      process(i, slot, reader, decoder, /*prepare=*/true);
       {
         std::lock_guard lock(mu_);
         slot.ready = true;
@@ -158,8 +158,9 @@ class Runner {
     }
   }
 
-  /// Worker side: read, decode, filter by window, prepare.
-  void process(std::size_t i, Slot& slot, FileReader& reader, Decoder& decoder) {
+  /// Worker side: read, decode, filter by window, and prepare the whole batch
+  /// unless the consumer will (one thread).
+  void process(std::size_t i, Slot& slot, FileReader& reader, Decoder& decoder, bool prepare) {
     const InputFile& in = files_[i];
     DecodedBatch& b = slot.batch;
     b.clear();
@@ -225,7 +226,7 @@ class Runner {
       }
       b.events.resize(kept);
     }
-    sink_.prepare(b, slot.extra.get());
+    if (prepare) sink_.prepare(b, slot.extra.get(), 0, b.events.size());
   }
 
   /// Hashes a file the worker did not read in full (streaming, read-only).
@@ -245,8 +246,9 @@ class Runner {
     b.file.sha256 = sha256_file_hex(in.path, ec);
   }
 
-  /// Consumer side, in file order: stats, dedup, sink.
-  void consume(Slot& slot) {
+  /// Consumer side, in file order: stats, dedup, sink; with `prepare` (one
+  /// thread), the batch is prepared chunk by chunk just before it is consumed.
+  void consume(Slot& slot, bool prepare) {
     DecodedBatch& b = slot.batch;
     if (sink_.cancelled()) return;
     ++stats_.files_total;
@@ -283,7 +285,9 @@ class Runner {
         if (dedup_keys_[k] != 0) dedup_keys_[k] = seen_.insert(dedup_keys_[k]) ? 0 : 1;
       }
     }
+    constexpr std::size_t kChunk = 64;
     for (std::size_t k = 0; k < b.events.size(); ++k) {
+      if (prepare && k % kChunk == 0) sink_.prepare(b, slot.extra.get(), k, std::min(k + kChunk, b.events.size()));
       const EventView& ev = b.events[k];
       if (dedup_keys_[k] != 0) {
         stats_.skip(SkipReason::kDuplicate, b.path, ev.where.record, ev.event_id);

@@ -38,14 +38,19 @@ struct BatchExtra {
   virtual ~BatchExtra() = default;
 };
 
-/// Receives events. prepare() runs on worker threads, one call per file;
-/// consume() runs on one thread, in input order (files by path, records in
-/// file order), for each in-window event that is not a duplicate.
+/// Receives events. prepare() runs on worker threads; consume() runs on one
+/// thread, in input order (files by path, records in file order), for each
+/// in-window event that is not a duplicate.
 class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual std::unique_ptr<BatchExtra> make_extra() { return nullptr; }
-  virtual void prepare(DecodedBatch& /*batch*/, BatchExtra* /*extra*/) {}
+  /// Stateless per-event work for events [begin, end) of `batch`, called in
+  /// order over the batch (begin 0 starts it). Worker threads prepare a whole
+  /// batch in one call; on one thread the pipeline prepares a chunk and
+  /// consumes it at once, so the consumer finds the chunk's records still in
+  /// cache (a batch is a whole file, larger than the caches).
+  virtual void prepare(DecodedBatch& /*batch*/, BatchExtra* /*extra*/, std::size_t /*begin*/, std::size_t /*end*/) {}
   virtual void consume(const EventView& event, std::size_t index, BatchExtra* extra) = 0;
   /// After the last event of a file (consumer thread).
   virtual void file_done(const DecodedBatch& /*batch*/, BatchExtra* /*extra*/) {}

@@ -6,6 +6,7 @@
 #include <aiir/error.h>
 
 #include <algorithm>
+#include <span>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -337,9 +338,9 @@ bool ContentWorker::run(const EventView& event, ContentResult& out) noexcept {
   }
 }
 
-void ContentBatch::prepare(DecodedBatch& batch) {
-  used = 0;
-  for (EventView& ev : batch.events) {
+void ContentBatch::prepare(DecodedBatch& batch, std::size_t begin, std::size_t end) {
+  if (begin == 0) used = 0;
+  for (EventView& ev : std::span(batch.events).subspan(begin, end - begin)) {
     ev.content = nullptr;
     if (ev.kind != EventKind::kInvocation && ev.kind != EventKind::kCloudTrail) continue;
     if (used == pool.size()) pool.push_back(std::make_unique<ContentResult>());

@@ -121,8 +121,9 @@ class ContentWorker {
 /// pooled and reused across batches.
 struct ContentBatch final : BatchExtra {
   explicit ContentBatch(const ContentShared& shared) : worker(shared) {}
-  /// Runs the stage over every event of `batch` and sets events[i].content.
-  void prepare(DecodedBatch& batch);
+  /// Runs the stage over events [begin, end) of `batch` and sets their
+  /// `content` (in order over the batch: begin 0 starts it).
+  void prepare(DecodedBatch& batch, std::size_t begin, std::size_t end);
 
   ContentWorker worker;
   std::vector<std::unique_ptr<content::ContentResult>> pool;

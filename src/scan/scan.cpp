@@ -101,23 +101,25 @@ class ScanSink final : public EventSink {
     if (rules_ != nullptr) extra->matcher = std::make_unique<sigma::Matcher>(*rules_);
     return extra;
   }
-  void prepare(DecodedBatch& batch, BatchExtra* extra) override {
+  void prepare(DecodedBatch& batch, BatchExtra* extra, std::size_t begin, std::size_t end) override {
     if (extra == nullptr) return;
     auto& b = *static_cast<ScanBatch*>(extra);
-    if (b.content) b.content->prepare(batch);
+    if (b.content) b.content->prepare(batch, begin, end);
     if (!b.matcher) return;
     // Which single-event rules match each event; the consumer applies them in
     // input order (findings, folding, correlations), so the result does not
     // depend on the threads.
-    b.offsets.assign(batch.events.size() + 1, 0);
-    b.matches.clear();
-    for (std::size_t k = 0; k < batch.events.size(); ++k) {
+    if (begin == 0) {
+      b.offsets.assign(batch.events.size() + 1, 0);
+      b.matches.clear();
+    }
+    for (std::size_t k = begin; k < end; ++k) {
       const EventView& ev = batch.events[k];
       b.offsets[k] = static_cast<std::uint32_t>(b.matches.size());
       b.fields.reset(ev);
       b.matcher->match(ev, b.matches, ev.content != nullptr ? &b.fields : nullptr);
     }
-    b.offsets[batch.events.size()] = static_cast<std::uint32_t>(b.matches.size());
+    b.offsets[end] = static_cast<std::uint32_t>(b.matches.size());
   }
   // ---- end worker side ----
 

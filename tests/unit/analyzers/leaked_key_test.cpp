@@ -60,7 +60,7 @@ std::vector<aiir::Finding> run(const std::vector<std::string>& records, bool rev
   for (const auto& r : records) text += r + "\n";
   auto fixture = aiir::testing::events_from_json(text);
   aiir::ContentBatch batch(shared());
-  batch.prepare(*fixture.batch);
+  batch.prepare(*fixture.batch, 0, fixture.batch->events.size());
   aiir::AnalyzerConfig cfg;
   static const aiir::Profile none{};
   cfg.profile = &none;

@@ -52,7 +52,7 @@ struct Run {
   std::vector<aiir::QuestionAnswer> answers;
   explicit Run(const std::string& jsonl, std::uint64_t cloudtrail_events = 0)
       : fixture(aiir::testing::events_from_json(jsonl)) {
-    batch.prepare(*fixture.batch);
+    batch.prepare(*fixture.batch, 0, fixture.batch->events.size());
     aiir::Profile profile;
     aiir::AnalyzerConfig config;
     config.profile = &profile;
