@@ -187,7 +187,12 @@ void AiPrincipals::learn(const EventView& e) {
         (e.session_issuer != last_issuer_ || session != last_session_)) {
       // The role's entry is looked up again only when the role changes.
       if (e.session_issuer != last_issuer_ || last_role_ == role_sessions_.end()) {
-        last_role_ = entry(role_sessions_, e.session_issuer);
+        if (auto hit = role_index_.find(e.session_issuer); hit != role_index_.end()) {
+          last_role_ = hit->second;
+        } else {
+          last_role_ = entry(role_sessions_, e.session_issuer);
+          if (last_role_ != role_sessions_.end()) role_index_.emplace(std::string_view(last_role_->first), last_role_);
+        }
         last_issuer_.assign(e.session_issuer);
       }
       if (last_role_ != role_sessions_.end()) add_value(last_role_->second, session);

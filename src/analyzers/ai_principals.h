@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "analyzers/common.h"
+#include "util/hash.h"
 
 namespace aiir::detail {
 
@@ -151,6 +153,9 @@ class AiPrincipals {
   StrSet logged_runtime_roles_;  // ... in the invocation logs (no client recorded)
   Multi function_roles_;         // function name -> execution roles
   Multi role_sessions_;          // role ARN -> session names
+  // Hash index over role_sessions_' keys: role ARNs share long prefixes, which
+  // made the ordered search on every change of role a visible cost.
+  std::unordered_map<std::string_view, Multi::iterator, StringHash, std::equal_to<>> role_index_;
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
   std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
   Multi::iterator last_role_ = role_sessions_.end();  // last_issuer_'s entry (end: none)
