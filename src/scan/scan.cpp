@@ -180,22 +180,13 @@ class ScanSink final : public EventSink {
     }
     if (c.first_ms == 0 || ev.time_ms < c.first_ms) c.first_ms = ev.time_ms;
     if (ev.time_ms > c.last_ms) c.last_ms = ev.time_ms;
-    // Most events repeat the previous one's account and region: no set search then.
-    if (!ev.account.empty() && ev.account != last_account_) {
-      if (c.accounts.size() < 1000) c.accounts.emplace(ev.account);
-      last_account_.assign(ev.account);
-    }
-    if (!ev.region.empty() && ev.region != last_region_) {
-      if (c.regions.size() < 100) c.regions.emplace(ev.region);
-      last_region_.assign(ev.region);
-    }
+    // Accounts and regions come from the read's time ranges after the run.
   }
 
   std::vector<Active>& analyzers_;
   sigma::Engine* engine_;
   ScopeTracker& scope_;
   detail::AiPrincipals& ai_;
-  std::string last_account_, last_region_;  ///< the last ones added to coverage_
   Coverage& coverage_;
   FindingList& findings_;
   FindingSink& rule_findings_;
@@ -355,6 +346,12 @@ int run_scan(const ScanOptions& options) {
   if (engine) sink.set_rules(&ruleset);
   report.read = run_pipeline(prepared.inputs.files, prepared.pipeline, sink);
   merge_discovery(prepared, report.read);
+  // The read keeps each consumed event's account and region (its time ranges).
+  for (const auto& [account, by_region] : report.read.time_ranges) {
+    if (!account.empty() && report.coverage.accounts.size() < 1000) report.coverage.accounts.insert(account);
+    for (const auto& [region, range] : by_region)
+      if (!region.empty() && report.coverage.regions.size() < 100) report.coverage.regions.insert(region);
+  }
   report.coverage.profile_loaded = report.profile_loaded;
   if (options.verify) report.integrity = verify_integrity(options.read.paths);
 
