@@ -17,7 +17,6 @@
 
 #include "sigma/engine.h"
 
-#include "util/hash.h"
 
 namespace re2 {
 class RE2;
@@ -168,10 +167,42 @@ struct Correlation {
   std::string rule_id;
 };
 
-using TransparentHash = aiir::detail::StringHash;
+inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-using Index = std::unordered_map<std::string, std::vector<std::uint32_t>, TransparentHash,
-                                 std::equal_to<>>;
+/// Rules by the lower-case value a field must have (eventName, ...): some
+/// hundred keys, looked up for every event. Keys are kept by length and a
+/// lookup compares the text, folded as it goes, with its length's few keys:
+/// no lower-cased copy and no hash per event.
+class Index {
+ public:
+  /// The rules of `key` (lower case), added when new.
+  std::vector<std::uint32_t>& operator[](std::string_view key) {
+    if (key.size() >= by_length_.size()) by_length_.resize(key.size() + 1);
+    for (Entry& e : by_length_[key.size()])
+      if (e.key == key) return e.rules;
+    ++size_;
+    return by_length_[key.size()].emplace_back(Entry{std::string(key), {}}).rules;
+  }
+  /// The rules of the key `text` folds to; null when none.
+  const std::vector<std::uint32_t>* find(std::string_view text) const noexcept {
+    if (text.size() >= by_length_.size()) return nullptr;
+    for (const Entry& e : by_length_[text.size()]) {
+      std::size_t i = 0;
+      while (i < text.size() && e.key[i] == fold(text[i])) ++i;
+      if (i == text.size()) return &e.rules;
+    }
+    return nullptr;
+  }
+  bool empty() const noexcept { return size_ == 0; }
+
+ private:
+  struct Entry {
+    std::string key;
+    std::vector<std::uint32_t> rules;
+  };
+  std::vector<std::vector<Entry>> by_length_;  ///< [key length] -> keys of that length
+  std::size_t size_ = 0;
+};
 
 struct Dispatch {
   Index by_name;                     ///< lower-case eventName / operation -> rules
@@ -216,7 +247,6 @@ bool applies(Source source, EventKind kind) noexcept;
 // ---- helpers shared by load/match
 bool parse_ip(std::string_view text, IpNet& out) noexcept;
 bool glob_match(std::string_view glob, std::string_view text, bool cased) noexcept;
-inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 // ---- findings
 /// The finding of one single-event match; `details` from resource_details().

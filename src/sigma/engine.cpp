@@ -325,7 +325,6 @@ Finding make_finding(const Meta& meta, const EventView& event, std::span<const F
 
 EngineState::EngineState(const RuleSetData& data, bool force_emit)
     : d_(data), force_emit_(force_emit), corr_(data.corrs.size()) {
-  key_.reserve(128);
 }
 
 void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
@@ -348,10 +347,7 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
     // An empty normalized value may be a non-string: the raw lookup decides.
     if ((!normalized || value.empty()) && obj.at_key(key).get_string().get(value) != simdjson::SUCCESS)
       return nullptr;
-    key_.assign(value);
-    for (char& c : key_) c = fold(c);
-    auto it = index.find(std::string_view(key_));
-    return it == index.end() ? nullptr : &it->second;
+    return index.find(value);
   };
   const bool invocation = event.kind == EventKind::kInvocation;
   by_name = lookup(invocation ? "operation" : "eventName", event.action, dispatch.by_name);
@@ -362,10 +358,7 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   if (dispatch.by_identity_type.empty()) return;
   std::string_view type;
   if (obj.at_key("userIdentity").at_key("type").get_string().get(type) != simdjson::SUCCESS) return;
-  key_.assign(type);
-  for (char& c : key_) c = fold(c);
-  if (auto it = dispatch.by_identity_type.find(std::string_view(key_)); it != dispatch.by_identity_type.end())
-    by_identity_type = &it->second;
+  by_identity_type = dispatch.by_identity_type.find(type);
 }
 
 void EngineState::on_event(const EventView& event, FindingSink& out, const VirtualFields* fields) {

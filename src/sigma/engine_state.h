@@ -71,7 +71,6 @@ class EngineState {
   std::vector<CorrState> corr_;
   EngineStats stats_;
   MatchContext ctx_;
-  std::string key_;
   std::vector<FindingSink::DetailView> details_;  ///< scratch for fold()
   std::deque<std::string> detail_text_;           ///< what details_ views that the event does not hold (joined lists)
   std::vector<std::uint32_t> matched_;            ///< scratch for on_event()
