@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -78,18 +80,86 @@ bool looks_console(std::string_view ua) {
          ua.substr(0, 8) == "Mozilla/";
 }
 
-/// Keeps the `k` earliest evidence pointers (by time, file, record): the kept
-/// set does not depend on input order.
-void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t k) {
-  if (v.size() < k) {
-    v.push_back(Evidence::from(e));
-    return;
+/// The `k` earliest evidence pointers (by time, file, record) of some calls:
+/// the kept set does not depend on input order.
+template <std::size_t k>
+class Earliest {
+ public:
+  const std::vector<Evidence>& evidence() const noexcept { return v_; }
+
+  void add(const EventView& e) {
+    if (v_.size() < k) {
+      if (v_.empty()) v_.reserve(k);
+      v_.push_back(Evidence::from(e));
+      if (v_.size() == k) note_latest();
+      return;
+    }
+    // Most calls come after the latest kept one: turned away without reading the kept evidence.
+    if (!detail::ref_less(e.time_ms, e.where.file, e.where.record, latest_ms_, latest_file_, latest_record_)) return;
+    std::max_element(v_.begin(), v_.end())->assign(e);
+    note_latest();
   }
-  auto mx = std::max_element(v.begin(), v.end());
-  if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record)) {
-    mx->assign(e);
+
+ private:
+  void note_latest() noexcept {
+    const Evidence& mx = *std::max_element(v_.begin(), v_.end());
+    latest_ms_ = mx.time_ms;
+    latest_file_ = mx.file_index;
+    latest_record_ = mx.record;
   }
-}
+
+  std::vector<Evidence> v_;
+  std::int64_t latest_ms_ = 0;  ///< order key of the latest kept evidence, once k are kept
+  std::uint32_t latest_file_ = 0, latest_record_ = 0;
+};
+
+/// Small ids by 64-bit key: an open-addressing table probed linearly. A
+/// credential's calls jump between a few 10-minute buckets (files interleave
+/// in time), so most reads look their bucket up; in a node-based map that
+/// cost a division and two or three cache misses per look-up.
+class IdTable {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  /// The id of `key`, or kNone.
+  std::uint32_t find(std::uint64_t key) const noexcept {
+    if (slots_.empty()) return kNone;
+    for (std::size_t i = home(key);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].id == kNone || slots_[i].key == key) return slots_[i].id;
+    }
+  }
+  /// Adds `key` (not in the table yet) with `id`.
+  void insert(std::uint64_t key, std::uint32_t id) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load factor <= 3/4
+    place(key, id);
+    ++size_;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::uint32_t id = kNone;
+  };
+  std::size_t home(std::uint64_t key) const noexcept {
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> shift_);  // Fibonacci hashing: the top bits
+  }
+  void place(std::uint64_t key, std::uint32_t id) noexcept {
+    std::size_t i = home(key);
+    while (slots_[i].id != kNone) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = Slot{key, id};
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
+    for (const Slot& s : old)
+      if (s.id != kNone) place(s.key, s.id);
+  }
+
+  std::vector<Slot> slots_;  ///< a power of two in size
+  std::size_t size_ = 0;
+  unsigned shift_ = 64;
+};
 
 /// Truncates a vector of records to the `cap` earliest (by their `ev`) once it
 /// grows past twice the cap: the survivors are the globally earliest.
@@ -154,9 +224,13 @@ struct Cred {
   bool ua_checked = false;
   std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
   // While events arrive: the activity bucket this credential's last event went
-  // to (a node of buckets_, which does not move).
+  // to (an element of buckets_, which does not move).
   std::uint64_t bucket_key = 0;
   Bucket* bucket = nullptr;
+  // The last read's service and action, with the id of "svc:Action" (a search skipped).
+  std::string last_service, last_action;
+  std::uint32_t last_action_id = 0;
+  bool has_last_action = false;
   // The last event's address and agent, with their interned ids (a search skipped).
   std::string last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
@@ -165,13 +239,14 @@ struct Cred {
 
 /// Reads and denials of one credential in one 10-minute bucket.
 struct Bucket {
+  std::uint64_t key = 0;  ///< credential id << 32 | the bucket's index in time
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> denied_actions;
-  std::vector<Evidence> read_ev;
-  std::vector<Evidence> denied_ev;
+  Earliest<kBucketEvidence> read_ev;
+  Earliest<kBucketEvidence> denied_ev;
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
 };
@@ -802,32 +877,47 @@ class AccessAnalyzer final : public Analyzer {
     const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
     Cred& c = creds_[cred];
     if (c.bucket == nullptr || c.bucket_key != key) {
-      c.bucket = detail::find_or_add(buckets_, key, kMaxBuckets, [](Bucket&) {});
-      if (c.bucket == nullptr) {
-        ++buckets_dropped_;
-        return;
+      std::uint32_t at = bucket_ids_.find(key);
+      if (at == IdTable::kNone) {
+        if (buckets_.size() >= kMaxBuckets) {
+          ++buckets_dropped_;
+          c.bucket = nullptr;
+          return;
+        }
+        at = static_cast<std::uint32_t>(buckets_.size());
+        buckets_.emplace_back().key = key;
+        bucket_ids_.insert(key, at);
       }
+      c.bucket = &buckets_[at];
       c.bucket_key = key;
     }
     Bucket& bk = *c.bucket;
-    std::string_view svc = detail::short_service(e.service);
-    scratch_.assign(svc);
-    scratch_.push_back(':');
-    scratch_.append(e.action);
+    if ((read && e.action != "GetCallerIdentity") || denied) {
+      if (!c.has_last_action || c.last_action != e.action || c.last_service != e.service) {
+        scratch_.assign(detail::short_service(e.service)).append(1, ':').append(e.action);
+        c.last_action_id = actions_.id(scratch_);
+        c.last_service.assign(e.service);
+        c.last_action.assign(e.action);
+        c.has_last_action = true;
+      }
+    }
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
-      const std::uint32_t id = actions_.id(scratch_);
+      const std::uint32_t id = c.last_action_id;
       add_capped(bk.read_actions, id);
       // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
-      // or a read that names nothing. Tags of a named resource are not discovery.
+      // or a read that names nothing. Tags of a named resource are not discovery. An
+      // action already among the sweeps needs no look at its parameters.
       const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
-      if (listing || !names_resource(e)) add_capped(bk.sweep_actions, id);
-      keep_earliest(bk.read_ev, e, kBucketEvidence);
+      if (!std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id) &&
+          (listing || !names_resource(e)))
+        add_capped(bk.sweep_actions, id);
+      bk.read_ev.add(e);
     }
     if (denied) {
       ++bk.denied;
-      add_capped(bk.denied_actions, actions_.id(scratch_));
-      keep_earliest(bk.denied_ev, e, kBucketEvidence);
+      add_capped(bk.denied_actions, c.last_action_id);
+      bk.denied_ev.add(e);
     }
     if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
@@ -1605,9 +1695,9 @@ class AccessAnalyzer final : public Analyzer {
 
   std::vector<CredBuckets> grouped_buckets() const {
     std::map<std::uint32_t, std::vector<std::pair<std::int64_t, const Bucket*>>> m;
-    for (const auto& [key, b] : buckets_) {
-      auto cred = static_cast<std::uint32_t>(key >> 32);
-      auto idx = static_cast<std::int64_t>(static_cast<std::int32_t>(key & 0xffffffffu));
+    for (const Bucket& b : buckets_) {
+      auto cred = static_cast<std::uint32_t>(b.key >> 32);
+      auto idx = static_cast<std::int64_t>(static_cast<std::int32_t>(b.key & 0xffffffffu));
       m[cred].emplace_back(idx, &b);
     }
     std::vector<CredBuckets> out;
@@ -1691,7 +1781,7 @@ class AccessAnalyzer final : public Analyzer {
             for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
             // Overlapping windows share a bucket: its calls are cited once.
             if (kind == 2 || !cited.insert(x).second) continue;
-            for (const Evidence& ev : kind == 0 ? x->read_ev : x->denied_ev) f.add(ev);
+            for (const Evidence& ev : (kind == 0 ? x->read_ev : x->denied_ev).evidence()) f.add(ev);
           }
         }
         if (windows == 0) continue;
@@ -1789,10 +1879,10 @@ class AccessAnalyzer final : public Analyzer {
         const std::int64_t b1 = (g->ev.time_ms + kReconWindow) / kBucketMs;
         std::vector<Evidence> ev;
         for (std::int64_t b = b0; b <= b1; ++b) {
-          auto it = buckets_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
-          if (it == buckets_.end()) continue;
-          for (auto id : it->second.read_actions) names.insert(actions_.name(id));
-          for (const Evidence& e : it->second.read_ev) {
+          const std::uint32_t at = bucket_ids_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
+          if (at == IdTable::kNone) continue;
+          for (auto id : buckets_[at].read_actions) names.insert(actions_.name(id));
+          for (const Evidence& e : buckets_[at].read_ev.evidence()) {
             if (e.time_ms >= g->ev.time_ms) ev.push_back(e);
           }
         }
@@ -2398,7 +2488,8 @@ class AccessAnalyzer final : public Analyzer {
   std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> cred_ids_;
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
-  std::unordered_map<std::uint64_t, Bucket> buckets_;
+  std::deque<Bucket> buckets_;  ///< a deque: Cred::bucket points into it while events arrive
+  IdTable bucket_ids_;          ///< index of buckets_ by Bucket::key
   std::uint64_t buckets_dropped_ = 0;
   std::vector<Login> logins_;
   std::vector<StsCall> sts_;
