@@ -16,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -80,37 +81,121 @@ bool looks_console(std::string_view ua) {
          ua.substr(0, 8) == "Mozilla/";
 }
 
+/// Interns strings to small ids. Ids depend on arrival order, so they are only
+/// ever used internally; anything that reaches a finding goes by name.
+class Interner {
+ public:
+  std::uint32_t id(std::string_view s) {
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    auto n = static_cast<std::uint32_t>(names_.size());
+    names_.emplace_back(s);
+    ids_.emplace(std::string(s), n);
+    return n;
+  }
+  const std::string& name(std::uint32_t id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> ids_;  // order: names_
+  std::vector<std::string> names_;
+};
+
+/// An evidence pointer kept compactly: the order key, the file interned and
+/// the record's event id, request id and action in an EvidenceText.
+struct EvidenceRef {
+  std::int64_t time_ms = 0;
+  std::uint32_t file_index = 0, record = 0;
+  std::uint32_t file = 0;  ///< id of the path in EvidenceText
+  std::uint32_t event_id_size = 0, request_id_size = 0, action_size = 0;
+  std::size_t text = 0;    ///< offset of event id, request id and action in EvidenceText
+};
+
+bool ref_less(const EvidenceRef& a, const EvidenceRef& b) noexcept {
+  return detail::ref_less(a.time_ms, a.file_index, a.record, b.time_ms, b.file_index, b.record);
+}
+
+/// The text of EvidenceRefs: buckets keep a few pointers each, for the few
+/// bursting windows that cite them; an Evidence apiece cost four string
+/// allocations per kept pointer on the hot path.
+class EvidenceText {
+ public:
+  EvidenceRef add(const EventView& e) {
+    EvidenceRef r;
+    r.file = file_id(e.file);
+    r.text = text_.size();
+    write(r, e);
+    return r;
+  }
+  /// Points `r` at `e` instead, in place when its text fits (event ids have one length).
+  void replace(EvidenceRef& r, const EventView& e) {
+    if (event_id(e).size() + e.request_id.size() + e.action.size() >
+        std::size_t{r.event_id_size} + r.request_id_size + r.action_size)
+      r.text = text_.size();
+    r.file = file_id(e.file);
+    write(r, e);
+  }
+  /// Same as Evidence::from() of the event `r` was made from.
+  Evidence evidence(const EvidenceRef& r) const {
+    Evidence ev;
+    ev.file = files_.name(r.file);
+    ev.file_index = r.file_index;
+    ev.record = r.record;
+    ev.event_id.assign(text_, r.text, r.event_id_size);
+    ev.request_id.assign(text_, r.text + r.event_id_size, r.request_id_size);
+    ev.action.assign(text_, r.text + r.event_id_size + r.request_id_size, r.action_size);
+    ev.time_ms = r.time_ms;
+    return ev;
+  }
+
+ private:
+  static std::string_view event_id(const EventView& e) {
+    return e.kind == EventKind::kInvocation ? std::string_view() : e.event_id;  // as Evidence::assign
+  }
+  /// Events come file by file: the last file's id is reused without hashing its path.
+  std::uint32_t file_id(std::string_view path) {
+    if (files_.size() == 0 || files_.name(last_file_) != path) last_file_ = files_.id(path);
+    return last_file_;
+  }
+  void write(EvidenceRef& r, const EventView& e) {
+    r.time_ms = e.time_ms;
+    r.file_index = e.where.file;
+    r.record = e.where.record;
+    const std::string_view id = event_id(e);
+    r.event_id_size = static_cast<std::uint32_t>(id.size());
+    r.request_id_size = static_cast<std::uint32_t>(e.request_id.size());
+    r.action_size = static_cast<std::uint32_t>(e.action.size());
+    const std::size_t size = id.size() + e.request_id.size() + e.action.size();
+    if (r.text + size > text_.size()) text_.resize(r.text + size);  // appended
+    char* out = text_.data() + r.text;
+    for (std::string_view part : {id, e.request_id, e.action}) out = std::copy(part.begin(), part.end(), out);
+  }
+
+  Interner files_;
+  std::uint32_t last_file_ = 0;
+  std::string text_;
+};
+
 /// The `k` earliest evidence pointers (by time, file, record) of some calls:
 /// the kept set does not depend on input order.
 template <std::size_t k>
 class Earliest {
  public:
-  const std::vector<Evidence>& evidence() const noexcept { return v_; }
+  std::span<const EvidenceRef> refs() const noexcept { return {refs_.data(), n_}; }
 
-  void add(const EventView& e) {
-    if (v_.size() < k) {
-      if (v_.empty()) v_.reserve(k);
-      v_.push_back(Evidence::from(e));
-      if (v_.size() == k) note_latest();
+  void add(const EventView& e, EvidenceText& text) {
+    if (n_ < k) {
+      refs_[n_++] = text.add(e);
       return;
     }
-    // Most calls come after the latest kept one: turned away without reading the kept evidence.
-    if (!detail::ref_less(e.time_ms, e.where.file, e.where.record, latest_ms_, latest_file_, latest_record_)) return;
-    std::max_element(v_.begin(), v_.end())->assign(e);
-    note_latest();
+    auto mx = std::max_element(refs_.begin(), refs_.end(), ref_less);
+    if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record))
+      text.replace(*mx, e);
   }
 
  private:
-  void note_latest() noexcept {
-    const Evidence& mx = *std::max_element(v_.begin(), v_.end());
-    latest_ms_ = mx.time_ms;
-    latest_file_ = mx.file_index;
-    latest_record_ = mx.record;
-  }
-
-  std::vector<Evidence> v_;
-  std::int64_t latest_ms_ = 0;  ///< order key of the latest kept evidence, once k are kept
-  std::uint32_t latest_file_ = 0, latest_record_ = 0;
+  std::array<EvidenceRef, k> refs_{};
+  std::size_t n_ = 0;
 };
 
 /// Small ids by 64-bit key: an open-addressing table probed linearly. A
@@ -123,12 +208,18 @@ class IdTable {
 
   /// The id of `key`, or kNone.
   std::uint32_t find(std::uint64_t key) const noexcept {
+    return find(key, [](std::uint32_t) { return true; });
+  }
+  /// The first id under `key` that `same` accepts (keys that are hashes collide), or kNone.
+  template <typename Same>
+  std::uint32_t find(std::uint64_t key, Same&& same) const {
     if (slots_.empty()) return kNone;
     for (std::size_t i = home(key);; i = (i + 1) & (slots_.size() - 1)) {
-      if (slots_[i].id == kNone || slots_[i].key == key) return slots_[i].id;
+      if (slots_[i].id == kNone) return kNone;
+      if (slots_[i].key == key && same(slots_[i].id)) return slots_[i].id;
     }
   }
-  /// Adds `key` (not in the table yet) with `id`.
+  /// Adds `id` under `key`.
   void insert(std::uint64_t key, std::uint32_t id) {
     if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load factor <= 3/4
     place(key, id);
@@ -191,24 +282,36 @@ std::string join_counts(const CountedSet& set, std::size_t n = kListCap) {
   return out;
 }
 
-/// Interns strings to small ids. Ids depend on arrival order, so they are only
-/// ever used internally; anything that reaches a finding goes by name.
-class Interner {
+/// Values by string, for the per-event look-ups (principals, session keys,
+/// actions): one hash of the text and a probe of IdTable's flat slots, where an
+/// unordered_map walked a node chain and a std::map compared a long common
+/// prefix (ARNs) at every level. Entries keep their place (a deque) and the
+/// order they were added in.
+template <typename T>
+class StrTable {
  public:
-  std::uint32_t id(std::string_view s) {
-    auto it = ids_.find(s);
-    if (it != ids_.end()) return it->second;
-    auto n = static_cast<std::uint32_t>(names_.size());
-    names_.emplace_back(s);
-    ids_.emplace(std::string(s), n);
-    return n;
+  using Entry = std::pair<const std::string, T>;
+
+  Entry* find(std::string_view s) { return at(index(s)); }
+  const Entry* find(std::string_view s) const { return const_cast<StrTable*>(this)->find(s); }
+  /// Adds `s`, which is not in the table, with a default value.
+  Entry& add(std::string_view s) {
+    ids_.insert(hash(s), static_cast<std::uint32_t>(entries_.size()));
+    return entries_.emplace_back(std::piecewise_construct, std::forward_as_tuple(s), std::forward_as_tuple());
   }
-  const std::string& name(std::uint32_t id) const { return names_[id]; }
-  std::size_t size() const { return names_.size(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+  auto begin() const noexcept { return entries_.begin(); }
+  auto end() const noexcept { return entries_.end(); }
 
  private:
-  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> ids_;  // order: names_
-  std::vector<std::string> names_;
+  static std::uint64_t hash(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
+  std::uint32_t index(std::string_view s) const {
+    return ids_.find(hash(s), [&](std::uint32_t i) { return entries_[i].first == s; });
+  }
+  Entry* at(std::uint32_t i) { return i == IdTable::kNone ? nullptr : &entries_[i]; }
+
+  std::deque<Entry> entries_;
+  IdTable ids_;
 };
 
 /// One credential: a principal with one access key (or none).
@@ -227,10 +330,7 @@ struct Cred {
   // to (an element of buckets_, which does not move).
   std::uint64_t bucket_key = 0;
   Bucket* bucket = nullptr;
-  // The last read's service and action, with the id of "svc:Action" (a search skipped).
-  std::string last_service, last_action;
-  std::uint32_t last_action_id = 0;
-  bool has_last_action = false;
+
   // The last event's address and agent, with their interned ids (a search skipped).
   std::string last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
@@ -476,6 +576,8 @@ std::string_view offensive_platform(std::string_view ua) noexcept {
 }
 
 class AccessAnalyzer final : public Analyzer {
+  struct Principal;  // below, with the other per-event state
+
  public:
   explicit AccessAnalyzer(const AnalyzerConfig& config)
       : profile_(config.profile ? *config.profile : empty_profile_),
@@ -498,7 +600,8 @@ class AccessAnalyzer final : public Analyzer {
 
     if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e);
 
-    std::uint32_t cred = cred_id(e);
+    Principal* principal = nullptr;
+    const std::uint32_t cred = cred_id(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
@@ -517,7 +620,7 @@ class AccessAnalyzer final : public Analyzer {
     }
     if (!creds_[cred].platform.empty()) note_offensive(e, creds_[cred]);
 
-    track_regions(e);
+    track_regions(e, *principal);
     if (is_long_term(e.access_key_id)) track_long_term(e);
 
     const bool denied = e.outcome == Outcome::kFailure && detail::is_denied_error(e.error_code);
@@ -587,13 +690,28 @@ class AccessAnalyzer final : public Analyzer {
  private:
   static constexpr std::uint32_t kNoCred = 0xffffffffu;
 
-  std::uint32_t cred_id(const EventView& e) {
-    if (last_cred_ != kNoCred && creds_[last_cred_].principal == e.actor_arn &&
-        creds_[last_cred_].key == cred_key_part(e)) {
-      return last_cred_;
+  /// The credential of an event, and its principal's entry (null with kNoCred).
+  std::uint32_t cred_id(const EventView& e, Principal*& principal) {
+    const std::string_view key = cred_key_part(e);
+    auto* entry = principals_.find(e.actor_arn);
+    if (entry != nullptr) {
+      principal = &entry->second;
+      for (const auto& [k, id] : principal->creds)
+        if (k == key) return id;
     }
-    last_cred_ = lookup_cred(e);
-    return last_cred_;
+    if (creds_.size() >= kMaxCreds) {
+      ++creds_dropped_;
+      return kNoCred;
+    }
+    if (entry == nullptr) entry = &principals_.add(e.actor_arn);  // principals no more than credentials
+    principal = &entry->second;
+    auto id = static_cast<std::uint32_t>(creds_.size());
+    Cred& c = creds_.emplace_back();
+    c.principal = std::string(e.actor_arn);
+    c.key = std::string(key);
+    c.account = std::string(e.account);
+    principal->creds.emplace_back(key, id);
+    return id;
   }
 
   /// The key that identifies a credential: a temporary (ASIA...) key lives for
@@ -601,25 +719,6 @@ class AccessAnalyzer final : public Analyzer {
   /// principal alone (bounded state on any input); other keys by principal+key.
   static std::string_view cred_key_part(const EventView& e) {
     return e.access_key_id.substr(0, 4) == "ASIA" ? std::string_view() : e.access_key_id;
-  }
-
-  std::uint32_t lookup_cred(const EventView& e) {
-    scratch_.assign(e.actor_arn);
-    scratch_.push_back('\x1f');
-    scratch_.append(cred_key_part(e));
-    auto it = cred_ids_.find(scratch_);
-    if (it != cred_ids_.end()) return it->second;
-    if (creds_.size() >= kMaxCreds) {
-      ++creds_dropped_;
-      return kNoCred;
-    }
-    auto id = static_cast<std::uint32_t>(creds_.size());
-    Cred& c = creds_.emplace_back();
-    c.principal = std::string(e.actor_arn);
-    c.key = std::string(cred_key_part(e));
-    c.account = std::string(e.account);
-    cred_ids_.emplace(scratch_, id);
-    return id;
   }
 
   // ---- per-event collection -------------------------------------------------
@@ -792,16 +891,16 @@ class AccessAnalyzer final : public Analyzer {
   /// and where anything else did (finish_session_keys decides).
   void track_session_key(const EventView& e) {
     if (!last_session_key_ || last_session_key_->first != e.access_key_id) {
-      auto it = session_keys_.find(e.access_key_id);
-      if (it == session_keys_.end()) {
+      auto* it = session_keys_.find(e.access_key_id);
+      if (it == nullptr) {
         if (session_keys_.size() >= kMaxCreds) {
           ++session_keys_dropped_;
           return;
         }
-        it = session_keys_.try_emplace(std::string(e.access_key_id)).first;
+        it = &session_keys_.add(e.access_key_id);
         it->second.instance = instance_session(e.actor_arn);
       }
-      last_session_key_ = &*it;
+      last_session_key_ = it;
     }
     SessionKey& k = last_session_key_->second;
     // A session's calls mostly repeat its address and agent: the entry they
@@ -859,17 +958,17 @@ class AccessAnalyzer final : public Analyzer {
     ++u.count;
   }
 
-  void track_regions(const EventView& e) {
+  void track_regions(const EventView& e, Principal& p) {
     if (e.region.empty() || e.kind != EventKind::kCloudTrail) return;
-    if (!last_region_use_ || last_region_use_->first != e.actor_arn) {
+    if (p.regions == nullptr) {
       auto it = regions_.find(e.actor_arn);
       if (it == regions_.end()) {
         if (regions_.size() >= kMaxCreds) return;
         it = regions_.emplace(std::string(e.actor_arn), RegionUse{}).first;
       }
-      last_region_use_ = &*it;
+      p.regions = &it->second;
     }
-    note_first(last_region_use_->second.regions, last_region_use_->second.dropped, e.region, e);
+    note_first(p.regions->regions, p.regions->dropped, e.region, e);
   }
 
   void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
@@ -892,18 +991,9 @@ class AccessAnalyzer final : public Analyzer {
       c.bucket_key = key;
     }
     Bucket& bk = *c.bucket;
-    if ((read && e.action != "GetCallerIdentity") || denied) {
-      if (!c.has_last_action || c.last_action != e.action || c.last_service != e.service) {
-        scratch_.assign(detail::short_service(e.service)).append(1, ':').append(e.action);
-        c.last_action_id = actions_.id(scratch_);
-        c.last_service.assign(e.service);
-        c.last_action.assign(e.action);
-        c.has_last_action = true;
-      }
-    }
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
-      const std::uint32_t id = c.last_action_id;
+      const std::uint32_t id = action_id(e);
       add_capped(bk.read_actions, id);
       // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
       // or a read that names nothing. Tags of a named resource are not discovery. An
@@ -912,12 +1002,12 @@ class AccessAnalyzer final : public Analyzer {
       if (!std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id) &&
           (listing || !names_resource(e)))
         add_capped(bk.sweep_actions, id);
-      bk.read_ev.add(e);
+      bk.read_ev.add(e, evidence_text_);
     }
     if (denied) {
       ++bk.denied;
-      add_capped(bk.denied_actions, c.last_action_id);
-      bk.denied_ev.add(e);
+      add_capped(bk.denied_actions, action_id(e));
+      bk.denied_ev.add(e, evidence_text_);
     }
     if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
@@ -933,6 +1023,19 @@ class AccessAnalyzer final : public Analyzer {
     }
     if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
     if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
+  }
+
+  /// The id of "svc:Action" in actions_, found by the event's own action and
+  /// service (no key string built and hashed per call).
+  std::uint32_t action_id(const EventView& e) {
+    auto* entry = action_ids_.find(e.action);
+    if (entry == nullptr) entry = &action_ids_.add(e.action);
+    for (const auto& [service, id] : entry->second)
+      if (service == e.service) return id;
+    scratch_.assign(detail::short_service(e.service)).append(1, ':').append(e.action);
+    const std::uint32_t id = actions_.id(scratch_);
+    entry->second.emplace_back(e.service, id);
+    return id;
   }
 
   /// Adds an id to a sorted small set; when full, keeps the smallest names.
@@ -1570,8 +1673,8 @@ class AccessAnalyzer final : public Analyzer {
         account = it->second.account;
         for (const auto& [ip, use] : it->second.ips) uses.emplace_back(ip, &use);
       } else {
-        auto it = session_keys_.find(key);
-        if (it == session_keys_.end()) continue;
+        const auto* it = session_keys_.find(key);
+        if (it == nullptr) continue;
         principal = it->second.principal;
         account = it->second.account;
         for (const auto& [ip, use] : it->second.runtime_ips) uses.emplace_back(ip, &use);
@@ -1724,6 +1827,20 @@ class AccessAnalyzer final : public Analyzer {
     return s;
   }
 
+  /// Size of the union of two sorted id sets.
+  static std::size_t union_size(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>* b) {
+    if (b == nullptr) return a.size();
+    std::size_t n = 0;
+    auto i = a.begin();
+    auto j = b->begin();
+    for (; i != a.end() && j != b->end(); ++n) {
+      if (*i < *j) ++i;
+      else if (*j < *i) ++j;
+      else ++i, ++j;
+    }
+    return n + static_cast<std::size_t>(a.end() - i) + static_cast<std::size_t>(b->end() - j);
+  }
+
   void finish_buckets(FindingSink& out) {
     for (const CredBuckets& cb : grouped_buckets()) {
       const Cred& c = creds_[cb.cred];
@@ -1746,22 +1863,23 @@ class AccessAnalyzer final : public Analyzer {
           const Bucket* b = (i + 1 < cb.list.size() && cb.list[i + 1].first == cb.list[i].first + 1)
                                 ? cb.list[i + 1].second
                                 : nullptr;
-          std::size_t score = 0;
+          // The score first, from the ids (distinct ids name distinct values): names only
+          // for the windows that count.
+          const std::size_t score = kind == 0   ? union_size(a->read_actions, b ? &b->read_actions : nullptr)
+                                    : kind == 1 ? a->denied + (b ? b->denied : 0)
+                                                : a->nets.size();
+          const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
+          if (score < need) continue;
           std::set<std::string> names;
           std::set<std::string> sweeps;
           if (kind == 0) {
             names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
-            score = names.size();
             sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
           } else if (kind == 1) {
             names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
-            score = a->denied + (b ? b->denied : 0);
           } else {
             names = names_of(a->nets, nullptr, nets_);
-            score = names.size();
           }
-          const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
-          if (score < need) continue;
           ++windows;
           if (kind == 0) {
             // Mostly named reads: at most a quarter of the window's actions swept the account.
@@ -1781,7 +1899,7 @@ class AccessAnalyzer final : public Analyzer {
             for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
             // Overlapping windows share a bucket: its calls are cited once.
             if (kind == 2 || !cited.insert(x).second) continue;
-            for (const Evidence& ev : (kind == 0 ? x->read_ev : x->denied_ev).evidence()) f.add(ev);
+            for (const EvidenceRef& r : (kind == 0 ? x->read_ev : x->denied_ev).refs()) f.add(evidence_text_.evidence(r));
           }
         }
         if (windows == 0) continue;
@@ -1873,24 +1991,28 @@ class AccessAnalyzer final : public Analyzer {
       std::size_t sequences = 0;
       Finding f;
       std::set<std::string> first_names;
+      std::vector<std::uint32_t> ids;  // read actions of the hour after a call (distinct ids name distinct actions)
+      std::vector<const EvidenceRef*> ev;
       for (const GciCall* g : list) {
-        std::set<std::string> names;
+        ids.clear();
+        ev.clear();
         const std::int64_t b0 = g->ev.time_ms / kBucketMs;
         const std::int64_t b1 = (g->ev.time_ms + kReconWindow) / kBucketMs;
-        std::vector<Evidence> ev;
         for (std::int64_t b = b0; b <= b1; ++b) {
           const std::uint32_t at = bucket_ids_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
           if (at == IdTable::kNone) continue;
-          for (auto id : buckets_[at].read_actions) names.insert(actions_.name(id));
-          for (const Evidence& e : buckets_[at].read_ev.evidence()) {
-            if (e.time_ms >= g->ev.time_ms) ev.push_back(e);
+          ids.insert(ids.end(), buckets_[at].read_actions.begin(), buckets_[at].read_actions.end());
+          for (const EvidenceRef& r : buckets_[at].read_ev.refs()) {
+            if (r.time_ms >= g->ev.time_ms) ev.push_back(&r);
           }
         }
-        if (names.size() < kReconEnumDistinct) continue;
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        if (ids.size() < kReconEnumDistinct) continue;
         if (sequences == 0) {
-          first_names = names;
+          for (std::uint32_t id : ids) first_names.insert(actions_.name(id));
           f.add(g->ev);
-          for (auto& e : ev) f.add(std::move(e));
+          for (const EvidenceRef* r : ev) f.add(evidence_text_.evidence(*r));
         }
         ++sequences;
       }
@@ -2284,8 +2406,8 @@ class AccessAnalyzer final : public Analyzer {
 
   /// The span and calls of an ASIA key from its uses; false when untracked.
   bool session_key_span(const std::string& key, std::int64_t& first, std::int64_t& last, std::uint64_t& calls) const {
-    auto it = session_keys_.find(key);
-    if (it == session_keys_.end()) return false;
+    const auto* it = session_keys_.find(key);
+    if (it == nullptr) return false;
     bool any = false;
     std::uint64_t n = 0;
     for (const auto* uses : {&it->second.runtime_ips, &it->second.other_uses}) {
@@ -2464,6 +2586,11 @@ class AccessAnalyzer final : public Analyzer {
     std::map<std::string, FirstUse, std::less<>> regions;
     std::uint64_t dropped = 0;
   };
+  /// What an event's actor ARN leads to, found with one look-up per event.
+  struct Principal {
+    std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< cred_key_part() -> credential id
+    RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
+  };
   struct BadUse {
     std::string principal;
     std::string key;
@@ -2483,13 +2610,15 @@ class AccessAnalyzer final : public Analyzer {
   const ScopeTracker& scope_;  ///< config.scope or own_scope_
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
+  StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
-  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> cred_ids_;
+  StrTable<Principal> principals_;  ///< by actor ARN, those with credentials
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
   std::deque<Bucket> buckets_;  ///< a deque: Cred::bucket points into it while events arrive
   IdTable bucket_ids_;          ///< index of buckets_ by Bucket::key
+  EvidenceText evidence_text_;  ///< of the buckets' evidence
   std::uint64_t buckets_dropped_ = 0;
   std::vector<Login> logins_;
   std::vector<StsCall> sts_;
@@ -2497,7 +2626,7 @@ class AccessAnalyzer final : public Analyzer {
   std::vector<GciCall> gci_;
   std::uint64_t records_dropped_ = 0;
   std::map<std::string, LongTermKey, std::less<>> long_term_;
-  std::unordered_map<std::string, SessionKey, detail::StringHash, std::equal_to<>> session_keys_;  ///< ASIA... keys
+  StrTable<SessionKey> session_keys_;  ///< ASIA... keys
   std::uint64_t session_keys_dropped_ = 0;
   std::map<std::string, Leak, std::less<>> leaked_keys_;  ///< access key ids seen in invocation text
   std::set<std::string, std::less<>> logged_accounts_;    ///< recipient accounts of the CloudTrail events
@@ -2507,13 +2636,11 @@ class AccessAnalyzer final : public Analyzer {
   std::map<std::string, OffensiveUse, std::less<>> offensive_;     ///< by "principal\x1fkey"
   std::vector<TrustChange> trusts_;                                ///< role trust policies naming accounts
   std::uint64_t leaked_keys_dropped_ = 0;
-  std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
+  StrTable<SessionKey>::Entry* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;
   std::map<std::string, BadUse, std::less<>> bad_;
   std::string scratch_;
-  std::uint32_t last_cred_ = kNoCred;  ///< caches: consecutive events often share a credential
   std::pair<const std::string, LongTermKey>* last_long_term_ = nullptr;
-  std::pair<const std::string, RegionUse>* last_region_use_ = nullptr;
 
   // finish() results, for answer().
   std::int64_t first_ms_ = 0;
