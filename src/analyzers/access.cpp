@@ -186,16 +186,27 @@ class Earliest {
   void add(const EventView& e, EvidenceText& text) {
     if (n_ < k) {
       refs_[n_++] = text.add(e);
+      if (n_ == k) note_latest();
       return;
     }
-    auto mx = std::max_element(refs_.begin(), refs_.end(), ref_less);
-    if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record))
-      text.replace(*mx, e);
+    // Most calls come after the latest kept one: turned away without reading the kept refs.
+    if (!detail::ref_less(e.time_ms, e.where.file, e.where.record, latest_ms_, latest_file_, latest_record_)) return;
+    text.replace(*std::max_element(refs_.begin(), refs_.end(), ref_less), e);
+    note_latest();
   }
 
  private:
+  void note_latest() noexcept {
+    const EvidenceRef& mx = *std::max_element(refs_.begin(), refs_.end(), ref_less);
+    latest_ms_ = mx.time_ms;
+    latest_file_ = mx.file_index;
+    latest_record_ = mx.record;
+  }
+
+  std::uint32_t n_ = 0;
+  std::uint32_t latest_file_ = 0, latest_record_ = 0;  ///< order key of the latest kept ref, once k are kept
+  std::int64_t latest_ms_ = 0;
   std::array<EvidenceRef, k> refs_{};
-  std::size_t n_ = 0;
 };
 
 /// Small ids by 64-bit key: an open-addressing table probed linearly. A
@@ -326,10 +337,10 @@ struct Cred {
   std::string checked_ua;      ///< the last user agent offensive_platform() looked at (a per-event search skipped)
   bool ua_checked = false;
   std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
-  // While events arrive: the activity bucket this credential's last event went
-  // to (an element of buckets_, which does not move).
-  std::uint64_t bucket_key = 0;
-  Bucket* bucket = nullptr;
+  // While events arrive: the activity buckets of its recent calls, by time index
+  // modulo their number (elements of buckets_, which do not move). A credential's
+  // calls jump between a few neighbouring buckets (input files interleave in time).
+  std::array<std::pair<std::uint64_t, Bucket*>, 32> recent_buckets{};
 
   // The last event's address and agent, with their interned ids (a search skipped).
   std::string last_ip, last_ua;
@@ -339,16 +350,17 @@ struct Cred {
 
 /// Reads and denials of one credential in one 10-minute bucket.
 struct Bucket {
+  // What every read touches first, then the rest (fewer cache lines per call).
   std::uint64_t key = 0;  ///< credential id << 32 | the bucket's index in time
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
-  std::vector<std::uint32_t> denied_actions;
-  Earliest<kBucketEvidence> read_ev;
-  Earliest<kBucketEvidence> denied_ev;
-  std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
+  Earliest<kBucketEvidence> read_ev;
+  std::vector<std::uint32_t> denied_actions;
+  std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
+  Earliest<kBucketEvidence> denied_ev;
 };
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
@@ -975,22 +987,21 @@ class AccessAnalyzer final : public Analyzer {
     const std::int64_t b = e.time_ms >= 0 ? e.time_ms / kBucketMs : -1;
     const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
     Cred& c = creds_[cred];
-    if (c.bucket == nullptr || c.bucket_key != key) {
+    auto& recent = c.recent_buckets[static_cast<std::uint64_t>(b) % c.recent_buckets.size()];
+    if (recent.second == nullptr || recent.first != key) {
       std::uint32_t at = bucket_ids_.find(key);
       if (at == IdTable::kNone) {
         if (buckets_.size() >= kMaxBuckets) {
           ++buckets_dropped_;
-          c.bucket = nullptr;
           return;
         }
         at = static_cast<std::uint32_t>(buckets_.size());
         buckets_.emplace_back().key = key;
         bucket_ids_.insert(key, at);
       }
-      c.bucket = &buckets_[at];
-      c.bucket_key = key;
+      recent = {key, &buckets_[at]};
     }
-    Bucket& bk = *c.bucket;
+    Bucket& bk = *recent.second;
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
       const std::uint32_t id = action_id(e);
