@@ -610,10 +610,9 @@ class AccessAnalyzer final : public Analyzer {
     if (e.service == "signin.amazonaws.com") on_signin(e);
     if (service) return;
 
-    if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e);
-
     Principal* principal = nullptr;
     const std::uint32_t cred = cred_id(e, principal);
+    if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
@@ -901,20 +900,23 @@ class AccessAnalyzer final : public Analyzer {
 
   /// Temporary keys: where the compute runtime they were issued to used them
   /// and where anything else did (finish_session_keys decides).
-  void track_session_key(const EventView& e) {
-    if (!last_session_key_ || last_session_key_->first != e.access_key_id) {
-      auto* it = session_keys_.find(e.access_key_id);
-      if (it == nullptr) {
+  /// `principal`: the event's, when it has an entry (null otherwise).
+  void track_session_key(const EventView& e, Principal* principal) {
+    // A session principal's calls mostly use one key: its last one is checked before a look-up.
+    StrTable<SessionKey>::Entry* entry = principal != nullptr ? principal->session_key : nullptr;
+    if (entry == nullptr || entry->first != e.access_key_id) {
+      entry = session_keys_.find(e.access_key_id);
+      if (entry == nullptr) {
         if (session_keys_.size() >= kMaxCreds) {
           ++session_keys_dropped_;
           return;
         }
-        it = &session_keys_.add(e.access_key_id);
-        it->second.instance = instance_session(e.actor_arn);
+        entry = &session_keys_.add(e.access_key_id);
+        entry->second.instance = instance_session(e.actor_arn);
       }
-      last_session_key_ = it;
+      if (principal != nullptr) principal->session_key = entry;
     }
-    SessionKey& k = last_session_key_->second;
+    SessionKey& k = entry->second;
     // A session's calls mostly repeat its address and agent: the entry they
     // counted into last time is counted into again, without a search.
     if (k.last_use != nullptr && e.source_ip == k.last_ip && e.user_agent == k.last_ua) {
@@ -2601,6 +2603,7 @@ class AccessAnalyzer final : public Analyzer {
   struct Principal {
     std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< cred_key_part() -> credential id
     RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
+    StrTable<SessionKey>::Entry* session_key = nullptr;           ///< the temporary key of its last call
   };
   struct BadUse {
     std::string principal;
@@ -2647,7 +2650,6 @@ class AccessAnalyzer final : public Analyzer {
   std::map<std::string, OffensiveUse, std::less<>> offensive_;     ///< by "principal\x1fkey"
   std::vector<TrustChange> trusts_;                                ///< role trust policies naming accounts
   std::uint64_t leaked_keys_dropped_ = 0;
-  StrTable<SessionKey>::Entry* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;
   std::map<std::string, BadUse, std::less<>> bad_;
   std::string scratch_;
