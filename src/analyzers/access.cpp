@@ -620,14 +620,18 @@ class AccessAnalyzer final : public Analyzer {
         other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
       other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
     }
-    if (Cred& c = creds_[cred]; !c.console && c.not_console_ua != e.user_agent) {
-      if (looks_console(e.user_agent)) c.console = true;
-      else c.not_console_ua.assign(e.user_agent.substr(0, 512));
-    }
-    if (Cred& c = creds_[cred]; !c.ua_checked || c.checked_ua != e.user_agent.substr(0, 512)) {
-      c.ua_checked = true;
-      c.checked_ua.assign(e.user_agent.substr(0, 512));
-      c.platform = offensive_platform(e.user_agent);
+    // The agent of the credential's last call, whole, needs neither check again: both
+    // remembered it (checked_ua is always the last one, not_console_ua unless console).
+    if (Cred& c = creds_[cred]; !c.ua_checked || e.user_agent.size() > 512 || c.checked_ua != e.user_agent) {
+      if (!c.console && c.not_console_ua != e.user_agent) {
+        if (looks_console(e.user_agent)) c.console = true;
+        else c.not_console_ua.assign(e.user_agent.substr(0, 512));
+      }
+      if (!c.ua_checked || c.checked_ua != e.user_agent.substr(0, 512)) {
+        c.ua_checked = true;
+        c.checked_ua.assign(e.user_agent.substr(0, 512));
+        c.platform = offensive_platform(e.user_agent);
+      }
     }
     if (!creds_[cred].platform.empty()) note_offensive(e, creds_[cred]);
 
@@ -982,7 +986,13 @@ class AccessAnalyzer final : public Analyzer {
       }
       p.regions = &it->second;
     }
-    note_first(p.regions->regions, p.regions->dropped, e.region, e);
+    RegionUse& r = *p.regions;
+    if (r.last_use != nullptr && r.last_region == e.region) {
+      note_use(*r.last_use, e);
+      return;
+    }
+    r.last_use = note_first(r.regions, r.dropped, e.region, e);
+    r.last_region.assign(e.region);
   }
 
   void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
@@ -2598,6 +2608,11 @@ class AccessAnalyzer final : public Analyzer {
   struct RegionUse {
     std::map<std::string, FirstUse, std::less<>> regions;
     std::uint64_t dropped = 0;
+    // The entry the last call counted into and its region: a principal's calls mostly
+    // repeat a region. Only track_regions() changes `regions`, and it resets this
+    // every time it inserts (which may drop another entry).
+    FirstUse* last_use = nullptr;
+    std::string last_region;
   };
   /// What an event's actor ARN leads to, found with one look-up per event.
   struct Principal {
