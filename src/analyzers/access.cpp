@@ -108,7 +108,7 @@ struct EvidenceRef {
   std::uint32_t file_index = 0, record = 0;
   std::uint32_t file = 0;  ///< id of the path in EvidenceText
   std::uint32_t event_id_size = 0, request_id_size = 0, action_size = 0;
-  std::size_t text = 0;    ///< offset of event id, request id and action in EvidenceText
+  std::uint32_t chunk = 0, offset = 0;  ///< where EvidenceText holds event id, request id and action
 };
 
 bool ref_less(const EvidenceRef& a, const EvidenceRef& b) noexcept {
@@ -123,17 +123,14 @@ class EvidenceText {
   EvidenceRef add(const EventView& e) {
     EvidenceRef r;
     r.file = file_id(e.file);
-    r.text = text_.size();
-    write(r, e);
+    write(r, e, true);
     return r;
   }
   /// Points `r` at `e` instead, in place when its text fits (event ids have one length).
   void replace(EvidenceRef& r, const EventView& e) {
-    if (event_id(e).size() + e.request_id.size() + e.action.size() >
-        std::size_t{r.event_id_size} + r.request_id_size + r.action_size)
-      r.text = text_.size();
     r.file = file_id(e.file);
-    write(r, e);
+    write(r, e, event_id(e).size() + e.request_id.size() + e.action.size() >
+                    std::size_t{r.event_id_size} + r.request_id_size + r.action_size);
   }
   /// Same as Evidence::from() of the event `r` was made from.
   Evidence evidence(const EvidenceRef& r) const {
@@ -141,9 +138,10 @@ class EvidenceText {
     ev.file = files_.name(r.file);
     ev.file_index = r.file_index;
     ev.record = r.record;
-    ev.event_id.assign(text_, r.text, r.event_id_size);
-    ev.request_id.assign(text_, r.text + r.event_id_size, r.request_id_size);
-    ev.action.assign(text_, r.text + r.event_id_size + r.request_id_size, r.action_size);
+    const char* at = chunks_[r.chunk].data() + r.offset;
+    ev.event_id.assign(at, r.event_id_size);
+    ev.request_id.assign(at + r.event_id_size, r.request_id_size);
+    ev.action.assign(at + r.event_id_size + r.request_id_size, r.action_size);
     ev.time_ms = r.time_ms;
     return ev;
   }
@@ -157,7 +155,7 @@ class EvidenceText {
     if (files_.size() == 0 || files_.name(last_file_) != path) last_file_ = files_.id(path);
     return last_file_;
   }
-  void write(EvidenceRef& r, const EventView& e) {
+  void write(EvidenceRef& r, const EventView& e, bool append) {
     r.time_ms = e.time_ms;
     r.file_index = e.where.file;
     r.record = e.where.record;
@@ -166,14 +164,23 @@ class EvidenceText {
     r.request_id_size = static_cast<std::uint32_t>(e.request_id.size());
     r.action_size = static_cast<std::uint32_t>(e.action.size());
     const std::size_t size = id.size() + e.request_id.size() + e.action.size();
-    if (r.text + size > text_.size()) text_.resize(r.text + size);  // appended
-    char* out = text_.data() + r.text;
+    if (append) {
+      if (chunks_.empty() || chunks_.back().capacity() - chunks_.back().size() < size)
+        chunks_.emplace_back().reserve(std::max(kChunk, size));
+      r.chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
+      r.offset = static_cast<std::uint32_t>(chunks_.back().size());
+      chunks_.back().resize(chunks_.back().size() + size);  // within the capacity: nothing moves
+    }
+    char* out = chunks_[r.chunk].data() + r.offset;
     for (std::string_view part : {id, e.request_id, e.action}) out = std::copy(part.begin(), part.end(), out);
   }
 
+  // Fixed-size chunks: one growing string copied everything at each doubling,
+  // and the fresh pages of each copy cost a fault apiece.
+  static constexpr std::size_t kChunk = std::size_t{1} << 16;
   Interner files_;
   std::uint32_t last_file_ = 0;
-  std::string text_;
+  std::vector<std::string> chunks_;
 };
 
 /// The `k` earliest evidence pointers (by time, file, record) of some calls:
