@@ -11,9 +11,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -78,18 +81,194 @@ bool looks_console(std::string_view ua) {
          ua.substr(0, 8) == "Mozilla/";
 }
 
-/// Keeps the `k` earliest evidence pointers (by time, file, record): the kept
-/// set does not depend on input order.
-void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t k) {
-  if (v.size() < k) {
-    v.push_back(Evidence::from(e));
-    return;
+/// Interns strings to small ids. Ids depend on arrival order, so they are only
+/// ever used internally; anything that reaches a finding goes by name.
+class Interner {
+ public:
+  std::uint32_t id(std::string_view s) {
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    auto n = static_cast<std::uint32_t>(names_.size());
+    names_.emplace_back(s);
+    ids_.emplace(std::string(s), n);
+    return n;
   }
-  auto mx = std::max_element(v.begin(), v.end());
-  if (detail::ref_less(e.time_ms, e.where.file, e.where.record, mx->time_ms, mx->file_index, mx->record)) {
-    mx->assign(e);
-  }
+  const std::string& name(std::uint32_t id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> ids_;  // order: names_
+  std::vector<std::string> names_;
+};
+
+/// An evidence pointer kept compactly: the order key, the file interned and
+/// the record's event id, request id and action in an EvidenceText.
+struct EvidenceRef {
+  std::int64_t time_ms = 0;
+  std::uint32_t file_index = 0, record = 0;
+  std::uint32_t file = 0;  ///< id of the path in EvidenceText
+  std::uint32_t event_id_size = 0, request_id_size = 0, action_size = 0;
+  std::uint32_t chunk = 0, offset = 0;  ///< where EvidenceText holds event id, request id and action
+};
+
+bool ref_less(const EvidenceRef& a, const EvidenceRef& b) noexcept {
+  return detail::ref_less(a.time_ms, a.file_index, a.record, b.time_ms, b.file_index, b.record);
 }
+
+/// The text of EvidenceRefs: buckets keep a few pointers each, for the few
+/// bursting windows that cite them; an Evidence apiece cost four string
+/// allocations per kept pointer on the hot path.
+class EvidenceText {
+ public:
+  EvidenceRef add(const EventView& e) {
+    EvidenceRef r;
+    r.file = file_id(e.file);
+    write(r, e, true);
+    return r;
+  }
+  /// Points `r` at `e` instead, in place when its text fits (event ids have one length).
+  void replace(EvidenceRef& r, const EventView& e) {
+    r.file = file_id(e.file);
+    write(r, e, event_id(e).size() + e.request_id.size() + e.action.size() >
+                    std::size_t{r.event_id_size} + r.request_id_size + r.action_size);
+  }
+  /// Same as Evidence::from() of the event `r` was made from.
+  Evidence evidence(const EvidenceRef& r) const {
+    Evidence ev;
+    ev.file = files_.name(r.file);
+    ev.file_index = r.file_index;
+    ev.record = r.record;
+    const char* at = chunks_[r.chunk].data() + r.offset;
+    ev.event_id.assign(at, r.event_id_size);
+    ev.request_id.assign(at + r.event_id_size, r.request_id_size);
+    ev.action.assign(at + r.event_id_size + r.request_id_size, r.action_size);
+    ev.time_ms = r.time_ms;
+    return ev;
+  }
+
+ private:
+  static std::string_view event_id(const EventView& e) {
+    return e.kind == EventKind::kInvocation ? std::string_view() : e.event_id;  // as Evidence::assign
+  }
+  /// Events come file by file: the last file's id is reused without hashing its path.
+  std::uint32_t file_id(std::string_view path) {
+    if (files_.size() == 0 || files_.name(last_file_) != path) last_file_ = files_.id(path);
+    return last_file_;
+  }
+  void write(EvidenceRef& r, const EventView& e, bool append) {
+    r.time_ms = e.time_ms;
+    r.file_index = e.where.file;
+    r.record = e.where.record;
+    const std::string_view id = event_id(e);
+    r.event_id_size = static_cast<std::uint32_t>(id.size());
+    r.request_id_size = static_cast<std::uint32_t>(e.request_id.size());
+    r.action_size = static_cast<std::uint32_t>(e.action.size());
+    const std::size_t size = id.size() + e.request_id.size() + e.action.size();
+    if (append) {
+      if (chunks_.empty() || chunks_.back().capacity() - chunks_.back().size() < size)
+        chunks_.emplace_back().reserve(std::max(kChunk, size));
+      r.chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
+      r.offset = static_cast<std::uint32_t>(chunks_.back().size());
+      chunks_.back().resize(chunks_.back().size() + size);  // within the capacity: nothing moves
+    }
+    char* out = chunks_[r.chunk].data() + r.offset;
+    for (std::string_view part : {id, e.request_id, e.action}) out = std::copy(part.begin(), part.end(), out);
+  }
+
+  // Fixed-size chunks: one growing string copied everything at each doubling,
+  // and the fresh pages of each copy cost a fault apiece.
+  static constexpr std::size_t kChunk = std::size_t{1} << 16;
+  Interner files_;
+  std::uint32_t last_file_ = 0;
+  std::vector<std::string> chunks_;
+};
+
+/// The `k` earliest evidence pointers (by time, file, record) of some calls:
+/// the kept set does not depend on input order.
+template <std::size_t k>
+class Earliest {
+ public:
+  std::span<const EvidenceRef> refs() const noexcept { return {refs_.data(), n_}; }
+
+  void add(const EventView& e, EvidenceText& text) {
+    if (n_ < k) {
+      refs_[n_++] = text.add(e);
+      if (n_ == k) note_latest();
+      return;
+    }
+    // Most calls come after the latest kept one: turned away without reading the kept refs.
+    if (!detail::ref_less(e.time_ms, e.where.file, e.where.record, latest_ms_, latest_file_, latest_record_)) return;
+    text.replace(*std::max_element(refs_.begin(), refs_.end(), ref_less), e);
+    note_latest();
+  }
+
+ private:
+  void note_latest() noexcept {
+    const EvidenceRef& mx = *std::max_element(refs_.begin(), refs_.end(), ref_less);
+    latest_ms_ = mx.time_ms;
+    latest_file_ = mx.file_index;
+    latest_record_ = mx.record;
+  }
+
+  std::uint32_t n_ = 0;
+  std::uint32_t latest_file_ = 0, latest_record_ = 0;  ///< order key of the latest kept ref, once k are kept
+  std::int64_t latest_ms_ = 0;
+  std::array<EvidenceRef, k> refs_{};
+};
+
+/// Small ids by 64-bit key: an open-addressing table probed linearly. A
+/// credential's calls jump between a few 10-minute buckets (files interleave
+/// in time), so most reads look their bucket up; in a node-based map that
+/// cost a division and two or three cache misses per look-up.
+class IdTable {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  /// The id of `key`, or kNone.
+  std::uint32_t find(std::uint64_t key) const noexcept {
+    return find(key, [](std::uint32_t) { return true; });
+  }
+  /// The first id under `key` that `same` accepts (keys that are hashes collide), or kNone.
+  template <typename Same>
+  std::uint32_t find(std::uint64_t key, Same&& same) const {
+    if (slots_.empty()) return kNone;
+    for (std::size_t i = home(key);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].id == kNone) return kNone;
+      if (slots_[i].key == key && same(slots_[i].id)) return slots_[i].id;
+    }
+  }
+  /// Adds `id` under `key`.
+  void insert(std::uint64_t key, std::uint32_t id) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load factor <= 3/4
+    place(key, id);
+    ++size_;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::uint32_t id = kNone;
+  };
+  std::size_t home(std::uint64_t key) const noexcept {
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> shift_);  // Fibonacci hashing: the top bits
+  }
+  void place(std::uint64_t key, std::uint32_t id) noexcept {
+    std::size_t i = home(key);
+    while (slots_[i].id != kNone) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = Slot{key, id};
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
+    for (const Slot& s : old)
+      if (s.id != kNone) place(s.key, s.id);
+  }
+
+  std::vector<Slot> slots_;  ///< a power of two in size
+  std::size_t size_ = 0;
+  unsigned shift_ = 64;
+};
 
 /// Truncates a vector of records to the `cap` earliest (by their `ev`) once it
 /// grows past twice the cap: the survivors are the globally earliest.
@@ -121,24 +300,36 @@ std::string join_counts(const CountedSet& set, std::size_t n = kListCap) {
   return out;
 }
 
-/// Interns strings to small ids. Ids depend on arrival order, so they are only
-/// ever used internally; anything that reaches a finding goes by name.
-class Interner {
+/// Values by string, for the per-event look-ups (principals, session keys,
+/// actions): one hash of the text and a probe of IdTable's flat slots, where an
+/// unordered_map walked a node chain and a std::map compared a long common
+/// prefix (ARNs) at every level. Entries keep their place (a deque) and the
+/// order they were added in.
+template <typename T>
+class StrTable {
  public:
-  std::uint32_t id(std::string_view s) {
-    auto it = ids_.find(s);
-    if (it != ids_.end()) return it->second;
-    auto n = static_cast<std::uint32_t>(names_.size());
-    names_.emplace_back(s);
-    ids_.emplace(std::string(s), n);
-    return n;
+  using Entry = std::pair<const std::string, T>;
+
+  Entry* find(std::string_view s) { return at(index(s)); }
+  const Entry* find(std::string_view s) const { return const_cast<StrTable*>(this)->find(s); }
+  /// Adds `s`, which is not in the table, with a default value.
+  Entry& add(std::string_view s) {
+    ids_.insert(hash(s), static_cast<std::uint32_t>(entries_.size()));
+    return entries_.emplace_back(std::piecewise_construct, std::forward_as_tuple(s), std::forward_as_tuple());
   }
-  const std::string& name(std::uint32_t id) const { return names_[id]; }
-  std::size_t size() const { return names_.size(); }
+  std::size_t size() const noexcept { return entries_.size(); }
+  auto begin() const noexcept { return entries_.begin(); }
+  auto end() const noexcept { return entries_.end(); }
 
  private:
-  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> ids_;  // order: names_
-  std::vector<std::string> names_;
+  static std::uint64_t hash(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
+  std::uint32_t index(std::string_view s) const {
+    return ids_.find(hash(s), [&](std::uint32_t i) { return entries_[i].first == s; });
+  }
+  Entry* at(std::uint32_t i) { return i == IdTable::kNone ? nullptr : &entries_[i]; }
+
+  std::deque<Entry> entries_;
+  IdTable ids_;
 };
 
 /// One credential: a principal with one access key (or none).
@@ -153,10 +344,11 @@ struct Cred {
   std::string checked_ua;      ///< the last user agent offensive_platform() looked at (a per-event search skipped)
   bool ua_checked = false;
   std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
-  // While events arrive: the activity bucket this credential's last event went
-  // to (a node of buckets_, which does not move).
-  std::uint64_t bucket_key = 0;
-  Bucket* bucket = nullptr;
+  // While events arrive: the activity buckets of its recent calls, by time index
+  // modulo their number (elements of buckets_, which do not move). A credential's
+  // calls jump between a few neighbouring buckets (input files interleave in time).
+  std::array<std::pair<std::uint64_t, Bucket*>, 32> recent_buckets{};
+
   // The last event's address and agent, with their interned ids (a search skipped).
   std::string last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
@@ -165,15 +357,17 @@ struct Cred {
 
 /// Reads and denials of one credential in one 10-minute bucket.
 struct Bucket {
+  // What every read touches first, then the rest (fewer cache lines per call).
+  std::uint64_t key = 0;  ///< credential id << 32 | the bucket's index in time
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
-  std::vector<std::uint32_t> denied_actions;
-  std::vector<Evidence> read_ev;
-  std::vector<Evidence> denied_ev;
-  std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
+  Earliest<kBucketEvidence> read_ev;
+  std::vector<std::uint32_t> denied_actions;
+  std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
+  Earliest<kBucketEvidence> denied_ev;
 };
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
@@ -401,6 +595,8 @@ std::string_view offensive_platform(std::string_view ua) noexcept {
 }
 
 class AccessAnalyzer final : public Analyzer {
+  struct Principal;  // below, with the other per-event state
+
  public:
   explicit AccessAnalyzer(const AnalyzerConfig& config)
       : profile_(config.profile ? *config.profile : empty_profile_),
@@ -421,9 +617,9 @@ class AccessAnalyzer final : public Analyzer {
     if (e.service == "signin.amazonaws.com") on_signin(e);
     if (service) return;
 
-    if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e);
-
-    std::uint32_t cred = cred_id(e);
+    Principal* principal = nullptr;
+    const std::uint32_t cred = cred_id(e, principal);
+    if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
@@ -431,18 +627,22 @@ class AccessAnalyzer final : public Analyzer {
         other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
       other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
     }
-    if (Cred& c = creds_[cred]; !c.console && c.not_console_ua != e.user_agent) {
-      if (looks_console(e.user_agent)) c.console = true;
-      else c.not_console_ua.assign(e.user_agent.substr(0, 512));
-    }
-    if (Cred& c = creds_[cred]; !c.ua_checked || c.checked_ua != e.user_agent.substr(0, 512)) {
-      c.ua_checked = true;
-      c.checked_ua.assign(e.user_agent.substr(0, 512));
-      c.platform = offensive_platform(e.user_agent);
+    // The agent of the credential's last call, whole, needs neither check again: both
+    // remembered it (checked_ua is always the last one, not_console_ua unless console).
+    if (Cred& c = creds_[cred]; !c.ua_checked || e.user_agent.size() > 512 || c.checked_ua != e.user_agent) {
+      if (!c.console && c.not_console_ua != e.user_agent) {
+        if (looks_console(e.user_agent)) c.console = true;
+        else c.not_console_ua.assign(e.user_agent.substr(0, 512));
+      }
+      if (!c.ua_checked || c.checked_ua != e.user_agent.substr(0, 512)) {
+        c.ua_checked = true;
+        c.checked_ua.assign(e.user_agent.substr(0, 512));
+        c.platform = offensive_platform(e.user_agent);
+      }
     }
     if (!creds_[cred].platform.empty()) note_offensive(e, creds_[cred]);
 
-    track_regions(e);
+    track_regions(e, *principal);
     if (is_long_term(e.access_key_id)) track_long_term(e);
 
     const bool denied = e.outcome == Outcome::kFailure && detail::is_denied_error(e.error_code);
@@ -512,13 +712,28 @@ class AccessAnalyzer final : public Analyzer {
  private:
   static constexpr std::uint32_t kNoCred = 0xffffffffu;
 
-  std::uint32_t cred_id(const EventView& e) {
-    if (last_cred_ != kNoCred && creds_[last_cred_].principal == e.actor_arn &&
-        creds_[last_cred_].key == cred_key_part(e)) {
-      return last_cred_;
+  /// The credential of an event, and its principal's entry (null with kNoCred).
+  std::uint32_t cred_id(const EventView& e, Principal*& principal) {
+    const std::string_view key = cred_key_part(e);
+    auto* entry = principals_.find(e.actor_arn);
+    if (entry != nullptr) {
+      principal = &entry->second;
+      for (const auto& [k, id] : principal->creds)
+        if (k == key) return id;
     }
-    last_cred_ = lookup_cred(e);
-    return last_cred_;
+    if (creds_.size() >= kMaxCreds) {
+      ++creds_dropped_;
+      return kNoCred;
+    }
+    if (entry == nullptr) entry = &principals_.add(e.actor_arn);  // principals no more than credentials
+    principal = &entry->second;
+    auto id = static_cast<std::uint32_t>(creds_.size());
+    Cred& c = creds_.emplace_back();
+    c.principal = std::string(e.actor_arn);
+    c.key = std::string(key);
+    c.account = std::string(e.account);
+    principal->creds.emplace_back(key, id);
+    return id;
   }
 
   /// The key that identifies a credential: a temporary (ASIA...) key lives for
@@ -526,25 +741,6 @@ class AccessAnalyzer final : public Analyzer {
   /// principal alone (bounded state on any input); other keys by principal+key.
   static std::string_view cred_key_part(const EventView& e) {
     return e.access_key_id.substr(0, 4) == "ASIA" ? std::string_view() : e.access_key_id;
-  }
-
-  std::uint32_t lookup_cred(const EventView& e) {
-    scratch_.assign(e.actor_arn);
-    scratch_.push_back('\x1f');
-    scratch_.append(cred_key_part(e));
-    auto it = cred_ids_.find(scratch_);
-    if (it != cred_ids_.end()) return it->second;
-    if (creds_.size() >= kMaxCreds) {
-      ++creds_dropped_;
-      return kNoCred;
-    }
-    auto id = static_cast<std::uint32_t>(creds_.size());
-    Cred& c = creds_.emplace_back();
-    c.principal = std::string(e.actor_arn);
-    c.key = std::string(cred_key_part(e));
-    c.account = std::string(e.account);
-    cred_ids_.emplace(scratch_, id);
-    return id;
   }
 
   // ---- per-event collection -------------------------------------------------
@@ -715,20 +911,23 @@ class AccessAnalyzer final : public Analyzer {
 
   /// Temporary keys: where the compute runtime they were issued to used them
   /// and where anything else did (finish_session_keys decides).
-  void track_session_key(const EventView& e) {
-    if (!last_session_key_ || last_session_key_->first != e.access_key_id) {
-      auto it = session_keys_.find(e.access_key_id);
-      if (it == session_keys_.end()) {
+  /// `principal`: the event's, when it has an entry (null otherwise).
+  void track_session_key(const EventView& e, Principal* principal) {
+    // A session principal's calls mostly use one key: its last one is checked before a look-up.
+    StrTable<SessionKey>::Entry* entry = principal != nullptr ? principal->session_key : nullptr;
+    if (entry == nullptr || entry->first != e.access_key_id) {
+      entry = session_keys_.find(e.access_key_id);
+      if (entry == nullptr) {
         if (session_keys_.size() >= kMaxCreds) {
           ++session_keys_dropped_;
           return;
         }
-        it = session_keys_.try_emplace(std::string(e.access_key_id)).first;
-        it->second.instance = instance_session(e.actor_arn);
+        entry = &session_keys_.add(e.access_key_id);
+        entry->second.instance = instance_session(e.actor_arn);
       }
-      last_session_key_ = &*it;
+      if (principal != nullptr) principal->session_key = entry;
     }
-    SessionKey& k = last_session_key_->second;
+    SessionKey& k = entry->second;
     // A session's calls mostly repeat its address and agent: the entry they
     // counted into last time is counted into again, without a search.
     if (k.last_use != nullptr && e.source_ip == k.last_ip && e.user_agent == k.last_ua) {
@@ -784,50 +983,61 @@ class AccessAnalyzer final : public Analyzer {
     ++u.count;
   }
 
-  void track_regions(const EventView& e) {
+  void track_regions(const EventView& e, Principal& p) {
     if (e.region.empty() || e.kind != EventKind::kCloudTrail) return;
-    if (!last_region_use_ || last_region_use_->first != e.actor_arn) {
+    if (p.regions == nullptr) {
       auto it = regions_.find(e.actor_arn);
       if (it == regions_.end()) {
         if (regions_.size() >= kMaxCreds) return;
         it = regions_.emplace(std::string(e.actor_arn), RegionUse{}).first;
       }
-      last_region_use_ = &*it;
+      p.regions = &it->second;
     }
-    note_first(last_region_use_->second.regions, last_region_use_->second.dropped, e.region, e);
+    RegionUse& r = *p.regions;
+    if (r.last_use != nullptr && r.last_region == e.region) {
+      note_use(*r.last_use, e);
+      return;
+    }
+    r.last_use = note_first(r.regions, r.dropped, e.region, e);
+    r.last_region.assign(e.region);
   }
 
   void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
     const std::int64_t b = e.time_ms >= 0 ? e.time_ms / kBucketMs : -1;
     const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
     Cred& c = creds_[cred];
-    if (c.bucket == nullptr || c.bucket_key != key) {
-      c.bucket = detail::find_or_add(buckets_, key, kMaxBuckets, [](Bucket&) {});
-      if (c.bucket == nullptr) {
-        ++buckets_dropped_;
-        return;
+    auto& recent = c.recent_buckets[static_cast<std::uint64_t>(b) % c.recent_buckets.size()];
+    if (recent.second == nullptr || recent.first != key) {
+      std::uint32_t at = bucket_ids_.find(key);
+      if (at == IdTable::kNone) {
+        if (buckets_.size() >= kMaxBuckets) {
+          ++buckets_dropped_;
+          return;
+        }
+        at = static_cast<std::uint32_t>(buckets_.size());
+        buckets_.emplace_back().key = key;
+        bucket_ids_.insert(key, at);
       }
-      c.bucket_key = key;
+      recent = {key, &buckets_[at]};
     }
-    Bucket& bk = *c.bucket;
-    std::string_view svc = detail::short_service(e.service);
-    scratch_.assign(svc);
-    scratch_.push_back(':');
-    scratch_.append(e.action);
+    Bucket& bk = *recent.second;
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
-      const std::uint32_t id = actions_.id(scratch_);
+      const std::uint32_t id = action_id(e);
       add_capped(bk.read_actions, id);
       // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
-      // or a read that names nothing. Tags of a named resource are not discovery.
+      // or a read that names nothing. Tags of a named resource are not discovery. An
+      // action already among the sweeps needs no look at its parameters.
       const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
-      if (listing || !names_resource(e)) add_capped(bk.sweep_actions, id);
-      keep_earliest(bk.read_ev, e, kBucketEvidence);
+      if (!std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id) &&
+          (listing || !names_resource(e)))
+        add_capped(bk.sweep_actions, id);
+      bk.read_ev.add(e, evidence_text_);
     }
     if (denied) {
       ++bk.denied;
-      add_capped(bk.denied_actions, actions_.id(scratch_));
-      keep_earliest(bk.denied_ev, e, kBucketEvidence);
+      add_capped(bk.denied_actions, action_id(e));
+      bk.denied_ev.add(e, evidence_text_);
     }
     if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
@@ -843,6 +1053,19 @@ class AccessAnalyzer final : public Analyzer {
     }
     if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
     if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
+  }
+
+  /// The id of "svc:Action" in actions_, found by the event's own action and
+  /// service (no key string built and hashed per call).
+  std::uint32_t action_id(const EventView& e) {
+    auto* entry = action_ids_.find(e.action);
+    if (entry == nullptr) entry = &action_ids_.add(e.action);
+    for (const auto& [service, id] : entry->second)
+      if (service == e.service) return id;
+    scratch_.assign(detail::short_service(e.service)).append(1, ':').append(e.action);
+    const std::uint32_t id = actions_.id(scratch_);
+    entry->second.emplace_back(e.service, id);
+    return id;
   }
 
   /// Adds an id to a sorted small set; when full, keeps the smallest names.
@@ -1480,8 +1703,8 @@ class AccessAnalyzer final : public Analyzer {
         account = it->second.account;
         for (const auto& [ip, use] : it->second.ips) uses.emplace_back(ip, &use);
       } else {
-        auto it = session_keys_.find(key);
-        if (it == session_keys_.end()) continue;
+        const auto* it = session_keys_.find(key);
+        if (it == nullptr) continue;
         principal = it->second.principal;
         account = it->second.account;
         for (const auto& [ip, use] : it->second.runtime_ips) uses.emplace_back(ip, &use);
@@ -1605,9 +1828,9 @@ class AccessAnalyzer final : public Analyzer {
 
   std::vector<CredBuckets> grouped_buckets() const {
     std::map<std::uint32_t, std::vector<std::pair<std::int64_t, const Bucket*>>> m;
-    for (const auto& [key, b] : buckets_) {
-      auto cred = static_cast<std::uint32_t>(key >> 32);
-      auto idx = static_cast<std::int64_t>(static_cast<std::int32_t>(key & 0xffffffffu));
+    for (const Bucket& b : buckets_) {
+      auto cred = static_cast<std::uint32_t>(b.key >> 32);
+      auto idx = static_cast<std::int64_t>(static_cast<std::int32_t>(b.key & 0xffffffffu));
       m[cred].emplace_back(idx, &b);
     }
     std::vector<CredBuckets> out;
@@ -1634,6 +1857,20 @@ class AccessAnalyzer final : public Analyzer {
     return s;
   }
 
+  /// Size of the union of two sorted id sets.
+  static std::size_t union_size(const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>* b) {
+    if (b == nullptr) return a.size();
+    std::size_t n = 0;
+    auto i = a.begin();
+    auto j = b->begin();
+    for (; i != a.end() && j != b->end(); ++n) {
+      if (*i < *j) ++i;
+      else if (*j < *i) ++j;
+      else ++i, ++j;
+    }
+    return n + static_cast<std::size_t>(a.end() - i) + static_cast<std::size_t>(b->end() - j);
+  }
+
   void finish_buckets(FindingSink& out) {
     for (const CredBuckets& cb : grouped_buckets()) {
       const Cred& c = creds_[cb.cred];
@@ -1656,22 +1893,23 @@ class AccessAnalyzer final : public Analyzer {
           const Bucket* b = (i + 1 < cb.list.size() && cb.list[i + 1].first == cb.list[i].first + 1)
                                 ? cb.list[i + 1].second
                                 : nullptr;
-          std::size_t score = 0;
+          // The score first, from the ids (distinct ids name distinct values): names only
+          // for the windows that count.
+          const std::size_t score = kind == 0   ? union_size(a->read_actions, b ? &b->read_actions : nullptr)
+                                    : kind == 1 ? a->denied + (b ? b->denied : 0)
+                                                : a->nets.size();
+          const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
+          if (score < need) continue;
           std::set<std::string> names;
           std::set<std::string> sweeps;
           if (kind == 0) {
             names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
-            score = names.size();
             sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
           } else if (kind == 1) {
             names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
-            score = a->denied + (b ? b->denied : 0);
           } else {
             names = names_of(a->nets, nullptr, nets_);
-            score = names.size();
           }
-          const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
-          if (score < need) continue;
           ++windows;
           if (kind == 0) {
             // Mostly named reads: at most a quarter of the window's actions swept the account.
@@ -1691,7 +1929,7 @@ class AccessAnalyzer final : public Analyzer {
             for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
             // Overlapping windows share a bucket: its calls are cited once.
             if (kind == 2 || !cited.insert(x).second) continue;
-            for (const Evidence& ev : kind == 0 ? x->read_ev : x->denied_ev) f.add(ev);
+            for (const EvidenceRef& r : (kind == 0 ? x->read_ev : x->denied_ev).refs()) f.add(evidence_text_.evidence(r));
           }
         }
         if (windows == 0) continue;
@@ -1783,24 +2021,28 @@ class AccessAnalyzer final : public Analyzer {
       std::size_t sequences = 0;
       Finding f;
       std::set<std::string> first_names;
+      std::vector<std::uint32_t> ids;  // read actions of the hour after a call (distinct ids name distinct actions)
+      std::vector<const EvidenceRef*> ev;
       for (const GciCall* g : list) {
-        std::set<std::string> names;
+        ids.clear();
+        ev.clear();
         const std::int64_t b0 = g->ev.time_ms / kBucketMs;
         const std::int64_t b1 = (g->ev.time_ms + kReconWindow) / kBucketMs;
-        std::vector<Evidence> ev;
         for (std::int64_t b = b0; b <= b1; ++b) {
-          auto it = buckets_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
-          if (it == buckets_.end()) continue;
-          for (auto id : it->second.read_actions) names.insert(actions_.name(id));
-          for (const Evidence& e : it->second.read_ev) {
-            if (e.time_ms >= g->ev.time_ms) ev.push_back(e);
+          const std::uint32_t at = bucket_ids_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
+          if (at == IdTable::kNone) continue;
+          ids.insert(ids.end(), buckets_[at].read_actions.begin(), buckets_[at].read_actions.end());
+          for (const EvidenceRef& r : buckets_[at].read_ev.refs()) {
+            if (r.time_ms >= g->ev.time_ms) ev.push_back(&r);
           }
         }
-        if (names.size() < kReconEnumDistinct) continue;
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        if (ids.size() < kReconEnumDistinct) continue;
         if (sequences == 0) {
-          first_names = names;
+          for (std::uint32_t id : ids) first_names.insert(actions_.name(id));
           f.add(g->ev);
-          for (auto& e : ev) f.add(std::move(e));
+          for (const EvidenceRef* r : ev) f.add(evidence_text_.evidence(*r));
         }
         ++sequences;
       }
@@ -2194,8 +2436,8 @@ class AccessAnalyzer final : public Analyzer {
 
   /// The span and calls of an ASIA key from its uses; false when untracked.
   bool session_key_span(const std::string& key, std::int64_t& first, std::int64_t& last, std::uint64_t& calls) const {
-    auto it = session_keys_.find(key);
-    if (it == session_keys_.end()) return false;
+    const auto* it = session_keys_.find(key);
+    if (it == nullptr) return false;
     bool any = false;
     std::uint64_t n = 0;
     for (const auto* uses : {&it->second.runtime_ips, &it->second.other_uses}) {
@@ -2373,6 +2615,17 @@ class AccessAnalyzer final : public Analyzer {
   struct RegionUse {
     std::map<std::string, FirstUse, std::less<>> regions;
     std::uint64_t dropped = 0;
+    // The entry the last call counted into and its region: a principal's calls mostly
+    // repeat a region. Only track_regions() changes `regions`, and it resets this
+    // every time it inserts (which may drop another entry).
+    FirstUse* last_use = nullptr;
+    std::string last_region;
+  };
+  /// What an event's actor ARN leads to, found with one look-up per event.
+  struct Principal {
+    std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< cred_key_part() -> credential id
+    RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
+    StrTable<SessionKey>::Entry* session_key = nullptr;           ///< the temporary key of its last call
   };
   struct BadUse {
     std::string principal;
@@ -2393,12 +2646,15 @@ class AccessAnalyzer final : public Analyzer {
   const ScopeTracker& scope_;  ///< config.scope or own_scope_
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
+  StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
-  std::unordered_map<std::string, std::uint32_t, detail::StringHash, std::equal_to<>> cred_ids_;
+  StrTable<Principal> principals_;  ///< by actor ARN, those with credentials
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
-  std::unordered_map<std::uint64_t, Bucket> buckets_;
+  std::deque<Bucket> buckets_;  ///< a deque: Cred::bucket points into it while events arrive
+  IdTable bucket_ids_;          ///< index of buckets_ by Bucket::key
+  EvidenceText evidence_text_;  ///< of the buckets' evidence
   std::uint64_t buckets_dropped_ = 0;
   std::vector<Login> logins_;
   std::vector<StsCall> sts_;
@@ -2406,7 +2662,7 @@ class AccessAnalyzer final : public Analyzer {
   std::vector<GciCall> gci_;
   std::uint64_t records_dropped_ = 0;
   std::map<std::string, LongTermKey, std::less<>> long_term_;
-  std::unordered_map<std::string, SessionKey, detail::StringHash, std::equal_to<>> session_keys_;  ///< ASIA... keys
+  StrTable<SessionKey> session_keys_;  ///< ASIA... keys
   std::uint64_t session_keys_dropped_ = 0;
   std::map<std::string, Leak, std::less<>> leaked_keys_;  ///< access key ids seen in invocation text
   std::set<std::string, std::less<>> logged_accounts_;    ///< recipient accounts of the CloudTrail events
@@ -2416,13 +2672,10 @@ class AccessAnalyzer final : public Analyzer {
   std::map<std::string, OffensiveUse, std::less<>> offensive_;     ///< by "principal\x1fkey"
   std::vector<TrustChange> trusts_;                                ///< role trust policies naming accounts
   std::uint64_t leaked_keys_dropped_ = 0;
-  std::pair<const std::string, SessionKey>* last_session_key_ = nullptr;
   std::map<std::string, RegionUse, std::less<>> regions_;
   std::map<std::string, BadUse, std::less<>> bad_;
   std::string scratch_;
-  std::uint32_t last_cred_ = kNoCred;  ///< caches: consecutive events often share a credential
   std::pair<const std::string, LongTermKey>* last_long_term_ = nullptr;
-  std::pair<const std::string, RegionUse>* last_region_use_ = nullptr;
 
   // finish() results, for answer().
   std::int64_t first_ms_ = 0;
