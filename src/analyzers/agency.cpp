@@ -217,11 +217,20 @@ void collect_senders(const EventView& e, StrSet& out) {
   }
 }
 
+/// insert_capped() for a set whose caller does not count what the cap leaves
+/// out: a full set cannot change, so its search (a miss for most new values,
+/// on every event of a busy aggregate) is skipped.
+template <typename Set>
+void add_capped(Set& set, std::string_view value, std::size_t cap) {
+  if (set.size() < cap) insert_capped(set, value, cap);
+}
+
 /// Targets and recipients visible in requestParameters (log text: the writers
 /// escape it), at most 20; returns true when one was left out for that cap.
 template <typename Set>
 bool collect_targets(const EventView& e, Family f, Set& out) {
-  if (e.kind != EventKind::kCloudTrail) return false;
+  // Most actions name no target: their requestParameters are not looked up.
+  if (e.kind != EventKind::kCloudTrail || f == Family::kOther) return false;
   constexpr std::size_t kCap = 20;
   bool dropped = false;
   auto add = [&](std::string_view value) { dropped = insert_capped(out, value, kCap) || dropped; };
@@ -469,7 +478,7 @@ class AgencyAnalyzer final : public Analyzer {
     ++a.count;
     if (e.outcome == Outcome::kFailure) {
       ++a.failed;
-      insert_capped(a.errors, e.error_code, 5);
+      add_capped(a.errors, e.error_code, 5);
     }
     a.first_ms = std::min(a.first_ms, e.time_ms);
     a.last_ms = std::max(a.last_ms, e.time_ms);
@@ -484,22 +493,23 @@ class AgencyAnalyzer final : public Analyzer {
       collect_senders(e, mail_from_);
       for (const std::string& t : mail_to_) a.targets_dropped = insert_capped(a.targets, t, 20) || a.targets_dropped;
       a.targets_dropped = a.targets_dropped || dropped;
-      for (const std::string& d : mail_from_) insert_capped(a.senders, d, 10);
-      for (const std::string& r : external_recipients(mail_to_, mail_from_)) insert_capped(a.outside, r, 20);
-    } else if (collect_targets(e, a.family, a.targets)) {
+      for (const std::string& d : mail_from_) add_capped(a.senders, d, 10);
+      for (const std::string& r : external_recipients(mail_to_, mail_from_)) add_capped(a.outside, r, 20);
+    } else if (!a.targets_dropped && collect_targets(e, a.family, a.targets)) {
+      // Once a target was left out the set is full: later targets cannot change it.
       a.targets_dropped = true;
     }
-    a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10) || a.source_ips_dropped;
+    if (!a.source_ips_dropped) a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10);
     if (!e.session_issuer.empty() && !a.sessions_dropped) {
       auto sit = a.session_last.find(e.actor_arn);
       if (sit != a.session_last.end()) sit->second = std::max(sit->second, e.time_ms);
       else if (a.session_last.size() < kMaxStartSessions) a.session_last.emplace(std::string(e.actor_arn), e.time_ms);
       else a.sessions_dropped = true;
     }
-    insert_capped(a.user_agents, e.user_agent, 5);
-    insert_capped(a.access_keys, e.access_key_id, 5);
-    insert_capped(a.accounts, e.account, 5);
-    insert_capped(a.regions, e.region, 10);
+    add_capped(a.user_agents, e.user_agent, 5);
+    add_capped(a.access_keys, e.access_key_id, 5);
+    add_capped(a.accounts, e.account, 5);
+    add_capped(a.regions, e.region, 10);
 
     // Hourly counts per family label for bursts.
     if (a.hours == nullptr) {
@@ -670,11 +680,11 @@ class AgencyAnalyzer final : public Analyzer {
     if (a.count == 0 || e.time_ms > a.last_ms) a.last_ms = e.time_ms;
     ++a.count;
     if (steered.injection) ++a.injected;
-    for (const auto& addr : steered.addresses) insert_capped(a.addresses, addr, 20);
-    for (std::string_view n : tool_names_scratch_) insert_capped(a.tools, n, 10);
-    insert_capped(a.models, e.model_id, 5);
-    insert_capped(a.accounts, e.account, 5);
-    insert_capped(a.regions, e.region, 5);
+    for (const auto& addr : steered.addresses) add_capped(a.addresses, addr, 20);
+    for (std::string_view n : tool_names_scratch_) add_capped(a.tools, n, 10);
+    add_capped(a.models, e.model_id, 5);
+    add_capped(a.accounts, e.account, 5);
+    add_capped(a.regions, e.region, 5);
   }
 
   void emit_steered(FindingSink& out) {

@@ -297,6 +297,14 @@ std::string counts(const std::map<std::string, std::uint64_t, std::less<>>& m) {
   return out;
 }
 
+/// insert_capped() for a set whose caller does not count what the cap leaves
+/// out: a full set cannot change, so its search (a miss for most new values,
+/// on every event of a busy aggregate) is skipped.
+template <typename Set>
+void add_capped(Set& set, std::string_view value, std::size_t cap) {
+  if (set.size() < cap) insert_capped(set, value, cap);
+}
+
 Severity lower(Severity s) { return s > Severity::kLow ? static_cast<Severity>(static_cast<int>(s) - 1) : s; }
 
 /// Common facts kept for an aggregate that becomes a finding.
@@ -315,7 +323,7 @@ struct Facts {
     ++count;
     if (e.outcome == Outcome::kFailure) {
       ++failed;
-      insert_capped(errors, e.error_code, 5);
+      add_capped(errors, e.error_code, 5);
     }
     evidence.add(e);
     thread_local std::string name;  // "service:Action"
@@ -324,11 +332,11 @@ struct Facts {
     const std::string_view key(name);
     if (auto it = actions.find(key); it != actions.end()) ++it->second;
     else if (actions.size() < 50) actions.emplace(std::string(key), 1);
-    insert_capped(source_ips, e.source_ip, 10);
-    insert_capped(user_agents, e.user_agent, 5);
-    insert_capped(access_keys, e.access_key_id, 5);
-    insert_capped(accounts, e.account, 5);
-    insert_capped(regions, e.region, 10);
+    add_capped(source_ips, e.source_ip, 10);
+    add_capped(user_agents, e.user_agent, 5);
+    add_capped(access_keys, e.access_key_id, 5);
+    add_capped(accounts, e.account, 5);
+    add_capped(regions, e.region, 10);
   }
 
   void fill(Finding& f) const {
@@ -531,9 +539,9 @@ class PrivateDataAnalyzer final : public Analyzer {
     Touch& t = *found;
     t.facts.add(e);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
-    if (id != label) insert_capped(t.examples, id, 10);
-    for (const auto& b : bad_) insert_capped(t.bad, b, 5);
-    insert_capped(t.actor_arns, e.actor_arn, 5);
+    if (id != label) add_capped(t.examples, id, 10);
+    for (const auto& b : bad_) add_capped(t.bad, b, 5);
+    add_capped(t.actor_arns, e.actor_arn, 5);
     if (!e.source_ip.empty() && (t.last_ip == nullptr || *t.last_ip != e.source_ip)) {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
@@ -586,10 +594,10 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (e.outcome == Outcome::kFailure) {
       if (is_denial(e.error_code)) ++s->denied;
     } else {
-      for (const auto& id : ids_) insert_capped(op.kind == Kind::kSecret ? s->secrets : s->params, id, 64);
+      for (const auto& id : ids_) add_capped(op.kind == Kind::kSecret ? s->secrets : s->params, id, 64);
     }
     if (e.action == "BatchGetSecretValue") ++s->batch;
-    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
+    for (const auto& b : bad_) add_capped(s->bad, b, 5);
   }
 
   void s3_reads(const EventView& e, std::string_view principal) {
@@ -597,7 +605,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (!s) return;
     s->facts.add(e);
     ++s->objects;
-    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
+    for (const auto& b : bad_) add_capped(s->bad, b, 5);
     std::int64_t bytes = 0;
     if (e.raw["additionalEventData"]["bytesTransferredOut"].get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0)
       s->bytes += static_cast<std::uint64_t>(bytes);
@@ -606,7 +614,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       if (e.raw["additionalEventData"]["bytesTransferredOut"].get_double().get(d) == simdjson::SUCCESS && d > 0)
         s->bytes += static_cast<std::uint64_t>(d);
     }
-    if (!ids_.empty()) insert_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
+    if (!ids_.empty()) add_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
   }
 
   void dynamo_scans(const EventView& e, std::string_view principal) {
@@ -648,7 +656,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       if (acct == e.account) continue;
       bool known = false;
       for (const auto& a : profile_.accounts) known = known || a == acct;
-      if (!known) insert_capped(outside, acct, 10);
+      if (!known) add_capped(outside, acct, 10);
     }
     if (!is_public && outside.empty()) return;
     std::string snap = std::string(jstr(rp["dBSnapshotIdentifier"]).substr(0, 256));
@@ -704,16 +712,16 @@ class PrivateDataAnalyzer final : public Analyzer {
         bool known = false;
         for (const auto& a : profile_.accounts) known = known || a == acct;
         if (known) continue;
-        insert_capped(outside, acct, 10);
+        add_capped(outside, acct, 10);
         any = true;
       }
       if (!any) return;
       std::string_view act;
       dom::array acts;
-      if (st["Action"].get_string().get(act) == simdjson::SUCCESS) insert_capped(actions, act.substr(0, 64), 10);
+      if (st["Action"].get_string().get(act) == simdjson::SUCCESS) add_capped(actions, act.substr(0, 64), 10);
       else if (st["Action"].get_array().get(acts) == simdjson::SUCCESS)
         for (dom::element x : acts)
-          if (x.get_string().get(act) == simdjson::SUCCESS) insert_capped(actions, act.substr(0, 64), 10);
+          if (x.get_string().get(act) == simdjson::SUCCESS) add_capped(actions, act.substr(0, 64), 10);
     };
     if (policy["Statement"].get_array().get(statements) == simdjson::SUCCESS) {
       std::size_t n = 0;
