@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -338,10 +339,11 @@ struct ActionAgg {
   std::map<std::string, std::int64_t, std::less<>> session_last;
   bool sessions_dropped = false;
   // While events arrive: the hours of this action's family label (in its
-  // KeyAgg) and the bucket the last event went to (map nodes do not move).
+  // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
+  // nodes do not move). A log file's events are shuffled over a few hours, so
+  // remembering only the last bucket missed on most events.
   HourMap* hours = nullptr;
-  std::int64_t last_hour = 0;
-  HourBucket* last_bucket = nullptr;
+  std::array<std::pair<std::int64_t, HourBucket*>, 8> recent_hours{};
   bool targets_dropped = false;  // more targets than `targets` keeps
   bool source_ips_dropped = false;
 };
@@ -352,6 +354,9 @@ struct KeyAgg {
   std::int64_t first_ms = 0;
   std::uint64_t count = 0;
   std::map<std::string, ActionAgg, std::less<>> actions;  // "eventSource eventName"
+  // This key's last action: events of several keys interleave, and each mostly
+  // repeats its own action.
+  LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at;
   std::map<std::string, HourMap, std::less<>> hours;  // family label -> hour
 };
 
@@ -448,21 +453,31 @@ class AgencyAnalyzer final : public Analyzer {
     if (marker_.empty() && e.session_issuer.empty() && !ai_.app_principal(principal)) return;
 
     key_.assign(principal).append(1, '\x1f').append(marker_);
-    KeyAgg* agg = key_at_.find_or_add(keys_, key_, kMaxKeys, [&](KeyAgg& n) {
-      n.principal = capped(principal, 512);
-      n.marker = marker_;
-      n.first_ms = e.time_ms;
-    }, SIZE_MAX);
-    if (agg == nullptr) {
-      ++overflow_;
-      return;
+    // Consecutive events mostly repeat their key; the others are found through
+    // a hash index over keys_ (keys start with an ARN: long shared prefixes
+    // made the ordered search slow; the map stays for the order of findings).
+    if (last_key_agg_ == nullptr || key_ != last_key_) {
+      if (auto it = key_index_.find(key_); it != key_index_.end()) {
+        last_key_agg_ = it->second;
+      } else if (keys_.size() < kMaxKeys) {
+        auto& [stored, n] = *keys_.emplace(key_, KeyAgg{}).first;
+        n.principal = capped(principal, 512);
+        n.marker = marker_;
+        n.first_ms = e.time_ms;
+        key_index_.emplace(stored, &n);
+        last_key_agg_ = &n;
+      } else {
+        ++overflow_;
+        return;
+      }
+      last_key_.assign(key_);
     }
-    KeyAgg& k = *agg;
+    KeyAgg& k = *last_key_agg_;
     if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
     ++k.count;
 
     action_key_.assign(e.service).append(1, ' ').append(e.action);
-    ActionAgg* act = action_at_.find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
+    ActionAgg* act = k.action_at.find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
       n.service = capped(e.service, 128);
       n.action = capped(e.action, 128);
       n.family = family_of(e);
@@ -518,7 +533,8 @@ class AgencyAnalyzer final : public Analyzer {
       a.hours = &fit->second;
     }
     const std::int64_t hour = floor_div(e.time_ms, kHourMs);
-    if (a.last_bucket == nullptr || a.last_hour != hour) {
+    auto& [cached_hour, cached] = a.recent_hours[static_cast<std::uint64_t>(hour) % a.recent_hours.size()];
+    if (cached == nullptr || cached_hour != hour) {
       HourMap& hours = *a.hours;
       auto hit = hours.find(hour);
       if (hit == hours.end()) {
@@ -530,14 +546,14 @@ class AgencyAnalyzer final : public Analyzer {
         b.count = 1;
         b.first_ms = b.last_ms = e.time_ms;
         b.first = Evidence::from(e);
-        a.last_bucket = &hours.emplace(hour, std::move(b)).first->second;
-        a.last_hour = hour;
+        cached = &hours.emplace(hour, std::move(b)).first->second;
+        cached_hour = hour;
         return;
       }
-      a.last_bucket = &hit->second;
-      a.last_hour = hour;
+      cached = &hit->second;
+      cached_hour = hour;
     }
-    HourBucket& b = *a.last_bucket;
+    HourBucket& b = *cached;
     ++b.count;
     b.last_ms = std::max(b.last_ms, e.time_ms);
     if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
@@ -723,8 +739,9 @@ class AgencyAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
-  LastEntry<std::map<std::string, KeyAgg, std::less<>>> key_at_;
-  LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at_;  // over every KeyAgg's actions
+  std::unordered_map<std::string_view, KeyAgg*> key_index_;  // over keys_'s keys
+  KeyAgg* last_key_agg_ = nullptr;  ///< the last event's key (null: look it up), with its key
+  std::string last_key_;
   // role ARN -> first event (any action); hashed: roles interleave, and ARNs
   // share long prefixes that make ordered-map searches slow.
   using FirstMap = std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>>;

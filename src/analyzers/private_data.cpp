@@ -590,18 +590,22 @@ class PrivateDataAnalyzer final : public Analyzer {
     }
   }
 
-  /// The slot of the last call: consecutive events mostly repeat a
-  /// principal's hour, so this skips building the key and the map search.
-  struct SlotCache {
+  /// The slot of the last call in an hour: consecutive events mostly repeat a
+  /// principal, so this skips building the key and the search.
+  struct HourCache {
     std::string principal, extra;
     std::int64_t hour = 0;
     void* slot = nullptr;  ///< a node of the map (stable: entries are never erased)
   };
+  /// One HourCache per hour modulo 8: a log file's events are shuffled over a
+  /// few hours, so one cache for the last hour missed on most events.
+  using SlotCache = std::array<HourCache, 8>;
 
   template <typename Slot>
-  static Slot* hour_slot(std::map<std::string, Slot, std::less<>>& m, KeyIndex<Slot>& index, SlotCache& cache,
+  static Slot* hour_slot(std::map<std::string, Slot, std::less<>>& m, KeyIndex<Slot>& index, SlotCache& caches,
                          std::string& key, std::string_view principal, std::int64_t h, std::string_view extra,
                          std::uint64_t& overflow) {
+    HourCache& cache = caches[static_cast<std::uint64_t>(h) % caches.size()];
     if (cache.slot && cache.hour == h && cache.principal == principal && cache.extra == extra)
       return static_cast<Slot*>(cache.slot);
     key.assign(principal).append(1, '\x1f');
