@@ -336,7 +336,8 @@ struct ActionAgg {
   SmallStrSet regions;
   // Per role session (actor ARN): the latest call of this action, for "only as the session
   // starts" (kMaxStartSessions sessions; past them the action is not judged so).
-  std::map<std::string, std::int64_t, std::less<>> session_last;
+  // Hashed: searched on every call, and read in no particular order.
+  std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>> session_last;
   bool sessions_dropped = false;
   // While events arrive: the hours of this action's family label (in its
   // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
@@ -750,7 +751,8 @@ class AgencyAnalyzer final : public Analyzer {
   FirstMap session_first_;  // role session (actor ARN) -> its first event
   LastEntry<FirstMap> session_first_at_;
   struct RoleIps {
-    std::map<std::string, std::int64_t, std::less<>> first;  // source IP -> first use (kMaxRoleIps)
+    // Source IP -> first use (kMaxRoleIps); hashed: searched on every call, never listed.
+    std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>> first;
   };
   using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::StringHash, std::equal_to<>>;
   RoleIpsMap role_ips_;

@@ -581,7 +581,11 @@ class PrivateDataAnalyzer final : public Analyzer {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
       const std::string_view ip = e.source_ip.substr(0, 64);
-      auto it = t.ips.find(ip);
+      // A binary search: the set is sorted and holds up to 64 addresses, which
+      // often share their length (SmallStrSet::find compares them one by one).
+      auto it = std::lower_bound(t.ips.begin(), t.ips.end(), ip,
+                                 [](const std::string& a, std::string_view b) { return a < b; });
+      if (it != t.ips.end() && *it != ip) it = t.ips.end();
       if (it == t.ips.end() && (t.ips.size() < kMaxIpsPerPrincipal || ip < *t.ips.rbegin())) {
         if (t.ips.size() >= kMaxIpsPerPrincipal) t.ips.erase(std::prev(t.ips.end()));
         it = t.ips.emplace(ip).first;
