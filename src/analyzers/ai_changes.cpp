@@ -18,6 +18,7 @@
 #include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "event/normalize.h"
+#include "util/hash.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -240,7 +241,7 @@ class AiChangesAnalyzer final : public Analyzer {
   void note_guardrail(const EventView& e);
   void emit_weakened_guardrails(FindingSink& out);
 
-  std::unordered_map<std::string, ChainKey> chains_;
+  std::unordered_map<std::string, ChainKey, detail::StringHash, std::equal_to<>> chains_;  // found by string_view
   ChainKey* last_chain_ = nullptr;  ///< the last step's chain
   std::unordered_map<std::string, PrincipalState> principals_;
   std::string last_actor_;                    ///< actor ARN of the last principal() call
@@ -349,7 +350,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     const std::string_view key = by_principal ? e.actor_arn : e.access_key_id;
     // Consecutive steps mostly share their key: the last chain is reused (map nodes do not move).
     if (last_chain_ == nullptr || key != last_chain_->key) {
-      auto it = chains_.find(std::string(key));
+      auto it = chains_.find(key);
       if (it == chains_.end() && chains_.size() < kMaxKeys) {
         it = chains_.emplace(std::string(key), ChainKey{}).first;
         it->second.key = std::string(key);

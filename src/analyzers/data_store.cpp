@@ -246,6 +246,11 @@ class DataStoreAnalyzer final : public Analyzer {
   std::set<std::string> fired_;
   std::vector<TrainingJob> training_;
   std::set<std::string, std::less<>> accounts_;  // recipient and caller accounts in the logs (capped)
+  /// Searched before adding: emplace builds a node (an allocation) even for
+  /// an account already there, and events alternate between a few accounts.
+  void add_account(std::string_view account) {
+    if (accounts_.size() < 1000 && accounts_.find(account) == accounts_.end()) accounts_.emplace(account);
+  }
   std::string last_account_, last_actor_account_;
 };
 
@@ -381,11 +386,11 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   // The accounts of these logs, for buckets named after another one.
   if (e.account != last_account_) {
     last_account_.assign(e.account);
-    if (accounts_.size() < 1000) accounts_.emplace(e.account);
+    add_account(e.account);
   }
   if (e.actor_account != last_actor_account_) {
     last_actor_account_.assign(e.actor_account);
-    if (accounts_.size() < 1000) accounts_.emplace(e.actor_account);
+    add_account(e.actor_account);
   }
   if (!have_time_) {
     min_ms_ = max_ms_ = e.time_ms;
