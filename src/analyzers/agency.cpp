@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -217,11 +218,20 @@ void collect_senders(const EventView& e, StrSet& out) {
   }
 }
 
+/// insert_capped() for a set whose caller does not count what the cap leaves
+/// out: a full set cannot change, so its search (a miss for most new values,
+/// on every event of a busy aggregate) is skipped.
+template <typename Set>
+void add_capped(Set& set, std::string_view value, std::size_t cap) {
+  if (set.size() < cap) insert_capped(set, value, cap);
+}
+
 /// Targets and recipients visible in requestParameters (log text: the writers
 /// escape it), at most 20; returns true when one was left out for that cap.
 template <typename Set>
 bool collect_targets(const EventView& e, Family f, Set& out) {
-  if (e.kind != EventKind::kCloudTrail) return false;
+  // Most actions name no target: their requestParameters are not looked up.
+  if (e.kind != EventKind::kCloudTrail || f == Family::kOther) return false;
   constexpr std::size_t kCap = 20;
   bool dropped = false;
   auto add = [&](std::string_view value) { dropped = insert_capped(out, value, kCap) || dropped; };
@@ -326,13 +336,15 @@ struct ActionAgg {
   SmallStrSet regions;
   // Per role session (actor ARN): the latest call of this action, for "only as the session
   // starts" (kMaxStartSessions sessions; past them the action is not judged so).
-  std::map<std::string, std::int64_t, std::less<>> session_last;
+  // Hashed: searched on every call, and read in no particular order.
+  std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>> session_last;
   bool sessions_dropped = false;
   // While events arrive: the hours of this action's family label (in its
-  // KeyAgg) and the bucket the last event went to (map nodes do not move).
+  // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
+  // nodes do not move). A log file's events are shuffled over a few hours, so
+  // remembering only the last bucket missed on most events.
   HourMap* hours = nullptr;
-  std::int64_t last_hour = 0;
-  HourBucket* last_bucket = nullptr;
+  std::array<std::pair<std::int64_t, HourBucket*>, 8> recent_hours{};
   bool targets_dropped = false;  // more targets than `targets` keeps
   bool source_ips_dropped = false;
 };
@@ -343,6 +355,9 @@ struct KeyAgg {
   std::int64_t first_ms = 0;
   std::uint64_t count = 0;
   std::map<std::string, ActionAgg, std::less<>> actions;  // "eventSource eventName"
+  // This key's last action: events of several keys interleave, and each mostly
+  // repeats its own action.
+  LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at;
   std::map<std::string, HourMap, std::less<>> hours;  // family label -> hour
 };
 
@@ -439,21 +454,31 @@ class AgencyAnalyzer final : public Analyzer {
     if (marker_.empty() && e.session_issuer.empty() && !ai_.app_principal(principal)) return;
 
     key_.assign(principal).append(1, '\x1f').append(marker_);
-    KeyAgg* agg = key_at_.find_or_add(keys_, key_, kMaxKeys, [&](KeyAgg& n) {
-      n.principal = capped(principal, 512);
-      n.marker = marker_;
-      n.first_ms = e.time_ms;
-    }, SIZE_MAX);
-    if (agg == nullptr) {
-      ++overflow_;
-      return;
+    // Consecutive events mostly repeat their key; the others are found through
+    // a hash index over keys_ (keys start with an ARN: long shared prefixes
+    // made the ordered search slow; the map stays for the order of findings).
+    if (last_key_agg_ == nullptr || key_ != last_key_) {
+      if (auto it = key_index_.find(key_); it != key_index_.end()) {
+        last_key_agg_ = it->second;
+      } else if (keys_.size() < kMaxKeys) {
+        auto& [stored, n] = *keys_.emplace(key_, KeyAgg{}).first;
+        n.principal = capped(principal, 512);
+        n.marker = marker_;
+        n.first_ms = e.time_ms;
+        key_index_.emplace(stored, &n);
+        last_key_agg_ = &n;
+      } else {
+        ++overflow_;
+        return;
+      }
+      last_key_.assign(key_);
     }
-    KeyAgg& k = *agg;
+    KeyAgg& k = *last_key_agg_;
     if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
     ++k.count;
 
     action_key_.assign(e.service).append(1, ' ').append(e.action);
-    ActionAgg* act = action_at_.find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
+    ActionAgg* act = k.action_at.find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
       n.service = capped(e.service, 128);
       n.action = capped(e.action, 128);
       n.family = family_of(e);
@@ -469,7 +494,7 @@ class AgencyAnalyzer final : public Analyzer {
     ++a.count;
     if (e.outcome == Outcome::kFailure) {
       ++a.failed;
-      insert_capped(a.errors, e.error_code, 5);
+      add_capped(a.errors, e.error_code, 5);
     }
     a.first_ms = std::min(a.first_ms, e.time_ms);
     a.last_ms = std::max(a.last_ms, e.time_ms);
@@ -484,22 +509,23 @@ class AgencyAnalyzer final : public Analyzer {
       collect_senders(e, mail_from_);
       for (const std::string& t : mail_to_) a.targets_dropped = insert_capped(a.targets, t, 20) || a.targets_dropped;
       a.targets_dropped = a.targets_dropped || dropped;
-      for (const std::string& d : mail_from_) insert_capped(a.senders, d, 10);
-      for (const std::string& r : external_recipients(mail_to_, mail_from_)) insert_capped(a.outside, r, 20);
-    } else if (collect_targets(e, a.family, a.targets)) {
+      for (const std::string& d : mail_from_) add_capped(a.senders, d, 10);
+      for (const std::string& r : external_recipients(mail_to_, mail_from_)) add_capped(a.outside, r, 20);
+    } else if (!a.targets_dropped && collect_targets(e, a.family, a.targets)) {
+      // Once a target was left out the set is full: later targets cannot change it.
       a.targets_dropped = true;
     }
-    a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10) || a.source_ips_dropped;
+    if (!a.source_ips_dropped) a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10);
     if (!e.session_issuer.empty() && !a.sessions_dropped) {
       auto sit = a.session_last.find(e.actor_arn);
       if (sit != a.session_last.end()) sit->second = std::max(sit->second, e.time_ms);
       else if (a.session_last.size() < kMaxStartSessions) a.session_last.emplace(std::string(e.actor_arn), e.time_ms);
       else a.sessions_dropped = true;
     }
-    insert_capped(a.user_agents, e.user_agent, 5);
-    insert_capped(a.access_keys, e.access_key_id, 5);
-    insert_capped(a.accounts, e.account, 5);
-    insert_capped(a.regions, e.region, 10);
+    add_capped(a.user_agents, e.user_agent, 5);
+    add_capped(a.access_keys, e.access_key_id, 5);
+    add_capped(a.accounts, e.account, 5);
+    add_capped(a.regions, e.region, 10);
 
     // Hourly counts per family label for bursts.
     if (a.hours == nullptr) {
@@ -508,7 +534,8 @@ class AgencyAnalyzer final : public Analyzer {
       a.hours = &fit->second;
     }
     const std::int64_t hour = floor_div(e.time_ms, kHourMs);
-    if (a.last_bucket == nullptr || a.last_hour != hour) {
+    auto& [cached_hour, cached] = a.recent_hours[static_cast<std::uint64_t>(hour) % a.recent_hours.size()];
+    if (cached == nullptr || cached_hour != hour) {
       HourMap& hours = *a.hours;
       auto hit = hours.find(hour);
       if (hit == hours.end()) {
@@ -520,14 +547,14 @@ class AgencyAnalyzer final : public Analyzer {
         b.count = 1;
         b.first_ms = b.last_ms = e.time_ms;
         b.first = Evidence::from(e);
-        a.last_bucket = &hours.emplace(hour, std::move(b)).first->second;
-        a.last_hour = hour;
+        cached = &hours.emplace(hour, std::move(b)).first->second;
+        cached_hour = hour;
         return;
       }
-      a.last_bucket = &hit->second;
-      a.last_hour = hour;
+      cached = &hit->second;
+      cached_hour = hour;
     }
-    HourBucket& b = *a.last_bucket;
+    HourBucket& b = *cached;
     ++b.count;
     b.last_ms = std::max(b.last_ms, e.time_ms);
     if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
@@ -670,11 +697,11 @@ class AgencyAnalyzer final : public Analyzer {
     if (a.count == 0 || e.time_ms > a.last_ms) a.last_ms = e.time_ms;
     ++a.count;
     if (steered.injection) ++a.injected;
-    for (const auto& addr : steered.addresses) insert_capped(a.addresses, addr, 20);
-    for (std::string_view n : tool_names_scratch_) insert_capped(a.tools, n, 10);
-    insert_capped(a.models, e.model_id, 5);
-    insert_capped(a.accounts, e.account, 5);
-    insert_capped(a.regions, e.region, 5);
+    for (const auto& addr : steered.addresses) add_capped(a.addresses, addr, 20);
+    for (std::string_view n : tool_names_scratch_) add_capped(a.tools, n, 10);
+    add_capped(a.models, e.model_id, 5);
+    add_capped(a.accounts, e.account, 5);
+    add_capped(a.regions, e.region, 5);
   }
 
   void emit_steered(FindingSink& out) {
@@ -713,8 +740,9 @@ class AgencyAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
-  LastEntry<std::map<std::string, KeyAgg, std::less<>>> key_at_;
-  LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at_;  // over every KeyAgg's actions
+  std::unordered_map<std::string_view, KeyAgg*> key_index_;  // over keys_'s keys
+  KeyAgg* last_key_agg_ = nullptr;  ///< the last event's key (null: look it up), with its key
+  std::string last_key_;
   // role ARN -> first event (any action); hashed: roles interleave, and ARNs
   // share long prefixes that make ordered-map searches slow.
   using FirstMap = std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>>;
@@ -723,7 +751,8 @@ class AgencyAnalyzer final : public Analyzer {
   FirstMap session_first_;  // role session (actor ARN) -> its first event
   LastEntry<FirstMap> session_first_at_;
   struct RoleIps {
-    std::map<std::string, std::int64_t, std::less<>> first;  // source IP -> first use (kMaxRoleIps)
+    // Source IP -> first use (kMaxRoleIps); hashed: searched on every call, never listed.
+    std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>> first;
   };
   using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::StringHash, std::equal_to<>>;
   RoleIpsMap role_ips_;

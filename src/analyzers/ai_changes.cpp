@@ -18,6 +18,7 @@
 #include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "event/normalize.h"
+#include "util/hash.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -139,6 +140,14 @@ void keep_earliest(std::vector<Evidence>& v, Evidence e, std::size_t cap) {
   if (v.size() > cap) v.pop_back();
 }
 
+/// keep_earliest() for an event: its evidence is built only when it makes the cut (most events do not).
+void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t cap) {
+  if (v.size() >= cap && !(std::tie(e.time_ms, e.where.file, e.where.record) <
+                           std::tie(v.back().time_ms, v.back().file_index, v.back().record)))
+    return;
+  keep_earliest(v, Evidence::from(e), cap);
+}
+
 struct StepBucket {
   std::uint64_t count = 0;
   std::int64_t min_t = 0, max_t = 0;
@@ -232,8 +241,11 @@ class AiChangesAnalyzer final : public Analyzer {
   void note_guardrail(const EventView& e);
   void emit_weakened_guardrails(FindingSink& out);
 
-  std::unordered_map<std::string, ChainKey> chains_;
+  std::unordered_map<std::string, ChainKey, detail::StringHash, std::equal_to<>> chains_;  // found by string_view
+  ChainKey* last_chain_ = nullptr;  ///< the last step's chain
   std::unordered_map<std::string, PrincipalState> principals_;
+  std::string last_actor_;                    ///< actor ARN of the last principal() call
+  PrincipalState* last_principal_ = nullptr;  ///< its state
   std::vector<LoggingChange> logging_off_;
   std::map<std::string, GuardrailLife> guardrails_;  ///< by account and guardrail id
   std::size_t buckets_ = 0;
@@ -289,28 +301,34 @@ void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const 
   ++b.count;
   b.min_t = std::min(b.min_t, e.time_ms);
   b.max_t = std::max(b.max_t, e.time_ms);
-  if (cap > 0) keep_earliest(b.ev, Evidence::from(e), cap);
+  if (cap > 0) keep_earliest(b.ev, e, cap);
   add_capped(b.actions, e.action, 8);
 }
 
 PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
-  // Assumed-role sessions are grouped under their role: session names rotate.
-  std::string id(e.actor_arn);
-  if (id.find(":assumed-role/") != std::string::npos) {
-    std::string role = role_arn_from_assumed(id);
-    if (!role.empty()) id = std::move(role);
-  }
-  auto it = principals_.find(id);
-  if (it == principals_.end()) {
-    if (principals_.size() >= kMaxKeys) {
-      ++dropped_;
-      return nullptr;
+  // Consecutive events mostly come from one session: its state is reused
+  // without parsing the ARN and searching again (map nodes do not move).
+  if (last_principal_ == nullptr || e.actor_arn != last_actor_) {
+    // Assumed-role sessions are grouped under their role: session names rotate.
+    std::string id(e.actor_arn);
+    if (id.find(":assumed-role/") != std::string::npos) {
+      std::string role = role_arn_from_assumed(id);
+      if (!role.empty()) id = std::move(role);
     }
-    it = principals_.emplace(id, PrincipalState{}).first;
-    it->second.arn = id;
-    it->second.account = std::string(e.account);
+    auto it = principals_.find(id);
+    if (it == principals_.end()) {
+      if (principals_.size() >= kMaxKeys) {
+        ++dropped_;
+        return nullptr;
+      }
+      it = principals_.emplace(id, PrincipalState{}).first;
+      it->second.arn = id;
+      it->second.account = std::string(e.account);
+    }
+    last_actor_.assign(e.actor_arn);
+    last_principal_ = &it->second;
   }
-  PrincipalState& p = it->second;
+  PrincipalState& p = *last_principal_;
   if (p.key.empty()) p.key = std::string(e.access_key_id);
   add_capped(p.ips, e.source_ip);
   add_capped(p.uas, e.user_agent);
@@ -329,15 +347,19 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   // The LLMjacking chain, keyed by access key (principal when there is none).
   if (step >= 0 && !(e.access_key_id.empty() && e.actor_arn.empty())) {
     const bool by_principal = e.access_key_id.empty();
-    std::string key(by_principal ? e.actor_arn : e.access_key_id);
-    auto it = chains_.find(key);
-    if (it == chains_.end() && chains_.size() < kMaxKeys) {
-      it = chains_.emplace(key, ChainKey{}).first;
-      it->second.key = key;
-      it->second.keyed_by_principal = by_principal;
+    const std::string_view key = by_principal ? e.actor_arn : e.access_key_id;
+    // Consecutive steps mostly share their key: the last chain is reused (map nodes do not move).
+    if (last_chain_ == nullptr || key != last_chain_->key) {
+      auto it = chains_.find(key);
+      if (it == chains_.end() && chains_.size() < kMaxKeys) {
+        it = chains_.emplace(std::string(key), ChainKey{}).first;
+        it->second.key = std::string(key);
+        it->second.keyed_by_principal = by_principal;
+      }
+      last_chain_ = it != chains_.end() ? &it->second : nullptr;
     }
-    if (it != chains_.end()) {
-      ChainKey& c = it->second;
+    if (last_chain_ != nullptr) {
+      ChainKey& c = *last_chain_;
       if (c.principal.empty()) c.principal = std::string(e.actor_arn);
       if (c.account.empty()) c.account = std::string(e.account);
       add_capped(c.ips, e.source_ip);
@@ -364,7 +386,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     }
     if (it != p->enumeration.end()) {
       if (it->second.regions.size() < 64) it->second.regions.emplace(e.region);
-      keep_earliest(it->second.ev, Evidence::from(e), 6);
+      keep_earliest(it->second.ev, e, 6);
       add_capped(it->second.actions, e.action, 8);
     }
   }

@@ -235,6 +235,8 @@ class DataStoreAnalyzer final : public Analyzer {
   std::int64_t min_ms_ = 0, max_ms_ = 0;
 
   std::unordered_map<std::string, BucketWrites> writes_;  // by bucket
+  std::string last_bucket_;         ///< bucket of the last S3 write
+  Writer* last_writer_ = nullptr;   ///< its writer (null: look it up)
   std::vector<KbSource> sources_;
   std::vector<Ingestion> ingestions_;
   std::map<std::string, PrincipalAcc> changes_, retrievals_;
@@ -244,6 +246,11 @@ class DataStoreAnalyzer final : public Analyzer {
   std::set<std::string> fired_;
   std::vector<TrainingJob> training_;
   std::set<std::string, std::less<>> accounts_;  // recipient and caller accounts in the logs (capped)
+  /// Searched before adding: emplace builds a node (an allocation) even for
+  /// an account already there, and events alternate between a few accounts.
+  void add_account(std::string_view account) {
+    if (accounts_.size() < 1000 && accounts_.find(account) == accounts_.end()) accounts_.emplace(account);
+  }
   std::string last_account_, last_actor_account_;
 };
 
@@ -285,31 +292,39 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
   std::string_view bucket = str_path(rp, {"bucketName"});
   if (bucket.empty()) return;
   ++s3_writes_seen_;
-  auto it = writes_.find(std::string(bucket));
-  if (it == writes_.end()) {
-    if (writes_.size() >= kMaxBuckets) {
-      ++dropped_;
-      return;
+  // Consecutive writes mostly come from one writer to one bucket: its entry is
+  // reused without building keys and searching (map nodes do not move).
+  if (last_writer_ == nullptr || bucket != last_bucket_ || e.actor_arn != last_writer_->principal ||
+      e.source_ip != last_writer_->ip) {
+    last_writer_ = nullptr;
+    auto it = writes_.find(std::string(bucket));
+    if (it == writes_.end()) {
+      if (writes_.size() >= kMaxBuckets) {
+        ++dropped_;
+        return;
+      }
+      it = writes_.emplace(std::string(bucket), BucketWrites{}).first;
     }
-    it = writes_.emplace(std::string(bucket), BucketWrites{}).first;
-  }
-  BucketWrites& bw = it->second;
-  auto key = std::make_pair(std::string(e.actor_arn), std::string(e.source_ip));
-  auto wit = bw.writers.find(key);
-  if (wit == bw.writers.end()) {
-    if (bw.writers.size() >= kMaxWriters) {
-      ++bw.dropped;
-      return;
+    BucketWrites& bw = it->second;
+    auto key = std::make_pair(std::string(e.actor_arn), std::string(e.source_ip));
+    auto wit = bw.writers.find(key);
+    if (wit == bw.writers.end()) {
+      if (bw.writers.size() >= kMaxWriters) {
+        ++bw.dropped;
+        return;
+      }
+      wit = bw.writers.emplace(key, Writer{}).first;
+      Writer& w = wit->second;
+      w.principal = key.first;
+      w.ip = key.second;
+      w.account = std::string(e.account);
+      w.region = std::string(e.region);
+      w.first = w.last = e.time_ms;
     }
-    wit = bw.writers.emplace(key, Writer{}).first;
-    Writer& w = wit->second;
-    w.principal = key.first;
-    w.ip = key.second;
-    w.account = std::string(e.account);
-    w.region = std::string(e.region);
-    w.first = w.last = e.time_ms;
+    last_bucket_.assign(bucket);
+    last_writer_ = &wit->second;
   }
-  Writer& w = wit->second;
+  Writer& w = *last_writer_;
   ++w.count;
   w.first = std::min(w.first, e.time_ms);
   w.last = std::max(w.last, e.time_ms);
@@ -371,11 +386,11 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   // The accounts of these logs, for buckets named after another one.
   if (e.account != last_account_) {
     last_account_.assign(e.account);
-    if (accounts_.size() < 1000) accounts_.emplace(e.account);
+    add_account(e.account);
   }
   if (e.actor_account != last_actor_account_) {
     last_actor_account_.assign(e.actor_account);
-    if (accounts_.size() < 1000) accounts_.emplace(e.actor_account);
+    add_account(e.actor_account);
   }
   if (!have_time_) {
     min_ms_ = max_ms_ = e.time_ms;

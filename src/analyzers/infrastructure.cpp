@@ -585,25 +585,36 @@ class InfrastructureAnalyzer final : public Analyzer {
 
   void track_region(const EventView& e) {
     if (e.region.empty() || e.account.empty()) return;
-    auto it = accounts_.find(e.account);
-    if (it == accounts_.end()) {
-      if (accounts_.size() >= 1000) return;
-      it = accounts_.emplace(std::string(e.account), AccountRegions{}).first;
+    // Consecutive events mostly repeat their account and region: the last
+    // entries are reused without searching (map nodes do not move).
+    if (last_account_ == nullptr || e.account != last_account_key_) {
+      auto it = accounts_.find(e.account);
+      if (it == accounts_.end()) {
+        if (accounts_.size() >= 1000) return;
+        it = accounts_.emplace(std::string(e.account), AccountRegions{}).first;
+      }
+      last_account_ = &it->second;
+      last_account_key_.assign(e.account);
+      last_region_ = nullptr;  // a region of another account
     }
-    AccountRegions& a = it->second;
+    AccountRegions& a = *last_account_;
     if (!a.seen || e.time_ms < a.first_ms) a.first_ms = e.time_ms;
     a.seen = true;
-    auto r = a.regions.find(e.region);
-    if (r == a.regions.end()) {
-      if (a.regions.size() >= 64) return;
-      r = a.regions.emplace(std::string(e.region), RegionFirst{Evidence::from(e), 0, 0, {}}).first;
-    } else if (detail::ref_less(e.time_ms, e.where.file, e.where.record, r->second.ev.time_ms,
-                                r->second.ev.file_index, r->second.ev.record)) {
-      r->second.ev.assign(e);
+    if (last_region_ == nullptr || e.region != last_region_key_) {
+      auto r = a.regions.find(e.region);
+      if (r == a.regions.end()) {
+        if (a.regions.size() >= 64) return;
+        r = a.regions.emplace(std::string(e.region), RegionFirst{Evidence::from(e), 0, 0, {}}).first;
+      }
+      last_region_ = &r->second;
+      last_region_key_.assign(e.region);
     }
-    ++r->second.events;
-    if (!detail::is_read_call(e)) ++r->second.mutations;
-    r->second.principals.add(e.actor_arn, 10);
+    RegionFirst& r = *last_region_;
+    if (detail::ref_less(e.time_ms, e.where.file, e.where.record, r.ev.time_ms, r.ev.file_index, r.ev.record))
+      r.ev.assign(e);
+    ++r.events;
+    if (!detail::is_read_call(e)) ++r.mutations;
+    r.principals.add(e.actor_arn, 10);
   }
 
   // ---- finish ---------------------------------------------------------------
@@ -894,6 +905,10 @@ class InfrastructureAnalyzer final : public Analyzer {
   std::map<std::string, std::map<std::int64_t, Bucket>, std::less<>> buckets_;
   std::size_t bucket_count_ = 0;
   std::map<std::string, AccountRegions, std::less<>> accounts_;
+  AccountRegions* last_account_ = nullptr;  ///< track_region()'s last entries, with their keys
+  std::string last_account_key_;
+  RegionFirst* last_region_ = nullptr;
+  std::string last_region_key_;
   std::vector<Launch> launches_;
   std::string scratch_;
 

@@ -17,12 +17,14 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "analyzers/ai_principals.h"
 #include "analyzers/common.h"
 #include "analyzers/factories.h"
+#include "util/hash.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -146,12 +148,21 @@ std::string_view parameter_name(std::string_view id) noexcept {
 /// Resource identifiers an operation names (up to a few), written into `ids`.
 /// S3 ids are "bucket/key" (or "bucket" for bucket-level calls).
 void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& ids) {
-  ids.clear();
-  if (e.kind != EventKind::kCloudTrail) return;
+  if (e.kind != EventKind::kCloudTrail) {
+    ids.clear();
+    return;
+  }
   constexpr std::size_t kMaxIds = 32;
+  // The previous event's strings are overwritten, not freed: their buffers are
+  // reused (most events name one id, an S3 object key often past the inline size).
+  std::size_t n = 0;
+  auto next = [&]() -> std::string& {
+    if (n == ids.size()) ids.emplace_back();
+    return ids[n++];
+  };
   auto rp = e.raw["requestParameters"];
   auto add = [&](std::string_view v) {
-    if (!v.empty() && ids.size() < kMaxIds) ids.emplace_back(capped(v, 512));
+    if (!v.empty() && n < kMaxIds) next().assign(v.substr(0, 512));
   };
   auto add_array = [&](simdjson::simdjson_result<dom::element> arr, auto&& fn) {
     dom::array xs;
@@ -175,8 +186,8 @@ void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& id
         }
       } else if (key.empty()) {
         add(bucket);
-      } else if (ids.size() < kMaxIds) {
-        ids.emplace_back(capped(bucket, 256)).append(1, '/').append(key.substr(0, 512));
+      } else {
+        next().assign(bucket.substr(0, 256)).append(1, '/').append(key.substr(0, 512));
       }
       break;
     }
@@ -205,6 +216,7 @@ void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& id
       add_array(rp["names"], [](std::string_view v) { return parameter_name(v); });
       break;
   }
+  ids.resize(n);
 }
 
 /// Does the profile entry `pr` cover the resource id `id` of kind `kind`?
@@ -297,6 +309,33 @@ std::string counts(const std::map<std::string, std::uint64_t, std::less<>>& m) {
   return out;
 }
 
+/// insert_capped() for a set whose caller does not count what the cap leaves
+/// out: a full set cannot change, so its search (a miss for most new values,
+/// on every event of a busy aggregate) is skipped.
+template <typename Set>
+void add_capped(Set& set, std::string_view value, std::size_t cap) {
+  if (set.size() < cap) insert_capped(set, value, cap);
+}
+
+/// A hash index over the keys of an aggregate map (std::map nodes do not
+/// move). The keys start with a principal ARN: long shared prefixes made the
+/// ordered searches slow. The maps stay for the order findings are made in.
+template <typename Value>
+using KeyIndex = std::unordered_map<std::string_view, Value*>;
+
+/// The entry of `key` in `m`, found through `index`; when absent, added with
+/// init(value) and indexed unless `m` holds kMaxKeys entries (then null).
+template <typename Value, typename Init>
+Value* find_or_add_indexed(std::map<std::string, Value, std::less<>>& m, KeyIndex<Value>& index, std::string_view key,
+                           Init&& init) {
+  if (auto it = index.find(key); it != index.end()) return it->second;
+  if (m.size() >= kMaxKeys) return nullptr;
+  auto& [stored, value] = *m.emplace(std::string(key), Value{}).first;
+  init(value);
+  index.emplace(stored, &value);
+  return &value;
+}
+
 Severity lower(Severity s) { return s > Severity::kLow ? static_cast<Severity>(static_cast<int>(s) - 1) : s; }
 
 /// Common facts kept for an aggregate that becomes a finding.
@@ -315,7 +354,7 @@ struct Facts {
     ++count;
     if (e.outcome == Outcome::kFailure) {
       ++failed;
-      insert_capped(errors, e.error_code, 5);
+      add_capped(errors, e.error_code, 5);
     }
     evidence.add(e);
     thread_local std::string name;  // "service:Action"
@@ -324,11 +363,11 @@ struct Facts {
     const std::string_view key(name);
     if (auto it = actions.find(key); it != actions.end()) ++it->second;
     else if (actions.size() < 50) actions.emplace(std::string(key), 1);
-    insert_capped(source_ips, e.source_ip, 10);
-    insert_capped(user_agents, e.user_agent, 5);
-    insert_capped(access_keys, e.access_key_id, 5);
-    insert_capped(accounts, e.account, 5);
-    insert_capped(regions, e.region, 10);
+    add_capped(source_ips, e.source_ip, 10);
+    add_capped(user_agents, e.user_agent, 5);
+    add_capped(access_keys, e.access_key_id, 5);
+    add_capped(accounts, e.account, 5);
+    add_capped(regions, e.region, 10);
   }
 
   void fill(Finding& f) const {
@@ -516,29 +555,37 @@ class PrivateDataAnalyzer final : public Analyzer {
              std::string_view id) {
     key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
     key_.append(kind_name(op.kind)).append(1, '\x1f').append(label).append(1, '\x1f').append(kOpNames[static_cast<int>(op.cls)]);
-    Touch* found = touch_at_.find_or_add(touches_, key_, kMaxKeys, [&](Touch& t) {
-      t.principal = capped(principal, 512);
-      t.marker = marker_;
-      t.kind = op.kind;
-      t.cls = op.cls;
-      t.label = capped(label, 512);
-      t.private_match = is_private;
-    }, SIZE_MAX);
-    if (found == nullptr) {
-      ++overflow_;
-      return;
+    // Consecutive touches mostly repeat their key: the last one is reused without a search.
+    if (last_touch_ == nullptr || key_ != last_touch_key_) {
+      last_touch_ = find_or_add_indexed(touches_, touch_index_, key_, [&](Touch& t) {
+        t.principal = capped(principal, 512);
+        t.marker = marker_;
+        t.kind = op.kind;
+        t.cls = op.cls;
+        t.label = capped(label, 512);
+        t.private_match = is_private;
+      });
+      if (last_touch_ == nullptr) {
+        ++overflow_;
+        return;
+      }
+      last_touch_key_.assign(key_);
     }
-    Touch& t = *found;
+    Touch& t = *last_touch_;
     t.facts.add(e);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
-    if (id != label) insert_capped(t.examples, id, 10);
-    for (const auto& b : bad_) insert_capped(t.bad, b, 5);
-    insert_capped(t.actor_arns, e.actor_arn, 5);
+    if (id != label) add_capped(t.examples, id, 10);
+    for (const auto& b : bad_) add_capped(t.bad, b, 5);
+    add_capped(t.actor_arns, e.actor_arn, 5);
     if (!e.source_ip.empty() && (t.last_ip == nullptr || *t.last_ip != e.source_ip)) {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
       const std::string_view ip = e.source_ip.substr(0, 64);
-      auto it = t.ips.find(ip);
+      // A binary search: the set is sorted and holds up to 64 addresses, which
+      // often share their length (SmallStrSet::find compares them one by one).
+      auto it = std::lower_bound(t.ips.begin(), t.ips.end(), ip,
+                                 [](const std::string& a, std::string_view b) { return a < b; });
+      if (it != t.ips.end() && *it != ip) it = t.ips.end();
       if (it == t.ips.end() && (t.ips.size() < kMaxIpsPerPrincipal || ip < *t.ips.rbegin())) {
         if (t.ips.size() >= kMaxIpsPerPrincipal) t.ips.erase(std::prev(t.ips.end()));
         it = t.ips.emplace(ip).first;
@@ -547,71 +594,74 @@ class PrivateDataAnalyzer final : public Analyzer {
     }
   }
 
-  /// The slot of the last call: consecutive events mostly repeat a
-  /// principal's hour, so this skips building the key and the map search.
-  struct SlotCache {
+  /// The slot of the last call in an hour: consecutive events mostly repeat a
+  /// principal, so this skips building the key and the search.
+  struct HourCache {
     std::string principal, extra;
     std::int64_t hour = 0;
     void* slot = nullptr;  ///< a node of the map (stable: entries are never erased)
   };
+  /// One HourCache per hour modulo 8: a log file's events are shuffled over a
+  /// few hours, so one cache for the last hour missed on most events.
+  using SlotCache = std::array<HourCache, 8>;
 
-  template <typename Map>
-  static typename Map::mapped_type* hour_slot(Map& m, SlotCache& cache, std::string& key, std::string_view principal,
-                                              std::int64_t h, std::string_view extra, std::uint64_t& overflow) {
-    using Slot = typename Map::mapped_type;
+  template <typename Slot>
+  static Slot* hour_slot(std::map<std::string, Slot, std::less<>>& m, KeyIndex<Slot>& index, SlotCache& caches,
+                         std::string& key, std::string_view principal, std::int64_t h, std::string_view extra,
+                         std::uint64_t& overflow) {
+    HourCache& cache = caches[static_cast<std::uint64_t>(h) % caches.size()];
     if (cache.slot && cache.hour == h && cache.principal == principal && cache.extra == extra)
       return static_cast<Slot*>(cache.slot);
     key.assign(principal).append(1, '\x1f');
     fmt::format_to(std::back_inserter(key), "{}", h);
     if (!extra.empty()) key.append(1, '\x1f').append(extra);
-    auto it = m.find(key);
-    if (it == m.end()) {
-      if (m.size() >= kMaxKeys) {
-        ++overflow;
-        return nullptr;
-      }
-      it = m.emplace(key, Slot{}).first;
+    Slot* slot = find_or_add_indexed(m, index, key, [](Slot&) {});
+    if (slot == nullptr) {
+      ++overflow;
+      return nullptr;
     }
     cache.principal.assign(principal);
     cache.extra.assign(extra);
     cache.hour = h;
-    cache.slot = &it->second;
-    return &it->second;
+    cache.slot = slot;
+    return slot;
   }
 
   void secret_burst(const EventView& e, const Op& op, std::string_view principal) {
-    SecretHour* s = hour_slot(secret_hours_, secret_cache_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
+    SecretHour* s = hour_slot(secret_hours_, secret_index_, secret_cache_, key_, principal,
+                              floor_div(e.time_ms, kHourMs), "", overflow_);
     if (!s) return;
     s->facts.add(e);
     if (e.outcome == Outcome::kFailure) {
       if (is_denial(e.error_code)) ++s->denied;
     } else {
-      for (const auto& id : ids_) insert_capped(op.kind == Kind::kSecret ? s->secrets : s->params, id, 64);
+      for (const auto& id : ids_) add_capped(op.kind == Kind::kSecret ? s->secrets : s->params, id, 64);
     }
     if (e.action == "BatchGetSecretValue") ++s->batch;
-    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
+    for (const auto& b : bad_) add_capped(s->bad, b, 5);
   }
 
   void s3_reads(const EventView& e, std::string_view principal) {
-    S3Hour* s = hour_slot(s3_hours_, s3_cache_, key_, principal, floor_div(e.time_ms, kHourMs), "", overflow_);
+    S3Hour* s = hour_slot(s3_hours_, s3_index_, s3_cache_, key_, principal, floor_div(e.time_ms, kHourMs), "",
+                          overflow_);
     if (!s) return;
     s->facts.add(e);
     ++s->objects;
-    for (const auto& b : bad_) insert_capped(s->bad, b, 5);
-    std::int64_t bytes = 0;
-    if (e.raw["additionalEventData"]["bytesTransferredOut"].get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0)
-      s->bytes += static_cast<std::uint64_t>(bytes);
-    else {
+    for (const auto& b : bad_) add_capped(s->bad, b, 5);
+    dom::element out;  // looked up once, read as an integer or else as a double
+    if (e.raw["additionalEventData"]["bytesTransferredOut"].get(out) == simdjson::SUCCESS) {
+      std::int64_t bytes = 0;
       double d = 0;
-      if (e.raw["additionalEventData"]["bytesTransferredOut"].get_double().get(d) == simdjson::SUCCESS && d > 0)
-        s->bytes += static_cast<std::uint64_t>(d);
+      if (out.get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0) s->bytes += static_cast<std::uint64_t>(bytes);
+      else if (out.get_double().get(d) == simdjson::SUCCESS && d > 0) s->bytes += static_cast<std::uint64_t>(d);
     }
-    if (!ids_.empty()) insert_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
+    if (!ids_.empty()) add_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
   }
 
   void dynamo_scans(const EventView& e, std::string_view principal) {
     std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
-    Facts* f = hour_slot(scan_hours_, scan_cache_, key_, principal, floor_div(e.time_ms, kHourMs), table, overflow_);
+    Facts* f = hour_slot(scan_hours_, scan_index_, scan_cache_, key_, principal, floor_div(e.time_ms, kHourMs), table,
+                         overflow_);
     if (f) f->add(e);
   }
 
@@ -648,7 +698,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       if (acct == e.account) continue;
       bool known = false;
       for (const auto& a : profile_.accounts) known = known || a == acct;
-      if (!known) insert_capped(outside, acct, 10);
+      if (!known) add_capped(outside, acct, 10);
     }
     if (!is_public && outside.empty()) return;
     std::string snap = std::string(jstr(rp["dBSnapshotIdentifier"]).substr(0, 256));
@@ -704,16 +754,16 @@ class PrivateDataAnalyzer final : public Analyzer {
         bool known = false;
         for (const auto& a : profile_.accounts) known = known || a == acct;
         if (known) continue;
-        insert_capped(outside, acct, 10);
+        add_capped(outside, acct, 10);
         any = true;
       }
       if (!any) return;
       std::string_view act;
       dom::array acts;
-      if (st["Action"].get_string().get(act) == simdjson::SUCCESS) insert_capped(actions, act.substr(0, 64), 10);
+      if (st["Action"].get_string().get(act) == simdjson::SUCCESS) add_capped(actions, act.substr(0, 64), 10);
       else if (st["Action"].get_array().get(acts) == simdjson::SUCCESS)
         for (dom::element x : acts)
-          if (x.get_string().get(act) == simdjson::SUCCESS) insert_capped(actions, act.substr(0, 64), 10);
+          if (x.get_string().get(act) == simdjson::SUCCESS) add_capped(actions, act.substr(0, 64), 10);
     };
     if (policy["Statement"].get_array().get(statements) == simdjson::SUCCESS) {
       std::size_t n = 0;
@@ -782,14 +832,21 @@ class PrivateDataAnalyzer final : public Analyzer {
   std::int64_t baseline_until_ms_ = 0;
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
-  std::map<std::string, PrincipalStats, std::less<>> principals_;
-  LastEntry<std::map<std::string, PrincipalStats, std::less<>>> principal_at_;
+  // Only searched: hashed (ARNs share long prefixes, slow to order).
+  using PrincipalMap = std::unordered_map<std::string, PrincipalStats, StringHash, std::equal_to<>>;
+  PrincipalMap principals_;
+  LastEntry<PrincipalMap> principal_at_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
   std::map<std::string, S3Hour, std::less<>> s3_hours_;
   std::map<std::string, Facts, std::less<>> scan_hours_;
+  KeyIndex<SecretHour> secret_index_;
+  KeyIndex<S3Hour> s3_index_;
+  KeyIndex<Facts> scan_index_;
   SlotCache secret_cache_, s3_cache_, scan_cache_;
-  LastEntry<std::map<std::string, Touch, std::less<>>> touch_at_;
+  KeyIndex<Touch> touch_index_;
+  Touch* last_touch_ = nullptr;  ///< the last event's touch (null: look it up), with its key
+  std::string last_touch_key_;
   std::vector<SingleEvent> singles_;
   std::vector<std::string> ids_;
   StrSet bad_;
