@@ -196,8 +196,11 @@ constexpr std::array<std::string_view, 26> kCues = {
 
 // The last part of a compound token ("admin_password" -> "password").
 std::string_view last_part(std::string_view w) noexcept {
-  std::size_t k = w.find_last_of("-_");
-  return k == std::string_view::npos ? w : w.substr(k + 1);
+  // A loop, not find_last_of("-_"): that searches the set once per byte of
+  // the word, and this runs on every word of every system prompt.
+  std::size_t k = w.size();
+  while (k > 0 && w[k - 1] != '-' && w[k - 1] != '_') --k;
+  return w.substr(k);
 }
 
 struct Shape {
@@ -274,15 +277,15 @@ void sentence_candidates(std::string_view sent, std::string& low, std::vector<Se
   };
   Tok toks[kMaxSentence / 2 + 1];
   std::size_t nt = 0;
-  bool any_label = false, any_coded = false;
+  bool any = false;  // a label or a coded token: the sentence may hold a candidate
   for_each_token(sent, [&](std::size_t b, std::size_t e) {
     if (nt == kMaxSentence / 2 + 1) return;
     toks[nt++] = Tok{b, e};
+    if (any) return;
     std::string_view w = last_part(sent.substr(b, e - b));
-    if (in_list(w, kStrongLabels) || in_list(w, kWeakLabels)) any_label = true;
-    if (coded_token(sent.substr(b, e - b))) any_coded = true;
+    any = in_list(w, kStrongLabels) || in_list(w, kWeakLabels) || coded_token(sent.substr(b, e - b));
   });
-  if (!any_label && !any_coded) return;
+  if (!any) return;
   const bool cue = has_cue(sent, low);
   for (std::size_t i = 0; i < nt; ++i) {
     std::string_view w = sent.substr(toks[i].b, toks[i].e - toks[i].b);
