@@ -617,17 +617,67 @@ bool ci_at(std::string_view t, std::size_t i, std::string_view lower_word) noexc
 
 namespace {
 
+#if defined(__SSE2__)
+// Supersets of the prefilters' stop bytes among the 16 bytes at p, as bit
+// masks (bit k: byte k); the tables then pick the stops out of them.
+unsigned secret_stop_candidates(const char* p) noexcept {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // '+' .. 'B' (the punctuation, digits, '@', 'A' and 'B') in one unsigned range test.
+  const __m128i off = _mm_sub_epi8(v, _mm_set1_epi8('+'));
+  const __m128i range = _mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8('B' - '+')), off);
+  const __m128i rest = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('b')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(range, rest)));
+}
+unsigned credential_stop_candidates(const char* p) noexcept {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  return static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('-'), eq('.')), _mm_or_si128(eq('='), eq(':'))), _mm_or_si128(eq('A'), eq('_')))));
+}
+#endif
+
 // Bytes the prefilters stop at; everything else (most letters, spaces) is skipped.
 struct TriggerTable {
   bool stop[256] = {};
-  explicit TriggerTable(std::string_view bytes, bool digits) {
+  /// Stop byte candidates of 16 bytes (a superset), null: every byte is looked up.
+  unsigned (*candidates16)(const char* p) noexcept = nullptr;
+  TriggerTable(std::string_view bytes, bool digits, unsigned (*candidates)(const char*) noexcept)
+      : candidates16(candidates) {
     if (digits)
       for (int c = '0'; c <= '9'; ++c) stop[c] = true;
     for (unsigned char c : bytes) stop[c] = true;
   }
 };
-const TriggerTable kTriggers("@+-.=:AbB_", true);
-const TriggerTable kCredentialTriggers("-.=:A_", false);
+#if defined(__SSE2__)
+const TriggerTable kTriggers("@+-.=:AbB_", true, secret_stop_candidates);
+const TriggerTable kCredentialTriggers("-.=:A_", false, credential_stop_candidates);
+#else
+const TriggerTable kTriggers("@+-.=:AbB_", true, nullptr);
+const TriggerTable kCredentialTriggers("-.=:A_", false, nullptr);
+#endif
+
+/// True when f(i) is, for a stop byte t[i] of `table` (called in increasing
+/// i). Texts of 16 bytes or more are read 16 bytes at a time, their stops
+/// walked as bits (the last block overlaps the one before it, whose bytes are
+/// shifted out): the prefilters run on every text of the stage and every
+/// string of CloudTrail requests, and the byte loop mispredicted at each stop.
+template <typename F>
+bool any_stop(std::string_view t, const TriggerTable& table, F&& f) noexcept {
+  const std::size_t n = t.size();
+  if (table.candidates16 != nullptr && n >= 16) {
+    for (std::size_t b = 0; b < n; b += 16) {
+      const std::size_t at = std::min(b, n - 16);
+      for (unsigned m = table.candidates16(t.data() + at) >> (b - at); m != 0; m &= m - 1) {
+        const std::size_t i = b + static_cast<std::size_t>(std::countr_zero(m));
+        if (table.stop[static_cast<unsigned char>(t[i])] && f(i)) return true;
+      }
+    }
+    return false;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (table.stop[static_cast<unsigned char>(t[i])] && f(i)) return true;
+  return false;
+}
 
 constexpr std::string_view kContextWords[] = {"secret", "api", "auth", "token", "passw", "pwd", "credential"};
 // Every alternative of the AWS secret assignment pattern names a "secret".
@@ -706,9 +756,7 @@ bool may_hold_secret(std::string_view t) noexcept {
   const std::size_t n = t.size();
   int cluster = 0;
   std::size_t last_digit = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    while (i < n && !kTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
-    if (i >= n) break;
+  return any_stop(t, kTriggers, [&](std::size_t i) {
     const char c = t[i];
     if (is_digit(c)) {
       bool joined = false;
@@ -723,56 +771,22 @@ bool may_hold_secret(std::string_view t) noexcept {
       last_digit = i;
       if (cluster >= 9) return true;
       // IBAN head: two capitals, then this digit and the next.
-      if (i >= 2 && i + 1 < n && is_upper(t[i - 1]) && is_upper(t[i - 2]) && is_digit(t[i + 1])) return true;
-      continue;
+      return i >= 2 && i + 1 < n && is_upper(t[i - 1]) && is_upper(t[i - 2]) && is_digit(t[i + 1]);
     }
     switch (c) {
       case '@': return true;
-      case '+':
-        if (i + 1 < n && is_digit(t[i + 1])) return true;
-        break;
+      case '+': return i + 1 < n && is_digit(t[i + 1]);
       case 'b':
-      case 'B':
-        if (ci_at(t, i, "bearer")) return true;
-        break;
-      default:
-        if (credential_trigger(t, i, kContextWords)) return true;
-        break;
+      case 'B': return ci_at(t, i, "bearer");
+      default: return credential_trigger(t, i, kContextWords);
     }
-  }
-  return false;
+  });
 }
 
 bool may_hold_credential(std::string_view t) noexcept {
   // The necessary condition of may_hold_secret() restricted to the patterns a
   // kCredentials scan runs (Impl::credential_set).
-  const std::size_t n = t.size();
-#if defined(__SSE2__)
-  if (n >= 16) {
-    // The stop bytes (those of kCredentialTriggers) 16 at a time as a bit
-    // mask, the last block overlapping the one before: this runs on every
-    // string of every CloudTrail request, and the byte loop below
-    // mispredicted at each stop.
-    for (std::size_t b = 0; b < n; b += 16) {
-      const std::size_t at = std::min(b, n - 16);
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + at));
-      auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-      const __m128i stop = _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('-'), eq('.')), _mm_or_si128(eq('='), eq(':'))),
-                                        _mm_or_si128(eq('A'), eq('_')));
-      // Bit k is byte b + k (the bytes before b of an overlapping block are shifted out).
-      for (unsigned m = static_cast<unsigned>(_mm_movemask_epi8(stop)) >> (b - at); m != 0; m &= m - 1)
-        if (credential_trigger(t, b + static_cast<std::size_t>(std::countr_zero(m)), kCredentialContextWords))
-          return true;
-    }
-    return false;
-  }
-#endif
-  for (std::size_t i = 0; i < n; ++i) {
-    while (i < n && !kCredentialTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
-    if (i >= n) break;
-    if (credential_trigger(t, i, kCredentialContextWords)) return true;
-  }
-  return false;
+  return any_stop(t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
 }
 
 void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role,
