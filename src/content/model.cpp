@@ -457,11 +457,15 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
   char* out = flat.data();
   std::size_t m = 0;
   out[m++] = ' ';
+  // out[m - 1] == ' ', kept in a register: reading it back made each byte
+  // wait for the store before it.
+  bool after_space = true;
   for (char c : text) {
     const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
     // A space is written only after a non-space; the slot is overwritten otherwise.
     out[m] = space ? ' ' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    m += space ? (out[m - 1] != ' ') : 1;
+    m += space ? !after_space : 1;
+    after_space = space;
   }
   if (out[m - 1] != ' ') out[m++] = ' ';
   flat.resize(m);
