@@ -131,9 +131,16 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
 
 namespace {
 
-inline bool tok_char(unsigned char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
+// Token bytes, as a table: for_each_token tests every byte of every system
+// prompt, and the comparisons cost more than a lookup.
+constexpr std::array<bool, 256> kTokChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  return t;
+}();
+inline bool tok_char(unsigned char c) noexcept { return kTokChar[c]; }
 inline unsigned char lower(unsigned char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 
 /// Calls f(begin, end) for each token of `t` (runs of tok_char, '-' and '_'
@@ -167,9 +174,21 @@ bool ieq(std::string_view a, std::string_view b) noexcept {
     if (lower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(b[i])) return false;
   return true;
 }
+/// Bit c - 'a' for the first letter of each word of a list (lower case).
 template <std::size_t N>
-bool in_list(std::string_view w, const std::array<std::string_view, N>& list) noexcept {
-  for (std::string_view x : list)
+constexpr std::uint32_t first_letters(const std::array<std::string_view, N>& list) noexcept {
+  std::uint32_t bits = 0;
+  for (std::string_view x : list) bits |= std::uint32_t{1} << (x[0] - 'a');
+  return bits;
+}
+/// `w` (any case) is a word of `List`. Most words of a sentence start with a
+/// letter no word of the list does: their compares are skipped.
+template <const auto& List>
+bool in_list(std::string_view w) noexcept {
+  static constexpr std::uint32_t kFirst = first_letters(List);
+  const unsigned first = static_cast<unsigned>(lower(static_cast<unsigned char>(w.empty() ? 0 : w[0]))) - 'a';
+  if (first >= 26 || ((kFirst >> first) & 1) == 0) return false;
+  for (std::string_view x : List)
     if (ieq(w, x)) return true;
   return false;
 }
@@ -283,26 +302,26 @@ void sentence_candidates(std::string_view sent, std::string& low, std::vector<Se
     toks[nt++] = Tok{b, e};
     if (any) return;
     std::string_view w = last_part(sent.substr(b, e - b));
-    any = in_list(w, kStrongLabels) || in_list(w, kWeakLabels) || coded_token(sent.substr(b, e - b));
+    any = in_list<kStrongLabels>(w) || in_list<kWeakLabels>(w) || coded_token(sent.substr(b, e - b));
   });
   if (!any) return;
   const bool cue = has_cue(sent, low);
   for (std::size_t i = 0; i < nt; ++i) {
     std::string_view w = sent.substr(toks[i].b, toks[i].e - toks[i].b);
     std::string_view lp = last_part(w);
-    bool strong = in_list(lp, kStrongLabels);
-    bool weak = !strong && in_list(lp, kWeakLabels);
+    bool strong = in_list<kStrongLabels>(lp);
+    bool weak = !strong && in_list<kWeakLabels>(lp);
     if (weak) {
       // "api key", "escalation code", "admin_token": a qualifier makes it strong.
-      if (lp.size() < w.size() && in_list(last_part(w.substr(0, w.size() - lp.size() - 1)), kQualifiers)) strong = true;
+      if (lp.size() < w.size() && in_list<kQualifiers>(last_part(w.substr(0, w.size() - lp.size() - 1)))) strong = true;
       for (std::size_t k = i; k-- > 0 && k + 2 >= i;)
-        if (in_list(sent.substr(toks[k].b, toks[k].e - toks[k].b), kQualifiers)) strong = true;
+        if (in_list<kQualifiers>(sent.substr(toks[k].b, toks[k].e - toks[k].b))) strong = true;
     }
     if (strong || (weak && cue)) {
       // The value: the first value-like token among the next five.
       for (std::size_t k = i + 1; k < nt && k <= i + 5; ++k) {
         std::string_view v = sent.substr(toks[k].b, toks[k].e - toks[k].b);
-        if (in_list(last_part(v), kStrongLabels) || in_list(last_part(v), kWeakLabels)) break;
+        if (in_list<kStrongLabels>(last_part(v)) || in_list<kWeakLabels>(last_part(v))) break;
         std::size_t after = toks[k].e;
         while (after < sent.size() && (sent[after] == '"' || sent[after] == '\'' || sent[after] == '`' ||
                                        sent[after] == '*' || sent[after] == ')' || sent[after] == ']'))
