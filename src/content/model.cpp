@@ -506,13 +506,40 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
   // out[m - 1] == ' ', kept in a register: reading it back made each byte
   // wait for the store before it.
   bool after_space = true;
-  for (char c : text) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-    // A space is written only after a non-space; the slot is overwritten otherwise.
-    out[m] = space ? ' ' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-    m += space ? !after_space : 1;
-    after_space = space;
+  const std::size_t n_text = text.size();
+  std::size_t t = 0;
+  auto copy_bytes = [&](std::size_t end) {
+    for (; t < end; ++t) {
+      const char c = text[t];
+      const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+      // A space is written only after a non-space; the slot is overwritten otherwise.
+      out[m] = space ? ' ' : (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      m += space ? !after_space : 1;
+      after_space = space;
+    }
+  };
+#if defined(__SSE2__)
+  // Sixteen bytes at a time where they copy as they are (no capital, no
+  // whitespace but single spaces): most of a prose prompt.
+  for (; t + 16 <= n_text;) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + t));
+    auto within = [&](char lo, char hi) {  // lo <= byte <= hi
+      const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+      return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
+    };
+    const auto other = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(within('A', 'Z'), within('\t', '\r'))));
+    const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+    if (other != 0 || (sp & ((sp << 1) | static_cast<unsigned>(after_space))) != 0) {  // a capital, or a space to drop
+      copy_bytes(t + 16);
+      continue;
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + m), v);
+    m += 16;
+    t += 16;
+    after_space = (sp >> 15) != 0;
   }
+#endif
+  copy_bytes(n_text);
   if (out[m - 1] != ' ') out[m++] = ' ';
   flat.resize(m);
   const std::uint64_t char_seed = seeded(config.hash_seed, 'c');
