@@ -617,57 +617,59 @@ bool ci_at(std::string_view t, std::size_t i, std::string_view lower_word) noexc
 
 namespace {
 
-#if defined(__SSE2__)
 // Supersets of the prefilters' stop bytes among the 16 bytes at p, as bit
-// masks (bit k: byte k); the tables then pick the stops out of them.
+// masks (bit k: byte k); the tables then pick the stops out of them. Without
+// SSE2 every byte is a candidate.
 unsigned secret_stop_candidates(const char* p) noexcept {
+#if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   // '+' .. 'B' (the punctuation, digits, '@', 'A' and 'B') in one unsigned range test.
   const __m128i off = _mm_sub_epi8(v, _mm_set1_epi8('+'));
   const __m128i range = _mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8('B' - '+')), off);
   const __m128i rest = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('b')));
   return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(range, rest)));
+#else
+  (void)p;
+  return 0xFFFF;
+#endif
 }
 unsigned credential_stop_candidates(const char* p) noexcept {
+#if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
   return static_cast<unsigned>(_mm_movemask_epi8(
       _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('-'), eq('.')), _mm_or_si128(eq('='), eq(':'))), _mm_or_si128(eq('A'), eq('_')))));
-}
+#else
+  (void)p;
+  return 0xFFFF;
 #endif
+}
 
 // Bytes the prefilters stop at; everything else (most letters, spaces) is skipped.
 struct TriggerTable {
   bool stop[256] = {};
-  /// Stop byte candidates of 16 bytes (a superset), null: every byte is looked up.
-  unsigned (*candidates16)(const char* p) noexcept = nullptr;
-  TriggerTable(std::string_view bytes, bool digits, unsigned (*candidates)(const char*) noexcept)
-      : candidates16(candidates) {
+  explicit TriggerTable(std::string_view bytes, bool digits) {
     if (digits)
       for (int c = '0'; c <= '9'; ++c) stop[c] = true;
     for (unsigned char c : bytes) stop[c] = true;
   }
 };
-#if defined(__SSE2__)
-const TriggerTable kTriggers("@+-.=:AbB_", true, secret_stop_candidates);
-const TriggerTable kCredentialTriggers("-.=:A_", false, credential_stop_candidates);
-#else
-const TriggerTable kTriggers("@+-.=:AbB_", true, nullptr);
-const TriggerTable kCredentialTriggers("-.=:A_", false, nullptr);
-#endif
+const TriggerTable kTriggers("@+-.=:AbB_", true);
+const TriggerTable kCredentialTriggers("-.=:A_", false);
 
 /// True when f(i) is, for a stop byte t[i] of `table` (called in increasing
-/// i). Texts of 16 bytes or more are read 16 bytes at a time, their stops
-/// walked as bits (the last block overlaps the one before it, whose bytes are
-/// shifted out): the prefilters run on every text of the stage and every
-/// string of CloudTrail requests, and the byte loop mispredicted at each stop.
-template <typename F>
+/// i); `Candidates16` gives a superset of the table's stops in 16 bytes. Texts
+/// of 16 bytes or more are read a block at a time, their stops walked as bits
+/// (the last block overlaps the one before it, whose bytes are shifted out):
+/// the prefilters run on every text of the stage and every string of
+/// CloudTrail requests, and a byte loop mispredicted at each stop.
+template <unsigned (*Candidates16)(const char*) noexcept, typename F>
 bool any_stop(std::string_view t, const TriggerTable& table, F&& f) noexcept {
   const std::size_t n = t.size();
-  if (table.candidates16 != nullptr && n >= 16) {
+  if (n >= 16) {
     for (std::size_t b = 0; b < n; b += 16) {
       const std::size_t at = std::min(b, n - 16);
-      for (unsigned m = table.candidates16(t.data() + at) >> (b - at); m != 0; m &= m - 1) {
+      for (unsigned m = Candidates16(t.data() + at) >> (b - at); m != 0; m &= m - 1) {
         const std::size_t i = b + static_cast<std::size_t>(std::countr_zero(m));
         if (table.stop[static_cast<unsigned char>(t[i])] && f(i)) return true;
       }
@@ -756,7 +758,7 @@ bool may_hold_secret(std::string_view t) noexcept {
   const std::size_t n = t.size();
   int cluster = 0;
   std::size_t last_digit = 0;
-  return any_stop(t, kTriggers, [&](std::size_t i) {
+  return any_stop<secret_stop_candidates>(t, kTriggers, [&](std::size_t i) {
     const char c = t[i];
     if (is_digit(c)) {
       bool joined = false;
@@ -786,7 +788,7 @@ bool may_hold_secret(std::string_view t) noexcept {
 bool may_hold_credential(std::string_view t) noexcept {
   // The necessary condition of may_hold_secret() restricted to the patterns a
   // kCredentials scan runs (Impl::credential_set).
-  return any_stop(t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
+  return any_stop<credential_stop_candidates>(t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
 }
 
 void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role,
