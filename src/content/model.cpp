@@ -223,9 +223,9 @@ std::string collapse_spaced(std::string_view text) {
 #if defined(__SSE2__)
         auto masks = [&](std::size_t at, std::uint32_t& w, std::uint32_t& sp) {
           const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
-          const __m128i is_sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-          const __m128i is_w = _mm_or_si128(_mm_or_si128(is_sp, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                                            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+          auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+          const __m128i is_sp = eq(' ');
+          const __m128i is_w = _mm_or_si128(_mm_or_si128(is_sp, eq('\n')), _mm_or_si128(eq('\t'), eq('\r')));
           w = static_cast<std::uint32_t>(_mm_movemask_epi8(is_w));
           sp = static_cast<std::uint32_t>(_mm_movemask_epi8(is_sp));
         };
@@ -349,9 +349,9 @@ bool have_avx512() noexcept {
 // GCC 12 warns about the undefined vectors inside its own AVX-512 intrinsics.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-__attribute__((target("avx512f,avx512dq"))) std::size_t char4_ids_avx512(const unsigned char* f, std::size_t count,
-                                                                          std::uint64_t seed, std::uint64_t mix,
-                                                                          std::uint32_t mask, std::uint32_t* ids) noexcept {
+__attribute__((target("avx512f,avx512dq"))) std::size_t char4_ids_avx512(
+    const unsigned char* f, std::size_t count, std::uint64_t seed, std::uint64_t mix, std::uint32_t mask,
+    std::uint32_t* ids) noexcept {
   // (A lambda would not inherit the target: the broadcasts are spelled out.)
   const __m512i prime = _mm512_set1_epi64(static_cast<long long>(kFnvPrime));
   const __m512i c1 = _mm512_set1_epi64(static_cast<long long>(0xff51afd7ed558ccdULL));

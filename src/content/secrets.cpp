@@ -637,8 +637,8 @@ unsigned credential_stop_candidates(const char* p) noexcept {
 #if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-  return static_cast<unsigned>(_mm_movemask_epi8(
-      _mm_or_si128(_mm_or_si128(_mm_or_si128(eq('-'), eq('.')), _mm_or_si128(eq('='), eq(':'))), _mm_or_si128(eq('A'), eq('_')))));
+  const __m128i punct = _mm_or_si128(_mm_or_si128(eq('-'), eq('.')), _mm_or_si128(eq('='), eq(':')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(punct, _mm_or_si128(eq('A'), eq('_')))));
 #else
   (void)p;
   return 0xFFFF;
@@ -788,7 +788,8 @@ bool may_hold_secret(std::string_view t) noexcept {
 bool may_hold_credential(std::string_view t) noexcept {
   // The necessary condition of may_hold_secret() restricted to the patterns a
   // kCredentials scan runs (Impl::credential_set).
-  return any_stop<credential_stop_candidates>(t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
+  return any_stop<credential_stop_candidates>(
+      t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
 }
 
 void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role,
