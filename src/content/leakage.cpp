@@ -57,11 +57,13 @@ void for_each_shingle(const std::vector<std::uint64_t>& words, std::size_t k, F&
   }
 }
 
-void shingles(const std::vector<std::uint64_t>& words, std::size_t k, std::vector<std::uint64_t>& out) {
-  out.clear();
-  for_each_shingle(words, k, [&](std::uint64_t h) { out.push_back(h); });
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+// The slot of shingle `h` in the system set (open addressing, a power of two
+// in size): where it is, or the free slot where it would go.
+std::size_t slot_of(const LeakageScratch& s, std::uint64_t h) noexcept {
+  const std::size_t mask = s.sys.size() - 1;
+  auto i = static_cast<std::size_t>((h * 0x9e3779b97f4a7c15ULL) >> s.sys_shift);
+  while (s.sys_used[i] && s.sys[i] != h) i = (i + 1) & mask;
+  return i;
 }
 
 }  // namespace
@@ -96,29 +98,43 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
     }
     word_hashes(system_texts, s.words);
     s.sys_k = std::min(opt.shingle, s.words.size());
-    s.sys.clear();
-    if (s.sys_k >= opt.min_words && s.sys_k > 0) shingles(s.words, s.sys_k, s.sys);
+    s.sys_count = 0;
     s.filter.fill(0);
-    for (std::uint64_t h : s.sys) s.filter[h >> 58] |= std::uint64_t{1} << ((h >> 52) & 63);
+    if (s.sys_k >= opt.min_words && s.sys_k > 0) {
+      // The distinct shingles in a hash set at most half full: the system
+      // prompt changes with most calls, and sorting its shingles was half of
+      // this function.
+      const std::size_t n = s.words.size() - s.sys_k + 1;
+      unsigned bits = 4;
+      while ((std::size_t{1} << bits) < 2 * n) ++bits;
+      s.sys.assign(std::size_t{1} << bits, 0);
+      s.sys_used.assign(s.sys.size(), 0);
+      s.sys_shift = 64 - bits;
+      for_each_shingle(s.words, s.sys_k, [&](std::uint64_t h) {
+        const std::size_t i = slot_of(s, h);
+        if (s.sys_used[i]) return;
+        s.sys_used[i] = 1;
+        s.sys[i] = h;
+        ++s.sys_count;
+        s.filter[h >> 58] |= std::uint64_t{1} << ((h >> 52) & 63);
+      });
+    }
     s.sys_valid = true;
   }
   const std::size_t k = s.sys_k;
   if (k < opt.min_words || k == 0) return r;
-  r.system_shingles = s.sys.size();
-  if (s.sys.empty()) return r;
-  // Output side: each shingle looked up in the sorted system set (no sort).
+  r.system_shingles = s.sys_count;
+  if (s.sys_count == 0) return r;
+  // Output side: each shingle looked up in the system set.
   word_hashes(output_texts, s.words);
   if (s.words.size() < k) return r;
   s.hit.assign(s.sys.size(), 0);
   for_each_shingle(s.words, k, [&](std::uint64_t h) {
     if ((s.filter[h >> 58] & (std::uint64_t{1} << ((h >> 52) & 63))) == 0) return;
-    auto it = std::lower_bound(s.sys.begin(), s.sys.end(), h);
-    if (it != s.sys.end() && *it == h) {
-      std::uint8_t& seen = s.hit[static_cast<std::size_t>(it - s.sys.begin())];
-      if (!seen) {
-        seen = 1;
-        ++r.matched_shingles;
-      }
+    const std::size_t i = slot_of(s, h);
+    if (s.sys_used[i] && !s.hit[i]) {
+      s.hit[i] = 1;
+      ++r.matched_shingles;
     }
   });
   r.ratio = static_cast<double>(r.matched_shingles) / static_cast<double>(r.system_shingles);
