@@ -17,7 +17,6 @@
 #endif
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -109,7 +108,7 @@ std::string strip_invisible(std::string_view text) {
   return out;
 }
 
-constexpr int b64_value(char c) noexcept {
+int b64_value(char c) noexcept {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
@@ -118,15 +117,8 @@ constexpr int b64_value(char c) noexcept {
   return -1;
 }
 
-constexpr bool b64_char(char c) noexcept { return b64_value(c) >= 0 || c == '='; }
+bool b64_char(char c) noexcept { return b64_value(c) >= 0 || c == '='; }
 
-// b64_char() as a table: plain_ascii() probes it on most bytes of every scored
-// text, and the comparisons of b64_value() cost more than the lookup.
-constexpr std::array<bool, 256> kB64Char = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = b64_char(static_cast<char>(c));
-  return t;
-}();
 
 // Decodes a base64 run; true when the result is text worth scanning (valid
 // UTF-8, at least 90% printable).
@@ -203,10 +195,11 @@ std::string nfkc_casefold(const std::string& text) {
 
 // Step 4: runs of 3 or more single characters separated by single spaces are
 // joined ("i g n o r e" -> "ignore"); two or more spaces end a word.
-std::string collapse_spaced(std::string_view text) {
+std::string collapse_spaced(std::string owned) {
   // A run needs three single-character tokens, the first at a token start:
   // [start or white] c ' ' c ' ' c [end or white]. ASCII text without that
-  // shape is copied as it is (a lone " a " in prose is not one).
+  // shape is returned as it is (a lone " a " in prose is not one), not copied.
+  const std::string_view text = owned;
   {
     unsigned char any = 0;
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -249,7 +242,7 @@ std::string collapse_spaced(std::string_view text) {
         };
         run = run || at(0) || at(n - 5);
       }
-      if (!run) return std::string(text);
+      if (!run) return owned;
     }
   }
   std::string out;
@@ -418,7 +411,7 @@ bool plain_ascii(std::string_view text) noexcept {
   if (any >= 0x80) return false;
   // No run of kMinBase64Run base64 characters ('=' too: decode_base64_runs
   // carries runs across it).
-  return !content::detail::has_run(text, kMinBase64Run, [](unsigned char c) { return kB64Char[c]; });
+  return !content::detail::has_base64_run(text, kMinBase64Run, true);
 }
 }  // namespace
 
@@ -427,13 +420,13 @@ std::string normalize_for_model(std::string_view text) {
     std::string lower(text);
     for (char& c : lower)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return collapse_spaced(lower);
+    return collapse_spaced(std::move(lower));
   }
   std::string s = strip_invisible(text);
   s = decode_base64_runs(s, 0);
   s = nfkc_casefold(s);
   s = strip_invisible(s);  // decoded payloads may carry invisible characters too
-  return collapse_spaced(s);
+  return collapse_spaced(std::move(s));
 }
 
 namespace {

@@ -140,45 +140,6 @@ constexpr std::array<std::uint8_t, 256> kCls = make_class_table();
 static_assert(kClsAlnum == 1 && kClsSep == 2 && kClsLeet == 8 && kClsLetter == 16,
               "lower_and_scan's shifts assume these bits");
 
-// True when s holds `need` (> 0) consecutive base64-alphabet bytes (kClsB64).
-// Sixteen bytes at a time as a bit mask, carrying the run that reaches the
-// end of a block: detail::has_run's probing walked back through every word
-// of prose, a twentieth of the content stage.
-bool has_b64_run(const unsigned char* s, std::size_t n, std::size_t need) noexcept {
-  std::size_t run = 0;  // base64 bytes ending just before i
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-    auto eq = [&](char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
-    auto below = [](__m128i x, char bound) {  // unsigned x <= bound
-      return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(bound)), x);
-    };
-    const __m128i letter = below(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
-    const __m128i digit = below(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
-    const __m128i other = _mm_or_si128(_mm_or_si128(eq('+'), eq('/')), _mm_or_si128(eq('-'), eq('_')));
-    const auto m = static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
-    if (m == 0xFFFF) {
-      run += 16;
-      if (run >= need) return true;
-      continue;
-    }
-    if (run + static_cast<std::size_t>(std::countr_one(m)) >= need) return true;
-    if (need <= 16) {  // a run inside the block: bit j of x is set when bits j .. j + need - 1 of m are
-      unsigned x = m;
-      for (std::size_t k = 1; k < need; ++k) x &= static_cast<unsigned>(m) >> k;
-      if (x != 0) return true;
-    }
-    run = static_cast<std::size_t>(std::countl_one(m));
-  }
-#endif
-  for (; i < n; ++i) {
-    run = (kCls[s[i]] & kClsB64) != 0 ? run + 1 : 0;
-    if (run >= need) return true;
-  }
-  return false;
-}
-
 // What a fused scan of appended text found.
 struct ScanHints {
   std::uint8_t hints = 0;        // NormalizedText::kHint*
@@ -248,7 +209,7 @@ void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_
     leet |= l & 1;
     spaced |= sp & 1;
   }
-  const bool b64 = need_b64 == 0 || has_b64_run(s, n, need_b64);
+  const bool b64 = need_b64 == 0 || detail::has_base64_run(std::string_view(src, n), need_b64, false);
   h.longest_b64 = b64 ? need_b64 : 0;
   h.pct = std::memchr(src, '%', n) == nullptr ? 0 : static_cast<std::size_t>(std::count(src, src + n, '%'));
   if (leet) h.hints |= NormalizedText::kHintLeet;
@@ -271,6 +232,47 @@ int hex_val(char c) {
 }  // namespace
 
 namespace detail {
+
+bool has_base64_run(std::string_view text, std::size_t need, bool with_padding) noexcept {
+  // Sixteen bytes at a time as a bit mask, carrying the run that reaches the
+  // end of a block: probing `need` bytes apart walked back through every word
+  // of prose, a twentieth of the content stage.
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t run = 0;  // base64 bytes ending just before i
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    auto eq = [&](char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
+    auto below = [](__m128i x, char bound) {  // unsigned x <= bound
+      return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(bound)), x);
+    };
+    const __m128i letter = below(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
+    const __m128i digit = below(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
+    __m128i other = _mm_or_si128(_mm_or_si128(eq('+'), eq('/')), _mm_or_si128(eq('-'), eq('_')));
+    if (with_padding) other = _mm_or_si128(other, eq('='));
+    const auto m = static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), other)));
+    if (m == 0xFFFF) {
+      run += 16;
+      if (run >= need) return true;
+      continue;
+    }
+    if (run + static_cast<std::size_t>(std::countr_one(m)) >= need) return true;
+    if (need <= 16) {  // a run inside the block: bit j of x is set when bits j .. j + need - 1 of m are
+      unsigned x = m;
+      for (std::size_t k = 1; k < need; ++k) x &= static_cast<unsigned>(m) >> k;
+      if (x != 0) return true;
+    }
+    run = static_cast<std::size_t>(std::countl_one(m));
+  }
+#endif
+  for (; i < n; ++i) {
+    run = (kCls[s[i]] & kClsB64) != 0 || (with_padding && s[i] == '=') ? run + 1 : 0;
+    if (run >= need) return true;
+  }
+  return false;
+}
 
 bool decode_base64(std::string_view in, std::string& out) {
   out.clear();
