@@ -657,8 +657,8 @@ struct TriggerTable {
 const TriggerTable kTriggers("@+-.=:AbB_", true);
 const TriggerTable kCredentialTriggers("-.=:A_", false);
 
-/// True when f(i) is, for a stop byte t[i] of `table` (called in increasing
-/// i); `Candidates16` gives a superset of the table's stops in 16 bytes. Texts
+/// True when f(i) is true for a stop byte t[i] of `table` (called in
+/// increasing i); `Candidates16` gives a superset of the table's stops in 16 bytes. Texts
 /// of 16 bytes or more are read a block at a time, their stops walked as bits
 /// (the last block overlaps the one before it, whose bytes are shifted out):
 /// the prefilters run on every text of the stage and every string of
