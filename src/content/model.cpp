@@ -119,7 +119,6 @@ int b64_value(char c) noexcept {
 
 bool b64_char(char c) noexcept { return b64_value(c) >= 0 || c == '='; }
 
-
 // Decodes a base64 run; true when the result is text worth scanning (valid
 // UTF-8, at least 90% printable).
 bool decode_b64_text(std::string_view run, std::string& out) {
@@ -334,14 +333,14 @@ bool have_avx512() noexcept {
   return yes;
 }
 
+// GCC 12 warns about the undefined vectors inside its own AVX-512 intrinsics.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // The bucket ids of the character 4-grams starting at positions [0, count)
 // of f (f holds 3 bytes past them), eight positions at a time in 64-bit
 // lanes: the same FNV chain, mix and finalizer as count_features' scalar
 // loop, whose multiplies (six per byte) were a third of the scorer. Returns
 // the positions done, a multiple of 8; the caller does the rest.
-// GCC 12 warns about the undefined vectors inside its own AVX-512 intrinsics.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f,avx512dq"))) std::size_t char4_ids_avx512(
     const unsigned char* f, std::size_t count, std::uint64_t seed, std::uint64_t mix, std::uint32_t mask,
     std::uint32_t* ids) noexcept {
