@@ -538,7 +538,7 @@ std::string_view Appender::strip(std::string_view text, NormalizedText& out, std
     bad = static_cast<unsigned>(_mm_movemask_epi8(odd));
   }
 #endif
-  for (; k < text.size(); ++k) {
+  for (; k < text.size() && bad == 0; ++k) {
     auto c = static_cast<unsigned char>(text[k]);
     // Printable ASCII, tab, LF and CR are plain; everything else needs work.
     bool ok = (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r';
