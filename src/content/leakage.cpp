@@ -57,11 +57,13 @@ void for_each_shingle(const std::vector<std::uint64_t>& words, std::size_t k, F&
   }
 }
 
-void shingles(const std::vector<std::uint64_t>& words, std::size_t k, std::vector<std::uint64_t>& out) {
-  out.clear();
-  for_each_shingle(words, k, [&](std::uint64_t h) { out.push_back(h); });
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+// The slot of shingle `h` in the system set (open addressing, a power of two
+// in size): where it is, or the free slot where it would go.
+std::size_t slot_of(const LeakageScratch& s, std::uint64_t h) noexcept {
+  const std::size_t mask = s.sys.size() - 1;
+  auto i = static_cast<std::size_t>((h * 0x9e3779b97f4a7c15ULL) >> s.sys_shift);
+  while (s.sys_used[i] && s.sys[i] != h) i = (i + 1) & mask;
+  return i;
 }
 
 }  // namespace
@@ -96,29 +98,43 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
     }
     word_hashes(system_texts, s.words);
     s.sys_k = std::min(opt.shingle, s.words.size());
-    s.sys.clear();
-    if (s.sys_k >= opt.min_words && s.sys_k > 0) shingles(s.words, s.sys_k, s.sys);
+    s.sys_count = 0;
     s.filter.fill(0);
-    for (std::uint64_t h : s.sys) s.filter[h >> 58] |= std::uint64_t{1} << ((h >> 52) & 63);
+    if (s.sys_k >= opt.min_words && s.sys_k > 0) {
+      // The distinct shingles in a hash set at most half full: the system
+      // prompt changes with most calls, and sorting its shingles was half of
+      // this function.
+      const std::size_t n = s.words.size() - s.sys_k + 1;
+      unsigned bits = 4;
+      while ((std::size_t{1} << bits) < 2 * n) ++bits;
+      s.sys.assign(std::size_t{1} << bits, 0);
+      s.sys_used.assign(s.sys.size(), 0);
+      s.sys_shift = 64 - bits;
+      for_each_shingle(s.words, s.sys_k, [&](std::uint64_t h) {
+        const std::size_t i = slot_of(s, h);
+        if (s.sys_used[i]) return;
+        s.sys_used[i] = 1;
+        s.sys[i] = h;
+        ++s.sys_count;
+        s.filter[h >> 58] |= std::uint64_t{1} << ((h >> 52) & 63);
+      });
+    }
     s.sys_valid = true;
   }
   const std::size_t k = s.sys_k;
   if (k < opt.min_words || k == 0) return r;
-  r.system_shingles = s.sys.size();
-  if (s.sys.empty()) return r;
-  // Output side: each shingle looked up in the sorted system set (no sort).
+  r.system_shingles = s.sys_count;
+  if (s.sys_count == 0) return r;
+  // Output side: each shingle looked up in the system set.
   word_hashes(output_texts, s.words);
   if (s.words.size() < k) return r;
   s.hit.assign(s.sys.size(), 0);
   for_each_shingle(s.words, k, [&](std::uint64_t h) {
     if ((s.filter[h >> 58] & (std::uint64_t{1} << ((h >> 52) & 63))) == 0) return;
-    auto it = std::lower_bound(s.sys.begin(), s.sys.end(), h);
-    if (it != s.sys.end() && *it == h) {
-      std::uint8_t& seen = s.hit[static_cast<std::size_t>(it - s.sys.begin())];
-      if (!seen) {
-        seen = 1;
-        ++r.matched_shingles;
-      }
+    const std::size_t i = slot_of(s, h);
+    if (s.sys_used[i] && !s.hit[i]) {
+      s.hit[i] = 1;
+      ++r.matched_shingles;
     }
   });
   r.ratio = static_cast<double>(r.matched_shingles) / static_cast<double>(r.system_shingles);
@@ -131,9 +147,16 @@ LeakageResult system_prompt_leakage(std::span<const std::string_view> system_tex
 
 namespace {
 
-inline bool tok_char(unsigned char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
+// Token bytes, as a table: for_each_token tests every byte of every system
+// prompt, and the comparisons cost more than a lookup.
+constexpr std::array<bool, 256> kTokChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[static_cast<std::size_t>(c)] =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  return t;
+}();
+inline bool tok_char(unsigned char c) noexcept { return kTokChar[c]; }
 inline unsigned char lower(unsigned char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 
 /// Calls f(begin, end) for each token of `t` (runs of tok_char, '-' and '_'
@@ -167,9 +190,21 @@ bool ieq(std::string_view a, std::string_view b) noexcept {
     if (lower(static_cast<unsigned char>(a[i])) != static_cast<unsigned char>(b[i])) return false;
   return true;
 }
+/// Bit c - 'a' for the first letter of each word of a list (lower case).
 template <std::size_t N>
-bool in_list(std::string_view w, const std::array<std::string_view, N>& list) noexcept {
-  for (std::string_view x : list)
+constexpr std::uint32_t first_letters(const std::array<std::string_view, N>& list) noexcept {
+  std::uint32_t bits = 0;
+  for (std::string_view x : list) bits |= std::uint32_t{1} << (x[0] - 'a');
+  return bits;
+}
+/// `w` (any case) is a word of `List`. Most words of a sentence start with a
+/// letter no word of the list does: their compares are skipped.
+template <const auto& List>
+bool in_list(std::string_view w) noexcept {
+  static constexpr std::uint32_t kFirst = first_letters(List);
+  const unsigned first = static_cast<unsigned>(lower(static_cast<unsigned char>(w.empty() ? 0 : w[0]))) - 'a';
+  if (first >= 26 || ((kFirst >> first) & 1) == 0) return false;
+  for (std::string_view x : List)
     if (ieq(w, x)) return true;
   return false;
 }
@@ -196,8 +231,11 @@ constexpr std::array<std::string_view, 26> kCues = {
 
 // The last part of a compound token ("admin_password" -> "password").
 std::string_view last_part(std::string_view w) noexcept {
-  std::size_t k = w.find_last_of("-_");
-  return k == std::string_view::npos ? w : w.substr(k + 1);
+  // A loop, not find_last_of("-_"): that searches the set once per byte of
+  // the word, and this runs on every word of every system prompt.
+  std::size_t k = w.size();
+  while (k > 0 && w[k - 1] != '-' && w[k - 1] != '_') --k;
+  return w.substr(k);
 }
 
 struct Shape {
@@ -274,32 +312,32 @@ void sentence_candidates(std::string_view sent, std::string& low, std::vector<Se
   };
   Tok toks[kMaxSentence / 2 + 1];
   std::size_t nt = 0;
-  bool any_label = false, any_coded = false;
+  bool any = false;  // a label or a coded token: the sentence may hold a candidate
   for_each_token(sent, [&](std::size_t b, std::size_t e) {
     if (nt == kMaxSentence / 2 + 1) return;
     toks[nt++] = Tok{b, e};
+    if (any) return;
     std::string_view w = last_part(sent.substr(b, e - b));
-    if (in_list(w, kStrongLabels) || in_list(w, kWeakLabels)) any_label = true;
-    if (coded_token(sent.substr(b, e - b))) any_coded = true;
+    any = in_list<kStrongLabels>(w) || in_list<kWeakLabels>(w) || coded_token(sent.substr(b, e - b));
   });
-  if (!any_label && !any_coded) return;
+  if (!any) return;
   const bool cue = has_cue(sent, low);
   for (std::size_t i = 0; i < nt; ++i) {
     std::string_view w = sent.substr(toks[i].b, toks[i].e - toks[i].b);
     std::string_view lp = last_part(w);
-    bool strong = in_list(lp, kStrongLabels);
-    bool weak = !strong && in_list(lp, kWeakLabels);
+    bool strong = in_list<kStrongLabels>(lp);
+    bool weak = !strong && in_list<kWeakLabels>(lp);
     if (weak) {
       // "api key", "escalation code", "admin_token": a qualifier makes it strong.
-      if (lp.size() < w.size() && in_list(last_part(w.substr(0, w.size() - lp.size() - 1)), kQualifiers)) strong = true;
+      if (lp.size() < w.size() && in_list<kQualifiers>(last_part(w.substr(0, w.size() - lp.size() - 1)))) strong = true;
       for (std::size_t k = i; k-- > 0 && k + 2 >= i;)
-        if (in_list(sent.substr(toks[k].b, toks[k].e - toks[k].b), kQualifiers)) strong = true;
+        if (in_list<kQualifiers>(sent.substr(toks[k].b, toks[k].e - toks[k].b))) strong = true;
     }
     if (strong || (weak && cue)) {
       // The value: the first value-like token among the next five.
       for (std::size_t k = i + 1; k < nt && k <= i + 5; ++k) {
         std::string_view v = sent.substr(toks[k].b, toks[k].e - toks[k].b);
-        if (in_list(last_part(v), kStrongLabels) || in_list(last_part(v), kWeakLabels)) break;
+        if (in_list<kStrongLabels>(last_part(v)) || in_list<kWeakLabels>(last_part(v))) break;
         std::size_t after = toks[k].e;
         while (after < sent.size() && (sent[after] == '"' || sent[after] == '\'' || sent[after] == '`' ||
                                        sent[after] == '*' || sent[after] == ')' || sent[after] == ']'))

@@ -52,10 +52,16 @@ struct SecretCandidate {
 
 /// Reusable buffers (one per thread).
 struct LeakageScratch {
-  std::vector<std::uint64_t> words, sys, out;
-  std::vector<std::uint8_t> hit;   ///< per system shingle: seen in the output
+  std::vector<std::uint64_t> words, out;
+  /// The system prompt's distinct shingles: an open-addressing hash set
+  /// (`sys_used` marks the taken slots, `sys_shift` is 64 - log2 of its size).
+  std::vector<std::uint64_t> sys;
+  std::vector<std::uint8_t> sys_used;
+  unsigned sys_shift = 64;
+  std::size_t sys_count = 0;
+  std::vector<std::uint8_t> hit;   ///< per slot of `sys`: seen in the output
   /// One bit per value of a shingle's top 12 bits, set for the system
-  /// shingles: most output shingles miss it and skip the binary search.
+  /// shingles: most output shingles miss it and skip the set lookup.
   std::array<std::uint64_t, 64> filter{};
   /// The system texts `sys` was built from (joined by '\0'): applications send
   /// the same system prompt with every call, so its shingles are reused.

@@ -119,25 +119,9 @@ void rot13(std::string_view in, std::string& out);
 /// Share of printable characters; 0 if not valid UTF-8.
 double printable_ratio(std::string_view bytes) noexcept;
 
-/// True when `s` holds `need` (> 0) consecutive bytes for which `in_run` is
-/// true. Jumps `need` bytes at a time through text without such bytes (prose
-/// has few long runs), so most bytes are never looked at.
-template <typename Pred>
-bool has_run(std::string_view s, std::size_t need, Pred in_run) {
-  const std::size_t n = s.size();
-  std::size_t i = need - 1;  // last byte of the window [i + 1 - need, i]
-  while (i < n) {
-    if (!in_run(static_cast<unsigned char>(s[i]))) {
-      i += need;
-      continue;
-    }
-    std::size_t j = i;  // start of the run that ends at i, within the window
-    while (j > i + 1 - need && in_run(static_cast<unsigned char>(s[j - 1]))) --j;
-    if (j == i + 1 - need) return true;
-    i = j - 1 + need;  // a long enough run starts at j or later
-  }
-  return false;
-}
+/// True when `s` holds `need` (> 0) consecutive base64-alphabet bytes
+/// (letters, digits, '+', '/', '-', '_', and '=' when `with_padding`).
+bool has_base64_run(std::string_view s, std::size_t need, bool with_padding) noexcept;
 }  // namespace detail
 
 }  // namespace aiir::content

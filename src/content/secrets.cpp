@@ -10,8 +10,13 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace aiir::secrets {
 
@@ -612,6 +617,34 @@ bool ci_at(std::string_view t, std::size_t i, std::string_view lower_word) noexc
 
 namespace {
 
+// Supersets of the prefilters' stop bytes among the 16 bytes at p, as bit
+// masks (bit k: byte k); the tables then pick the stops out of them. Without
+// SSE2 every byte is a candidate.
+unsigned secret_stop_candidates(const char* p) noexcept {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // '+' .. 'B' (the punctuation, digits, '@', 'A' and 'B') in one unsigned range test.
+  const __m128i off = _mm_sub_epi8(v, _mm_set1_epi8('+'));
+  const __m128i range = _mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8('B' - '+')), off);
+  const __m128i rest = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('b')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(range, rest)));
+#else
+  (void)p;
+  return 0xFFFF;
+#endif
+}
+unsigned credential_stop_candidates(const char* p) noexcept {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  const __m128i punct = _mm_or_si128(_mm_or_si128(eq('-'), eq('.')), _mm_or_si128(eq('='), eq(':')));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(punct, _mm_or_si128(eq('A'), eq('_')))));
+#else
+  (void)p;
+  return 0xFFFF;
+#endif
+}
+
 // Bytes the prefilters stop at; everything else (most letters, spaces) is skipped.
 struct TriggerTable {
   bool stop[256] = {};
@@ -623,6 +656,30 @@ struct TriggerTable {
 };
 const TriggerTable kTriggers("@+-.=:AbB_", true);
 const TriggerTable kCredentialTriggers("-.=:A_", false);
+
+/// True when f(i) is true for a stop byte t[i] of `table` (called in
+/// increasing i); `Candidates16` gives a superset of the table's stops in 16 bytes. Texts
+/// of 16 bytes or more are read a block at a time, their stops walked as bits
+/// (the last block overlaps the one before it, whose bytes are shifted out):
+/// the prefilters run on every text of the stage and every string of
+/// CloudTrail requests, and a byte loop mispredicted at each stop.
+template <unsigned (*Candidates16)(const char*) noexcept, typename F>
+bool any_stop(std::string_view t, const TriggerTable& table, F&& f) noexcept {
+  const std::size_t n = t.size();
+  if (n >= 16) {
+    for (std::size_t b = 0; b < n; b += 16) {
+      const std::size_t at = std::min(b, n - 16);
+      for (unsigned m = Candidates16(t.data() + at) >> (b - at); m != 0; m &= m - 1) {
+        const std::size_t i = b + static_cast<std::size_t>(std::countr_zero(m));
+        if (table.stop[static_cast<unsigned char>(t[i])] && f(i)) return true;
+      }
+    }
+    return false;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (table.stop[static_cast<unsigned char>(t[i])] && f(i)) return true;
+  return false;
+}
 
 constexpr std::string_view kContextWords[] = {"secret", "api", "auth", "token", "passw", "pwd", "credential"};
 // Every alternative of the AWS secret assignment pattern names a "secret".
@@ -670,9 +727,15 @@ bool token_head(std::string_view t, std::size_t i) noexcept {
 template <std::size_t N>
 bool credential_trigger(std::string_view t, std::size_t i, const std::string_view (&words)[N]) noexcept {
   switch (t[i]) {
-    case '-': return dash_trigger(t, i) || token_head(t, i);
+    case '-': {
+      // One byte next to the dash first ("-----BEGIN", bedroc"k-", glpa"t-",
+      // s"k-", "x"ox?-): most dashes join ids and names.
+      const bool maybe = (i + 1 < t.size() && t[i + 1] == '-') || (i > 0 && (t[i - 1] == 'k' || t[i - 1] == 't')) ||
+                         (i >= 4 && t[i - 4] == 'x');
+      return maybe && (dash_trigger(t, i) || token_head(t, i));
+    }
     case '_': return token_head(t, i);
-    case '.': return t.substr(i, 3) == ".ey";
+    case '.': return i + 1 < t.size() && t[i + 1] == 'e' && t.substr(i, 3) == ".ey";
     case 'A': return key_head(t, i);
     case '=':
     case ':': return context_before(t, i, words);
@@ -695,9 +758,7 @@ bool may_hold_secret(std::string_view t) noexcept {
   const std::size_t n = t.size();
   int cluster = 0;
   std::size_t last_digit = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    while (i < n && !kTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
-    if (i >= n) break;
+  return any_stop<secret_stop_candidates>(t, kTriggers, [&](std::size_t i) {
     const char c = t[i];
     if (is_digit(c)) {
       bool joined = false;
@@ -712,36 +773,23 @@ bool may_hold_secret(std::string_view t) noexcept {
       last_digit = i;
       if (cluster >= 9) return true;
       // IBAN head: two capitals, then this digit and the next.
-      if (i >= 2 && i + 1 < n && is_upper(t[i - 1]) && is_upper(t[i - 2]) && is_digit(t[i + 1])) return true;
-      continue;
+      return i >= 2 && i + 1 < n && is_upper(t[i - 1]) && is_upper(t[i - 2]) && is_digit(t[i + 1]);
     }
     switch (c) {
       case '@': return true;
-      case '+':
-        if (i + 1 < n && is_digit(t[i + 1])) return true;
-        break;
+      case '+': return i + 1 < n && is_digit(t[i + 1]);
       case 'b':
-      case 'B':
-        if (ci_at(t, i, "bearer")) return true;
-        break;
-      default:
-        if (credential_trigger(t, i, kContextWords)) return true;
-        break;
+      case 'B': return ci_at(t, i, "bearer");
+      default: return credential_trigger(t, i, kContextWords);
     }
-  }
-  return false;
+  });
 }
 
 bool may_hold_credential(std::string_view t) noexcept {
   // The necessary condition of may_hold_secret() restricted to the patterns a
   // kCredentials scan runs (Impl::credential_set).
-  const std::size_t n = t.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    while (i < n && !kCredentialTriggers.stop[static_cast<unsigned char>(t[i])]) ++i;
-    if (i >= n) break;
-    if (credential_trigger(t, i, kCredentialContextWords)) return true;
-  }
-  return false;
+  return any_stop<credential_stop_candidates>(
+      t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
 }
 
 void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Side side, Role role,

@@ -321,3 +321,27 @@ TEST_CASE("a long right-to-left override stays within the decoded budget", "[con
   for (const auto& v : t.views) CHECK(v.size() <= 1000);
   CHECK(hidden_of(t, "bidi")->decoded.size() <= o.max_hidden_bytes);
 }
+
+TEST_CASE("base64 runs are found wherever they fall in the 16-byte blocks", "[content][normalize]") {
+  // Every start and length around the block size, against a byte-by-byte count.
+  auto expected = [](const std::string& s, std::size_t need, bool padding) {
+    std::size_t run = 0;
+    for (char c : s) {
+      const bool b64 = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+                       c == '/' || c == '-' || c == '_' || (padding && c == '=');
+      run = b64 ? run + 1 : 0;
+      if (run >= need) return true;
+    }
+    return false;
+  };
+  for (std::size_t start = 0; start < 40; ++start)
+    for (std::size_t len = 1; len < 40; ++len)
+      for (std::size_t need : {std::size_t{3}, std::size_t{16}, std::size_t{17}, std::size_t{20}}) {
+        std::string s(start, ' ');
+        s += std::string(len, 'a');
+        s += ". = end";
+        if (len > 2) s[start + len / 2] = '=';
+        for (bool padding : {false, true})
+          CHECK(detail::has_base64_run(s, need, padding) == expected(s, need, padding));
+      }
+}
