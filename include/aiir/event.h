@@ -109,6 +109,23 @@ struct EventView {
   std::string_view file;             ///< path of the input file, as given or discovered
   RecordRef where;
   simdjson::dom::element raw;        ///< the original record (request parameters, bodies, ...)
+
+  /// What the normalizer found under `requestParameters` (set in its one pass
+  /// over the record's keys); kUnknown for events built another way.
+  enum class Found : std::uint8_t { kUnknown, kAbsent, kPresent };
+  Found request_parameters_found = Found::kUnknown;
+  simdjson::dom::element request_parameters_value;  ///< valid when kPresent
+  /// `raw["requestParameters"]` (the first such key), without scanning the
+  /// record's keys again when the normalizer already found it: most analyzers
+  /// read it, and by then the record is mostly out of cache.
+  simdjson::simdjson_result<simdjson::dom::element> request_parameters() const noexcept {
+    switch (request_parameters_found) {
+      case Found::kPresent: return simdjson::dom::element(request_parameters_value);
+      case Found::kAbsent: return simdjson::NO_SUCH_FIELD;
+      case Found::kUnknown: break;
+    }
+    return raw["requestParameters"];
+  }
   /// What the content stage found (src/scan/content_stage.h): set for
   /// invocation records, and for CloudTrail records whose request parameters
   /// hold a secret, when the command runs the stage; null otherwise. Valid as

@@ -481,7 +481,7 @@ bool names_resource(simdjson::dom::element v, int depth, int& budget) {
 
 bool names_resource(const EventView& e) {
   simdjson::dom::element req;
-  if (e.raw["requestParameters"].get(req) != simdjson::SUCCESS) return false;
+  if (e.request_parameters().get(req) != simdjson::SUCCESS) return false;
   int budget = 64;
   return names_resource(req, 0, budget);
 }

@@ -157,7 +157,7 @@ Family family_of(const EventView& e) noexcept {
     if (a == "GetSecretValue" || a == "BatchGetSecretValue") return Family::kSecretRead;
   } else if (prefix == "ssm") {
     if ((a == "GetParameter" || a == "GetParameters" || a == "GetParametersByPath") &&
-        e.kind == EventKind::kCloudTrail && jtrue(e.raw["requestParameters"]["withDecryption"]))
+        e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"]))
       return Family::kSecretRead;
   }
   return Family::kOther;
@@ -211,7 +211,7 @@ StrSet external_recipients(const StrSet& recipients, const StrSet& sender_domain
 /// Sender domains of an SES call (SES v1 `source`, SES v2 `fromEmailAddress`).
 void collect_senders(const EventView& e, StrSet& out) {
   if (e.kind != EventKind::kCloudTrail) return;
-  auto rp = e.raw["requestParameters"];
+  auto rp = e.request_parameters();
   for (std::string_view from : {jstr(rp["fromEmailAddress"]), jstr(rp["source"]), jstr(rp["Source"])}) {
     std::string_view d = email_domain(from);
     if (!d.empty()) insert_capped(out, d, 10);
@@ -235,7 +235,7 @@ bool collect_targets(const EventView& e, Family f, Set& out) {
   constexpr std::size_t kCap = 20;
   bool dropped = false;
   auto add = [&](std::string_view value) { dropped = insert_capped(out, value, kCap) || dropped; };
-  auto rp = e.raw["requestParameters"];
+  auto rp = e.request_parameters();
   auto add_array = [&](simdjson::simdjson_result<dom::element> arr) {
     dom::array a;
     if (arr.get_array().get(a) != simdjson::SUCCESS) return;

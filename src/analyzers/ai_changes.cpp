@@ -258,7 +258,7 @@ class AiChangesAnalyzer final : public Analyzer {
   std::map<std::string, std::pair<Evidence, std::string>> notable_;
   void note_notable(const EventView& e) {
     std::string what;
-    auto rp = e.raw["requestParameters"];
+    auto rp = e.request_parameters();
     auto field = [&](const char* name) {
       std::string_view v;
       return rp[name].get_string().get(v) == simdjson::SUCCESS ? v : std::string_view{};
@@ -656,7 +656,7 @@ void AiChangesAnalyzer::note_guardrail(const EventView& e) {
   const bool call = detail::is_model_call(a);
   if (!config && !version && !agent && !call) return;
   using Result = simdjson::simdjson_result<dom::element>;
-  const Result rp = e.raw["requestParameters"], re = e.raw["responseElements"];
+  const Result rp = e.request_parameters(), re = e.raw["responseElements"];
   auto str = [](Result v) {
     std::string_view s;
     return v.get_string().get(s) == simdjson::SUCCESS ? s : std::string_view{};

@@ -93,7 +93,7 @@ bool disables_invocation_logging(const EventView& e) noexcept {
   if (e.action == "DeleteModelInvocationLoggingConfiguration") return true;
   if (e.action != "PutModelInvocationLoggingConfiguration") return false;
   dom::element cfg;
-  if (e.raw["requestParameters"]["loggingConfig"].get(cfg) != simdjson::SUCCESS || !cfg.is_object()) return false;
+  if (e.request_parameters()["loggingConfig"].get(cfg) != simdjson::SUCCESS || !cfg.is_object()) return false;
   dom::element text;
   if (cfg["textDataDeliveryEnabled"].get(text) == simdjson::SUCCESS) {
     bool b = true;
@@ -150,7 +150,7 @@ void AiPrincipals::learn(const EventView& e) {
   if (ok && e.service == "bedrock.amazonaws.com") {
     if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
       std::string_view fn = lambda_function_name(
-          jstr(e.raw["requestParameters"]["actionGroupExecutor"]["lambda"]));
+          jstr(e.request_parameters()["actionGroupExecutor"]["lambda"]));
       if (!fn.empty()) {
         // The earliest attachment, whatever the order the records come in.
         if (auto it = action_group_lambdas_.find(fn); it != action_group_lambdas_.end())
@@ -159,7 +159,7 @@ void AiPrincipals::learn(const EventView& e) {
           action_group_lambdas_.emplace(capped(fn), e.time_ms);
       }
     } else if (e.action == "CreateAgent" || e.action == "UpdateAgent") {
-      std::string_view role = jstr(e.raw["requestParameters"]["agentResourceRoleArn"]);
+      std::string_view role = jstr(e.request_parameters()["agentResourceRoleArn"]);
       if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
     }
   } else if (ok && e.service == "lambda.amazonaws.com" && e.action.starts_with("Invoke") &&
@@ -167,13 +167,13 @@ void AiPrincipals::learn(const EventView& e) {
     // A Lambda data event: an AI service (an agent) ran this function, so its
     // role acts for the application, though no action group is known to name
     // it (which keeps the call itself from counting as the agent's own tool).
-    std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
+    std::string_view fn = lambda_function_name(jstr(e.request_parameters()["functionName"]));
     if (!fn.empty() && invoked_tools_.size() < kCap && invoked_tools_.find(fn) == invoked_tools_.end())
       invoked_tools_.emplace(capped(fn));
   } else if (ok && e.service == "lambda.amazonaws.com" &&
              (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
-    std::string_view fn = lambda_function_name(jstr(e.raw["requestParameters"]["functionName"]));
-    std::string_view role = jstr(e.raw["requestParameters"]["role"]);
+    std::string_view fn = lambda_function_name(jstr(e.request_parameters()["functionName"]));
+    std::string_view role = jstr(e.request_parameters()["role"]);
     if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
   }
   if (!e.session_issuer.empty()) {

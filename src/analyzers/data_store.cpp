@@ -268,7 +268,7 @@ bool DataStoreAnalyzer::app_principal(std::string_view arn) const { return detai
 void DataStoreAnalyzer::learn_data_source(const EventView& e) {
   if (e.outcome == Outcome::kFailure || sources_.size() >= kMaxIngestions) return;
   dom::element rp;
-  if (e.raw["requestParameters"].get(rp) != simdjson::SUCCESS || !rp.is_object()) return;
+  if (e.request_parameters().get(rp) != simdjson::SUCCESS || !rp.is_object()) return;
   dom::element s3;
   if (rp["dataSourceConfiguration"]["s3Configuration"].get(s3) != simdjson::SUCCESS || !s3.is_object()) return;
   KbSource src;
@@ -288,7 +288,7 @@ void DataStoreAnalyzer::learn_data_source(const EventView& e) {
 
 void DataStoreAnalyzer::on_s3_write(const EventView& e) {
   dom::element rp;
-  if (e.raw["requestParameters"].get(rp) != simdjson::SUCCESS || !rp.is_object()) return;
+  if (e.request_parameters().get(rp) != simdjson::SUCCESS || !rp.is_object()) return;
   std::string_view bucket = str_path(rp, {"bucketName"});
   if (bucket.empty()) return;
   ++s3_writes_seen_;
@@ -367,7 +367,7 @@ void DataStoreAnalyzer::on_training_job(const EventView& e) {
                                str_path(e.raw, {"requestParameters", "validationDataConfig", "s3Uri"})})
     if (!uri.empty()) j.uris.emplace_back(uri.substr(0, 1024));
   dom::array validators;
-  if (e.raw["requestParameters"]["validationDataConfig"]["validators"].get_array().get(validators) == simdjson::SUCCESS)
+  if (e.request_parameters()["validationDataConfig"]["validators"].get_array().get(validators) == simdjson::SUCCESS)
     for (dom::element v : validators)
       if (std::string_view uri = str_path(v, {"s3Uri"}); !uri.empty() && j.uris.size() < 8)
         j.uris.emplace_back(uri.substr(0, 1024));

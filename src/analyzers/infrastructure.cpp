@@ -440,7 +440,7 @@ class InfrastructureAnalyzer final : public Analyzer {
       kind = Tamper::kStrong;
     if (e.action == "PutEventSelectors" || e.action == "UpdateDetector") {
       simdjson::dom::element rp;
-      if (e.raw["requestParameters"].get(rp) == simdjson::SUCCESS) {
+      if (e.request_parameters().get(rp) == simdjson::SUCCESS) {
         bool enable = true;
         if (e.action == "UpdateDetector" && rp["enable"].get(enable) == simdjson::SUCCESS && !enable) {
           kind = Tamper::kStrong;
@@ -469,7 +469,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     const bool on = e.action == "StartLogging" || e.action == "CreateTrail";
     if (!off && !on) return;
     std::string_view name;
-    if (e.raw["requestParameters"]["name"].get_string().get(name) != simdjson::SUCCESS || name.empty()) return;
+    if (e.request_parameters()["name"].get_string().get(name) != simdjson::SUCCESS || name.empty()) return;
     if (const std::size_t slash = name.rfind("trail/"); slash != std::string_view::npos) name = name.substr(slash + 6);
     TrailSwitch t;
     t.ev = Evidence::from(e);
@@ -530,14 +530,14 @@ class InfrastructureAnalyzer final : public Analyzer {
     ++start_calls_;
     std::vector<std::string> ids;
     simdjson::dom::array items;
-    if (e.raw["requestParameters"]["instancesSet"]["items"].get(items) == simdjson::SUCCESS) {
+    if (e.request_parameters()["instancesSet"]["items"].get(items) == simdjson::SUCCESS) {
       for (auto it : items) {
         std::string_view id;
         if (it["instanceId"].get(id) == simdjson::SUCCESS && ids.size() < 5) ids.emplace_back(id.substr(0, 64));
       }
     }
     std::string_view def;
-    if (ids.empty() && e.raw["requestParameters"]["taskDefinition"].get(def) == simdjson::SUCCESS)
+    if (ids.empty() && e.request_parameters()["taskDefinition"].get(def) == simdjson::SUCCESS)
       ids.emplace_back(def.substr(0, 200));
     std::string what = ids.empty() ? std::string(e.action) : fmt::format("{} {}", e.action, join(ids));
     Evidence ev = Evidence::from(e);
@@ -553,7 +553,7 @@ class InfrastructureAnalyzer final : public Analyzer {
   void on_launch(const EventView& e) {
     Launch l;
     simdjson::dom::element rp;
-    if (e.raw["requestParameters"].get(rp) == simdjson::SUCCESS) scan_launch(rp, 0, l.types, l.count);
+    if (e.request_parameters().get(rp) == simdjson::SUCCESS) scan_launch(rp, 0, l.types, l.count);
     simdjson::dom::array items;
     if (e.raw["responseElements"]["instancesSet"]["items"].get(items) == simdjson::SUCCESS) {
       for (auto it : items) {

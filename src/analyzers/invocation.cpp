@@ -487,7 +487,7 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     // A model hosted on a SageMaker endpoint (CloudTrail data event): the
     // endpoint stands for the model, which the record does not name.
     std::string_view endpoint;
-    if (e.raw["requestParameters"]["endpointName"].get_string().get(endpoint) != simdjson::SUCCESS) return;
+    if (e.request_parameters()["endpointName"].get_string().get(endpoint) != simdjson::SUCCESS) return;
     endpoint_model_.assign("sagemaker-endpoint/").append(endpoint.substr(0, 256));
     count_call(e, endpoint_model_, true);
   }
@@ -499,7 +499,7 @@ void InvocationAnalyzer::note_profile(const EventView& e) {
   if (e.outcome != Outcome::kSuccess || app_profiles_.size() >= kMaxKeys) return;
   std::string_view arn, from;
   if (e.raw["responseElements"]["inferenceProfileArn"].get_string().get(arn) != simdjson::SUCCESS) return;
-  if (e.raw["requestParameters"]["modelSource"]["copyFrom"].get_string().get(from) != simdjson::SUCCESS) return;
+  if (e.request_parameters()["modelSource"]["copyFrom"].get_string().get(from) != simdjson::SUCCESS) return;
   if (arn.empty() || from.empty() || arn == from) return;
   app_profiles_.emplace(std::string(arn.substr(0, 512)), std::string(from.substr(0, 512)));
 }

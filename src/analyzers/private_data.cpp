@@ -112,7 +112,7 @@ bool classify(const EventView& e, Op& op) noexcept {
     op.kind = Kind::kSsm;
     if (a == "GetParameter" || a == "GetParameters" || a == "GetParametersByPath") {
       op.cls = OpClass::kRead;
-      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.raw["requestParameters"]["withDecryption"]);
+      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"]);
     } else if (one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
       op.cls = OpClass::kChange;
     } else {
@@ -160,7 +160,7 @@ void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& id
     if (n == ids.size()) ids.emplace_back();
     return ids[n++];
   };
-  auto rp = e.raw["requestParameters"];
+  auto rp = e.request_parameters();
   auto add = [&](std::string_view v) {
     if (!v.empty() && n < kMaxIds) next().assign(v.substr(0, 512));
   };
@@ -682,7 +682,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void snapshot_share(const EventView& e, std::string_view principal) {
-    auto rp = e.raw["requestParameters"];
+    auto rp = e.request_parameters();
     if (!iequals(jstr(rp["attributeName"]), "restore")) return;
     dom::array values;
     if (rp["valuesToAdd"].get_array().get(values) != simdjson::SUCCESS) return;
@@ -713,7 +713,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   /// id) other than the bucket's and the profile's. "*" is the public-policy
   /// rules'; conditions are not judged (an account named is access granted).
   void bucket_policy_share(const EventView& e, std::string_view principal) {
-    auto rp = e.raw["requestParameters"];
+    auto rp = e.request_parameters();
     dom::element policy;
     if (rp["bucketPolicy"].get(policy) != simdjson::SUCCESS) return;
     dom::parser local;

@@ -271,6 +271,10 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
       case 17:
         if (key == "requestParameters") {
+          if (ev.request_parameters_found != EventView::Found::kPresent) {  // a raw lookup finds the first
+            ev.request_parameters_found = EventView::Found::kPresent;
+            ev.request_parameters_value = value;
+          }
           dom::element model;
           if (value.is_object() && value["modelId"].get(model) == simdjson::SUCCESS) ev.model_id = str(model);
         }
@@ -300,6 +304,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
     }
   }
+  if (ev.request_parameters_found == EventView::Found::kUnknown) ev.request_parameters_found = EventView::Found::kAbsent;
   if (!is_insight && ev.service.empty() && ev.action.empty() && ev.event_type.empty()) {
     why = SkipReason::kUnrecognisedRecord;  // no CloudTrail record at all
     return false;

@@ -307,7 +307,7 @@ bool ContentWorker::run(const EventView& event, ContentResult& out) noexcept {
     }
     if (event.kind != EventKind::kCloudTrail || !shared_.options().cloudtrail_secrets) return false;
     dom::element params;
-    if (event.raw["requestParameters"].get(params) != simdjson::SUCCESS) return false;
+    if (event.request_parameters().get(params) != simdjson::SUCCESS) return false;
     if (!params.is_object() && !params.is_array()) return false;
     auto& hits = hooks_->ct_hits;
     hits.clear();

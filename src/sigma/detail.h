@@ -53,6 +53,9 @@ struct IpNet {
 struct FieldPath {
   std::string name;                  ///< as written ("userIdentity.arn")
   std::vector<std::string> segments; ///< split on '.'
+  /// The first segment is `requestParameters`: the walk starts at
+  /// EventView::request_parameters() (found when the record was normalized).
+  bool under_request_parameters = false;
 };
 
 /// One compiled value of a field item.

@@ -204,7 +204,7 @@ void resource_details(std::vector<FindingSink::DetailView>& out, std::deque<std:
       {"loggingConfig.s3Config.bucketName", "/loggingConfig/s3Config/bucketName"},
       {"loggingConfig.cloudWatchConfig.logGroupName", "/loggingConfig/cloudWatchConfig/logGroupName"}};
   simdjson::dom::object params;
-  if (event.raw["requestParameters"].get_object().get(params) != simdjson::SUCCESS) return;
+  if (event.request_parameters().get_object().get(params) != simdjson::SUCCESS) return;
   // One pass over the request's fields (a handful) rather than a lookup per
   // name; every match of a rule comes here. Output stays in kNames order.
   std::array<std::string_view, std::size(kNames)> found{};

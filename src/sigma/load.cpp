@@ -237,6 +237,7 @@ FieldPath make_path(std::string_view name) {
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
+  p.under_request_parameters = p.segments.size() > 1 && p.segments[0] == "requestParameters";
   return p;
 }
 

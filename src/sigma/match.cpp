@@ -102,7 +102,13 @@ bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& fo
                  std::string& scratch, std::vector<std::string_view>& views) {
   found = false;
   const EventView& ev = *ctx.event;
-  if (walk(ev.raw, path.segments, 0, f, found, scratch)) return true;
+  if (path.under_request_parameters) {
+    dom::element params;
+    if (ev.request_parameters().get(params) == simdjson::SUCCESS && walk(params, path.segments, 1, f, found, scratch))
+      return true;
+  } else if (walk(ev.raw, path.segments, 0, f, found, scratch)) {
+    return true;
+  }
   if (!found && ctx.fields != nullptr) {
     views.clear();
     if (ctx.fields->get(path.name, views)) {
