@@ -78,10 +78,11 @@ struct EventView {
 
   std::string_view service;          ///< eventSource; "bedrock.amazonaws.com" for invocation logs
   std::string_view action;           ///< eventName; operation for invocation logs
-  /// The record names eventSource, eventName (or an invocation's operation)
-  /// more than once: `service` and `action` hold the last value, while lookups
-  /// in `raw` (Sigma rules) find the first. Consumers that must agree with raw
-  /// lookups read raw when this is set.
+  /// The record names eventSource, eventName, userIdentity or its type (or an
+  /// invocation's operation) more than once: `service`, `action` and
+  /// `actor_type` hold the last value, while lookups in `raw` (Sigma rules)
+  /// find the first. Consumers that must agree with raw lookups read raw when
+  /// this is set.
   bool repeated_keys = false;
   /// Rebuilt from a table's columns (flat mode, docs/event-schema.md §3.1): a
   /// field the table did not select is absent, so absence proves nothing.

@@ -97,13 +97,18 @@ void read_session_context(dom::object sc, EventView& ev) noexcept {
 }
 
 void read_user_identity(dom::object ui, EventView& ev, std::string_view& on_behalf_user) noexcept {
+  bool seen_type = false;
   for (auto [key, value] : ui) {
     switch (key.size()) {
       case 3:
         if (key == "arn") ev.actor_arn = str(value);
         break;
       case 4:
-        if (key == "type") ev.actor_type = str(value);
+        if (key == "type") {
+          ev.repeated_keys = ev.repeated_keys || seen_type;  // a raw lookup finds the first
+          seen_type = true;
+          ev.actor_type = str(value);
+        }
         break;
       case 8:
         if (key == "userName") ev.user_name = str(value);
@@ -209,7 +214,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
   std::string_view on_behalf_user;
   dom::element insight_details;  // default-constructed: not valid to query
   bool is_insight = false, have_details = false;
-  bool seen_name = false, seen_source = false;
+  bool seen_name = false, seen_source = false, seen_identity = false;
   for (auto [key, value] : obj) {
     switch (key.size()) {
       case 7:
@@ -243,6 +248,8 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
       case 12:
         if (key == "userIdentity") {
+          ev.repeated_keys = ev.repeated_keys || seen_identity;
+          seen_identity = true;
           dom::object ui;
           if (value.get_object().get(ui) == simdjson::SUCCESS) read_user_identity(ui, ev, on_behalf_user);
         } else if (key == "errorMessage") ev.error_message = str(value);

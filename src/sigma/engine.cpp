@@ -336,8 +336,8 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   by_identity_type = nullptr;
   simdjson::dom::object obj;
   if (event.raw.get_object().get(obj) != simdjson::SUCCESS) return;
-  // The normalized eventName / eventSource / operation are the record's
-  // values (found in its one pass) unless the record repeats those keys or is
+  // The normalized eventName / eventSource / operation / userIdentity.type are
+  // the record's values (found in its one pass) unless the record repeats those keys or is
   // an Insight (whose normalized names come from insightDetails): then the
   // first value, as the rules' own lookups see it.
   const bool normalized = !event.repeated_keys && event.kind != EventKind::kInsight;
@@ -353,11 +353,10 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   by_name = lookup(invocation ? "operation" : "eventName", event.action, dispatch.by_name);
   if (invocation) return;
   by_source = lookup("eventSource", event.service, dispatch.by_source);
-  // userIdentity.type as the rules' own lookup finds it (the first key), so
-  // the normalized actor_type (the last) is not used.
   if (dispatch.by_identity_type.empty()) return;
-  std::string_view type;
-  if (obj.at_key("userIdentity").at_key("type").get_string().get(type) != simdjson::SUCCESS) return;
+  std::string_view type = event.actor_type;
+  if ((!normalized || type.empty()) && obj.at_key("userIdentity").at_key("type").get_string().get(type) != simdjson::SUCCESS)
+    return;
   by_identity_type = dispatch.by_identity_type.find(type);
 }
 

@@ -225,6 +225,26 @@ TEST_CASE("the resource credentials were issued to (userIdentity.inScopeOf)", "[
   }
 }
 
+TEST_CASE("requestParameters and repeated identity keys as raw lookups see them", "[decode][event]") {
+  auto f = events_from_json(
+      R"({"eventVersion":"1.09","userIdentity":{"type":"Root","type":"IAMUser"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"key":"a"},"requestParameters":{"key":"b"}})"
+      "\n" R"({"eventVersion":"1.09","userIdentity":{"type":"IAMUser"},"userIdentity":{"type":"Root"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets"})"
+      "\n" + ct("plain"));
+  REQUIRE(f.events.size() == 3);
+  CHECK(f.events[0].repeated_keys);
+  CHECK(f.events[1].repeated_keys);
+  CHECK_FALSE(f.events[2].repeated_keys);
+  // The first requestParameters, as raw["requestParameters"] finds it.
+  std::string_view key;
+  REQUIRE(f.events[0].request_parameters()["key"].get_string().get(key) == simdjson::SUCCESS);
+  CHECK(key == "a");
+  CHECK(f.events[1].request_parameters().error() == simdjson::NO_SUCH_FIELD);
+  aiir::EventView built;  // not normalized: looked up in raw
+  built.raw = f.events[0].raw;
+  REQUIRE(built.request_parameters()["key"].get_string().get(key) == simdjson::SUCCESS);
+  CHECK(key == "a");
+}
+
 TEST_CASE("a record without a usable time is skipped with a reason", "[decode]") {
   auto f = events_from_json("{\"Records\":[" + ct("a") + R"(,{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"X","eventTime":"yesterday"}]})");
   CHECK(f.events.size() == 1);
