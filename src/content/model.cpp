@@ -334,8 +334,10 @@ bool have_avx512() noexcept {
 }
 
 // GCC 12 warns about the undefined vectors inside its own AVX-512 intrinsics.
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // The bucket ids of the character 4-grams starting at positions [0, count)
 // of f (f holds 3 bytes past them), eight positions at a time in 64-bit
 // lanes: the same FNV chain, mix and finalizer as count_features' scalar
@@ -366,7 +368,9 @@ __attribute__((target("avx512f,avx512dq"))) std::size_t char4_ids_avx512(
   }
   return s;
 }
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif
 
 // How many features ahead the count and weight arrays (larger than the L2
