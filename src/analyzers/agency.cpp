@@ -425,15 +425,26 @@ class AgencyAnalyzer final : public Analyzer {
     }
     // When a role was first active (model calls included): the baseline of its behaviour.
     if (!e.session_issuer.empty() && e.time_ms) {
-      std::int64_t* first = principal_first_at_.find_or_add(principal_first_, e.session_issuer, kMaxKeys,
-                                                             [&](std::int64_t& t) { t = e.time_ms; });
-      if (first != nullptr) *first = std::min(*first, e.time_ms);
+      // The role's and the session's entries, found once per session (see SessionSlot).
+      SessionSlot& slot = session_slots_[detail::FastStringHash{}(e.actor_arn) % session_slots_.size()];
+      if (slot.actor_arn != e.actor_arn || slot.issuer != e.session_issuer) {
+        slot.actor_arn.assign(e.actor_arn);
+        slot.issuer.assign(e.session_issuer);
+        slot.role_first = slot.session_first = nullptr;
+        slot.ips = nullptr;
+      }
+      if (slot.role_first == nullptr)
+        slot.role_first = detail::find_or_add(principal_first_, e.session_issuer, kMaxKeys,
+                                              [&](std::int64_t& t) { t = e.time_ms; });
+      if (slot.role_first != nullptr) *slot.role_first = std::min(*slot.role_first, e.time_ms);
       // The session's first call (a task or function starting), and where the role called from.
-      std::int64_t* sfirst = session_first_at_.find_or_add(session_first_, e.actor_arn, kMaxKeys,
-                                                            [&](std::int64_t& t) { t = e.time_ms; });
-      if (sfirst != nullptr) *sfirst = std::min(*sfirst, e.time_ms);
+      if (slot.session_first == nullptr)
+        slot.session_first = detail::find_or_add(session_first_, e.actor_arn, kMaxKeys,
+                                                 [&](std::int64_t& t) { t = e.time_ms; });
+      if (slot.session_first != nullptr) *slot.session_first = std::min(*slot.session_first, e.time_ms);
       if (!e.source_ip.empty()) {
-        RoleIps* ips = role_ips_at_.find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
+        if (slot.ips == nullptr) slot.ips = detail::find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
+        RoleIps* ips = slot.ips;
         if (ips != nullptr) {
           auto iit = ips->first.find(e.source_ip);
           if (iit != ips->first.end()) iit->second = std::min(iit->second, e.time_ms);
@@ -747,16 +758,24 @@ class AgencyAnalyzer final : public Analyzer {
   // share long prefixes that make ordered-map searches slow.
   using FirstMap = std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>>;
   FirstMap principal_first_;
-  LastEntry<FirstMap> principal_first_at_;
   FirstMap session_first_;  // role session (actor ARN) -> its first event
-  LastEntry<FirstMap> session_first_at_;
   struct RoleIps {
     // Source IP -> first use (kMaxRoleIps); hashed: searched on every call, never listed.
     std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>> first;
   };
   using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::FastStringHash, std::equal_to<>>;
   RoleIpsMap role_ips_;
-  LastEntry<RoleIpsMap> role_ips_at_;
+  // A session's entries in principal_first_, session_first_ and role_ips_ (null:
+  // not looked up yet, or past a cap), in a slot by the session ARN's hash: the
+  // sessions of several roles interleave, so the last-entry caches missed and
+  // each call searched three maps with long ARNs. Map values do not move.
+  struct SessionSlot {
+    std::string actor_arn, issuer;
+    std::int64_t* role_first = nullptr;
+    std::int64_t* session_first = nullptr;
+    RoleIps* ips = nullptr;
+  };
+  std::array<SessionSlot, 64> session_slots_;
   /// "" unless every call of `a` came at the start of a role session of `principal` (within
   /// kStartWindowMs of the session's first event) from an address the role used at or
   /// before `baseline`: a task or function reading its configuration as it starts.
