@@ -581,24 +581,30 @@ std::string percent_decoded(std::string_view s) {
 
 /// `word` (lower case) in `ua` as a distribution marker: after '-', '.', '#'
 /// or a digit ("6.5.0-kali3-amd64", "x86_64.kali.2023", "13parrot1-amd64").
-bool distribution_marker(std::string_view ua, std::string_view word) noexcept {
-  for (std::size_t at = 1; at + word.size() <= ua.size(); ++at) {
-    const char before = ua[at - 1];
-    if (before != '-' && before != '.' && before != '#' && !(before >= '0' && before <= '9')) continue;
-    if (detail::iequals(ua.substr(at, word.size()), word)) return true;
-  }
-  return false;
-}
-
 /// A penetration-testing distribution or an attack-simulation tool named by a
 /// user agent (the AWS CLI and SDKs write the kernel and distribution:
 /// "Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2023", "os/linux#6.6.9-13parrot1-amd64";
-/// Stratus Red Team sends "stratus-red-team_<uuid>"), or empty.
+/// Stratus Red Team sends "stratus-red-team_<uuid>"), or empty. A distribution's
+/// name counts after a '-', '.', '#' or digit; the agent is read once for all three
+/// (Kali first, then Parrot, then Pentoo, wherever each is).
 std::string_view offensive_platform(std::string_view ua) noexcept {
   if (ua.substr(0, 17) == "stratus-red-team_") return "Stratus Red Team";
-  if (distribution_marker(ua, "kali")) return "Kali Linux";
-  if (distribution_marker(ua, "parrot")) return "Parrot OS";
-  if (distribution_marker(ua, "pentoo")) return "Pentoo";
+  bool kali = false, parrot = false, pentoo = false;
+  for (std::size_t at = 1; at < ua.size(); ++at) {
+    const char before = ua[at - 1];
+    if (before != '-' && before != '.' && before != '#' && !(before >= '0' && before <= '9')) continue;
+    const std::string_view rest = ua.substr(at);
+    const char first = static_cast<char>(rest[0] | 0x20);  // versions put digits here mostly: no name
+    if (first == 'k') {
+      kali = kali || detail::istarts_with(rest, "kali");
+    } else if (first == 'p') {
+      parrot = parrot || detail::istarts_with(rest, "parrot");
+      pentoo = pentoo || detail::istarts_with(rest, "pentoo");
+    }
+  }
+  if (kali) return "Kali Linux";
+  if (parrot) return "Parrot OS";
+  if (pentoo) return "Pentoo";
   return {};
 }
 
