@@ -519,13 +519,18 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void track_principal(const EventView& e, std::string_view principal) {
-    PrincipalStats* found = principal_at_.find_or_add(principals_, principal, kMaxKeys,
-                                                      [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
-    if (found == nullptr) {
-      ++overflow_;
-      return;
+    PrincipalSlot& slot = principal_slots_[FastStringHash{}(principal) % principal_slots_.size()];
+    if (slot.stats == nullptr || slot.principal != principal) {
+      PrincipalStats* found =
+          find_or_add(principals_, principal, kMaxKeys, [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
+      if (found == nullptr) {
+        ++overflow_;
+        return;
+      }
+      slot.principal.assign(principal);
+      slot.stats = found;
     }
-    PrincipalStats& st = *found;
+    PrincipalStats& st = *slot.stats;
     st.first_ms = std::min(st.first_ms, e.time_ms);
     if (!e.source_ip.empty()) {
       auto& ips = st.ip_first;
@@ -846,7 +851,14 @@ class PrivateDataAnalyzer final : public Analyzer {
   // Only searched: hashed (ARNs share long prefixes, slow to order).
   using PrincipalMap = std::unordered_map<std::string, PrincipalStats, FastStringHash, std::equal_to<>>;
   PrincipalMap principals_;
-  LastEntry<PrincipalMap> principal_at_;
+  // A principal's entry in principals_, in a slot by the principal's hash: the
+  // principals of a log interleave, so a last-entry cache missed on most events.
+  // Map values do not move.
+  struct PrincipalSlot {
+    std::string principal;
+    PrincipalStats* stats = nullptr;
+  };
+  std::array<PrincipalSlot, 64> principal_slots_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
   std::map<std::string, S3Hour, std::less<>> s3_hours_;
