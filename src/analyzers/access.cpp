@@ -13,6 +13,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <set>
@@ -69,7 +70,14 @@ constexpr std::size_t kMaxLeakedKeys = 10000;    ///< access key ids remembered 
 constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
-bool is_long_term(std::string_view key) { return key.substr(0, 4) == "AKIA"; }
+/// Whether an access key id starts with a 4-letter prefix (AKIA, ASIA): one
+/// 4-byte compare, where string_view's == called an out-of-line compare (on
+/// every event, a few times).
+bool key_prefix(std::string_view key, const char (&prefix)[5]) {
+  return key.size() >= 4 && std::memcmp(key.data(), prefix, 4) == 0;
+}
+
+bool is_long_term(std::string_view key) { return key_prefix(key, "AKIA"); }
 
 bool is_service_actor(const EventView& e) {
   return e.actor_type == "AWSService" || e.event_type == "AwsServiceEvent" ||
@@ -573,24 +581,30 @@ std::string percent_decoded(std::string_view s) {
 
 /// `word` (lower case) in `ua` as a distribution marker: after '-', '.', '#'
 /// or a digit ("6.5.0-kali3-amd64", "x86_64.kali.2023", "13parrot1-amd64").
-bool distribution_marker(std::string_view ua, std::string_view word) noexcept {
-  for (std::size_t at = 1; at + word.size() <= ua.size(); ++at) {
-    const char before = ua[at - 1];
-    if (before != '-' && before != '.' && before != '#' && !(before >= '0' && before <= '9')) continue;
-    if (detail::iequals(ua.substr(at, word.size()), word)) return true;
-  }
-  return false;
-}
-
 /// A penetration-testing distribution or an attack-simulation tool named by a
 /// user agent (the AWS CLI and SDKs write the kernel and distribution:
 /// "Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2023", "os/linux#6.6.9-13parrot1-amd64";
-/// Stratus Red Team sends "stratus-red-team_<uuid>"), or empty.
+/// Stratus Red Team sends "stratus-red-team_<uuid>"), or empty. A distribution's
+/// name counts after a '-', '.', '#' or digit; the agent is read once for all three
+/// (Kali first, then Parrot, then Pentoo, wherever each is).
 std::string_view offensive_platform(std::string_view ua) noexcept {
   if (ua.substr(0, 17) == "stratus-red-team_") return "Stratus Red Team";
-  if (distribution_marker(ua, "kali")) return "Kali Linux";
-  if (distribution_marker(ua, "parrot")) return "Parrot OS";
-  if (distribution_marker(ua, "pentoo")) return "Pentoo";
+  bool kali = false, parrot = false, pentoo = false;
+  for (std::size_t at = 1; at < ua.size(); ++at) {
+    const char before = ua[at - 1];
+    if (before != '-' && before != '.' && before != '#' && !(before >= '0' && before <= '9')) continue;
+    const std::string_view rest = ua.substr(at);
+    const char first = static_cast<char>(rest[0] | 0x20);  // versions put digits here mostly: no name
+    if (first == 'k') {
+      kali = kali || detail::istarts_with(rest, "kali");
+    } else if (first == 'p') {
+      parrot = parrot || detail::istarts_with(rest, "parrot");
+      pentoo = pentoo || detail::istarts_with(rest, "pentoo");
+    }
+  }
+  if (kali) return "Kali Linux";
+  if (parrot) return "Parrot OS";
+  if (pentoo) return "Pentoo";
   return {};
 }
 
@@ -619,7 +633,7 @@ class AccessAnalyzer final : public Analyzer {
 
     Principal* principal = nullptr;
     const std::uint32_t cred = cred_id(e, principal);
-    if (e.access_key_id.substr(0, 4) == "ASIA" && looks_like_ip(e.source_ip)) track_session_key(e, principal);
+    if (key_prefix(e.access_key_id, "ASIA") && looks_like_ip(e.source_ip)) track_session_key(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
@@ -650,18 +664,14 @@ class AccessAnalyzer final : public Analyzer {
     const bool net = is_long_term(e.access_key_id) && looks_like_ip(e.source_ip);
     if (denied || read || net) on_bucket(e, cred, denied, read, net);
 
-    if (e.service == "sts.amazonaws.com") on_sts(e, cred);
-    if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess &&
-        (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")) {
-      on_key_creation(e);
-    }
-    if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess &&
-        (e.action == "UpdateAccessKey" || e.action == "DeleteAccessKey")) {
-      on_key_disabled(e);
-    }
-    if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess &&
-        (e.action == "UpdateAssumeRolePolicy" || e.action == "CreateRole")) {
-      on_trust(e);
+    if (e.service == "sts.amazonaws.com") {
+      on_sts(e, cred);
+    } else if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess) {
+      // The service is compared once: most calls are of another service whose name has its length.
+      if (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")
+        on_key_creation(e);
+      if (e.action == "UpdateAccessKey" || e.action == "DeleteAccessKey") on_key_disabled(e);
+      if (e.action == "UpdateAssumeRolePolicy" || e.action == "CreateRole") on_trust(e);
     }
   }
 
@@ -740,7 +750,7 @@ class AccessAnalyzer final : public Analyzer {
   /// one session and can change on every call, so sessions are keyed by
   /// principal alone (bounded state on any input); other keys by principal+key.
   static std::string_view cred_key_part(const EventView& e) {
-    return e.access_key_id.substr(0, 4) == "ASIA" ? std::string_view() : e.access_key_id;
+    return key_prefix(e.access_key_id, "ASIA") ? std::string_view() : e.access_key_id;
   }
 
   // ---- per-event collection -------------------------------------------------

@@ -337,7 +337,7 @@ struct ActionAgg {
   // Per role session (actor ARN): the latest call of this action, for "only as the session
   // starts" (kMaxStartSessions sessions; past them the action is not judged so).
   // Hashed: searched on every call, and read in no particular order.
-  std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>> session_last;
+  std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>> session_last;
   bool sessions_dropped = false;
   // While events arrive: the hours of this action's family label (in its
   // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
@@ -425,15 +425,26 @@ class AgencyAnalyzer final : public Analyzer {
     }
     // When a role was first active (model calls included): the baseline of its behaviour.
     if (!e.session_issuer.empty() && e.time_ms) {
-      std::int64_t* first = principal_first_at_.find_or_add(principal_first_, e.session_issuer, kMaxKeys,
-                                                             [&](std::int64_t& t) { t = e.time_ms; });
-      if (first != nullptr) *first = std::min(*first, e.time_ms);
+      // The role's and the session's entries, found once per session (see SessionSlot).
+      SessionSlot& slot = session_slots_[detail::FastStringHash{}(e.actor_arn) % session_slots_.size()];
+      if (slot.actor_arn != e.actor_arn || slot.issuer != e.session_issuer) {
+        slot.actor_arn.assign(e.actor_arn);
+        slot.issuer.assign(e.session_issuer);
+        slot.role_first = slot.session_first = nullptr;
+        slot.ips = nullptr;
+      }
+      if (slot.role_first == nullptr)
+        slot.role_first = detail::find_or_add(principal_first_, e.session_issuer, kMaxKeys,
+                                              [&](std::int64_t& t) { t = e.time_ms; });
+      if (slot.role_first != nullptr) *slot.role_first = std::min(*slot.role_first, e.time_ms);
       // The session's first call (a task or function starting), and where the role called from.
-      std::int64_t* sfirst = session_first_at_.find_or_add(session_first_, e.actor_arn, kMaxKeys,
-                                                            [&](std::int64_t& t) { t = e.time_ms; });
-      if (sfirst != nullptr) *sfirst = std::min(*sfirst, e.time_ms);
+      if (slot.session_first == nullptr)
+        slot.session_first = detail::find_or_add(session_first_, e.actor_arn, kMaxKeys,
+                                                 [&](std::int64_t& t) { t = e.time_ms; });
+      if (slot.session_first != nullptr) *slot.session_first = std::min(*slot.session_first, e.time_ms);
       if (!e.source_ip.empty()) {
-        RoleIps* ips = role_ips_at_.find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
+        if (slot.ips == nullptr) slot.ips = detail::find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
+        RoleIps* ips = slot.ips;
         if (ips != nullptr) {
           auto iit = ips->first.find(e.source_ip);
           if (iit != ips->first.end()) iit->second = std::min(iit->second, e.time_ms);
@@ -446,7 +457,7 @@ class AgencyAnalyzer final : public Analyzer {
     // are not actions the application chose.
     if (!e.invoked_by.empty() && !is_ai_service(e.invoked_by)) return;
 
-    ai_marker(e, marker_);
+    marker_ = ai_marker(e);
     std::string_view principal = principal_of(e);
     if (principal.empty()) return;
     // Only what can act for the AI application now or once learning completes:
@@ -740,28 +751,37 @@ class AgencyAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
-  std::unordered_map<std::string_view, KeyAgg*> key_index_;  // over keys_'s keys
+  std::unordered_map<std::string_view, KeyAgg*, detail::FastStringHash, std::equal_to<>> key_index_;  // over keys_'s keys
   KeyAgg* last_key_agg_ = nullptr;  ///< the last event's key (null: look it up), with its key
   std::string last_key_;
   // role ARN -> first event (any action); hashed: roles interleave, and ARNs
   // share long prefixes that make ordered-map searches slow.
-  using FirstMap = std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>>;
+  using FirstMap = std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>>;
   FirstMap principal_first_;
-  LastEntry<FirstMap> principal_first_at_;
   FirstMap session_first_;  // role session (actor ARN) -> its first event
-  LastEntry<FirstMap> session_first_at_;
   struct RoleIps {
     // Source IP -> first use (kMaxRoleIps); hashed: searched on every call, never listed.
-    std::unordered_map<std::string, std::int64_t, detail::StringHash, std::equal_to<>> first;
+    std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>> first;
   };
-  using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::StringHash, std::equal_to<>>;
+  using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::FastStringHash, std::equal_to<>>;
   RoleIpsMap role_ips_;
-  LastEntry<RoleIpsMap> role_ips_at_;
+  // A session's entries in principal_first_, session_first_ and role_ips_ (null:
+  // not looked up yet, or past a cap), in a slot by the session ARN's hash: the
+  // sessions of several roles interleave, so the last-entry caches missed and
+  // each call searched three maps with long ARNs. Map values do not move.
+  struct SessionSlot {
+    std::string actor_arn, issuer;
+    std::int64_t* role_first = nullptr;
+    std::int64_t* session_first = nullptr;
+    RoleIps* ips = nullptr;
+  };
+  std::array<SessionSlot, 64> session_slots_;
   /// "" unless every call of `a` came at the start of a role session of `principal` (within
   /// kStartWindowMs of the session's first event) from an address the role used at or
   /// before `baseline`: a task or function reading its configuration as it starts.
   std::string at_session_start(const std::string& principal, const ActionAgg& a, std::int64_t baseline) const;
-  std::string key_, action_key_, marker_;
+  std::string key_, action_key_;
+  std::string_view marker_;  // this event's ai_marker()
   StrSet mail_to_, mail_from_;  // one e-mail's recipients and sender domains
 
   // Tool calls in model responses (invocation logs).

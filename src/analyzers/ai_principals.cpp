@@ -68,9 +68,8 @@ const AppPrincipal* find_app_principal(const Profile& profile, std::string_view 
   return nullptr;
 }
 
-/// Writes the marker tying this call to an AI service into `out` ("" when none):
-/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
-void ai_marker(const EventView& e, std::string& out) {
+namespace {
+void write_ai_marker(const EventView& e, std::string& out) {
   out.clear();
   if (is_ai_service(e.invoked_by)) {
     out.append("invokedBy=").append(e.invoked_by);
@@ -82,6 +81,36 @@ void ai_marker(const EventView& e, std::string& out) {
     std::string_view fn = lambda_function_name(e.issued_to);
     if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
   }
+}
+}  // namespace
+
+std::string_view ai_marker(const EventView& e) {
+  // The scan hands each event to every analyzer in turn (one thread per
+  // pipeline), so one entry serves both analyzers that ask. The event is
+  // known by its slot and its record, time and field addresses together: a
+  // slot is reused for later records.
+  struct Last {
+    const EventView* event = nullptr;
+    RecordRef where;
+    std::int64_t time_ms = 0;
+    const char* user_agent = nullptr;
+    const char* source_ip = nullptr;
+    const char* invoked_by = nullptr;
+    std::string marker;
+  };
+  thread_local Last last;
+  if (last.event != &e || last.where.file != e.where.file || last.where.record != e.where.record ||
+      last.time_ms != e.time_ms || last.user_agent != e.user_agent.data() || last.source_ip != e.source_ip.data() ||
+      last.invoked_by != e.invoked_by.data()) {
+    write_ai_marker(e, last.marker);
+    last.event = &e;
+    last.where = e.where;
+    last.time_ms = e.time_ms;
+    last.user_agent = e.user_agent.data();
+    last.source_ip = e.source_ip.data();
+    last.invoked_by = e.invoked_by.data();
+  }
+  return last.marker;
 }
 
 bool is_model_call(std::string_view action) noexcept {

@@ -7,6 +7,10 @@
 #include <aiir/profile.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -65,28 +69,56 @@ inline bool is_app_principal(const Profile& profile, std::string_view identity) 
   return find_app_principal(profile, identity) != nullptr;
 }
 
-/// Writes the marker tying this call to an AI service into `out` ("" when none):
-/// `invokedBy=<svc>`, `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`.
-void ai_marker(const EventView& e, std::string& out);
+/// The marker tying this call to an AI service ("" when none): `invokedBy=<svc>`,
+/// `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`. Agency and private-data
+/// both ask for each event in turn: the last event's marker is kept (per thread)
+/// and valid until the next call.
+std::string_view ai_marker(const EventView& e);
+
+/// A string hash for the analyzers' in-memory indexes over ARNs, addresses and
+/// keys, 8 bytes a step: std::hash goes a byte at a time, and these indexes are
+/// searched with ~100-byte ARNs on every event. Never for output order or ids.
+struct FastStringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+    std::uint64_t h = s.size() * kMul;
+    const char* p = s.data();
+    std::size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = (std::rotl(h, 23) ^ w) * kMul;
+    }
+    if (n) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = (std::rotl(h, 23) ^ w) * kMul;
+    }
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+};
 
 /// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
 /// whatever the input order; skips building evidence that cannot make the cut.
-/// A max-heap of at most kMaxEvidence: once full, an earlier event overwrites
-/// the latest kept one in place (its strings' storage is reused).
+/// Once full, an earlier event overwrites the latest kept one in place (its
+/// strings' storage is reused). The kept events' keys sit in their own small
+/// array with the latest one's slot remembered: most events are turned away on
+/// one compare, and nothing moves when one is taken.
 class EarliestEvidence {
  public:
   void add(const EventView& e) {
+    const Key key{e.time_ms, e.where.file, e.where.record};
     if (items_.size() < Finding::kMaxEvidence) {
+      keys_[items_.size()] = key;
       items_.push_back(Evidence::from(e));
-      std::push_heap(items_.begin(), items_.end());
+      if (items_.size() == Finding::kMaxEvidence) find_latest();
       return;
     }
-    const Evidence& top = items_.front();
-    if (!(std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(top.time_ms, top.file_index, top.record)))
-      return;
-    std::pop_heap(items_.begin(), items_.end());
-    items_.back().assign(e);
-    std::push_heap(items_.begin(), items_.end());
+    if (!(key < keys_[latest_])) return;
+    items_[latest_].assign(e);
+    keys_[latest_] = key;
+    find_latest();
   }
   /// Sorted, at most Finding::kMaxEvidence.
   std::vector<Evidence> sorted() const {
@@ -96,7 +128,16 @@ class EarliestEvidence {
   }
 
  private:
+  using Key = std::tuple<std::int64_t, std::uint32_t, std::uint32_t>;
+  void find_latest() {
+    latest_ = 0;
+    for (std::size_t i = 1; i < items_.size(); ++i)
+      if (keys_[latest_] < keys_[i]) latest_ = i;
+  }
+
   std::vector<Evidence> items_;
+  std::array<Key, Finding::kMaxEvidence> keys_{};  // items_[i]'s (time, file, record)
+  std::size_t latest_ = 0;                         // the slot of the latest key, once full
 };
 
 /// Which principals act for the AI application: learned from the logs (agent
@@ -155,7 +196,7 @@ class AiPrincipals {
   Multi role_sessions_;          // role ARN -> session names
   // Hash index over role_sessions_' keys: role ARNs share long prefixes, which
   // made the ordered search on every change of role a visible cost.
-  std::unordered_map<std::string_view, Multi::iterator, StringHash, std::equal_to<>> role_index_;
+  std::unordered_map<std::string_view, Multi::iterator, FastStringHash, std::equal_to<>> role_index_;
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
   std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
   Multi::iterator last_role_ = role_sessions_.end();  // last_issuer_'s entry (end: none)

@@ -321,7 +321,7 @@ void add_capped(Set& set, std::string_view value, std::size_t cap) {
 /// move). The keys start with a principal ARN: long shared prefixes made the
 /// ordered searches slow. The maps stay for the order findings are made in.
 template <typename Value>
-using KeyIndex = std::unordered_map<std::string_view, Value*>;
+using KeyIndex = std::unordered_map<std::string_view, Value*, FastStringHash, std::equal_to<>>;
 
 /// The entry of `key` in `m`, found through `index`; when absent, added with
 /// init(value) and indexed unless `m` holds kMaxKeys entries (then null).
@@ -346,6 +346,7 @@ struct Facts {
   std::int64_t last_ms = 0;
   EarliestEvidence evidence;
   std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
+  std::pair<const std::string, std::uint64_t>* last_action = nullptr;  // the last call's entry in actions
   SmallStrSet source_ips, user_agents, access_keys, accounts, regions, errors;
 
   void add(const EventView& e) {
@@ -357,12 +358,22 @@ struct Facts {
       add_capped(errors, e.error_code, 5);
     }
     evidence.add(e);
-    thread_local std::string name;  // "service:Action"
-    const std::size_t dot = e.service.find('.');
-    name.assign(e.service.substr(0, dot)).append(1, ':').append(e.action.substr(0, 128));
-    const std::string_view key(name);
-    if (auto it = actions.find(key); it != actions.end()) ++it->second;
-    else if (actions.size() < 50) actions.emplace(std::string(key), 1);
+    // "service:Action": a resource's calls mostly repeat the last one, which is
+    // compared in its parts before a name is built and searched for.
+    const std::string_view service = e.service.substr(0, e.service.find('.'));
+    const std::string_view action = e.action.substr(0, 128);
+    if (last_action != nullptr && last_action->first.size() == service.size() + 1 + action.size() &&
+        last_action->first.starts_with(service) && last_action->first[service.size()] == ':' &&
+        last_action->first.ends_with(action)) {
+      ++last_action->second;
+    } else {
+      thread_local std::string name;
+      name.assign(service).append(1, ':').append(action);
+      auto it = actions.find(std::string_view(name));
+      if (it != actions.end()) ++it->second;
+      else if (actions.size() < 50) it = actions.emplace(name, 1).first;
+      if (it != actions.end()) last_action = &*it;  // map nodes stay put, a moved map's too
+    }
     add_capped(source_ips, e.source_ip, 10);
     add_capped(user_agents, e.user_agent, 5);
     add_capped(access_keys, e.access_key_id, 5);
@@ -466,7 +477,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     Op op;
     if (!classify(e, op)) return;
     resource_ids(e, op, ids_);
-    ai_marker(e, marker_);
+    marker_ = ai_marker(e);
     bad_reasons(e, principal);
 
     // Bursts and exfiltration paths (no profile needed).
@@ -508,13 +519,18 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void track_principal(const EventView& e, std::string_view principal) {
-    PrincipalStats* found = principal_at_.find_or_add(principals_, principal, kMaxKeys,
-                                                      [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
-    if (found == nullptr) {
-      ++overflow_;
-      return;
+    PrincipalSlot& slot = principal_slots_[FastStringHash{}(principal) % principal_slots_.size()];
+    if (slot.stats == nullptr || slot.principal != principal) {
+      PrincipalStats* found =
+          find_or_add(principals_, principal, kMaxKeys, [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
+      if (found == nullptr) {
+        ++overflow_;
+        return;
+      }
+      slot.principal.assign(principal);
+      slot.stats = found;
     }
-    PrincipalStats& st = *found;
+    PrincipalStats& st = *slot.stats;
     st.first_ms = std::min(st.first_ms, e.time_ms);
     if (!e.source_ip.empty()) {
       auto& ips = st.ip_first;
@@ -833,9 +849,16 @@ class PrivateDataAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   // Only searched: hashed (ARNs share long prefixes, slow to order).
-  using PrincipalMap = std::unordered_map<std::string, PrincipalStats, StringHash, std::equal_to<>>;
+  using PrincipalMap = std::unordered_map<std::string, PrincipalStats, FastStringHash, std::equal_to<>>;
   PrincipalMap principals_;
-  LastEntry<PrincipalMap> principal_at_;
+  // A principal's entry in principals_, in a slot by the principal's hash: the
+  // principals of a log interleave, so a last-entry cache missed on most events.
+  // Map values do not move.
+  struct PrincipalSlot {
+    std::string principal;
+    PrincipalStats* stats = nullptr;
+  };
+  std::array<PrincipalSlot, 64> principal_slots_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
   std::map<std::string, S3Hour, std::less<>> s3_hours_;
@@ -850,7 +873,8 @@ class PrivateDataAnalyzer final : public Analyzer {
   std::vector<SingleEvent> singles_;
   std::vector<std::string> ids_;
   StrSet bad_;
-  std::string key_, marker_;
+  std::string key_;
+  std::string_view marker_;  // this event's ai_marker()
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
