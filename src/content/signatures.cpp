@@ -174,8 +174,11 @@ bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<
                              std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const {
   if (view.empty() || !set_) return false;
   if (seen.size() < signatures_.size()) seen.resize(signatures_.size(), 0);
+  // First without the list of matches: RE2::Set allocates a match set per
+  // call when it is asked for one, and almost no view matches anything.
+  // Only a view that matched is scanned again for which patterns did.
   scratch.clear();
-  if (!set_->set.Match(view, &scratch)) return false;
+  if (!set_->set.Match(view, nullptr) || !set_->set.Match(view, &scratch)) return false;
   std::sort(scratch.begin(), scratch.end());
   bool trigger = false;
   for (int p : scratch) {
