@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstring>
 #include <iterator>
 
 namespace aiir {
@@ -52,13 +51,13 @@ void CountedSet::rebuild_index(std::size_t slots) {
   }
 }
 
-void CountedSet::add(std::string_view value, std::size_t cap, std::uint64_t n) {
-  if (value.empty() || n == 0) return;
-  if (last_ != nullptr && last_->first == value) {
-    last_->second += n;
-    return;
+void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t n) {
+  if (!index_ && values.size() > kIndexFrom) {
+    // At most half full: a replaced or copied set starts with all its values.
+    std::size_t slots = 32;
+    while (slots < 4 * values.size()) slots *= 2;
+    rebuild_index(slots);
   }
-  if (!index_ && values.size() > kIndexFrom) rebuild_index(32);
   std::uint64_t hash = 0;
   if (index_) {
     hash = detail::hash_text(value);
@@ -115,27 +114,10 @@ std::vector<std::pair<std::string, std::uint64_t>> CountedSet::top(std::size_t n
   return out;
 }
 
-namespace {
-
-std::size_t recent_slot(std::string_view id) noexcept {
-  std::uint64_t tail = 0;
-  std::uint64_t mid = 0;
-  if (id.size() >= 8) {
-    std::memcpy(&tail, id.data() + id.size() - 8, 8);
-    std::memcpy(&mid, id.data() + (id.size() - 8) / 2, 8);
-  } else {
-    std::memcpy(&tail, id.data(), id.size());
-  }
-  const std::uint64_t h = (tail ^ ((mid << 23) | (mid >> 41)) ^ id.size()) * 0x9E3779B97F4A7C15ull;
-  return static_cast<std::size_t>(h >> 58);  // 64 slots
-}
-
-}  // namespace
-
 PrincipalScope* ScopeTracker::find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index,
                                    Recent& recent, std::string_view id, std::size_t cap, std::uint64_t& dropped) {
-  PrincipalScope*& cached = recent[recent_slot(id)];
-  if (cached != nullptr && cached->id == id) return cached;
+  PrincipalScope*& cached = recent[detail::text_slot(id, 6)];
+  if (cached != nullptr && detail::same_text(cached->id, id)) return cached;
   PrincipalScope* p = slot(map, index, recent, id, cap, dropped);
   if (p != nullptr) cached = p;
   return p;

@@ -50,11 +50,19 @@ struct CountedSet {
     forget_index();
   }
   /// Counts one occurrence of `value` (empty values are ignored).
-  void add(std::string_view value, std::size_t cap, std::uint64_t n = 1);
+  void add(std::string_view value, std::size_t cap, std::uint64_t n = 1) {
+    // Inline: most calls are an empty value or repeat the last one.
+    if (value.empty() || n == 0) return;
+    if (last_ != nullptr && detail::same_text(last_->first, value)) {
+      last_->second += n;
+      return;
+    }
+    add_new(value, cap, n);
+  }
   /// Counts one occurrence of `value` when it is the value counted last; false otherwise.
   /// Lets a caller skip a test (is it an IP address?) that the last value passed already.
   bool add_if_last(std::string_view value) noexcept {
-    if (last_ == nullptr || last_->first != value) return false;
+    if (last_ == nullptr || !detail::same_text(last_->first, value)) return false;
     ++last_->second;
     return true;
   }
@@ -79,6 +87,7 @@ struct CountedSet {
     index_.reset();
     index_mask_ = 0;
   }
+  void add_new(std::string_view value, std::size_t cap, std::uint64_t n);  ///< add() past the last value
   Slot* find_slot(std::uint64_t hash, std::string_view value) const noexcept;
   void index_insert(std::uint64_t hash, Node* node);
   void index_erase(Node* node) noexcept;
@@ -168,9 +177,9 @@ class ScopeTracker {
     std::size_t operator()(std::string_view s) const noexcept { return detail::hash_text(s); }
   };
   using Index = std::unordered_map<std::string_view, PrincipalScope*, TextHash>;
-  // Scopes seen recently, direct-mapped by a cheap hash of the id's length,
-  // middle and last 8 bytes (where ARNs and key ids differ): principals
-  // interleave, and a hit costs neither a full hash nor an index node's cache miss.
+  // Scopes seen recently, direct-mapped by detail::text_slot of the id:
+  // principals interleave, and a hit costs neither a full hash nor an index
+  // node's cache miss.
   using Recent = std::array<PrincipalScope*, 64>;
 
   PrincipalScope* find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index, Recent& recent,
