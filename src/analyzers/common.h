@@ -6,8 +6,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,6 +21,72 @@ namespace aiir::detail {
 
 /// Sets of log text, searchable by string_view without allocating.
 using StrSet = std::set<std::string, std::less<>>;
+
+/// A fast 64-bit hash of log text (IDs, ARNs, user agents) for the analyzers'
+/// own hash indexes: 8 bytes per multiply, where std::hash's Murmur-style loop
+/// costs about twice as much on the long values. Not for untrusted flooding
+/// defence: the tables using it are capped.
+inline std::uint64_t hash_text(std::string_view s) noexcept {
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ull;
+  auto load = [](const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t h = n * kMul;
+  if (n >= 8) {
+    for (; n > 8; n -= 8, p += 8) h = (h ^ load(p)) * kMul, h ^= h >> 29;
+    h = (h ^ load(p + n - 8)) * kMul;  // the last 8 bytes, overlapping the loop's
+  } else {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = (h ^ w) * kMul;
+  }
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ull;
+  return h ^ (h >> 32);
+}
+
+/// a == b, without a memcmp call for the short values (regions, accounts,
+/// services, actions, IPs, key ids) that hot paths compare on every event.
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  auto load8 = [](const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  };
+  auto load4 = [](const char* p) {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  };
+  if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+  if (n >= 8) return load8(a.data()) == load8(b.data()) && load8(a.data() + n - 8) == load8(b.data() + n - 8);
+  if (n >= 4) return load4(a.data()) == load4(b.data()) && load4(a.data() + n - 4) == load4(b.data() + n - 4);
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+/// A cheap `bits`-bit hash of an id's length, middle and last 8 bytes (where
+/// ARNs, key ids and agents differ), for small direct-mapped caches of recent
+/// entries: a collision only costs a miss.
+inline std::size_t text_slot(std::string_view s, int bits) noexcept {
+  std::uint64_t tail = 0;
+  std::uint64_t mid = 0;
+  if (s.size() >= 8) {
+    std::memcpy(&tail, s.data() + s.size() - 8, 8);
+    std::memcpy(&mid, s.data() + (s.size() - 8) / 2, 8);
+  } else if (!s.empty()) {
+    std::memcpy(&tail, s.data(), s.size());
+  }
+  const std::uint64_t h = (tail ^ ((mid << 23) | (mid >> 41)) ^ s.size()) * 0x9E3779B97F4A7C15ull;
+  return bits == 0 ? 0 : static_cast<std::size_t>(h >> (64 - bits));
+}
 
 /// A sorted set of a few strings in one vector: for the capped per-aggregate
 /// sets (IPs, agents, keys, regions of one action), which hold a handful of
@@ -152,10 +220,10 @@ typename Map::mapped_type* find_or_add(Map& m, const K& key, std::size_t cap, In
   return &it->second;
 }
 
-/// Lookup-or-add in a map that remembers its last entry: consecutive events
-/// mostly repeat a principal, key or resource, so most calls skip the search.
-/// Entries stay where they are (std::map and std::unordered_map nodes do not
-/// move) and must not be erased while events arrive.
+/// Lookup-or-add in a map that remembers its recent entries: consecutive
+/// events mostly repeat a principal, key or resource, so most calls skip the
+/// search. Entries stay where they are (std::map and std::unordered_map nodes
+/// do not move) and must not be erased while events arrive.
 template <typename Map>
 class LastEntry {
  public:
@@ -165,20 +233,33 @@ class LastEntry {
   /// detail::find_or_add(), remembering the entry.
   template <typename K, typename Init>
   Value* find_or_add(Map& m, const K& key, std::size_t cap, Init&& init, std::size_t max_key = 512) {
-    if (last_ != nullptr && map_ == &m && key == last_key_) return last_;
+    Entry& e = entries_[slot_of(key)];
+    if (e.value != nullptr && e.map == &m && key == e.key) return e.value;
     Value* found = detail::find_or_add(m, key, cap, init, max_key);
     if (found == nullptr) return nullptr;
-    map_ = &m;
-    if constexpr (std::is_same_v<Key, std::string>) last_key_.assign(key);
-    else last_key_ = key;
-    last_ = found;
-    return last_;
+    e.map = &m;
+    if constexpr (kText) e.key.assign(key);
+    else e.key = key;
+    e.value = found;
+    return found;
   }
 
  private:
-  const Map* map_ = nullptr;
-  Key last_key_{};
-  Value* last_ = nullptr;
+  static constexpr bool kText = std::is_same_v<Key, std::string>;
+  // Principals interleave within a log file, and one remembered entry missed
+  // whenever they did: text keys get 8 entries, direct-mapped by text_slot.
+  static constexpr int kSlotBits = kText ? 3 : 0;
+  struct Entry {
+    const Map* map = nullptr;
+    Key key{};
+    Value* value = nullptr;
+  };
+  template <typename K>
+  static std::size_t slot_of(const K& key) noexcept {
+    if constexpr (kText) return text_slot(std::string_view(key), kSlotBits);
+    else return 0;
+  }
+  std::array<Entry, std::size_t{1} << kSlotBits> entries_{};
 };
 
 /// Adds `value` (cut to 256 bytes) unless `set` holds `cap` values already;

@@ -12,38 +12,78 @@
 
 namespace aiir {
 
-void CountedSet::add(std::string_view value, std::size_t cap, std::uint64_t n) {
-  if (value.empty() || n == 0) return;
-  if (last_ != nullptr && last_->first == value) {
-    last_->second += n;
+CountedSet::Slot* CountedSet::find_slot(std::uint64_t hash, std::string_view value) const noexcept {
+  for (std::size_t i = hash & index_mask_;; i = (i + 1) & index_mask_) {
+    Slot& s = index_[i];
+    if (s.node == nullptr || (s.hash == hash && s.node->first == value)) return &s;
+  }
+}
+
+void CountedSet::index_insert(std::uint64_t hash, Node* node) {
+  if (2 * values.size() > index_mask_ + 1) {
+    rebuild_index(2 * (index_mask_ + 1));  // indexes `node` too: it is in the map already
     return;
   }
-  Recent* slot = nullptr;
+  *find_slot(hash, node->first) = {hash, node};
+}
+
+void CountedSet::index_erase(Node* node) noexcept {
+  std::size_t i = detail::hash_text(node->first) & index_mask_;
+  while (index_[i].node != node) i = (i + 1) & index_mask_;
+  // Backward-shift deletion: move later entries of the probe run into the hole
+  // when their home slot does not lie between the hole and them.
+  for (std::size_t j = (i + 1) & index_mask_; index_[j].node != nullptr; j = (j + 1) & index_mask_) {
+    const std::size_t home = index_[j].hash & index_mask_;
+    if (((j - home) & index_mask_) >= ((j - i) & index_mask_)) {
+      index_[i] = index_[j];
+      i = j;
+    }
+  }
+  index_[i] = Slot{};
+}
+
+void CountedSet::rebuild_index(std::size_t slots) {
+  index_ = std::make_unique<Slot[]>(slots);
+  index_mask_ = slots - 1;
+  for (Node& node : values) {
+    const std::uint64_t hash = detail::hash_text(node.first);
+    *find_slot(hash, node.first) = {hash, &node};
+  }
+}
+
+void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t n) {
+  if (!index_ && values.size() > kIndexFrom) {
+    // At most half full: a replaced or copied set starts with all its values.
+    std::size_t slots = 32;
+    while (slots < 4 * values.size()) slots *= 2;
+    rebuild_index(slots);
+  }
   std::uint64_t hash = 0;
-  if (values.size() > 4) {
-    if (!recent_) recent_ = std::make_unique<std::array<Recent, kRecent>>();
-    hash = std::hash<std::string_view>{}(value);
-    slot = &(*recent_)[hash % kRecent];
-    if (slot->node != nullptr && slot->hash == hash && slot->node->first == value) {
+  if (index_) {
+    hash = detail::hash_text(value);
+    Slot* slot = find_slot(hash, value);
+    if (slot->node != nullptr) {
       slot->node->second += n;
       last_ = slot->node;
       return;
     }
+    if (values.size() < cap) {
+      last_ = &*values.emplace_hint(values.lower_bound(value), std::string(value), n);
+      index_insert(hash, last_);
+      return;
+    }
+  } else {
+    auto it = values.lower_bound(value);
+    if (it != values.end() && it->first == value) {
+      it->second += n;
+      last_ = &*it;
+      return;
+    }
+    if (values.size() < cap) {
+      last_ = &*values.emplace_hint(it, std::string(value), n);
+      return;
+    }
   }
-  auto it = values.lower_bound(value);
-  if (it != values.end() && it->first == value) {
-    it->second += n;
-    last_ = &*it;
-    if (slot) *slot = {hash, last_};
-    return;
-  }
-  if (values.size() < cap) {
-    last_ = &*values.emplace_hint(it, std::string(value), n);
-    if (slot) *slot = {hash, last_};
-    return;
-  }
-  last_ = nullptr;  // the map may lose its largest entry below
-  if (recent_) recent_->fill(Recent{});
   if (cap == 0) {
     overflow += n;
     return;
@@ -52,8 +92,11 @@ void CountedSet::add(std::string_view value, std::size_t cap, std::uint64_t n) {
   auto last = std::prev(values.end());
   if (value < std::string_view(last->first)) {
     overflow += last->second;
+    if (last_ == &*last) last_ = nullptr;
+    if (index_) index_erase(&*last);
     values.erase(last);
-    values.emplace(std::string(value), n);
+    Node* made = &*values.emplace(std::string(value), n).first;
+    if (index_) index_insert(hash, made);
   } else {
     overflow += n;
   }
@@ -71,9 +114,17 @@ std::vector<std::pair<std::string, std::uint64_t>> CountedSet::top(std::size_t n
   return out;
 }
 
-PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::less<>>& map,
-                                   std::unordered_map<std::string_view, PrincipalScope*>& index, std::string_view id,
-                                   std::size_t cap, std::uint64_t& dropped) {
+PrincipalScope* ScopeTracker::find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index,
+                                   Recent& recent, std::string_view id, std::size_t cap, std::uint64_t& dropped) {
+  PrincipalScope*& cached = recent[detail::text_slot(id, 6)];
+  if (cached != nullptr && detail::same_text(cached->id, id)) return cached;
+  PrincipalScope* p = slot(map, index, recent, id, cap, dropped);
+  if (p != nullptr) cached = p;
+  return p;
+}
+
+PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index,
+                                   Recent& recent, std::string_view id, std::size_t cap, std::uint64_t& dropped) {
   if (auto hit = index.find(id); hit != index.end()) return hit->second;
   if (map.size() >= cap) {
     if (cap == 0) {
@@ -87,8 +138,7 @@ PrincipalScope* ScopeTracker::slot(std::map<std::string, PrincipalScope, std::le
       return nullptr;
     }
     dropped += last->second.events;
-    if (&last->second == last_principal_) last_principal_ = nullptr;
-    if (&last->second == last_key_) last_key_ = nullptr;
+    std::replace(recent.begin(), recent.end(), &last->second, static_cast<PrincipalScope*>(nullptr));
     index.erase(std::string_view(last->first));
     map.erase(last);
   }
@@ -104,7 +154,8 @@ void ScopeTracker::update(PrincipalScope& s, const EventView& e, bool is_key) {
   ++s.events;
   if (e.outcome == Outcome::kFailure) ++s.errors;
   const std::size_t cap = limits_.max_values;
-  if (detail::looks_like_ip(e.source_ip)) s.source_ips.add(e.source_ip, cap);
+  // The last address counted passed looks_like_ip already; most events repeat it.
+  if (!s.source_ips.add_if_last(e.source_ip) && detail::looks_like_ip(e.source_ip)) s.source_ips.add(e.source_ip, cap);
   s.user_agents.add(e.user_agent, cap);
   s.regions.add(e.region, cap);
   std::string_view svc = detail::short_service(e.service);
@@ -129,11 +180,8 @@ void ScopeTracker::on_event(const EventView& e) {
   if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
   ++events_;
   if (!e.actor_arn.empty()) {
-    PrincipalScope* p = last_principal_ && last_principal_->id == e.actor_arn
-                            ? last_principal_
-                            : slot(principals_, principal_index_, e.actor_arn, limits_.max_principals, principals_dropped_);
-    if (p) {
-      last_principal_ = p;
+    if (PrincipalScope* p = find(principals_, principal_index_, recent_principals_, e.actor_arn,
+                                 limits_.max_principals, principals_dropped_)) {
       update(*p, e, false);
     }
   }
@@ -141,11 +189,7 @@ void ScopeTracker::on_event(const EventView& e) {
   // call; their activity is the session principal's, tracked above. Scope is
   // kept per key only for the other kinds (long-term AKIA keys above all).
   if (!e.access_key_id.empty() && e.access_key_id.substr(0, 4) != "ASIA") {
-    PrincipalScope* k = last_key_ && last_key_->id == e.access_key_id
-                            ? last_key_
-                            : slot(keys_, key_index_, e.access_key_id, limits_.max_keys, keys_dropped_);
-    if (k) {
-      last_key_ = k;
+    if (PrincipalScope* k = find(keys_, key_index_, recent_keys_, e.access_key_id, limits_.max_keys, keys_dropped_)) {
       update(*k, e, true);
     }
   }

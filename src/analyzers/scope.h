@@ -33,26 +33,39 @@ struct CountedSet {
   std::uint64_t overflow = 0;  ///< occurrences of values not kept
 
   CountedSet() = default;
-  // Copies drop the lookup caches, which point into the source's map.
+  // Copies drop the lookup index, which points into the source's map.
   CountedSet(const CountedSet& o) : values(o.values), overflow(o.overflow) {}
   CountedSet& operator=(const CountedSet& o) {
     values = o.values;
     overflow = o.overflow;
-    last_ = nullptr;
-    recent_.reset();
+    forget_index();
     return *this;
   }
   CountedSet(CountedSet&&) noexcept = default;
   CountedSet& operator=(CountedSet&&) noexcept = default;
 
-  /// Replaces every value (and forgets the lookup caches, which point into the map).
+  /// Replaces every value (and forgets the lookup index, which points into the map).
   void replace(std::map<std::string, std::uint64_t, std::less<>> next) {
     values = std::move(next);
-    last_ = nullptr;
-    recent_.reset();
+    forget_index();
   }
   /// Counts one occurrence of `value` (empty values are ignored).
-  void add(std::string_view value, std::size_t cap, std::uint64_t n = 1);
+  void add(std::string_view value, std::size_t cap, std::uint64_t n = 1) {
+    // Inline: most calls are an empty value or repeat the last one.
+    if (value.empty() || n == 0) return;
+    if (last_ != nullptr && detail::same_text(last_->first, value)) {
+      last_->second += n;
+      return;
+    }
+    add_new(value, cap, n);
+  }
+  /// Counts one occurrence of `value` when it is the value counted last; false otherwise.
+  /// Lets a caller skip a test (is it an IP address?) that the last value passed already.
+  bool add_if_last(std::string_view value) noexcept {
+    if (last_ == nullptr || !detail::same_text(last_->first, value)) return false;
+    ++last_->second;
+    return true;
+  }
   /// Number of occurrences of `value`, 0 when absent or not kept.
   std::uint64_t count(std::string_view value) const;
   /// True when some values were dropped.
@@ -62,19 +75,34 @@ struct CountedSet {
 
  private:
   using Node = std::pair<const std::string, std::uint64_t>;
-  // The last value counted: consecutive events of one principal mostly repeat
-  // their IP, agent and region, so this skips the map search (a hot path).
-  Node* last_ = nullptr;
-  // Sets with more than a few values (a principal's actions and services)
-  // alternate between them: a small hash-indexed cache of recent entries
-  // spares most of the ordered-map searches (one string compare per node).
-  // Allocated only for such sets; cleared when an entry is evicted.
-  struct Recent {
+  // A slot of the hash index; node null = empty.
+  struct Slot {
     std::uint64_t hash = 0;
     Node* node = nullptr;
   };
-  static constexpr std::size_t kRecent = 16;
-  std::unique_ptr<std::array<Recent, kRecent>> recent_;
+  static constexpr std::size_t kIndexFrom = 4;  ///< sets this small are searched in the map
+
+  void forget_index() noexcept {
+    last_ = nullptr;
+    index_.reset();
+    index_mask_ = 0;
+  }
+  void add_new(std::string_view value, std::size_t cap, std::uint64_t n);  ///< add() past the last value
+  Slot* find_slot(std::uint64_t hash, std::string_view value) const noexcept;
+  void index_insert(std::uint64_t hash, Node* node);
+  void index_erase(Node* node) noexcept;
+  void rebuild_index(std::size_t slots);
+
+  // The last value counted: consecutive events of one principal mostly repeat
+  // their IP, agent and region, so this skips any search (a hot path).
+  Node* last_ = nullptr;
+  // Sets with more than a few values (a principal's actions and services)
+  // alternate between them: an open-addressing hash index over all the map's
+  // nodes finds a value with one hash and mostly one string compare, where the
+  // ordered map compared long shared prefixes (ARNs, agents) at every node.
+  // Linear probing, at most half full; built once the set outgrows kIndexFrom.
+  std::unique_ptr<Slot[]> index_;
+  std::size_t index_mask_ = 0;  ///< slots - 1 (0 without an index)
 };
 
 /// Everything the logs say about one principal (actor ARN) or one access key.
@@ -145,9 +173,19 @@ class ScopeTracker {
   std::uint64_t keys_dropped() const noexcept { return keys_dropped_; }
 
  private:
-  PrincipalScope* slot(std::map<std::string, PrincipalScope, std::less<>>& map,
-                       std::unordered_map<std::string_view, PrincipalScope*>& index, std::string_view id,
-                       std::size_t cap, std::uint64_t& dropped);
+  struct TextHash {
+    std::size_t operator()(std::string_view s) const noexcept { return detail::hash_text(s); }
+  };
+  using Index = std::unordered_map<std::string_view, PrincipalScope*, TextHash>;
+  // Scopes seen recently, direct-mapped by detail::text_slot of the id:
+  // principals interleave, and a hit costs neither a full hash nor an index
+  // node's cache miss.
+  using Recent = std::array<PrincipalScope*, 64>;
+
+  PrincipalScope* find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index, Recent& recent,
+                       std::string_view id, std::size_t cap, std::uint64_t& dropped);
+  PrincipalScope* slot(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index, Recent& recent,
+                       std::string_view id, std::size_t cap, std::uint64_t& dropped);
   void update(PrincipalScope& scope, const EventView& event, bool is_key);
 
   Limits limits_;
@@ -155,16 +193,16 @@ class ScopeTracker {
   std::map<std::string, PrincipalScope, std::less<>> keys_;
   // Hash indexes over the maps' (stable) node keys: lookups are a hot path and
   // ARNs share long prefixes, which makes ordered-map searches slow.
-  std::unordered_map<std::string_view, PrincipalScope*> principal_index_;
-  std::unordered_map<std::string_view, PrincipalScope*> key_index_;
+  Index principal_index_;
+  Index key_index_;
+  Recent recent_principals_{};
+  Recent recent_keys_{};
   std::uint64_t principals_dropped_ = 0;
   std::uint64_t keys_dropped_ = 0;
   std::int64_t first_ms_ = 0;
   std::int64_t last_ms_ = 0;
   std::uint64_t events_ = 0;
   std::string scratch_;  ///< reused for "service:Action"
-  PrincipalScope* last_principal_ = nullptr;  ///< cache: consecutive events often share a principal
-  PrincipalScope* last_key_ = nullptr;
 };
 
 namespace detail {
