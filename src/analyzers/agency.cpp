@@ -337,7 +337,7 @@ struct ActionAgg {
   // Per role session (actor ARN): the latest call of this action, for "only as the session
   // starts" (kMaxStartSessions sessions; past them the action is not judged so).
   // Hashed: searched on every call, and read in no particular order.
-  std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>> session_last;
+  std::unordered_map<std::string, std::int64_t, detail::TextHash, std::equal_to<>> session_last;
   bool sessions_dropped = false;
   // While events arrive: the hours of this action's family label (in its
   // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
@@ -426,7 +426,7 @@ class AgencyAnalyzer final : public Analyzer {
     // When a role was first active (model calls included): the baseline of its behaviour.
     if (!e.session_issuer.empty() && e.time_ms) {
       // The role's and the session's entries, found once per session (see SessionSlot).
-      SessionSlot& slot = session_slots_[detail::FastStringHash{}(e.actor_arn) % session_slots_.size()];
+      SessionSlot& slot = session_slots_[detail::TextHash{}(e.actor_arn) % session_slots_.size()];
       if (slot.actor_arn != e.actor_arn || slot.issuer != e.session_issuer) {
         slot.actor_arn.assign(e.actor_arn);
         slot.issuer.assign(e.session_issuer);
@@ -751,19 +751,19 @@ class AgencyAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
-  std::unordered_map<std::string_view, KeyAgg*, detail::FastStringHash, std::equal_to<>> key_index_;  // over keys_'s keys
+  std::unordered_map<std::string_view, KeyAgg*, detail::TextHash, std::equal_to<>> key_index_;  // over keys_'s keys
   KeyAgg* last_key_agg_ = nullptr;  ///< the last event's key (null: look it up), with its key
   std::string last_key_;
   // role ARN -> first event (any action); hashed: roles interleave, and ARNs
   // share long prefixes that make ordered-map searches slow.
-  using FirstMap = std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>>;
+  using FirstMap = std::unordered_map<std::string, std::int64_t, detail::TextHash, std::equal_to<>>;
   FirstMap principal_first_;
   FirstMap session_first_;  // role session (actor ARN) -> its first event
   struct RoleIps {
     // Source IP -> first use (kMaxRoleIps); hashed: searched on every call, never listed.
-    std::unordered_map<std::string, std::int64_t, detail::FastStringHash, std::equal_to<>> first;
+    std::unordered_map<std::string, std::int64_t, detail::TextHash, std::equal_to<>> first;
   };
-  using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::FastStringHash, std::equal_to<>>;
+  using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::TextHash, std::equal_to<>>;
   RoleIpsMap role_ips_;
   // A session's entries in principal_first_, session_first_ and role_ips_ (null:
   // not looked up yet, or past a cap), in a slot by the session ARN's hash: the

@@ -8,9 +8,7 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -20,7 +18,6 @@
 #include <vector>
 
 #include "analyzers/common.h"
-#include "util/hash.h"
 
 namespace aiir::detail {
 
@@ -74,30 +71,6 @@ inline bool is_app_principal(const Profile& profile, std::string_view identity) 
 /// both ask for each event in turn: the last event's marker is kept (per thread)
 /// and valid until the next call.
 std::string_view ai_marker(const EventView& e);
-
-/// A string hash for the analyzers' in-memory indexes over ARNs, addresses and
-/// keys, 8 bytes a step: std::hash goes a byte at a time, and these indexes are
-/// searched with ~100-byte ARNs on every event. Never for output order or ids.
-struct FastStringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
-    std::uint64_t h = s.size() * kMul;
-    const char* p = s.data();
-    std::size_t n = s.size();
-    for (; n >= 8; p += 8, n -= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      h = (std::rotl(h, 23) ^ w) * kMul;
-    }
-    if (n) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, p, n);
-      h = (std::rotl(h, 23) ^ w) * kMul;
-    }
-    return static_cast<std::size_t>(h ^ (h >> 29));
-  }
-};
 
 /// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
 /// whatever the input order; skips building evidence that cannot make the cut.
@@ -196,7 +169,7 @@ class AiPrincipals {
   Multi role_sessions_;          // role ARN -> session names
   // Hash index over role_sessions_' keys: role ARNs share long prefixes, which
   // made the ordered search on every change of role a visible cost.
-  std::unordered_map<std::string_view, Multi::iterator, FastStringHash, std::equal_to<>> role_index_;
+  std::unordered_map<std::string_view, Multi::iterator, TextHash, std::equal_to<>> role_index_;
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
   std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
   Multi::iterator last_role_ = role_sessions_.end();  // last_issuer_'s entry (end: none)

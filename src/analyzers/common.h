@@ -49,6 +49,14 @@ inline std::uint64_t hash_text(std::string_view s) noexcept {
   return h ^ (h >> 32);
 }
 
+/// hash_text as a transparent hasher, for unordered maps over log text (ARNs,
+/// addresses, keys) searched by string_view on every event. Never for output
+/// order or ids.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return static_cast<std::size_t>(hash_text(s)); }
+};
+
 /// a == b, without a memcmp call for the short values (regions, accounts,
 /// services, actions, IPs, key ids) that hot paths compare on every event.
 inline bool same_text(std::string_view a, std::string_view b) noexcept {

@@ -321,7 +321,7 @@ void add_capped(Set& set, std::string_view value, std::size_t cap) {
 /// move). The keys start with a principal ARN: long shared prefixes made the
 /// ordered searches slow. The maps stay for the order findings are made in.
 template <typename Value>
-using KeyIndex = std::unordered_map<std::string_view, Value*, FastStringHash, std::equal_to<>>;
+using KeyIndex = std::unordered_map<std::string_view, Value*, TextHash, std::equal_to<>>;
 
 /// The entry of `key` in `m`, found through `index`; when absent, added with
 /// init(value) and indexed unless `m` holds kMaxKeys entries (then null).
@@ -519,7 +519,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void track_principal(const EventView& e, std::string_view principal) {
-    PrincipalSlot& slot = principal_slots_[FastStringHash{}(principal) % principal_slots_.size()];
+    PrincipalSlot& slot = principal_slots_[TextHash{}(principal) % principal_slots_.size()];
     if (slot.stats == nullptr || slot.principal != principal) {
       PrincipalStats* found =
           find_or_add(principals_, principal, kMaxKeys, [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
@@ -849,7 +849,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   AiPrincipals own_ai_;      ///< used when the config brings no shared one
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   // Only searched: hashed (ARNs share long prefixes, slow to order).
-  using PrincipalMap = std::unordered_map<std::string, PrincipalStats, FastStringHash, std::equal_to<>>;
+  using PrincipalMap = std::unordered_map<std::string, PrincipalStats, TextHash, std::equal_to<>>;
   PrincipalMap principals_;
   // A principal's entry in principals_, in a slot by the principal's hash: the
   // principals of a log interleave, so a last-entry cache missed on most events.

@@ -173,10 +173,7 @@ class ScopeTracker {
   std::uint64_t keys_dropped() const noexcept { return keys_dropped_; }
 
  private:
-  struct TextHash {
-    std::size_t operator()(std::string_view s) const noexcept { return detail::hash_text(s); }
-  };
-  using Index = std::unordered_map<std::string_view, PrincipalScope*, TextHash>;
+  using Index = std::unordered_map<std::string_view, PrincipalScope*, detail::TextHash>;
   // Scopes seen recently, direct-mapped by detail::text_slot of the id:
   // principals interleave, and a hit costs neither a full hash nor an index
   // node's cache miss.
