@@ -9,14 +9,8 @@
 # it is one above it.
 # Run by ctest with AIIR (the binary) and AIIR_ROOT (the source tree).
 set -uo pipefail
-: "${AIIR:?set AIIR to the aiir binary}" "${AIIR_ROOT:?set AIIR_ROOT to the source tree}"
-cd "$AIIR_ROOT"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=lib.sh
-source "$AIIR_ROOT/tests/cli/lib.sh"
 # shellcheck source=scenario_lib.sh
-source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
+source "${AIIR_ROOT:?set AIIR_ROOT to the source tree}/tests/cli/scenario_lib.sh"
 
 d=tests/data/scenarios/benign-production-day
 exp=$d/expected.json

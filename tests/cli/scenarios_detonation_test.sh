@@ -7,14 +7,8 @@
 # check; what aiir does not (yet) show is a known_bug with the gap above it.
 # Run by ctest with AIIR (the binary) and AIIR_ROOT (the source tree).
 set -uo pipefail
-: "${AIIR:?set AIIR to the aiir binary}" "${AIIR_ROOT:?set AIIR_ROOT to the source tree}"
-cd "$AIIR_ROOT"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=lib.sh
-source "$AIIR_ROOT/tests/cli/lib.sh"
 # shellcheck source=scenario_lib.sh
-source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
+source "${AIIR_ROOT:?set AIIR_ROOT to the source tree}/tests/cli/scenario_lib.sh"
 # Roll-ups repeat what other findings say; "a rule reports X" means one that is not a roll-up.
 not_rollup='(.rule | IN("access.principal_of_interest", "access.activity_continues") | not)'
 # A finding about the event itself: not one about the credential (its user agent, address, regions

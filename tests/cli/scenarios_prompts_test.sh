@@ -9,14 +9,8 @@
 # tests/data/scenarios/unseen-prompt-attacks/README.md (fixture built by make.py there).
 # Run by ctest with AIIR (the binary) and AIIR_ROOT (the source tree).
 set -uo pipefail
-: "${AIIR:?set AIIR to the aiir binary}" "${AIIR_ROOT:?set AIIR_ROOT to the source tree}"
-cd "$AIIR_ROOT"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=lib.sh
-source "$AIIR_ROOT/tests/cli/lib.sh"
 # shellcheck source=scenario_lib.sh
-source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
+source "${AIIR_ROOT:?set AIIR_ROOT to the source tree}/tests/cli/scenario_lib.sh"
 # cites_any 'R1|R2' ID SEV...: a finding of one of the rules (a regex over whole rule ids) cites ID.
 cites_any() {
   local file=$1 rules=$2 id=$3

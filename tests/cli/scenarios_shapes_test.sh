@@ -10,14 +10,8 @@
 # The expectations come from the methodology and docs/formats (counts from expected.json).
 # Run by ctest with AIIR (the binary) and AIIR_ROOT (the source tree).
 set -uo pipefail
-: "${AIIR:?set AIIR to the aiir binary}" "${AIIR_ROOT:?set AIIR_ROOT to the source tree}"
-cd "$AIIR_ROOT"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=lib.sh
-source "$AIIR_ROOT/tests/cli/lib.sh"
 # shellcheck source=scenario_lib.sh
-source "$AIIR_ROOT/tests/cli/scenario_lib.sh"
+source "${AIIR_ROOT:?set AIIR_ROOT to the source tree}/tests/cli/scenario_lib.sh"
 export SOURCE_DATE_EPOCH=1775174400
 # jq -s: the findings as one array (with -e, a select over lines exits by the last line).
 finding() { jq -s -e --arg r "$2" "map(select(.rule == \$r)) | length >= 1 and any(.[]; $3)" "$1" >/dev/null; }
