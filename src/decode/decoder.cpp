@@ -369,10 +369,13 @@ struct Decoder::Ctx {
       skip(SkipReason::kUnrecognisedRecord, index, "record");
       return;
     }
-    EventView ev;
+    // Normalized in place: an EventView is some hundred bytes, copied into the
+    // batch for every record otherwise.
+    EventView& ev = b.events.emplace_back();
     std::size_t begin = 0;
     SkipReason why{};
     if (!normalize_record(el, type, b.arena, ev, begin, why)) {
+      b.events.pop_back();
       skip(why, index, "record");
       return;
     }
@@ -380,7 +383,6 @@ struct Decoder::Ctx {
     ev.where = {b.file_index, index};
     ev.ingest_time_ms = ingest_ms;
     ev.partial = partial;
-    b.events.push_back(ev);
     res_begin.push_back(begin);
   }
 
