@@ -19,6 +19,7 @@
 
 #include "source/discover.h"
 #include "source/zip.h"
+#include "util/open_evidence.h"
 
 namespace aiir {
 
@@ -98,7 +99,7 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
   ReadResult result;
   // O_NONBLOCK: a FIFO put where a file was listed must not block the open
   // (it is refused below); it has no effect on regular files.
-  int fd = is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int fd = is_stdin ? 0 : open_evidence(path);
   if (fd < 0) {
     stats.warn(WarningKind::kOpenFailed, path, std::strerror(errno));
     return result;

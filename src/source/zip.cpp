@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "source/reader.h"
+#include "util/open_evidence.h"
 
 namespace aiir {
 namespace {
@@ -30,7 +31,7 @@ std::uint64_t u64(const unsigned char* p) { return u32(p) | static_cast<std::uin
 /// An open archive, closed on scope exit.
 struct Fd {
   int fd = -1;
-  explicit Fd(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) {}
+  explicit Fd(const std::string& path) : fd(open_evidence(path)) {}
   ~Fd() {
     if (fd >= 0) ::close(fd);
   }

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/open_evidence.h"
+
 namespace aiir {
 
 namespace {
@@ -80,8 +82,7 @@ std::string sha256_hex(std::string_view bytes) {
 
 std::string sha256_file_hex(const std::filesystem::path& path, std::error_code& ec) {
   ec.clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = open_evidence(path.string());
   if (fd < 0) {
     ec.assign(errno, std::generic_category());
     return {};

@@ -24,20 +24,20 @@
 #include <simdjson.h>
 #include <unordered_map>
 
+#include "source/discover.h"
+#include "source/reader.h"
+#include "util/open_evidence.h"
 #include "util/sha256.h"
 
 namespace aiir {
 
 namespace {
 
-using detail::InflateStatus;
-
 // ------------------------------------------------------------ small helpers
 
 bool read_whole_file(const std::string& path, std::string& out, std::string& error) {
   out.clear();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = open_evidence(path);
   if (fd < 0) {
     error = std::strerror(errno);
     return false;
@@ -247,10 +247,11 @@ std::optional<std::string> optional_string(simdjson::dom::object obj, std::strin
 }
 
 /// Parses a digest; false when the text is not a digest object.
-bool parse_digest(simdjson::dom::parser& parser, const std::string& text, Digest& d) {
-  if (text.find("\"digestStartTime\"") == std::string::npos) return false;
+/// `text` is padded for simdjson (a FileReader buffer): parsed in place.
+bool parse_digest(simdjson::dom::parser& parser, std::string_view text, Digest& d) {
+  if (text.find("\"digestStartTime\"") == std::string_view::npos) return false;
   simdjson::dom::element doc;
-  if (parser.parse(text).get(doc) != simdjson::SUCCESS) return false;
+  if (parser.parse(text.data(), text.size(), false).get(doc) != simdjson::SUCCESS) return false;
   simdjson::dom::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
   simdjson::dom::array logs;
@@ -442,36 +443,39 @@ VerifyResult verify_cloudtrail(const std::vector<std::string>& paths, const Veri
   FileIndex index;
   std::vector<Digest> digests;
   {
-    const std::vector<std::string> paths_found = detail::list_input_files(paths, result.unreadable);
+    // The files and folders are walked, and the files read, by the same source
+    // module as `aiir scan` (zip members included, gzip inflated, the evidence
+    // opened read-only); a file that cannot be read whole is unreadable here.
+    ReadStats walk;
+    const DiscoveryResult found = discover_inputs(paths, walk);
+    if (!found.roots_missing.empty()) throw Error(found.roots_missing.front() + ": no such file or directory");
+    for (const Warning& w : walk.warnings) result.unreadable.push_back({w.path, "cannot list: " + w.detail});
+    FileReader reader(options.max_inflated_bytes);
     simdjson::dom::parser parser;
-    std::string raw, inflated, error;
-    for (const std::string& path : paths_found) {
+    for (const InputFile& file : found.files) {
+      if (file.is_stdin) throw Error("verify reads files and folders, not stdin");
+      const std::string& path = file.path;
       FileEntry entry;
       entry.path = path;
       entry.suffix = std::string(detail::key_suffix(path));
       ++result.files_read;
-      if (!read_whole_file(path, raw, error)) {
-        entry.error = "cannot read: " + error;
+      ReadStats read_stats;
+      const ReadResult read = reader.read(file, read_stats);
+      if (!read.ok || !read_stats.warnings.empty()) {
+        const Warning* w = read_stats.warnings.empty() ? nullptr : &read_stats.warnings.front();
+        if (w == nullptr) entry.error = "cannot read";
+        else if (w->kind == WarningKind::kOverCap) entry.error = "inflated size above the cap";
+        else if (w->kind == WarningKind::kGzipCorrupt) entry.error = "corrupt gzip";
+        else entry.error = "cannot read: " + w->detail;
         result.unreadable.push_back({path, entry.error});
         index.files.push_back(std::move(entry));
         continue;
       }
-      const std::string* content = &raw;
-      if (raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f &&
-          static_cast<unsigned char>(raw[1]) == 0x8b) {
-        const InflateStatus st = detail::gunzip_all(raw, inflated, options.max_inflated_bytes);
-        if (st != InflateStatus::kOk) {
-          entry.error = st == InflateStatus::kOverCap ? "inflated size above the cap" : "corrupt gzip";
-          result.unreadable.push_back({path, entry.error});
-          index.files.push_back(std::move(entry));
-          continue;
-        }
-        content = &inflated;
-      }
-      entry.sha256 = sha256_hex(*content);
+      const std::string_view content = read.text;
+      entry.sha256 = sha256_hex(content);
       const std::string_view name = base_name(path);
       Digest d;
-      if (parse_digest(parser, *content, d)) {
+      if (parse_digest(parser, content, d)) {
         entry.kind = FileKind::kDigest;
         d.file = index.files.size();
         if (d.region.empty()) d.region = region_from_key(d.object);
@@ -481,7 +485,7 @@ VerifyResult verify_cloudtrail(const std::vector<std::string>& paths, const Veri
         if (d.region.empty()) d.region = "unknown";
         if (d.account.empty()) d.account = "unknown";
         digests.push_back(std::move(d));
-      } else if (looks_like_records(*content)) {
+      } else if (looks_like_records(content)) {
         entry.kind = FileKind::kLog;
         if (!parse_log_name(name, entry.account, entry.region)) {
           entry.account = "unknown";
@@ -648,5 +652,18 @@ VerifyResult verify_cloudtrail(const std::vector<std::string>& paths, const Veri
   }
   return result;
 }
+
+namespace detail {
+
+std::string_view key_suffix(std::string_view key) noexcept {
+  constexpr std::string_view kMarker = "AWSLogs/";
+  std::size_t at = key.rfind(kMarker);
+  while (at != std::string_view::npos && at != 0 && key[at - 1] != '/') {
+    at = key.rfind(kMarker, at - 1);
+  }
+  return at == std::string_view::npos ? std::string_view{} : key.substr(at);
+}
+
+}  // namespace detail
 
 }  // namespace aiir

@@ -105,19 +105,6 @@ void write_verify_text(const VerifyResult& result, std::string& out);
 
 namespace detail {
 
-/// Every regular file under `paths`, recursively, without following directory
-/// symlinks, de-duplicated and sorted. Throws aiir::Error for a missing root.
-/// (To be replaced by the source walker.)
-std::vector<std::string> list_input_files(const std::vector<std::string>& paths,
-                                          std::vector<VerifyProblem>& errors);
-
-/// Status of gunzip_all().
-enum class InflateStatus : std::uint8_t { kOk, kCorrupt, kOverCap };
-
-/// Inflates every gzip member of `in` into `out` (replacing its content), up
-/// to `cap` bytes. Zero padding after the last member is ignored.
-InflateStatus gunzip_all(std::string_view in, std::string& out, std::uint64_t cap);
-
 /// The part of an S3 key or local path from the last `AWSLogs/` component on,
 /// or "" when there is none.
 std::string_view key_suffix(std::string_view key) noexcept;

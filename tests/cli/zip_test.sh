@@ -142,6 +142,24 @@ check "zipped export: coverage counts both records with text, none unread" \
 check "zip64: its member read" grep -q '"e-9"' "$tmp/z64.jsonl"
 check "zip64: no warning" test ! -s "$tmp/z64.err"
 
+# --- aiir verify reads zip members like the scan does ---------------------------------------------------
+trail=tests/data/scenarios/export-shapes/messy/example-org-cloudtrail
+python3 - "$trail" "$tmp/trail.zip" <<'EOF2'
+import os, sys, zipfile
+root, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    for d, _, files in sorted(os.walk(root)):
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            z.write(p, os.path.relpath(p, root))
+EOF2
+counts='del(.problems, .regions)'
+"$AIIR" verify --format json "$trail" | jq -S "$counts" >"$tmp/v-dir.json"
+"$AIIR" verify --format json "$tmp/trail.zip" | jq -S "$counts" >"$tmp/v-zip.json"
+check "verify: the zipped trail's digest found and its listed logs valid" \
+  jq -e '.digests_found == 1 and .files_valid == 3 and .files_unreadable == 0' "$tmp/v-zip.json" >/dev/null
+check "verify: the same counts from the zip as from the folder" cmp -s "$tmp/v-dir.json" "$tmp/v-zip.json"
+
 check "the archives are not modified" test "$(sha256sum "$tmp/in/export.zip" "$tmp/bad/damaged.zip" | sha256sum)" = "$sha_before"
 for t in 1 2; do "$AIIR" events -q --threads "$t" "$tmp/in" "$tmp/bad" "$tmp/z64" >"$tmp/t$t.jsonl" 2>/dev/null; done
 check "same events for 1 and 2 threads" cmp -s "$tmp/t1.jsonl" "$tmp/t2.jsonl"

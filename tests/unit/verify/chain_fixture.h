@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "source/reader.h"
 #include "util/sha256.h"
 #include "verify/verify.h"
 
@@ -35,9 +36,11 @@ inline std::string gzip_bytes(const std::string& data) {
 }
 
 inline std::string gunzip_bytes(const std::string& gz) {
-  std::string out;
-  if (detail::gunzip_all(gz, out, 1 << 26) != detail::InflateStatus::kOk) throw std::runtime_error("gunzip");
-  return out;
+  FileReader reader(std::uint64_t{1} << 26);
+  PaddedBuffer out;
+  std::string error;
+  if (!reader.inflate(gz, out, error)) throw std::runtime_error("gunzip: " + error);
+  return std::string(out.view());
 }
 
 inline std::string read_file(const fs::path& p) {

@@ -303,22 +303,34 @@ TEST_CASE("verify: setup errors throw, per-file problems do not", "[verify]") {
   CHECK_FALSE(r.integrity_failed());
 }
 
-TEST_CASE("verify helpers: key suffix and multi-member gunzip with a cap", "[verify]") {
+TEST_CASE("verify helpers: key suffix", "[verify]") {
   using aiir::detail::key_suffix;
   CHECK(key_suffix("bucket/prefix/AWSLogs/1/CloudTrail/x.gz") == "AWSLogs/1/CloudTrail/x.gz");
   CHECK(key_suffix("/AWSLogs/a/AWSLogs/b") == "AWSLogs/b");
   CHECK(key_suffix("prefix/MyAWSLogs/1/x.gz").empty());  // near-miss: not a path component
   CHECK(key_suffix("AWSLogs/1/x").size() == 11);
+  CHECK(key_suffix("export.zip!/AWSLogs/1/x") == "AWSLogs/1/x");  // a zip member's input name
+}
 
-  const std::string a(100000, 'a'), b = "tail";
-  const std::string two = aiir::test::gzip_bytes(a) + aiir::test::gzip_bytes(b);
-  std::string out;
-  CHECK(aiir::detail::gunzip_all(two, out, 1 << 20) == aiir::detail::InflateStatus::kOk);
-  CHECK(out == a + b);
-  CHECK(aiir::detail::gunzip_all(two + std::string(8, '\0'), out, 1 << 20) ==
-        aiir::detail::InflateStatus::kOk);
-  CHECK(aiir::detail::gunzip_all(two, out, 50000) == aiir::detail::InflateStatus::kOverCap);
-  CHECK(aiir::detail::gunzip_all(two.substr(0, two.size() - 3), out, 1 << 20) ==
-        aiir::detail::InflateStatus::kCorrupt);
-  CHECK(aiir::detail::gunzip_all(two + "junk", out, 1 << 20) == aiir::detail::InflateStatus::kCorrupt);
+TEST_CASE("verify: files are read like the scan's: damaged, over the cap or stdin", "[verify]") {
+  ChainFixture fx(2);
+  // A log cut short: what inflated is not the file the digest hashed. It is unreadable,
+  // and as a listed file it fails the check as modified, with the reason.
+  const std::string gz = aiir::test::read_file(fx.logs[1].path);
+  aiir::test::write_file(fx.logs[1].path, gz.substr(0, gz.size() - 6));
+  aiir::VerifyResult r = fx.verify();
+  REQUIRE(r.unreadable.size() == 1);
+  CHECK(r.unreadable[0].path == fx.logs[1].path.string());
+  CHECK(r.unreadable[0].detail == "corrupt gzip");
+  REQUIRE(r.modified.size() == 1);
+  CHECK(r.modified[0].detail == "corrupt gzip");
+  CHECK(r.integrity_failed());
+  aiir::test::write_file(fx.logs[1].path, gz);
+  aiir::VerifyOptions small;
+  small.max_inflated_bytes = 64;  // every file is larger
+  r = aiir::verify_cloudtrail({fx.export_dir.string()}, small);
+  CHECK(r.unreadable.size() == r.files_read);
+  CHECK(std::all_of(r.unreadable.begin(), r.unreadable.end(),
+                    [](const aiir::VerifyProblem& p) { return p.detail == "inflated size above the cap"; }));
+  CHECK_THROWS_AS(aiir::verify_cloudtrail({"-"}, {}), aiir::Error);
 }

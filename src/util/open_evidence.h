@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+// Opening evidence for reading: the one way every module opens an input file.
+#pragma once
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <string>
+
+namespace aiir {
+
+/// Opens `path` read-only without updating its access time (O_NOATIME: the
+/// files' metadata is evidence too), never as a controlling terminal, and
+/// without blocking on a FIFO put where a file was listed. O_NOATIME needs the
+/// file's owner (or CAP_FOWNER): refused with EPERM, the file is opened
+/// without it. Returns the descriptor or -1 (errno set).
+inline int open_evidence(const std::string& path) noexcept {
+  constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  int fd = ::open(path.c_str(), kFlags | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), kFlags);
+  return fd;
+}
+
+}  // namespace aiir
