@@ -52,9 +52,21 @@ void CountedSet::rebuild_index(std::size_t slots) {
 }
 
 void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t n) {
-  if (rejected_cap_ == cap && detail::same_text(rejected_, value)) {
-    overflow += n;
-    return;
+  if (cap != 0 && values.size() >= cap) {
+    // Full: a value past the largest kept one is not kept, and is turned away
+    // without a search (a principal's session keys fill its set, and most of
+    // its calls come with a later key).
+    Node& largest = *std::prev(values.end());
+    const int order = value.compare(largest.first);
+    if (order > 0) {
+      overflow += n;
+      return;
+    }
+    if (order == 0) {
+      largest.second += n;
+      recent_[recent_slot(value)] = &largest;
+      return;
+    }
   }
   if (!index_ && values.size() > kIndexFrom) {
     // At most half full: a replaced or copied set starts with all its values.
@@ -104,8 +116,6 @@ void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t 
     if (index_) index_insert(hash, made);
   } else {
     overflow += n;
-    rejected_.assign(value);
-    rejected_cap_ = cap;
   }
 }
 

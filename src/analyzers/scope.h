@@ -94,7 +94,6 @@ struct CountedSet {
     recent_.fill(nullptr);
     index_.reset();
     index_mask_ = 0;
-    rejected_cap_ = 0;
   }
   void add_new(std::string_view value, std::size_t cap, std::uint64_t n);  ///< add() past the last value
   Slot* find_slot(std::uint64_t hash, std::string_view value) const noexcept;
@@ -113,12 +112,6 @@ struct CountedSet {
   // Linear probing, at most half full; built once the set outgrows kIndexFrom.
   std::unique_ptr<Slot[]> index_;
   std::size_t index_mask_ = 0;  ///< slots - 1 (0 without an index)
-  // The last value turned away by a full set, and the cap it was turned away
-  // for (0: none). The kept values only get smaller, so it stays out for that
-  // cap: a principal's session keys fill its set, and every call with a
-  // later key was hashed and searched again to be turned away again.
-  std::string rejected_;
-  std::size_t rejected_cap_ = 0;
 };
 
 /// Everything the logs say about one principal (actor ARN) or one access key.
