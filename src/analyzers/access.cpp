@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -177,7 +178,9 @@ class EvidenceText {
         chunks_.emplace_back().reserve(std::max(kChunk, size));
       r.chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
       r.offset = static_cast<std::uint32_t>(chunks_.back().size());
-      chunks_.back().resize(chunks_.back().size() + size);  // within the capacity: nothing moves
+      // Appended within the capacity (nothing moves): a resize zero-filled the bytes first.
+      for (std::string_view part : {id, e.request_id, e.action}) chunks_.back().append(part);
+      return;
     }
     char* out = chunks_[r.chunk].data() + r.offset;
     for (std::string_view part : {id, e.request_id, e.action}) out = std::copy(part.begin(), part.end(), out);
@@ -374,9 +377,18 @@ struct Bucket {
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
   Earliest<kBucketEvidence> read_ev;
-  std::vector<std::uint32_t> denied_actions;
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
-  Earliest<kBucketEvidence> denied_ev;
+  // Denials, made at the first one: few buckets have any, and a smaller bucket
+  // costs less to make and to keep in cache (calls jump between buckets).
+  struct Denials {
+    std::vector<std::uint32_t> actions;
+    Earliest<kBucketEvidence> ev;
+  };
+  std::unique_ptr<Denials> denials;
+
+  static inline const std::vector<std::uint32_t> kNoIds{};
+  const std::vector<std::uint32_t>& denied_actions() const noexcept { return denials ? denials->actions : kNoIds; }
+  std::span<const EvidenceRef> denied_ev() const noexcept { return denials ? denials->ev.refs() : std::span<const EvidenceRef>(); }
 };
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
@@ -449,17 +461,21 @@ std::string_view str_at(simdjson::dom::element el, std::string_view a, std::stri
 /// case-insensitive). Paging (maxResults, nextToken, marker), filters and S3's Host do not.
 bool resource_key(std::string_view k) noexcept {
   if (k.empty()) return false;
-  // Every key below ends in one of these letters: most keys (Host, maxResults, filterSet,
-  // items) are turned away here, before fourteen case-insensitive compares.
+  auto ends = [&](std::string_view suffix) { return detail::iends_with(k, suffix); };
+  auto is = [&](std::string_view name) { return detail::iequals(k, name); };
+  // By the last letter, which each name or suffix has to end in: most keys (Host,
+  // maxResults, filterSet) need no compare, and the others one to seven of fourteen.
   switch (detail::ascii_lower(k.back())) {
-    case 'e': case 's': case 'd': case 'n': case 'r': case 'y': break;
+    case 'e': return ends("name");
+    case 'd': return ends("id");
+    case 'n': return ends("arn") || is("taskDefinition");
+    case 'r': return ends("identifier") || is("cluster");
+    case 'y': return is("key");
+    case 's':
+      return ends("names") || ends("ids") || ends("arns") || ends("identifiers") || is("clusters") ||
+             is("services") || is("tasks");
     default: return false;
   }
-  auto ends = [&](std::string_view suffix) { return detail::iends_with(k, suffix); };
-  return ends("name") || ends("names") || ends("id") || ends("ids") || ends("arn") || ends("arns") ||
-         ends("identifier") || ends("identifiers") || detail::iequals(k, "cluster") || detail::iequals(k, "clusters") ||
-         detail::iequals(k, "services") || detail::iequals(k, "tasks") || detail::iequals(k, "taskDefinition") ||
-         detail::iequals(k, "key");
 }
 
 /// Whether a read names the resources it reads (GetRole roleName, DescribeSecurityGroups with
@@ -1065,8 +1081,9 @@ class AccessAnalyzer final : public Analyzer {
     }
     if (denied) {
       ++bk.denied;
-      add_capped(bk.denied_actions, action_id(e));
-      bk.denied_ev.add(e, evidence_text_);
+      if (!bk.denials) bk.denials = std::make_unique<Bucket::Denials>();
+      add_capped(bk.denials->actions, action_id(e));
+      bk.denials->ev.add(e, evidence_text_);
     }
     if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
@@ -1947,7 +1964,7 @@ class AccessAnalyzer final : public Analyzer {
             names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
             sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
           } else if (kind == 1) {
-            names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
+            names = names_of(a->denied_actions(), b ? &b->denied_actions() : nullptr, actions_);
           } else {
             names = names_of(a->nets, nullptr, nets_);
           }
@@ -1970,7 +1987,7 @@ class AccessAnalyzer final : public Analyzer {
             for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
             // Overlapping windows share a bucket: its calls are cited once.
             if (kind == 2 || !cited.insert(x).second) continue;
-            for (const EvidenceRef& r : (kind == 0 ? x->read_ev : x->denied_ev).refs()) f.add(evidence_text_.evidence(r));
+            for (const EvidenceRef& r : (kind == 0 ? x->read_ev.refs() : x->denied_ev())) f.add(evidence_text_.evidence(r));
           }
         }
         if (windows == 0) continue;
