@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -160,7 +161,7 @@ class EvidenceText {
   }
   /// Events come file by file: the last file's id is reused without hashing its path.
   std::uint32_t file_id(std::string_view path) {
-    if (files_.size() == 0 || files_.name(last_file_) != path) last_file_ = files_.id(path);
+    if (files_.size() == 0 || !detail::same_text(files_.name(last_file_), path)) last_file_ = files_.id(path);
     return last_file_;
   }
   void write(EvidenceRef& r, const EventView& e, bool append) {
@@ -177,7 +178,9 @@ class EvidenceText {
         chunks_.emplace_back().reserve(std::max(kChunk, size));
       r.chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
       r.offset = static_cast<std::uint32_t>(chunks_.back().size());
-      chunks_.back().resize(chunks_.back().size() + size);  // within the capacity: nothing moves
+      // Appended within the capacity (nothing moves): a resize zero-filled the bytes first.
+      for (std::string_view part : {id, e.request_id, e.action}) chunks_.back().append(part);
+      return;
     }
     char* out = chunks_[r.chunk].data() + r.offset;
     for (std::string_view part : {id, e.request_id, e.action}) out = std::copy(part.begin(), part.end(), out);
@@ -330,9 +333,9 @@ class StrTable {
   auto end() const noexcept { return entries_.end(); }
 
  private:
-  static std::uint64_t hash(std::string_view s) noexcept { return std::hash<std::string_view>{}(s); }
+  static std::uint64_t hash(std::string_view s) noexcept { return detail::hash_text(s); }
   std::uint32_t index(std::string_view s) const {
-    return ids_.find(hash(s), [&](std::uint32_t i) { return entries_[i].first == s; });
+    return ids_.find(hash(s), [&](std::uint32_t i) { return detail::same_text(entries_[i].first, s); });
   }
   Entry* at(std::uint32_t i) { return i == IdTable::kNone ? nullptr : &entries_[i]; }
 
@@ -361,6 +364,7 @@ struct Cred {
   std::string last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
   bool has_last_client = false;
+  const Bucket* client_bucket = nullptr;  ///< the bucket those ids were added to last (null: none since they changed)
 };
 
 /// Reads and denials of one credential in one 10-minute bucket.
@@ -373,9 +377,18 @@ struct Bucket {
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
   Earliest<kBucketEvidence> read_ev;
-  std::vector<std::uint32_t> denied_actions;
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
-  Earliest<kBucketEvidence> denied_ev;
+  // Denials, made at the first one: few buckets have any, and a smaller bucket
+  // costs less to make and to keep in cache (calls jump between buckets).
+  struct Denials {
+    std::vector<std::uint32_t> actions;
+    Earliest<kBucketEvidence> ev;
+  };
+  std::unique_ptr<Denials> denials;
+
+  static inline const std::vector<std::uint32_t> kNoIds{};
+  const std::vector<std::uint32_t>& denied_actions() const noexcept { return denials ? denials->actions : kNoIds; }
+  std::span<const EvidenceRef> denied_ev() const noexcept { return denials ? denials->ev.refs() : std::span<const EvidenceRef>(); }
 };
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
@@ -447,11 +460,22 @@ std::string_view str_at(simdjson::dom::element el, std::string_view a, std::stri
 /// ...Identifier(s), ECS's cluster(s), services, tasks, taskDefinition, S3's key (ASCII,
 /// case-insensitive). Paging (maxResults, nextToken, marker), filters and S3's Host do not.
 bool resource_key(std::string_view k) noexcept {
+  if (k.empty()) return false;
   auto ends = [&](std::string_view suffix) { return detail::iends_with(k, suffix); };
-  return ends("name") || ends("names") || ends("id") || ends("ids") || ends("arn") || ends("arns") ||
-         ends("identifier") || ends("identifiers") || detail::iequals(k, "cluster") || detail::iequals(k, "clusters") ||
-         detail::iequals(k, "services") || detail::iequals(k, "tasks") || detail::iequals(k, "taskDefinition") ||
-         detail::iequals(k, "key");
+  auto is = [&](std::string_view name) { return detail::iequals(k, name); };
+  // By the last letter, which each name or suffix has to end in: most keys (Host,
+  // maxResults, filterSet) need no compare, and the others one to seven of fourteen.
+  switch (detail::ascii_lower(k.back())) {
+    case 'e': return ends("name");
+    case 'd': return ends("id");
+    case 'n': return ends("arn") || is("taskDefinition");
+    case 'r': return ends("identifier") || is("cluster");
+    case 'y': return is("key");
+    case 's':
+      return ends("names") || ends("ids") || ends("arns") || ends("identifiers") || is("clusters") ||
+             is("services") || is("tasks");
+    default: return false;
+  }
 }
 
 /// Whether a read names the resources it reads (GetRole roleName, DescribeSecurityGroups with
@@ -633,7 +657,7 @@ class AccessAnalyzer final : public Analyzer {
 
     Principal* principal = nullptr;
     const std::uint32_t cred = cred_id(e, principal);
-    if (key_prefix(e.access_key_id, "ASIA") && looks_like_ip(e.source_ip)) track_session_key(e, principal);
+    if (key_prefix(e.access_key_id, "ASIA")) track_session_key(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
@@ -643,12 +667,13 @@ class AccessAnalyzer final : public Analyzer {
     }
     // The agent of the credential's last call, whole, needs neither check again: both
     // remembered it (checked_ua is always the last one, not_console_ua unless console).
-    if (Cred& c = creds_[cred]; !c.ua_checked || e.user_agent.size() > 512 || c.checked_ua != e.user_agent) {
-      if (!c.console && c.not_console_ua != e.user_agent) {
+    if (Cred& c = creds_[cred];
+        !c.ua_checked || e.user_agent.size() > 512 || !detail::same_text(c.checked_ua, e.user_agent)) {
+      if (!c.console && !detail::same_text(c.not_console_ua, e.user_agent)) {
         if (looks_console(e.user_agent)) c.console = true;
         else c.not_console_ua.assign(e.user_agent.substr(0, 512));
       }
-      if (!c.ua_checked || c.checked_ua != e.user_agent.substr(0, 512)) {
+      if (!c.ua_checked || !detail::same_text(c.checked_ua, e.user_agent.substr(0, 512))) {
         c.ua_checked = true;
         c.checked_ua.assign(e.user_agent.substr(0, 512));
         c.platform = offensive_platform(e.user_agent);
@@ -725,17 +750,21 @@ class AccessAnalyzer final : public Analyzer {
   /// The credential of an event, and its principal's entry (null with kNoCred).
   std::uint32_t cred_id(const EventView& e, Principal*& principal) {
     const std::string_view key = cred_key_part(e);
-    auto* entry = principals_.find(e.actor_arn);
+    StrTable<Principal>::Entry*& recent = recent_principals_[detail::text_slot(e.actor_arn, 6)];
+    auto* entry = recent != nullptr && detail::same_text(recent->first, e.actor_arn) ? recent
+                                                                                      : principals_.find(e.actor_arn);
     if (entry != nullptr) {
+      recent = entry;
       principal = &entry->second;
       for (const auto& [k, id] : principal->creds)
-        if (k == key) return id;
+        if (detail::same_text(k, key)) return id;
     }
     if (creds_.size() >= kMaxCreds) {
       ++creds_dropped_;
       return kNoCred;
     }
     if (entry == nullptr) entry = &principals_.add(e.actor_arn);  // principals no more than credentials
+    recent = entry;
     principal = &entry->second;
     auto id = static_cast<std::uint32_t>(creds_.size());
     Cred& c = creds_.emplace_back();
@@ -786,7 +815,7 @@ class AccessAnalyzer final : public Analyzer {
   }
 
   void track_long_term(const EventView& e) {
-    if (!last_long_term_ || last_long_term_->first != e.access_key_id) {
+    if (!last_long_term_ || !detail::same_text(last_long_term_->first, e.access_key_id)) {
       auto it = long_term_.find(e.access_key_id);
       if (it == long_term_.end()) {
         if (long_term_.size() >= kMaxCreds) return;
@@ -920,12 +949,20 @@ class AccessAnalyzer final : public Analyzer {
   }
 
   /// Temporary keys: where the compute runtime they were issued to used them
-  /// and where anything else did (finish_session_keys decides).
+  /// and where anything else did (finish_session_keys decides). Calls from
+  /// something that is not an IP address are left out.
   /// `principal`: the event's, when it has an entry (null otherwise).
   void track_session_key(const EventView& e, Principal* principal) {
     // A session principal's calls mostly use one key: its last one is checked before a look-up.
     StrTable<SessionKey>::Entry* entry = principal != nullptr ? principal->session_key : nullptr;
-    if (entry == nullptr || entry->first != e.access_key_id) {
+    const bool same_key = entry != nullptr && detail::same_text(entry->first, e.access_key_id);
+    // The key's last call passed looks_like_ip: a call repeating its address needs no parse.
+    if (same_key && entry->second.repeats_last_use(e)) {
+      note_use(*entry->second.last_use, e);
+      return;
+    }
+    if (!looks_like_ip(e.source_ip)) return;
+    if (!same_key) {
       entry = session_keys_.find(e.access_key_id);
       if (entry == nullptr) {
         if (session_keys_.size() >= kMaxCreds) {
@@ -938,9 +975,7 @@ class AccessAnalyzer final : public Analyzer {
       if (principal != nullptr) principal->session_key = entry;
     }
     SessionKey& k = entry->second;
-    // A session's calls mostly repeat its address and agent: the entry they
-    // counted into last time is counted into again, without a search.
-    if (k.last_use != nullptr && e.source_ip == k.last_ip && e.user_agent == k.last_ua) {
+    if (k.repeats_last_use(e)) {
       note_use(*k.last_use, e);
       return;
     }
@@ -1004,7 +1039,7 @@ class AccessAnalyzer final : public Analyzer {
       p.regions = &it->second;
     }
     RegionUse& r = *p.regions;
-    if (r.last_use != nullptr && r.last_region == e.region) {
+    if (r.last_use != nullptr && detail::same_text(r.last_region, e.region)) {
       note_use(*r.last_use, e);
       return;
     }
@@ -1046,23 +1081,30 @@ class AccessAnalyzer final : public Analyzer {
     }
     if (denied) {
       ++bk.denied;
-      add_capped(bk.denied_actions, action_id(e));
-      bk.denied_ev.add(e, evidence_text_);
+      if (!bk.denials) bk.denials = std::make_unique<Bucket::Denials>();
+      add_capped(bk.denials->actions, action_id(e));
+      bk.denials->ev.add(e, evidence_text_);
     }
     if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
       trim_earliest(gci_, kMaxRecords, records_dropped_);
     }
     if (net) add_capped(bk.nets, nets_.id(network_of(e.source_ip)), &nets_);
-    if (!c.has_last_client || c.last_ip != e.source_ip || c.last_ua != e.user_agent) {
+    if (!c.has_last_client || !detail::same_text(c.last_ip, e.source_ip) || !detail::same_text(c.last_ua, e.user_agent)) {
       c.last_ip.assign(e.source_ip);
       c.last_ua.assign(e.user_agent);
       c.last_ip_id = ips_.id(e.source_ip.substr(0, 64));
       c.last_ua_id = uas_.id(e.user_agent.substr(0, 256));
       c.has_last_client = true;
+      c.client_bucket = nullptr;
     }
-    if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
-    if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
+    // Only this credential's calls add to its buckets: adding the ids its last call
+    // added to the same bucket changes nothing.
+    if (c.client_bucket != &bk) {
+      if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
+      if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
+      c.client_bucket = &bk;
+    }
   }
 
   /// The id of "svc:Action" in actions_, found by the event's own action and
@@ -1071,7 +1113,7 @@ class AccessAnalyzer final : public Analyzer {
     auto* entry = action_ids_.find(e.action);
     if (entry == nullptr) entry = &action_ids_.add(e.action);
     for (const auto& [service, id] : entry->second)
-      if (service == e.service) return id;
+      if (detail::same_text(service, e.service)) return id;
     scratch_.assign(detail::short_service(e.service)).append(1, ':').append(e.action);
     const std::uint32_t id = actions_.id(scratch_);
     entry->second.emplace_back(e.service, id);
@@ -1084,6 +1126,12 @@ class AccessAnalyzer final : public Analyzer {
     auto it = std::lower_bound(set.begin(), set.end(), id);
     if (it != set.end() && *it == id) return;
     if (set.size() < kMaxBucketActions) {
+      // Most sets hold a few ids: one allocation for up to 8 instead of four (1, 2, 4, 8).
+      // Still powers of two, so a full set takes no more room than before.
+      if (set.capacity() == 0) {
+        set.reserve(8);
+        it = set.begin();
+      }
       set.insert(it, id);
       return;
     }
@@ -1916,7 +1964,7 @@ class AccessAnalyzer final : public Analyzer {
             names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
             sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
           } else if (kind == 1) {
-            names = names_of(a->denied_actions, b ? &b->denied_actions : nullptr, actions_);
+            names = names_of(a->denied_actions(), b ? &b->denied_actions() : nullptr, actions_);
           } else {
             names = names_of(a->nets, nullptr, nets_);
           }
@@ -1939,7 +1987,7 @@ class AccessAnalyzer final : public Analyzer {
             for (std::uint32_t id : x->uas) uas.insert(uas_.name(id));
             // Overlapping windows share a bucket: its calls are cited once.
             if (kind == 2 || !cited.insert(x).second) continue;
-            for (const EvidenceRef& r : (kind == 0 ? x->read_ev : x->denied_ev).refs()) f.add(evidence_text_.evidence(r));
+            for (const EvidenceRef& r : (kind == 0 ? x->read_ev.refs() : x->denied_ev())) f.add(evidence_text_.evidence(r));
           }
         }
         if (windows == 0) continue;
@@ -2613,6 +2661,12 @@ class AccessAnalyzer final : public Analyzer {
     // next slow path resets it.
     FirstUse* last_use = nullptr;
     std::string last_ip, last_ua;
+
+    /// A session's calls mostly repeat its address and agent: the entry they
+    /// counted into last time is counted into again, without a search.
+    bool repeats_last_use(const EventView& e) const noexcept {
+      return last_use != nullptr && detail::same_text(e.source_ip, last_ip) && detail::same_text(e.user_agent, last_ua);
+    }
   };
   struct LongTermKey {
     std::string principal;
@@ -2660,6 +2714,9 @@ class AccessAnalyzer final : public Analyzer {
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
   StrTable<Principal> principals_;  ///< by actor ARN, those with credentials
+  // Principals seen recently, direct-mapped by detail::text_slot of the ARN: events
+  // interleave a few principals, and a hit costs neither a hash of the ARN nor a probe.
+  std::array<StrTable<Principal>::Entry*, 64> recent_principals_{};
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
   std::deque<Bucket> buckets_;  ///< a deque: Cred::bucket points into it while events arrive

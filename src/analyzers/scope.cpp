@@ -52,6 +52,22 @@ void CountedSet::rebuild_index(std::size_t slots) {
 }
 
 void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t n) {
+  if (cap != 0 && values.size() >= cap) {
+    // Full: a value past the largest kept one is not kept, and is turned away
+    // without a search (a principal's session keys fill its set, and most of
+    // its calls come with a later key).
+    Node& largest = *std::prev(values.end());
+    const int order = value.compare(largest.first);
+    if (order > 0) {
+      overflow += n;
+      return;
+    }
+    if (order == 0) {
+      largest.second += n;
+      recent_[recent_slot(value)] = &largest;
+      return;
+    }
+  }
   if (!index_ && values.size() > kIndexFrom) {
     // At most half full: a replaced or copied set starts with all its values.
     std::size_t slots = 32;
@@ -64,23 +80,24 @@ void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t 
     Slot* slot = find_slot(hash, value);
     if (slot->node != nullptr) {
       slot->node->second += n;
-      last_ = slot->node;
+      recent_[recent_slot(value)] = slot->node;
       return;
     }
     if (values.size() < cap) {
-      last_ = &*values.emplace_hint(values.lower_bound(value), std::string(value), n);
-      index_insert(hash, last_);
+      Node* made = &*values.emplace_hint(values.lower_bound(value), std::string(value), n);
+      recent_[recent_slot(value)] = made;
+      index_insert(hash, made);
       return;
     }
   } else {
     auto it = values.lower_bound(value);
     if (it != values.end() && it->first == value) {
       it->second += n;
-      last_ = &*it;
+      recent_[recent_slot(value)] = &*it;
       return;
     }
     if (values.size() < cap) {
-      last_ = &*values.emplace_hint(it, std::string(value), n);
+      recent_[recent_slot(value)] = &*values.emplace_hint(it, std::string(value), n);
       return;
     }
   }
@@ -92,7 +109,7 @@ void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t 
   auto last = std::prev(values.end());
   if (value < std::string_view(last->first)) {
     overflow += last->second;
-    if (last_ == &*last) last_ = nullptr;
+    std::replace(recent_.begin(), recent_.end(), &*last, static_cast<Node*>(nullptr));
     if (index_) index_erase(&*last);
     values.erase(last);
     Node* made = &*values.emplace(std::string(value), n).first;
@@ -154,8 +171,8 @@ void ScopeTracker::update(PrincipalScope& s, const EventView& e, bool is_key) {
   ++s.events;
   if (e.outcome == Outcome::kFailure) ++s.errors;
   const std::size_t cap = limits_.max_values;
-  // The last address counted passed looks_like_ip already; most events repeat it.
-  if (!s.source_ips.add_if_last(e.source_ip) && detail::looks_like_ip(e.source_ip)) s.source_ips.add(e.source_ip, cap);
+  // The addresses counted recently passed looks_like_ip already; most events repeat one.
+  if (!s.source_ips.add_if_recent(e.source_ip) && detail::looks_like_ip(e.source_ip)) s.source_ips.add(e.source_ip, cap);
   s.user_agents.add(e.user_agent, cap);
   s.regions.add(e.region, cap);
   std::string_view svc = detail::short_service(e.service);

@@ -51,19 +51,21 @@ struct CountedSet {
   }
   /// Counts one occurrence of `value` (empty values are ignored).
   void add(std::string_view value, std::size_t cap, std::uint64_t n = 1) {
-    // Inline: most calls are an empty value or repeat the last one.
+    // Inline: most calls are an empty value or repeat a recent one.
     if (value.empty() || n == 0) return;
-    if (last_ != nullptr && detail::same_text(last_->first, value)) {
-      last_->second += n;
+    if (Node* r = recent_[recent_slot(value)]; r != nullptr && detail::same_text(r->first, value)) {
+      r->second += n;
       return;
     }
     add_new(value, cap, n);
   }
-  /// Counts one occurrence of `value` when it is the value counted last; false otherwise.
-  /// Lets a caller skip a test (is it an IP address?) that the last value passed already.
-  bool add_if_last(std::string_view value) noexcept {
-    if (last_ == nullptr || !detail::same_text(last_->first, value)) return false;
-    ++last_->second;
+  /// Counts one occurrence of `value` when it is among the values counted recently; false otherwise.
+  /// Lets a caller skip a test (is it an IP address?) that those values passed already.
+  bool add_if_recent(std::string_view value) noexcept {
+    if (value.empty()) return false;
+    Node* r = recent_[recent_slot(value)];
+    if (r == nullptr || !detail::same_text(r->first, value)) return false;
+    ++r->second;
     return true;
   }
   /// Number of occurrences of `value`, 0 when absent or not kept.
@@ -81,9 +83,15 @@ struct CountedSet {
     Node* node = nullptr;
   };
   static constexpr std::size_t kIndexFrom = 4;  ///< sets this small are searched in the map
+  static constexpr std::size_t kRecent = 4;     ///< values remembered by recent_
+  /// Where recent_ keeps `value` (not empty): from its length and last byte, which
+  /// set apart a principal's actions and session keys without hashing them.
+  static std::size_t recent_slot(std::string_view value) noexcept {
+    return (value.size() + static_cast<unsigned char>(value.back())) % kRecent;
+  }
 
   void forget_index() noexcept {
-    last_ = nullptr;
+    recent_.fill(nullptr);
     index_.reset();
     index_mask_ = 0;
   }
@@ -93,9 +101,10 @@ struct CountedSet {
   void index_erase(Node* node) noexcept;
   void rebuild_index(std::size_t slots);
 
-  // The last value counted: consecutive events of one principal mostly repeat
-  // their IP, agent and region, so this skips any search (a hot path).
-  Node* last_ = nullptr;
+  // Values counted recently, direct-mapped by recent_slot(): consecutive events
+  // of one principal mostly repeat their IP, agent and region, and alternate
+  // between a few actions, so this skips any search (a hot path).
+  std::array<Node*, kRecent> recent_{};
   // Sets with more than a few values (a principal's actions and services)
   // alternate between them: an open-addressing hash index over all the map's
   // nodes finds a value with one hash and mostly one string compare, where the
