@@ -305,8 +305,10 @@ void add_candidate(std::string_view v, std::vector<SecretCandidate>& out) {
   out.push_back(std::move(c));
 }
 
-// The candidates of one sentence (bounded by the caller).
-void sentence_candidates(std::string_view sent, std::string& low, std::vector<SecretCandidate>& out) {
+// Calls add(value) for the candidates of one sentence (bounded by the
+// caller), in order. What it finds depends on the sentence alone.
+template <typename Add>
+void sentence_candidates(std::string_view sent, std::string& low, Add&& add) {
   struct Tok {
     std::size_t b, e;
   };
@@ -344,12 +346,12 @@ void sentence_candidates(std::string_view sent, std::string& low, std::vector<Se
           ++after;
         const bool end_ok = after >= sent.size() || std::string_view(".,;:!?\n\r").find(sent[after]) != std::string_view::npos;
         if (labeled_value(v, strong, end_ok)) {
-          add_candidate(v, out);
+          add(v);
           break;
         }
       }
     }
-    if (cue && coded_token(w)) add_candidate(w, out);
+    if (cue && coded_token(w)) add(w);
   }
 }
 
@@ -404,13 +406,36 @@ std::string mask_value(std::string_view v) {
 
 }  // namespace
 
-void system_secret_candidates(std::span<const std::string_view> system_texts, std::vector<SecretCandidate>& out) {
+namespace {
+
+/// system_secret_candidates(), with the sentences' values looked up in `memo`
+/// when there is one: add_candidate() replays them in the same order, so the
+/// candidates are the same.
+void secret_candidates(std::span<const std::string_view> system_texts, std::vector<SecretCandidate>& out,
+                       LeakageScratch* memo) {
   out.clear();
   std::string low;
+  auto add = [&](std::string_view v) { add_candidate(v, out); };
   for (std::string_view t : system_texts) {
-    for_each_sentence(t, [&](std::string_view sent) { sentence_candidates(sent, low, out); });
+    for_each_sentence(t, [&](std::string_view sent) {
+      if (memo == nullptr) return sentence_candidates(sent, low, add);
+      auto& m = memo->sentence_memo;
+      auto it = m.find(sent);
+      if (it == m.end()) {
+        if (m.size() >= LeakageScratch::kMaxMemoSentences) m.clear();
+        it = m.emplace(std::string(sent), std::vector<std::string>()).first;
+        sentence_candidates(sent, low, [&](std::string_view v) { it->second.emplace_back(v); });
+      }
+      for (const std::string& v : it->second) add(v);
+    });
     if (out.size() >= kMaxSecretCandidates) break;
   }
+}
+
+}  // namespace
+
+void system_secret_candidates(std::span<const std::string_view> system_texts, std::vector<SecretCandidate>& out) {
+  secret_candidates(system_texts, out, nullptr);
 }
 
 void system_secret_leaks(std::span<const std::string_view> system_texts, std::span<const std::string_view> request_texts,
@@ -428,7 +453,7 @@ void system_secret_leaks(std::span<const std::string_view> system_texts, std::sp
       entry->key.append(t);
       entry->key.push_back('\0');
     }
-    system_secret_candidates(system_texts, entry->candidates);
+    secret_candidates(system_texts, entry->candidates, &s);
     entry->valid = true;
   }
   entry->used = ++s.cand_tick;

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace aiir::content {
@@ -81,6 +82,17 @@ struct LeakageScratch {
   std::array<CandidateEntry, kCandidateEntries> cand_cache;
   std::uint64_t cand_tick = 0;
   std::vector<std::uint8_t> cand_state;  ///< per candidate: 1 in the request, 2 reported
+  /// The candidate values of each system prompt sentence seen (most empty), in
+  /// the order the sentence gives them: applications assemble their system
+  /// prompts from a few recurring sentences (a date, a name or a ticket number
+  /// changes the whole text, and the entries above miss), so each sentence is
+  /// read once. Bounded: emptied when it reaches kMaxMemoSentences.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view t) const noexcept { return std::hash<std::string_view>{}(t); }
+  };
+  static constexpr std::size_t kMaxMemoSentences = 4096;
+  std::unordered_map<std::string, std::vector<std::string>, TextHash, std::equal_to<>> sentence_memo;
 };
 
 /// Compares the system texts with the output texts. Words are ASCII-lowercased

@@ -128,6 +128,10 @@ struct ContentBatch final : BatchExtra {
   ContentWorker worker;
   std::vector<std::unique_ptr<content::ContentResult>> pool;
   std::size_t used = 0;
+
+ private:
+  void run_one(EventView& ev);
+  std::vector<simdjson::dom::element> params_;  ///< prepare(): a block's CloudTrail request parameters
 };
 
 /// True when a record is flagged: the model score reaches the threshold, or a
