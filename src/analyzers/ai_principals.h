@@ -84,7 +84,7 @@ class EarliestEvidence {
     const Key key{e.time_ms, e.where.file, e.where.record};
     if (items_.size() < Finding::kMaxEvidence) {
       keys_[items_.size()] = key;
-      items_.push_back(Evidence::from(e));
+      items_.emplace_back().assign(e);  // built in place: no temporary to move
       if (items_.size() == Finding::kMaxEvidence) find_latest();
       return;
     }
@@ -113,6 +113,38 @@ class EarliestEvidence {
   std::size_t latest_ = 0;                         // the slot of the latest key, once full
 };
 
+/// Numbers the runs of consecutive events that repeat a client field (source
+/// IP, user agent, access key, account, region), each field on its own. An
+/// aggregate that remembers the run of the value it last added for a field
+/// holds that value already (or its set was full, and stays so): adding it
+/// again changes nothing, so the search, a cache miss on a cold aggregate, is
+/// skipped. Runs are one analyzer's: each keeps its own ClientRuns.
+class ClientRuns {
+ public:
+  enum Field : std::uint8_t { kIp, kAgent, kKey, kAccount, kRegion, kFields };
+  /// Run numbers by Field (never 0: an aggregate's "none yet").
+  using Runs = std::array<std::uint64_t, kFields>;
+
+  /// The runs of `e`'s fields: the previous call's where a field repeats.
+  const Runs& of(const EventView& e) {
+    next(kIp, e.source_ip);
+    next(kAgent, e.user_agent);
+    next(kKey, e.access_key_id);
+    next(kAccount, e.account);
+    next(kRegion, e.region);
+    return runs_;
+  }
+
+ private:
+  void next(Field f, std::string_view value) {
+    if (runs_[f] != 0 && same_text(value, last_[f])) return;
+    last_[f].assign(value);
+    ++runs_[f];
+  }
+  Runs runs_{};
+  std::array<std::string, kFields> last_;
+};
+
 /// Which principals act for the AI application: learned from the logs (agent
 /// roles, action-group Lambdas and their roles, and roles whose sessions call
 /// the Bedrock runtime) and from the profile. Learning is order-independent
@@ -120,7 +152,7 @@ class EarliestEvidence {
 class AiPrincipals {
  public:
   explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
-  AiPrincipals(const AiPrincipals&) = delete;  // last_role_ points into role_sessions_
+  AiPrincipals(const AiPrincipals&) = delete;  // role_index_ points into role_sessions_
   AiPrincipals& operator=(const AiPrincipals&) = delete;
 
   /// Call for every event (CloudTrail and invocation-log records).
@@ -171,8 +203,15 @@ class AiPrincipals {
   // made the ordered search on every change of role a visible cost.
   std::unordered_map<std::string_view, Multi::iterator, TextHash, std::equal_to<>> role_index_;
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
-  std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
-  Multi::iterator last_role_ = role_sessions_.end();  // last_issuer_'s entry (end: none)
+  /// A role session learn() went through: its caller, role and credentials' issuer.
+  struct SeenSession {
+    bool valid = false;
+    bool lambda = false;   ///< issuer type AWS::Lambda::Function
+    bool assumed = false;  ///< caller type AssumedRole
+    std::string actor, issuer, issued_to;
+  };
+  static constexpr int kSeenBits = 5;
+  std::array<SeenSession, std::size_t{1} << kSeenBits> seen_sessions_;
 };
 
 /// Reason text for roles inferred from their Bedrock runtime calls (answers quote it).
