@@ -133,14 +133,6 @@ void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap
   v.emplace_back(s);
 }
 
-/// True when `runs` has a new run for `f` since `added` (which it updates):
-/// its value may be missing from the aggregate's list (detail::ClientRuns).
-bool fresh(detail::ClientRuns::Runs& added, const detail::ClientRuns::Runs& runs, detail::ClientRuns::Field f) {
-  if (added[f] == runs[f]) return false;
-  added[f] = runs[f];
-  return true;
-}
-
 /// Keeps the `cap` smallest evidence pointers (time, file, record): order-independent.
 void keep_earliest(std::vector<Evidence>& v, Evidence e, std::size_t cap) {
   if (v.size() >= cap && !(e < v.back())) return;
@@ -170,7 +162,7 @@ struct ChainKey {
   std::array<std::map<std::int64_t, StepBucket>, kStepCount> steps;  // by hour
   std::vector<std::string> ips, uas, regions;
   std::uint64_t outside_console = 0;  ///< steps not made with console credentials
-  detail::ClientRuns::Runs added{};   ///< the runs of the client values last added above
+  detail::ClientIds::Added added;      ///< the client values added lately above
 };
 
 struct EnumBucket {
@@ -186,7 +178,7 @@ struct PrincipalState {
   std::map<std::int64_t, StepBucket> invocations;  // successful runtime calls by hour
   std::map<std::string, std::uint64_t> change_actions;
   std::vector<std::string> ips, uas;
-  detail::ClientRuns::Runs added{};  ///< the runs of the client values last added above
+  detail::ClientIds::Added added;  ///< the client values added lately above
 };
 
 struct LoggingChange {
@@ -257,7 +249,7 @@ class AiChangesAnalyzer final : public Analyzer {
   std::unordered_map<std::string, PrincipalState> principals_;
   /// Recent principal() calls: (actor ARN, its state).
   std::array<std::pair<std::string, PrincipalState*>, std::size_t{1} << kSlotBits> principal_slots_{};
-  detail::ClientRuns clients_;
+  detail::ClientIds clients_;
   std::vector<LoggingChange> logging_off_;
   std::map<std::string, GuardrailLife> guardrails_;  ///< by account and guardrail id
   std::size_t buckets_ = 0;
@@ -343,9 +335,10 @@ PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
   }
   PrincipalState& p = *last_principal;
   if (p.key.empty()) p.key = std::string(e.access_key_id);
-  const detail::ClientRuns::Runs& runs = clients_.of(e);
-  if (fresh(p.added, runs, detail::ClientRuns::kIp)) add_capped(p.ips, e.source_ip);
-  if (fresh(p.added, runs, detail::ClientRuns::kAgent)) add_capped(p.uas, e.user_agent);
+  // A client value the principal added lately is skipped (ClientIds).
+  const detail::ClientIds::Ids& ids = clients_.of(e);
+  if (p.added.fresh(ids, detail::ClientIds::kIp)) add_capped(p.ips, e.source_ip);
+  if (p.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(p.uas, e.user_agent);
   return &p;
 }
 
@@ -378,10 +371,11 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       ChainKey& c = *chain;
       if (c.principal.empty()) c.principal = std::string(e.actor_arn);
       if (c.account.empty()) c.account = std::string(e.account);
-      const detail::ClientRuns::Runs& runs = clients_.of(e);
-      if (fresh(c.added, runs, detail::ClientRuns::kIp)) add_capped(c.ips, e.source_ip);
-      if (fresh(c.added, runs, detail::ClientRuns::kAgent)) add_capped(c.uas, e.user_agent);
-      if (fresh(c.added, runs, detail::ClientRuns::kRegion)) add_capped(c.regions, e.region);
+      // A client value the chain added lately is skipped (ClientIds).
+      const detail::ClientIds::Ids& ids = clients_.of(e);
+      if (c.added.fresh(ids, detail::ClientIds::kIp)) add_capped(c.ips, e.source_ip);
+      if (c.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(c.uas, e.user_agent);
+      if (c.added.fresh(ids, detail::ClientIds::kRegion)) add_capped(c.regions, e.region);
       add_bucket(c.steps[static_cast<std::size_t>(step)], e, step == kInvocation ? 1 : kEvidencePerStep);
       std::string_view console;
       if (e.raw["sessionCredentialFromConsole"].get_string().get(console) != simdjson::SUCCESS || console != "true")

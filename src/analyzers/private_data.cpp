@@ -341,18 +341,21 @@ Severity lower(Severity s) { return s > Severity::kLow ? static_cast<Severity>(s
 
 /// Common facts kept for an aggregate that becomes a finding.
 struct Facts {
+  // What every add() reads first, together: most aggregates are cold when an
+  // event comes, and the sets below are read only when these say so.
   std::uint64_t count = 0;
-  std::uint64_t failed = 0;
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
+  ClientIds::Added added;  // the values added lately to the sets below
+  std::uint8_t full = 0;   // bit f: the set of ClientIds field f holds its cap
+  std::pair<const std::string, std::uint64_t>* last_action = nullptr;  // the last call's entry in actions
+  std::uint64_t failed = 0;
   EarliestEvidence evidence;
   std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
-  std::pair<const std::string, std::uint64_t>* last_action = nullptr;  // the last call's entry in actions
   SmallStrSet source_ips, user_agents, access_keys, accounts, regions, errors;
-  ClientRuns::Runs added{};  // the runs of the values last added to the sets above
 
-  /// Counts `e`, whose fields' runs are `runs` (ClientRuns::of).
-  void add(const EventView& e, const ClientRuns::Runs& runs) {
+  /// Counts `e`, whose client fields' ids are `ids` (ClientIds::of).
+  void add(const EventView& e, const ClientIds::Ids& ids) {
     if (count == 0 || e.time_ms < first_ms) first_ms = e.time_ms;
     if (count == 0 || e.time_ms > last_ms) last_ms = e.time_ms;
     ++count;
@@ -377,16 +380,17 @@ struct Facts {
       else if (actions.size() < 50) it = actions.emplace(name, 1).first;
       if (it != actions.end()) last_action = &*it;  // map nodes stay put, a moved map's too
     }
-    auto add_field = [&](ClientRuns::Field f, SmallStrSet& set, std::string_view value, std::size_t cap) {
-      if (added[f] == runs[f]) return;
-      added[f] = runs[f];
+    auto add_field = [&](ClientIds::Field f, SmallStrSet& set, std::string_view value, std::size_t cap) {
+      const auto bit = static_cast<std::uint8_t>(1u << f);
+      if ((full & bit) != 0 || !added.fresh(ids, f)) return;
       add_capped(set, value, cap);
+      if (set.size() >= cap) full |= bit;  // a full set cannot change: not read again
     };
-    add_field(ClientRuns::kIp, source_ips, e.source_ip, 10);
-    add_field(ClientRuns::kAgent, user_agents, e.user_agent, 5);
-    add_field(ClientRuns::kKey, access_keys, e.access_key_id, 5);
-    add_field(ClientRuns::kAccount, accounts, e.account, 5);
-    add_field(ClientRuns::kRegion, regions, e.region, 10);
+    add_field(ClientIds::kIp, source_ips, e.source_ip, 10);
+    add_field(ClientIds::kAgent, user_agents, e.user_agent, 5);
+    add_field(ClientIds::kKey, access_keys, e.access_key_id, 5);
+    add_field(ClientIds::kAccount, accounts, e.account, 5);
+    add_field(ClientIds::kRegion, regions, e.region, 10);
   }
 
   void fill(Finding& f) const {
@@ -499,7 +503,7 @@ class PrivateDataAnalyzer final : public Analyzer {
 
     Op op;
     if (!classify(e, op)) return;
-    runs_ = &clients_.of(e);
+    client_ids_ = &clients_.of(e);
     resource_ids(e, op, ids_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
@@ -629,7 +633,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       return;
     }
     Touch& t = *found;
-    t.facts.add(e, *runs_);
+    t.facts.add(e, *client_ids_);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
@@ -678,7 +682,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     SecretHour* s = hour_slot(secret_hours_, secret_index_, stats_ ? &stats_->secret_hours : nullptr, principal,
                               floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e, *runs_);
+    s->facts.add(e, *client_ids_);
     if (e.outcome == Outcome::kFailure) {
       if (is_denial(e.error_code)) ++s->denied;
     } else {
@@ -692,7 +696,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     S3Hour* s =
         hour_slot(s3_hours_, s3_index_, stats_ ? &stats_->s3_hours : nullptr, principal, floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e, *runs_);
+    s->facts.add(e, *client_ids_);
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
@@ -709,7 +713,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
     // Scans are rare: their hours are found by key.
     Facts* f = hour_slot<Facts>(scan_hours_, scan_index_, nullptr, principal, floor_div(e.time_ms, kHourMs), table);
-    if (f) f->add(e, *runs_);
+    if (f) f->add(e, *client_ids_);
   }
 
   void single(const EventView& e, std::string_view principal, std::string_view rule, std::string resource,
@@ -724,7 +728,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     s.resource = std::move(resource);
     s.detail = std::move(detail);
     s.external = external;
-    s.facts.add(e, *runs_);
+    s.facts.add(e, *client_ids_);
     singles_.push_back(std::move(s));
   }
 
@@ -906,8 +910,8 @@ class PrivateDataAnalyzer final : public Analyzer {
   // This event's principal's entry in principals_ (null: none, or a key cut
   // to kMaxPrincipalKey), which remembers the principal's recent aggregates.
   PrincipalStats* stats_ = nullptr;
-  ClientRuns clients_;
-  const ClientRuns::Runs* runs_ = nullptr;  // this event's runs in clients_
+  ClientIds clients_;
+  const ClientIds::Ids* client_ids_ = nullptr;  // this event's ids in clients_
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
