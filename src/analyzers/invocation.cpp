@@ -139,16 +139,22 @@ class Interner {
  public:
   std::uint32_t id(std::string_view s) {
     if (s.empty()) return kNone;
-    // Calls mostly repeat a few clients, interleaved: the recent ones sit in slots by text_slot().
-    std::uint32_t& recent = recent_[detail::text_slot(s, kRecentBits)];
-    if (recent < pool_.size() && pool_[recent] == s) return recent;
-    auto it = map_.find(s);
-    if (it != map_.end()) return recent = it->second;
-    if (pool_.size() >= kMaxInterned) return kNone;
-    auto n = static_cast<std::uint32_t>(pool_.size());
-    pool_.emplace_back(s);
-    map_.emplace(std::string_view(pool_.back()), n);
-    return recent = n;
+    // Calls mostly repeat a few clients, interleaved: the recent ones sit in
+    // slots by text_slot(), with a copy of their text (the pool's is cold).
+    Recent& recent = recent_[detail::text_slot(s, kRecentBits)];
+    if (recent.id != kNone && detail::same_text(recent.text, s)) return recent.id;
+    std::uint32_t n = kNone;
+    if (auto it = map_.find(s); it != map_.end()) {
+      n = it->second;
+    } else {
+      if (pool_.size() >= kMaxInterned) return kNone;
+      n = static_cast<std::uint32_t>(pool_.size());
+      pool_.emplace_back(s);
+      map_.emplace(std::string_view(pool_.back()), n);
+    }
+    recent.text.assign(s);
+    recent.id = n;
+    return n;
   }
   const std::string& str(std::uint32_t id) const {
     static const std::string kEmpty;
@@ -156,11 +162,14 @@ class Interner {
   }
 
  private:
-  static constexpr int kRecentBits = 4;
+  static constexpr int kRecentBits = 6;
+  struct Recent {
+    std::string text;
+    std::uint32_t id = kNone;  ///< kNone: empty
+  };
   std::deque<std::string> pool_;  // stable: the map's keys view its strings
   std::unordered_map<std::string_view, std::uint32_t, detail::TextHash> map_;
-  // Ids of recent strings; any id is a fair guess (the pool's strings are distinct), 0 included.
-  std::array<std::uint32_t, std::size_t{1} << kRecentBits> recent_{};
+  std::array<Recent, std::size_t{1} << kRecentBits> recent_;
 };
 
 struct Row {
@@ -226,8 +235,8 @@ struct Pending {
 /// hash of request id and account (StableHash: its low bits are mixed).
 /// Linear probing: a lookup reads one slot, where an unordered_map read a
 /// bucket and then a node, cache misses that made the join a third of the
-/// analyzer's time on a large corpus. The keys and their used flags sit in
-/// arrays of their own, apart from the calls: most calls never find their
+/// analyzer's time on a large corpus. The keys with their used flags sit in
+/// an array of their own, apart from the calls: most calls never find their
 /// partner, and probing for them reads a few keys of one cache line where
 /// whole slots took a line each.
 class JoinTable {
@@ -239,8 +248,8 @@ class JoinTable {
   std::size_t find(std::uint64_t key) const noexcept {
     if (keys_.empty()) return kAbsent;
     for (std::size_t i = key & mask_;; i = (i + 1) & mask_) {
-      if (!used_[i]) return kAbsent;
-      if (keys_[i] == key) return i;
+      if (!keys_[i].used) return kAbsent;
+      if (keys_[i].key == key) return i;
     }
   }
   Pending& at(std::size_t slot) noexcept { return calls_[slot]; }
@@ -248,56 +257,54 @@ class JoinTable {
   void insert(std::uint64_t key, const Pending& call) {
     if ((size_ + 1) * 4 > keys_.size() * 3) grow();  // at most 3/4 full: probes stay short
     std::size_t i = key & mask_;
-    while (used_[i]) i = (i + 1) & mask_;
-    keys_[i] = key;
+    while (keys_[i].used) i = (i + 1) & mask_;
+    keys_[i] = Key{key, true};
     calls_[i] = call;
-    used_[i] = true;
     ++size_;
   }
   /// Empties `slot`. The entries after it that probed past it move back into
   /// the hole (backward shift), so lookups need no deletion markers.
   void erase(std::size_t slot) noexcept {
     std::size_t hole = slot;
-    for (std::size_t j = (hole + 1) & mask_; used_[j]; j = (j + 1) & mask_) {
-      const std::size_t home = keys_[j] & mask_;
+    for (std::size_t j = (hole + 1) & mask_; keys_[j].used; j = (j + 1) & mask_) {
+      const std::size_t home = keys_[j].key & mask_;
       if (((j - home) & mask_) >= ((j - hole) & mask_)) {  // home is not between the hole and j
         keys_[hole] = keys_[j];
         calls_[hole] = calls_[j];
         hole = j;
       }
     }
-    used_[hole] = false;
+    keys_[hole].used = false;
     --size_;
   }
   void clear() {
-    std::vector<std::uint64_t>().swap(keys_);
-    std::vector<std::uint8_t>().swap(used_);
+    std::vector<Key>().swap(keys_);
     std::vector<Pending>().swap(calls_);
     size_ = 0;
     mask_ = 0;
   }
 
  private:
+  struct Key {
+    std::uint64_t key = 0;
+    bool used = false;
+  };
   void grow() {
-    std::vector<std::uint64_t> old_keys;
-    std::vector<std::uint8_t> old_used;
+    std::vector<Key> old_keys;
     std::vector<Pending> old_calls;
     old_keys.swap(keys_);
-    old_used.swap(used_);
     old_calls.swap(calls_);
     const std::size_t n = old_keys.empty() ? 1024 : old_keys.size() * 2;
     keys_.resize(n);
-    used_.resize(n);
     calls_.resize(n);
     mask_ = n - 1;
     size_ = 0;
     for (std::size_t i = 0; i < old_keys.size(); ++i)
-      if (old_used[i]) insert(old_keys[i], old_calls[i]);
+      if (old_keys[i].used) insert(old_keys[i].key, old_calls[i]);
   }
 
-  // Slot i is keys_[i], used_[i] and calls_[i]; a power of two of them.
-  std::vector<std::uint64_t> keys_;
-  std::vector<std::uint8_t> used_;
+  // Slot i is keys_[i] and calls_[i]; a power of two of them.
+  std::vector<Key> keys_;
   std::vector<Pending> calls_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
