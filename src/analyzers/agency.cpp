@@ -314,6 +314,10 @@ struct HourBucket {
   Evidence first;  // earliest event of the hour
 };
 using HourMap = std::map<std::int64_t, HourBucket>;
+/// A key's hours of one family label while events arrive: hashed, as an
+/// action's first call in an hour searched a tree of up to kMaxHours cold
+/// nodes (finish() merges them into HourMaps, which order them).
+using HourIndex = std::unordered_map<std::int64_t, HourBucket>;
 
 struct ActionAgg {
   std::string service;   // eventSource
@@ -324,6 +328,19 @@ struct ActionAgg {
   std::uint64_t failed = 0;
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
+  // What every call reads, kept together ahead of the sets (mostly cold when
+  // an event comes, and read only when these say so).
+  ClientIds::Added added;  // the client values added lately to the sets below
+  std::uint8_t full = 0;   // bit f: the set of ClientIds field f holds its cap
+  bool targets_dropped = false;  // more targets than `targets` keeps
+  bool source_ips_dropped = false;
+  bool sessions_dropped = false;  // session_last was full when a new session came
+  // While events arrive: the hours of this action's family label (in its
+  // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
+  // nodes do not move). A log file's events are shuffled over a few hours, so
+  // remembering only the last bucket missed on most events.
+  HourIndex* hours = nullptr;
+  std::array<std::pair<std::int64_t, HourBucket*>, 8> recent_hours{};
   EarliestEvidence evidence;
   SmallStrSet targets;
   SmallStrSet senders;  // e-mail sender domains (SES)
@@ -338,15 +355,6 @@ struct ActionAgg {
   // starts" (kMaxStartSessions sessions; past them the action is not judged so).
   // Hashed: searched on every call, and read in no particular order.
   std::unordered_map<std::string, std::int64_t, detail::TextHash, std::equal_to<>> session_last;
-  bool sessions_dropped = false;
-  // While events arrive: the hours of this action's family label (in its
-  // KeyAgg), and the buckets of the last hours used, by hour modulo 8 (map
-  // nodes do not move). A log file's events are shuffled over a few hours, so
-  // remembering only the last bucket missed on most events.
-  HourMap* hours = nullptr;
-  std::array<std::pair<std::int64_t, HourBucket*>, 8> recent_hours{};
-  bool targets_dropped = false;  // more targets than `targets` keeps
-  bool source_ips_dropped = false;
 };
 
 struct KeyAgg {
@@ -355,10 +363,10 @@ struct KeyAgg {
   std::int64_t first_ms = 0;
   std::uint64_t count = 0;
   std::map<std::string, ActionAgg, std::less<>> actions;  // "eventSource eventName"
-  // This key's last action: events of several keys interleave, and each mostly
-  // repeats its own action.
-  LastEntry<std::map<std::string, ActionAgg, std::less<>>> action_at;
-  std::map<std::string, HourMap, std::less<>> hours;  // family label -> hour
+  // This key's recent actions, by text_slot() of the action name: found by
+  // their fields, without building the map's key (see AgencyAnalyzer::action_of).
+  std::array<ActionAgg*, 8> recent_actions{};
+  std::map<std::string, HourIndex, std::less<>> hours;  // family label -> hour
 };
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -424,6 +432,7 @@ class AgencyAnalyzer final : public Analyzer {
       seen_time_ = true;
     }
     // When a role was first active (model calls included): the baseline of its behaviour.
+    session_ = nullptr;
     if (!e.session_issuer.empty() && e.time_ms) {
       // The role's and the session's entries, found once per session (see SessionSlot).
       SessionSlot& slot = session_slots_[detail::TextHash{}(e.actor_arn) % session_slots_.size()];
@@ -432,7 +441,11 @@ class AgencyAnalyzer final : public Analyzer {
         slot.issuer.assign(e.session_issuer);
         slot.role_first = slot.session_first = nullptr;
         slot.ips = nullptr;
+        slot.ip = nullptr;
+        slot.actions = {};
+        slot.next_action = 0;
       }
+      session_ = &slot;
       if (slot.role_first == nullptr)
         slot.role_first = detail::find_or_add(principal_first_, e.session_issuer, kMaxKeys,
                                               [&](std::int64_t& t) { t = e.time_ms; });
@@ -445,11 +458,14 @@ class AgencyAnalyzer final : public Analyzer {
       if (!e.source_ip.empty()) {
         if (slot.ips == nullptr) slot.ips = detail::find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
         RoleIps* ips = slot.ips;
-        if (ips != nullptr) {
+        if (ips != nullptr && (slot.ip == nullptr || slot.ip->first != e.source_ip)) {
+          slot.ip = nullptr;
           auto iit = ips->first.find(e.source_ip);
-          if (iit != ips->first.end()) iit->second = std::min(iit->second, e.time_ms);
-          else if (ips->first.size() < kMaxRoleIps) ips->first.emplace(std::string(e.source_ip), e.time_ms);
+          if (iit == ips->first.end() && ips->first.size() < kMaxRoleIps)
+            iit = ips->first.emplace(std::string(e.source_ip), e.time_ms).first;
+          if (iit != ips->first.end()) slot.ip = &*iit;
         }
+        if (slot.ip != nullptr) slot.ip->second = std::min(slot.ip->second, e.time_ms);
       }
     }
     if (e.action.empty() || is_model_invocation(e)) return;
@@ -468,35 +484,30 @@ class AgencyAnalyzer final : public Analyzer {
     // Consecutive events mostly repeat their key; the others are found through
     // a hash index over keys_ (keys start with an ARN: long shared prefixes
     // made the ordered search slow; the map stays for the order of findings).
-    if (last_key_agg_ == nullptr || key_ != last_key_) {
+    // The keys of a log's principals interleave: the recent ones sit in slots by text_slot().
+    auto& [slot_key, slot_agg] = key_slots_[text_slot(key_, kKeySlotBits)];
+    if (slot_agg == nullptr || slot_key != key_) {
       if (auto it = key_index_.find(key_); it != key_index_.end()) {
-        last_key_agg_ = it->second;
+        slot_key = it->first;
+        slot_agg = it->second;
       } else if (keys_.size() < kMaxKeys) {
         auto& [stored, n] = *keys_.emplace(key_, KeyAgg{}).first;
         n.principal = capped(principal, 512);
         n.marker = marker_;
         n.first_ms = e.time_ms;
         key_index_.emplace(stored, &n);
-        last_key_agg_ = &n;
+        slot_key = stored;
+        slot_agg = &n;
       } else {
         ++overflow_;
         return;
       }
-      last_key_.assign(key_);
     }
-    KeyAgg& k = *last_key_agg_;
+    KeyAgg& k = *slot_agg;
     if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
     ++k.count;
 
-    action_key_.assign(e.service).append(1, ' ').append(e.action);
-    ActionAgg* act = k.action_at.find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
-      n.service = capped(e.service, 128);
-      n.action = capped(e.action, 128);
-      n.family = family_of(e);
-      n.label = family_label(n.family, service_prefix(e.service));
-      n.first_ms = e.time_ms;
-      n.last_ms = e.time_ms;
-    });
+    ActionAgg* act = action_of(k, e);
     if (act == nullptr) {
       ++overflow_;
       return;
@@ -526,28 +537,53 @@ class AgencyAnalyzer final : public Analyzer {
       // Once a target was left out the set is full: later targets cannot change it.
       a.targets_dropped = true;
     }
-    if (!a.source_ips_dropped) a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10);
     if (!e.session_issuer.empty() && !a.sessions_dropped) {
-      auto sit = a.session_last.find(e.actor_arn);
-      if (sit != a.session_last.end()) sit->second = std::max(sit->second, e.time_ms);
-      else if (a.session_last.size() < kMaxStartSessions) a.session_last.emplace(std::string(e.actor_arn), e.time_ms);
-      else a.sessions_dropped = true;
+      // The session's entry: remembered in its slot for the session's recent actions.
+      std::int64_t* last = nullptr;
+      if (session_ != nullptr)
+        for (const auto& [action, entry] : session_->actions)
+          if (action == &a) last = entry;
+      if (last == nullptr) {
+        auto sit = a.session_last.find(e.actor_arn);
+        if (sit == a.session_last.end() && a.session_last.size() < kMaxStartSessions)
+          sit = a.session_last.emplace(std::string(e.actor_arn), e.time_ms).first;
+        if (sit != a.session_last.end()) {
+          last = &sit->second;
+          if (session_ != nullptr) {
+            session_->actions[session_->next_action] = {&a, last};
+            session_->next_action = (session_->next_action + 1) % session_->actions.size();
+          }
+        } else {
+          a.sessions_dropped = true;
+        }
+      }
+      if (last != nullptr) *last = std::max(*last, e.time_ms);
     }
-    add_capped(a.user_agents, e.user_agent, 5);
-    add_capped(a.access_keys, e.access_key_id, 5);
-    add_capped(a.accounts, e.account, 5);
-    add_capped(a.regions, e.region, 10);
+    // A client value this action added lately is skipped (ClientIds).
+    const ClientIds::Ids& ids = clients_.of(e);
+    auto field = [&](ClientIds::Field f, SmallStrSet& set, std::string_view value, std::size_t cap) {
+      const auto bit = static_cast<std::uint8_t>(1u << f);
+      if ((a.full & bit) != 0 || !a.added.fresh(ids, f)) return;
+      add_capped(set, value, cap);
+      if (set.size() >= cap) a.full |= bit;  // a full set cannot change: not read again
+    };
+    if (!a.source_ips_dropped && a.added.fresh(ids, ClientIds::kIp))
+      a.source_ips_dropped = insert_capped(a.source_ips, e.source_ip, 10);
+    field(ClientIds::kAgent, a.user_agents, e.user_agent, 5);
+    field(ClientIds::kKey, a.access_keys, e.access_key_id, 5);
+    field(ClientIds::kAccount, a.accounts, e.account, 5);
+    field(ClientIds::kRegion, a.regions, e.region, 10);
 
     // Hourly counts per family label for bursts.
     if (a.hours == nullptr) {
       auto fit = k.hours.find(a.label);
-      if (fit == k.hours.end()) fit = k.hours.emplace(a.label, HourMap{}).first;
+      if (fit == k.hours.end()) fit = k.hours.emplace(a.label, HourIndex{}).first;
       a.hours = &fit->second;
     }
     const std::int64_t hour = floor_div(e.time_ms, kHourMs);
     auto& [cached_hour, cached] = a.recent_hours[static_cast<std::uint64_t>(hour) % a.recent_hours.size()];
     if (cached == nullptr || cached_hour != hour) {
-      HourMap& hours = *a.hours;
+      HourIndex& hours = *a.hours;
       auto hit = hours.find(hour);
       if (hit == hours.end()) {
         if (hours.size() >= kMaxHours) {
@@ -752,8 +788,9 @@ class AgencyAnalyzer final : public Analyzer {
   const AiPrincipals& ai_;  ///< config.ai or own_ai_
   std::map<std::string, KeyAgg, std::less<>> keys_;
   std::unordered_map<std::string_view, KeyAgg*, detail::TextHash, std::equal_to<>> key_index_;  // over keys_'s keys
-  KeyAgg* last_key_agg_ = nullptr;  ///< the last event's key (null: look it up), with its key
-  std::string last_key_;
+  static constexpr int kKeySlotBits = 3;
+  std::array<std::pair<std::string_view, KeyAgg*>, std::size_t{1} << kKeySlotBits> key_slots_{};  // keys_ entries
+  ClientIds clients_;
   // role ARN -> first event (any action); hashed: roles interleave, and ARNs
   // share long prefixes that make ordered-map searches slow.
   using FirstMap = std::unordered_map<std::string, std::int64_t, detail::TextHash, std::equal_to<>>;
@@ -774,13 +811,40 @@ class AgencyAnalyzer final : public Analyzer {
     std::int64_t* role_first = nullptr;
     std::int64_t* session_first = nullptr;
     RoleIps* ips = nullptr;
+    std::pair<const std::string, std::int64_t>* ip = nullptr;  // the session's last address in ips
+    // The session's recent actions and its entries in their session_last
+    // (a session mostly repeats a few actions), replaced in turn.
+    std::array<std::pair<const ActionAgg*, std::int64_t*>, 4> actions{};
+    std::size_t next_action = 0;
   };
   std::array<SessionSlot, 64> session_slots_;
+  SessionSlot* session_ = nullptr;  // this event's (null: no role session, or no time)
   /// "" unless every call of `a` came at the start of a role session of `principal` (within
   /// kStartWindowMs of the session's first event) from an address the role used at or
   /// before `baseline`: a task or function reading its configuration as it starts.
   std::string at_session_start(const std::string& principal, const ActionAgg& a, std::int64_t baseline) const;
   std::string key_, action_key_;
+
+  /// The entry of `e`'s action in `k.actions` (added when there is room, else
+  /// null). A recent one is found by comparing its fields: they are the map
+  /// key's parts when neither was cut to 128 bytes.
+  ActionAgg* action_of(KeyAgg& k, const EventView& e) {
+    constexpr std::size_t kField = 128;
+    const bool whole = e.service.size() < kField && e.action.size() < kField;
+    ActionAgg*& recent = k.recent_actions[text_slot(e.action, 3)];
+    if (whole && recent != nullptr && recent->action == e.action && recent->service == e.service) return recent;
+    action_key_.assign(e.service).append(1, ' ').append(e.action);
+    ActionAgg* found = detail::find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
+      n.service = capped(e.service, kField);
+      n.action = capped(e.action, kField);
+      n.family = family_of(e);
+      n.label = family_label(n.family, service_prefix(e.service));
+      n.first_ms = e.time_ms;
+      n.last_ms = e.time_ms;
+    });
+    if (whole && found != nullptr) recent = found;
+    return found;
+  }
   std::string_view marker_;  // this event's ai_marker()
   StrSet mail_to_, mail_from_;  // one e-mail's recipients and sender domains
 

@@ -162,6 +162,7 @@ struct ChainKey {
   std::array<std::map<std::int64_t, StepBucket>, kStepCount> steps;  // by hour
   std::vector<std::string> ips, uas, regions;
   std::uint64_t outside_console = 0;  ///< steps not made with console credentials
+  detail::ClientIds::Added added;      ///< the client values added lately above
 };
 
 struct EnumBucket {
@@ -177,6 +178,7 @@ struct PrincipalState {
   std::map<std::int64_t, StepBucket> invocations;  // successful runtime calls by hour
   std::map<std::string, std::uint64_t> change_actions;
   std::vector<std::string> ips, uas;
+  detail::ClientIds::Added added;  ///< the client values added lately above
 };
 
 struct LoggingChange {
@@ -242,10 +244,12 @@ class AiChangesAnalyzer final : public Analyzer {
   void emit_weakened_guardrails(FindingSink& out);
 
   std::unordered_map<std::string, ChainKey, detail::StringHash, std::equal_to<>> chains_;  // found by string_view
-  ChainKey* last_chain_ = nullptr;  ///< the last step's chain
+  static constexpr int kSlotBits = 3;
+  std::array<ChainKey*, std::size_t{1} << kSlotBits> chain_slots_{};  ///< recent steps' chains
   std::unordered_map<std::string, PrincipalState> principals_;
-  std::string last_actor_;                    ///< actor ARN of the last principal() call
-  PrincipalState* last_principal_ = nullptr;  ///< its state
+  /// Recent principal() calls: (actor ARN, its state).
+  std::array<std::pair<std::string, PrincipalState*>, std::size_t{1} << kSlotBits> principal_slots_{};
+  detail::ClientIds clients_;
   std::vector<LoggingChange> logging_off_;
   std::map<std::string, GuardrailLife> guardrails_;  ///< by account and guardrail id
   std::size_t buckets_ = 0;
@@ -287,14 +291,14 @@ class AiChangesAnalyzer final : public Analyzer {
 
 void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t cap) {
   std::int64_t h = hour_of(e.time_ms);
-  auto it = m.find(h);
-  if (it == m.end()) {
+  auto it = m.lower_bound(h);  // also where a new hour goes: one walk down the tree
+  if (it == m.end() || it->first != h) {
     if (buckets_ >= kMaxBuckets) {
       ++dropped_;
       return;
     }
     ++buckets_;
-    it = m.emplace(h, StepBucket{}).first;
+    it = m.emplace_hint(it, h, StepBucket{});
     it->second.min_t = it->second.max_t = e.time_ms;
   }
   StepBucket& b = it->second;
@@ -306,9 +310,10 @@ void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const 
 }
 
 PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
-  // Consecutive events mostly come from one session: its state is reused
-  // without parsing the ARN and searching again (map nodes do not move).
-  if (last_principal_ == nullptr || e.actor_arn != last_actor_) {
+  // A recent session's state is reused without parsing the ARN and searching
+  // again (map nodes do not move); sessions interleave: slots by text_slot().
+  auto& [last_actor, last_principal] = principal_slots_[detail::text_slot(e.actor_arn, kSlotBits)];
+  if (last_principal == nullptr || e.actor_arn != last_actor) {
     // Assumed-role sessions are grouped under their role: session names rotate.
     std::string id(e.actor_arn);
     if (id.find(":assumed-role/") != std::string::npos) {
@@ -325,13 +330,15 @@ PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
       it->second.arn = id;
       it->second.account = std::string(e.account);
     }
-    last_actor_.assign(e.actor_arn);
-    last_principal_ = &it->second;
+    last_actor.assign(e.actor_arn);
+    last_principal = &it->second;
   }
-  PrincipalState& p = *last_principal_;
+  PrincipalState& p = *last_principal;
   if (p.key.empty()) p.key = std::string(e.access_key_id);
-  add_capped(p.ips, e.source_ip);
-  add_capped(p.uas, e.user_agent);
+  // A client value the principal added lately is skipped (ClientIds).
+  const detail::ClientIds::Ids& ids = clients_.of(e);
+  if (p.added.fresh(ids, detail::ClientIds::kIp)) add_capped(p.ips, e.source_ip);
+  if (p.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(p.uas, e.user_agent);
   return &p;
 }
 
@@ -348,23 +355,27 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   if (step >= 0 && !(e.access_key_id.empty() && e.actor_arn.empty())) {
     const bool by_principal = e.access_key_id.empty();
     const std::string_view key = by_principal ? e.actor_arn : e.access_key_id;
-    // Consecutive steps mostly share their key: the last chain is reused (map nodes do not move).
-    if (last_chain_ == nullptr || key != last_chain_->key) {
+    // Steps mostly repeat a few keys, interleaved: recent chains sit in slots
+    // by text_slot() (map nodes do not move). Null: the map was full.
+    ChainKey*& chain = chain_slots_[detail::text_slot(key, kSlotBits)];
+    if (chain == nullptr || key != chain->key) {
       auto it = chains_.find(key);
       if (it == chains_.end() && chains_.size() < kMaxKeys) {
         it = chains_.emplace(std::string(key), ChainKey{}).first;
         it->second.key = std::string(key);
         it->second.keyed_by_principal = by_principal;
       }
-      last_chain_ = it != chains_.end() ? &it->second : nullptr;
+      chain = it != chains_.end() ? &it->second : nullptr;
     }
-    if (last_chain_ != nullptr) {
-      ChainKey& c = *last_chain_;
+    if (chain != nullptr) {
+      ChainKey& c = *chain;
       if (c.principal.empty()) c.principal = std::string(e.actor_arn);
       if (c.account.empty()) c.account = std::string(e.account);
-      add_capped(c.ips, e.source_ip);
-      add_capped(c.uas, e.user_agent);
-      add_capped(c.regions, e.region);
+      // A client value the chain added lately is skipped (ClientIds).
+      const detail::ClientIds::Ids& ids = clients_.of(e);
+      if (c.added.fresh(ids, detail::ClientIds::kIp)) add_capped(c.ips, e.source_ip);
+      if (c.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(c.uas, e.user_agent);
+      if (c.added.fresh(ids, detail::ClientIds::kRegion)) add_capped(c.regions, e.region);
       add_bucket(c.steps[static_cast<std::size_t>(step)], e, step == kInvocation ? 1 : kEvidencePerStep);
       std::string_view console;
       if (e.raw["sessionCredentialFromConsole"].get_string().get(console) != simdjson::SUCCESS || console != "true")

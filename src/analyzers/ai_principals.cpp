@@ -69,13 +69,36 @@ const AppPrincipal* find_app_principal(const Profile& profile, std::string_view 
 }
 
 namespace {
+/// is_ai_user_agent() for the events of a scan, which mostly repeat a few
+/// user agents: what their text says (the search through it) is remembered
+/// per thread, in slots by text_slot().
+bool is_ai_user_agent_cached(std::string_view ua, std::string_view service) {
+  if (ua.empty()) return false;
+  struct Slot {
+    std::string ua;
+    bool valid = false;
+    bool service_name = false;  ///< is_ai_service(ua)
+    bool marker = false;        ///< is_ai_user_agent(ua, a service other than Bedrock)
+  };
+  thread_local std::array<Slot, 16> slots;
+  Slot& slot = slots[text_slot(ua, 4)];
+  if (!slot.valid || slot.ua != ua) {
+    slot.ua.assign(ua);
+    slot.valid = true;
+    slot.service_name = is_ai_service(ua);
+    slot.marker = is_ai_user_agent(ua, "");
+  }
+  // As is_ai_user_agent: a Bedrock client's own markers do not count.
+  return slot.service_name || (slot.marker && !istarts_with(service, "bedrock"));
+}
+
 void write_ai_marker(const EventView& e, std::string& out) {
   out.clear();
   if (is_ai_service(e.invoked_by)) {
     out.append("invokedBy=").append(e.invoked_by);
   } else if (is_ai_service(e.source_ip)) {
     out.append("sourceIPAddress=").append(e.source_ip);
-  } else if (is_ai_user_agent(e.user_agent, e.service)) {
+  } else if (is_ai_user_agent_cached(e.user_agent, e.service)) {
     out.append("userAgent=").append(e.user_agent.substr(0, 128));
   } else if (e.kind == EventKind::kCloudTrail && e.issuer_type == "AWS::Lambda::Function") {
     std::string_view fn = lambda_function_name(e.issued_to);
@@ -205,29 +228,38 @@ void AiPrincipals::learn(const EventView& e) {
     std::string_view role = jstr(e.request_parameters()["role"]);
     if (!fn.empty() && !role.empty()) add_pair(function_roles_, fn, role);
   }
-  if (!e.session_issuer.empty()) {
-    if (e.issuer_type == "AWS::Lambda::Function") {
-      std::string_view fn = lambda_function_name(e.issued_to);
-      if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
-    }
-    // Consecutive events mostly come from one session: skip the repeat.
-    const std::string_view session = last_segment(e.actor_arn);
-    if (e.actor_type == "AssumedRole" && !session.empty() &&
-        (e.session_issuer != last_issuer_ || session != last_session_)) {
-      // The role's entry is looked up again only when the role changes.
-      if (e.session_issuer != last_issuer_ || last_role_ == role_sessions_.end()) {
-        if (auto hit = role_index_.find(e.session_issuer); hit != role_index_.end()) {
-          last_role_ = hit->second;
-        } else {
-          last_role_ = entry(role_sessions_, e.session_issuer);
-          if (last_role_ != role_sessions_.end()) role_index_.emplace(std::string_view(last_role_->first), last_role_);
-        }
-        last_issuer_.assign(e.session_issuer);
-      }
-      if (last_role_ != role_sessions_.end()) add_value(last_role_->second, session);
-      last_session_.assign(session);
-    }
+  if (e.session_issuer.empty()) return;
+  // What a session adds below, it adds again on each of its calls (the maps
+  // and sets only grow, up to their caps): a session seen lately, with the
+  // same role and credentials, is skipped. Sessions interleave: slots by the
+  // session ARN.
+  const bool lambda = e.issuer_type == "AWS::Lambda::Function";
+  const bool assumed = e.actor_type == "AssumedRole";
+  SeenSession& seen = seen_sessions_[text_slot(e.actor_arn, kSeenBits)];
+  if (seen.valid && seen.lambda == lambda && seen.assumed == assumed && seen.actor == e.actor_arn &&
+      seen.issuer == e.session_issuer && seen.issued_to == e.issued_to)
+    return;
+  if (lambda) {
+    std::string_view fn = lambda_function_name(e.issued_to);
+    if (!fn.empty()) add_pair(function_roles_, fn, e.session_issuer);
   }
+  const std::string_view session = last_segment(e.actor_arn);
+  if (assumed && !session.empty()) {
+    auto role = role_sessions_.end();
+    if (auto hit = role_index_.find(e.session_issuer); hit != role_index_.end()) {
+      role = hit->second;
+    } else {
+      role = entry(role_sessions_, e.session_issuer);
+      if (role != role_sessions_.end()) role_index_.emplace(std::string_view(role->first), role);
+    }
+    if (role != role_sessions_.end()) add_value(role->second, session);
+  }
+  seen.valid = true;
+  seen.lambda = lambda;
+  seen.assumed = assumed;
+  seen.actor.assign(e.actor_arn);
+  seen.issuer.assign(e.session_issuer);
+  seen.issued_to.assign(e.issued_to);
 }
 
 void AiPrincipals::resolve() {

@@ -75,42 +75,130 @@ std::string_view ai_marker(const EventView& e);
 /// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
 /// whatever the input order; skips building evidence that cannot make the cut.
 /// Once full, an earlier event overwrites the latest kept one in place (its
-/// strings' storage is reused). The kept events' keys sit in their own small
-/// array with the latest one's slot remembered: most events are turned away on
-/// one compare, and nothing moves when one is taken.
+/// storage is reused). The kept events' keys sit in their own small array with
+/// the latest one's slot remembered: most events are turned away on one
+/// compare, and nothing moves when one is taken.
 class EarliestEvidence {
  public:
   void add(const EventView& e) {
     const Key key{e.time_ms, e.where.file, e.where.record};
     if (items_.size() < Finding::kMaxEvidence) {
       keys_[items_.size()] = key;
-      items_.push_back(Evidence::from(e));
+      items_.emplace_back().assign(e);
       if (items_.size() == Finding::kMaxEvidence) find_latest();
       return;
     }
-    if (!(key < keys_[latest_])) return;
+    if (!(key < latest_key_)) return;
     items_[latest_].assign(e);
     keys_[latest_] = key;
     find_latest();
   }
   /// Sorted, at most Finding::kMaxEvidence.
   std::vector<Evidence> sorted() const {
-    std::vector<Evidence> out = items_;
+    std::vector<Evidence> out;
+    out.reserve(items_.size());
+    for (std::size_t i = 0; i < items_.size(); ++i) out.push_back(items_[i].evidence(keys_[i]));
     std::sort(out.begin(), out.end());
     return out;
   }
 
  private:
   using Key = std::tuple<std::int64_t, std::uint32_t, std::uint32_t>;
+  /// A kept event's Evidence strings in one buffer: most aggregates keep the
+  /// first events they see, and one allocation per copy replaced three.
+  struct Item {
+    std::string text;  ///< file, event id, request id, action
+    std::uint32_t file = 0, event_id = 0, request_id = 0;  ///< their lengths (the action is the rest)
+
+    /// As Evidence::assign(e), but for the key (time, file index, record), which keys_ holds.
+    void assign(const EventView& e) {
+      const std::string_view id = e.kind == EventKind::kInvocation ? std::string_view() : e.event_id;
+      text.assign(e.file).append(id).append(e.request_id).append(e.action);
+      file = static_cast<std::uint32_t>(e.file.size());
+      event_id = static_cast<std::uint32_t>(id.size());
+      request_id = static_cast<std::uint32_t>(e.request_id.size());
+    }
+    Evidence evidence(const Key& key) const {
+      Evidence ev;
+      const std::string_view t = text;
+      ev.file.assign(t.substr(0, file));
+      ev.event_id.assign(t.substr(file, event_id));
+      ev.request_id.assign(t.substr(file + event_id, request_id));
+      ev.action.assign(t.substr(file + event_id + request_id));
+      std::tie(ev.time_ms, ev.file_index, ev.record) = key;
+      return ev;
+    }
+  };
   void find_latest() {
     latest_ = 0;
     for (std::size_t i = 1; i < items_.size(); ++i)
       if (keys_[latest_] < keys_[i]) latest_ = i;
+    latest_key_ = keys_[latest_];
   }
 
-  std::vector<Evidence> items_;
-  std::array<Key, Finding::kMaxEvidence> keys_{};  // items_[i]'s (time, file, record)
+  // The latest key first, with its slot: once full, most events read only
+  // these (the aggregate is mostly cold) and are turned away.
+  Key latest_key_{};
   std::size_t latest_ = 0;                         // the slot of the latest key, once full
+  std::vector<Item> items_;
+  std::array<Key, Finding::kMaxEvidence> keys_{};  // items_[i]'s (time, file, record)
+};
+
+/// Small ids for events' client fields (source IP, user agent, access key,
+/// account, region): a value keeps its id while it stays among its field's
+/// recent values (64 slots by text_slot()) and gets a new one when it comes
+/// back later; no id is ever given to two values. An aggregate remembers the
+/// ids it added lately (Added): such a value is in its capped set already (or
+/// the set was full, and stays so), so adding it again, a search on a cold
+/// aggregate, is skipped. Ids are one analyzer's: each keeps its own ClientIds.
+class ClientIds {
+ public:
+  enum Field : std::uint8_t { kIp, kAgent, kKey, kAccount, kRegion, kFields };
+  using Ids = std::array<std::uint64_t, kFields>;  ///< by Field; never 0
+
+  /// The ids of `e`'s fields.
+  const Ids& of(const EventView& e) {
+    ids_[kIp] = id(kIp, e.source_ip);
+    ids_[kAgent] = id(kAgent, e.user_agent);
+    ids_[kKey] = id(kKey, e.access_key_id);
+    ids_[kAccount] = id(kAccount, e.account);
+    ids_[kRegion] = id(kRegion, e.region);
+    return ids_;
+  }
+
+  /// The values an aggregate added lately: the last two ids per field (callers
+  /// mostly alternate between a few sessions' values).
+  struct Added {
+    std::array<std::array<std::uint64_t, 2>, kFields> last{};
+    /// False when `ids[f]` was added lately; else true, and it is remembered.
+    bool fresh(const Ids& ids, Field f) {
+      auto& [newer, older] = last[f];
+      const std::uint64_t id = ids[f];
+      if (id == newer || id == older) return false;
+      older = newer;
+      newer = id;
+      return true;
+    }
+  };
+
+ private:
+  static constexpr int kSlotBits = 6;
+  struct Slot {
+    std::string value;
+    std::uint64_t id = 0;  ///< 0: empty
+  };
+  std::uint64_t id(Field f, std::string_view value) {
+    Slot& slot = slots_[f][text_slot(value, kSlotBits)];
+    if (slot.id == 0 || !same_text(slot.value, value)) {
+      slot.value.assign(value);
+      slot.id = ++next_;
+    }
+    return slot.id;
+  }
+
+  std::uint64_t next_ = 0;
+  std::array<std::array<Slot, std::size_t{1} << kSlotBits>, kFields> slots_;
+  Ids ids_{};
 };
 
 /// Which principals act for the AI application: learned from the logs (agent
@@ -120,7 +208,7 @@ class EarliestEvidence {
 class AiPrincipals {
  public:
   explicit AiPrincipals(const Profile& profile) : profile_(profile) {}
-  AiPrincipals(const AiPrincipals&) = delete;  // last_role_ points into role_sessions_
+  AiPrincipals(const AiPrincipals&) = delete;  // role_index_ points into role_sessions_
   AiPrincipals& operator=(const AiPrincipals&) = delete;
 
   /// Call for every event (CloudTrail and invocation-log records).
@@ -171,8 +259,15 @@ class AiPrincipals {
   // made the ordered search on every change of role a visible cost.
   std::unordered_map<std::string_view, Multi::iterator, TextHash, std::equal_to<>> role_index_;
   std::map<std::string, std::string, std::less<>> ai_roles_;  // resolved: role -> why
-  std::string last_issuer_, last_session_;  // the last pair added to role_sessions_
-  Multi::iterator last_role_ = role_sessions_.end();  // last_issuer_'s entry (end: none)
+  /// A role session learn() went through: its caller, role and credentials' issuer.
+  struct SeenSession {
+    bool valid = false;
+    bool lambda = false;   ///< issuer type AWS::Lambda::Function
+    bool assumed = false;  ///< caller type AssumedRole
+    std::string actor, issuer, issued_to;
+  };
+  static constexpr int kSeenBits = 5;
+  std::array<SeenSession, std::size_t{1} << kSeenBits> seen_sessions_;
 };
 
 /// Reason text for roles inferred from their Bedrock runtime calls (answers quote it).

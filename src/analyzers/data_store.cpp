@@ -234,9 +234,10 @@ class DataStoreAnalyzer final : public Analyzer {
   bool have_time_ = false;
   std::int64_t min_ms_ = 0, max_ms_ = 0;
 
-  std::unordered_map<std::string, BucketWrites> writes_;  // by bucket
-  std::string last_bucket_;         ///< bucket of the last S3 write
-  Writer* last_writer_ = nullptr;   ///< its writer (null: look it up)
+  std::unordered_map<std::string, BucketWrites, detail::TextHash, std::equal_to<>> writes_;  // by bucket
+  /// Recent S3 writes: (bucket, writer); null: look it up.
+  static constexpr int kWriterSlotBits = 3;
+  std::array<std::pair<std::string, Writer*>, std::size_t{1} << kWriterSlotBits> writer_slots_{};
   std::vector<KbSource> sources_;
   std::vector<Ingestion> ingestions_;
   std::map<std::string, PrincipalAcc> changes_, retrievals_;
@@ -292,12 +293,14 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
   std::string_view bucket = str_path(rp, {"bucketName"});
   if (bucket.empty()) return;
   ++s3_writes_seen_;
-  // Consecutive writes mostly come from one writer to one bucket: its entry is
+  // Writes mostly repeat a few writers (principal, address) and buckets,
+  // interleaved: recent ones sit in slots by the principal's text_slot(),
   // reused without building keys and searching (map nodes do not move).
-  if (last_writer_ == nullptr || bucket != last_bucket_ || e.actor_arn != last_writer_->principal ||
-      e.source_ip != last_writer_->ip) {
-    last_writer_ = nullptr;
-    auto it = writes_.find(std::string(bucket));
+  auto& [last_bucket, last_writer] = writer_slots_[detail::text_slot(e.actor_arn, kWriterSlotBits)];
+  if (last_writer == nullptr || bucket != last_bucket || e.actor_arn != last_writer->principal ||
+      e.source_ip != last_writer->ip) {
+    last_writer = nullptr;
+    auto it = writes_.find(bucket);
     if (it == writes_.end()) {
       if (writes_.size() >= kMaxBuckets) {
         ++dropped_;
@@ -321,10 +324,10 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
       w.region = std::string(e.region);
       w.first = w.last = e.time_ms;
     }
-    last_bucket_.assign(bucket);
-    last_writer_ = &wit->second;
+    last_bucket.assign(bucket);
+    last_writer = &wit->second;
   }
-  Writer& w = *last_writer_;
+  Writer& w = *last_writer;
   ++w.count;
   w.first = std::min(w.first, e.time_ms);
   w.last = std::max(w.last, e.time_ms);
@@ -400,7 +403,7 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     max_ms_ = std::max(max_ms_, e.time_ms);
   }
   if (e.service == "s3.amazonaws.com") {
-    if (is_s3_write(e.action) && e.outcome == Outcome::kSuccess) on_s3_write(e);
+    if (e.outcome == Outcome::kSuccess && is_s3_write(e.action)) on_s3_write(e);
     return;
   }
   if (e.service == "qbusiness.amazonaws.com" && is_qbusiness_store_change(e.action)) {
@@ -410,6 +413,8 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     return;
   }
   if (e.service != "bedrock.amazonaws.com") return;
+  // Most Bedrock events are model calls: neither a change nor a retrieval.
+  if (detail::is_model_call(e.action)) return;
   if (is_kb_agent_change(e.action)) {
     ++changes_seen_;
     if (e.action == "CreateModelCustomizationJob") on_training_job(e);

@@ -56,8 +56,10 @@ constexpr std::size_t kMaxGuardrailTimes = 10'000;
 constexpr std::size_t kMaxPrincipalIps = 20;             // source IPs kept per principal (then "unknown")
 constexpr std::uint64_t kNewPrincipalHighCalls = 20;
 
-void add_capped_set(std::set<std::string>& v, std::string_view s) {
-  if (!s.empty() && v.size() < kMaxKeys) v.emplace(s);
+/// Searched before adding: emplace builds a node (an allocation) even for a
+/// value already there, and the calls repeat a few regions.
+void add_capped_set(std::set<std::string, std::less<>>& v, std::string_view s) {
+  if (!s.empty() && v.size() < kMaxKeys && v.find(s) == v.end()) v.emplace(s);
 }
 
 void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
@@ -137,14 +139,22 @@ class Interner {
  public:
   std::uint32_t id(std::string_view s) {
     if (s.empty()) return kNone;
-    if (last_ != kNone && pool_[last_] == s) return last_;  // consecutive calls repeat their client
-    auto it = map_.find(s);
-    if (it != map_.end()) return last_ = it->second;
-    if (pool_.size() >= kMaxInterned) return kNone;
-    auto n = static_cast<std::uint32_t>(pool_.size());
-    pool_.emplace_back(s);
-    map_.emplace(std::string_view(pool_.back()), n);
-    return last_ = n;
+    // Calls mostly repeat a few clients, interleaved: the recent ones sit in
+    // slots by text_slot(), with a copy of their text (the pool's is cold).
+    Recent& recent = recent_[detail::text_slot(s, kRecentBits)];
+    if (recent.id != kNone && detail::same_text(recent.text, s)) return recent.id;
+    std::uint32_t n = kNone;
+    if (auto it = map_.find(s); it != map_.end()) {
+      n = it->second;
+    } else {
+      if (pool_.size() >= kMaxInterned) return kNone;
+      n = static_cast<std::uint32_t>(pool_.size());
+      pool_.emplace_back(s);
+      map_.emplace(std::string_view(pool_.back()), n);
+    }
+    recent.text.assign(s);
+    recent.id = n;
+    return n;
   }
   const std::string& str(std::uint32_t id) const {
     static const std::string kEmpty;
@@ -152,9 +162,14 @@ class Interner {
   }
 
  private:
+  static constexpr int kRecentBits = 6;
+  struct Recent {
+    std::string text;
+    std::uint32_t id = kNone;  ///< kNone: empty
+  };
   std::deque<std::string> pool_;  // stable: the map's keys view its strings
-  std::unordered_map<std::string_view, std::uint32_t> map_;
-  std::uint32_t last_ = kNone;
+  std::unordered_map<std::string_view, std::uint32_t, detail::TextHash> map_;
+  std::array<Recent, std::size_t{1} << kRecentBits> recent_;
 };
 
 struct Row {
@@ -186,8 +201,9 @@ struct Principal {
   std::int64_t first = 0;
   std::uint64_t calls_ok = 0;
   std::map<std::int64_t, Bucket> buckets;  // by 10-minute bucket start
-  Bucket* last_bucket = nullptr;           // the last call's (a node of buckets: it does not move)
-  std::int64_t last_start = 0;
+  // The buckets of recent calls, by bucket modulo 8 (nodes of buckets: they
+  // do not move): a log file's calls are shuffled over a few buckets.
+  std::array<std::pair<std::int64_t, Bucket*>, 8> recent_buckets{};
   Finding seen;       // first calls (evidence), IPs, user agents, keys
   Finding probes;     // ValidationException / AccessDenied on runtime calls
   std::uint64_t probe_dupes = 0;
@@ -217,9 +233,12 @@ struct Pending {
 
 /// The join table: calls waiting for their partner in the other source, by a
 /// hash of request id and account (StableHash: its low bits are mixed).
-/// Linear probing in one array: a lookup reads one slot, where an
-/// unordered_map read a bucket and then a node, cache misses that made the
-/// join a third of the analyzer's time on a large corpus.
+/// Linear probing: a lookup reads one slot, where an unordered_map read a
+/// bucket and then a node, cache misses that made the join a third of the
+/// analyzer's time on a large corpus. The keys with their used flags sit in
+/// an array of their own, apart from the calls: most calls never find their
+/// partner, and probing for them reads a few keys of one cache line where
+/// whole slots took a line each.
 class JoinTable {
  public:
   static constexpr std::size_t kAbsent = SIZE_MAX;
@@ -227,58 +246,66 @@ class JoinTable {
   std::size_t size() const noexcept { return size_; }
   /// The slot of `key`, or kAbsent.
   std::size_t find(std::uint64_t key) const noexcept {
-    if (slots_.empty()) return kAbsent;
+    if (keys_.empty()) return kAbsent;
     for (std::size_t i = key & mask_;; i = (i + 1) & mask_) {
-      if (!slots_[i].used) return kAbsent;
-      if (slots_[i].key == key) return i;
+      if (!keys_[i].used) return kAbsent;
+      if (keys_[i].key == key) return i;
     }
   }
-  Pending& at(std::size_t slot) noexcept { return slots_[slot].call; }
+  Pending& at(std::size_t slot) noexcept { return calls_[slot]; }
   /// Adds `call` under `key`, which find() did not find.
   void insert(std::uint64_t key, const Pending& call) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // at most 3/4 full: probes stay short
+    if ((size_ + 1) * 4 > keys_.size() * 3) grow();  // at most 3/4 full: probes stay short
     std::size_t i = key & mask_;
-    while (slots_[i].used) i = (i + 1) & mask_;
-    slots_[i] = Slot{key, call, true};
+    while (keys_[i].used) i = (i + 1) & mask_;
+    keys_[i] = Key{key, true};
+    calls_[i] = call;
     ++size_;
   }
   /// Empties `slot`. The entries after it that probed past it move back into
   /// the hole (backward shift), so lookups need no deletion markers.
   void erase(std::size_t slot) noexcept {
     std::size_t hole = slot;
-    for (std::size_t j = (hole + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
-      const std::size_t home = slots_[j].key & mask_;
+    for (std::size_t j = (hole + 1) & mask_; keys_[j].used; j = (j + 1) & mask_) {
+      const std::size_t home = keys_[j].key & mask_;
       if (((j - home) & mask_) >= ((j - hole) & mask_)) {  // home is not between the hole and j
-        slots_[hole] = slots_[j];
+        keys_[hole] = keys_[j];
+        calls_[hole] = calls_[j];
         hole = j;
       }
     }
-    slots_[hole].used = false;
+    keys_[hole].used = false;
     --size_;
   }
   void clear() {
-    std::vector<Slot>().swap(slots_);
+    std::vector<Key>().swap(keys_);
+    std::vector<Pending>().swap(calls_);
     size_ = 0;
     mask_ = 0;
   }
 
  private:
-  struct Slot {
+  struct Key {
     std::uint64_t key = 0;
-    Pending call;
     bool used = false;
   };
   void grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.resize(old.empty() ? 1024 : old.size() * 2);
-    mask_ = slots_.size() - 1;
+    std::vector<Key> old_keys;
+    std::vector<Pending> old_calls;
+    old_keys.swap(keys_);
+    old_calls.swap(calls_);
+    const std::size_t n = old_keys.empty() ? 1024 : old_keys.size() * 2;
+    keys_.resize(n);
+    calls_.resize(n);
+    mask_ = n - 1;
     size_ = 0;
-    for (const Slot& s : old)
-      if (s.used) insert(s.key, s.call);
+    for (std::size_t i = 0; i < old_keys.size(); ++i)
+      if (old_keys[i].used) insert(old_keys[i].key, old_calls[i]);
   }
 
-  std::vector<Slot> slots_;  // a power of two of them
+  // Slot i is keys_[i] and calls_[i]; a power of two of them.
+  std::vector<Key> keys_;
+  std::vector<Pending> calls_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
@@ -288,6 +315,7 @@ class InvocationAnalyzer final : public Analyzer {
   InvocationAnalyzer(const AnalyzerConfig& config, std::shared_ptr<const PriceTable> prices)
       : profile_(config.profile), baseline_until_(config.baseline_until_ms), prices_(std::move(prices)) {
     if (baseline_until_ == 0 && profile_ != nullptr) baseline_until_ = profile_->baseline_until_ms;
+    clear_principal_slots();
   }
 
   void on_event(const EventView& e, FindingSink& out) override;
@@ -357,13 +385,20 @@ class InvocationAnalyzer final : public Analyzer {
   std::vector<std::int64_t> ip_first_;  // by ips_ id
   bool from_baseline_networks(const Principal& p, std::int64_t cut) const;
   std::string endpoint_model_;  ///< scratch: "sagemaker-endpoint/NAME"
-  std::unordered_map<std::string, std::uint32_t> row_index_;
+  // Hashed with TextHash: faster than std::hash on these long keys (never iterated).
+  using Index = std::unordered_map<std::string, std::uint32_t, detail::TextHash, std::equal_to<>>;
+  Index row_index_;
   std::string row_key_;
-  detail::LastEntry<std::unordered_map<std::string, std::uint32_t>> row_at_;
+  detail::LastEntry<Index> row_at_;
   std::vector<Row> rows_;
-  std::unordered_map<std::string, std::uint32_t> principal_index_;
-  std::string last_arn_;                 ///< actor ARN of the last principal_for() hit
-  std::uint32_t last_principal_ = kNone;
+  Index principal_index_;
+  /// Recent principal_for() hits: (actor ARN, index), in slots by text_slot()
+  /// of the ARN (callers interleave). Index kNone: empty.
+  static constexpr int kPrincipalSlotBits = 4;
+  std::array<std::pair<std::string, std::uint32_t>, std::size_t{1} << kPrincipalSlotBits> principal_slots_;
+  void clear_principal_slots() {
+    for (auto& [arn, index] : principal_slots_) index = kNone;
+  }
   std::vector<Principal> principals_;
   std::map<std::string, KeyAcc, std::less<>> models_, regions_;  // found by string_view
   /// Application inference profiles created in these logs: ARN -> what it copies (copyFrom).
@@ -373,7 +408,7 @@ class InvocationAnalyzer final : public Analyzer {
 
   std::uint64_t ct_calls_ = 0, inv_calls_ = 0;
   std::uint64_t ct_without_request_id_ = 0;  ///< CloudTrail calls that cannot join the invocation logs
-  std::set<std::string> ct_regions_, inv_regions_;
+  std::set<std::string, std::less<>> ct_regions_, inv_regions_;
   std::uint64_t rows_dropped_ = 0, join_overflow_ = 0, principals_dropped_ = 0;
   std::set<std::string> fired_;
   std::set<std::string> flagged_;  ///< principals named by medium+ findings, for the abuse answer
@@ -429,15 +464,16 @@ std::uint32_t InvocationAnalyzer::row_for(const EventView& e, std::string_view m
 
 Principal* InvocationAnalyzer::principal_for(const EventView& e, std::uint32_t& index) {
   index = kNone;
-  // Consecutive calls mostly come from one principal: skip the ARN parsing.
-  if (last_principal_ != kNone && e.actor_arn == last_arn_) {
-    index = last_principal_;
+  // A recent caller's principal is found without parsing its ARN again.
+  auto& [arn, slot] = principal_slots_[detail::text_slot(e.actor_arn, kPrincipalSlotBits)];
+  if (slot != kNone && arn == e.actor_arn) {
+    index = slot;
     return &principals_[index];
   }
   Principal* p = find_principal(e, index);
   if (p != nullptr) {
-    last_arn_.assign(e.actor_arn);
-    last_principal_ = index;
+    arn.assign(e.actor_arn);
+    slot = index;
   }
   return p;
 }
@@ -579,17 +615,19 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       ++p->inv_records;
     }
     std::int64_t start = e.time_ms - ((e.time_ms % kBucketMs) + kBucketMs) % kBucketMs;
-    if (p->last_bucket == nullptr || p->last_start != start) {
-      auto bit = p->buckets.find(start);
-      if (bit == p->buckets.end() && bucket_count_ < kMaxBuckets) {
-        bit = p->buckets.emplace(start, Bucket{}).first;
+    auto& [recent_start, recent] =
+        p->recent_buckets[static_cast<std::uint64_t>(start / kBucketMs) % p->recent_buckets.size()];
+    if (recent == nullptr || recent_start != start) {
+      auto bit = p->buckets.lower_bound(start);  // also where a new bucket goes: one walk down the tree
+      if ((bit == p->buckets.end() || bit->first != start) && bucket_count_ < kMaxBuckets) {
+        bit = p->buckets.emplace_hint(bit, start, Bucket{});
         ++bucket_count_;
       }
-      p->last_bucket = bit != p->buckets.end() ? &bit->second : nullptr;
-      p->last_start = start;
+      recent = bit != p->buckets.end() && bit->first == start ? &bit->second : nullptr;
+      recent_start = start;
     }
-    if (p->last_bucket != nullptr) {
-      Bucket& b = *p->last_bucket;
+    if (recent != nullptr) {
+      Bucket& b = *recent;
       (from_ct ? b.ct : b.inv) += 1;
       if (from_ct) {
         note_client(b.ips, ips_.id(e.source_ip));
@@ -1026,7 +1064,7 @@ void InvocationAnalyzer::finish(FindingSink& out) {
   principals_ = std::move(sorted);
   principal_index_.clear();
   for (std::size_t i = 0; i < principals_.size(); ++i) principal_index_[principals_[i].arn] = static_cast<std::uint32_t>(i);
-  last_principal_ = kNone;  // indexes moved
+  clear_principal_slots();  // indexes moved
 
   build_usage();  // before first-seen: that moves Findings out, rows stay
   emit_probes(out);

@@ -271,6 +271,7 @@ bool is_denial(std::string_view code) noexcept {
 // Aggregates.
 
 constexpr std::size_t kMaxKeys = 100000;
+constexpr std::size_t kMaxPrincipalKey = 512;  // principals_ keys are cut to this many bytes
 constexpr std::int64_t kHourMs = 3600 * 1000;
 constexpr std::size_t kMaxHoursPerPrincipal = 24 * 92;
 constexpr std::size_t kMaxIpsPerPrincipal = 64;  // source IPs remembered per principal
@@ -340,16 +341,21 @@ Severity lower(Severity s) { return s > Severity::kLow ? static_cast<Severity>(s
 
 /// Common facts kept for an aggregate that becomes a finding.
 struct Facts {
+  // What every add() reads first, together: most aggregates are cold when an
+  // event comes, and the sets below are read only when these say so.
   std::uint64_t count = 0;
-  std::uint64_t failed = 0;
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
+  ClientIds::Added added;  // the values added lately to the sets below
+  std::uint8_t full = 0;   // bit f: the set of ClientIds field f holds its cap
+  std::pair<const std::string, std::uint64_t>* last_action = nullptr;  // the last call's entry in actions
+  std::uint64_t failed = 0;
   EarliestEvidence evidence;
   std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
-  std::pair<const std::string, std::uint64_t>* last_action = nullptr;  // the last call's entry in actions
   SmallStrSet source_ips, user_agents, access_keys, accounts, regions, errors;
 
-  void add(const EventView& e) {
+  /// Counts `e`, whose client fields' ids are `ids` (ClientIds::of).
+  void add(const EventView& e, const ClientIds::Ids& ids) {
     if (count == 0 || e.time_ms < first_ms) first_ms = e.time_ms;
     if (count == 0 || e.time_ms > last_ms) last_ms = e.time_ms;
     ++count;
@@ -374,11 +380,17 @@ struct Facts {
       else if (actions.size() < 50) it = actions.emplace(name, 1).first;
       if (it != actions.end()) last_action = &*it;  // map nodes stay put, a moved map's too
     }
-    add_capped(source_ips, e.source_ip, 10);
-    add_capped(user_agents, e.user_agent, 5);
-    add_capped(access_keys, e.access_key_id, 5);
-    add_capped(accounts, e.account, 5);
-    add_capped(regions, e.region, 10);
+    auto add_field = [&](ClientIds::Field f, SmallStrSet& set, std::string_view value, std::size_t cap) {
+      const auto bit = static_cast<std::uint8_t>(1u << f);
+      if ((full & bit) != 0 || !added.fresh(ids, f)) return;
+      add_capped(set, value, cap);
+      if (set.size() >= cap) full |= bit;  // a full set cannot change: not read again
+    };
+    add_field(ClientIds::kIp, source_ips, e.source_ip, 10);
+    add_field(ClientIds::kAgent, user_agents, e.user_agent, 5);
+    add_field(ClientIds::kKey, access_keys, e.access_key_id, 5);
+    add_field(ClientIds::kAccount, accounts, e.account, 5);
+    add_field(ClientIds::kRegion, regions, e.region, 10);
   }
 
   void fill(Finding& f) const {
@@ -416,6 +428,33 @@ struct Touch {
   bool own_call = false;
 };
 
+// Small sorted sets (capped, searched on every event of their hour): the
+// order std::set gave the findings, without a tree walk per search.
+struct SecretHour {
+  Facts facts;
+  SmallStrSet secrets;
+  SmallStrSet params;
+  std::uint32_t batch = 0;
+  std::uint32_t denied = 0;
+  SmallStrSet bad;  // the profile's bad lists the caller matched
+};
+
+struct S3Hour {
+  Facts facts;
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+  SmallStrSet buckets;
+  SmallStrSet bad;
+};
+
+constexpr int kTouchSlotBits = 3;
+
+/// A principal's entries of recent hours in an hour map, by hour modulo 4: a
+/// principal's events hit them without building a key and searching (map
+/// nodes do not move). A log file's events are shuffled over a few hours.
+template <typename Slot>
+using RecentHours = std::array<std::pair<std::int64_t, Slot*>, 4>;
+
 struct PrincipalStats {
   using IpFirst = std::map<std::string, std::int64_t, std::less<>>;
   std::int64_t first_ms = 0;
@@ -423,23 +462,11 @@ struct PrincipalStats {
   std::map<std::int64_t, std::uint32_t> denials;  // hour -> denied calls
   IpFirst::iterator last_ip;  // the last event's entry in ip_first, valid while has_last_ip
   bool has_last_ip = false;
-};
-
-struct SecretHour {
-  Facts facts;
-  StrSet secrets;
-  StrSet params;
-  std::uint32_t batch = 0;
-  std::uint32_t denied = 0;
-  StrSet bad;  // the profile's bad lists the caller matched
-};
-
-struct S3Hour {
-  Facts facts;
-  std::uint64_t objects = 0;
-  std::uint64_t bytes = 0;
-  StrSet buckets;
-  StrSet bad;
+  // The principal's recent aggregates (see PrivateDataAnalyzer::stats_): its
+  // events mostly repeat a few, each found once instead of by key per event.
+  RecentHours<SecretHour> secret_hours{};
+  RecentHours<S3Hour> s3_hours{};
+  std::array<Touch*, std::size_t{1} << kTouchSlotBits> touches{};  // by label and class (find_touch)
 };
 
 struct SingleEvent {  // one call worth a finding of its own (exports, shares)
@@ -476,6 +503,7 @@ class PrivateDataAnalyzer final : public Analyzer {
 
     Op op;
     if (!classify(e, op)) return;
+    client_ids_ = &clients_.of(e);
     resource_ids(e, op, ids_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
@@ -519,10 +547,11 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void track_principal(const EventView& e, std::string_view principal) {
+    stats_ = nullptr;
     PrincipalSlot& slot = principal_slots_[TextHash{}(principal) % principal_slots_.size()];
     if (slot.stats == nullptr || slot.principal != principal) {
-      PrincipalStats* found =
-          find_or_add(principals_, principal, kMaxKeys, [&](PrincipalStats& s) { s.first_ms = e.time_ms; });
+      PrincipalStats* found = find_or_add(principals_, principal, kMaxKeys,
+                                          [&](PrincipalStats& s) { s.first_ms = e.time_ms; }, kMaxPrincipalKey);
       if (found == nullptr) {
         ++overflow_;
         return;
@@ -531,6 +560,9 @@ class PrivateDataAnalyzer final : public Analyzer {
       slot.stats = found;
     }
     PrincipalStats& st = *slot.stats;
+    // Principals longer than the map's keys may share an entry: their
+    // aggregates are found by their whole key instead.
+    if (principal.size() <= kMaxPrincipalKey) stats_ = &st;
     st.first_ms = std::min(st.first_ms, e.time_ms);
     if (!e.source_ip.empty()) {
       auto& ips = st.ip_first;
@@ -567,28 +599,41 @@ class PrivateDataAnalyzer final : public Analyzer {
         bad_.insert(fmt::format("bad principal {}", p));
   }
 
-  void touch(const EventView& e, std::string_view principal, const Op& op, std::string_view label, bool is_private,
-             std::string_view id) {
+  /// The touch of (this event's principal, marker_, op, label): one of the
+  /// principal's recent touches when their fields match (the key they were
+  /// stored under is those fields joined), else found by key and remembered.
+  Touch* find_touch(std::string_view principal, const Op& op, std::string_view label, bool is_private) {
+    Touch** recent = nullptr;
+    if (stats_ != nullptr) {
+      // A principal's touches mostly differ in their label (a bucket, a table).
+      recent = &stats_->touches[text_slot(label, kTouchSlotBits) ^ static_cast<std::size_t>(op.cls)];
+      const Touch* t = *recent;
+      if (t != nullptr && t->kind == op.kind && t->cls == op.cls && t->label == label && t->marker == marker_)
+        return *recent;
+    }
     key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
     key_.append(kind_name(op.kind)).append(1, '\x1f').append(label).append(1, '\x1f').append(kOpNames[static_cast<int>(op.cls)]);
-    // Consecutive touches mostly repeat their key: the last one is reused without a search.
-    if (last_touch_ == nullptr || key_ != last_touch_key_) {
-      last_touch_ = find_or_add_indexed(touches_, touch_index_, key_, [&](Touch& t) {
-        t.principal = capped(principal, 512);
-        t.marker = marker_;
-        t.kind = op.kind;
-        t.cls = op.cls;
-        t.label = capped(label, 512);
-        t.private_match = is_private;
-      });
-      if (last_touch_ == nullptr) {
-        ++overflow_;
-        return;
-      }
-      last_touch_key_.assign(key_);
+    Touch* found = find_or_add_indexed(touches_, touch_index_, key_, [&](Touch& t) {
+      t.principal = capped(principal, 512);
+      t.marker = marker_;
+      t.kind = op.kind;
+      t.cls = op.cls;
+      t.label = capped(label, 512);
+      t.private_match = is_private;
+    });
+    if (found != nullptr && recent != nullptr) *recent = found;
+    return found;
+  }
+
+  void touch(const EventView& e, std::string_view principal, const Op& op, std::string_view label, bool is_private,
+             std::string_view id) {
+    Touch* found = find_touch(principal, op, label, is_private);
+    if (found == nullptr) {
+      ++overflow_;
+      return;
     }
-    Touch& t = *last_touch_;
-    t.facts.add(e);
+    Touch& t = *found;
+    t.facts.add(e, *client_ids_);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
@@ -610,44 +655,34 @@ class PrivateDataAnalyzer final : public Analyzer {
     }
   }
 
-  /// The slot of the last call in an hour: consecutive events mostly repeat a
-  /// principal, so this skips building the key and the search.
-  struct HourCache {
-    std::string principal, extra;
-    std::int64_t hour = 0;
-    void* slot = nullptr;  ///< a node of the map (stable: entries are never erased)
-  };
-  /// One HourCache per hour modulo 8: a log file's events are shuffled over a
-  /// few hours, so one cache for the last hour missed on most events.
-  using SlotCache = std::array<HourCache, 8>;
-
+  /// The entry of (principal, hour h, extra) in `m`, found by key through
+  /// `index`; when `recent` (the principal's, see PrincipalStats) holds it, no
+  /// key is built. Null when the map is full.
   template <typename Slot>
-  static Slot* hour_slot(std::map<std::string, Slot, std::less<>>& m, KeyIndex<Slot>& index, SlotCache& caches,
-                         std::string& key, std::string_view principal, std::int64_t h, std::string_view extra,
-                         std::uint64_t& overflow) {
-    HourCache& cache = caches[static_cast<std::uint64_t>(h) % caches.size()];
-    if (cache.slot && cache.hour == h && cache.principal == principal && cache.extra == extra)
-      return static_cast<Slot*>(cache.slot);
-    key.assign(principal).append(1, '\x1f');
-    fmt::format_to(std::back_inserter(key), "{}", h);
-    if (!extra.empty()) key.append(1, '\x1f').append(extra);
-    Slot* slot = find_or_add_indexed(m, index, key, [](Slot&) {});
+  Slot* hour_slot(std::map<std::string, Slot, std::less<>>& m, KeyIndex<Slot>& index, RecentHours<Slot>* recent,
+                  std::string_view principal, std::int64_t h, std::string_view extra) {
+    std::pair<std::int64_t, Slot*>* cached = nullptr;
+    if (recent != nullptr) {
+      cached = &(*recent)[static_cast<std::uint64_t>(h) % recent->size()];
+      if (cached->second != nullptr && cached->first == h) return cached->second;
+    }
+    key_.assign(principal).append(1, '\x1f');
+    fmt::format_to(std::back_inserter(key_), "{}", h);
+    if (!extra.empty()) key_.append(1, '\x1f').append(extra);
+    Slot* slot = find_or_add_indexed(m, index, key_, [](Slot&) {});
     if (slot == nullptr) {
-      ++overflow;
+      ++overflow_;
       return nullptr;
     }
-    cache.principal.assign(principal);
-    cache.extra.assign(extra);
-    cache.hour = h;
-    cache.slot = slot;
+    if (cached != nullptr) *cached = {h, slot};
     return slot;
   }
 
   void secret_burst(const EventView& e, const Op& op, std::string_view principal) {
-    SecretHour* s = hour_slot(secret_hours_, secret_index_, secret_cache_, key_, principal,
-                              floor_div(e.time_ms, kHourMs), "", overflow_);
+    SecretHour* s = hour_slot(secret_hours_, secret_index_, stats_ ? &stats_->secret_hours : nullptr, principal,
+                              floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e);
+    s->facts.add(e, *client_ids_);
     if (e.outcome == Outcome::kFailure) {
       if (is_denial(e.error_code)) ++s->denied;
     } else {
@@ -658,10 +693,10 @@ class PrivateDataAnalyzer final : public Analyzer {
   }
 
   void s3_reads(const EventView& e, std::string_view principal) {
-    S3Hour* s = hour_slot(s3_hours_, s3_index_, s3_cache_, key_, principal, floor_div(e.time_ms, kHourMs), "",
-                          overflow_);
+    S3Hour* s =
+        hour_slot(s3_hours_, s3_index_, stats_ ? &stats_->s3_hours : nullptr, principal, floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e);
+    s->facts.add(e, *client_ids_);
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
@@ -676,9 +711,9 @@ class PrivateDataAnalyzer final : public Analyzer {
 
   void dynamo_scans(const EventView& e, std::string_view principal) {
     std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
-    Facts* f = hour_slot(scan_hours_, scan_index_, scan_cache_, key_, principal, floor_div(e.time_ms, kHourMs), table,
-                         overflow_);
-    if (f) f->add(e);
+    // Scans are rare: their hours are found by key.
+    Facts* f = hour_slot<Facts>(scan_hours_, scan_index_, nullptr, principal, floor_div(e.time_ms, kHourMs), table);
+    if (f) f->add(e, *client_ids_);
   }
 
   void single(const EventView& e, std::string_view principal, std::string_view rule, std::string resource,
@@ -693,7 +728,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     s.resource = std::move(resource);
     s.detail = std::move(detail);
     s.external = external;
-    s.facts.add(e);
+    s.facts.add(e, *client_ids_);
     singles_.push_back(std::move(s));
   }
 
@@ -866,15 +901,17 @@ class PrivateDataAnalyzer final : public Analyzer {
   KeyIndex<SecretHour> secret_index_;
   KeyIndex<S3Hour> s3_index_;
   KeyIndex<Facts> scan_index_;
-  SlotCache secret_cache_, s3_cache_, scan_cache_;
   KeyIndex<Touch> touch_index_;
-  Touch* last_touch_ = nullptr;  ///< the last event's touch (null: look it up), with its key
-  std::string last_touch_key_;
   std::vector<SingleEvent> singles_;
   std::vector<std::string> ids_;
   StrSet bad_;
   std::string key_;
   std::string_view marker_;  // this event's ai_marker()
+  // This event's principal's entry in principals_ (null: none, or a key cut
+  // to kMaxPrincipalKey), which remembers the principal's recent aggregates.
+  PrincipalStats* stats_ = nullptr;
+  ClientIds clients_;
+  const ClientIds::Ids* client_ids_ = nullptr;  // this event's ids in clients_
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
