@@ -111,21 +111,39 @@ struct EventView {
   RecordRef where;
   simdjson::dom::element raw;        ///< the original record (request parameters, bodies, ...)
 
-  /// What the normalizer found under `requestParameters` (set in its one pass
-  /// over the record's keys); kUnknown for events built another way.
+  /// A top-level member of a CloudTrail record that the normalizer notes in its
+  /// one pass over the record's keys (the first one, as a raw lookup finds it);
+  /// kUnknown for events built another way. Analyzers read these members when
+  /// the record is mostly out of cache: found here, its keys are not scanned again.
   enum class Found : std::uint8_t { kUnknown, kAbsent, kPresent };
-  Found request_parameters_found = Found::kUnknown;
-  simdjson::dom::element request_parameters_value;  ///< valid when kPresent
-  /// `raw["requestParameters"]` (the first such key), without scanning the
-  /// record's keys again when the normalizer already found it: most analyzers
-  /// read it, and by then the record is mostly out of cache.
+  struct Member {
+    Found found = Found::kUnknown;
+    simdjson::dom::element value;  ///< valid when kPresent
+  };
+  Member request_parameters_member, additional_event_data_member, from_console_member;
+
+  /// `raw["requestParameters"]`: most analyzers read it.
   simdjson::simdjson_result<simdjson::dom::element> request_parameters() const noexcept {
-    switch (request_parameters_found) {
-      case Found::kPresent: return simdjson::dom::element(request_parameters_value);
+    return member(request_parameters_member, "requestParameters");
+  }
+  /// `raw["additionalEventData"]` (bytes transferred, MFA, token counts).
+  simdjson::simdjson_result<simdjson::dom::element> additional_event_data() const noexcept {
+    return member(additional_event_data_member, "additionalEventData");
+  }
+  /// `raw["sessionCredentialFromConsole"]` is the string "true": a call made with
+  /// console credentials.
+  bool from_console() const noexcept {
+    std::string_view v;
+    return member(from_console_member, "sessionCredentialFromConsole").get_string().get(v) == simdjson::SUCCESS &&
+           v == "true";
+  }
+  simdjson::simdjson_result<simdjson::dom::element> member(const Member& m, std::string_view key) const noexcept {
+    switch (m.found) {
+      case Found::kPresent: return simdjson::dom::element(m.value);
       case Found::kAbsent: return simdjson::NO_SUCH_FIELD;
       case Found::kUnknown: break;
     }
-    return raw["requestParameters"];
+    return raw[key];
   }
   /// What the content stage found (src/scan/content_stage.h): set for
   /// invocation records, and for CloudTrail records whose request parameters

@@ -377,9 +377,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       if (c.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(c.uas, e.user_agent);
       if (c.added.fresh(ids, detail::ClientIds::kRegion)) add_capped(c.regions, e.region);
       add_bucket(c.steps[static_cast<std::size_t>(step)], e, step == kInvocation ? 1 : kEvidencePerStep);
-      std::string_view console;
-      if (e.raw["sessionCredentialFromConsole"].get_string().get(console) != simdjson::SUCCESS || console != "true")
-        ++c.outside_console;
+      if (!e.from_console()) ++c.outside_console;
     } else {
       ++dropped_;
     }

@@ -170,8 +170,7 @@ namespace {
 /// A call made with console credentials (CloudTrail's sessionCredentialFromConsole).
 bool console_session(const EventView& e) {
   if (e.kind != EventKind::kCloudTrail) return false;
-  std::string_view v;
-  return e.raw["sessionCredentialFromConsole"].get_string().get(v) == simdjson::SUCCESS && v == "true";
+  return e.from_console();
 }
 }  // namespace
 

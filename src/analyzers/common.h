@@ -57,8 +57,8 @@ struct TextHash {
   std::size_t operator()(std::string_view s) const noexcept { return static_cast<std::size_t>(hash_text(s)); }
 };
 
-/// a == b, without a memcmp call for the short values (regions, accounts,
-/// services, actions, IPs, key ids) that hot paths compare on every event.
+/// a == b, without a memcmp call for the values (regions, accounts, services,
+/// actions, IPs, key ids, ARNs) that hot paths compare on every event.
 inline bool same_text(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = a.size();
   if (n != b.size()) return false;
@@ -72,7 +72,15 @@ inline bool same_text(std::string_view a, std::string_view b) noexcept {
     std::memcpy(&w, p, 4);
     return w;
   };
-  if (n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+  if (n > 16) {
+    // ARNs of one account share a long prefix ("arn:aws:sts::<account>:assumed-role/"):
+    // their last bytes set most different values apart, so they are compared first.
+    if (load8(a.data() + n - 8) != load8(b.data() + n - 8)) return false;
+    if (n > 128) return std::memcmp(a.data(), b.data(), n - 8) == 0;
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (load8(a.data() + i) != load8(b.data() + i)) return false;
+    return true;
+  }
   if (n >= 8) return load8(a.data()) == load8(b.data()) && load8(a.data() + n - 8) == load8(b.data() + n - 8);
   if (n >= 4) return load4(a.data()) == load4(b.data()) && load4(a.data() + n - 4) == load4(b.data() + n - 4);
   for (std::size_t i = 0; i < n; ++i)
@@ -117,12 +125,12 @@ class SmallStrSet {
 
   const_iterator find(std::string_view s) const {
     const std::size_t n = v_.size();
-    if (last_ < n && v_[last_] == s) return v_.begin() + static_cast<std::ptrdiff_t>(last_);
+    if (last_ < n && same_text(v_[last_], s)) return v_.begin() + static_cast<std::ptrdiff_t>(last_);
     // A full capped set is searched on every event for the values it left
     // out (a role's next session keys, a busy action's other addresses).
-    if (has_miss_ && miss_ == s) return v_.end();
+    if (has_miss_ && same_text(miss_, s)) return v_.end();
     for (std::size_t i = 0; i < n; ++i) {
-      if (v_[i] == s) {  // lengths first, then the bytes
+      if (same_text(v_[i], s)) {  // lengths first, then the bytes
         last_ = i;
         return v_.begin() + static_cast<std::ptrdiff_t>(i);
       }

@@ -700,7 +700,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
-    if (e.raw["additionalEventData"]["bytesTransferredOut"].get(out) == simdjson::SUCCESS) {
+    if (e.additional_event_data()["bytesTransferredOut"].get(out) == simdjson::SUCCESS) {
       std::int64_t bytes = 0;
       double d = 0;
       if (out.get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0) s->bytes += static_cast<std::uint64_t>(bytes);

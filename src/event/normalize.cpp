@@ -207,6 +207,13 @@ std::string_view model_from_resources(std::span<const ResourceView> resources) n
   return {};
 }
 
+/// The first occurrence of a member EventView keeps (a raw lookup finds the first).
+void note_member(EventView::Member& m, dom::element value) noexcept {
+  if (m.found == EventView::Found::kPresent) return;
+  m.found = EventView::Found::kPresent;
+  m.value = value;
+}
+
 bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev, SkipReason& why) {
   const std::size_t resources_from = arena.resources.size();
   bool have_time = false;
@@ -278,10 +285,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
       case 17:
         if (key == "requestParameters") {
-          if (ev.request_parameters_found != EventView::Found::kPresent) {  // a raw lookup finds the first
-            ev.request_parameters_found = EventView::Found::kPresent;
-            ev.request_parameters_value = value;
-          }
+          note_member(ev.request_parameters_member, value);
           dom::element model;
           if (value.is_object() && value["modelId"].get(model) == simdjson::SUCCESS) ev.model_id = str(model);
         }
@@ -291,6 +295,7 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
         break;
       case 19:
         if (key == "additionalEventData") {
+          note_member(ev.additional_event_data_member, value);
           dom::object aed;
           if (value.get_object().get(aed) != simdjson::SUCCESS) break;
           for (auto [k, v] : aed) {
@@ -307,11 +312,15 @@ bool normalize_cloudtrail(dom::object obj, NormalizeArena& arena, EventView& ev,
           }
         }
         break;
+      case 28:
+        if (key == "sessionCredentialFromConsole") note_member(ev.from_console_member, value);
+        break;
       default:
         break;
     }
   }
-  if (ev.request_parameters_found == EventView::Found::kUnknown) ev.request_parameters_found = EventView::Found::kAbsent;
+  for (EventView::Member* m : {&ev.request_parameters_member, &ev.additional_event_data_member, &ev.from_console_member})
+    if (m->found == EventView::Found::kUnknown) m->found = EventView::Found::kAbsent;
   if (!is_insight && ev.service.empty() && ev.action.empty() && ev.event_type.empty()) {
     why = SkipReason::kUnrecognisedRecord;  // no CloudTrail record at all
     return false;

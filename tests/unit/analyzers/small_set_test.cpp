@@ -54,3 +54,21 @@ TEST_CASE("SmallStrSet keeps the same values, in the same order, as a set", "[an
   CHECK(s.insert("c").second);
   CHECK(s.find("c") != s.end());
 }
+
+TEST_CASE("same_text is == for every length and every differing byte", "[analyzer][common]") {
+  using aiir::detail::same_text;
+  // Lengths around each branch (4, 8, 16, the 8-byte loop, 128) and one byte changed anywhere.
+  for (std::size_t n : {0, 1, 3, 4, 7, 8, 15, 16, 17, 23, 24, 25, 63, 64, 65, 127, 128, 129, 300}) {
+    std::string a(n, 'a');
+    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + i % 26);
+    const std::string b = a;
+    CHECK(same_text(a, b));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string c = a;
+      c[i] = static_cast<char>(c[i] ^ 0x20);
+      CHECK_FALSE(same_text(a, c));
+    }
+    CHECK_FALSE(same_text(a, a + "x"));
+    if (n > 0) CHECK_FALSE(same_text(a, std::string_view(a).substr(1)));
+  }
+}

@@ -225,10 +225,10 @@ TEST_CASE("the resource credentials were issued to (userIdentity.inScopeOf)", "[
   }
 }
 
-TEST_CASE("requestParameters and repeated identity keys as raw lookups see them", "[decode][event]") {
+TEST_CASE("requestParameters, additionalEventData, sessionCredentialFromConsole and repeated identity keys as raw lookups see them", "[decode][event]") {
   auto f = events_from_json(
-      R"({"eventVersion":"1.09","userIdentity":{"type":"Root","type":"IAMUser"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"key":"a"},"requestParameters":{"key":"b"}})"
-      "\n" R"({"eventVersion":"1.09","userIdentity":{"type":"IAMUser"},"userIdentity":{"type":"Root"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets"})"
+      R"({"eventVersion":"1.09","userIdentity":{"type":"Root","type":"IAMUser"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","requestParameters":{"key":"a"},"requestParameters":{"key":"b"},"additionalEventData":{"bytesTransferredOut":7},"additionalEventData":{},"sessionCredentialFromConsole":"true","sessionCredentialFromConsole":"false"})"
+      "\n" R"({"eventVersion":"1.09","userIdentity":{"type":"IAMUser"},"userIdentity":{"type":"Root"},"eventTime":"2026-03-10T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","sessionCredentialFromConsole":true})"
       "\n" + ct("plain"));
   REQUIRE(f.events.size() == 3);
   CHECK(f.events[0].repeated_keys);
@@ -239,10 +239,19 @@ TEST_CASE("requestParameters and repeated identity keys as raw lookups see them"
   REQUIRE(f.events[0].request_parameters()["key"].get_string().get(key) == simdjson::SUCCESS);
   CHECK(key == "a");
   CHECK(f.events[1].request_parameters().error() == simdjson::NO_SUCH_FIELD);
+  std::int64_t bytes = 0;
+  REQUIRE(f.events[0].additional_event_data()["bytesTransferredOut"].get_int64().get(bytes) == simdjson::SUCCESS);
+  CHECK(bytes == 7);
+  CHECK(f.events[1].additional_event_data().error() == simdjson::NO_SUCH_FIELD);
+  CHECK(f.events[0].from_console());
+  CHECK_FALSE(f.events[1].from_console());  // a boolean, not the string CloudTrail writes
+  CHECK_FALSE(f.events[2].from_console());  // absent
   aiir::EventView built;  // not normalized: looked up in raw
   built.raw = f.events[0].raw;
   REQUIRE(built.request_parameters()["key"].get_string().get(key) == simdjson::SUCCESS);
   CHECK(key == "a");
+  REQUIRE(built.additional_event_data()["bytesTransferredOut"].get_int64().get(bytes) == simdjson::SUCCESS);
+  CHECK(built.from_console());
 }
 
 TEST_CASE("a record without a usable time is skipped with a reason", "[decode]") {
