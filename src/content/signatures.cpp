@@ -115,18 +115,20 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
       sig.match = string_list(name, node, "match");
       sig.nomatch = string_list(name, node, "nomatch");
       if (sig.match.empty()) fail(name, node, "signature '" + sig.id + "' has no 'match' test case");
-      // Compile each pattern here, to point at its own line when it is bad;
-      // the compiled pattern is the one matching uses (compile() keeps it).
+      // A pattern is checked where the set takes it (compile(), which points at
+      // its line when it is bad); its own RE2, for the span of a hit, is
+      // compiled on its first hit (pattern()): most never fire in a run.
+      // Conversation-scoped patterns are not in the set: checked here.
       YAML::Node pats = node["patterns"];
       for (std::size_t i = 0; i < sig.patterns.size(); ++i) {
-        auto re = std::make_unique<RE2>(sig.patterns[i], re2_options());
-        if (!re->ok()) {
-          YAML::Node at = pats.IsSequence() ? pats[i] : pats;
-          fail(name, at, "signature '" + sig.id + "': bad pattern: " + re->error());
+        YAML::Node at = pats.IsSequence() ? pats[i] : pats;
+        if (sig.conversation) {
+          RE2 re(sig.patterns[i], re2_options());
+          if (!re.ok()) fail(name, at, "signature '" + sig.id + "': bad pattern: " + re.error());
         }
-        if (i == 0) set.first_pattern_.push_back(static_cast<std::uint32_t>(set.pattern_re_.size()));
+        if (i == 0) set.first_pattern_.push_back(static_cast<std::uint32_t>(set.pattern_owner_.size()));
         set.pattern_owner_.push_back(static_cast<std::uint32_t>(set.signatures_.size()));
-        set.pattern_re_.push_back(std::move(re));
+        set.pattern_line_.push_back(at.Mark().is_null() ? sig.line : at.Mark().line + 1);
       }
       std::unique_ptr<RE2> any;
       if (sig.conversation && sig.patterns.size() > 1) {  // its cue is looked for on every conversation
@@ -146,7 +148,9 @@ SignatureSet SignatureSet::load_string(std::string_view yaml, std::string_view n
 }
 
 void SignatureSet::compile(std::string_view name) {
-  // pattern_owner_ and pattern_re_ were filled by load_string, in this order.
+  // pattern_owner_ and pattern_line_ were filled by load_string, in this order.
+  pattern_re_.resize(pattern_owner_.size());
+  pattern_once_ = std::make_unique<std::once_flag[]>(pattern_owner_.size());
   set_ = std::make_unique<SetHolder>(re2_options());
   set_pattern_.clear();
   for (std::uint32_t s = 0; s < signatures_.size(); ++s) {
@@ -155,7 +159,8 @@ void SignatureSet::compile(std::string_view name) {
       std::string err;
       int idx = set_->set.Add(signatures_[s].patterns[i], &err);
       if (idx < 0)
-        throw aiir::Error(std::string(name) + ":" + std::to_string(signatures_[s].line) + ": " + err);
+        throw aiir::Error(std::string(name) + ":" + std::to_string(pattern_line_[first_pattern_[s] + i]) +
+                          ": signature '" + signatures_[s].id + "': bad pattern: " + err);
       set_pattern_.push_back(first_pattern_[s] + static_cast<std::uint32_t>(i));
     }
   }
@@ -190,7 +195,7 @@ bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<
     std::uint32_t s = pattern_owner_[pat];
     if (seen[s]) continue;
     re2::StringPiece m;
-    if (!pattern_re_[pat]->Match(view, 0, view.size(), RE2::UNANCHORED, &m, 1)) {
+    if (!pattern(pat).Match(view, 0, view.size(), RE2::UNANCHORED, &m, 1)) {
       // Cannot happen (the set said it matched); keep the hit without a span.
       m = re2::StringPiece(view.data(), 0);
     }
@@ -203,6 +208,14 @@ bool SignatureSet::scan_view(std::string_view view, int view_index, std::vector<
     hits.push_back(hit);
   }
   return trigger;
+}
+
+const RE2& SignatureSet::pattern(std::size_t p) const {
+  std::call_once(pattern_once_[p], [&] {
+    const std::uint32_t s = pattern_owner_[p];
+    pattern_re_[p] = std::make_unique<RE2>(signatures_[s].patterns[p - first_pattern_[s]], re2_options());
+  });
+  return *pattern_re_[p];
 }
 
 int SignatureSet::index_of(std::string_view id) const noexcept {
@@ -225,7 +238,7 @@ bool SignatureSet::find(std::uint32_t sig, std::string_view text, std::size_t fr
   const std::size_t first = first_pattern_[sig];
   for (std::size_t p = first; p < first + signatures_[sig].patterns.size(); ++p) {
     re2::StringPiece m;
-    if (!pattern_re_[p]->Match(text, from, text.size(), RE2::UNANCHORED, &m, 1)) continue;
+    if (!pattern(p).Match(text, from, text.size(), RE2::UNANCHORED, &m, 1)) continue;
     const auto b = static_cast<std::uint32_t>(m.data() - text.data());
     if (found && b >= begin) continue;
     found = true;

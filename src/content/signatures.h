@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,7 @@ class SignatureSet {
  private:
   SignatureSet();
   void compile(std::string_view name);
+  const re2::RE2& pattern(std::size_t p) const;
   /// match_view; true when the ROT13 trigger matched too.
   bool scan_view(std::string_view view, int view_index, std::vector<SignatureHit>& hits,
                  std::vector<std::uint8_t>& seen, std::vector<int>& scratch) const;
@@ -111,7 +113,11 @@ class SignatureSet {
   /// turn (null: a text signature, one pattern, or it did not compile; text
   /// signatures are looked up with find() only after a quoted hit).
   std::vector<std::unique_ptr<re2::RE2>> any_re_;
-  std::vector<std::unique_ptr<re2::RE2>> pattern_re_;     ///< per-pattern RE2 for the span
+  /// Per pattern: its RE2 for the span of a hit, compiled on first use by
+  /// pattern() (content workers share the set, hence the once flags).
+  mutable std::vector<std::unique_ptr<re2::RE2>> pattern_re_;
+  mutable std::unique_ptr<std::once_flag[]> pattern_once_;
+  std::vector<int> pattern_line_;                         ///< pattern index -> its line, for errors
   std::unique_ptr<SetHolder> set_;
   int trigger_index_ = -1;  ///< the set's index of kRot13Trigger (after every signature pattern)
 };

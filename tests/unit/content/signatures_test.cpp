@@ -124,6 +124,10 @@ TEST_CASE("the loader reports file:line errors", "[content][signatures]") {
   };
   CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: high\n    patterns: ['(unclosed']\n    match: [x]\n")
             .rfind("t.yaml:5:", 0) == 0);
+  // The bad one of a list, by its own line (the set checks it; its RE2 is compiled on first use).
+  CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: high\n    patterns:\n      - 'ok'\n"
+                 "      - '(unclosed'\n    match: [ok]\n")
+            .rfind("t.yaml:7: signature 'a': bad pattern: missing )", 0) == 0);
   CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: urgent\n    patterns: ['x']\n    match: [x]\n")
             .rfind("t.yaml:4:", 0) == 0);
   CHECK(error_of("signatures:\n  - id: a\n    family: f\n    severity: high\n    patterns: ['x']\n")
