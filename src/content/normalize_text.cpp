@@ -213,7 +213,7 @@ void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_
     constexpr std::uint64_t kJudged = 0xFFFF0000;
     is_leet |= (((leet & (letter << 1)) | (letter & (leet << 1))) & kJudged) != 0;
     spaced |= (sep & (alnum << 1) & (alnum >> 1) & ~(alnum << 2) & ~(alnum >> 2) & kJudged) != 0;
-    pct += static_cast<std::size_t>(std::popcount(m.pct));
+    if (m.pct != 0) pct += static_cast<std::size_t>(std::popcount(m.pct));  // a library call on baseline x86-64
     if (b64) return;
     // A run across blocks is carried; one inside a block is found with shifts.
     if (m.b64 == 0xFFFF) {
