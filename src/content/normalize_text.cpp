@@ -183,7 +183,7 @@ BlockMasks lower_block(const unsigned char* src, unsigned char* dst) noexcept {
     m.leet |= ((k & kClsLeet) != 0 ? 1u : 0u) << j;
     m.b64 |= ((k & kClsB64) != 0 ? 1u : 0u) << j;
     m.pct |= (c == '%' ? 1u : 0u) << j;
-    dst[j] = kLower[c];
+    dst[j] = static_cast<unsigned char>(kLower[c]);
   }
 #endif
   return m;
