@@ -192,57 +192,60 @@ std::string nfkc_casefold(const std::string& text) {
   return out;
 }
 
+// True when ASCII `text` has a run collapse_spaced joins. A run needs three
+// single-character tokens, the first at a token start: [start or white] c ' '
+// c ' ' c [end or white] (a lone " a " in prose is not one).
+bool ascii_spaced_run(std::string_view text) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  auto white = [](unsigned char c) { return (c == ' ') | (c == '\n') | (c == '\t') | (c == '\r'); };
+  bool run = false;
+  if (n >= 5) {
+    // Branch-free over the middle, the edges by hand. The middle 16
+    // positions at a time (SSE2) as bit masks of white and space bytes:
+    // the compiler left the per-byte form scalar, a tenth of the scorer.
+    std::size_t k = 1;
+#if defined(__SSE2__)
+    auto masks = [&](std::size_t at, std::uint32_t& w, std::uint32_t& sp) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+      auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+      const __m128i is_sp = eq(' ');
+      const __m128i is_w = _mm_or_si128(_mm_or_si128(is_sp, eq('\n')), _mm_or_si128(eq('\t'), eq('\r')));
+      w = static_cast<std::uint32_t>(_mm_movemask_epi8(is_w));
+      sp = static_cast<std::uint32_t>(_mm_movemask_epi8(is_sp));
+    };
+    // Bytes [base, base + 32) give the positions k = base + 1 + j (j < 16):
+    // bit j + d of the masks is byte k - 1 + d.
+    for (std::size_t base = 0; base + 32 <= n && !run; base += 16, k = base + 1) {
+      std::uint32_t w0, s0, w1, s1;
+      masks(base, w0, s0);
+      masks(base + 16, w1, s1);
+      const std::uint32_t w = w0 | (w1 << 16), sp = s0 | (s1 << 16);
+      run = (w & ~(w >> 1) & (sp >> 2) & ~(w >> 3) & (sp >> 4) & ~(w >> 5) & (w >> 6) & 0xffffu) != 0;
+    }
+#endif
+    for (; k + 5 < n; ++k) {
+      run |= white(p[k - 1]) & !white(p[k]) & (p[k + 1] == ' ') & !white(p[k + 2]) & (p[k + 3] == ' ') &
+             !white(p[k + 4]) & white(p[k + 5]);
+    }
+    auto at = [&](std::size_t q) {
+      return (q == 0 || white(p[q - 1])) && !white(p[q]) && p[q + 1] == ' ' && !white(p[q + 2]) &&
+             p[q + 3] == ' ' && !white(p[q + 4]) && (q + 5 == n || white(p[q + 5]));
+    };
+    run = run || at(0) || at(n - 5);
+  }
+  return run;
+}
+
 // Step 4: runs of 3 or more single characters separated by single spaces are
 // joined ("i g n o r e" -> "ignore"); two or more spaces end a word.
 std::string collapse_spaced(std::string owned) {
-  // A run needs three single-character tokens, the first at a token start:
-  // [start or white] c ' ' c ' ' c [end or white]. ASCII text without that
-  // shape is returned as it is (a lone " a " in prose is not one), not copied.
+  // ASCII text without a run is returned as it is, not copied.
   const std::string_view text = owned;
   {
     unsigned char any = 0;
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    for (std::size_t k = 0; k < n; ++k) any |= p[k];
-    if (any < 0x80) {
-      auto white = [](unsigned char c) { return (c == ' ') | (c == '\n') | (c == '\t') | (c == '\r'); };
-      bool run = false;
-      if (n >= 5) {
-        // Branch-free over the middle, the edges by hand. The middle 16
-        // positions at a time (SSE2) as bit masks of white and space bytes:
-        // the compiler left the per-byte form scalar, a tenth of the scorer.
-        std::size_t k = 1;
-#if defined(__SSE2__)
-        auto masks = [&](std::size_t at, std::uint32_t& w, std::uint32_t& sp) {
-          const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
-          auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-          const __m128i is_sp = eq(' ');
-          const __m128i is_w = _mm_or_si128(_mm_or_si128(is_sp, eq('\n')), _mm_or_si128(eq('\t'), eq('\r')));
-          w = static_cast<std::uint32_t>(_mm_movemask_epi8(is_w));
-          sp = static_cast<std::uint32_t>(_mm_movemask_epi8(is_sp));
-        };
-        // Bytes [base, base + 32) give the positions k = base + 1 + j (j < 16):
-        // bit j + d of the masks is byte k - 1 + d.
-        for (std::size_t base = 0; base + 32 <= n && !run; base += 16, k = base + 1) {
-          std::uint32_t w0, s0, w1, s1;
-          masks(base, w0, s0);
-          masks(base + 16, w1, s1);
-          const std::uint32_t w = w0 | (w1 << 16), sp = s0 | (s1 << 16);
-          run = (w & ~(w >> 1) & (sp >> 2) & ~(w >> 3) & (sp >> 4) & ~(w >> 5) & (w >> 6) & 0xffffu) != 0;
-        }
-#endif
-        for (; k + 5 < n; ++k) {
-          run |= white(p[k - 1]) & !white(p[k]) & (p[k + 1] == ' ') & !white(p[k + 2]) & (p[k + 3] == ' ') &
-                 !white(p[k + 4]) & white(p[k + 5]);
-        }
-        auto at = [&](std::size_t q) {
-          return (q == 0 || white(p[q - 1])) && !white(p[q]) && p[q + 1] == ' ' && !white(p[q + 2]) &&
-                 p[q + 3] == ' ' && !white(p[q + 4]) && (q + 5 == n || white(p[q + 5]));
-        };
-        run = run || at(0) || at(n - 5);
-      }
-      if (!run) return owned;
-    }
+    for (unsigned char c : text) any |= c;
+    if (any < 0x80 && !ascii_spaced_run(text)) return owned;
   }
   std::string out;
   out.reserve(text.size());
@@ -418,6 +421,10 @@ bool plain_ascii(std::string_view text) noexcept {
 }
 }  // namespace
 
+bool model_text_is_lowercase(std::string_view text) noexcept {
+  return text.size() <= kScoreHeadBytes + kScoreTailBytes + 1 && plain_ascii(text) && !ascii_spaced_run(text);
+}
+
 std::string normalize_for_model(std::string_view text) {
   if (plain_ascii(text)) {
     std::string lower(text);
@@ -480,9 +487,12 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
     if (i == n) break;
     std::uint64_t uni = word_seed, bi = prefix, next = bigram_seed;
     for (; i < n && word_byte(p[i]); ++i) {
-      uni = fnv_byte(uni, p[i]);
-      bi = fnv_byte(bi, p[i]);
-      next = fnv_byte(next, p[i]);
+      // ASCII capitals as lowercase (normalized text has none; see
+      // model_text_is_lowercase), off the chains' critical path.
+      const unsigned char c = static_cast<unsigned char>(p[i] + (static_cast<unsigned char>(p[i] - 'A') < 26 ? 32 : 0));
+      uni = fnv_byte(uni, c);
+      bi = fnv_byte(bi, c);
+      next = fnv_byte(next, c);
     }
     bump(uni);
     if (bigrams && have_prev) bump(bi);
@@ -515,7 +525,7 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
     }
   };
 #if defined(__SSE2__)
-  // Sixteen bytes at a time where they copy as they are (no capital, no
+  // Sixteen bytes at a time where they copy as they are but for capitals (no
   // whitespace but single spaces): most of a prose prompt.
   for (; t + 16 <= n_text;) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + t));
@@ -523,13 +533,13 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
       const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
       return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(static_cast<char>(hi - lo))), d);
     };
-    const auto other = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(within('A', 'Z'), within('\t', '\r'))));
+    const auto other = static_cast<unsigned>(_mm_movemask_epi8(within('\t', '\r')));
     const auto sp = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
-    if (other != 0 || (sp & ((sp << 1) | static_cast<unsigned>(after_space))) != 0) {  // a capital, or a space to drop
+    if (other != 0 || (sp & ((sp << 1) | static_cast<unsigned>(after_space))) != 0) {  // a space to drop or replace
       copy_bytes(t + 16);
       continue;
     }
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + m), v);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + m), _mm_add_epi8(v, _mm_and_si128(within('A', 'Z'), _mm_set1_epi8(0x20))));
     m += 16;
     t += 16;
     after_space = (sp >> 15) != 0;

@@ -57,6 +57,12 @@ std::string_view cap_for_scoring(std::string_view normalized, std::string& scrat
 /// THE model text: normalize_for_model(text), capped by cap_for_scoring.
 std::string model_text(std::string_view text);
 
+/// True when model_text(text) is `text` with its ASCII capitals lowercased
+/// (plain ASCII with nothing to decode or join, within the scoring cap): the
+/// features read capitals as lowercase, so `text` may be scored as it is,
+/// without the copy (most prompts).
+bool model_text_is_lowercase(std::string_view text) noexcept;
+
 /// Hashed features of text that is already normalized (sorted by index).
 void hashed_features(std::string_view normalized_text, const FeatureConfig& config, std::vector<Feature>& out);
 
@@ -92,7 +98,8 @@ class PromptModel {
   /// The header alone, as written at the top of the weights file.
   std::string header_text() const;
 
-  /// Probability in [0,1] that the already-normalized text is an attack.
+  /// Probability in [0,1] that the already-normalized text is an attack
+  /// (ASCII capitals are read as lowercase).
   double score(std::string_view normalized_text) const;
   /// score(model_text(text)): for raw, attacker-controlled text.
   double score_text(std::string_view text) const;

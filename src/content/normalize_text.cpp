@@ -137,8 +137,6 @@ constexpr std::array<std::uint8_t, 256> make_class_table() {
   return t;
 }
 constexpr std::array<std::uint8_t, 256> kCls = make_class_table();
-static_assert(kClsAlnum == 1 && kClsSep == 2 && kClsLeet == 8 && kClsLetter == 16,
-              "lower_and_scan's shifts assume these bits");
 
 // What a fused scan of appended text found.
 struct ScanHints {
@@ -147,77 +145,105 @@ struct ScanHints {
   std::size_t pct = 0;           // '%' bytes
 };
 
-// Lowercases src into dst (may be the same memory) and gathers the hints.
+// One 16-byte block's byte classes as bit masks (bit j: byte j).
+struct BlockMasks {
+  unsigned alnum = 0, sep = 0, leet = 0, letter = 0, b64 = 0, pct = 0;
+};
+
+// The masks of the 16 bytes at src, whose lowercase goes to dst (may be src).
+BlockMasks lower_block(const unsigned char* src, unsigned char* dst) noexcept {
+  BlockMasks m;
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  auto eq = [&](char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
+  auto below = [](__m128i x, char bound) {  // unsigned x <= bound
+    return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(bound)), x);
+  };
+  auto bits = [](__m128i x) { return static_cast<unsigned>(_mm_movemask_epi8(x)); };
+  const __m128i upper = below(_mm_sub_epi8(v, _mm_set1_epi8('A')), 25);
+  const __m128i letter = below(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
+  const __m128i digit = below(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
+  const __m128i alnum = _mm_or_si128(letter, digit);
+  const __m128i dash_under = _mm_or_si128(eq('-'), eq('_'));
+  const __m128i not_leet_digit = _mm_or_si128(_mm_or_si128(eq('2'), eq('6')), _mm_or_si128(eq('8'), eq('9')));
+  m.alnum = bits(alnum);
+  m.letter = bits(letter);
+  m.sep = bits(_mm_or_si128(_mm_or_si128(eq(' '), eq('.')), _mm_or_si128(dash_under, eq('*'))));
+  m.leet = bits(_mm_or_si128(_mm_andnot_si128(not_leet_digit, digit), _mm_or_si128(eq('@'), eq('$'))));
+  m.b64 = bits(_mm_or_si128(alnum, _mm_or_si128(dash_under, _mm_or_si128(eq('+'), eq('/')))));
+  m.pct = bits(eq('%'));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+#else
+  for (unsigned j = 0; j < 16; ++j) {
+    const unsigned char c = src[j];
+    const std::uint8_t k = kCls[c];
+    m.alnum |= ((k & kClsAlnum) != 0 ? 1u : 0u) << j;
+    m.letter |= ((k & kClsLetter) != 0 ? 1u : 0u) << j;
+    m.sep |= ((k & kClsSep) != 0 ? 1u : 0u) << j;
+    m.leet |= ((k & kClsLeet) != 0 ? 1u : 0u) << j;
+    m.b64 |= ((k & kClsB64) != 0 ? 1u : 0u) << j;
+    m.pct |= (c == '%' ? 1u : 0u) << j;
+    dst[j] = static_cast<unsigned char>(kLower[c]);
+  }
+#endif
+  return m;
+}
+
+// Lowercases src into dst (may be the same memory) and gathers the hints, in
+// one pass of 16-byte blocks (separate passes for the hints, the base64 run,
+// the '%' count and the lowercase were a tenth of the content stage):
+//   leet at m:   a leet digit or sign next to a letter (m-1, m)
+//   spaced at m: [not alnum] alnum SEP alnum [not alnum] with SEP at m
 // ASCII only: bytes >= 0x80 pass through unchanged. `need_b64` is the run
 // length of base64-alphabet bytes worth decoding: `longest_b64` is set to it
-// when such a run exists (0 otherwise), found by skipping `need_b64` bytes at
-// a time through text that has none (prose), not by counting every run.
+// when such a run exists (0 otherwise).
 void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_b64, ScanHints& h) {
-  const auto* s = reinterpret_cast<const unsigned char*>(src);
-  // Hints first: src may alias dst, and lowercasing keeps every byte's class.
-  // Per block: the byte classes with two zero ("not alnum") bytes of context
-  // on each side, then branch-free tests over shifted copies, which the
-  // compiler vectorizes (a branchy per-byte loop was a tenth of the content
-  // stage on prose).
-  //   leet at m:   a leet digit or sign next to a letter (m-1, m)
-  //   spaced at m: [not alnum] alnum SEP alnum [not alnum] with SEP at m
-  // The classes are computed 16 bytes at a time (SSE2), not looked up in kCls
-  // per byte: the compiler turns a per-byte lookup into scalar loads.
-  auto cls_of = [](unsigned char ch) -> std::uint8_t {
-    const unsigned letter = static_cast<unsigned char>((ch | 0x20) - 'a') < 26;
-    const unsigned digit = static_cast<unsigned char>(ch - '0') < 10;
-    const unsigned sep = (ch == ' ') | (ch == '.') | (ch == '-') | (ch == '_') | (ch == '*');
-    const unsigned leet = (digit & (ch != '2') & (ch != '6') & (ch != '8') & (ch != '9')) | (ch == '@') | (ch == '$');
-    return static_cast<std::uint8_t>((letter | digit) | (sep << 1) | (leet << 3) | (letter << 4));
+  // Windows of three blocks per class (bits 0-15: the block before the
+  // previous one, 16-31: the previous one, 32-47: this one): a position's
+  // tests read two bytes on each side, so a block is judged once the next one
+  // is read. Bytes before the text and past its end are in no class.
+  std::uint64_t alnum = 0, sep = 0, leet = 0, letter = 0;
+  bool is_leet = false, spaced = false, b64 = need_b64 == 0;
+  std::size_t run = 0, pct = 0;  // base64 bytes ending the blocks so far; '%' bytes
+  auto take = [&](const BlockMasks& m) {
+    alnum = (alnum >> 16) | (std::uint64_t{m.alnum} << 32);
+    sep = (sep >> 16) | (std::uint64_t{m.sep} << 32);
+    leet = (leet >> 16) | (std::uint64_t{m.leet} << 32);
+    letter = (letter >> 16) | (std::uint64_t{m.letter} << 32);
+    constexpr std::uint64_t kJudged = 0xFFFF0000;
+    is_leet |= (((leet & (letter << 1)) | (letter & (leet << 1))) & kJudged) != 0;
+    spaced |= (sep & (alnum << 1) & (alnum >> 1) & ~(alnum << 2) & ~(alnum >> 2) & kJudged) != 0;
+    if (m.pct != 0) pct += static_cast<std::size_t>(std::popcount(m.pct));  // a library call on baseline x86-64
+    if (b64) return;
+    // A run across blocks is carried; one inside a block is found with shifts.
+    if (m.b64 == 0xFFFF) {
+      run += 16;
+      b64 = run >= need_b64;
+      return;
+    }
+    b64 = run + static_cast<std::size_t>(std::countr_one(m.b64)) >= need_b64;
+    if (!b64 && need_b64 <= 16) {  // bit j of x is set when bits j .. j + need - 1 of m are
+      unsigned x = m.b64;
+      for (std::size_t k = 1; k < need_b64; ++k) x &= m.b64 >> k;
+      b64 = x != 0;
+    }
+    run = static_cast<std::size_t>(std::countl_one(static_cast<std::uint16_t>(m.b64)));
   };
-  constexpr std::size_t kBlock = 4096;
-  std::uint8_t cls[kBlock + 4];
-  std::uint8_t leet = 0, spaced = 0;
-  for (std::size_t b = 0; b < n && !(leet && spaced); b += kBlock) {
-    const std::size_t len = std::min(kBlock, n - b);
-    cls[0] = b >= 2 ? cls_of(s[b - 2]) : 0;
-    cls[1] = b >= 1 ? cls_of(s[b - 1]) : 0;
-    std::size_t k = 0;
-#if defined(__SSE2__)
-    for (; k + 16 <= len; k += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + b + k));
-      auto eq = [&](char ch) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(ch)); };
-      auto below = [](__m128i x, char bound) {  // unsigned x <= bound
-        return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(bound)), x);
-      };
-      const __m128i letter = below(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
-      const __m128i digit = below(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
-      const __m128i sep = _mm_or_si128(_mm_or_si128(eq(' '), eq('.')), _mm_or_si128(_mm_or_si128(eq('-'), eq('_')), eq('*')));
-      const __m128i not_leet_digit = _mm_or_si128(_mm_or_si128(eq('2'), eq('6')), _mm_or_si128(eq('8'), eq('9')));
-      const __m128i leet_ch = _mm_or_si128(_mm_andnot_si128(not_leet_digit, digit), _mm_or_si128(eq('@'), eq('$')));
-      __m128i c = _mm_and_si128(_mm_or_si128(letter, digit), _mm_set1_epi8(1));
-      c = _mm_or_si128(c, _mm_and_si128(sep, _mm_set1_epi8(2)));
-      c = _mm_or_si128(c, _mm_and_si128(leet_ch, _mm_set1_epi8(8)));
-      c = _mm_or_si128(c, _mm_and_si128(letter, _mm_set1_epi8(16)));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(cls + k + 2), c);
-    }
-#endif
-    for (; k < len; ++k) cls[k + 2] = cls_of(s[b + k]);
-    cls[len + 2] = b + len < n ? cls_of(s[b + len]) : 0;
-    cls[len + 3] = b + len + 1 < n ? cls_of(s[b + len + 1]) : 0;
-    std::uint8_t l = 0, sp = 0;
-    for (std::size_t j = 0; j < len; ++j) {
-      const std::uint8_t p2 = cls[j], p1 = cls[j + 1], m = cls[j + 2], n1 = cls[j + 3], n2 = cls[j + 4];
-      l |= static_cast<std::uint8_t>(((m >> 3) & (p1 >> 4)) | ((m >> 4) & (p1 >> 3)));
-      sp |= static_cast<std::uint8_t>((m >> 1) & p1 & n1 & ~p2 & ~n2);
-    }
-    leet |= l & 1;
-    spaced |= sp & 1;
+  const auto* s = reinterpret_cast<const unsigned char*>(src);
+  auto* d = reinterpret_cast<unsigned char*>(dst);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) take(lower_block(s + i, d + i));
+  if (i < n) {  // the tail in a zero-padded block (NUL is in no class)
+    unsigned char in[16] = {}, out[16];
+    std::memcpy(in, s + i, n - i);
+    take(lower_block(in, out));
+    std::memcpy(d + i, out, n - i);
   }
-  const bool b64 = need_b64 == 0 || detail::has_base64_run(std::string_view(src, n), need_b64, false);
+  take(BlockMasks{});  // judges the last block
   h.longest_b64 = b64 ? need_b64 : 0;
-  h.pct = std::memchr(src, '%', n) == nullptr ? 0 : static_cast<std::size_t>(std::count(src, src + n, '%'));
-  if (leet) h.hints |= NormalizedText::kHintLeet;
+  h.pct = pct;
+  if (is_leet) h.hints |= NormalizedText::kHintLeet;
   if (spaced) h.hints |= NormalizedText::kHintSpaced;
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char c = s[i];
-    dst[i] = static_cast<char>(c + (static_cast<unsigned char>(c - 'A') < 26 ? 32 : 0));
-  }
 }
 
 bool is_b64_byte(char c) { return is_alnum_byte(c) || c == '+' || c == '/' || c == '-' || c == '_'; }

@@ -124,9 +124,11 @@ struct ContentWorker::Hooks {
         auto score = [&](std::string_view piece) {
           bytes += piece.size();
           if (piece.empty()) return;
-          const std::string normalized = model::model_text(piece);
-          if (count_words(normalized, kMinScoredWords) < kMinScoredWords) return;
-          best = std::max(best, m.score(normalized));
+          std::string normalized;
+          std::string_view text = piece;  // as it is when normalizing would only lowercase it
+          if (!model::model_text_is_lowercase(piece)) text = normalized = model::model_text(piece);
+          if (count_words(text, kMinScoredWords) < kMinScoredWords) return;
+          best = std::max(best, m.score(text));
         };
         score(worker_.scored_text(r));
         // The newest documents' names and text (from_attachment pieces) reach

@@ -95,3 +95,15 @@ TEST_CASE("S3-only and bad base64 attachments have no bytes", "[content][attachm
   ref.base64 = "!!!not base64!!!";
   CHECK_FALSE(analyze_attachment(ref, scratch).have_bytes);
 }
+
+TEST_CASE("the EICAR string is found wherever it sits", "[content][attachments]") {
+  const std::string e = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE";
+  CHECK(contains_eicar(e));
+  CHECK(contains_eicar("VVV " + e));
+  CHECK(contains_eicar("Very Vivid " + e + " V"));
+  CHECK(contains_eicar("x" + e.substr(0, 20) + e));  // a partial copy, its 'V' included, then the string
+  CHECK_FALSE(contains_eicar(e.substr(0, e.size() - 1)));
+  CHECK_FALSE(contains_eicar(e.substr(1)));
+  CHECK_FALSE(contains_eicar("ANTIVIRUS"));
+  CHECK_FALSE(contains_eicar(""));
+}
