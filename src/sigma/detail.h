@@ -53,9 +53,18 @@ struct IpNet {
 struct FieldPath {
   std::string name;                  ///< as written ("userIdentity.arn")
   std::vector<std::string> segments; ///< split on '.'
-  /// The first segment is `requestParameters`: the walk starts at
-  /// EventView::request_parameters() (found when the record was normalized).
-  bool under_request_parameters = false;
+  /// Where the first segment's value comes from: the members the normalizer
+  /// notes (EventView::request_parameters(), additional_event_data()), or a
+  /// lookup in the record that MatchContext keeps for the rest of the event.
+  enum class Start : std::uint8_t { kRecord, kRequestParameters, kAdditionalEventData } start = Start::kRecord;
+  /// The whole path is a string the normalizer copied from the record as it is
+  /// (eventName, eventSource, userIdentity.type, an invocation's operation):
+  /// when set there, no lookup is needed.
+  enum class Normalized : std::uint8_t { kNone, kEventName, kEventSource, kIdentityType, kOperation } normalized =
+      Normalized::kNone;
+  /// Index of segments[0] among the record members the rules read
+  /// (RuleSetData::record_keys; set by link()); -1: walk from the record.
+  int member = -1;
 };
 
 /// One compiled value of a field item.
@@ -227,6 +236,7 @@ struct RuleSetData {
   std::vector<Issue> issues;
   Dispatch cloudtrail;               ///< kCloudTrail and kInsight
   Dispatch invocation;               ///< kInvocation
+  std::size_t record_keys = 0;       ///< distinct FieldPath::member values
 };
 
 // ---- load.cpp
@@ -237,10 +247,28 @@ void link(RuleSetData& data);
 // ---- match.cpp
 /// Per-event evaluation context with reusable scratch buffers.
 struct MatchContext {
+  explicit MatchContext(const RuleSetData& data) : members(data.record_keys) {}
+  /// Starts an event: the members looked up for the previous one are stale.
+  void reset(const EventView* e, const VirtualFields* f) noexcept {
+    event = e;
+    fields = f;
+    ++serial;
+  }
   const EventView* event = nullptr;
   const VirtualFields* fields = nullptr;
+  /// The record members the rules read (FieldPath::member), each looked up on
+  /// first use: the candidate rules of an event read the same few (errorCode,
+  /// userAgent, userIdentity...), and a lookup walks the record's keys.
+  struct Member {
+    std::uint64_t serial = 0;        ///< looked up for the event of this serial
+    bool present = false;
+    simdjson::dom::element value;
+  };
+  mutable std::vector<Member> members;
+  std::uint64_t serial = 1;
   mutable std::vector<std::string_view> scratch_views;
-  mutable std::string scratch_text;
+  /// Objects compared as text are minified here (its buffer is kept).
+  mutable simdjson::internal::string_builder<> scratch_json;
 };
 bool eval_rule(const Rule& rule, const MatchContext& ctx);
 /// First value of a field as text ("" when absent); for group-by and value_count.

@@ -168,9 +168,8 @@ bool rule_matches(const RuleSet& rules, std::string_view rule, const EventView& 
     if (d.info_rule[i] < 0 || info.status != RuleStatus::kLoaded) return false;
     const detail::Rule& r = d.rules[static_cast<std::size_t>(d.info_rule[i])];
     if (!detail::applies(r.source, event.kind)) return false;
-    detail::MatchContext ctx;
-    ctx.event = &event;
-    ctx.fields = fields;
+    detail::MatchContext ctx(d);
+    ctx.reset(&event, fields);
     return detail::eval_rule(r, ctx);
   }
   return false;
@@ -324,7 +323,7 @@ Finding make_finding(const Meta& meta, const EventView& event, std::span<const F
 }
 
 EngineState::EngineState(const RuleSetData& data, bool force_emit)
-    : d_(data), force_emit_(force_emit), corr_(data.corrs.size()) {
+    : d_(data), force_emit_(force_emit), corr_(data.corrs.size()), ctx_(data) {
 }
 
 void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
@@ -375,8 +374,7 @@ void EngineState::match(const EventView& event, const VirtualFields* fields, std
     case EventKind::kInvocation: dispatch = &d_.invocation; break;
     default: return;
   }
-  ctx_.event = &event;
-  ctx_.fields = fields;
+  ctx_.reset(&event, fields);
   const std::vector<std::uint32_t>* by_name = nullptr;
   const std::vector<std::uint32_t>* by_source = nullptr;
   const std::vector<std::uint32_t>* by_identity_type = nullptr;
@@ -391,18 +389,15 @@ void EngineState::match(const EventView& event, const VirtualFields* fields, std
   if (by_source != nullptr) run(*by_source);
   if (by_identity_type != nullptr) run(*by_identity_type);
   run(dispatch->always);
-  ctx_.event = nullptr;
-  ctx_.fields = nullptr;
+  ctx_.reset(nullptr, nullptr);
 }
 
 void EngineState::apply(const EventView& event, std::span<const std::uint32_t> matched_rules, FindingSink& out,
                         const VirtualFields* fields) {
   if (matched_rules.empty()) return;
-  ctx_.event = &event;  // correlations read their group-by fields
-  ctx_.fields = fields;
+  ctx_.reset(&event, fields);  // correlations read their group-by fields
   for (std::uint32_t ri : matched_rules) matched(d_.rules[ri], event, out);
-  ctx_.event = nullptr;
-  ctx_.fields = nullptr;
+  ctx_.reset(nullptr, nullptr);
 }
 
 void EngineState::matched(const Rule& rule, const EventView& event, FindingSink& out) {

@@ -237,7 +237,13 @@ FieldPath make_path(std::string_view name) {
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  p.under_request_parameters = p.segments.size() > 1 && p.segments[0] == "requestParameters";
+  if (p.segments[0] == "requestParameters") p.start = FieldPath::Start::kRequestParameters;
+  if (p.segments[0] == "additionalEventData") p.start = FieldPath::Start::kAdditionalEventData;
+  using N = FieldPath::Normalized;
+  if (name == "eventName") p.normalized = N::kEventName;
+  if (name == "eventSource") p.normalized = N::kEventSource;
+  if (name == "userIdentity.type") p.normalized = N::kIdentityType;
+  if (name == "operation") p.normalized = N::kOperation;
   return p;
 }
 
@@ -1541,6 +1547,28 @@ void link(RuleSetData& d) {
       place(d.cloudtrail, "eventName", "eventSource", "userIdentity.type");
     if (rule.source == Source::kInvocation || rule.source == Source::kAny) place(d.invocation, "operation", "", "");
   }
+  // The record members the rules read, numbered for MatchContext's per-event lookups.
+  std::unordered_map<std::string, int> keys;
+  auto number = [&](FieldPath& p) {
+    if (p.start != FieldPath::Start::kRecord || p.segments.empty()) return;
+    p.member = keys.emplace(p.segments[0], static_cast<int>(keys.size())).first->second;
+  };
+  for (Rule& rule : d.rules) {
+    for (Selection& sel : rule.sels) {
+      for (auto& alt : sel.alternatives) {
+        for (FieldItem& item : alt) {
+          number(item.path);
+          for (Pattern& p : item.patterns) number(p.ref);
+        }
+      }
+    }
+  }
+  for (Correlation& c : d.corrs) {
+    for (auto& paths : c.group_paths)
+      for (FieldPath& p : paths) number(p);
+    number(c.value_field);
+  }
+  d.record_keys = keys.size();
 }
 
 }  // namespace aiir::sigma::detail

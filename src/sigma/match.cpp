@@ -31,8 +31,10 @@ bool parse_double(std::string_view text, double& out) noexcept {
 
 /// Calls f(value) for a value at the end of a path; arrays are flattened
 /// (any element), objects are compared as their minified JSON text.
+using Json = simdjson::internal::string_builder<>;
+
 template <typename F>
-bool visit_leaf(dom::element el, F& f, std::string& scratch) {
+bool visit_leaf(dom::element el, F& f, Json& scratch) {
   char buf[40];
   switch (el.type()) {
     case dom::element_type::ARRAY:
@@ -44,8 +46,9 @@ bool visit_leaf(dom::element el, F& f, std::string& scratch) {
     }
       return false;
     case dom::element_type::OBJECT: {
-      scratch = simdjson::minify(el);
-      return f(Value{Value::kString, scratch, 0});
+      scratch.clear();
+      scratch.append(el);
+      return f(Value{Value::kString, scratch.str(), 0});
     }
     case dom::element_type::STRING:
       return f(Value{Value::kString, el.get_string().value_unsafe(), 0});
@@ -76,7 +79,7 @@ bool visit_leaf(dom::element el, F& f, std::string& scratch) {
 
 template <typename F>
 bool walk(dom::element el, const std::vector<std::string>& segs, std::size_t i, F& f, bool& found,
-          std::string& scratch) {
+          Json& scratch) {
   if (i == segs.size()) {
     found = true;
     return visit_leaf(el, f, scratch);
@@ -95,19 +98,73 @@ bool walk(dom::element el, const std::vector<std::string>& segs, std::size_t i, 
   return walk(child, segs, i + 1, f, found, scratch);
 }
 
+/// The value the normalizer copied from the record for `path`: a string, the
+/// first of its key (as a lookup finds it); false when the lookup must decide.
+bool normalized_text(const FieldPath& path, const EventView& ev, std::string_view& out) noexcept {
+  // A repeated key leaves the last value in the EventView; an Insight's names
+  // come from insightDetails; an invocation's service and identity type are made up.
+  if (ev.repeated_keys) return false;
+  const bool cloudtrail = ev.kind == EventKind::kCloudTrail;
+  switch (path.normalized) {
+    case FieldPath::Normalized::kNone: return false;
+    case FieldPath::Normalized::kEventName: out = cloudtrail ? ev.action : std::string_view(); break;
+    case FieldPath::Normalized::kEventSource: out = cloudtrail ? ev.service : std::string_view(); break;
+    case FieldPath::Normalized::kIdentityType: out = cloudtrail ? ev.actor_type : std::string_view(); break;
+    case FieldPath::Normalized::kOperation:
+      out = ev.kind == EventKind::kInvocation ? ev.action : std::string_view();
+      break;
+  }
+  // Empty: absent, null, not a string or "": the lookup tells which.
+  return !out.empty();
+}
+
+enum class First : std::uint8_t { kWalk, kAbsent, kPresent };
+
+/// The value of the path's first segment in the record, as walk() would find
+/// it, without scanning the record's keys again when the normalizer or an
+/// earlier rule did; kWalk when walk() must start at the record.
+First first_member(const FieldPath& path, const MatchContext& ctx, dom::element& out) {
+  const EventView& ev = *ctx.event;
+  simdjson::simdjson_result<dom::element> value;
+  switch (path.start) {
+    case FieldPath::Start::kRequestParameters: value = ev.request_parameters(); break;
+    case FieldPath::Start::kAdditionalEventData: value = ev.additional_event_data(); break;
+    case FieldPath::Start::kRecord: {
+      const auto slot = static_cast<std::size_t>(path.member);
+      if (path.member < 0 || slot >= ctx.members.size() || !ev.raw.is_object()) return First::kWalk;
+      MatchContext::Member& m = ctx.members[slot];
+      if (m.serial != ctx.serial) {
+        m.serial = ctx.serial;
+        m.present = ev.raw.at_key(path.segments[0]).get(m.value) == simdjson::SUCCESS;
+      }
+      if (!m.present) return First::kAbsent;
+      out = m.value;
+      return First::kPresent;
+    }
+  }
+  return value.get(out) == simdjson::SUCCESS ? First::kPresent : First::kAbsent;
+}
+
 /// Visits the values of a field: raw record first, then virtual fields.
 /// Returns true when f stopped the walk; `found` tells whether the field exists.
 template <typename F>
-bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& found,
-                 std::string& scratch, std::vector<std::string_view>& views) {
+bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& found, Json& scratch,
+                 std::vector<std::string_view>& views) {
   found = false;
-  const EventView& ev = *ctx.event;
-  if (path.under_request_parameters) {
-    dom::element params;
-    if (ev.request_parameters().get(params) == simdjson::SUCCESS && walk(params, path.segments, 1, f, found, scratch))
-      return true;
-  } else if (walk(ev.raw, path.segments, 0, f, found, scratch)) {
-    return true;
+  std::string_view text;
+  if (normalized_text(path, *ctx.event, text)) {
+    found = true;
+    return f(Value{Value::kString, text, 0});
+  }
+  dom::element first;
+  switch (first_member(path, ctx, first)) {
+    case First::kPresent:
+      if (walk(first, path.segments, 1, f, found, scratch)) return true;
+      break;
+    case First::kAbsent: break;
+    case First::kWalk:
+      if (walk(ctx.event->raw, path.segments, 0, f, found, scratch)) return true;
+      break;
   }
   if (!found && ctx.fields != nullptr) {
     views.clear();
@@ -290,7 +347,7 @@ bool match_value(const Pattern& p, const Value& v, const MatchContext& ctx) {
     case Op::kFieldRef: {
       if (v.kind == Value::kNull) return false;
       // The other field's values need their own scratch space: v may live in ctx's.
-      std::string scratch;
+      Json scratch;
       std::vector<std::string_view> views;
       bool found = false;
       return visit_field(
@@ -319,14 +376,14 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
   // `|exists: false`.
   const bool open_world = ctx.event != nullptr && ctx.event->partial;
   if (item.exists >= 0) {
-    visit_field(item.path, ctx, [](const Value&) { return true; }, found, ctx.scratch_text,
+    visit_field(item.path, ctx, [](const Value&) { return true; }, found, ctx.scratch_json,
                 ctx.scratch_views);
     return found ? item.exists == 1 : item.exists == 0 && !open_world;
   }
   if (item.all) {
     for (const Pattern& p : item.patterns) {
       bool hit = visit_field(item.path, ctx, [&](const Value& v) { return match_value(p, v, ctx); },
-                             found, ctx.scratch_text, ctx.scratch_views);
+                             found, ctx.scratch_json, ctx.scratch_views);
       if (!hit && !(p.op == Op::kNull && !found && !open_world)) return false;
     }
     return true;
@@ -339,7 +396,7 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
         }
         return false;
       },
-      found, ctx.scratch_text, ctx.scratch_views);
+      found, ctx.scratch_json, ctx.scratch_views);
   if (!hit && !found && !open_world) {
     hit = std::any_of(item.patterns.begin(), item.patterns.end(),
                       [](const Pattern& p) { return p.op == Op::kNull; });
@@ -457,7 +514,7 @@ bool eval_rule(const Rule& rule, const MatchContext& ctx) {
 
 std::string first_value(const FieldPath& path, const MatchContext& ctx) {
   std::string out;
-  std::string scratch;
+  Json scratch;
   std::vector<std::string_view> views;
   bool found = false;
   visit_field(
