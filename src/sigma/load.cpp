@@ -10,6 +10,7 @@
 #include <charconv>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "sigma/detail.h"
@@ -634,18 +635,23 @@ class ProgressCheck final : public YAML::EventHandler {
 
 // ---- Loader implementation
 
-/// Blanks every top-level `tests:` block (its lines become empty, so that
-/// line numbers of what follows stay right). A block ends at the next line
-/// with something in column 0; when that is a sequence item ("- ", which YAML
-/// allows at the key's indentation) the text is left as it is.
-void blank_tests_blocks(std::string& yaml) {
+/// Blanks every top-level block of one of `keys` (its lines become empty, so
+/// that line numbers of what follows stay right). A block ends at the next
+/// line with something in column 0; when that is a sequence item ("- ", which
+/// YAML allows at the key's indentation) the text is left as it is from there.
+/// With keep_anchors, a block that defines an anchor (`&`) is kept: another
+/// block may refer to it.
+void blank_blocks(std::string& yaml, std::span<const std::string_view> keys, bool keep_anchors) {
   std::size_t pos = 0;
   while (pos < yaml.size()) {
     std::size_t eol = yaml.find('\n', pos);
     if (eol == std::string::npos) eol = yaml.size();
     std::string_view line(yaml.data() + pos, eol - pos);
-    const bool key = line.substr(0, 6) == "tests:" &&
-                     (line.size() == 6 || line[6] == ' ' || line[6] == '\r' || line[6] == '#');
+    const bool key = std::any_of(keys.begin(), keys.end(), [&](std::string_view k) {
+      return line.size() > k.size() && line.starts_with(k) && line[k.size()] == ':' &&
+             (line.size() == k.size() + 1 || line[k.size() + 1] == ' ' || line[k.size() + 1] == '\r' ||
+              line[k.size() + 1] == '#');
+    });
     if (!key) {
       pos = eol + 1;
       continue;
@@ -659,6 +665,10 @@ void blank_tests_blocks(std::string& yaml) {
     }
     if (end < yaml.size() && yaml[end] == '-' && yaml.compare(end, 3, "---") != 0) return;
     end = std::min(end, yaml.size());
+    if (keep_anchors && std::string_view(yaml.data() + pos, end - pos).find('&') != std::string_view::npos) {
+      pos = end;
+      continue;
+    }
     const auto lines = static_cast<std::size_t>(std::count(yaml.begin() + static_cast<std::ptrdiff_t>(pos),
                                                            yaml.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
     yaml.replace(pos, end - pos, lines, '\n');
@@ -666,13 +676,34 @@ void blank_tests_blocks(std::string& yaml) {
   }
 }
 
+/// The `tests:` cases: most of the shipped pack's text; a scan does not run them.
+constexpr std::string_view kTestsKey[] = {"tests"};
+/// Metadata that no part of a scan reads: as long again as the rules' detections.
+constexpr std::string_view kMetadataKeys[] = {"description", "references", "falsepositives", "author", "date",
+                                              "modified",    "status",     "license",        "fields", "related"};
+
 void Loader::load(std::string_view text) {
   std::vector<YAML::Node> docs;
-  try {
-    std::string yaml(text);
-    if (!options_.tests) blank_tests_blocks(yaml);
+  auto parse = [&docs](const std::string& yaml) {
     ProgressCheck::check(yaml);
     docs = YAML::LoadAll(yaml);
+  };
+  try {
+    std::string yaml(text);
+    if (options_.tests) {
+      parse(yaml);
+    } else {
+      blank_blocks(yaml, kTestsKey, false);
+      std::string lean = yaml;
+      blank_blocks(lean, kMetadataKeys, true);
+      try {
+        parse(lean);
+      } catch (const YAML::Exception&) {
+        // Blanking metadata can break only odd text (a quoted scalar continued
+        // in column 0): the text with its metadata decides, and reports its error.
+        parse(yaml);
+      }
+    }
   } catch (const YAML::Exception& e) {
     issue(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML error: " + e.msg, true);
     RuleInfo info;
