@@ -1578,6 +1578,17 @@ void link(RuleSetData& d) {
       place(d.cloudtrail, "eventName", "eventSource", "userIdentity.type");
     if (rule.source == Source::kInvocation || rule.source == Source::kAny) place(d.invocation, "operation", "", "");
   }
+  // A rule runs on the events its eventName (eventSource, ...) selects, where
+  // that item holds: its other items reject sooner. (AND is pure: order is free.)
+  for (Rule& rule : d.rules) {
+    for (Selection& sel : rule.sels) {
+      for (auto& alt : sel.alternatives) {
+        std::stable_partition(alt.begin(), alt.end(), [](const FieldItem& item) {
+          return item.path.normalized == FieldPath::Normalized::kNone;
+        });
+      }
+    }
+  }
   // The record members the rules read, numbered for MatchContext's per-event lookups.
   std::unordered_map<std::string, int> keys;
   auto number = [&](FieldPath& p) {
