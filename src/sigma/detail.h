@@ -182,38 +182,58 @@ struct Correlation {
 inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 /// Rules by the lower-case value a field must have (eventName, ...): some
-/// hundred keys, looked up for every event. Keys are kept by length and a
-/// lookup compares the text, folded as it goes, with its length's few keys:
-/// no lower-cased copy and no hash per event.
+/// hundred keys, looked up for every event. An open-addressing table hashed on
+/// the length and three folded bytes: a lookup reads those bytes of the text,
+/// one slot mostly, and compares one key (folding as it goes): no lower-cased
+/// copy, no hash of the whole text, and none of the other keys' memory.
 class Index {
  public:
   /// The rules of `key` (lower case), added when new.
   std::vector<std::uint32_t>& operator[](std::string_view key) {
-    if (key.size() >= by_length_.size()) by_length_.resize(key.size() + 1);
-    for (Entry& e : by_length_[key.size()])
+    for (Entry& e : entries_)
       if (e.key == key) return e.rules;
-    ++size_;
-    return by_length_[key.size()].emplace_back(Entry{std::string(key), {}}).rules;
+    entries_.push_back(Entry{std::string(key), {}});
+    // Rebuilt whole at each new key (load time; a few hundred keys): at most half full.
+    std::size_t size = 8;
+    while (size < 2 * entries_.size()) size *= 2;
+    slots_.assign(size, 0);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      std::size_t at = hash(entries_[i].key) & (size - 1);
+      while (slots_[at] != 0) at = (at + 1) & (size - 1);
+      slots_[at] = static_cast<std::uint32_t>(i + 1);
+    }
+    return entries_.back().rules;
   }
   /// The rules of the key `text` folds to; null when none.
   const std::vector<std::uint32_t>* find(std::string_view text) const noexcept {
-    if (text.size() >= by_length_.size()) return nullptr;
-    for (const Entry& e : by_length_[text.size()]) {
+    if (entries_.empty()) return nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = hash(text) & mask; slots_[at] != 0; at = (at + 1) & mask) {
+      const Entry& e = entries_[slots_[at] - 1];
+      if (e.key.size() != text.size()) continue;
       std::size_t i = 0;
       while (i < text.size() && e.key[i] == fold(text[i])) ++i;
       if (i == text.size()) return &e.rules;
     }
     return nullptr;
   }
-  bool empty() const noexcept { return size_ == 0; }
+  bool empty() const noexcept { return entries_.empty(); }
 
  private:
+  /// Of the folded text: its length, first, middle and last bytes.
+  static std::size_t hash(std::string_view s) noexcept {
+    if (s.empty()) return 0;
+    auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(fold(s[i]))); };
+    const std::uint64_t x = (static_cast<std::uint64_t>(s.size()) << 24) | (byte(0) << 16) | (byte(s.size() / 2) << 8) |
+                            byte(s.size() - 1);
+    return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> 32);  // Fibonacci hashing: high bits mix all of x
+  }
   struct Entry {
     std::string key;
     std::vector<std::uint32_t> rules;
   };
-  std::vector<std::vector<Entry>> by_length_;  ///< [key length] -> keys of that length
-  std::size_t size_ = 0;
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> slots_;  ///< entry index + 1; 0: empty
 };
 
 struct Dispatch {
