@@ -5,6 +5,7 @@
 #include <aiir/event.h>
 #include <aiir/finding.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -182,10 +183,11 @@ struct Correlation {
 inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 /// Rules by the lower-case value a field must have (eventName, ...): some
-/// hundred keys, looked up for every event. An open-addressing table hashed on
-/// the length and three folded bytes: a lookup reads those bytes of the text,
-/// one slot mostly, and compares one key (folding as it goes): no lower-cased
-/// copy, no hash of the whole text, and none of the other keys' memory.
+/// hundred keys, looked up for every event. A text of a length no key has is
+/// rejected at once; else an open-addressing table hashed on the length and
+/// three folded bytes: a lookup reads those bytes of the text, one slot mostly,
+/// and compares one key (folding as it goes): no lower-cased copy, no hash of
+/// the whole text, and none of the other keys' memory.
 class Index {
  public:
   /// The rules of `key` (lower case), added when new.
@@ -193,6 +195,7 @@ class Index {
     for (Entry& e : entries_)
       if (e.key == key) return e.rules;
     entries_.push_back(Entry{std::string(key), {}});
+    lengths_ |= length_bit(key.size());
     // Rebuilt whole at each new key (load time; a few hundred keys): at most half full.
     std::size_t size = 8;
     while (size < 2 * entries_.size()) size *= 2;
@@ -206,7 +209,9 @@ class Index {
   }
   /// The rules of the key `text` folds to; null when none.
   const std::vector<std::uint32_t>* find(std::string_view text) const noexcept {
-    if (entries_.empty()) return nullptr;
+    // The length is in the EventView; the text is in the record, mostly out
+    // of cache by now: most events are told apart without reading it.
+    if ((lengths_ & length_bit(text.size())) == 0) return nullptr;
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t at = hash(text) & mask; slots_[at] != 0; at = (at + 1) & mask) {
       const Entry& e = entries_[slots_[at] - 1];
@@ -220,6 +225,8 @@ class Index {
   bool empty() const noexcept { return entries_.empty(); }
 
  private:
+  /// Lengths 0..62 have a bit each; longer ones share the last.
+  static std::uint64_t length_bit(std::size_t size) noexcept { return std::uint64_t{1} << std::min<std::size_t>(size, 63); }
   /// Of the folded text: its length, first, middle and last bytes.
   static std::size_t hash(std::string_view s) noexcept {
     if (s.empty()) return 0;
@@ -234,6 +241,7 @@ class Index {
   };
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> slots_;  ///< entry index + 1; 0: empty
+  std::uint64_t lengths_ = 0;         ///< length_bit() of every key
 };
 
 struct Dispatch {
