@@ -99,9 +99,11 @@ TEST_CASE("fields the normalizer reads are seen as the record's first value", "[
                            R"("additionalEventData":{"MFAUsed":"No"}})"})
             .empty());
   // A value the normalizer does not keep (not a string) is still compared.
-  const std::string number = ct_rule("  selection:\n    eventSource: s3.amazonaws.com\n    eventName: 7\n"
+  const std::string number = ct_rule("  selection:\n    eventName: DeleteTrail\n    userIdentity.type: 7\n"
                                      "  condition: selection\n");
-  CHECK(scan(number, {R"("eventSource":"s3.amazonaws.com","eventName":7})"}).size() == 1);
+  CHECK(scan(number, {head + R"("userIdentity":{"type":7}})"}).size() == 1);
+  CHECK(scan(number, {head + R"("userIdentity":{"type":"7"}})"}).size() == 1);
+  CHECK(scan(number, {head + R"("userIdentity":{"type":8}})"}).empty());
 }
 
 TEST_CASE("a scan's load blanks metadata without changing what loads", "[sigma]") {
