@@ -79,6 +79,12 @@ struct Pattern {
   IpNet net;
   FieldPath ref;                     ///< fieldref
   Op ref_op = Op::kEquals;           ///< fieldref combined with startswith/endswith/contains
+  /// kContains, for a value that is an object (compared as its minified text):
+  /// text from its 6th byte. The text has no quote, backslash, control byte,
+  /// `,[]{}` nor a leading `:`, so a match lies inside one key, string or
+  /// scalar of the object, past at most an escape's tail (5 bytes, `u001f`):
+  /// the core is in that key's or string's own bytes. Empty: no such bound.
+  std::string core;
 };
 
 /// `field|mods: values` (or a keyword list when path is empty).

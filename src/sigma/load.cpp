@@ -1589,7 +1589,8 @@ void link(RuleSetData& d) {
       }
     }
   }
-  // The record members the rules read, numbered for MatchContext's per-event lookups.
+  // The record members the rules read, numbered for MatchContext's per-event
+  // lookups; the cores of contains patterns (Pattern::core).
   std::unordered_map<std::string, int> keys;
   auto number = [&](FieldPath& p) {
     if (p.start != FieldPath::Start::kRecord || p.segments.empty()) return;
@@ -1600,7 +1601,13 @@ void link(RuleSetData& d) {
       for (auto& alt : sel.alternatives) {
         for (FieldItem& item : alt) {
           number(item.path);
-          for (Pattern& p : item.patterns) number(p.ref);
+          for (Pattern& p : item.patterns) {
+            number(p.ref);
+            const bool local = p.text.find_first_of("\"\\,[]{}") == std::string::npos && !p.text.starts_with(':') &&
+                               std::none_of(p.text.begin(), p.text.end(),
+                                            [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+            if (p.op == Op::kContains && !p.cased && local && p.text.size() > 5) p.core = p.text.substr(5);
+          }
         }
       }
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <span>
 
 #include "sigma/detail.h"
 
@@ -33,19 +34,56 @@ bool parse_double(std::string_view text, double& out) noexcept {
 /// (any element), objects are compared as their minified JSON text.
 using Json = simdjson::internal::string_builder<>;
 
+bool contains(std::string_view pattern, std::string_view text, bool cased) noexcept;
+
+/// Whether some pattern may occur in minify(el): a pattern without a core
+/// (Pattern::core) may; one with a core may when its core is in the bytes of
+/// a key, a string, or a scalar as minify() writes it. Most objects compared
+/// as text (invocation bodies, kilobytes) are then never minified.
+bool may_occur(dom::element el, std::span<const Pattern> patterns, Json& scratch) {
+  auto in = [&](std::string_view text) {
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const Pattern& p) { return text.size() >= p.core.size() && contains(p.core, text, false); });
+  };
+  switch (el.type()) {
+    case dom::element_type::ARRAY: {
+      dom::array arr = el.get_array().value_unsafe();
+      for (dom::element child : arr)
+        if (may_occur(child, patterns, scratch)) return true;
+      return false;
+    }
+    case dom::element_type::OBJECT: {
+      dom::object obj = el.get_object().value_unsafe();
+      for (auto field : obj)
+        if (in(field.key) || may_occur(field.value, patterns, scratch)) return true;
+      return false;
+    }
+    case dom::element_type::STRING: return in(el.get_string().value_unsafe());
+    default:
+      scratch.clear();
+      scratch.append(el);
+      return in(scratch.str());
+  }
+}
+
+/// Calls f(value) for a value at the end of a path; arrays are flattened
+/// (any element), objects are compared as their minified JSON text. f tests
+/// `patterns` (empty: unknown), which may spare the minified text.
 template <typename F>
-bool visit_leaf(dom::element el, F& f, Json& scratch) {
+bool visit_leaf(dom::element el, F& f, Json& scratch, std::span<const Pattern> patterns) {
   char buf[40];
   switch (el.type()) {
     case dom::element_type::ARRAY:
     {
       dom::array arr = el.get_array().value_unsafe();
       for (dom::element child : arr) {
-        if (visit_leaf(child, f, scratch)) return true;
+        if (visit_leaf(child, f, scratch, patterns)) return true;
       }
     }
       return false;
     case dom::element_type::OBJECT: {
+      const bool unbounded = std::any_of(patterns.begin(), patterns.end(), [](const Pattern& p) { return p.core.empty(); });
+      if (!patterns.empty() && !unbounded && !may_occur(el, patterns, scratch)) return false;
       scratch.clear();
       scratch.append(el);
       return f(Value{Value::kString, scratch.str(), 0});
@@ -79,15 +117,15 @@ bool visit_leaf(dom::element el, F& f, Json& scratch) {
 
 template <typename F>
 bool walk(dom::element el, const std::vector<std::string>& segs, std::size_t i, F& f, bool& found,
-          Json& scratch) {
+          Json& scratch, std::span<const Pattern> patterns) {
   if (i == segs.size()) {
     found = true;
-    return visit_leaf(el, f, scratch);
+    return visit_leaf(el, f, scratch, patterns);
   }
   if (el.is_array()) {
     dom::array arr = el.get_array().value_unsafe();
     for (dom::element child : arr) {
-      if (walk(child, segs, i, f, found, scratch)) return true;
+      if (walk(child, segs, i, f, found, scratch, patterns)) return true;
     }
     return false;
   }
@@ -95,7 +133,7 @@ bool walk(dom::element el, const std::vector<std::string>& segs, std::size_t i, 
   if (el.get_object().get(obj) != simdjson::SUCCESS) return false;
   dom::element child;
   if (obj.at_key(segs[i]).get(child) != simdjson::SUCCESS) return false;
-  return walk(child, segs, i + 1, f, found, scratch);
+  return walk(child, segs, i + 1, f, found, scratch, patterns);
 }
 
 /// The value the normalizer copied from the record for `path`: a string, the
@@ -149,7 +187,7 @@ First first_member(const FieldPath& path, const MatchContext& ctx, dom::element&
 /// Returns true when f stopped the walk; `found` tells whether the field exists.
 template <typename F>
 bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& found, Json& scratch,
-                 std::vector<std::string_view>& views) {
+                 std::vector<std::string_view>& views, std::span<const Pattern> patterns = {}) {
   found = false;
   std::string_view text;
   if (normalized_text(path, *ctx.event, text)) {
@@ -159,11 +197,11 @@ bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& fo
   dom::element first;
   switch (first_member(path, ctx, first)) {
     case First::kPresent:
-      if (walk(first, path.segments, 1, f, found, scratch)) return true;
+      if (walk(first, path.segments, 1, f, found, scratch, patterns)) return true;
       break;
     case First::kAbsent: break;
     case First::kWalk:
-      if (walk(ctx.event->raw, path.segments, 0, f, found, scratch)) return true;
+      if (walk(ctx.event->raw, path.segments, 0, f, found, scratch, patterns)) return true;
       break;
   }
   if (!found && ctx.fields != nullptr) {
@@ -383,7 +421,7 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
   if (item.all) {
     for (const Pattern& p : item.patterns) {
       bool hit = visit_field(item.path, ctx, [&](const Value& v) { return match_value(p, v, ctx); },
-                             found, ctx.scratch_json, ctx.scratch_views);
+                             found, ctx.scratch_json, ctx.scratch_views, std::span(&p, 1));
       if (!hit && !(p.op == Op::kNull && !found && !open_world)) return false;
     }
     return true;
@@ -396,7 +434,7 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
         }
         return false;
       },
-      found, ctx.scratch_json, ctx.scratch_views);
+      found, ctx.scratch_json, ctx.scratch_views, item.patterns);
   if (!hit && !found && !open_world) {
     hit = std::any_of(item.patterns.begin(), item.patterns.end(),
                       [](const Pattern& p) { return p.op == Op::kNull; });

@@ -145,3 +145,29 @@ TEST_CASE("a scan's load blanks metadata without changing what loads", "[sigma]"
     }
   }
 }
+
+TEST_CASE("contains on an object is decided by its minified text", "[sigma]") {
+  using aiir::sigma::testing::sel;
+  const std::string ip = "    requestParameters|contains: '169.254.169.254'\n";
+  CHECK(sel(ip, R"({"requestParameters":{"url":"http://169.254.169.254/latest"}})"));
+  CHECK(sel(ip, R"({"requestParameters":{"169.254.169.254":1}})"));
+  CHECK(sel(ip, R"({"requestParameters":{"a":[{"b":"X169.254.169.254"}]}})"));
+  CHECK_FALSE(sel(ip, R"({"requestParameters":{"url":"http://169.254.170.2/v2"}})"));
+  CHECK_FALSE(sel(ip, R"({"requestParameters":{"a":"169.254.","b":"169.254"}})"));
+  // The text is escaped: a match may start inside an escape (\u0001, \n).
+  CHECK(sel(ip, R"({"requestParameters":{"a":"\u000169.254.169.254"}})"));
+  CHECK(sel("    requestParameters|contains: 'n169.254.169.254'\n",
+            R"({"requestParameters":{"a":"\n169.254.169.254"}})"));
+  CHECK_FALSE(sel("    requestParameters|contains: 'n169.254.169.254'\n",
+                  R"({"requestParameters":{"a":"\t169.254.169.254"}})"));
+  // Scalars as minify writes them, and patterns across keys and values.
+  CHECK(sel("    requestParameters|contains: '169.2541'\n", R"({"requestParameters":{"a":169.2541}})"));
+  CHECK(sel("    requestParameters|contains: 'false}'\n", R"({"requestParameters":{"a":false}})"));
+  CHECK(sel("    requestParameters|contains: 'key\":\"val'\n", R"({"requestParameters":{"key":"value"}})"));
+  CHECK(sel("    requestParameters|contains: 'y\":\"val'\n", R"({"requestParameters":{"key":"value"}})"));
+  CHECK(sel("    requestParameters|contains: ':123456'\n", R"({"requestParameters":{"k":1234567}})"));
+  CHECK(sel("    requestParameters|contains|all:\n      - 'ab.cdefg'\n      - 'xy.zwvut'\n",
+            R"({"requestParameters":{"a":"AB.CDEFG","b":["xy.zwvut"]}})"));
+  CHECK_FALSE(sel("    requestParameters|contains|all:\n      - 'ab.cdefg'\n      - 'xy.zwvut'\n",
+                  R"({"requestParameters":{"a":"AB.CDEFG","b":["xy.zwvu"]}})"));
+}
