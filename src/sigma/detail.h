@@ -232,7 +232,9 @@ class Index {
 
  private:
   /// Lengths 0..62 have a bit each; longer ones share the last.
-  static std::uint64_t length_bit(std::size_t size) noexcept { return std::uint64_t{1} << std::min<std::size_t>(size, 63); }
+  static std::uint64_t length_bit(std::size_t size) noexcept {
+    return std::uint64_t{1} << std::min<std::size_t>(size, 63);
+  }
   /// Of the folded text: its length, first, middle and last bytes.
   static std::size_t hash(std::string_view s) noexcept {
     if (s.empty()) return 0;

@@ -647,11 +647,13 @@ void blank_blocks(std::string& yaml, std::span<const std::string_view> keys, boo
     std::size_t eol = yaml.find('\n', pos);
     if (eol == std::string::npos) eol = yaml.size();
     std::string_view line(yaml.data() + pos, eol - pos);
-    const bool key = std::any_of(keys.begin(), keys.end(), [&](std::string_view k) {
+    auto is_key = [&](std::string_view k) {
       return line.size() > k.size() && line.starts_with(k) && line[k.size()] == ':' &&
              (line.size() == k.size() + 1 || line[k.size() + 1] == ' ' || line[k.size() + 1] == '\r' ||
               line[k.size() + 1] == '#');
-    });
+    };
+    // Most lines are indented (or blank): no key starts there.
+    const bool key = !line.empty() && line[0] >= 'a' && line[0] <= 'z' && std::any_of(keys.begin(), keys.end(), is_key);
     if (!key) {
       pos = eol + 1;
       continue;

@@ -82,7 +82,8 @@ bool visit_leaf(dom::element el, F& f, Json& scratch, std::span<const Pattern> p
     }
       return false;
     case dom::element_type::OBJECT: {
-      const bool unbounded = std::any_of(patterns.begin(), patterns.end(), [](const Pattern& p) { return p.core.empty(); });
+      const bool unbounded =
+          std::any_of(patterns.begin(), patterns.end(), [](const Pattern& p) { return p.core.empty(); });
       if (!patterns.empty() && !unbounded && !may_occur(el, patterns, scratch)) return false;
       scratch.clear();
       scratch.append(el);
