@@ -30,8 +30,7 @@ bool parse_double(std::string_view text, double& out) noexcept {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
-/// Calls f(value) for a value at the end of a path; arrays are flattened
-/// (any element), objects are compared as their minified JSON text.
+/// Minified JSON text; kept between objects, so is its buffer.
 using Json = simdjson::internal::string_builder<>;
 
 bool contains(std::string_view pattern, std::string_view text, bool cased) noexcept;
