@@ -5,6 +5,7 @@
 #include <aiir/event.h>
 #include <aiir/finding.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -53,9 +54,18 @@ struct IpNet {
 struct FieldPath {
   std::string name;                  ///< as written ("userIdentity.arn")
   std::vector<std::string> segments; ///< split on '.'
-  /// The first segment is `requestParameters`: the walk starts at
-  /// EventView::request_parameters() (found when the record was normalized).
-  bool under_request_parameters = false;
+  /// Where the first segment's value comes from: the members the normalizer
+  /// notes (EventView::request_parameters(), additional_event_data()), or a
+  /// lookup in the record that MatchContext keeps for the rest of the event.
+  enum class Start : std::uint8_t { kRecord, kRequestParameters, kAdditionalEventData } start = Start::kRecord;
+  /// The whole path is a string the normalizer copied from the record as it is
+  /// (eventName, eventSource, userIdentity.type, an invocation's operation):
+  /// when set there, no lookup is needed.
+  enum class Normalized : std::uint8_t { kNone, kEventName, kEventSource, kIdentityType, kOperation } normalized =
+      Normalized::kNone;
+  /// Index of segments[0] among the record members the rules read
+  /// (RuleSetData::record_keys; set by link()); -1: walk from the record.
+  int member = -1;
 };
 
 /// One compiled value of a field item.
@@ -69,6 +79,12 @@ struct Pattern {
   IpNet net;
   FieldPath ref;                     ///< fieldref
   Op ref_op = Op::kEquals;           ///< fieldref combined with startswith/endswith/contains
+  /// kContains, for a value that is an object (compared as its minified text):
+  /// text from its 6th byte. The text has no quote, backslash, control byte,
+  /// `,[]{}` nor a leading `:`, so a match lies inside one key, string or
+  /// scalar of the object, past at most an escape's tail (5 bytes, `u001f`):
+  /// the core is in that key's or string's own bytes. Empty: no such bound.
+  std::string core;
 };
 
 /// `field|mods: values` (or a keyword list when path is empty).
@@ -173,38 +189,67 @@ struct Correlation {
 inline char fold(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 /// Rules by the lower-case value a field must have (eventName, ...): some
-/// hundred keys, looked up for every event. Keys are kept by length and a
-/// lookup compares the text, folded as it goes, with its length's few keys:
-/// no lower-cased copy and no hash per event.
+/// hundred keys, looked up for every event. A text of a length no key has is
+/// rejected at once; else an open-addressing table hashed on the length and
+/// three folded bytes: a lookup reads those bytes of the text, one slot mostly,
+/// and compares one key (folding as it goes): no lower-cased copy, no hash of
+/// the whole text, and none of the other keys' memory.
 class Index {
  public:
   /// The rules of `key` (lower case), added when new.
   std::vector<std::uint32_t>& operator[](std::string_view key) {
-    if (key.size() >= by_length_.size()) by_length_.resize(key.size() + 1);
-    for (Entry& e : by_length_[key.size()])
+    for (Entry& e : entries_)
       if (e.key == key) return e.rules;
-    ++size_;
-    return by_length_[key.size()].emplace_back(Entry{std::string(key), {}}).rules;
+    entries_.push_back(Entry{std::string(key), {}});
+    lengths_ |= length_bit(key.size());
+    // Rebuilt whole at each new key (load time; a few hundred keys): at most half full.
+    std::size_t size = 8;
+    while (size < 2 * entries_.size()) size *= 2;
+    slots_.assign(size, 0);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      std::size_t at = hash(entries_[i].key) & (size - 1);
+      while (slots_[at] != 0) at = (at + 1) & (size - 1);
+      slots_[at] = static_cast<std::uint32_t>(i + 1);
+    }
+    return entries_.back().rules;
   }
   /// The rules of the key `text` folds to; null when none.
   const std::vector<std::uint32_t>* find(std::string_view text) const noexcept {
-    if (text.size() >= by_length_.size()) return nullptr;
-    for (const Entry& e : by_length_[text.size()]) {
+    // The length is in the EventView; the text is in the record, mostly out
+    // of cache by now: most events are told apart without reading it.
+    if ((lengths_ & length_bit(text.size())) == 0) return nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = hash(text) & mask; slots_[at] != 0; at = (at + 1) & mask) {
+      const Entry& e = entries_[slots_[at] - 1];
+      if (e.key.size() != text.size()) continue;
       std::size_t i = 0;
       while (i < text.size() && e.key[i] == fold(text[i])) ++i;
       if (i == text.size()) return &e.rules;
     }
     return nullptr;
   }
-  bool empty() const noexcept { return size_ == 0; }
+  bool empty() const noexcept { return entries_.empty(); }
 
  private:
+  /// Lengths 0..62 have a bit each; longer ones share the last.
+  static std::uint64_t length_bit(std::size_t size) noexcept {
+    return std::uint64_t{1} << std::min<std::size_t>(size, 63);
+  }
+  /// Of the folded text: its length, first, middle and last bytes.
+  static std::size_t hash(std::string_view s) noexcept {
+    if (s.empty()) return 0;
+    auto byte = [&](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(fold(s[i]))); };
+    const std::uint64_t x = (static_cast<std::uint64_t>(s.size()) << 24) | (byte(0) << 16) | (byte(s.size() / 2) << 8) |
+                            byte(s.size() - 1);
+    return static_cast<std::size_t>((x * 0x9E3779B97F4A7C15ull) >> 32);  // Fibonacci hashing: high bits mix all of x
+  }
   struct Entry {
     std::string key;
     std::vector<std::uint32_t> rules;
   };
-  std::vector<std::vector<Entry>> by_length_;  ///< [key length] -> keys of that length
-  std::size_t size_ = 0;
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> slots_;  ///< entry index + 1; 0: empty
+  std::uint64_t lengths_ = 0;         ///< length_bit() of every key
 };
 
 struct Dispatch {
@@ -227,6 +272,7 @@ struct RuleSetData {
   std::vector<Issue> issues;
   Dispatch cloudtrail;               ///< kCloudTrail and kInsight
   Dispatch invocation;               ///< kInvocation
+  std::size_t record_keys = 0;       ///< distinct FieldPath::member values
 };
 
 // ---- load.cpp
@@ -237,10 +283,28 @@ void link(RuleSetData& data);
 // ---- match.cpp
 /// Per-event evaluation context with reusable scratch buffers.
 struct MatchContext {
+  explicit MatchContext(const RuleSetData& data) : members(data.record_keys) {}
+  /// Starts an event: the members looked up for the previous one are stale.
+  void reset(const EventView* e, const VirtualFields* f) noexcept {
+    event = e;
+    fields = f;
+    ++serial;
+  }
   const EventView* event = nullptr;
   const VirtualFields* fields = nullptr;
+  /// The record members the rules read (FieldPath::member), each looked up on
+  /// first use: the candidate rules of an event read the same few (errorCode,
+  /// userAgent, userIdentity...), and a lookup walks the record's keys.
+  struct Member {
+    std::uint64_t serial = 0;        ///< looked up for the event of this serial
+    bool present = false;
+    simdjson::dom::element value;
+  };
+  mutable std::vector<Member> members;
+  std::uint64_t serial = 1;
   mutable std::vector<std::string_view> scratch_views;
-  mutable std::string scratch_text;
+  /// Objects compared as text are minified here (its buffer is kept).
+  mutable simdjson::internal::string_builder<> scratch_json;
 };
 bool eval_rule(const Rule& rule, const MatchContext& ctx);
 /// First value of a field as text ("" when absent); for group-by and value_count.

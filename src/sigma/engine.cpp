@@ -168,9 +168,8 @@ bool rule_matches(const RuleSet& rules, std::string_view rule, const EventView& 
     if (d.info_rule[i] < 0 || info.status != RuleStatus::kLoaded) return false;
     const detail::Rule& r = d.rules[static_cast<std::size_t>(d.info_rule[i])];
     if (!detail::applies(r.source, event.kind)) return false;
-    detail::MatchContext ctx;
-    ctx.event = &event;
-    ctx.fields = fields;
+    detail::MatchContext ctx(d);
+    ctx.reset(&event, fields);
     return detail::eval_rule(r, ctx);
   }
   return false;
@@ -324,7 +323,7 @@ Finding make_finding(const Meta& meta, const EventView& event, std::span<const F
 }
 
 EngineState::EngineState(const RuleSetData& data, bool force_emit)
-    : d_(data), force_emit_(force_emit), corr_(data.corrs.size()) {
+    : d_(data), force_emit_(force_emit), corr_(data.corrs.size()), ctx_(data) {
 }
 
 void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
@@ -334,30 +333,30 @@ void EngineState::candidates(const EventView& event, const Dispatch& dispatch,
   by_name = nullptr;
   by_source = nullptr;
   by_identity_type = nullptr;
-  simdjson::dom::object obj;
-  if (event.raw.get_object().get(obj) != simdjson::SUCCESS) return;
   // The normalized eventName / eventSource / operation / userIdentity.type are
   // the record's values (found in its one pass) unless the record repeats those keys or is
   // an Insight (whose normalized names come from insightDetails): then the
-  // first value, as the rules' own lookups see it.
+  // first value, as the rules' own lookups see it. Only then is the record
+  // read here (by now mostly out of cache); the normalizer took it as an object.
   const bool normalized = !event.repeated_keys && event.kind != EventKind::kInsight;
-  auto lookup = [&](std::string_view key, std::string_view value,
+  auto raw = [&](std::string_view key, std::string_view member, std::string_view& value) {
+    simdjson::dom::element el;
+    if (event.raw.get_object().at_key(key).get(el) != simdjson::SUCCESS) return false;
+    if (!member.empty() && el.get_object().at_key(member).get(el) != simdjson::SUCCESS) return false;
+    return el.get_string().get(value) == simdjson::SUCCESS;
+  };
+  auto lookup = [&](std::string_view key, std::string_view member, std::string_view value,
                     const Index& index) -> const std::vector<std::uint32_t>* {
     if (index.empty()) return nullptr;
     // An empty normalized value may be a non-string: the raw lookup decides.
-    if ((!normalized || value.empty()) && obj.at_key(key).get_string().get(value) != simdjson::SUCCESS)
-      return nullptr;
+    if ((!normalized || value.empty()) && !raw(key, member, value)) return nullptr;
     return index.find(value);
   };
   const bool invocation = event.kind == EventKind::kInvocation;
-  by_name = lookup(invocation ? "operation" : "eventName", event.action, dispatch.by_name);
+  by_name = lookup(invocation ? "operation" : "eventName", {}, event.action, dispatch.by_name);
   if (invocation) return;
-  by_source = lookup("eventSource", event.service, dispatch.by_source);
-  if (dispatch.by_identity_type.empty()) return;
-  std::string_view type = event.actor_type;
-  if ((!normalized || type.empty()) && obj.at_key("userIdentity").at_key("type").get_string().get(type) != simdjson::SUCCESS)
-    return;
-  by_identity_type = dispatch.by_identity_type.find(type);
+  by_source = lookup("eventSource", {}, event.service, dispatch.by_source);
+  by_identity_type = lookup("userIdentity", "type", event.actor_type, dispatch.by_identity_type);
 }
 
 void EngineState::on_event(const EventView& event, FindingSink& out, const VirtualFields* fields) {
@@ -375,8 +374,7 @@ void EngineState::match(const EventView& event, const VirtualFields* fields, std
     case EventKind::kInvocation: dispatch = &d_.invocation; break;
     default: return;
   }
-  ctx_.event = &event;
-  ctx_.fields = fields;
+  ctx_.reset(&event, fields);
   const std::vector<std::uint32_t>* by_name = nullptr;
   const std::vector<std::uint32_t>* by_source = nullptr;
   const std::vector<std::uint32_t>* by_identity_type = nullptr;
@@ -391,18 +389,15 @@ void EngineState::match(const EventView& event, const VirtualFields* fields, std
   if (by_source != nullptr) run(*by_source);
   if (by_identity_type != nullptr) run(*by_identity_type);
   run(dispatch->always);
-  ctx_.event = nullptr;
-  ctx_.fields = nullptr;
+  ctx_.reset(nullptr, nullptr);
 }
 
 void EngineState::apply(const EventView& event, std::span<const std::uint32_t> matched_rules, FindingSink& out,
                         const VirtualFields* fields) {
   if (matched_rules.empty()) return;
-  ctx_.event = &event;  // correlations read their group-by fields
-  ctx_.fields = fields;
+  ctx_.reset(&event, fields);  // correlations read their group-by fields
   for (std::uint32_t ri : matched_rules) matched(d_.rules[ri], event, out);
-  ctx_.event = nullptr;
-  ctx_.fields = nullptr;
+  ctx_.reset(nullptr, nullptr);
 }
 
 void EngineState::matched(const Rule& rule, const EventView& event, FindingSink& out) {

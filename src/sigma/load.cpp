@@ -10,6 +10,7 @@
 #include <charconv>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "sigma/detail.h"
@@ -237,7 +238,13 @@ FieldPath make_path(std::string_view name) {
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  p.under_request_parameters = p.segments.size() > 1 && p.segments[0] == "requestParameters";
+  if (p.segments[0] == "requestParameters") p.start = FieldPath::Start::kRequestParameters;
+  if (p.segments[0] == "additionalEventData") p.start = FieldPath::Start::kAdditionalEventData;
+  using N = FieldPath::Normalized;
+  if (name == "eventName") p.normalized = N::kEventName;
+  if (name == "eventSource") p.normalized = N::kEventSource;
+  if (name == "userIdentity.type") p.normalized = N::kIdentityType;
+  if (name == "operation") p.normalized = N::kOperation;
   return p;
 }
 
@@ -628,18 +635,25 @@ class ProgressCheck final : public YAML::EventHandler {
 
 // ---- Loader implementation
 
-/// Blanks every top-level `tests:` block (its lines become empty, so that
-/// line numbers of what follows stay right). A block ends at the next line
-/// with something in column 0; when that is a sequence item ("- ", which YAML
-/// allows at the key's indentation) the text is left as it is.
-void blank_tests_blocks(std::string& yaml) {
+/// Blanks every top-level block of one of `keys` (its lines become empty, so
+/// that line numbers of what follows stay right). A block ends at the next
+/// line with something in column 0; when that is a sequence item ("- ", which
+/// YAML allows at the key's indentation) the text is left as it is from there.
+/// With keep_anchors, a block that defines an anchor (`&`) is kept: another
+/// block may refer to it.
+void blank_blocks(std::string& yaml, std::span<const std::string_view> keys, bool keep_anchors) {
   std::size_t pos = 0;
   while (pos < yaml.size()) {
     std::size_t eol = yaml.find('\n', pos);
     if (eol == std::string::npos) eol = yaml.size();
     std::string_view line(yaml.data() + pos, eol - pos);
-    const bool key = line.substr(0, 6) == "tests:" &&
-                     (line.size() == 6 || line[6] == ' ' || line[6] == '\r' || line[6] == '#');
+    auto is_key = [&](std::string_view k) {
+      return line.size() > k.size() && line.starts_with(k) && line[k.size()] == ':' &&
+             (line.size() == k.size() + 1 || line[k.size() + 1] == ' ' || line[k.size() + 1] == '\r' ||
+              line[k.size() + 1] == '#');
+    };
+    // Most lines are indented (or blank): no key starts there.
+    const bool key = !line.empty() && line[0] >= 'a' && line[0] <= 'z' && std::any_of(keys.begin(), keys.end(), is_key);
     if (!key) {
       pos = eol + 1;
       continue;
@@ -653,6 +667,10 @@ void blank_tests_blocks(std::string& yaml) {
     }
     if (end < yaml.size() && yaml[end] == '-' && yaml.compare(end, 3, "---") != 0) return;
     end = std::min(end, yaml.size());
+    if (keep_anchors && std::string_view(yaml.data() + pos, end - pos).find('&') != std::string_view::npos) {
+      pos = end;
+      continue;
+    }
     const auto lines = static_cast<std::size_t>(std::count(yaml.begin() + static_cast<std::ptrdiff_t>(pos),
                                                            yaml.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
     yaml.replace(pos, end - pos, lines, '\n');
@@ -660,13 +678,34 @@ void blank_tests_blocks(std::string& yaml) {
   }
 }
 
+/// The `tests:` cases: most of the shipped pack's text; a scan does not run them.
+constexpr std::string_view kTestsKey[] = {"tests"};
+/// Metadata that no part of a scan reads: as long again as the rules' detections.
+constexpr std::string_view kMetadataKeys[] = {"description", "references", "falsepositives", "author", "date",
+                                              "modified",    "status",     "license",        "fields", "related"};
+
 void Loader::load(std::string_view text) {
   std::vector<YAML::Node> docs;
-  try {
-    std::string yaml(text);
-    if (!options_.tests) blank_tests_blocks(yaml);
+  auto parse = [&docs](const std::string& yaml) {
     ProgressCheck::check(yaml);
     docs = YAML::LoadAll(yaml);
+  };
+  try {
+    std::string yaml(text);
+    if (options_.tests) {
+      parse(yaml);
+    } else {
+      blank_blocks(yaml, kTestsKey, false);
+      std::string lean = yaml;
+      blank_blocks(lean, kMetadataKeys, true);
+      try {
+        parse(lean);
+      } catch (const YAML::Exception&) {
+        // Blanking metadata can break only odd text (a quoted scalar continued
+        // in column 0): the text with its metadata decides, and reports its error.
+        parse(yaml);
+      }
+    }
   } catch (const YAML::Exception& e) {
     issue(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML error: " + e.msg, true);
     RuleInfo info;
@@ -1541,6 +1580,46 @@ void link(RuleSetData& d) {
       place(d.cloudtrail, "eventName", "eventSource", "userIdentity.type");
     if (rule.source == Source::kInvocation || rule.source == Source::kAny) place(d.invocation, "operation", "", "");
   }
+  // A rule runs on the events its eventName (eventSource, ...) selects, where
+  // that item holds: its other items reject sooner. (AND is pure: order is free.)
+  for (Rule& rule : d.rules) {
+    for (Selection& sel : rule.sels) {
+      for (auto& alt : sel.alternatives) {
+        std::stable_partition(alt.begin(), alt.end(), [](const FieldItem& item) {
+          return item.path.normalized == FieldPath::Normalized::kNone;
+        });
+      }
+    }
+  }
+  // The record members the rules read, numbered for MatchContext's per-event
+  // lookups; the cores of contains patterns (Pattern::core).
+  std::unordered_map<std::string, int> keys;
+  auto number = [&](FieldPath& p) {
+    if (p.start != FieldPath::Start::kRecord || p.segments.empty()) return;
+    p.member = keys.emplace(p.segments[0], static_cast<int>(keys.size())).first->second;
+  };
+  for (Rule& rule : d.rules) {
+    for (Selection& sel : rule.sels) {
+      for (auto& alt : sel.alternatives) {
+        for (FieldItem& item : alt) {
+          number(item.path);
+          for (Pattern& p : item.patterns) {
+            number(p.ref);
+            const bool local = p.text.find_first_of("\"\\,[]{}") == std::string::npos && !p.text.starts_with(':') &&
+                               std::none_of(p.text.begin(), p.text.end(),
+                                            [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+            if (p.op == Op::kContains && !p.cased && local && p.text.size() > 5) p.core = p.text.substr(5);
+          }
+        }
+      }
+    }
+  }
+  for (Correlation& c : d.corrs) {
+    for (auto& paths : c.group_paths)
+      for (FieldPath& p : paths) number(p);
+    number(c.value_field);
+  }
+  d.record_keys = keys.size();
 }
 
 }  // namespace aiir::sigma::detail

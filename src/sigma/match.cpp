@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <span>
 
 #include "sigma/detail.h"
 
@@ -29,23 +30,63 @@ bool parse_double(std::string_view text, double& out) noexcept {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
+/// Minified JSON text; kept between objects, so is its buffer.
+using Json = simdjson::internal::string_builder<>;
+
+bool contains(std::string_view pattern, std::string_view text, bool cased) noexcept;
+
+/// Whether some pattern may occur in minify(el): a pattern without a core
+/// (Pattern::core) may; one with a core may when its core is in the bytes of
+/// a key, a string, or a scalar as minify() writes it. Most objects compared
+/// as text (invocation bodies, kilobytes) are then never minified.
+bool may_occur(dom::element el, std::span<const Pattern> patterns, Json& scratch) {
+  auto in = [&](std::string_view text) {
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const Pattern& p) { return text.size() >= p.core.size() && contains(p.core, text, false); });
+  };
+  switch (el.type()) {
+    case dom::element_type::ARRAY: {
+      dom::array arr = el.get_array().value_unsafe();
+      for (dom::element child : arr)
+        if (may_occur(child, patterns, scratch)) return true;
+      return false;
+    }
+    case dom::element_type::OBJECT: {
+      dom::object obj = el.get_object().value_unsafe();
+      for (auto field : obj)
+        if (in(field.key) || may_occur(field.value, patterns, scratch)) return true;
+      return false;
+    }
+    case dom::element_type::STRING: return in(el.get_string().value_unsafe());
+    default:
+      scratch.clear();
+      scratch.append(el);
+      return in(scratch.str());
+  }
+}
+
 /// Calls f(value) for a value at the end of a path; arrays are flattened
-/// (any element), objects are compared as their minified JSON text.
+/// (any element), objects are compared as their minified JSON text. f tests
+/// `patterns` (empty: unknown), which may spare the minified text.
 template <typename F>
-bool visit_leaf(dom::element el, F& f, std::string& scratch) {
+bool visit_leaf(dom::element el, F& f, Json& scratch, std::span<const Pattern> patterns) {
   char buf[40];
   switch (el.type()) {
     case dom::element_type::ARRAY:
     {
       dom::array arr = el.get_array().value_unsafe();
       for (dom::element child : arr) {
-        if (visit_leaf(child, f, scratch)) return true;
+        if (visit_leaf(child, f, scratch, patterns)) return true;
       }
     }
       return false;
     case dom::element_type::OBJECT: {
-      scratch = simdjson::minify(el);
-      return f(Value{Value::kString, scratch, 0});
+      const bool unbounded =
+          std::any_of(patterns.begin(), patterns.end(), [](const Pattern& p) { return p.core.empty(); });
+      if (!patterns.empty() && !unbounded && !may_occur(el, patterns, scratch)) return false;
+      scratch.clear();
+      scratch.append(el);
+      return f(Value{Value::kString, scratch.str(), 0});
     }
     case dom::element_type::STRING:
       return f(Value{Value::kString, el.get_string().value_unsafe(), 0});
@@ -76,15 +117,15 @@ bool visit_leaf(dom::element el, F& f, std::string& scratch) {
 
 template <typename F>
 bool walk(dom::element el, const std::vector<std::string>& segs, std::size_t i, F& f, bool& found,
-          std::string& scratch) {
+          Json& scratch, std::span<const Pattern> patterns) {
   if (i == segs.size()) {
     found = true;
-    return visit_leaf(el, f, scratch);
+    return visit_leaf(el, f, scratch, patterns);
   }
   if (el.is_array()) {
     dom::array arr = el.get_array().value_unsafe();
     for (dom::element child : arr) {
-      if (walk(child, segs, i, f, found, scratch)) return true;
+      if (walk(child, segs, i, f, found, scratch, patterns)) return true;
     }
     return false;
   }
@@ -92,22 +133,76 @@ bool walk(dom::element el, const std::vector<std::string>& segs, std::size_t i, 
   if (el.get_object().get(obj) != simdjson::SUCCESS) return false;
   dom::element child;
   if (obj.at_key(segs[i]).get(child) != simdjson::SUCCESS) return false;
-  return walk(child, segs, i + 1, f, found, scratch);
+  return walk(child, segs, i + 1, f, found, scratch, patterns);
+}
+
+/// The value the normalizer copied from the record for `path`: a string, the
+/// first of its key (as a lookup finds it); false when the lookup must decide.
+bool normalized_text(const FieldPath& path, const EventView& ev, std::string_view& out) noexcept {
+  // A repeated key leaves the last value in the EventView; an Insight's names
+  // come from insightDetails; an invocation's service and identity type are made up.
+  if (ev.repeated_keys) return false;
+  const bool cloudtrail = ev.kind == EventKind::kCloudTrail;
+  switch (path.normalized) {
+    case FieldPath::Normalized::kNone: return false;
+    case FieldPath::Normalized::kEventName: out = cloudtrail ? ev.action : std::string_view(); break;
+    case FieldPath::Normalized::kEventSource: out = cloudtrail ? ev.service : std::string_view(); break;
+    case FieldPath::Normalized::kIdentityType: out = cloudtrail ? ev.actor_type : std::string_view(); break;
+    case FieldPath::Normalized::kOperation:
+      out = ev.kind == EventKind::kInvocation ? ev.action : std::string_view();
+      break;
+  }
+  // Empty: absent, null, not a string or "": the lookup tells which.
+  return !out.empty();
+}
+
+enum class First : std::uint8_t { kWalk, kAbsent, kPresent };
+
+/// The value of the path's first segment in the record, as walk() would find
+/// it, without scanning the record's keys again when the normalizer or an
+/// earlier rule did; kWalk when walk() must start at the record.
+First first_member(const FieldPath& path, const MatchContext& ctx, dom::element& out) {
+  const EventView& ev = *ctx.event;
+  simdjson::simdjson_result<dom::element> value;
+  switch (path.start) {
+    case FieldPath::Start::kRequestParameters: value = ev.request_parameters(); break;
+    case FieldPath::Start::kAdditionalEventData: value = ev.additional_event_data(); break;
+    case FieldPath::Start::kRecord: {
+      const auto slot = static_cast<std::size_t>(path.member);
+      if (path.member < 0 || slot >= ctx.members.size() || !ev.raw.is_object()) return First::kWalk;
+      MatchContext::Member& m = ctx.members[slot];
+      if (m.serial != ctx.serial) {
+        m.serial = ctx.serial;
+        m.present = ev.raw.at_key(path.segments[0]).get(m.value) == simdjson::SUCCESS;
+      }
+      if (!m.present) return First::kAbsent;
+      out = m.value;
+      return First::kPresent;
+    }
+  }
+  return value.get(out) == simdjson::SUCCESS ? First::kPresent : First::kAbsent;
 }
 
 /// Visits the values of a field: raw record first, then virtual fields.
 /// Returns true when f stopped the walk; `found` tells whether the field exists.
 template <typename F>
-bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& found,
-                 std::string& scratch, std::vector<std::string_view>& views) {
+bool visit_field(const FieldPath& path, const MatchContext& ctx, F&& f, bool& found, Json& scratch,
+                 std::vector<std::string_view>& views, std::span<const Pattern> patterns = {}) {
   found = false;
-  const EventView& ev = *ctx.event;
-  if (path.under_request_parameters) {
-    dom::element params;
-    if (ev.request_parameters().get(params) == simdjson::SUCCESS && walk(params, path.segments, 1, f, found, scratch))
-      return true;
-  } else if (walk(ev.raw, path.segments, 0, f, found, scratch)) {
-    return true;
+  std::string_view text;
+  if (normalized_text(path, *ctx.event, text)) {
+    found = true;
+    return f(Value{Value::kString, text, 0});
+  }
+  dom::element first;
+  switch (first_member(path, ctx, first)) {
+    case First::kPresent:
+      if (walk(first, path.segments, 1, f, found, scratch, patterns)) return true;
+      break;
+    case First::kAbsent: break;
+    case First::kWalk:
+      if (walk(ctx.event->raw, path.segments, 0, f, found, scratch, patterns)) return true;
+      break;
   }
   if (!found && ctx.fields != nullptr) {
     views.clear();
@@ -290,7 +385,7 @@ bool match_value(const Pattern& p, const Value& v, const MatchContext& ctx) {
     case Op::kFieldRef: {
       if (v.kind == Value::kNull) return false;
       // The other field's values need their own scratch space: v may live in ctx's.
-      std::string scratch;
+      Json scratch;
       std::vector<std::string_view> views;
       bool found = false;
       return visit_field(
@@ -319,14 +414,14 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
   // `|exists: false`.
   const bool open_world = ctx.event != nullptr && ctx.event->partial;
   if (item.exists >= 0) {
-    visit_field(item.path, ctx, [](const Value&) { return true; }, found, ctx.scratch_text,
+    visit_field(item.path, ctx, [](const Value&) { return true; }, found, ctx.scratch_json,
                 ctx.scratch_views);
     return found ? item.exists == 1 : item.exists == 0 && !open_world;
   }
   if (item.all) {
     for (const Pattern& p : item.patterns) {
       bool hit = visit_field(item.path, ctx, [&](const Value& v) { return match_value(p, v, ctx); },
-                             found, ctx.scratch_text, ctx.scratch_views);
+                             found, ctx.scratch_json, ctx.scratch_views, std::span(&p, 1));
       if (!hit && !(p.op == Op::kNull && !found && !open_world)) return false;
     }
     return true;
@@ -339,7 +434,7 @@ bool eval_item(const FieldItem& item, const MatchContext& ctx) {
         }
         return false;
       },
-      found, ctx.scratch_text, ctx.scratch_views);
+      found, ctx.scratch_json, ctx.scratch_views, item.patterns);
   if (!hit && !found && !open_world) {
     hit = std::any_of(item.patterns.begin(), item.patterns.end(),
                       [](const Pattern& p) { return p.op == Op::kNull; });
@@ -457,7 +552,7 @@ bool eval_rule(const Rule& rule, const MatchContext& ctx) {
 
 std::string first_value(const FieldPath& path, const MatchContext& ctx) {
   std::string out;
-  std::string scratch;
+  Json scratch;
   std::vector<std::string_view> views;
   bool found = false;
   visit_field(
