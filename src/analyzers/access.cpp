@@ -1110,6 +1110,17 @@ class AccessAnalyzer final : public Analyzer {
   /// The id of "svc:Action" in actions_, found by the event's own action and
   /// service (no key string built and hashed per call).
   std::uint32_t action_id(const EventView& e) {
+    RecentAction& recent = recent_actions_[detail::text_slot(e.action, kRecentActionBits)];
+    if (recent.known && detail::same_text(recent.action, e.action) && detail::same_text(recent.service, e.service))
+      return recent.id;
+    recent.id = find_action_id(e);
+    recent.action.assign(e.action);
+    recent.service.assign(e.service);
+    recent.known = true;
+    return recent.id;
+  }
+  /// action_id() past its recent ids.
+  std::uint32_t find_action_id(const EventView& e) {
     auto* entry = action_ids_.find(e.action);
     if (entry == nullptr) entry = &action_ids_.add(e.action);
     for (const auto& [service, id] : entry->second)
@@ -2711,6 +2722,16 @@ class AccessAnalyzer final : public Analyzer {
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
   StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
+  // The ids action_id() found last, direct-mapped by detail::text_slot of the
+  // action: a credential's reads cycle through a few actions, and a hit costs
+  // neither a hash of the name nor a probe of action_ids_.
+  struct RecentAction {
+    std::string action, service;
+    std::uint32_t id = 0;
+    bool known = false;
+  };
+  static constexpr int kRecentActionBits = 5;
+  std::array<RecentAction, std::size_t{1} << kRecentActionBits> recent_actions_{};
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
   StrTable<Principal> principals_;  ///< by actor ARN, those with credentials
