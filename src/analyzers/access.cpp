@@ -23,6 +23,7 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -68,6 +69,7 @@ constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
 constexpr std::size_t kMaxPerKeyValues = 64;      ///< distinct IPs / UAs remembered per long-term key
 constexpr std::size_t kMaxLeakedKeys = 10000;    ///< access key ids remembered from invocation text
+constexpr int kSessionKeyBits = 3;                ///< 8 recent temporary keys per principal (its concurrent sessions)
 constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
@@ -343,6 +345,42 @@ class StrTable {
   IdTable ids_;
 };
 
+/// One shared copy of each distinct agent and address that the memos of
+/// credentials and session keys (their last call's client) hold. A memo is
+/// compared with every call of its credential or key: its own heap copy of an
+/// agent cost a few cold cache lines per call, where the one copy that all the
+/// credentials with that agent share stays in cache. Bounded: past kMaxTexts
+/// values or kMaxText bytes, of() returns null and the memo keeps its own copy.
+class TextPool {
+ public:
+  const std::string* of(std::string_view s) {
+    if (s.size() > kMaxText) return nullptr;
+    if (auto it = texts_.find(s); it != texts_.end()) return &*it;
+    if (texts_.size() >= kMaxTexts) return nullptr;
+    return &*texts_.emplace(s).first;  // set nodes do not move
+  }
+
+ private:
+  static constexpr std::size_t kMaxTexts = 4096;
+  static constexpr std::size_t kMaxText = 512;
+  std::unordered_set<std::string, detail::TextHash, std::equal_to<>> texts_;
+};
+
+/// A string kept in a TextPool when it fits there, else in its own copy.
+class PooledText {
+ public:
+  std::string_view view() const noexcept { return shared_ != nullptr ? std::string_view(*shared_) : own_; }
+  void assign(TextPool& pool, std::string_view s) {
+    shared_ = pool.of(s);
+    if (shared_ == nullptr) own_.assign(s);
+    else own_.clear();
+  }
+
+ private:
+  const std::string* shared_ = nullptr;
+  std::string own_;
+};
+
 /// One credential: a principal with one access key (or none).
 struct Bucket;
 
@@ -351,8 +389,8 @@ struct Cred {
   std::string key;
   std::string account;
   bool console = false;
-  std::string not_console_ua;  ///< the last user agent found not to be a console's (a per-event search skipped)
-  std::string checked_ua;      ///< the last user agent offensive_platform() looked at (a per-event search skipped)
+  PooledText not_console_ua;   ///< the last user agent found not to be a console's (a per-event search skipped)
+  PooledText checked_ua;       ///< the last user agent offensive_platform() looked at (a per-event search skipped)
   bool ua_checked = false;
   std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
   // While events arrive: the activity buckets of its recent calls, by time index
@@ -361,7 +399,7 @@ struct Cred {
   std::array<std::pair<std::uint64_t, Bucket*>, 32> recent_buckets{};
 
   // The last event's address and agent, with their interned ids (a search skipped).
-  std::string last_ip, last_ua;
+  PooledText last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
   bool has_last_client = false;
   const Bucket* client_bucket = nullptr;  ///< the bucket those ids were added to last (null: none since they changed)
@@ -668,14 +706,14 @@ class AccessAnalyzer final : public Analyzer {
     // The agent of the credential's last call, whole, needs neither check again: both
     // remembered it (checked_ua is always the last one, not_console_ua unless console).
     if (Cred& c = creds_[cred];
-        !c.ua_checked || e.user_agent.size() > 512 || !detail::same_text(c.checked_ua, e.user_agent)) {
-      if (!c.console && !detail::same_text(c.not_console_ua, e.user_agent)) {
+        !c.ua_checked || e.user_agent.size() > 512 || !detail::same_text(c.checked_ua.view(), e.user_agent)) {
+      if (!c.console && !detail::same_text(c.not_console_ua.view(), e.user_agent)) {
         if (looks_console(e.user_agent)) c.console = true;
-        else c.not_console_ua.assign(e.user_agent.substr(0, 512));
+        else c.not_console_ua.assign(texts_, e.user_agent.substr(0, 512));
       }
-      if (!c.ua_checked || !detail::same_text(c.checked_ua, e.user_agent.substr(0, 512))) {
+      if (!c.ua_checked || !detail::same_text(c.checked_ua.view(), e.user_agent.substr(0, 512))) {
         c.ua_checked = true;
-        c.checked_ua.assign(e.user_agent.substr(0, 512));
+        c.checked_ua.assign(texts_, e.user_agent.substr(0, 512));
         c.platform = offensive_platform(e.user_agent);
       }
     }
@@ -953,8 +991,11 @@ class AccessAnalyzer final : public Analyzer {
   /// something that is not an IP address are left out.
   /// `principal`: the event's, when it has an entry (null otherwise).
   void track_session_key(const EventView& e, Principal* principal) {
-    // A session principal's calls mostly use one key: its last one is checked before a look-up.
-    StrTable<SessionKey>::Entry* entry = principal != nullptr ? principal->session_key : nullptr;
+    // A session principal's calls use a few keys at a time (its concurrent sessions): its
+    // recent ones are checked before a look-up.
+    StrTable<SessionKey>::Entry** recent =
+        principal != nullptr ? &principal->session_keys[detail::text_slot(e.access_key_id, kSessionKeyBits)] : nullptr;
+    StrTable<SessionKey>::Entry* entry = recent != nullptr ? *recent : nullptr;
     const bool same_key = entry != nullptr && detail::same_text(entry->first, e.access_key_id);
     // The key's last call passed looks_like_ip: a call repeating its address needs no parse.
     if (same_key && entry->second.repeats_last_use(e)) {
@@ -972,7 +1013,7 @@ class AccessAnalyzer final : public Analyzer {
         entry = &session_keys_.add(e.access_key_id);
         entry->second.instance = instance_session(e.actor_arn);
       }
-      if (principal != nullptr) principal->session_key = entry;
+      if (recent != nullptr) *recent = entry;
     }
     SessionKey& k = entry->second;
     if (k.repeats_last_use(e)) {
@@ -991,8 +1032,8 @@ class AccessAnalyzer final : public Analyzer {
     }
     // Only values kept whole can be compared again (a longer one was cut for its key).
     if (e.source_ip.size() > 64 || e.user_agent.size() > 256) k.last_use = nullptr;
-    k.last_ip.assign(e.source_ip);
-    k.last_ua.assign(e.user_agent);
+    k.last_ip.assign(texts_, e.source_ip);
+    k.last_ua.assign(texts_, e.user_agent);
   }
 
   /// First use of a value (IP, agent, region): earliest evidence and a count,
@@ -1090,9 +1131,10 @@ class AccessAnalyzer final : public Analyzer {
       trim_earliest(gci_, kMaxRecords, records_dropped_);
     }
     if (net) add_capped(bk.nets, nets_.id(network_of(e.source_ip)), &nets_);
-    if (!c.has_last_client || !detail::same_text(c.last_ip, e.source_ip) || !detail::same_text(c.last_ua, e.user_agent)) {
-      c.last_ip.assign(e.source_ip);
-      c.last_ua.assign(e.user_agent);
+    if (!c.has_last_client || !detail::same_text(c.last_ip.view(), e.source_ip) ||
+        !detail::same_text(c.last_ua.view(), e.user_agent)) {
+      c.last_ip.assign(texts_, e.source_ip);
+      c.last_ua.assign(texts_, e.user_agent);
       c.last_ip_id = ips_.id(e.source_ip.substr(0, 64));
       c.last_ua_id = uas_.id(e.user_agent.substr(0, 256));
       c.has_last_client = true;
@@ -1110,6 +1152,17 @@ class AccessAnalyzer final : public Analyzer {
   /// The id of "svc:Action" in actions_, found by the event's own action and
   /// service (no key string built and hashed per call).
   std::uint32_t action_id(const EventView& e) {
+    RecentAction& recent = recent_actions_[detail::text_slot(e.action, kRecentActionBits)];
+    if (recent.known && detail::same_text(recent.action, e.action) && detail::same_text(recent.service, e.service))
+      return recent.id;
+    recent.id = find_action_id(e);
+    recent.action.assign(e.action);
+    recent.service.assign(e.service);
+    recent.known = true;
+    return recent.id;
+  }
+  /// action_id() past its recent ids.
+  std::uint32_t find_action_id(const EventView& e) {
     auto* entry = action_ids_.find(e.action);
     if (entry == nullptr) entry = &action_ids_.add(e.action);
     for (const auto& [service, id] : entry->second)
@@ -2660,12 +2713,13 @@ class AccessAnalyzer final : public Analyzer {
     // other entry may be dropped by a later insert, never this one before the
     // next slow path resets it.
     FirstUse* last_use = nullptr;
-    std::string last_ip, last_ua;
+    PooledText last_ip, last_ua;
 
     /// A session's calls mostly repeat its address and agent: the entry they
     /// counted into last time is counted into again, without a search.
     bool repeats_last_use(const EventView& e) const noexcept {
-      return last_use != nullptr && detail::same_text(e.source_ip, last_ip) && detail::same_text(e.user_agent, last_ua);
+      return last_use != nullptr && detail::same_text(e.source_ip, last_ip.view()) &&
+             detail::same_text(e.user_agent, last_ua.view());
     }
   };
   struct LongTermKey {
@@ -2689,7 +2743,8 @@ class AccessAnalyzer final : public Analyzer {
   struct Principal {
     std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< cred_key_part() -> credential id
     RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
-    StrTable<SessionKey>::Entry* session_key = nullptr;           ///< the temporary key of its last call
+    /// The temporary keys of its recent calls, direct-mapped by detail::text_slot of the key.
+    std::array<StrTable<SessionKey>::Entry*, std::size_t{1} << kSessionKeyBits> session_keys{};
   };
   struct BadUse {
     std::string principal;
@@ -2711,8 +2766,19 @@ class AccessAnalyzer final : public Analyzer {
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
   StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
+  // The ids action_id() found last, direct-mapped by detail::text_slot of the
+  // action: a credential's reads cycle through a few actions, and a hit costs
+  // neither a hash of the name nor a probe of action_ids_.
+  struct RecentAction {
+    std::string action, service;
+    std::uint32_t id = 0;
+    bool known = false;
+  };
+  static constexpr int kRecentActionBits = 5;
+  std::array<RecentAction, std::size_t{1} << kRecentActionBits> recent_actions_{};
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
+  TextPool texts_;      ///< of the PooledText memos
   StrTable<Principal> principals_;  ///< by actor ARN, those with credentials
   // Principals seen recently, direct-mapped by detail::text_slot of the ARN: events
   // interleave a few principals, and a hit costs neither a hash of the ARN nor a probe.

@@ -548,8 +548,8 @@ class PrivateDataAnalyzer final : public Analyzer {
 
   void track_principal(const EventView& e, std::string_view principal) {
     stats_ = nullptr;
-    PrincipalSlot& slot = principal_slots_[TextHash{}(principal) % principal_slots_.size()];
-    if (slot.stats == nullptr || slot.principal != principal) {
+    PrincipalSlot& slot = principal_slots_[text_slot(principal, kPrincipalSlotBits)];
+    if (slot.stats == nullptr || !same_text(slot.principal, principal)) {
       PrincipalStats* found = find_or_add(principals_, principal, kMaxKeys,
                                           [&](PrincipalStats& s) { s.first_ms = e.time_ms; }, kMaxPrincipalKey);
       if (found == nullptr) {
@@ -886,14 +886,15 @@ class PrivateDataAnalyzer final : public Analyzer {
   // Only searched: hashed (ARNs share long prefixes, slow to order).
   using PrincipalMap = std::unordered_map<std::string, PrincipalStats, TextHash, std::equal_to<>>;
   PrincipalMap principals_;
-  // A principal's entry in principals_, in a slot by the principal's hash: the
-  // principals of a log interleave, so a last-entry cache missed on most events.
-  // Map values do not move.
+  // A principal's entry in principals_, in a slot by text_slot of the principal
+  // (no hash of the whole ARN per event): the principals of a log interleave, so
+  // a last-entry cache missed on most events. Map values do not move.
   struct PrincipalSlot {
     std::string principal;
     PrincipalStats* stats = nullptr;
   };
-  std::array<PrincipalSlot, 64> principal_slots_;
+  static constexpr int kPrincipalSlotBits = 6;
+  std::array<PrincipalSlot, std::size_t{1} << kPrincipalSlotBits> principal_slots_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
   std::map<std::string, S3Hour, std::less<>> s3_hours_;

@@ -647,6 +647,31 @@ TEST_CASE("access: a role session's key used from another network by another cli
   }
 }
 
+TEST_CASE("access: a role's concurrent session keys are followed apart", "[analyzer][access]") {
+  // A role's tasks call with a dozen keys at once, interleaved (more than the
+  // principal's cache of recent keys holds): each key keeps its own uses.
+  const std::string role = "arn:aws:sts::111122223333:assumed-role/order-task-role/order-task";
+  const std::string ecs_ua = "aws-sdk-java/2.25.11 Linux/5.10 exec-env/AWS_ECS_FARGATE io/sync";
+  auto key = [](int k) { return fmt::format("ASIAORDERTASKKEY{:04}", k); };
+  std::vector<R> rs;
+  for (int i = 0; i < 60; ++i)
+    rs.push_back(R{.min = i * 1.0, .name = "GetItem", .source = "dynamodb.amazonaws.com", .arn = role,
+                   .type = "AssumedRole", .key = key(i % 12), .ip = "3.5.140." + std::to_string(i % 3), .ua = ecs_ua});
+  rs.push_back(R{.min = 61, .name = "GetCallerIdentity", .source = "sts.amazonaws.com", .arn = role,
+                 .type = "AssumedRole", .key = key(5), .ip = "198.51.100.23", .ua = "aws-cli/2.15.0 Python/3.11",
+                 .read_only = "true"});
+  rs.push_back(R{.min = 62, .name = "ListBuckets", .source = "s3.amazonaws.com", .arn = role, .type = "AssumedRole",
+                 .key = key(5), .ip = "198.51.100.23", .ua = "aws-cli/2.15.0 Python/3.11", .read_only = "true"});
+  for (bool reverse : {false, true}) {
+    auto r = run(jsonl(rs), nullptr, 0, reverse);
+    auto f = r.with("access.compute_credentials_used_elsewhere");
+    REQUIRE(f.size() == 1);
+    CHECK(f[0]->access_key_id == key(5));
+    CHECK(f[0]->source_ips == std::vector<std::string>{"198.51.100.23"});
+    CHECK(f[0]->count == 2);
+  }
+}
+
 TEST_CASE("access: compute credentials (Lambda, EC2 instance role) used outside their runtime or host",
           "[analyzer][access]") {
   const std::string fn = "arn:aws:sts::111122223333:assumed-role/support-bot-role/support-bot";
