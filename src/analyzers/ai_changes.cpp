@@ -18,7 +18,6 @@
 #include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "event/normalize.h"
-#include "util/hash.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -243,8 +242,9 @@ class AiChangesAnalyzer final : public Analyzer {
   void note_guardrail(const EventView& e);
   void emit_weakened_guardrails(FindingSink& out);
 
-  std::unordered_map<std::string, ChainKey, detail::StringHash, std::equal_to<>> chains_;  // found by string_view
-  static constexpr int kSlotBits = 3;
+  std::unordered_map<std::string, ChainKey, detail::TextHash, std::equal_to<>> chains_;  // found by string_view
+  // Role sessions' keys rotate and interleave by the dozen: 64 slots, where 8 missed on most steps.
+  static constexpr int kSlotBits = 6;
   std::array<ChainKey*, std::size_t{1} << kSlotBits> chain_slots_{};  ///< recent steps' chains
   std::unordered_map<std::string, PrincipalState> principals_;
   /// Recent principal() calls: (actor ARN, its state).
@@ -313,7 +313,7 @@ PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
   // A recent session's state is reused without parsing the ARN and searching
   // again (map nodes do not move); sessions interleave: slots by text_slot().
   auto& [last_actor, last_principal] = principal_slots_[detail::text_slot(e.actor_arn, kSlotBits)];
-  if (last_principal == nullptr || e.actor_arn != last_actor) {
+  if (last_principal == nullptr || !detail::same_text(e.actor_arn, last_actor)) {
     // Assumed-role sessions are grouped under their role: session names rotate.
     std::string id(e.actor_arn);
     if (id.find(":assumed-role/") != std::string::npos) {
@@ -358,7 +358,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     // Steps mostly repeat a few keys, interleaved: recent chains sit in slots
     // by text_slot() (map nodes do not move). Null: the map was full.
     ChainKey*& chain = chain_slots_[detail::text_slot(key, kSlotBits)];
-    if (chain == nullptr || key != chain->key) {
+    if (chain == nullptr || !detail::same_text(key, chain->key)) {
       auto it = chains_.find(key);
       if (it == chains_.end() && chains_.size() < kMaxKeys) {
         it = chains_.emplace(std::string(key), ChainKey{}).first;
