@@ -394,7 +394,9 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       it = p->enumeration.emplace(h, EnumBucket{}).first;
     }
     if (it != p->enumeration.end()) {
-      if (it->second.regions.size() < 64) it->second.regions.emplace(e.region);
+      // Searched first: emplace builds a node (an allocation) even for a region already there.
+      std::set<std::string>& regions = it->second.regions;
+      if (regions.size() < 64 && regions.find(std::string(e.region)) == regions.end()) regions.emplace(e.region);
       keep_earliest(it->second.ev, e, 6);
       add_capped(it->second.actions, e.action, 8);
     }
