@@ -244,87 +244,101 @@ struct Pending {
 /// The join table: calls waiting for their partner in the other source, by a
 /// 64-bit hash of request id and account (join_key()).
 /// Linear probing: a lookup reads one slot, where an unordered_map read a
-/// bucket and then a node, cache misses that made the join a third of the
-/// analyzer's time on a large corpus. The keys sit in an array of their own
-/// (8 bytes each, 0 for a free slot), apart from the calls: most calls never
-/// find their partner, and probing for them reads a few keys of one cache
-/// line. The table outgrows the caches all the same: count_call() prefetches
-/// a call's home slot before its other work, and joins last.
+/// bucket and then a node. A slot is 8 bytes: the key's low 32 bits, which
+/// hold its home slot's bits and tell most keys apart, and the index of the
+/// call in a dense array, which keeps the whole key: most calls never find
+/// their partner, and their lookup reads one slot of a table a sixth of the
+/// size of one that held the calls (on a large corpus that table missed the
+/// caches and the TLB on every call; count_call() also prefetches the home
+/// slot before its other work). A new call goes to a freed place of the
+/// array or at its end, which stays in cache.
 class JoinTable {
  public:
   static constexpr std::size_t kAbsent = SIZE_MAX;
 
   std::size_t size() const noexcept { return size_; }
-  /// Starts loading the home slot of `key`: find() reads its key, and insert()
-  /// mostly writes the call there.
+  /// Starts loading the home slot of `key`.
   void prefetch(std::uint64_t key) const noexcept {
-    if (keys_.empty()) return;
-    const std::size_t i = stored(key) & mask_;
-    __builtin_prefetch(&keys_[i]);
-    __builtin_prefetch(&calls_[i], 1);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[key & mask_]);
   }
   /// The slot of `key`, or kAbsent.
   std::size_t find(std::uint64_t key) const noexcept {
-    if (keys_.empty()) return kAbsent;
-    key = stored(key);
+    if (slots_.empty()) return kAbsent;
+    const auto tag = static_cast<std::uint32_t>(key);
     for (std::size_t i = key & mask_;; i = (i + 1) & mask_) {
-      if (keys_[i] == 0) return kAbsent;
-      if (keys_[i] == key) return i;
+      const Slot s = slots_[i];
+      if (s.call == kFree) return kAbsent;
+      if (s.tag == tag && calls_[s.call].key == key) return i;
     }
   }
-  Pending& at(std::size_t slot) noexcept { return calls_[slot]; }
+  Pending& at(std::size_t slot) noexcept { return calls_[slots_[slot].call].call; }
   /// Adds `call` under `key`, which find() did not find.
   void insert(std::uint64_t key, const Pending& call) {
-    if ((size_ + 1) * 4 > keys_.size() * 3) grow();  // at most 3/4 full: probes stay short
-    key = stored(key);
-    std::size_t i = key & mask_;
-    while (keys_[i] != 0) i = (i + 1) & mask_;
-    keys_[i] = key;
-    calls_[i] = call;
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // at most 3/4 full: probes stay short
+    std::uint32_t at = 0;
+    if (free_.empty()) {
+      at = static_cast<std::uint32_t>(calls_.size());
+      calls_.push_back({key, call});
+    } else {
+      at = free_.back();
+      free_.pop_back();
+      calls_[at] = {key, call};
+    }
+    place(key, at);
     ++size_;
   }
   /// Empties `slot`. The entries after it that probed past it move back into
   /// the hole (backward shift), so lookups need no deletion markers.
   void erase(std::size_t slot) noexcept {
+    free_.push_back(slots_[slot].call);
     std::size_t hole = slot;
-    for (std::size_t j = (hole + 1) & mask_; keys_[j] != 0; j = (j + 1) & mask_) {
-      const std::size_t home = keys_[j] & mask_;
+    for (std::size_t j = (hole + 1) & mask_; slots_[j].call != kFree; j = (j + 1) & mask_) {
+      const std::size_t home = slots_[j].tag & mask_;  // the tag holds the home bits (mask_ < 2^32)
       if (((j - home) & mask_) >= ((j - hole) & mask_)) {  // home is not between the hole and j
-        keys_[hole] = keys_[j];
-        calls_[hole] = calls_[j];
+        slots_[hole] = slots_[j];
         hole = j;
       }
     }
-    keys_[hole] = 0;
+    slots_[hole].call = kFree;
     --size_;
   }
   void clear() {
-    std::vector<std::uint64_t>().swap(keys_);
-    std::vector<Pending>().swap(calls_);
+    std::vector<Slot>().swap(slots_);
+    std::vector<Entry>().swap(calls_);
+    std::vector<std::uint32_t>().swap(free_);
     size_ = 0;
     mask_ = 0;
   }
 
  private:
-  /// 0 marks a free slot: a key of 0 is kept as 1 (one more collision in 2^64).
-  static std::uint64_t stored(std::uint64_t key) noexcept { return key == 0 ? 1 : key; }
+  static constexpr std::uint32_t kFree = UINT32_MAX;
+  struct Slot {
+    std::uint32_t tag = 0;      ///< the key's low 32 bits
+    std::uint32_t call = kFree;  ///< index in calls_
+  };
+  struct Entry {
+    std::uint64_t key = 0;
+    Pending call;
+  };
+  void place(std::uint64_t key, std::uint32_t call) noexcept {
+    std::size_t i = key & mask_;
+    while (slots_[i].call != kFree) i = (i + 1) & mask_;
+    slots_[i] = Slot{static_cast<std::uint32_t>(key), call};
+  }
   void grow() {
-    std::vector<std::uint64_t> old_keys;
-    std::vector<Pending> old_calls;
-    old_keys.swap(keys_);
-    old_calls.swap(calls_);
-    const std::size_t n = old_keys.empty() ? 1024 : old_keys.size() * 2;
-    keys_.assign(n, 0);
-    calls_.resize(n);
+    const std::size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
+    slots_.assign(n, Slot{});
     mask_ = n - 1;
-    size_ = 0;
-    for (std::size_t i = 0; i < old_keys.size(); ++i)
-      if (old_keys[i] != 0) insert(old_keys[i], old_calls[i]);
+    // Every live call is placed again; the freed places are not in the table.
+    std::vector<bool> freed(calls_.size(), false);
+    for (std::uint32_t f : free_) freed[f] = true;
+    for (std::size_t c = 0; c < calls_.size(); ++c)
+      if (!freed[c]) place(calls_[c].key, static_cast<std::uint32_t>(c));
   }
 
-  // Slot i is keys_[i] and calls_[i]; a power of two of them.
-  std::vector<std::uint64_t> keys_;
-  std::vector<Pending> calls_;
+  std::vector<Slot> slots_;          // a power of two of them
+  std::vector<Entry> calls_;         // the calls, and freed places (free_)
+  std::vector<std::uint32_t> free_;  // indexes of freed places in calls_
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
