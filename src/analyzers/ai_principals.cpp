@@ -84,7 +84,7 @@ bool is_ai_user_agent_cached(std::string_view ua, std::string_view service) {
   };
   thread_local std::array<Slot, 16> slots;
   Slot& slot = slots[text_slot(ua, 4)];
-  if (!slot.valid || slot.ua != ua) {
+  if (!slot.valid || !same_text(slot.ua, ua)) {
     slot.ua.assign(ua);
     slot.valid = true;
     slot.service_name = is_ai_service(ua);
@@ -275,8 +275,8 @@ void AiPrincipals::learn(const EventView& e) {
   const bool lambda = e.issuer_type == "AWS::Lambda::Function";
   const bool assumed = e.actor_type == "AssumedRole";
   SeenSession& seen = seen_sessions_[text_slot(e.actor_arn, kSeenBits)];
-  if (seen.valid && seen.lambda == lambda && seen.assumed == assumed && seen.actor == e.actor_arn &&
-      seen.issuer == e.session_issuer && seen.issued_to == e.issued_to)
+  if (seen.valid && seen.lambda == lambda && seen.assumed == assumed && same_text(seen.actor, e.actor_arn) &&
+      same_text(seen.issuer, e.session_issuer) && same_text(seen.issued_to, e.issued_to))
     return;
   if (lambda) {
     std::string_view fn = lambda_function_name(e.issued_to);
