@@ -326,14 +326,14 @@ class JoinTable {
     slots_[i] = Slot{static_cast<std::uint32_t>(key), call};
   }
   void grow() {
-    const std::size_t n = slots_.empty() ? 1024 : slots_.size() * 2;
+    std::vector<Slot> old;
+    old.swap(slots_);
+    const std::size_t n = old.empty() ? 1024 : old.size() * 2;
     slots_.assign(n, Slot{});
     mask_ = n - 1;
-    // Every live call is placed again; the freed places are not in the table.
-    std::vector<bool> freed(calls_.size(), false);
-    for (std::uint32_t f : free_) freed[f] = true;
-    for (std::size_t c = 0; c < calls_.size(); ++c)
-      if (!freed[c]) place(calls_[c].key, static_cast<std::uint32_t>(c));
+    // The tags hold the home bits: the calls are placed again without reading them.
+    for (const Slot& s : old)
+      if (s.call != kFree) place(s.tag, s.call);
   }
 
   std::vector<Slot> slots_;          // a power of two of them
