@@ -304,7 +304,7 @@ class JoinTable {
   }
   void clear() {
     std::vector<Slot>().swap(slots_);
-    std::vector<Entry>().swap(calls_);
+    std::deque<Entry>().swap(calls_);
     std::vector<std::uint32_t>().swap(free_);
     size_ = 0;
     mask_ = 0;
@@ -337,7 +337,9 @@ class JoinTable {
   }
 
   std::vector<Slot> slots_;          // a power of two of them
-  std::vector<Entry> calls_;         // the calls, and freed places (free_)
+  // The calls, and freed places (free_); a deque: growing it copies nothing
+  // (a vector's doublings copied every waiting call).
+  std::deque<Entry> calls_;
   std::vector<std::uint32_t> free_;  // indexes of freed places in calls_
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
