@@ -242,6 +242,15 @@ class AiChangesAnalyzer final : public Analyzer {
   void note_guardrail(const EventView& e);
   void emit_weakened_guardrails(FindingSink& out);
 
+  /// The hour buckets add_bucket() used lately, in slots by map and hour: a
+  /// principal's model calls searched its deep map of hours on every call.
+  /// Map nodes do not move, and no map is destroyed while events arrive.
+  struct RecentBucket {
+    const std::map<std::int64_t, StepBucket>* map = nullptr;
+    std::int64_t hour = 0;
+    StepBucket* bucket = nullptr;
+  };
+  std::array<RecentBucket, 64> recent_buckets_{};
   std::unordered_map<std::string, ChainKey, detail::TextHash, std::equal_to<>> chains_;  // found by string_view
   // Role sessions' keys rotate and interleave by the dozen: 64 slots, where 8 missed on most steps.
   static constexpr int kSlotBits = 6;
@@ -291,17 +300,23 @@ class AiChangesAnalyzer final : public Analyzer {
 
 void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t cap) {
   std::int64_t h = hour_of(e.time_ms);
-  auto it = m.lower_bound(h);  // also where a new hour goes: one walk down the tree
-  if (it == m.end() || it->first != h) {
-    if (buckets_ >= kMaxBuckets) {
-      ++dropped_;
-      return;
+  RecentBucket& recent = recent_buckets_[(reinterpret_cast<std::uintptr_t>(&m) / alignof(std::max_align_t) +
+                                          static_cast<std::uint64_t>(h)) %
+                                         recent_buckets_.size()];
+  if (recent.map != &m || recent.hour != h) {
+    auto it = m.lower_bound(h);  // also where a new hour goes: one walk down the tree
+    if (it == m.end() || it->first != h) {
+      if (buckets_ >= kMaxBuckets) {
+        ++dropped_;
+        return;
+      }
+      ++buckets_;
+      it = m.emplace_hint(it, h, StepBucket{});
+      it->second.min_t = it->second.max_t = e.time_ms;
     }
-    ++buckets_;
-    it = m.emplace_hint(it, h, StepBucket{});
-    it->second.min_t = it->second.max_t = e.time_ms;
+    recent = {&m, h, &it->second};
   }
-  StepBucket& b = it->second;
+  StepBucket& b = *recent.bucket;
   ++b.count;
   b.min_t = std::min(b.min_t, e.time_ms);
   b.max_t = std::max(b.max_t, e.time_ms);
