@@ -363,9 +363,9 @@ struct KeyAgg {
   std::int64_t first_ms = 0;
   std::uint64_t count = 0;
   std::map<std::string, ActionAgg, std::less<>> actions;  // "eventSource eventName"
-  // This key's recent actions, by text_slot() of the action name: found by
-  // their fields, without building the map's key (see AgencyAnalyzer::action_of).
-  std::array<ActionAgg*, 8> recent_actions{};
+  // The same actions by AgencyAnalyzer::action_id(): an integer search, where
+  // the map compared long names.
+  std::unordered_map<std::uint32_t, ActionAgg*> by_id;
   std::map<std::string, HourIndex, std::less<>> hours;  // family label -> hour
 };
 
@@ -435,15 +435,15 @@ class AgencyAnalyzer final : public Analyzer {
     session_ = nullptr;
     if (!e.session_issuer.empty() && e.time_ms) {
       // The role's and the session's entries, found once per session (see SessionSlot).
-      SessionSlot& slot = session_slots_[detail::TextHash{}(e.actor_arn) % session_slots_.size()];
-      if (slot.actor_arn != e.actor_arn || slot.issuer != e.session_issuer) {
+      SessionSlot& slot = session_slots_[text_slot(e.actor_arn, kSessionSlotBits)];
+      if (!same_text(slot.actor_arn, e.actor_arn) || !same_text(slot.issuer, e.session_issuer)) {
         slot.actor_arn.assign(e.actor_arn);
         slot.issuer.assign(e.session_issuer);
         slot.role_first = slot.session_first = nullptr;
         slot.ips = nullptr;
         slot.ip = nullptr;
+        slot.key = nullptr;
         slot.actions = {};
-        slot.next_action = 0;
       }
       session_ = &slot;
       if (slot.role_first == nullptr)
@@ -480,34 +480,26 @@ class AgencyAnalyzer final : public Analyzer {
     // marked calls, role sessions, profile app principals.
     if (marker_.empty() && e.session_issuer.empty() && !ai_.app_principal(principal)) return;
 
-    key_.assign(principal).append(1, '\x1f').append(marker_);
-    // Consecutive events mostly repeat their key; the others are found through
-    // a hash index over keys_ (keys start with an ARN: long shared prefixes
-    // made the ordered search slow; the map stays for the order of findings).
-    // The keys of a log's principals interleave: the recent ones sit in slots by text_slot().
-    auto& [slot_key, slot_agg] = key_slots_[text_slot(key_, kKeySlotBits)];
-    if (slot_agg == nullptr || slot_key != key_) {
-      if (auto it = key_index_.find(key_); it != key_index_.end()) {
-        slot_key = it->first;
-        slot_agg = it->second;
-      } else if (keys_.size() < kMaxKeys) {
-        auto& [stored, n] = *keys_.emplace(key_, KeyAgg{}).first;
-        n.principal = capped(principal, 512);
-        n.marker = marker_;
-        n.first_ms = e.time_ms;
-        key_index_.emplace(stored, &n);
-        slot_key = stored;
-        slot_agg = &n;
-      } else {
-        ++overflow_;
-        return;
-      }
-    }
-    KeyAgg& k = *slot_agg;
+    // A role session mostly repeats its marker: its key is remembered in its slot.
+    KeyAgg* kp = session_ != nullptr && session_->key != nullptr && same_text(session_->marker, marker_)
+                     ? session_->key
+                     : find_key(e, principal);
+    if (kp == nullptr) return;
+    KeyAgg& k = *kp;
     if (e.time_ms < k.first_ms) k.first_ms = e.time_ms;
     ++k.count;
 
-    ActionAgg* act = action_of(k, e);
+    // The action's entry, and the session's entry in its session_last: remembered in the session's slot.
+    const std::uint32_t action = action_id(e);
+    SessionAction* sa =
+        session_ != nullptr && action != kNoAction ? &session_->actions[action % session_->actions.size()] : nullptr;
+    ActionAgg* act = nullptr;
+    if (sa != nullptr && sa->agg != nullptr && sa->key == &k && sa->id == action) {
+      act = sa->agg;
+    } else {
+      act = action_of(k, e, action);
+      if (sa != nullptr) *sa = {&k, action, act, nullptr};
+    }
     if (act == nullptr) {
       ++overflow_;
       return;
@@ -539,20 +531,14 @@ class AgencyAnalyzer final : public Analyzer {
     }
     if (!e.session_issuer.empty() && !a.sessions_dropped) {
       // The session's entry: remembered in its slot for the session's recent actions.
-      std::int64_t* last = nullptr;
-      if (session_ != nullptr)
-        for (const auto& [action, entry] : session_->actions)
-          if (action == &a) last = entry;
+      std::int64_t* last = sa != nullptr ? sa->last : nullptr;
       if (last == nullptr) {
         auto sit = a.session_last.find(e.actor_arn);
         if (sit == a.session_last.end() && a.session_last.size() < kMaxStartSessions)
           sit = a.session_last.emplace(std::string(e.actor_arn), e.time_ms).first;
         if (sit != a.session_last.end()) {
           last = &sit->second;
-          if (session_ != nullptr) {
-            session_->actions[session_->next_action] = {&a, last};
-            session_->next_action = (session_->next_action + 1) % session_->actions.size();
-          }
+          if (sa != nullptr) sa->last = last;
         } else {
           a.sessions_dropped = true;
         }
@@ -802,6 +788,14 @@ class AgencyAnalyzer final : public Analyzer {
   };
   using RoleIpsMap = std::unordered_map<std::string, RoleIps, detail::TextHash, std::equal_to<>>;
   RoleIpsMap role_ips_;
+  /// A session's recent action: its key's ActionAgg and the session's entry in
+  /// its session_last (null: not looked up yet, or past the cap).
+  struct SessionAction {
+    const KeyAgg* key = nullptr;
+    std::uint32_t id = 0;
+    ActionAgg* agg = nullptr;
+    std::int64_t* last = nullptr;
+  };
   // A session's entries in principal_first_, session_first_ and role_ips_ (null:
   // not looked up yet, or past a cap), in a slot by the session ARN's hash: the
   // sessions of several roles interleave, so the last-entry caches missed and
@@ -812,12 +806,13 @@ class AgencyAnalyzer final : public Analyzer {
     std::int64_t* session_first = nullptr;
     RoleIps* ips = nullptr;
     std::pair<const std::string, std::int64_t>* ip = nullptr;  // the session's last address in ips
-    // The session's recent actions and its entries in their session_last
-    // (a session mostly repeats a few actions), replaced in turn.
-    std::array<std::pair<const ActionAgg*, std::int64_t*>, 4> actions{};
-    std::size_t next_action = 0;
+    std::string marker;      // the marker of the session's last key
+    KeyAgg* key = nullptr;   // its entry in keys_ (null: not looked up yet)
+    // The session's recent actions (a session mostly repeats a few), by action id.
+    std::array<SessionAction, 16> actions{};
   };
-  std::array<SessionSlot, 64> session_slots_;
+  static constexpr int kSessionSlotBits = 6;
+  std::array<SessionSlot, std::size_t{1} << kSessionSlotBits> session_slots_;
   SessionSlot* session_ = nullptr;  // this event's (null: no role session, or no time)
   /// "" unless every call of `a` came at the start of a role session of `principal` (within
   /// kStartWindowMs of the session's first event) from an address the role used at or
@@ -825,14 +820,73 @@ class AgencyAnalyzer final : public Analyzer {
   std::string at_session_start(const std::string& principal, const ActionAgg& a, std::int64_t baseline) const;
   std::string key_, action_key_;
 
-  /// The entry of `e`'s action in `k.actions` (added when there is room, else
-  /// null). A recent one is found by comparing its fields: they are the map
-  /// key's parts when neither was cut to 128 bytes.
-  ActionAgg* action_of(KeyAgg& k, const EventView& e) {
+  /// The key of (principal, this event's marker) in keys_, added when there
+  /// is room (else null, counted); remembered in the event's session slot.
+  KeyAgg* find_key(const EventView& e, std::string_view principal) {
+    key_.assign(principal).append(1, '\x1f').append(marker_);
+    // Consecutive events mostly repeat their key; the others are found through
+    // a hash index over keys_ (keys start with an ARN: long shared prefixes
+    // made the ordered search slow; the map stays for the order of findings).
+    // The keys of a log's principals interleave: the recent ones sit in slots by text_slot().
+    auto& [slot_key, slot_agg] = key_slots_[text_slot(key_, kKeySlotBits)];
+    if (slot_agg == nullptr || slot_key != key_) {
+      if (auto it = key_index_.find(key_); it != key_index_.end()) {
+        slot_key = it->first;
+        slot_agg = it->second;
+      } else if (keys_.size() < kMaxKeys) {
+        auto& [stored, n] = *keys_.emplace(key_, KeyAgg{}).first;
+        n.principal = capped(principal, 512);
+        n.marker = marker_;
+        n.first_ms = e.time_ms;
+        key_index_.emplace(stored, &n);
+        slot_key = stored;
+        slot_agg = &n;
+      } else {
+        ++overflow_;
+        return nullptr;
+      }
+    }
+    if (session_ != nullptr) {
+      session_->marker.assign(marker_);
+      session_->key = slot_agg;
+    }
+    return slot_agg;
+  }
+
+  /// The id of `e`'s action name ("eventSource eventName" as KeyAgg::actions
+  /// keys it, cut to 512 bytes as find_or_add cuts it), kNoAction past
+  /// kMaxActionIds names. Recent names sit in slots by text_slot().
+  static constexpr std::uint32_t kNoAction = UINT32_MAX;
+  static constexpr std::size_t kMaxActionIds = 100000;
+  std::uint32_t action_id(const EventView& e) {
+    ActionName& slot = action_names_[text_slot(e.action, kActionSlotBits)];
+    if (slot.id != kNoAction && same_text(slot.action, e.action) && same_text(slot.service, e.service)) return slot.id;
+    action_key_.assign(e.service).append(1, ' ').append(e.action);
+    const std::string_view name = std::string_view(action_key_).substr(0, 512);
+    std::uint32_t id = kNoAction;
+    if (auto it = action_ids_.find(name); it != action_ids_.end()) id = it->second;
+    else if (action_ids_.size() < kMaxActionIds)
+      id = action_ids_.emplace(std::string(name), static_cast<std::uint32_t>(action_ids_.size())).first->second;
+    if (id == kNoAction) return id;
+    slot.service.assign(e.service);
+    slot.action.assign(e.action);
+    slot.id = id;
+    return id;
+  }
+  struct ActionName {
+    std::string service, action;
+    std::uint32_t id = kNoAction;
+  };
+  static constexpr int kActionSlotBits = 6;
+  std::array<ActionName, std::size_t{1} << kActionSlotBits> action_names_;
+  std::unordered_map<std::string, std::uint32_t, detail::TextHash, std::equal_to<>> action_ids_;
+
+  /// The entry of `e`'s action (id `action`) in `k.actions`, added when there
+  /// is room, else null.
+  ActionAgg* action_of(KeyAgg& k, const EventView& e, std::uint32_t action) {
     constexpr std::size_t kField = 128;
-    const bool whole = e.service.size() < kField && e.action.size() < kField;
-    ActionAgg*& recent = k.recent_actions[text_slot(e.action, 3)];
-    if (whole && recent != nullptr && recent->action == e.action && recent->service == e.service) return recent;
+    if (action != kNoAction)
+      if (auto it = k.by_id.find(action); it != k.by_id.end()) return it->second;
     action_key_.assign(e.service).append(1, ' ').append(e.action);
     ActionAgg* found = detail::find_or_add(k.actions, action_key_, kMaxActionsPerKey, [&](ActionAgg& n) {
       n.service = capped(e.service, kField);
@@ -842,7 +896,7 @@ class AgencyAnalyzer final : public Analyzer {
       n.first_ms = e.time_ms;
       n.last_ms = e.time_ms;
     });
-    if (whole && found != nullptr) recent = found;
+    if (found != nullptr && action != kNoAction) k.by_id.emplace(action, found);
     return found;
   }
   std::string_view marker_;  // this event's ai_marker()

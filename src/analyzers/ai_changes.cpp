@@ -18,7 +18,6 @@
 #include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "event/normalize.h"
-#include "util/hash.h"
 #include "util/time.h"
 
 namespace aiir {
@@ -243,8 +242,18 @@ class AiChangesAnalyzer final : public Analyzer {
   void note_guardrail(const EventView& e);
   void emit_weakened_guardrails(FindingSink& out);
 
-  std::unordered_map<std::string, ChainKey, detail::StringHash, std::equal_to<>> chains_;  // found by string_view
-  static constexpr int kSlotBits = 3;
+  /// The hour buckets add_bucket() used lately, in slots by map and hour: a
+  /// principal's model calls searched its deep map of hours on every call.
+  /// Map nodes do not move, and no map is destroyed while events arrive.
+  struct RecentBucket {
+    const std::map<std::int64_t, StepBucket>* map = nullptr;
+    std::int64_t hour = 0;
+    StepBucket* bucket = nullptr;
+  };
+  std::array<RecentBucket, 64> recent_buckets_{};
+  std::unordered_map<std::string, ChainKey, detail::TextHash, std::equal_to<>> chains_;  // found by string_view
+  // Role sessions' keys rotate and interleave by the dozen: 64 slots, where 8 missed on most steps.
+  static constexpr int kSlotBits = 6;
   std::array<ChainKey*, std::size_t{1} << kSlotBits> chain_slots_{};  ///< recent steps' chains
   std::unordered_map<std::string, PrincipalState> principals_;
   /// Recent principal() calls: (actor ARN, its state).
@@ -291,17 +300,23 @@ class AiChangesAnalyzer final : public Analyzer {
 
 void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const EventView& e, std::size_t cap) {
   std::int64_t h = hour_of(e.time_ms);
-  auto it = m.lower_bound(h);  // also where a new hour goes: one walk down the tree
-  if (it == m.end() || it->first != h) {
-    if (buckets_ >= kMaxBuckets) {
-      ++dropped_;
-      return;
+  RecentBucket& recent = recent_buckets_[(reinterpret_cast<std::uintptr_t>(&m) / alignof(std::max_align_t) +
+                                          static_cast<std::uint64_t>(h)) %
+                                         recent_buckets_.size()];
+  if (recent.map != &m || recent.hour != h) {
+    auto it = m.lower_bound(h);  // also where a new hour goes: one walk down the tree
+    if (it == m.end() || it->first != h) {
+      if (buckets_ >= kMaxBuckets) {
+        ++dropped_;
+        return;
+      }
+      ++buckets_;
+      it = m.emplace_hint(it, h, StepBucket{});
+      it->second.min_t = it->second.max_t = e.time_ms;
     }
-    ++buckets_;
-    it = m.emplace_hint(it, h, StepBucket{});
-    it->second.min_t = it->second.max_t = e.time_ms;
+    recent = {&m, h, &it->second};
   }
-  StepBucket& b = it->second;
+  StepBucket& b = *recent.bucket;
   ++b.count;
   b.min_t = std::min(b.min_t, e.time_ms);
   b.max_t = std::max(b.max_t, e.time_ms);
@@ -313,7 +328,7 @@ PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
   // A recent session's state is reused without parsing the ARN and searching
   // again (map nodes do not move); sessions interleave: slots by text_slot().
   auto& [last_actor, last_principal] = principal_slots_[detail::text_slot(e.actor_arn, kSlotBits)];
-  if (last_principal == nullptr || e.actor_arn != last_actor) {
+  if (last_principal == nullptr || !detail::same_text(e.actor_arn, last_actor)) {
     // Assumed-role sessions are grouped under their role: session names rotate.
     std::string id(e.actor_arn);
     if (id.find(":assumed-role/") != std::string::npos) {
@@ -358,7 +373,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     // Steps mostly repeat a few keys, interleaved: recent chains sit in slots
     // by text_slot() (map nodes do not move). Null: the map was full.
     ChainKey*& chain = chain_slots_[detail::text_slot(key, kSlotBits)];
-    if (chain == nullptr || key != chain->key) {
+    if (chain == nullptr || !detail::same_text(key, chain->key)) {
       auto it = chains_.find(key);
       if (it == chains_.end() && chains_.size() < kMaxKeys) {
         it = chains_.emplace(std::string(key), ChainKey{}).first;
@@ -394,7 +409,9 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       it = p->enumeration.emplace(h, EnumBucket{}).first;
     }
     if (it != p->enumeration.end()) {
-      if (it->second.regions.size() < 64) it->second.regions.emplace(e.region);
+      // Searched first: emplace builds a node (an allocation) even for a region already there.
+      std::set<std::string>& regions = it->second.regions;
+      if (regions.size() < 64 && regions.find(std::string(e.region)) == regions.end()) regions.emplace(e.region);
       keep_earliest(it->second.ev, e, 6);
       add_capped(it->second.actions, e.action, 8);
     }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "event/normalize.h"
 
 namespace aiir::detail {
@@ -82,7 +84,7 @@ bool is_ai_user_agent_cached(std::string_view ua, std::string_view service) {
   };
   thread_local std::array<Slot, 16> slots;
   Slot& slot = slots[text_slot(ua, 4)];
-  if (!slot.valid || slot.ua != ua) {
+  if (!slot.valid || !same_text(slot.ua, ua)) {
     slot.ua.assign(ua);
     slot.valid = true;
     slot.service_name = is_ai_service(ua);
@@ -134,6 +136,44 @@ std::string_view ai_marker(const EventView& e) {
     last.invoked_by = e.invoked_by.data();
   }
   return last.marker;
+}
+
+const ClientIds::Ids& ClientIds::of(const EventView& e) const {
+  static std::atomic<std::uint64_t> next{0};  // ids of every thread: never one id for two values
+  constexpr int kSlotBits = 6;
+  struct Slot {
+    std::string value;
+    std::uint64_t id = 0;  ///< 0: empty
+  };
+  struct Table {
+    std::array<std::array<Slot, std::size_t{1} << kSlotBits>, kFields> slots;
+    Ids ids{};
+    // The event the ids are of: known by its slot and its record, time and
+    // field addresses together, as ai_marker() knows it.
+    const EventView* event = nullptr;
+    RecordRef where;
+    std::int64_t time_ms = 0;
+    std::array<const char*, kFields> data{};
+  };
+  thread_local Table t;
+  const std::array<std::string_view, kFields> values{e.source_ip, e.user_agent, e.access_key_id, e.account, e.region};
+  bool same = t.event == &e && t.where.file == e.where.file && t.where.record == e.where.record &&
+              t.time_ms == e.time_ms;
+  for (std::size_t f = 0; f < kFields && same; ++f) same = t.data[f] == values[f].data();
+  if (same) return t.ids;
+  for (std::size_t f = 0; f < kFields; ++f) {
+    Slot& slot = t.slots[f][text_slot(values[f], kSlotBits)];
+    if (slot.id == 0 || !same_text(slot.value, values[f])) {
+      slot.value.assign(values[f]);
+      slot.id = next.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+    t.ids[f] = slot.id;
+    t.data[f] = values[f].data();
+  }
+  t.event = &e;
+  t.where = e.where;
+  t.time_ms = e.time_ms;
+  return t.ids;
 }
 
 bool is_model_call(std::string_view action) noexcept {
@@ -235,8 +275,8 @@ void AiPrincipals::learn(const EventView& e) {
   const bool lambda = e.issuer_type == "AWS::Lambda::Function";
   const bool assumed = e.actor_type == "AssumedRole";
   SeenSession& seen = seen_sessions_[text_slot(e.actor_arn, kSeenBits)];
-  if (seen.valid && seen.lambda == lambda && seen.assumed == assumed && seen.actor == e.actor_arn &&
-      seen.issuer == e.session_issuer && seen.issued_to == e.issued_to)
+  if (seen.valid && seen.lambda == lambda && seen.assumed == assumed && same_text(seen.actor, e.actor_arn) &&
+      same_text(seen.issuer, e.session_issuer) && same_text(seen.issued_to, e.issued_to))
     return;
   if (lambda) {
     std::string_view fn = lambda_function_name(e.issued_to);

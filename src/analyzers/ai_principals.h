@@ -150,21 +150,20 @@ class EarliestEvidence {
 /// back later; no id is ever given to two values. An aggregate remembers the
 /// ids it added lately (Added): such a value is in its capped set already (or
 /// the set was full, and stays so), so adding it again, a search on a cold
-/// aggregate, is skipped. Ids are one analyzer's: each keeps its own ClientIds.
+/// aggregate, is skipped.
+///
+/// The slots are per thread, shared by every analyzer, and the ids of the
+/// last event are kept: the scan hands each event to the analyzers in turn,
+/// and the second one to ask gets its ids without comparing its text again.
+/// Ids come from one counter for all threads, so an id names one value
+/// whatever thread an analyzer's events arrive on.
 class ClientIds {
  public:
   enum Field : std::uint8_t { kIp, kAgent, kKey, kAccount, kRegion, kFields };
   using Ids = std::array<std::uint64_t, kFields>;  ///< by Field; never 0
 
-  /// The ids of `e`'s fields.
-  const Ids& of(const EventView& e) {
-    ids_[kIp] = id(kIp, e.source_ip);
-    ids_[kAgent] = id(kAgent, e.user_agent);
-    ids_[kKey] = id(kKey, e.access_key_id);
-    ids_[kAccount] = id(kAccount, e.account);
-    ids_[kRegion] = id(kRegion, e.region);
-    return ids_;
-  }
+  /// The ids of `e`'s fields; valid until the next call on this thread.
+  const Ids& of(const EventView& e) const;
 
   /// The values an aggregate added lately: the last two ids per field (callers
   /// mostly alternate between a few sessions' values).
@@ -180,25 +179,6 @@ class ClientIds {
       return true;
     }
   };
-
- private:
-  static constexpr int kSlotBits = 6;
-  struct Slot {
-    std::string value;
-    std::uint64_t id = 0;  ///< 0: empty
-  };
-  std::uint64_t id(Field f, std::string_view value) {
-    Slot& slot = slots_[f][text_slot(value, kSlotBits)];
-    if (slot.id == 0 || !same_text(slot.value, value)) {
-      slot.value.assign(value);
-      slot.id = ++next_;
-    }
-    return slot.id;
-  }
-
-  std::uint64_t next_ = 0;
-  std::array<std::array<Slot, std::size_t{1} << kSlotBits>, kFields> slots_;
-  Ids ids_{};
 };
 
 /// Which principals act for the AI application: learned from the logs (agent

@@ -236,7 +236,7 @@ class DataStoreAnalyzer final : public Analyzer {
 
   std::unordered_map<std::string, BucketWrites, detail::TextHash, std::equal_to<>> writes_;  // by bucket
   /// Recent S3 writes: (bucket, writer); null: look it up.
-  static constexpr int kWriterSlotBits = 3;
+  static constexpr int kWriterSlotBits = 5;
   std::array<std::pair<std::string, Writer*>, std::size_t{1} << kWriterSlotBits> writer_slots_{};
   std::vector<KbSource> sources_;
   std::vector<Ingestion> ingestions_;
@@ -294,11 +294,13 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
   if (bucket.empty()) return;
   ++s3_writes_seen_;
   // Writes mostly repeat a few writers (principal, address) and buckets,
-  // interleaved: recent ones sit in slots by the principal's text_slot(),
-  // reused without building keys and searching (map nodes do not move).
-  auto& [last_bucket, last_writer] = writer_slots_[detail::text_slot(e.actor_arn, kWriterSlotBits)];
-  if (last_writer == nullptr || bucket != last_bucket || e.actor_arn != last_writer->principal ||
-      e.source_ip != last_writer->ip) {
+  // interleaved: recent ones sit in slots by the principal's and the bucket's
+  // text_slot() (a principal writes to several buckets in turn), reused
+  // without building keys and searching (map nodes do not move).
+  auto& [last_bucket, last_writer] =
+      writer_slots_[detail::text_slot(e.actor_arn, kWriterSlotBits) ^ detail::text_slot(bucket, kWriterSlotBits)];
+  if (last_writer == nullptr || !detail::same_text(bucket, last_bucket) ||
+      !detail::same_text(e.actor_arn, last_writer->principal) || !detail::same_text(e.source_ip, last_writer->ip)) {
     last_writer = nullptr;
     auto it = writes_.find(bucket);
     if (it == writes_.end()) {

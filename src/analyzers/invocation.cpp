@@ -24,7 +24,6 @@
 #include "analyzers/factories.h"
 #include "analyzers/pricing.h"
 #include "event/normalize.h"
-#include "util/hash.h"
 
 namespace aiir {
 namespace {
@@ -111,6 +110,13 @@ bool guardrail_intervened(const EventView& e) noexcept {
 
 bool is_denied(std::string_view code) noexcept {
   return code == "AccessDenied" || code == "AccessDeniedException";
+}
+
+/// The join key of a call: request id and account (a collision of the 64-bit
+/// hashes would join two calls: one in 2^64 per pair).
+std::uint64_t join_key(const EventView& e) noexcept {
+  const std::uint64_t id = detail::hash_text(e.request_id);
+  return id ^ (detail::hash_text(e.account) + 0x9E3779B97F4A7C15ull + (id << 6) + (id >> 2));
 }
 
 std::string fmt_usd(double usd) { return fmt::format("{:.2f}", usd); }
@@ -201,8 +207,12 @@ struct Principal {
   std::int64_t first = 0;
   std::uint64_t calls_ok = 0;
   std::map<std::int64_t, Bucket> buckets;  // by 10-minute bucket start
-  // The buckets of recent calls, by bucket modulo 8 (nodes of buckets: they
-  // do not move): a log file's calls are shuffled over a few buckets.
+  // The same buckets hashed (nodes of buckets: they do not move): the sources
+  // and regions of a corpus are read one after the other, each going over the
+  // whole time range, and the search for a bucket walked a deep cold tree.
+  std::unordered_map<std::int64_t, Bucket*> bucket_index;
+  // The buckets of recent calls, by bucket modulo 8: a log file's calls are
+  // shuffled over a few buckets.
   std::array<std::pair<std::int64_t, Bucket*>, 8> recent_buckets{};
   Finding seen;       // first calls (evidence), IPs, user agents, keys
   Finding probes;     // ValidationException / AccessDenied on runtime calls
@@ -232,80 +242,105 @@ struct Pending {
 };
 
 /// The join table: calls waiting for their partner in the other source, by a
-/// hash of request id and account (StableHash: its low bits are mixed).
+/// 64-bit hash of request id and account (join_key()).
 /// Linear probing: a lookup reads one slot, where an unordered_map read a
-/// bucket and then a node, cache misses that made the join a third of the
-/// analyzer's time on a large corpus. The keys with their used flags sit in
-/// an array of their own, apart from the calls: most calls never find their
-/// partner, and probing for them reads a few keys of one cache line where
-/// whole slots took a line each.
+/// bucket and then a node. A slot is 8 bytes: the key's low 32 bits, which
+/// hold its home slot's bits and tell most keys apart, and the index of the
+/// call in a dense array, which keeps the whole key: most calls never find
+/// their partner, and their lookup reads one slot of a table a sixth of the
+/// size of one that held the calls (on a large corpus that table missed the
+/// caches and the TLB on every call; count_call() also prefetches the home
+/// slot before its other work). A new call goes to a freed place of the
+/// array or at its end, which stays in cache.
 class JoinTable {
  public:
   static constexpr std::size_t kAbsent = SIZE_MAX;
 
   std::size_t size() const noexcept { return size_; }
+  /// Starts loading the home slot of `key`.
+  void prefetch(std::uint64_t key) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[key & mask_]);
+  }
   /// The slot of `key`, or kAbsent.
   std::size_t find(std::uint64_t key) const noexcept {
-    if (keys_.empty()) return kAbsent;
+    if (slots_.empty()) return kAbsent;
+    const auto tag = static_cast<std::uint32_t>(key);
     for (std::size_t i = key & mask_;; i = (i + 1) & mask_) {
-      if (!keys_[i].used) return kAbsent;
-      if (keys_[i].key == key) return i;
+      const Slot s = slots_[i];
+      if (s.call == kFree) return kAbsent;
+      if (s.tag == tag && calls_[s.call].key == key) return i;
     }
   }
-  Pending& at(std::size_t slot) noexcept { return calls_[slot]; }
+  Pending& at(std::size_t slot) noexcept { return calls_[slots_[slot].call].call; }
   /// Adds `call` under `key`, which find() did not find.
   void insert(std::uint64_t key, const Pending& call) {
-    if ((size_ + 1) * 4 > keys_.size() * 3) grow();  // at most 3/4 full: probes stay short
-    std::size_t i = key & mask_;
-    while (keys_[i].used) i = (i + 1) & mask_;
-    keys_[i] = Key{key, true};
-    calls_[i] = call;
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // at most 3/4 full: probes stay short
+    std::uint32_t at = 0;
+    if (free_.empty()) {
+      at = static_cast<std::uint32_t>(calls_.size());
+      calls_.push_back({key, call});
+    } else {
+      at = free_.back();
+      free_.pop_back();
+      calls_[at] = {key, call};
+    }
+    place(key, at);
     ++size_;
   }
   /// Empties `slot`. The entries after it that probed past it move back into
   /// the hole (backward shift), so lookups need no deletion markers.
   void erase(std::size_t slot) noexcept {
+    free_.push_back(slots_[slot].call);
     std::size_t hole = slot;
-    for (std::size_t j = (hole + 1) & mask_; keys_[j].used; j = (j + 1) & mask_) {
-      const std::size_t home = keys_[j].key & mask_;
+    for (std::size_t j = (hole + 1) & mask_; slots_[j].call != kFree; j = (j + 1) & mask_) {
+      const std::size_t home = slots_[j].tag & mask_;  // the tag holds the home bits (mask_ < 2^32)
       if (((j - home) & mask_) >= ((j - hole) & mask_)) {  // home is not between the hole and j
-        keys_[hole] = keys_[j];
-        calls_[hole] = calls_[j];
+        slots_[hole] = slots_[j];
         hole = j;
       }
     }
-    keys_[hole].used = false;
+    slots_[hole].call = kFree;
     --size_;
   }
   void clear() {
-    std::vector<Key>().swap(keys_);
-    std::vector<Pending>().swap(calls_);
+    std::vector<Slot>().swap(slots_);
+    std::deque<Entry>().swap(calls_);
+    std::vector<std::uint32_t>().swap(free_);
     size_ = 0;
     mask_ = 0;
   }
 
  private:
-  struct Key {
-    std::uint64_t key = 0;
-    bool used = false;
+  static constexpr std::uint32_t kFree = UINT32_MAX;
+  struct Slot {
+    std::uint32_t tag = 0;      ///< the key's low 32 bits
+    std::uint32_t call = kFree;  ///< index in calls_
   };
+  struct Entry {
+    std::uint64_t key = 0;
+    Pending call;
+  };
+  void place(std::uint64_t key, std::uint32_t call) noexcept {
+    std::size_t i = key & mask_;
+    while (slots_[i].call != kFree) i = (i + 1) & mask_;
+    slots_[i] = Slot{static_cast<std::uint32_t>(key), call};
+  }
   void grow() {
-    std::vector<Key> old_keys;
-    std::vector<Pending> old_calls;
-    old_keys.swap(keys_);
-    old_calls.swap(calls_);
-    const std::size_t n = old_keys.empty() ? 1024 : old_keys.size() * 2;
-    keys_.resize(n);
-    calls_.resize(n);
+    std::vector<Slot> old;
+    old.swap(slots_);
+    const std::size_t n = old.empty() ? 1024 : old.size() * 2;
+    slots_.assign(n, Slot{});
     mask_ = n - 1;
-    size_ = 0;
-    for (std::size_t i = 0; i < old_keys.size(); ++i)
-      if (old_keys[i].used) insert(old_keys[i].key, old_calls[i]);
+    // The tags hold the home bits: the calls are placed again without reading them.
+    for (const Slot& s : old)
+      if (s.call != kFree) place(s.tag, s.call);
   }
 
-  // Slot i is keys_[i] and calls_[i]; a power of two of them.
-  std::vector<Key> keys_;
-  std::vector<Pending> calls_;
+  std::vector<Slot> slots_;          // a power of two of them
+  // The calls, and freed places (free_); a deque: growing it copies nothing
+  // (a vector's doublings copied every waiting call).
+  std::deque<Entry> calls_;
+  std::vector<std::uint32_t> free_;  // indexes of freed places in calls_
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
@@ -356,7 +391,7 @@ class InvocationAnalyzer final : public Analyzer {
   Principal* principal_for(const EventView& e, std::uint32_t& index);
   Principal* find_principal(const EventView& e, std::uint32_t& index);
   void count_call(const EventView& e, std::string_view model, bool from_ct);
-  void join(const EventView& e, const Pending& mine);
+  void join(std::uint64_t key, const Pending& mine);
   void emit_probes(FindingSink& out);
   void emit_guardrail(FindingSink& out);
   void emit_bursts(FindingSink& out);
@@ -553,6 +588,8 @@ std::string InvocationAnalyzer::resolved(const std::string& model) const {
 }
 
 void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, bool from_ct) {
+  const std::uint64_t call_key = join_key(e);
+  if (!e.request_id.empty()) pending_.prefetch(call_key);  // a cache miss on a large corpus: overlapped with the work below
   const bool error = !e.error_code.empty();
   const bool probe = e.error_code == "ValidationException" || is_denied(e.error_code);
   const bool guard = !from_ct && guardrail_intervened(e);
@@ -618,12 +655,15 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     auto& [recent_start, recent] =
         p->recent_buckets[static_cast<std::uint64_t>(start / kBucketMs) % p->recent_buckets.size()];
     if (recent == nullptr || recent_start != start) {
-      auto bit = p->buckets.lower_bound(start);  // also where a new bucket goes: one walk down the tree
-      if ((bit == p->buckets.end() || bit->first != start) && bucket_count_ < kMaxBuckets) {
-        bit = p->buckets.emplace_hint(bit, start, Bucket{});
+      if (auto hit = p->bucket_index.find(start); hit != p->bucket_index.end()) {
+        recent = hit->second;
+      } else if (bucket_count_ < kMaxBuckets) {
+        recent = &p->buckets.emplace(start, Bucket{}).first->second;
+        p->bucket_index.emplace(start, recent);
         ++bucket_count_;
+      } else {
+        recent = nullptr;
       }
-      recent = bit != p->buckets.end() && bit->first == start ? &bit->second : nullptr;
       recent_start = start;
     }
     if (recent != nullptr) {
@@ -637,11 +677,13 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       // The two earliest calls of the bucket; later ones are not copied.
       const auto at = std::tie(e.time_ms, e.where.file, e.where.record);  // Evidence's order
       auto order = [](const Evidence& x) { return std::tie(x.time_ms, x.file_index, x.record); };
-      const bool keep = b.ev.size() < 2 || at < order(b.ev.back());
-      if (keep) {
-        b.ev.push_back(Evidence::from(e));
-        std::sort(b.ev.begin(), b.ev.end());
-        if (b.ev.size() > 2) b.ev.resize(2);
+      if (b.ev.size() < 2) {
+        b.ev.reserve(2);
+        Evidence ev = Evidence::from(e);
+        b.ev.insert(std::upper_bound(b.ev.begin(), b.ev.end(), ev), std::move(ev));
+      } else if (at < order(b.ev.back())) {
+        b.ev.back().assign(e);  // the later one goes; its strings' storage is reused
+        if (b.ev.back() < b.ev.front()) std::swap(b.ev.front(), b.ev.back());
       }
       b.max_call_tokens = std::max(b.max_call_tokens, call_tokens);
       if (call_tokens > kTokenSpikeMin &&
@@ -697,12 +739,10 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
   mine.error = error;
   mine.probe = probe;
   mine.guardrail = guard;
-  join(e, mine);
+  if (!e.request_id.empty()) join(call_key, mine);
 }
 
-void InvocationAnalyzer::join(const EventView& e, const Pending& mine) {
-  if (e.request_id.empty()) return;
-  std::uint64_t key = detail::StableHash().add(e.request_id).add(e.account).value();
+void InvocationAnalyzer::join(std::uint64_t key, const Pending& mine) {
   const std::size_t slot = pending_.find(key);
   if (slot == JoinTable::kAbsent) {
     if (pending_.size() >= kMaxPending) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// detail::EarliestEvidence: the kMaxEvidence earliest pointers whatever the input order.
+// detail::EarliestEvidence: the kMaxEvidence earliest pointers whatever the input order; detail::ClientIds.
 #include <catch2/catch.hpp>
 
 #include <aiir/event.h>
@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "analyzers/ai_principals.h"
@@ -86,4 +87,45 @@ TEST_CASE("EarliestEvidence keeps the earliest pointers in any input order", "[a
   // Fewer events than the cap: all of them, sorted.
   std::vector<Made> few(events.begin(), events.begin() + 5);
   CHECK(feed(few).size() == 5);
+}
+
+TEST_CASE("client ids: one id per value, the last event's ids reused, never one id for two values",
+          "[analyzer][client_ids]") {
+  using aiir::detail::ClientIds;
+  const ClientIds first_analyzer, second_analyzer;
+  std::string ip = "198.51.100.7", agent = "aws-cli/2.15", key = "AKIAEXAMPLE", account = "111122223333";
+  EventView e;
+  e.source_ip = ip;
+  e.user_agent = agent;
+  e.access_key_id = key;
+  e.account = account;
+  e.region = "us-east-1";
+  e.where.record = 1;
+  const ClientIds::Ids a = first_analyzer.of(e);
+  // The next analyzer asking about the same event gets the same ids.
+  CHECK(second_analyzer.of(e) == a);
+  // The same event object holding another record: its other values get other ids.
+  std::string other_ip = "203.0.113.9";
+  e.source_ip = other_ip;
+  e.where.record = 2;
+  const ClientIds::Ids b = first_analyzer.of(e);
+  CHECK(b[ClientIds::kIp] != a[ClientIds::kIp]);
+  CHECK(b[ClientIds::kAgent] == a[ClientIds::kAgent]);
+  CHECK(b[ClientIds::kRegion] == a[ClientIds::kRegion]);
+  // The same text at another address (another record) keeps its id.
+  std::string ip_again = ip;
+  e.source_ip = ip_again;
+  e.where.record = 3;
+  CHECK(first_analyzer.of(e)[ClientIds::kIp] == a[ClientIds::kIp]);
+  // Another thread's ids never name this thread's values.
+  ClientIds::Ids there{};
+  std::thread([&] {
+    EventView o = e;
+    o.source_ip = other_ip;
+    there = second_analyzer.of(o);
+  }).join();
+  for (std::size_t f = 0; f < ClientIds::kFields; ++f) {
+    CHECK(there[f] != a[f]);
+    CHECK(there[f] != b[f]);
+  }
 }

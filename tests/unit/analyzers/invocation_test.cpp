@@ -104,6 +104,29 @@ TEST_CASE("invocation: CloudTrail tokens of joined calls count once", "[analyzer
   CHECK(row.tokens_out == 2000);
 }
 
+TEST_CASE("invocation: thousands of pending calls join their partners", "[analyzer][invocation]") {
+  // Enough calls waiting at once to grow the join table several times; the
+  // joins in between free places that later calls reuse, and empty slots that
+  // the calls probing past them move back into.
+  constexpr int kCalls = 3000;
+  std::vector<std::string> records;
+  for (int i = 0; i < kCalls; ++i)
+    records.push_back(ct_invoke(100 + i, kUser, "AKIAEXAMPLE1", "198.51.100.23", kOpus, "req-" + std::to_string(i)));
+  for (int i = 0; i < kCalls; i += 2) records.push_back(inv(101 + i, kUser, kOpus, "req-" + std::to_string(i), 1, 1));
+  for (int i = 0; i < kCalls; ++i)
+    records.push_back(ct_invoke(100 + i, kUser, "AKIAEXAMPLE1", "198.51.100.23", kOpus, "new-" + std::to_string(i)));
+  // Every odd CloudTrail call's partner, and one more for a call already joined.
+  for (int i = 1; i < kCalls; i += 2) records.push_back(inv(101 + i, kUser, kOpus, "req-" + std::to_string(i), 1, 1));
+  records.push_back(inv(101, kUser, kOpus, "req-0", 1, 1));
+  Run r;
+  r.go(records);
+  const ModelUsageRow& row = model_usage(*r.analyzer)->rows.at(0);
+  CHECK(row.joined == kCalls);
+  CHECK(row.cloudtrail_calls == 2 * kCalls);
+  CHECK(row.invocation_log_calls == kCalls + 1);
+  CHECK(row.calls == 2 * kCalls + 1);
+}
+
 TEST_CASE("invocation: volume burst against the principal's baseline", "[analyzer][invocation]") {
   std::vector<std::string> recs;
   // Baseline (day one): 3 calls per 10 minutes for an hour.
