@@ -42,22 +42,7 @@ std::vector<aiir::Finding> scan(const std::string& yaml, const std::vector<std::
   REQUIRE(set.loaded_count() == 1);
   aiir::sigma::Engine engine(set);
   aiir::FindingList out;
-  simdjson::dom::parser parser;
-  std::uint32_t record = 0;
-  for (const std::string& tail : tails) {
-    const std::string json = R"({"eventVersion":"1.08","eventTime":"2026-03-01T00:00:00Z","awsRegion":"us-east-1",)"
-                             R"("eventID":"e1",)" + tail;
-    simdjson::dom::element el;
-    REQUIRE(parser.parse(json).get(el) == simdjson::SUCCESS);
-    aiir::NormalizeArena arena;
-    aiir::EventView ev;
-    std::size_t begin = 0;
-    aiir::SkipReason why{};
-    REQUIRE(aiir::normalize_record(el, aiir::classify_record(el.get_object().value()), arena, ev, begin, why));
-    ev.file = "test.json";
-    ev.where.record = record++;
-    engine.on_event(ev, out, nullptr);
-  }
+  aiir::sigma::testing::scan_tails(engine, out, tails);
   engine.finish(out);
   return out.findings;
 }

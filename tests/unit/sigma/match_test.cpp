@@ -299,20 +299,9 @@ TEST_CASE("rules are chosen by the eventName and eventSource their own lookups s
       "test.yml");
   REQUIRE(set.loaded_count() == 1);
   auto fires_on = [&](const std::string& tail) {
-    const std::string json = R"({"eventVersion":"1.08","eventTime":"2026-03-01T00:00:00Z","awsRegion":"us-east-1",)"
-                             R"("eventID":"e1",)" + tail;
-    simdjson::dom::parser parser;
-    simdjson::dom::element el;
-    REQUIRE(parser.parse(json).get(el) == simdjson::SUCCESS);
-    aiir::NormalizeArena arena;
-    aiir::EventView ev;
-    std::size_t begin = 0;
-    aiir::SkipReason why{};
-    REQUIRE(aiir::normalize_record(el, aiir::classify_record(el.get_object().value()), arena, ev, begin, why));
-    ev.file = "test.json";
     aiir::sigma::Engine engine(set);
     aiir::FindingList out;
-    engine.on_event(ev, out, nullptr);
+    aiir::sigma::testing::scan_tails(engine, out, {tail});
     engine.finish(out);
     return !out.findings.empty();
   };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "event/normalize.h"
 #include "sigma/engine.h"
 
 namespace aiir::sigma::testing {
@@ -36,6 +37,28 @@ void for_each_event(const std::vector<std::string>& records, EventKind kind, F&&
     ev.where.record = n++;
     ev.file = "test.json";
     f(ev);
+  }
+}
+
+/// Hands CloudTrail records to `engine` normalized as a scan does (the
+/// normalizer's values and members, not the rule-test adapter's): a common
+/// head, then each tail (the rest of the object); records numbered 0, 1, ...
+inline void scan_tails(Engine& engine, FindingList& out, const std::vector<std::string>& tails) {
+  simdjson::dom::parser parser;
+  std::uint32_t record = 0;
+  for (const std::string& tail : tails) {
+    const std::string json = R"({"eventVersion":"1.08","eventTime":"2026-03-01T00:00:00Z","awsRegion":"us-east-1",)"
+                             R"("eventID":"e1",)" + tail;
+    simdjson::dom::element el;
+    REQUIRE(parser.parse(json).get(el) == simdjson::SUCCESS);
+    NormalizeArena arena;
+    EventView ev;
+    std::size_t begin = 0;
+    SkipReason why{};
+    REQUIRE(normalize_record(el, classify_record(el.get_object().value()), arena, ev, begin, why));
+    ev.file = "test.json";
+    ev.where.record = record++;
+    engine.on_event(ev, out, nullptr);
   }
 }
 
