@@ -125,10 +125,10 @@ struct ContentWorker::Hooks {
           bytes += piece.size();
           if (piece.empty()) return;
           std::string normalized;
-          std::string_view text = piece;  // as it is when normalizing would only lowercase it
-          if (!model::model_text_is_lowercase(piece)) text = normalized = model::model_text(piece);
-          if (count_words(text, kMinScoredWords) < kMinScoredWords) return;
-          best = std::max(best, m.score(text));
+          std::string_view input = piece;  // as it is when normalizing would only lowercase it
+          if (!model::model_text_is_lowercase(piece)) input = normalized = model::model_text(piece);
+          if (count_words(input, kMinScoredWords) < kMinScoredWords) return;
+          best = std::max(best, m.score(input));
         };
         score(worker_.scored_text(r));
         // The newest documents' names and text (from_attachment pieces) reach
