@@ -41,7 +41,7 @@ inline std::uint64_t hash_text(std::string_view s) noexcept {
     h = (h ^ load(p + n - 8)) * kMul;  // the last 8 bytes, overlapping the loop's
   } else {
     std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
+    if (n > 0) std::memcpy(&w, p, n);  // an empty view's data() may be null
     h = (h ^ w) * kMul;
   }
   h ^= h >> 32;

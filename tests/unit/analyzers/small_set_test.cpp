@@ -72,3 +72,16 @@ TEST_CASE("same_text is == for every length and every differing byte", "[analyze
     if (n > 0) CHECK_FALSE(same_text(a, std::string_view(a).substr(1)));
   }
 }
+
+TEST_CASE("hash_text reads only the bytes of its text, also of an empty view", "[analyzer][common]") {
+  using aiir::detail::hash_text;
+  // A default view's data() is null: the same hash as an empty string's (and,
+  // under UBSan, no null pointer handed to memcpy).
+  CHECK(hash_text(std::string_view()) == hash_text(""));
+  // Every length around the 8-byte loads: equal texts hash alike wherever they lie.
+  const std::string text = "arn:aws:sts::111122223333:assumed-role/support-assistant-lambda-role/x";
+  for (std::size_t n = 0; n <= text.size(); ++n) {
+    const std::string copy = text.substr(0, n);
+    CHECK(hash_text(copy) == hash_text(std::string_view(text).substr(0, n)));
+  }
+}
