@@ -1152,14 +1152,7 @@ class AccessAnalyzer final : public Analyzer {
   /// The id of "svc:Action" in actions_, found by the event's own action and
   /// service (no key string built and hashed per call).
   std::uint32_t action_id(const EventView& e) {
-    RecentAction& recent = recent_actions_[detail::text_slot(e.action, kRecentActionBits)];
-    if (recent.known && detail::same_text(recent.action, e.action) && detail::same_text(recent.service, e.service))
-      return recent.id;
-    recent.id = find_action_id(e);
-    recent.action.assign(e.action);
-    recent.service.assign(e.service);
-    recent.known = true;
-    return recent.id;
+    return recent_actions_.get(e.service, e.action, [&] { return find_action_id(e); });
   }
   /// action_id() past its recent ids.
   std::uint32_t find_action_id(const EventView& e) {
@@ -2766,16 +2759,9 @@ class AccessAnalyzer final : public Analyzer {
   std::uint64_t cloudtrail_events_ = 0;
   Interner actions_;
   StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
-  // The ids action_id() found last, direct-mapped by detail::text_slot of the
-  // action: a credential's reads cycle through a few actions, and a hit costs
-  // neither a hash of the name nor a probe of action_ids_.
-  struct RecentAction {
-    std::string action, service;
-    std::uint32_t id = 0;
-    bool known = false;
-  };
-  static constexpr int kRecentActionBits = 5;
-  std::array<RecentAction, std::size_t{1} << kRecentActionBits> recent_actions_{};
+  // The ids action_id() found last: a credential's reads cycle through a few
+  // actions, and a hit costs neither a hash of the name nor a probe of action_ids_.
+  detail::RecentActionIds<5> recent_actions_;
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
   TextPool texts_;      ///< of the PooledText memos

@@ -855,30 +855,20 @@ class AgencyAnalyzer final : public Analyzer {
 
   /// The id of `e`'s action name ("eventSource eventName" as KeyAgg::actions
   /// keys it, cut to 512 bytes as find_or_add cuts it), kNoAction past
-  /// kMaxActionIds names. Recent names sit in slots by text_slot().
+  /// kMaxActionIds names (for good: the table only grows). Recent names are
+  /// remembered (detail::RecentActionIds).
   static constexpr std::uint32_t kNoAction = UINT32_MAX;
   static constexpr std::size_t kMaxActionIds = 100000;
   std::uint32_t action_id(const EventView& e) {
-    ActionName& slot = action_names_[text_slot(e.action, kActionSlotBits)];
-    if (slot.id != kNoAction && same_text(slot.action, e.action) && same_text(slot.service, e.service)) return slot.id;
-    action_key_.assign(e.service).append(1, ' ').append(e.action);
-    const std::string_view name = std::string_view(action_key_).substr(0, 512);
-    std::uint32_t id = kNoAction;
-    if (auto it = action_ids_.find(name); it != action_ids_.end()) id = it->second;
-    else if (action_ids_.size() < kMaxActionIds)
-      id = action_ids_.emplace(std::string(name), static_cast<std::uint32_t>(action_ids_.size())).first->second;
-    if (id == kNoAction) return id;
-    slot.service.assign(e.service);
-    slot.action.assign(e.action);
-    slot.id = id;
-    return id;
+    return action_names_.get(e.service, e.action, [&] {
+      action_key_.assign(e.service).append(1, ' ').append(e.action);
+      const std::string_view name = std::string_view(action_key_).substr(0, 512);
+      if (auto it = action_ids_.find(name); it != action_ids_.end()) return it->second;
+      if (action_ids_.size() >= kMaxActionIds) return kNoAction;
+      return action_ids_.emplace(std::string(name), static_cast<std::uint32_t>(action_ids_.size())).first->second;
+    });
   }
-  struct ActionName {
-    std::string service, action;
-    std::uint32_t id = kNoAction;
-  };
-  static constexpr int kActionSlotBits = 6;
-  std::array<ActionName, std::size_t{1} << kActionSlotBits> action_names_;
+  detail::RecentActionIds<6> action_names_;
   std::unordered_map<std::string, std::uint32_t, detail::TextHash, std::equal_to<>> action_ids_;
 
   /// The entry of `e`'s action (id `action`) in `k.actions`, added when there

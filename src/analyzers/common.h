@@ -104,6 +104,33 @@ inline std::size_t text_slot(std::string_view s, int bits) noexcept {
   return bits == 0 ? 0 : static_cast<std::size_t>(h >> (64 - bits));
 }
 
+/// An analyzer's ids of (eventSource, eventName), the recent ones direct-mapped
+/// by text_slot() of the name: a caller's events cycle through a few actions,
+/// and a hit costs neither building nor hashing the analyzer's own key for
+/// the action. `find` makes the id on a miss (it depends only on the pair).
+template <int Bits>
+class RecentActionIds {
+ public:
+  template <class Find>
+  std::uint32_t get(std::string_view service, std::string_view action, Find&& find) {
+    Slot& s = slots_[text_slot(action, Bits)];
+    if (s.known && same_text(s.action, action) && same_text(s.service, service)) return s.id;
+    s.id = find();
+    s.action.assign(action);
+    s.service.assign(service);
+    s.known = true;
+    return s.id;
+  }
+
+ private:
+  struct Slot {
+    std::string action, service;
+    std::uint32_t id = 0;
+    bool known = false;
+  };
+  std::array<Slot, std::size_t{1} << Bits> slots_{};
+};
+
 /// A sorted set of a few strings in one vector: for the capped per-aggregate
 /// sets (IPs, agents, keys, regions of one action), which hold a handful of
 /// values and are searched on every event. A search compares lengths first

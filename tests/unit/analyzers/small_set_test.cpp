@@ -85,3 +85,25 @@ TEST_CASE("hash_text reads only the bytes of its text, also of an empty view", "
     CHECK(hash_text(copy) == hash_text(std::string_view(text).substr(0, n)));
   }
 }
+
+TEST_CASE("RecentActionIds asks for an id once per pair while it is recent", "[analyzer][common]") {
+  aiir::detail::RecentActionIds<2> ids;
+  int calls = 0;
+  auto id_of = [&](std::string_view service, std::string_view action, std::uint32_t made) {
+    return ids.get(service, action, [&] {
+      ++calls;
+      return made;
+    });
+  };
+  CHECK(id_of("s3.amazonaws.com", "GetObject", 7) == 7);
+  CHECK(id_of("s3.amazonaws.com", "GetObject", 99) == 7);  // remembered: not asked again
+  CHECK(calls == 1);
+  // The same name of another service is another pair.
+  CHECK(id_of("ec2.amazonaws.com", "GetObject", 8) == 8);
+  CHECK(calls == 2);
+  // Evicted by other names in its slot, it is asked for again.
+  for (int i = 0; i < 64; ++i) id_of("iam.amazonaws.com", "Action" + std::to_string(i), 1000);
+  calls = 0;
+  CHECK(id_of("s3.amazonaws.com", "GetObject", 7) == 7);
+  CHECK(calls == 1);
+}
