@@ -388,6 +388,7 @@ struct Scratch {
   std::vector<std::uint32_t> touched;
   std::size_t n_touched = 0;
   std::vector<std::uint32_t> ids;  ///< bucket of each feature occurrence, in order
+  std::vector<float> values;       ///< the score's feature values, in first-touch order
   std::string flat;
 };
 
@@ -657,17 +658,26 @@ double PromptModel::score(std::string_view normalized_text) const {
   // materializing the feature vector (float rounding of the values aside).
   Scratch& sc = scratch_for(config_.buckets());
   count_features(normalized_text, config_, sc);
-  double dot = 0.0, norm = 0.0;
-  const std::uint32_t* touched = sc.touched.data();
-  for (std::size_t k = 0; k < sc.n_touched; ++k) {
-    if (k + kPrefetchAhead < sc.n_touched) __builtin_prefetch(weights_.data() + touched[k + kPrefetchAhead]);
-    const std::uint32_t idx = touched[k];
-    const double v = static_cast<float>(log_count(sc.counts[idx]));
-    norm += v * v;
-    dot += static_cast<double>(weights_[idx]) * v;
-    sc.counts[idx] = 0;
+  // The values first, the sums apart: in one loop with log_count's rare
+  // std::log call, the sums lived on the stack, a store and a reload in each
+  // feature's chain.
+  const std::size_t n = sc.n_touched;
+  if (sc.values.size() < n) sc.values.resize(n);
+  const std::uint32_t* const touched = sc.touched.data();
+  float* const vals = sc.values.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    vals[k] = static_cast<float>(log_count(sc.counts[touched[k]]));
+    sc.counts[touched[k]] = 0;
   }
   sc.n_touched = 0;
+  const float* const w = weights_.data();
+  double dot = 0.0, norm = 0.0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + kPrefetchAhead < n) __builtin_prefetch(w + touched[k + kPrefetchAhead]);
+    const double v = vals[k];
+    norm += v * v;
+    dot += static_cast<double>(w[touched[k]]) * v;
+  }
   const double z = bias_ + (norm > 0.0 ? dot / std::sqrt(norm) : 0.0);
   return 1.0 / (1.0 + std::exp(-z));
 }
