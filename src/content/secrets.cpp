@@ -623,11 +623,20 @@ namespace {
 unsigned secret_stop_candidates(const char* p) noexcept {
 #if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  // '+' .. 'B' (the punctuation, digits, '@', 'A' and 'B') in one unsigned range test.
+  auto eq = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  auto bits = [](__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); };
+  // '+' .. 'A' (the punctuation, digits, '@' and 'A') in one unsigned range
+  // test, less the bytes of that range no prefilter stops at (commas and
+  // question marks of prose were most candidates).
   const __m128i off = _mm_sub_epi8(v, _mm_set1_epi8('+'));
-  const __m128i range = _mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8('B' - '+')), off);
-  const __m128i rest = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')), _mm_cmpeq_epi8(v, _mm_set1_epi8('b')));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(range, rest)));
+  const __m128i range = _mm_cmpeq_epi8(_mm_min_epu8(off, _mm_set1_epi8('A' - '+')), off);
+  const __m128i other = _mm_or_si128(_mm_or_si128(_mm_or_si128(eq(','), eq('/')), _mm_or_si128(eq(';'), eq('<'))),
+                                     _mm_or_si128(_mm_or_si128(eq('>'), eq('?')), eq('.')));
+  // '.' (".ey") and 'b' / 'B' ("bearer") only before an 'e' or 'E' (bit 15:
+  // the next byte is not in the block).
+  const unsigned e_next = (bits(_mm_or_si128(eq('e'), eq('E'))) >> 1) | 0x8000u;
+  const unsigned before_e = bits(_mm_or_si128(eq('.'), _mm_or_si128(eq('b'), eq('B')))) & e_next;
+  return (bits(_mm_andnot_si128(other, range)) | bits(eq('_')) | before_e) & 0xFFFFu;
 #else
   (void)p;
   return 0xFFFF;
