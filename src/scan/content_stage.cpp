@@ -257,11 +257,11 @@ std::string_view ContentWorker::scored_text(const ContentResult& result) {
 }
 
 std::string_view ContentWorker::capped_for_model(std::string_view text) {
-  std::string& t = hooks_->text;
-  t.assign(text);
   const std::size_t head = shared_.options().score_head_bytes;
   const std::size_t tail = shared_.options().score_tail_bytes;
-  if (t.size() <= head + tail + 1) return t;
+  if (text.size() <= head + tail + 1) return text;  // read only: no copy
+  std::string& t = hooks_->text;
+  t.assign(text);
   // The first `head` and the last `tail` bytes, joined by a newline, cut on
   // UTF-8 boundaries.
   const std::size_t h = utf8_floor(t, head);

@@ -104,8 +104,9 @@ class ContentWorker {
   /// The text the model scores for a result: the last user-role request
   /// piece, capped as ContentStageOptions says. Exposed for tests and `aiir prompts --text`.
   std::string_view scored_text(const content::ContentResult& result);
-  /// `text` cut as the scored text is (head and tail), in the worker's scratch:
-  /// valid until the next call of this or scored_text().
+  /// `text` cut as the scored text is (head and tail): `text` itself when it
+  /// fits, else a cut in the worker's scratch, valid until the next call of
+  /// this or scored_text().
   std::string_view capped_for_model(std::string_view text);
 
   const ContentShared& shared() const noexcept { return shared_; }
