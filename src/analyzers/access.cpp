@@ -402,19 +402,26 @@ struct Cred {
   PooledText last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
   bool has_last_client = false;
-  const Bucket* client_bucket = nullptr;  ///< the bucket those ids were added to last (null: none since they changed)
 };
 
 /// Reads and denials of one credential in one 10-minute bucket.
 struct Bucket {
-  // What every read touches first, then the rest (fewer cache lines per call).
+  // What every read touches (the first cache line: key, counts, bits and the
+  // evidence's order key), then the rest.
   std::uint64_t key = 0;  ///< credential id << 32 | the bucket's index in time
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
+  // Bit i: action id i (below 64) is in read_actions / sweep_actions. A bucket's
+  // reads mostly repeat actions it has, and a bit answers without reading the
+  // vectors, which cost a cache miss apiece when calls jump between buckets.
+  std::uint64_t read_bits = 0, sweep_bits = 0;
+  // The ids last added to ips / uas: an id added once before changes nothing when
+  // added again (present, or left out for smaller names, which only get smaller).
+  std::uint32_t last_ip = IdTable::kNone, last_ua = IdTable::kNone;
+  Earliest<kBucketEvidence> read_ev;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
-  Earliest<kBucketEvidence> read_ev;
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
   // Denials, made at the first one: few buckets have any, and a smaller bucket
   // costs less to make and to keep in cache (calls jump between buckets).
@@ -1110,14 +1117,15 @@ class AccessAnalyzer final : public Analyzer {
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
       const std::uint32_t id = action_id(e);
-      add_capped(bk.read_actions, id);
+      const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;  // 0: the vectors say
+      if ((bk.read_bits & bit) == 0) add_capped(bk.read_actions, id, nullptr, &bk.read_bits);
       // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
       // or a read that names nothing. Tags of a named resource are not discovery. An
       // action already among the sweeps needs no look at its parameters.
+      const bool swept = bit != 0 ? (bk.sweep_bits & bit) != 0
+                                  : std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id);
       const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
-      if (!std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id) &&
-          (listing || !names_resource(e)))
-        add_capped(bk.sweep_actions, id);
+      if (!swept && (listing || !names_resource(e))) add_capped(bk.sweep_actions, id, nullptr, &bk.sweep_bits);
       bk.read_ev.add(e, evidence_text_);
     }
     if (denied) {
@@ -1138,14 +1146,14 @@ class AccessAnalyzer final : public Analyzer {
       c.last_ip_id = ips_.id(e.source_ip.substr(0, 64));
       c.last_ua_id = uas_.id(e.user_agent.substr(0, 256));
       c.has_last_client = true;
-      c.client_bucket = nullptr;
     }
-    // Only this credential's calls add to its buckets: adding the ids its last call
-    // added to the same bucket changes nothing.
-    if (c.client_bucket != &bk) {
-      if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
-      if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
-      c.client_bucket = &bk;
+    if (!e.source_ip.empty() && bk.last_ip != c.last_ip_id) {
+      add_capped(bk.ips, c.last_ip_id, &ips_);
+      bk.last_ip = c.last_ip_id;
+    }
+    if (!e.user_agent.empty() && bk.last_ua != c.last_ua_id) {
+      add_capped(bk.uas, c.last_ua_id, &uas_);
+      bk.last_ua = c.last_ua_id;
     }
   }
 
@@ -1167,8 +1175,11 @@ class AccessAnalyzer final : public Analyzer {
   }
 
   /// Adds an id to a sorted small set; when full, keeps the smallest names.
-  void add_capped(std::vector<std::uint32_t>& set, std::uint32_t id, const Interner* names = nullptr) {
+  /// `bits`, when given, has bit i set exactly while id i (below 64) is in the set.
+  void add_capped(std::vector<std::uint32_t>& set, std::uint32_t id, const Interner* names = nullptr,
+                  std::uint64_t* bits = nullptr) {
     const Interner& in = names ? *names : actions_;
+    auto bit = [](std::uint32_t i) { return i < 64 ? std::uint64_t{1} << i : 0; };
     auto it = std::lower_bound(set.begin(), set.end(), id);
     if (it != set.end() && *it == id) return;
     if (set.size() < kMaxBucketActions) {
@@ -1179,11 +1190,13 @@ class AccessAnalyzer final : public Analyzer {
         it = set.begin();
       }
       set.insert(it, id);
+      if (bits) *bits |= bit(id);
       return;
     }
     auto largest = std::max_element(set.begin(), set.end(),
                                     [&](std::uint32_t a, std::uint32_t b) { return in.name(a) < in.name(b); });
     if (in.name(id) < in.name(*largest)) {
+      if (bits) *bits = (*bits & ~bit(*largest)) | bit(id);
       set.erase(largest);
       set.insert(std::lower_bound(set.begin(), set.end(), id), id);
     }
@@ -2761,7 +2774,9 @@ class AccessAnalyzer final : public Analyzer {
   StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
   // The ids action_id() found last: a credential's reads cycle through a few
   // actions, and a hit costs neither a hash of the name nor a probe of action_ids_.
-  detail::RecentActionIds<5> recent_actions_;
+  // 256 slots (18 KB): with 32, the 28 read actions of the bench corpus collided
+  // in one call of five.
+  detail::RecentActionIds<8> recent_actions_;
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
   TextPool texts_;      ///< of the PooledText memos
