@@ -133,7 +133,7 @@ std::vector<std::pair<std::string, std::uint64_t>> CountedSet::top(std::size_t n
 
 PrincipalScope* ScopeTracker::find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index,
                                    Recent& recent, std::string_view id, std::size_t cap, std::uint64_t& dropped) {
-  PrincipalScope*& cached = recent[detail::text_slot(id, 6)];
+  PrincipalScope*& cached = recent[detail::text_slot(id, kRecentBits)];
   if (cached != nullptr && detail::same_text(cached->id, id)) return cached;
   PrincipalScope* p = slot(map, index, recent, id, cap, dropped);
   if (p != nullptr) cached = p;

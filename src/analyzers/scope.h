@@ -83,12 +83,12 @@ struct CountedSet {
     Node* node = nullptr;
   };
   static constexpr std::size_t kIndexFrom = 4;  ///< sets this small are searched in the map
-  static constexpr std::size_t kRecent = 4;     ///< values remembered by recent_
-  /// Where recent_ keeps `value` (not empty): from its length and last byte, which
-  /// set apart a principal's actions and session keys without hashing them.
-  static std::size_t recent_slot(std::string_view value) noexcept {
-    return (value.size() + static_cast<unsigned char>(value.back())) % kRecent;
-  }
+  static constexpr int kRecentBits = 4;
+  static constexpr std::size_t kRecent = std::size_t{1} << kRecentBits;  ///< values remembered by recent_
+  /// Where recent_ keeps `value` (not empty). 16 slots by detail::text_slot: with
+  /// 4 by length and last byte, a principal's actions and services missed them
+  /// in 285K of 692K events of corpus3 (87K with 16).
+  static std::size_t recent_slot(std::string_view value) noexcept { return detail::text_slot(value, kRecentBits); }
 
   void forget_index() noexcept {
     recent_.fill(nullptr);
@@ -185,8 +185,9 @@ class ScopeTracker {
   using Index = std::unordered_map<std::string_view, PrincipalScope*, detail::TextHash>;
   // Scopes seen recently, direct-mapped by detail::text_slot of the id:
   // principals interleave, and a hit costs neither a full hash nor an index
-  // node's cache miss.
-  using Recent = std::array<PrincipalScope*, 64>;
+  // node's cache miss. 512 slots (4 KB): 64 missed in 44K events of corpus3, 512 in 46.
+  static constexpr int kRecentBits = 9;
+  using Recent = std::array<PrincipalScope*, std::size_t{1} << kRecentBits>;
 
   PrincipalScope* find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index, Recent& recent,
                        std::string_view id, std::size_t cap, std::uint64_t& dropped);
