@@ -91,6 +91,7 @@ struct CountedSet {
   static std::size_t recent_slot(std::string_view value) noexcept { return detail::text_slot(value, kRecentBits); }
 
   void forget_index() noexcept {
+    turned_away_.clear();
     recent_.fill(nullptr);
     index_.reset();
     index_mask_ = 0;
@@ -112,6 +113,12 @@ struct CountedSet {
   // Linear probing, at most half full; built once the set outgrows kIndexFrom.
   std::unique_ptr<Slot[]> index_;
   std::size_t index_mask_ = 0;  ///< slots - 1 (0 without an index)
+  // The value a full set turned away last, and the cap it was turned away for.
+  // A full set's largest value only gets smaller, so the value is turned away
+  // again: a principal's calls repeat a session key that its full set of keys
+  // left out, and this skips finding and comparing the largest.
+  std::string turned_away_;
+  std::size_t turned_away_cap_ = 0;
 };
 
 /// Everything the logs say about one principal (actor ARN) or one access key.
