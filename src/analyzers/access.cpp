@@ -2756,6 +2756,12 @@ class AccessAnalyzer final : public Analyzer {
     bool with_secret = false;
   };
   struct SessionKey {
+    // The entry the last call counted into, with its address and agent. Any
+    // other entry may be dropped by a later insert, never this one before the
+    // next slow path resets it. First: most calls read only these, and with the
+    // key's text before them they share its entry's first cache lines.
+    FirstUse* last_use = nullptr;
+    PooledText last_ip, last_ua;
     std::string principal;
     std::string account;
     bool instance = false;     ///< an EC2 instance-role session
@@ -2763,11 +2769,6 @@ class AccessAnalyzer final : public Analyzer {
     std::map<std::string, FirstUse, std::less<>> runtime_ips;  ///< uses by the runtime, by IP
     std::map<std::string, FirstUse, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
     std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
-    // The entry the last call counted into, with its address and agent. Any
-    // other entry may be dropped by a later insert, never this one before the
-    // next slow path resets it.
-    FirstUse* last_use = nullptr;
-    PooledText last_ip, last_ua;
 
     /// A session's calls mostly repeat its address and agent: the entry they
     /// counted into last time is counted into again, without a search.
@@ -2784,13 +2785,14 @@ class AccessAnalyzer final : public Analyzer {
     std::uint64_t uas_dropped = 0;
   };
   struct RegionUse {
-    std::map<std::string, FirstUse, std::less<>> regions;
-    std::uint64_t dropped = 0;
     // The entry the last call counted into and its region: a principal's calls mostly
     // repeat a region. Only track_regions() changes `regions`, and it resets this
-    // every time it inserts (which may drop another entry).
+    // every time it inserts (which may drop another entry). First: most calls read
+    // only these (one cache line).
     FirstUse* last_use = nullptr;
     std::string last_region;
+    std::map<std::string, FirstUse, std::less<>> regions;
+    std::uint64_t dropped = 0;
   };
   /// What an event's actor ARN leads to, found with one look-up per event.
   struct Principal {
