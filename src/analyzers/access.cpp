@@ -69,7 +69,7 @@ constexpr std::size_t kBucketEvidence = 3;
 constexpr std::size_t kMaxRecords = 100000;       ///< console logins, STS calls, GetCallerIdentity, key creations
 constexpr std::size_t kMaxPerKeyValues = 64;      ///< distinct IPs / UAs remembered per long-term key
 constexpr std::size_t kMaxLeakedKeys = 10000;    ///< access key ids remembered from invocation text
-constexpr int kSessionKeyBits = 3;                ///< 8 recent temporary keys per principal (its concurrent sessions)
+constexpr int kSessionKeyBits = 6;  ///< 64 recent temporary keys per principal (8 missed one call in six on corpus3)
 constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
@@ -250,6 +250,10 @@ class IdTable {
       if (slots_[i].key == key && same(slots_[i].id)) return slots_[i].id;
     }
   }
+  /// Starts loading the slot where a look-up of `key` begins.
+  void prefetch(std::uint64_t key) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[home(key)]);
+  }
   /// Adds `id` under `key`.
   void insert(std::uint64_t key, std::uint32_t id) {
     if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load factor <= 3/4
@@ -370,6 +374,8 @@ class TextPool {
 class PooledText {
  public:
   std::string_view view() const noexcept { return shared_ != nullptr ? std::string_view(*shared_) : own_; }
+  /// The pool's copy, or null for a text kept apart.
+  const std::string* pooled() const noexcept { return shared_; }
   void assign(TextPool& pool, std::string_view s) {
     shared_ = pool.of(s);
     if (shared_ == nullptr) own_.assign(s);
@@ -402,19 +408,26 @@ struct Cred {
   PooledText last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
   bool has_last_client = false;
-  const Bucket* client_bucket = nullptr;  ///< the bucket those ids were added to last (null: none since they changed)
 };
 
 /// Reads and denials of one credential in one 10-minute bucket.
 struct Bucket {
-  // What every read touches first, then the rest (fewer cache lines per call).
+  // What every read touches (the first cache line: key, counts, bits and the
+  // evidence's order key), then the rest.
   std::uint64_t key = 0;  ///< credential id << 32 | the bucket's index in time
   std::uint32_t reads = 0;
   std::uint32_t denied = 0;
+  // Bit i: action id i (below 64) is in read_actions / sweep_actions. A bucket's
+  // reads mostly repeat actions it has, and a bit answers without reading the
+  // vectors, which cost a cache miss apiece when calls jump between buckets.
+  std::uint64_t read_bits = 0, sweep_bits = 0;
+  // The ids last added to ips / uas: an id added once before changes nothing when
+  // added again (present, or left out for smaller names, which only get smaller).
+  std::uint32_t last_ip = IdTable::kNone, last_ua = IdTable::kNone;
+  Earliest<kBucketEvidence> read_ev;
   std::vector<std::uint32_t> read_actions;    ///< interned "svc:Action", sorted, capped by name
   std::vector<std::uint32_t> sweep_actions;   ///< those of read_actions that list, or name no resource
   std::vector<std::uint32_t> ips, uas;        ///< interned addresses and agents of its calls (capped)
-  Earliest<kBucketEvidence> read_ev;
   std::vector<std::uint32_t> nets;            ///< interned /16 (or /48) networks, long-term keys only
   // Denials, made at the first one: few buckets have any, and a smaller bucket
   // costs less to make and to keep in cache (calls jump between buckets).
@@ -683,6 +696,7 @@ class AccessAnalyzer final : public Analyzer {
 
   void on_event(const EventView& e, FindingSink& /*out*/) override {
     if (e.kind == EventKind::kInsight) return;
+    event_ip_ = event_ua_ = nullptr;
     if (e.kind == EventKind::kInvocation && e.content != nullptr && !e.content->secrets.empty()) note_leaked_keys(e);
     if (e.kind == EventKind::kCloudTrail) track_external(e);
     if (&scope_ == &own_scope_) own_scope_.on_event(e);  // else the scan fed the shared one
@@ -695,6 +709,11 @@ class AccessAnalyzer final : public Analyzer {
 
     Principal* principal = nullptr;
     const std::uint32_t cred = cred_id(e, principal);
+    const bool denied = e.outcome == Outcome::kFailure && detail::is_denied_error(e.error_code);
+    const bool read = e.kind == EventKind::kCloudTrail && detail::is_read_call(e);
+    const bool net = is_long_term(e.access_key_id) && looks_like_ip(e.source_ip);
+    const bool bucket = cred != kNoCred && (denied || read || net);
+    if (bucket) prefetch_bucket(e, cred);
     if (key_prefix(e.access_key_id, "ASIA")) track_session_key(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
@@ -706,8 +725,8 @@ class AccessAnalyzer final : public Analyzer {
     // The agent of the credential's last call, whole, needs neither check again: both
     // remembered it (checked_ua is always the last one, not_console_ua unless console).
     if (Cred& c = creds_[cred];
-        !c.ua_checked || e.user_agent.size() > 512 || !detail::same_text(c.checked_ua.view(), e.user_agent)) {
-      if (!c.console && !detail::same_text(c.not_console_ua.view(), e.user_agent)) {
+        !c.ua_checked || e.user_agent.size() > 512 || !same_as(c.checked_ua, e.user_agent, event_ua_)) {
+      if (!c.console && !same_as(c.not_console_ua, e.user_agent, event_ua_)) {
         if (looks_console(e.user_agent)) c.console = true;
         else c.not_console_ua.assign(texts_, e.user_agent.substr(0, 512));
       }
@@ -722,10 +741,7 @@ class AccessAnalyzer final : public Analyzer {
     track_regions(e, *principal);
     if (is_long_term(e.access_key_id)) track_long_term(e);
 
-    const bool denied = e.outcome == Outcome::kFailure && detail::is_denied_error(e.error_code);
-    const bool read = e.kind == EventKind::kCloudTrail && detail::is_read_call(e);
-    const bool net = is_long_term(e.access_key_id) && looks_like_ip(e.source_ip);
-    if (denied || read || net) on_bucket(e, cred, denied, read, net);
+    if (bucket) on_bucket(e, cred, denied, read, net);
 
     if (e.service == "sts.amazonaws.com") {
       on_sts(e, cred);
@@ -785,10 +801,22 @@ class AccessAnalyzer final : public Analyzer {
  private:
   static constexpr std::uint32_t kNoCred = 0xffffffffu;
 
+  /// same_text(memo.view(), text), where `known` is the pool's copy of `text` once a
+  /// memo compared equal to it (null before). The pool holds one copy of each text,
+  /// so a pooled memo then equals `text` exactly when it is that copy: the agent
+  /// and address that several memos hold are compared once per event.
+  static bool same_as(const PooledText& memo, std::string_view text, const std::string*& known) noexcept {
+    const std::string* pooled = memo.pooled();
+    if (known != nullptr && pooled != nullptr) return pooled == known;
+    if (!detail::same_text(memo.view(), text)) return false;
+    if (pooled != nullptr) known = pooled;
+    return true;
+  }
+
   /// The credential of an event, and its principal's entry (null with kNoCred).
   std::uint32_t cred_id(const EventView& e, Principal*& principal) {
     const std::string_view key = cred_key_part(e);
-    StrTable<Principal>::Entry*& recent = recent_principals_[detail::text_slot(e.actor_arn, 6)];
+    StrTable<Principal>::Entry*& recent = recent_principals_[detail::text_slot(e.actor_arn, kRecentPrincipalBits)];
     auto* entry = recent != nullptr && detail::same_text(recent->first, e.actor_arn) ? recent
                                                                                       : principals_.find(e.actor_arn);
     if (entry != nullptr) {
@@ -998,7 +1026,7 @@ class AccessAnalyzer final : public Analyzer {
     StrTable<SessionKey>::Entry* entry = recent != nullptr ? *recent : nullptr;
     const bool same_key = entry != nullptr && detail::same_text(entry->first, e.access_key_id);
     // The key's last call passed looks_like_ip: a call repeating its address needs no parse.
-    if (same_key && entry->second.repeats_last_use(e)) {
+    if (same_key && entry->second.repeats_last_use(e, event_ip_, event_ua_)) {
       note_use(*entry->second.last_use, e);
       return;
     }
@@ -1016,7 +1044,7 @@ class AccessAnalyzer final : public Analyzer {
       if (recent != nullptr) *recent = entry;
     }
     SessionKey& k = entry->second;
-    if (k.repeats_last_use(e)) {
+    if (k.repeats_last_use(e, event_ip_, event_ua_)) {
       note_use(*k.last_use, e);
       return;
     }
@@ -1088,36 +1116,64 @@ class AccessAnalyzer final : public Analyzer {
     r.last_region.assign(e.region);
   }
 
-  void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
+  /// The key of an event's bucket (Bucket::key) and the credential's recent_buckets entry for it.
+  std::pair<std::uint64_t, std::pair<std::uint64_t, Bucket*>*> bucket_of(const EventView& e, std::uint32_t cred) {
     const std::int64_t b = e.time_ms >= 0 ? e.time_ms / kBucketMs : -1;
-    const std::uint64_t key = (std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b);
+    auto& recent = creds_[cred].recent_buckets;
+    return {(std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b), &recent[static_cast<std::uint64_t>(b) % recent.size()]};
+  }
+
+  /// Starts loading what on_bucket() reads first (the bucket, or where its look-up
+  /// begins): calls jump between buckets, and the cache misses overlap with the
+  /// per-credential work done in between.
+  void prefetch_bucket(const EventView& e, std::uint32_t cred) {
+    const auto [key, recent] = bucket_of(e, cred);
+    if (recent->second != nullptr && recent->first == key) __builtin_prefetch(recent->second);
+    else block_ids_.prefetch(key >> kBlockBits);
+  }
+
+  /// The bucket under `key` (Bucket::key), or null.
+  const Bucket* find_bucket(std::uint64_t key) const {
+    const std::uint32_t block = block_ids_.find(key >> kBlockBits);
+    return block == IdTable::kNone ? nullptr : blocks_[block][key & kBlockMask];
+  }
+
+  void on_bucket(const EventView& e, std::uint32_t cred, bool denied, bool read, bool net) {
+    const auto [key, recent_entry] = bucket_of(e, cred);
     Cred& c = creds_[cred];
-    auto& recent = c.recent_buckets[static_cast<std::uint64_t>(b) % c.recent_buckets.size()];
+    auto& recent = *recent_entry;
     if (recent.second == nullptr || recent.first != key) {
-      std::uint32_t at = bucket_ids_.find(key);
-      if (at == IdTable::kNone) {
+      std::uint32_t block = block_ids_.find(key >> kBlockBits);
+      Bucket* found = block == IdTable::kNone ? nullptr : blocks_[block][key & kBlockMask];
+      if (found == nullptr) {
         if (buckets_.size() >= kMaxBuckets) {
           ++buckets_dropped_;
           return;
         }
-        at = static_cast<std::uint32_t>(buckets_.size());
-        buckets_.emplace_back().key = key;
-        bucket_ids_.insert(key, at);
+        if (block == IdTable::kNone) {
+          block = static_cast<std::uint32_t>(blocks_.size());
+          blocks_.emplace_back();
+          block_ids_.insert(key >> kBlockBits, block);
+        }
+        found = &buckets_.emplace_back();
+        found->key = key;
+        blocks_[block][key & kBlockMask] = found;
       }
-      recent = {key, &buckets_[at]};
+      recent = {key, found};
     }
     Bucket& bk = *recent.second;
     if (read && e.action != "GetCallerIdentity") {
       ++bk.reads;
       const std::uint32_t id = action_id(e);
-      add_capped(bk.read_actions, id);
+      const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;  // 0: the vectors say
+      if ((bk.read_bits & bit) == 0) add_capped(bk.read_actions, id, nullptr, &bk.read_bits);
       // Discovery: a List call (what exists: ListRoles, ListDataSources of a knowledge base),
       // or a read that names nothing. Tags of a named resource are not discovery. An
       // action already among the sweeps needs no look at its parameters.
+      const bool swept = bit != 0 ? (bk.sweep_bits & bit) != 0
+                                  : std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id);
       const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
-      if (!std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id) &&
-          (listing || !names_resource(e)))
-        add_capped(bk.sweep_actions, id);
+      if (!swept && (listing || !names_resource(e))) add_capped(bk.sweep_actions, id, nullptr, &bk.sweep_bits);
       bk.read_ev.add(e, evidence_text_);
     }
     if (denied) {
@@ -1131,21 +1187,21 @@ class AccessAnalyzer final : public Analyzer {
       trim_earliest(gci_, kMaxRecords, records_dropped_);
     }
     if (net) add_capped(bk.nets, nets_.id(network_of(e.source_ip)), &nets_);
-    if (!c.has_last_client || !detail::same_text(c.last_ip.view(), e.source_ip) ||
-        !detail::same_text(c.last_ua.view(), e.user_agent)) {
+    if (!c.has_last_client || !same_as(c.last_ip, e.source_ip, event_ip_) ||
+        !same_as(c.last_ua, e.user_agent, event_ua_)) {
       c.last_ip.assign(texts_, e.source_ip);
       c.last_ua.assign(texts_, e.user_agent);
       c.last_ip_id = ips_.id(e.source_ip.substr(0, 64));
       c.last_ua_id = uas_.id(e.user_agent.substr(0, 256));
       c.has_last_client = true;
-      c.client_bucket = nullptr;
     }
-    // Only this credential's calls add to its buckets: adding the ids its last call
-    // added to the same bucket changes nothing.
-    if (c.client_bucket != &bk) {
-      if (!e.source_ip.empty()) add_capped(bk.ips, c.last_ip_id, &ips_);
-      if (!e.user_agent.empty()) add_capped(bk.uas, c.last_ua_id, &uas_);
-      c.client_bucket = &bk;
+    if (!e.source_ip.empty() && bk.last_ip != c.last_ip_id) {
+      add_capped(bk.ips, c.last_ip_id, &ips_);
+      bk.last_ip = c.last_ip_id;
+    }
+    if (!e.user_agent.empty() && bk.last_ua != c.last_ua_id) {
+      add_capped(bk.uas, c.last_ua_id, &uas_);
+      bk.last_ua = c.last_ua_id;
     }
   }
 
@@ -1167,8 +1223,11 @@ class AccessAnalyzer final : public Analyzer {
   }
 
   /// Adds an id to a sorted small set; when full, keeps the smallest names.
-  void add_capped(std::vector<std::uint32_t>& set, std::uint32_t id, const Interner* names = nullptr) {
+  /// `bits`, when given, has bit i set exactly while id i (below 64) is in the set.
+  void add_capped(std::vector<std::uint32_t>& set, std::uint32_t id, const Interner* names = nullptr,
+                  std::uint64_t* bits = nullptr) {
     const Interner& in = names ? *names : actions_;
+    auto bit = [](std::uint32_t i) { return i < 64 ? std::uint64_t{1} << i : 0; };
     auto it = std::lower_bound(set.begin(), set.end(), id);
     if (it != set.end() && *it == id) return;
     if (set.size() < kMaxBucketActions) {
@@ -1179,11 +1238,13 @@ class AccessAnalyzer final : public Analyzer {
         it = set.begin();
       }
       set.insert(it, id);
+      if (bits) *bits |= bit(id);
       return;
     }
     auto largest = std::max_element(set.begin(), set.end(),
                                     [&](std::uint32_t a, std::uint32_t b) { return in.name(a) < in.name(b); });
     if (in.name(id) < in.name(*largest)) {
+      if (bits) *bits = (*bits & ~bit(*largest)) | bit(id);
       set.erase(largest);
       set.insert(std::lower_bound(set.begin(), set.end(), id), id);
     }
@@ -2133,10 +2194,10 @@ class AccessAnalyzer final : public Analyzer {
         const std::int64_t b0 = g->ev.time_ms / kBucketMs;
         const std::int64_t b1 = (g->ev.time_ms + kReconWindow) / kBucketMs;
         for (std::int64_t b = b0; b <= b1; ++b) {
-          const std::uint32_t at = bucket_ids_.find((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
-          if (at == IdTable::kNone) continue;
-          ids.insert(ids.end(), buckets_[at].read_actions.begin(), buckets_[at].read_actions.end());
-          for (const EvidenceRef& r : buckets_[at].read_ev.refs()) {
+          const Bucket* at = find_bucket((std::uint64_t{cred} << 32) | static_cast<std::uint32_t>(b));
+          if (at == nullptr) continue;
+          ids.insert(ids.end(), at->read_actions.begin(), at->read_actions.end());
+          for (const EvidenceRef& r : at->read_ev.refs()) {
             if (r.time_ms >= g->ev.time_ms) ev.push_back(&r);
           }
         }
@@ -2695,6 +2756,12 @@ class AccessAnalyzer final : public Analyzer {
     bool with_secret = false;
   };
   struct SessionKey {
+    // The entry the last call counted into, with its address and agent. Any
+    // other entry may be dropped by a later insert, never this one before the
+    // next slow path resets it. First: most calls read only these, and with the
+    // key's text before them they share its entry's first cache lines.
+    FirstUse* last_use = nullptr;
+    PooledText last_ip, last_ua;
     std::string principal;
     std::string account;
     bool instance = false;     ///< an EC2 instance-role session
@@ -2702,17 +2769,11 @@ class AccessAnalyzer final : public Analyzer {
     std::map<std::string, FirstUse, std::less<>> runtime_ips;  ///< uses by the runtime, by IP
     std::map<std::string, FirstUse, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
     std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
-    // The entry the last call counted into, with its address and agent. Any
-    // other entry may be dropped by a later insert, never this one before the
-    // next slow path resets it.
-    FirstUse* last_use = nullptr;
-    PooledText last_ip, last_ua;
 
     /// A session's calls mostly repeat its address and agent: the entry they
     /// counted into last time is counted into again, without a search.
-    bool repeats_last_use(const EventView& e) const noexcept {
-      return last_use != nullptr && detail::same_text(e.source_ip, last_ip.view()) &&
-             detail::same_text(e.user_agent, last_ua.view());
+    bool repeats_last_use(const EventView& e, const std::string*& ip, const std::string*& ua) const noexcept {
+      return last_use != nullptr && same_as(last_ip, e.source_ip, ip) && same_as(last_ua, e.user_agent, ua);
     }
   };
   struct LongTermKey {
@@ -2724,13 +2785,14 @@ class AccessAnalyzer final : public Analyzer {
     std::uint64_t uas_dropped = 0;
   };
   struct RegionUse {
-    std::map<std::string, FirstUse, std::less<>> regions;
-    std::uint64_t dropped = 0;
     // The entry the last call counted into and its region: a principal's calls mostly
     // repeat a region. Only track_regions() changes `regions`, and it resets this
-    // every time it inserts (which may drop another entry).
+    // every time it inserts (which may drop another entry). First: most calls read
+    // only these (one cache line).
     FirstUse* last_use = nullptr;
     std::string last_region;
+    std::map<std::string, FirstUse, std::less<>> regions;
+    std::uint64_t dropped = 0;
   };
   /// What an event's actor ARN leads to, found with one look-up per event.
   struct Principal {
@@ -2761,18 +2823,31 @@ class AccessAnalyzer final : public Analyzer {
   StrTable<std::vector<std::pair<std::string, std::uint32_t>>> action_ids_;  ///< eventName -> (eventSource, actions_ id)
   // The ids action_id() found last: a credential's reads cycle through a few
   // actions, and a hit costs neither a hash of the name nor a probe of action_ids_.
-  detail::RecentActionIds<5> recent_actions_;
+  // 256 slots (18 KB): with 32, the 28 read actions of the bench corpus collided
+  // in one call of five.
+  detail::RecentActionIds<8> recent_actions_;
   Interner nets_;
   Interner ips_, uas_;  // of the calls in buckets
   TextPool texts_;      ///< of the PooledText memos
+  const std::string* event_ip_ = nullptr;  ///< texts_'s copy of this event's address, once known (same_as)
+  const std::string* event_ua_ = nullptr;  ///< and of its agent
   StrTable<Principal> principals_;  ///< by actor ARN, those with credentials
   // Principals seen recently, direct-mapped by detail::text_slot of the ARN: events
   // interleave a few principals, and a hit costs neither a hash of the ARN nor a probe.
-  std::array<StrTable<Principal>::Entry*, 64> recent_principals_{};
+  // 512 slots (4 KB): the scope tracker's 64 missed in 44K events of corpus3, its 512 in 46.
+  static constexpr int kRecentPrincipalBits = 9;
+  std::array<StrTable<Principal>::Entry*, std::size_t{1} << kRecentPrincipalBits> recent_principals_{};
   std::vector<Cred> creds_;
   std::uint64_t creds_dropped_ = 0;
   std::deque<Bucket> buckets_;  ///< a deque: Cred::bucket points into it while events arrive
-  IdTable bucket_ids_;          ///< index of buckets_ by Bucket::key
+  // buckets_ by Bucket::key, in blocks of 8 consecutive buckets of a credential:
+  // its calls revisit its buckets once per region (input files are sorted by
+  // region, then time), and a table of blocks stays in cache where one of every
+  // bucket (1 MB on corpus3) cost a miss per revisit.
+  static constexpr int kBlockBits = 3;
+  static constexpr std::uint64_t kBlockMask = (std::uint64_t{1} << kBlockBits) - 1;
+  IdTable block_ids_;  ///< Bucket::key >> kBlockBits -> index in blocks_
+  std::vector<std::array<Bucket*, std::size_t{1} << kBlockBits>> blocks_;
   EvidenceText evidence_text_;  ///< of the buckets' evidence
   std::uint64_t buckets_dropped_ = 0;
   std::vector<Login> logins_;

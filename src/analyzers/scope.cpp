@@ -52,6 +52,10 @@ void CountedSet::rebuild_index(std::size_t slots) {
 }
 
 void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t n) {
+  if (cap == turned_away_cap_ && detail::same_text(turned_away_, value)) {
+    overflow += n;
+    return;
+  }
   if (cap != 0 && values.size() >= cap) {
     // Full: a value past the largest kept one is not kept, and is turned away
     // without a search (a principal's session keys fill its set, and most of
@@ -60,6 +64,8 @@ void CountedSet::add_new(std::string_view value, std::size_t cap, std::uint64_t 
     const int order = value.compare(largest.first);
     if (order > 0) {
       overflow += n;
+      turned_away_.assign(value);
+      turned_away_cap_ = cap;
       return;
     }
     if (order == 0) {
@@ -133,7 +139,7 @@ std::vector<std::pair<std::string, std::uint64_t>> CountedSet::top(std::size_t n
 
 PrincipalScope* ScopeTracker::find(std::map<std::string, PrincipalScope, std::less<>>& map, Index& index,
                                    Recent& recent, std::string_view id, std::size_t cap, std::uint64_t& dropped) {
-  PrincipalScope*& cached = recent[detail::text_slot(id, 6)];
+  PrincipalScope*& cached = recent[detail::text_slot(id, kRecentBits)];
   if (cached != nullptr && detail::same_text(cached->id, id)) return cached;
   PrincipalScope* p = slot(map, index, recent, id, cap, dropped);
   if (p != nullptr) cached = p;

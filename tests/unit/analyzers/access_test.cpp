@@ -1101,6 +1101,29 @@ TEST_CASE("access: an infrastructure-as-code refresh reads named resources", "[a
   }
 }
 
+TEST_CASE("access: a bucket with more distinct reads than it keeps", "[analyzer][access]") {
+  // 80 distinct reads in five minutes, each named and then again: the 64 smallest
+  // names are kept, and the second calls of ten of them name nothing (sweeps).
+  // Action ids follow first calls, so ids 64 and up (no bit in the bucket) are
+  // among both the kept reads' evictions and the sweeps.
+  auto call = [](int i, double min, bool named) {
+    return R{.min = min, .name = fmt::format("DescribeThing{:02}", i),
+             .extra = named ? R"(,"requestParameters":{"instanceId":"i-1"})" : R"(,"requestParameters":{})",
+             .read_only = "true"};
+  };
+  std::vector<R> rs;
+  for (int i = 0; i < 80; ++i) rs.push_back(call(i, i * 0.02, true));
+  for (int i = 79; i >= 0; --i) rs.push_back(call(i, 2 + (79 - i) * 0.02, i < 60 || i >= 70));
+  for (bool reverse : {false, true}) {
+    auto r = run(jsonl(rs), nullptr, 0, reverse);
+    auto f = r.with("access.enumeration_burst");
+    REQUIRE(f.size() == 1);
+    INFO(f[0]->summary);
+    CHECK(f[0]->summary.find("called 64 distinct") != std::string::npos);
+    CHECK(f[0]->summary.find("only 10 of 64 actions listed or named nothing") != std::string::npos);
+  }
+}
+
 TEST_CASE("access: a user rotating its own access key", "[analyzer][access]") {
   const std::string user = "arn:aws:iam::111122223333:user/svc";
   const std::string create_new =
