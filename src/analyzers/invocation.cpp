@@ -196,7 +196,7 @@ struct Bucket {
   /// addresses of its own calls, not the principal's first ones.
   std::array<std::uint32_t, 4> ips{kNone, kNone, kNone, kNone}, uas{kNone, kNone, kNone, kNone},
       keys{kNone, kNone, kNone, kNone};
-  std::vector<Evidence> ev;          // the two earliest calls in the bucket
+  detail::EarliestEvidenceOf<2> ev;  // the two earliest calls in the bucket
   std::optional<Evidence> big_call;  // the largest call over kTokenSpikeMin tokens
   std::int64_t big_tokens = 0;
 };
@@ -674,17 +674,9 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
         note_client(b.uas, uas_.id(e.user_agent));
         note_client(b.keys, keys_.id(e.access_key_id));
       }
-      // The two earliest calls of the bucket; later ones are not copied.
+      b.ev.add(e);
       const auto at = std::tie(e.time_ms, e.where.file, e.where.record);  // Evidence's order
       auto order = [](const Evidence& x) { return std::tie(x.time_ms, x.file_index, x.record); };
-      if (b.ev.size() < 2) {
-        b.ev.reserve(2);
-        Evidence ev = Evidence::from(e);
-        b.ev.insert(std::upper_bound(b.ev.begin(), b.ev.end(), ev), std::move(ev));
-      } else if (at < order(b.ev.back())) {
-        b.ev.back().assign(e);  // the later one goes; its strings' storage is reused
-        if (b.ev.back() < b.ev.front()) std::swap(b.ev.front(), b.ev.back());
-      }
       b.max_call_tokens = std::max(b.max_call_tokens, call_tokens);
       if (call_tokens > kTokenSpikeMin &&
           (!b.big_call || call_tokens > b.big_tokens || (call_tokens == b.big_tokens && at < order(*b.big_call)))) {
@@ -875,7 +867,7 @@ void InvocationAnalyzer::emit_bursts(FindingSink& out) {
         ++burst_windows;
         burst_calls += n;
         peak = std::max(peak, n);
-        for (const Evidence& ev : b.ev) burst.add(ev);
+        for (Evidence& ev : b.ev.sorted()) burst.add(std::move(ev));
       }
       if (b.big_call && b.big_tokens > spike_threshold) {
         ++spike_calls;
