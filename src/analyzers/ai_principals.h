@@ -86,12 +86,14 @@ const std::string* interned_path(std::string_view path);
 template <std::size_t Cap>
 class EarliestEvidenceOf {
  public:
-  void add(const EventView& e) {
+  /// Keeps `e` if it is among the earliest `limit` (at most Cap; one aggregate
+  /// always passes the same limit).
+  void add(const EventView& e, std::size_t limit = Cap) {
     const Key key{e.time_ms, e.where.file, e.where.record};
-    if (items_.size() < Cap) {
+    if (items_.size() < limit) {
       keys_[items_.size()] = key;
       items_.emplace_back().assign(e);
-      if (items_.size() == Cap) find_latest();
+      if (items_.size() == limit) find_latest();
       return;
     }
     if (!(key < latest_key_)) return;
