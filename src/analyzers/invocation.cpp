@@ -64,7 +64,7 @@ void add_capped_set(std::set<std::string, std::less<>>& v, std::string_view s) {
 void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
   if (s.empty() || v.size() >= cap) return;
   for (const auto& x : v) {
-    if (x == s) return;
+    if (detail::same_text(x, s)) return;  // no memcmp call per kept address
   }
   v.emplace_back(s);
 }
@@ -435,7 +435,10 @@ class InvocationAnalyzer final : public Analyzer {
     for (auto& [arn, index] : principal_slots_) index = kNone;
   }
   std::vector<Principal> principals_;
-  std::map<std::string, KeyAcc, std::less<>> models_, regions_;  // found by string_view
+  using KeyAccs = std::map<std::string, KeyAcc, std::less<>>;
+  KeyAccs models_, regions_;  // found by string_view
+  // Their recent entries: model ids share long prefixes, slow to search for.
+  detail::LastEntry<KeyAccs> model_at_, region_at_;
   /// Application inference profiles created in these logs: ARN -> what it copies (copyFrom).
   std::map<std::string, std::string, std::less<>> app_profiles_;
   JoinTable pending_;
@@ -699,14 +702,11 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
   }
 
   // Models and regions, for first-seen and profile comparisons.
-  auto key_acc = [&](std::map<std::string, KeyAcc, std::less<>>& m, std::string_view key) {
+  auto key_acc = [&](KeyAccs& m, detail::LastEntry<KeyAccs>& recent, std::string_view key) {
     if (key.empty()) return;
-    auto it = m.find(key);
-    if (it == m.end()) {
-      if (m.size() >= kMaxKeys) return;
-      it = m.emplace(std::string(key), KeyAcc{}).first;
-    }
-    KeyAcc& k = it->second;
+    KeyAcc* found = recent.find_or_add(m, key, kMaxKeys, [](KeyAcc&) {}, SIZE_MAX);
+    if (found == nullptr) return;
+    KeyAcc& k = *found;
     k.seen.add(e);
     if (!error) ++k.calls_ok;
     add_capped(k.seen.source_ips, e.source_ip);
@@ -716,8 +716,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     if (p != nullptr) add_capped(k.principals, p->arn);
     else add_capped(k.principals, detail::principal_identity(e.actor_arn));
   };
-  key_acc(models_, model);
-  key_acc(regions_, e.region);
+  key_acc(models_, model_at_, model);
+  key_acc(regions_, region_at_, e.region);
 
   Pending mine;
   mine.time = e.time_ms;
