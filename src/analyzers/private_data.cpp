@@ -586,7 +586,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     st.first_ms = std::min(st.first_ms, e.time_ms);
     if (!e.source_ip.empty()) {
       auto& ips = st.ip_first;
-      auto ip = st.has_last_ip && st.last_ip->first == e.source_ip ? st.last_ip : ips.find(e.source_ip);
+      auto ip = st.has_last_ip && same_text(st.last_ip->first, e.source_ip) ? st.last_ip : ips.find(e.source_ip);
       if (ip != ips.end()) {
         ip->second = std::min(ip->second, e.time_ms);
         st.last_ip = ip;
@@ -628,7 +628,8 @@ class PrivateDataAnalyzer final : public Analyzer {
       // A principal's touches mostly differ in their label (a bucket, a table).
       recent = &stats_->touches[text_slot(label, kTouchSlotBits) ^ static_cast<std::size_t>(op.cls)];
       const Touch* t = *recent;
-      if (t != nullptr && t->kind == op.kind && t->cls == op.cls && t->label == label && t->marker == marker_)
+      if (t != nullptr && t->kind == op.kind && t->cls == op.cls && same_text(t->label, label) &&
+          same_text(t->marker, marker_))
         return *recent;
     }
     key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
@@ -658,7 +659,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
     add_capped(t.actor_arns, e.actor_arn, 5);
-    if (!e.source_ip.empty() && (t.last_ip == nullptr || *t.last_ip != e.source_ip)) {
+    if (!e.source_ip.empty() && (t.last_ip == nullptr || !same_text(*t.last_ip, e.source_ip))) {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
       const std::string_view ip = e.source_ip.substr(0, 64);
