@@ -89,17 +89,12 @@ class EarliestEvidenceOf {
   /// Keeps `e` if it is among the earliest `limit` (at most Cap; one aggregate
   /// always passes the same limit).
   void add(const EventView& e, std::size_t limit = Cap) {
-    const Key key{e.time_ms, e.where.file, e.where.record};
-    if (items_.size() < limit) {
-      keys_[items_.size()] = key;
-      items_.emplace_back().assign(e);
-      if (items_.size() == limit) find_latest();
-      return;
-    }
-    if (!(key < latest_key_)) return;
-    items_[latest_].assign(e);
-    keys_[latest_] = key;
-    find_latest();
+    keep(Key{e.time_ms, e.where.file, e.where.record}, limit, [&](Item& item) { item.assign(e); });
+  }
+  /// Adds what `other` kept, as if its events had been added here.
+  void merge(const EarliestEvidenceOf& other) {
+    for (std::size_t i = 0; i < other.items_.size(); ++i)
+      keep(other.keys_[i], Cap, [&](Item& item) { item = other.items_[i]; });
   }
   /// Sorted, at most Cap.
   std::vector<Evidence> sorted() const {
@@ -139,6 +134,20 @@ class EarliestEvidenceOf {
       return ev;
     }
   };
+  /// Fills a slot for `key` with fill(item) when the key makes the cut.
+  template <typename Fill>
+  void keep(const Key& key, std::size_t limit, Fill&& fill) {
+    if (items_.size() < limit) {
+      keys_[items_.size()] = key;
+      fill(items_.emplace_back());
+      if (items_.size() == limit) find_latest();
+      return;
+    }
+    if (!(key < latest_key_)) return;
+    fill(items_[latest_]);
+    keys_[latest_] = key;
+    find_latest();
+  }
   void find_latest() {
     latest_ = 0;
     for (std::size_t i = 1; i < items_.size(); ++i)

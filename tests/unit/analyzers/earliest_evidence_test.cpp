@@ -108,6 +108,33 @@ TEST_CASE("EarliestEvidenceOf keeps the earliest `limit` events it is given, bel
   CHECK(ev[1].action == "GetObject");
 }
 
+TEST_CASE("EarliestEvidenceOf::merge keeps the earliest of both", "[analyzer][common]") {
+  std::vector<std::string> actions;  // the events' views point into these
+  for (std::uint32_t r = 0; r < 12; ++r) actions.push_back("Action" + std::to_string(r));
+  auto event = [&](std::uint32_t record) {
+    EventView e;
+    e.file = "/logs/a.json.gz";
+    e.action = actions[record];
+    e.time_ms = 2'000'000 - static_cast<std::int64_t>(record % 4) * 1000;  // out of record order
+    e.where.record = record;
+    return e;
+  };
+  aiir::detail::EarliestEvidenceOf<3> a, b, all;
+  for (std::uint32_t r = 0; r < 12; ++r) {
+    const EventView e = event(r);
+    (r % 2 == 0 ? a : b).add(e);
+    all.add(e);
+  }
+  a.merge(b);
+  const std::vector<Evidence> merged = a.sorted(), expected = all.sorted();
+  REQUIRE(merged.size() == 3);
+  for (std::size_t i = 0; i < merged.size(); ++i) {
+    CHECK(merged[i].record == expected[i].record);
+    CHECK(merged[i].action == expected[i].action);
+    CHECK(merged[i].time_ms == expected[i].time_ms);
+  }
+}
+
 TEST_CASE("interned_path: one copy of each path, whatever the thread", "[analyzer][common]") {
   using aiir::detail::interned_path;
   const std::string a = "/logs/a.json.gz", a_again = a, b = "/logs/b.json.gz";
