@@ -127,7 +127,7 @@ std::string iso_minute(std::int64_t ms) {
 void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
   if (s.empty() || v.size() >= cap) return;
   for (const auto& x : v) {
-    if (x == s) return;
+    if (detail::same_text(x, s)) return;  // no memcmp call: searched on every step
   }
   v.emplace_back(s);
 }
