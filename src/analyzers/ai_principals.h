@@ -138,6 +138,9 @@ class EarliestEvidenceOf {
   template <typename Fill>
   void keep(const Key& key, std::size_t limit, Fill&& fill) {
     if (items_.size() < limit) {
+      // Room for a few, then for all: most aggregates see one or two events,
+      // or else fill up (doubling moved the kept items four times on the way).
+      if (items_.size() == items_.capacity()) items_.reserve(items_.empty() ? std::min<std::size_t>(limit, 4) : limit);
       keys_[items_.size()] = key;
       fill(items_.emplace_back());
       if (items_.size() == limit) find_latest();
