@@ -15,7 +15,7 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <optional>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -197,7 +197,9 @@ struct Bucket {
   std::array<std::uint32_t, 4> ips{kNone, kNone, kNone, kNone}, uas{kNone, kNone, kNone, kNone},
       keys{kNone, kNone, kNone, kNone};
   detail::EarliestEvidenceOf<2> ev;  // the two earliest calls in the bucket
-  std::optional<Evidence> big_call;  // the largest call over kTokenSpikeMin tokens
+  // The largest call over kTokenSpikeMin tokens: most buckets have none, and
+  // held in place the room for one made up half of each bucket.
+  std::unique_ptr<Evidence> big_call;
   std::int64_t big_tokens = 0;
 };
 
@@ -683,7 +685,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       b.max_call_tokens = std::max(b.max_call_tokens, call_tokens);
       if (call_tokens > kTokenSpikeMin &&
           (!b.big_call || call_tokens > b.big_tokens || (call_tokens == b.big_tokens && at < order(*b.big_call)))) {
-        b.big_call = Evidence::from(e);
+        if (!b.big_call) b.big_call = std::make_unique<Evidence>();
+        b.big_call->assign(e);
         b.big_tokens = call_tokens;
       }
     }
