@@ -436,7 +436,8 @@ struct Touch {
   SmallStrSet bad;        // why the caller is on the profile's bad lists
   SmallStrSet actor_arns;
   // Every source IP (the kMaxIpsPerPrincipal smallest) for the new-network
-  // check: facts.source_ips holds the first ten, for display.
+  // check of a private resource's touch (kept for those only): facts.source_ips
+  // holds the first ten, for display.
   SmallStrSet ips;
   const std::string* last_ip = nullptr;  // the last event's entry in ips
   // Some call was the principal's own, not one an AWS service made with the principal's
@@ -584,6 +585,9 @@ class PrivateDataAnalyzer final : public Analyzer {
     // aggregates are found by their whole key instead.
     if (principal.size() <= kMaxPrincipalKey) stats_ = &st;
     st.first_ms = std::min(st.first_ms, e.time_ms);
+    // Addresses and denials are read only for touches of a profile private
+    // resource (new_networks, weak_flag): without such resources, not kept.
+    if (profile_.private_resources.empty()) return;
     if (!e.source_ip.empty()) {
       auto& ips = st.ip_first;
       auto ip = st.has_last_ip && same_text(st.last_ip->first, e.source_ip) ? st.last_ip : ips.find(e.source_ip);
@@ -659,7 +663,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
     add_capped(t.actor_arns, e.actor_arn, 5);
-    if (!e.source_ip.empty() && (t.last_ip == nullptr || !same_text(*t.last_ip, e.source_ip))) {
+    if (t.private_match && !e.source_ip.empty() && (t.last_ip == nullptr || !same_text(*t.last_ip, e.source_ip))) {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
       const std::string_view ip = e.source_ip.substr(0, 64);
