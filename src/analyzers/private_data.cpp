@@ -431,13 +431,11 @@ struct Touch {
   OpClass cls = OpClass::kRead;
   std::string label;             // the profile entry's name, or the bare resource
   bool private_match = false;    // label is a profile private resource
-  Facts facts;
+  Facts facts;            // only count and failed unless private_match (touch())
   SmallStrSet examples;   // object keys, parameter names, secret ids
   SmallStrSet bad;        // why the caller is on the profile's bad lists
-  SmallStrSet actor_arns;
   // Every source IP (the kMaxIpsPerPrincipal smallest) for the new-network
-  // check of a private resource's touch (kept for those only): facts.source_ips
-  // holds the first ten, for display.
+  // check: facts.source_ips holds the first ten, for display.
   SmallStrSet ips;
   const std::string* last_ip = nullptr;  // the last event's entry in ips
   // Some call was the principal's own, not one an AWS service made with the principal's
@@ -658,12 +656,18 @@ class PrivateDataAnalyzer final : public Analyzer {
       return;
     }
     Touch& t = *found;
+    // Of a touch of a resource the profile does not declare private, only its
+    // calls and failures are read (what AI principals touched, in finish()).
+    if (!t.private_match) {
+      ++t.facts.count;
+      if (e.outcome == Outcome::kFailure) ++t.facts.failed;
+      return;
+    }
     t.facts.add(e, *client_ids_, action_id_);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
-    add_capped(t.actor_arns, e.actor_arn, 5);
-    if (t.private_match && !e.source_ip.empty() && (t.last_ip == nullptr || !same_text(*t.last_ip, e.source_ip))) {
+    if (!e.source_ip.empty() && (t.last_ip == nullptr || !same_text(*t.last_ip, e.source_ip))) {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
       const std::string_view ip = e.source_ip.substr(0, 64);
