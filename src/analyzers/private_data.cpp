@@ -146,8 +146,9 @@ std::string_view parameter_name(std::string_view id) noexcept {
 }
 
 /// Resource identifiers an operation names (up to a few), written into `ids`.
-/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls).
-void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& ids) {
+/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls); only the
+/// bucket unless `object_keys` (read only to match and list private resources).
+void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vector<std::string>& ids) {
   if (e.kind != EventKind::kCloudTrail) {
     ids.clear();
     return;
@@ -175,6 +176,10 @@ void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& id
   switch (op.kind) {
     case Kind::kS3: {
       std::string_view bucket = jstr(rp["bucketName"]);
+      if (!object_keys && !bucket.empty() && bucket.size() <= 256) {  // the bucket as "bucket/key" would cut it
+        add(bucket);
+        break;
+      }
       std::string_view key = jstr(rp["key"]);
       if (bucket.empty()) {
         // Fall back on resources[] ("arn:aws:s3:::bucket/key").
@@ -526,7 +531,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       Facts::action_name(e, key_);
       return action_index_.try_emplace(key_, static_cast<std::uint32_t>(action_index_.size())).first->second;
     });
-    resource_ids(e, op, ids_);
+    resource_ids(e, op, !profile_.private_resources.empty(), ids_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
 
