@@ -526,11 +526,7 @@ class PrivateDataAnalyzer final : public Analyzer {
 
     Op op;
     if (!classify(e, op)) return;
-    client_ids_ = &clients_.of(e);
-    action_id_ = action_ids_.get(e.service, e.action, [&] {
-      Facts::action_name(e, key_);
-      return action_index_.try_emplace(key_, static_cast<std::uint32_t>(action_index_.size())).first->second;
-    });
+    client_ids_ = nullptr;  // found by add_facts, if some aggregate counts the event
     resource_ids(e, op, !profile_.private_resources.empty(), ids_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
@@ -617,6 +613,18 @@ class PrivateDataAnalyzer final : public Analyzer {
     }
   }
 
+  /// f.add(e), with the event's client and action ids found on its first call.
+  void add_facts(Facts& f, const EventView& e) {
+    if (client_ids_ == nullptr) {
+      client_ids_ = &clients_.of(e);
+      action_id_ = action_ids_.get(e.service, e.action, [&] {
+        Facts::action_name(e, key_);
+        return action_index_.try_emplace(key_, static_cast<std::uint32_t>(action_index_.size())).first->second;
+      });
+    }
+    f.add(e, *client_ids_, action_id_);
+  }
+
   void bad_reasons(const EventView& e, std::string_view principal) {
     bad_.clear();
     for (const auto& k : profile_.bad_access_keys)
@@ -671,7 +679,7 @@ class PrivateDataAnalyzer final : public Analyzer {
       if (e.outcome == Outcome::kFailure) ++t.facts.failed;
       return;
     }
-    t.facts.add(e, *client_ids_, action_id_);
+    add_facts(t.facts, e);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
@@ -719,7 +727,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     SecretHour* s = hour_slot(secret_hours_, secret_index_, stats_ ? &stats_->secret_hours : nullptr, principal,
                               floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e, *client_ids_, action_id_);
+    add_facts(s->facts, e);
     if (e.outcome == Outcome::kFailure) {
       if (is_denial(e.error_code)) ++s->denied;
     } else {
@@ -733,7 +741,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     S3Hour* s =
         hour_slot(s3_hours_, s3_index_, stats_ ? &stats_->s3_hours : nullptr, principal, floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e, *client_ids_, action_id_);
+    add_facts(s->facts, e);
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
@@ -750,7 +758,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
     // Scans are rare: their hours are found by key.
     Facts* f = hour_slot<Facts>(scan_hours_, scan_index_, nullptr, principal, floor_div(e.time_ms, kHourMs), table);
-    if (f) f->add(e, *client_ids_, action_id_);
+    if (f) add_facts(*f, e);
   }
 
   void single(const EventView& e, std::string_view principal, std::string_view rule, std::string resource,
@@ -765,7 +773,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     s.resource = std::move(resource);
     s.detail = std::move(detail);
     s.external = external;
-    s.facts.add(e, *client_ids_, action_id_);
+    add_facts(s.facts, e);
     singles_.push_back(std::move(s));
   }
 
@@ -949,7 +957,7 @@ class PrivateDataAnalyzer final : public Analyzer {
   // to kMaxPrincipalKey), which remembers the principal's recent aggregates.
   PrincipalStats* stats_ = nullptr;
   ClientIds clients_;
-  const ClientIds::Ids* client_ids_ = nullptr;  // this event's ids in clients_
+  const ClientIds::Ids* client_ids_ = nullptr;  // this event's ids in clients_ (null: not found yet)
   // Ids of the "service:Action" names of classified calls (a fixed few: no
   // cap), for Facts::add; the recent ones found without building the name.
   RecentActionIds<6> action_ids_;
