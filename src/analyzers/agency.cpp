@@ -311,7 +311,7 @@ struct HourBucket {
   std::uint32_t count = 0;
   std::int64_t first_ms = 0;
   std::int64_t last_ms = 0;
-  Evidence first;  // earliest event of the hour
+  EarliestEvidenceOf<1> first;  // earliest event of the hour (its time is first_ms)
 };
 using HourMap = std::map<std::int64_t, HourBucket>;
 /// A key's hours of one family label while events arrive: hashed, as an
@@ -579,7 +579,7 @@ class AgencyAnalyzer final : public Analyzer {
         HourBucket b;
         b.count = 1;
         b.first_ms = b.last_ms = e.time_ms;
-        b.first = Evidence::from(e);
+        b.first.add(e);
         cached = &hours.emplace(hour, std::move(b)).first->second;
         cached_hour = hour;
         return;
@@ -590,10 +590,8 @@ class AgencyAnalyzer final : public Analyzer {
     HourBucket& b = *cached;
     ++b.count;
     b.last_ms = std::max(b.last_ms, e.time_ms);
-    if (std::tie(e.time_ms, e.where.file, e.where.record) < std::tie(b.first.time_ms, b.first.file_index, b.first.record)) {
-      b.first.assign(e);
-      b.first_ms = e.time_ms;
-    }
+    b.first.add(e);
+    b.first_ms = std::min(b.first_ms, e.time_ms);  // the time of `first`
   }
 
   void finish(FindingSink& out) override;
@@ -1034,10 +1032,8 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
         if (!inserted) {
           it->second.count += b.count;
           it->second.last_ms = std::max(it->second.last_ms, b.last_ms);
-          if (b.first < it->second.first) {
-            it->second.first = b.first;
-            it->second.first_ms = b.first_ms;
-          }
+          it->second.first.merge(b.first);
+          it->second.first_ms = std::min(it->second.first_ms, b.first_ms);
         }
       }
     }
@@ -1156,7 +1152,7 @@ void AgencyAnalyzer::emit_families(const std::string& principal, const Principal
         Finding f;
         fill_common(f, principal, {}, pv);
         f.rule = "agency.action_burst";
-        f.add(b.first);
+        for (Evidence& ev : b.first.sorted()) f.add(std::move(ev));
         f.count = b.count;
         f.evidence_total = b.count;
         f.first_seen_ms = b.first_ms;

@@ -127,7 +127,7 @@ std::string iso_minute(std::int64_t ms) {
 void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
   if (s.empty() || v.size() >= cap) return;
   for (const auto& x : v) {
-    if (x == s) return;
+    if (detail::same_text(x, s)) return;  // no memcmp call: searched on every step
   }
   v.emplace_back(s);
 }
@@ -139,18 +139,10 @@ void keep_earliest(std::vector<Evidence>& v, Evidence e, std::size_t cap) {
   if (v.size() > cap) v.pop_back();
 }
 
-/// keep_earliest() for an event: its evidence is built only when it makes the cut (most events do not).
-void keep_earliest(std::vector<Evidence>& v, const EventView& e, std::size_t cap) {
-  if (v.size() >= cap && !(std::tie(e.time_ms, e.where.file, e.where.record) <
-                           std::tie(v.back().time_ms, v.back().file_index, v.back().record)))
-    return;
-  keep_earliest(v, Evidence::from(e), cap);
-}
-
 struct StepBucket {
   std::uint64_t count = 0;
   std::int64_t min_t = 0, max_t = 0;
-  std::vector<Evidence> ev;           // earliest few
+  detail::EarliestEvidenceOf<4> ev;   // earliest few (add_bucket's cap)
   std::vector<std::string> actions;   // distinct action names
 };
 
@@ -166,7 +158,7 @@ struct ChainKey {
 
 struct EnumBucket {
   std::set<std::string> regions;
-  std::vector<Evidence> ev;
+  detail::EarliestEvidenceOf<6> ev;
   std::vector<std::string> actions;
 };
 
@@ -320,7 +312,7 @@ void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const 
   ++b.count;
   b.min_t = std::min(b.min_t, e.time_ms);
   b.max_t = std::max(b.max_t, e.time_ms);
-  if (cap > 0) keep_earliest(b.ev, e, cap);
+  if (cap > 0) b.ev.add(e, cap);  // cap <= 4, StepBucket::ev's room
   add_capped(b.actions, e.action, 8);
 }
 
@@ -412,7 +404,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       // Searched first: emplace builds a node (an allocation) even for a region already there.
       std::set<std::string>& regions = it->second.regions;
       if (regions.size() < 64 && regions.find(std::string(e.region)) == regions.end()) regions.emplace(e.region);
-      keep_earliest(it->second.ev, e, 6);
+      it->second.ev.add(e);
       add_capped(it->second.actions, e.action, 8);
     }
   }
@@ -475,7 +467,7 @@ void AiChangesAnalyzer::emit_chains(FindingSink& out) {
         if (count == 0) first = it->second.min_t;
         count += it->second.count;
         for (const auto& a : it->second.actions) add_capped(actions, a, 8);
-        for (const auto& e : it->second.ev) keep_earliest(ev, e, kEvidencePerStep);
+        for (Evidence& e : it->second.ev.sorted()) keep_earliest(ev, std::move(e), kEvidencePerStep);
       }
       if (count == 0 || (s == kInvocation && count < kChainMinInvocations)) continue;
       if (s == kEnablement) enable = true;
@@ -561,7 +553,7 @@ void AiChangesAnalyzer::emit_enumeration(FindingSink& out) {
     f.user_agents = p->uas;
     std::vector<std::string> actions;
     for (auto it = p->enumeration.find(best_h); it != p->enumeration.end() && it->first <= best_h + 1; ++it) {
-      for (const auto& e : it->second.ev) f.add(e);
+      for (Evidence& e : it->second.ev.sorted()) f.add(std::move(e));
       for (const auto& a : it->second.actions) add_capped(actions, a, 12);
     }
     std::sort(actions.begin(), actions.end());
@@ -604,7 +596,7 @@ void AiChangesAnalyzer::emit_change_bursts(FindingSink& out) {
     f.user_agents = p->uas;
     std::vector<std::string> actions;
     for (auto it = p->changes.find(best_h); it != p->changes.end() && it->first <= best_h + 1; ++it) {
-      for (const auto& e : it->second.ev) f.add(e);
+      for (Evidence& e : it->second.ev.sorted()) f.add(std::move(e));
       for (const auto& a : it->second.actions) add_capped(actions, a, 12);
     }
     f.count = best;
@@ -642,8 +634,8 @@ void AiChangesAnalyzer::emit_logging_then_invoke(FindingSink& out) {
       const StepBucket& b = it->second;
       if (b.max_t <= t) continue;
       after += b.min_t > t ? b.count : 1;  // at least one in the logging change's own hour
-      for (const auto& e : b.ev) {
-        if (e.time_ms > t) keep_earliest(ev, e, 10);
+      for (Evidence& e : b.ev.sorted()) {
+        if (e.time_ms > t) keep_earliest(ev, std::move(e), 10);
       }
     }
     if (after == 0) continue;

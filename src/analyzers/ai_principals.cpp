@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <mutex>
+#include <string>
+#include <unordered_set>
 
 #include "event/normalize.h"
 
@@ -136,6 +139,18 @@ std::string_view ai_marker(const EventView& e) {
     last.invoked_by = e.invoked_by.data();
   }
   return last.marker;
+}
+
+const std::string* interned_path(std::string_view path) {
+  thread_local const std::string* last = nullptr;
+  if (last != nullptr && same_text(*last, path)) return last;
+  static std::mutex mutex;
+  static std::unordered_set<std::string, TextHash, std::equal_to<>> paths;  // nodes: entries never move
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = paths.find(path);
+  if (it == paths.end()) it = paths.emplace(path).first;
+  last = &*it;
+  return last;
 }
 
 const ClientIds::Ids& ClientIds::of(const EventView& e) const {

@@ -72,28 +72,31 @@ inline bool is_app_principal(const Profile& profile, std::string_view identity) 
 /// and valid until the next call.
 std::string_view ai_marker(const EventView& e);
 
-/// The earliest Finding::kMaxEvidence evidence pointers by (time, file, record),
-/// whatever the input order; skips building evidence that cannot make the cut.
-/// Once full, an earlier event overwrites the latest kept one in place (its
-/// storage is reused). The kept events' keys sit in their own small array with
-/// the latest one's slot remembered: most events are turned away on one
-/// compare, and nothing moves when one is taken.
-class EarliestEvidence {
+/// `path` (an event's file) kept once for the process, never freed: the
+/// evidence analyzers keep of a file's events shares one copy. Safe from any
+/// thread; the last path a thread asked for is found without a lock.
+const std::string* interned_path(std::string_view path);
+
+/// The earliest `Cap` evidence pointers by (time, file, record), whatever the
+/// input order; skips building evidence that cannot make the cut. Once full,
+/// an earlier event overwrites the latest kept one in place (its storage is
+/// reused). The kept events' keys sit in their own small array with the
+/// latest one's slot remembered: most events are turned away on one compare,
+/// and nothing moves when one is taken.
+template <std::size_t Cap>
+class EarliestEvidenceOf {
  public:
-  void add(const EventView& e) {
-    const Key key{e.time_ms, e.where.file, e.where.record};
-    if (items_.size() < Finding::kMaxEvidence) {
-      keys_[items_.size()] = key;
-      items_.emplace_back().assign(e);
-      if (items_.size() == Finding::kMaxEvidence) find_latest();
-      return;
-    }
-    if (!(key < latest_key_)) return;
-    items_[latest_].assign(e);
-    keys_[latest_] = key;
-    find_latest();
+  /// Keeps `e` if it is among the earliest `limit` (at most Cap; one aggregate
+  /// always passes the same limit).
+  void add(const EventView& e, std::size_t limit = Cap) {
+    keep(Key{e.time_ms, e.where.file, e.where.record}, limit, [&](Item& item) { item.assign(e); });
   }
-  /// Sorted, at most Finding::kMaxEvidence.
+  /// Adds what `other` kept, as if its events had been added here.
+  void merge(const EarliestEvidenceOf& other) {
+    for (std::size_t i = 0; i < other.items_.size(); ++i)
+      keep(other.keys_[i], Cap, [&](Item& item) { item = other.items_[i]; });
+  }
+  /// Sorted, at most Cap.
   std::vector<Evidence> sorted() const {
     std::vector<Evidence> out;
     out.reserve(items_.size());
@@ -104,31 +107,50 @@ class EarliestEvidence {
 
  private:
   using Key = std::tuple<std::int64_t, std::uint32_t, std::uint32_t>;
-  /// A kept event's Evidence strings in one buffer: most aggregates keep the
-  /// first events they see, and one allocation per copy replaced three.
+  /// A kept event's Evidence strings in one buffer, but for the file's path,
+  /// which is shared (interned_path): most aggregates keep the first events
+  /// they see, and the path was most of the bytes of each copy.
   struct Item {
-    std::string text;  ///< file, event id, request id, action
-    std::uint32_t file = 0, event_id = 0, request_id = 0;  ///< their lengths (the action is the rest)
+    const std::string* file = nullptr;
+    std::string text;  ///< event id, request id, action
+    std::uint32_t event_id = 0, request_id = 0;  ///< their lengths (the action is the rest)
 
     /// As Evidence::assign(e), but for the key (time, file index, record), which keys_ holds.
     void assign(const EventView& e) {
       const std::string_view id = e.kind == EventKind::kInvocation ? std::string_view() : e.event_id;
-      text.assign(e.file).append(id).append(e.request_id).append(e.action);
-      file = static_cast<std::uint32_t>(e.file.size());
+      file = interned_path(e.file);
+      text.assign(id).append(e.request_id).append(e.action);
       event_id = static_cast<std::uint32_t>(id.size());
       request_id = static_cast<std::uint32_t>(e.request_id.size());
     }
     Evidence evidence(const Key& key) const {
       Evidence ev;
       const std::string_view t = text;
-      ev.file.assign(t.substr(0, file));
-      ev.event_id.assign(t.substr(file, event_id));
-      ev.request_id.assign(t.substr(file + event_id, request_id));
-      ev.action.assign(t.substr(file + event_id + request_id));
+      ev.file.assign(*file);
+      ev.event_id.assign(t.substr(0, event_id));
+      ev.request_id.assign(t.substr(event_id, request_id));
+      ev.action.assign(t.substr(event_id + request_id));
       std::tie(ev.time_ms, ev.file_index, ev.record) = key;
       return ev;
     }
   };
+  /// Fills a slot for `key` with fill(item) when the key makes the cut.
+  template <typename Fill>
+  void keep(const Key& key, std::size_t limit, Fill&& fill) {
+    if (items_.size() < limit) {
+      // Room for a few, then for all: most aggregates see one or two events,
+      // or else fill up (doubling moved the kept items four times on the way).
+      if (items_.size() == items_.capacity()) items_.reserve(items_.empty() ? std::min<std::size_t>(limit, 4) : limit);
+      keys_[items_.size()] = key;
+      fill(items_.emplace_back());
+      if (items_.size() == limit) find_latest();
+      return;
+    }
+    if (!(key < latest_key_)) return;
+    fill(items_[latest_]);
+    keys_[latest_] = key;
+    find_latest();
+  }
   void find_latest() {
     latest_ = 0;
     for (std::size_t i = 1; i < items_.size(); ++i)
@@ -141,8 +163,11 @@ class EarliestEvidence {
   Key latest_key_{};
   std::size_t latest_ = 0;                         // the slot of the latest key, once full
   std::vector<Item> items_;
-  std::array<Key, Finding::kMaxEvidence> keys_{};  // items_[i]'s (time, file, record)
+  std::array<Key, Cap> keys_{};  // items_[i]'s (time, file, record)
 };
+
+/// The evidence of a finding: its Finding::kMaxEvidence earliest events.
+using EarliestEvidence = EarliestEvidenceOf<Finding::kMaxEvidence>;
 
 /// Small ids for events' client fields (source IP, user agent, access key,
 /// account, region): a value keeps its id while it stays among its field's

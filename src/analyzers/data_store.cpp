@@ -389,11 +389,11 @@ void DataStoreAnalyzer::on_training_job(const EventView& e) {
 void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   if (e.kind != EventKind::kCloudTrail) return;
   // The accounts of these logs, for buckets named after another one.
-  if (e.account != last_account_) {
+  if (!detail::same_text(e.account, last_account_)) {
     last_account_.assign(e.account);
     add_account(e.account);
   }
-  if (e.actor_account != last_actor_account_) {
+  if (!detail::same_text(e.actor_account, last_actor_account_)) {
     last_actor_account_.assign(e.actor_account);
     add_account(e.actor_account);
   }

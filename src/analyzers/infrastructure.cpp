@@ -587,7 +587,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (e.region.empty() || e.account.empty()) return;
     // Consecutive events mostly repeat their account and region: the last
     // entries are reused without searching (map nodes do not move).
-    if (last_account_ == nullptr || e.account != last_account_key_) {
+    if (last_account_ == nullptr || !detail::same_text(e.account, last_account_key_)) {
       auto it = accounts_.find(e.account);
       if (it == accounts_.end()) {
         if (accounts_.size() >= 1000) return;
@@ -600,7 +600,7 @@ class InfrastructureAnalyzer final : public Analyzer {
     AccountRegions& a = *last_account_;
     if (!a.seen || e.time_ms < a.first_ms) a.first_ms = e.time_ms;
     a.seen = true;
-    if (last_region_ == nullptr || e.region != last_region_key_) {
+    if (last_region_ == nullptr || !detail::same_text(e.region, last_region_key_)) {
       auto r = a.regions.find(e.region);
       if (r == a.regions.end()) {
         if (a.regions.size() >= 64) return;

@@ -15,7 +15,7 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <optional>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -64,7 +64,7 @@ void add_capped_set(std::set<std::string, std::less<>>& v, std::string_view s) {
 void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
   if (s.empty() || v.size() >= cap) return;
   for (const auto& x : v) {
-    if (x == s) return;
+    if (detail::same_text(x, s)) return;  // no memcmp call per kept address
   }
   v.emplace_back(s);
 }
@@ -196,8 +196,10 @@ struct Bucket {
   /// addresses of its own calls, not the principal's first ones.
   std::array<std::uint32_t, 4> ips{kNone, kNone, kNone, kNone}, uas{kNone, kNone, kNone, kNone},
       keys{kNone, kNone, kNone, kNone};
-  std::vector<Evidence> ev;          // the two earliest calls in the bucket
-  std::optional<Evidence> big_call;  // the largest call over kTokenSpikeMin tokens
+  detail::EarliestEvidenceOf<2> ev;  // the two earliest calls in the bucket
+  // The largest call over kTokenSpikeMin tokens: most buckets have none, and
+  // held in place the room for one made up half of each bucket.
+  std::unique_ptr<Evidence> big_call;
   std::int64_t big_tokens = 0;
 };
 
@@ -435,7 +437,10 @@ class InvocationAnalyzer final : public Analyzer {
     for (auto& [arn, index] : principal_slots_) index = kNone;
   }
   std::vector<Principal> principals_;
-  std::map<std::string, KeyAcc, std::less<>> models_, regions_;  // found by string_view
+  using KeyAccs = std::map<std::string, KeyAcc, std::less<>>;
+  KeyAccs models_, regions_;  // found by string_view
+  // Their recent entries: model ids share long prefixes, slow to search for.
+  detail::LastEntry<KeyAccs> model_at_, region_at_;
   /// Application inference profiles created in these logs: ARN -> what it copies (copyFrom).
   std::map<std::string, std::string, std::less<>> app_profiles_;
   JoinTable pending_;
@@ -674,21 +679,14 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
         note_client(b.uas, uas_.id(e.user_agent));
         note_client(b.keys, keys_.id(e.access_key_id));
       }
-      // The two earliest calls of the bucket; later ones are not copied.
+      b.ev.add(e);
       const auto at = std::tie(e.time_ms, e.where.file, e.where.record);  // Evidence's order
       auto order = [](const Evidence& x) { return std::tie(x.time_ms, x.file_index, x.record); };
-      if (b.ev.size() < 2) {
-        b.ev.reserve(2);
-        Evidence ev = Evidence::from(e);
-        b.ev.insert(std::upper_bound(b.ev.begin(), b.ev.end(), ev), std::move(ev));
-      } else if (at < order(b.ev.back())) {
-        b.ev.back().assign(e);  // the later one goes; its strings' storage is reused
-        if (b.ev.back() < b.ev.front()) std::swap(b.ev.front(), b.ev.back());
-      }
       b.max_call_tokens = std::max(b.max_call_tokens, call_tokens);
       if (call_tokens > kTokenSpikeMin &&
           (!b.big_call || call_tokens > b.big_tokens || (call_tokens == b.big_tokens && at < order(*b.big_call)))) {
-        b.big_call = Evidence::from(e);
+        if (!b.big_call) b.big_call = std::make_unique<Evidence>();
+        b.big_call->assign(e);
         b.big_tokens = call_tokens;
       }
     }
@@ -707,14 +705,11 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
   }
 
   // Models and regions, for first-seen and profile comparisons.
-  auto key_acc = [&](std::map<std::string, KeyAcc, std::less<>>& m, std::string_view key) {
+  auto key_acc = [&](KeyAccs& m, detail::LastEntry<KeyAccs>& recent, std::string_view key) {
     if (key.empty()) return;
-    auto it = m.find(key);
-    if (it == m.end()) {
-      if (m.size() >= kMaxKeys) return;
-      it = m.emplace(std::string(key), KeyAcc{}).first;
-    }
-    KeyAcc& k = it->second;
+    KeyAcc* found = recent.find_or_add(m, key, kMaxKeys, [](KeyAcc&) {}, SIZE_MAX);
+    if (found == nullptr) return;
+    KeyAcc& k = *found;
     k.seen.add(e);
     if (!error) ++k.calls_ok;
     add_capped(k.seen.source_ips, e.source_ip);
@@ -724,8 +719,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     if (p != nullptr) add_capped(k.principals, p->arn);
     else add_capped(k.principals, detail::principal_identity(e.actor_arn));
   };
-  key_acc(models_, model);
-  key_acc(regions_, e.region);
+  key_acc(models_, model_at_, model);
+  key_acc(regions_, region_at_, e.region);
 
   Pending mine;
   mine.time = e.time_ms;
@@ -875,7 +870,7 @@ void InvocationAnalyzer::emit_bursts(FindingSink& out) {
         ++burst_windows;
         burst_calls += n;
         peak = std::max(peak, n);
-        for (const Evidence& ev : b.ev) burst.add(ev);
+        for (Evidence& ev : b.ev.sorted()) burst.add(std::move(ev));
       }
       if (b.big_call && b.big_tokens > spike_threshold) {
         ++spike_calls;

@@ -146,8 +146,9 @@ std::string_view parameter_name(std::string_view id) noexcept {
 }
 
 /// Resource identifiers an operation names (up to a few), written into `ids`.
-/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls).
-void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& ids) {
+/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls); only the
+/// bucket unless `object_keys` (read only to match and list private resources).
+void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vector<std::string>& ids) {
   if (e.kind != EventKind::kCloudTrail) {
     ids.clear();
     return;
@@ -175,6 +176,10 @@ void resource_ids(const EventView& e, const Op& op, std::vector<std::string>& id
   switch (op.kind) {
     case Kind::kS3: {
       std::string_view bucket = jstr(rp["bucketName"]);
+      if (!object_keys && !bucket.empty() && bucket.size() <= 256) {  // the bucket as "bucket/key" would cut it
+        add(bucket);
+        break;
+      }
       std::string_view key = jstr(rp["key"]);
       if (bucket.empty()) {
         // Fall back on resources[] ("arn:aws:s3:::bucket/key").
@@ -348,14 +353,20 @@ struct Facts {
   std::int64_t last_ms = 0;
   ClientIds::Added added;  // the values added lately to the sets below
   std::uint8_t full = 0;   // bit f: the set of ClientIds field f holds its cap
-  std::pair<const std::string, std::uint64_t>* last_action = nullptr;  // the last call's entry in actions
+  // The last call's action (its id) and entry in actions, and its calls since
+  // that entry was last written: a repeated action is counted here, without
+  // reading its cold map node (settle() adds them to it).
+  std::uint32_t last_action_id = 0;
+  std::pair<const std::string, std::uint64_t>* last_action = nullptr;
+  std::uint64_t last_action_calls = 0;
   std::uint64_t failed = 0;
   EarliestEvidence evidence;
   std::map<std::string, std::uint64_t, std::less<>> actions;   // "service:Action" -> calls
   SmallStrSet source_ips, user_agents, access_keys, accounts, regions, errors;
 
-  /// Counts `e`, whose client fields' ids are `ids` (ClientIds::of).
-  void add(const EventView& e, const ClientIds::Ids& ids) {
+  /// Counts `e`, whose client fields' ids are `ids` (ClientIds::of) and whose
+  /// "service:Action" has the id `action` (PrivateDataAnalyzer::action_id).
+  void add(const EventView& e, const ClientIds::Ids& ids, std::uint32_t action_id) {
     if (count == 0 || e.time_ms < first_ms) first_ms = e.time_ms;
     if (count == 0 || e.time_ms > last_ms) last_ms = e.time_ms;
     ++count;
@@ -364,21 +375,20 @@ struct Facts {
       add_capped(errors, e.error_code, 5);
     }
     evidence.add(e);
-    // "service:Action": a resource's calls mostly repeat the last one, which is
-    // compared in its parts before a name is built and searched for.
-    const std::string_view service = e.service.substr(0, e.service.find('.'));
-    const std::string_view action = e.action.substr(0, 128);
-    if (last_action != nullptr && last_action->first.size() == service.size() + 1 + action.size() &&
-        last_action->first.starts_with(service) && last_action->first[service.size()] == ':' &&
-        last_action->first.ends_with(action)) {
-      ++last_action->second;
+    // A resource's calls mostly repeat the last action.
+    if (last_action != nullptr && action_id == last_action_id) {
+      ++last_action_calls;
     } else {
       thread_local std::string name;
-      name.assign(service).append(1, ':').append(action);
+      action_name(e, name);
       auto it = actions.find(std::string_view(name));
-      if (it != actions.end()) ++it->second;
-      else if (actions.size() < 50) it = actions.emplace(name, 1).first;
-      if (it != actions.end()) last_action = &*it;  // map nodes stay put, a moved map's too
+      if (it == actions.end() && actions.size() < 50) it = actions.emplace(name, 0).first;
+      if (it != actions.end()) {  // else not counted, and the last action stays
+        settle();
+        last_action = &*it;  // map nodes stay put, a moved map's too
+        last_action_id = action_id;
+        last_action_calls = 1;
+      }
     }
     auto add_field = [&](ClientIds::Field f, SmallStrSet& set, std::string_view value, std::size_t cap) {
       const auto bit = static_cast<std::uint8_t>(1u << f);
@@ -391,6 +401,17 @@ struct Facts {
     add_field(ClientIds::kKey, access_keys, e.access_key_id, 5);
     add_field(ClientIds::kAccount, accounts, e.account, 5);
     add_field(ClientIds::kRegion, regions, e.region, 10);
+  }
+
+  /// Adds the last action's pending calls to its entry in actions; call before reading them.
+  void settle() {
+    if (last_action != nullptr) last_action->second += last_action_calls;
+    last_action_calls = 0;
+  }
+
+  /// "service:Action", the key of actions ("s3:GetObject"), into `out`.
+  static void action_name(const EventView& e, std::string& out) {
+    out.assign(e.service.substr(0, e.service.find('.'))).append(1, ':').append(e.action.substr(0, 128));
   }
 
   void fill(Finding& f) const {
@@ -415,10 +436,9 @@ struct Touch {
   OpClass cls = OpClass::kRead;
   std::string label;             // the profile entry's name, or the bare resource
   bool private_match = false;    // label is a profile private resource
-  Facts facts;
+  Facts facts;            // only count and failed unless private_match (touch())
   SmallStrSet examples;   // object keys, parameter names, secret ids
   SmallStrSet bad;        // why the caller is on the profile's bad lists
-  SmallStrSet actor_arns;
   // Every source IP (the kMaxIpsPerPrincipal smallest) for the new-network
   // check: facts.source_ips holds the first ten, for display.
   SmallStrSet ips;
@@ -447,7 +467,10 @@ struct S3Hour {
   SmallStrSet bad;
 };
 
-constexpr int kTouchSlotBits = 3;
+// A principal's recent touches: its calls go round a few dozen labels
+// (buckets, parameters, secrets): 8 slots missed over 40K times on the bench
+// corpus (each a key built and searched), 64 fewer than 4K times.
+constexpr int kTouchSlotBits = 6;
 
 /// A principal's entries of recent hours in an hour map, by hour modulo 4: a
 /// principal's events hit them without building a key and searching (map
@@ -503,8 +526,8 @@ class PrivateDataAnalyzer final : public Analyzer {
 
     Op op;
     if (!classify(e, op)) return;
-    client_ids_ = &clients_.of(e);
-    resource_ids(e, op, ids_);
+    client_ids_ = nullptr;  // found by add_facts, if some aggregate counts the event
+    resource_ids(e, op, !profile_.private_resources.empty(), ids_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
 
@@ -564,9 +587,12 @@ class PrivateDataAnalyzer final : public Analyzer {
     // aggregates are found by their whole key instead.
     if (principal.size() <= kMaxPrincipalKey) stats_ = &st;
     st.first_ms = std::min(st.first_ms, e.time_ms);
+    // Addresses and denials are read only for touches of a profile private
+    // resource (new_networks, weak_flag): without such resources, not kept.
+    if (profile_.private_resources.empty()) return;
     if (!e.source_ip.empty()) {
       auto& ips = st.ip_first;
-      auto ip = st.has_last_ip && st.last_ip->first == e.source_ip ? st.last_ip : ips.find(e.source_ip);
+      auto ip = st.has_last_ip && same_text(st.last_ip->first, e.source_ip) ? st.last_ip : ips.find(e.source_ip);
       if (ip != ips.end()) {
         ip->second = std::min(ip->second, e.time_ms);
         st.last_ip = ip;
@@ -585,6 +611,18 @@ class PrivateDataAnalyzer final : public Analyzer {
       std::int64_t h = floor_div(e.time_ms, kHourMs);
       if (d.size() < kMaxHoursPerPrincipal || d.count(h)) ++d[h];
     }
+  }
+
+  /// f.add(e), with the event's client and action ids found on its first call.
+  void add_facts(Facts& f, const EventView& e) {
+    if (client_ids_ == nullptr) {
+      client_ids_ = &clients_.of(e);
+      action_id_ = action_ids_.get(e.service, e.action, [&] {
+        Facts::action_name(e, key_);
+        return action_index_.try_emplace(key_, static_cast<std::uint32_t>(action_index_.size())).first->second;
+      });
+    }
+    f.add(e, *client_ids_, action_id_);
   }
 
   void bad_reasons(const EventView& e, std::string_view principal) {
@@ -608,7 +646,8 @@ class PrivateDataAnalyzer final : public Analyzer {
       // A principal's touches mostly differ in their label (a bucket, a table).
       recent = &stats_->touches[text_slot(label, kTouchSlotBits) ^ static_cast<std::size_t>(op.cls)];
       const Touch* t = *recent;
-      if (t != nullptr && t->kind == op.kind && t->cls == op.cls && t->label == label && t->marker == marker_)
+      if (t != nullptr && t->kind == op.kind && t->cls == op.cls && same_text(t->label, label) &&
+          same_text(t->marker, marker_))
         return *recent;
     }
     key_.assign(principal).append(1, '\x1f').append(marker_).append(1, '\x1f');
@@ -633,12 +672,18 @@ class PrivateDataAnalyzer final : public Analyzer {
       return;
     }
     Touch& t = *found;
-    t.facts.add(e, *client_ids_);
+    // Of a touch of a resource the profile does not declare private, only its
+    // calls and failures are read (what AI principals touched, in finish()).
+    if (!t.private_match) {
+      ++t.facts.count;
+      if (e.outcome == Outcome::kFailure) ++t.facts.failed;
+      return;
+    }
+    add_facts(t.facts, e);
     if (e.invoked_by.find('.') == std::string_view::npos) t.own_call = true;
     if (id != label) add_capped(t.examples, id, 10);
     for (const auto& b : bad_) add_capped(t.bad, b, 5);
-    add_capped(t.actor_arns, e.actor_arn, 5);
-    if (!e.source_ip.empty() && (t.last_ip == nullptr || *t.last_ip != e.source_ip)) {
+    if (!e.source_ip.empty() && (t.last_ip == nullptr || !same_text(*t.last_ip, e.source_ip))) {
       // The smallest IPs are kept, so the set does not depend on input order.
       t.last_ip = nullptr;
       const std::string_view ip = e.source_ip.substr(0, 64);
@@ -682,7 +727,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     SecretHour* s = hour_slot(secret_hours_, secret_index_, stats_ ? &stats_->secret_hours : nullptr, principal,
                               floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e, *client_ids_);
+    add_facts(s->facts, e);
     if (e.outcome == Outcome::kFailure) {
       if (is_denial(e.error_code)) ++s->denied;
     } else {
@@ -696,7 +741,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     S3Hour* s =
         hour_slot(s3_hours_, s3_index_, stats_ ? &stats_->s3_hours : nullptr, principal, floor_div(e.time_ms, kHourMs), "");
     if (!s) return;
-    s->facts.add(e, *client_ids_);
+    add_facts(s->facts, e);
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
@@ -713,7 +758,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
     // Scans are rare: their hours are found by key.
     Facts* f = hour_slot<Facts>(scan_hours_, scan_index_, nullptr, principal, floor_div(e.time_ms, kHourMs), table);
-    if (f) f->add(e, *client_ids_);
+    if (f) add_facts(*f, e);
   }
 
   void single(const EventView& e, std::string_view principal, std::string_view rule, std::string resource,
@@ -728,7 +773,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     s.resource = std::move(resource);
     s.detail = std::move(detail);
     s.external = external;
-    s.facts.add(e, *client_ids_);
+    add_facts(s.facts, e);
     singles_.push_back(std::move(s));
   }
 
@@ -912,7 +957,12 @@ class PrivateDataAnalyzer final : public Analyzer {
   // to kMaxPrincipalKey), which remembers the principal's recent aggregates.
   PrincipalStats* stats_ = nullptr;
   ClientIds clients_;
-  const ClientIds::Ids* client_ids_ = nullptr;  // this event's ids in clients_
+  const ClientIds::Ids* client_ids_ = nullptr;  // this event's ids in clients_ (null: not found yet)
+  // Ids of the "service:Action" names of classified calls (a fixed few: no
+  // cap), for Facts::add; the recent ones found without building the name.
+  RecentActionIds<6> action_ids_;
+  std::unordered_map<std::string, std::uint32_t, TextHash, std::equal_to<>> action_index_;
+  std::uint32_t action_id_ = 0;  // this event's
   std::uint64_t overflow_ = 0;
   bool seen_time_ = false;
   std::int64_t first_ms_ = 0, last_ms_ = 0;
@@ -930,6 +980,11 @@ void PrivateDataAnalyzer::finish(FindingSink& out) {
   for (const auto& pr : profile_.private_resources)
     for (std::size_t k = 0; k < kKindNames.size(); ++k)
       if (iequals(pr.kind, kKindNames[k])) private_kinds_.insert(static_cast<Kind>(k));
+  for (auto& [key, t] : touches_) t.facts.settle();
+  for (auto& [key, s] : secret_hours_) s.facts.settle();
+  for (auto& [key, s] : s3_hours_) s.facts.settle();
+  for (auto& [key, f] : scan_hours_) f.settle();
+  for (auto& s : singles_) s.facts.settle();
   const std::int64_t baseline = baseline_end();
   emit_touches(baseline, out);
   emit_bursts(baseline, out);

@@ -89,6 +89,66 @@ TEST_CASE("EarliestEvidence keeps the earliest pointers in any input order", "[a
   CHECK(feed(few).size() == 5);
 }
 
+TEST_CASE("EarliestEvidenceOf keeps the earliest `limit` events it is given, below its room", "[analyzer][common]") {
+  aiir::detail::EarliestEvidenceOf<4> kept;
+  const std::string file = "/evidence/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/one-file.json.gz";
+  for (std::uint32_t record : {5u, 2u, 9u, 1u, 7u, 3u}) {
+    EventView e;
+    e.file = file;
+    e.action = "GetObject";
+    e.time_ms = 1'000'000;
+    e.where.record = record;
+    kept.add(e, 2);
+  }
+  const std::vector<Evidence> ev = kept.sorted();
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[0].record == 1);
+  CHECK(ev[1].record == 2);
+  CHECK(ev[0].file == file);
+  CHECK(ev[1].action == "GetObject");
+}
+
+TEST_CASE("EarliestEvidenceOf::merge keeps the earliest of both", "[analyzer][common]") {
+  std::vector<std::string> actions;  // the events' views point into these
+  for (std::uint32_t r = 0; r < 12; ++r) actions.push_back("Action" + std::to_string(r));
+  auto event = [&](std::uint32_t record) {
+    EventView e;
+    e.file = "/logs/a.json.gz";
+    e.action = actions[record];
+    e.time_ms = 2'000'000 - static_cast<std::int64_t>(record % 4) * 1000;  // out of record order
+    e.where.record = record;
+    return e;
+  };
+  aiir::detail::EarliestEvidenceOf<3> a, b, all;
+  for (std::uint32_t r = 0; r < 12; ++r) {
+    const EventView e = event(r);
+    (r % 2 == 0 ? a : b).add(e);
+    all.add(e);
+  }
+  a.merge(b);
+  const std::vector<Evidence> merged = a.sorted(), expected = all.sorted();
+  REQUIRE(merged.size() == 3);
+  for (std::size_t i = 0; i < merged.size(); ++i) {
+    CHECK(merged[i].record == expected[i].record);
+    CHECK(merged[i].action == expected[i].action);
+    CHECK(merged[i].time_ms == expected[i].time_ms);
+  }
+}
+
+TEST_CASE("interned_path: one copy of each path, whatever the thread", "[analyzer][common]") {
+  using aiir::detail::interned_path;
+  const std::string a = "/logs/a.json.gz", a_again = a, b = "/logs/b.json.gz";
+  const std::string* first = interned_path(a);
+  CHECK(*first == a);
+  CHECK(interned_path(a_again) == first);  // the same text elsewhere
+  CHECK(interned_path(b) != first);
+  CHECK(*interned_path(b) == b);
+  CHECK(interned_path(a) == first);  // not only the last one asked for
+  const std::string* there = nullptr;
+  std::thread([&] { there = interned_path(a); }).join();
+  CHECK(there == first);
+}
+
 TEST_CASE("client ids: one id per value, the last event's ids reused, never one id for two values",
           "[analyzer][client_ids]") {
   using aiir::detail::ClientIds;

@@ -271,6 +271,22 @@ TEST_CASE("private_data: principal with no baseline activity is a weak flag", "[
   CHECK(detail(*f[0], "flagged").find("no activity before the baseline") != std::string::npos);
 }
 
+TEST_CASE("private_data: an aggregate counts each action's calls, however they alternate", "[analyzer][private_data]") {
+  // Repeats of the last action are counted apart from its entry (Facts::settle adds them):
+  // runs of one action, switches back and forth, and the last run before finish all count.
+  auto profile = private_profile();
+  profile.app_principals.push_back({"arn:aws:iam::111122223333:role/AppRole", {}});
+  std::vector<std::string> records;
+  for (const char* action : {"GetItem", "GetItem", "Scan", "GetItem", "Scan", "Scan", "Scan", "GetItem"})
+    records.push_back(ct("2024-05-01T10:00:00Z", "dynamodb.amazonaws.com", action, role_identity("AppRole", "s1"),
+                         R"({"tableName":"patients"})"));
+  auto r = run(lines(records), profile);
+  auto f = with_rule(r, "private_data.read_by_ai_principal");
+  REQUIRE(f.size() == 1);
+  CHECK(detail(*f[0], "actions") == "dynamodb:GetItem x4, dynamodb:Scan x4");
+  CHECK(f[0]->count == 8);
+}
+
 TEST_CASE("private_data: allowed actions of an app principal are designed access", "[analyzer][private_data]") {
   auto profile = private_profile();
   profile.app_principals.push_back({"arn:aws:iam::111122223333:role/AppRole", {"dynamodb:GetItem"}});
