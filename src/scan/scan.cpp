@@ -127,31 +127,57 @@ class ScanSink final : public EventSink {
     update_coverage(ev);
     if (ev.kind != EventKind::kInsight) scope_.on_event(ev);  // AnalyzerConfig::scope
     ai_.learn(ev);                                            // AnalyzerConfig::ai
+    pending_.push_back({&ev, index, extra});
+    if (pending_.size() == kChunk) run_pending();
+  }
+  void file_done(const DecodedBatch& /*batch*/, BatchExtra* /*extra*/) override { run_pending(); }
+
+ private:
+  /// Events of the batch being consumed that the analyzers have not seen yet.
+  struct Pending {
+    const EventView* event;
+    std::size_t index;
+    BatchExtra* extra;
+  };
+  // Each analyzer takes a run of events in turn (in input order), rather than
+  // every analyzer each event: its state stays in the caches over the run and
+  // the run's records (a few hundred KB) stay too. Analyzers keep state of
+  // their own only (what they ask AiPrincipals per event comes from the
+  // profile), so the order across analyzers changes no result. The batch, and
+  // so each EventView and its content, lives until file_done.
+  static constexpr std::size_t kChunk = 64;
+
+  void run_pending() {
     for (Active& a : analyzers_) {
-      if (!a.analyzer) continue;
-      try {
-        a.analyzer->on_event(ev, findings_);
-      } catch (const std::exception& e) {
-        // An analyzer bug must not end the run: disable it and say so in the report.
-        a.error = fmt::format("disabled after an error on {}:{}: {}", ev.file, ev.where.record, e.what());
-        a.analyzer.reset();
+      for (const Pending& p : pending_) {
+        if (!a.analyzer) break;
+        try {
+          a.analyzer->on_event(*p.event, findings_);
+        } catch (const std::exception& e) {
+          // An analyzer bug must not end the run: disable it and say so in the report.
+          a.error = fmt::format("disabled after an error on {}:{}: {}", p.event->file, p.event->where.record, e.what());
+          a.analyzer.reset();
+        }
       }
     }
-    if (engine_ != nullptr) {
-      fields_.reset(ev);  // prompt_text, response_text, system_text, guardrail_action (content_stage.h)
-      const sigma::VirtualFields* fields = ev.content != nullptr ? &fields_ : nullptr;
-      auto* b = static_cast<ScanBatch*>(extra);
-      if (b != nullptr && b->matcher && index + 1 < b->offsets.size()) {
-        const std::span<const std::uint32_t> all(b->matches);
-        engine_->on_matched(ev, all.subspan(b->offsets[index], b->offsets[index + 1] - b->offsets[index]),
-                            rule_findings_, fields);
-      } else {
-        engine_->on_event(ev, rule_findings_, fields);
-      }
+    if (engine_ != nullptr)
+      for (const Pending& p : pending_) apply_rules(*p.event, p.index, p.extra);
+    pending_.clear();
+  }
+
+  void apply_rules(const EventView& ev, std::size_t index, BatchExtra* extra) {
+    fields_.reset(ev);  // prompt_text, response_text, system_text, guardrail_action (content_stage.h)
+    const sigma::VirtualFields* fields = ev.content != nullptr ? &fields_ : nullptr;
+    auto* b = static_cast<ScanBatch*>(extra);
+    if (b != nullptr && b->matcher && index + 1 < b->offsets.size()) {
+      const std::span<const std::uint32_t> all(b->matches);
+      engine_->on_matched(ev, all.subspan(b->offsets[index], b->offsets[index + 1] - b->offsets[index]),
+                          rule_findings_, fields);
+    } else {
+      engine_->on_event(ev, rule_findings_, fields);
     }
   }
 
- private:
   void update_coverage(const EventView& ev) {
     Coverage& c = coverage_;
     switch (ev.kind) {
@@ -193,6 +219,7 @@ class ScanSink final : public EventSink {
   const ContentShared* content_ = nullptr;
   const sigma::RuleSet* rules_ = nullptr;
   ContentVirtualFields fields_;
+  std::vector<Pending> pending_;
 };
 
 bool rule_matches(std::string_view pattern, std::string_view rule) {
