@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -112,11 +113,21 @@ void write_ai_marker(const EventView& e, std::string& out) {
 }
 }  // namespace
 
+namespace {
+/// Per-thread caches of what is derived from an event keep an entry for each
+/// of the last kRecentEvents consecutive EventViews (scan.cpp's chunk).
+constexpr std::size_t kRecentEvents = 64;
+std::size_t recent_event_slot(const EventView& e) noexcept {
+  return (reinterpret_cast<std::uintptr_t>(&e) / sizeof(EventView)) % kRecentEvents;
+}
+}  // namespace
+
 std::string_view ai_marker(const EventView& e) {
-  // The scan hands each event to every analyzer in turn (one thread per
-  // pipeline), so one entry serves both analyzers that ask. The event is
-  // known by its slot and its record, time and field addresses together: a
-  // slot is reused for later records.
+  // The scan hands each analyzer a chunk of events in turn (scan.cpp), so an
+  // entry per event of a chunk serves both analyzers that ask. Consecutive
+  // events of a batch are consecutive EventViews: their entries differ. The
+  // event is known by its entry and its record, time and field addresses
+  // together: an entry is reused for later records.
   struct Last {
     const EventView* event = nullptr;
     RecordRef where;
@@ -126,7 +137,8 @@ std::string_view ai_marker(const EventView& e) {
     const char* invoked_by = nullptr;
     std::string marker;
   };
-  thread_local Last last;
+  thread_local std::array<Last, kRecentEvents> recent;
+  Last& last = recent[recent_event_slot(e)];
   if (last.event != &e || last.where.file != e.where.file || last.where.record != e.where.record ||
       last.time_ms != e.time_ms || last.user_agent != e.user_agent.data() || last.source_ip != e.source_ip.data() ||
       last.invoked_by != e.invoked_by.data()) {
@@ -160,35 +172,39 @@ const ClientIds::Ids& ClientIds::of(const EventView& e) const {
     std::string value;
     std::uint64_t id = 0;  ///< 0: empty
   };
-  struct Table {
-    std::array<std::array<Slot, std::size_t{1} << kSlotBits>, kFields> slots;
+  // The ids of a recent event: known by its entry and its record, time and
+  // field addresses together, as ai_marker() knows it.
+  struct Known {
     Ids ids{};
-    // The event the ids are of: known by its slot and its record, time and
-    // field addresses together, as ai_marker() knows it.
     const EventView* event = nullptr;
     RecordRef where;
     std::int64_t time_ms = 0;
     std::array<const char*, kFields> data{};
   };
+  struct Table {
+    std::array<std::array<Slot, std::size_t{1} << kSlotBits>, kFields> slots;
+    std::array<Known, kRecentEvents> recent;
+  };
   thread_local Table t;
   const std::array<std::string_view, kFields> values{e.source_ip, e.user_agent, e.access_key_id, e.account, e.region};
-  bool same = t.event == &e && t.where.file == e.where.file && t.where.record == e.where.record &&
-              t.time_ms == e.time_ms;
-  for (std::size_t f = 0; f < kFields && same; ++f) same = t.data[f] == values[f].data();
-  if (same) return t.ids;
+  Known& k = t.recent[recent_event_slot(e)];
+  bool same = k.event == &e && k.where.file == e.where.file && k.where.record == e.where.record &&
+              k.time_ms == e.time_ms;
+  for (std::size_t f = 0; f < kFields && same; ++f) same = k.data[f] == values[f].data();
+  if (same) return k.ids;
   for (std::size_t f = 0; f < kFields; ++f) {
     Slot& slot = t.slots[f][text_slot(values[f], kSlotBits)];
     if (slot.id == 0 || !same_text(slot.value, values[f])) {
       slot.value.assign(values[f]);
       slot.id = next.fetch_add(1, std::memory_order_relaxed) + 1;
     }
-    t.ids[f] = slot.id;
-    t.data[f] = values[f].data();
+    k.ids[f] = slot.id;
+    k.data[f] = values[f].data();
   }
-  t.event = &e;
-  t.where = e.where;
-  t.time_ms = e.time_ms;
-  return t.ids;
+  k.event = &e;
+  k.where = e.where;
+  k.time_ms = e.time_ms;
+  return k.ids;
 }
 
 bool is_model_call(std::string_view action) noexcept {

@@ -68,8 +68,9 @@ inline bool is_app_principal(const Profile& profile, std::string_view identity) 
 
 /// The marker tying this call to an AI service ("" when none): `invokedBy=<svc>`,
 /// `sourceIPAddress=<svc>`, `userAgent=<ua>`, `lambda=<fn>`. Agency and private-data
-/// both ask for each event in turn: the last event's marker is kept (per thread)
-/// and valid until the next call.
+/// both ask for each event of a chunk in turn: the markers of the last 64
+/// consecutive events are kept (per thread), each valid until an event 64
+/// EventViews away asks.
 std::string_view ai_marker(const EventView& e);
 
 /// `path` (an event's file) kept once for the process, never freed: the
@@ -178,8 +179,9 @@ using EarliestEvidence = EarliestEvidenceOf<Finding::kMaxEvidence>;
 /// aggregate, is skipped.
 ///
 /// The slots are per thread, shared by every analyzer, and the ids of the
-/// last event are kept: the scan hands each event to the analyzers in turn,
-/// and the second one to ask gets its ids without comparing its text again.
+/// last 64 consecutive events are kept: the scan hands each analyzer a chunk
+/// of events in turn, and the next one to ask gets an event's ids without
+/// comparing its text again.
 /// Ids come from one counter for all threads, so an id names one value
 /// whatever thread an analyzer's events arrive on.
 class ClientIds {
@@ -187,7 +189,8 @@ class ClientIds {
   enum Field : std::uint8_t { kIp, kAgent, kKey, kAccount, kRegion, kFields };
   using Ids = std::array<std::uint64_t, kFields>;  ///< by Field; never 0
 
-  /// The ids of `e`'s fields; valid until the next call on this thread.
+  /// The ids of `e`'s fields; valid until an event 64 EventViews away asks
+  /// on this thread.
   const Ids& of(const EventView& e) const;
 
   /// The values an aggregate added lately: the last two ids per field (callers
