@@ -46,6 +46,9 @@ struct Evidence {
 
   /// Copies the pointer out of an event (call inside on_event).
   static Evidence from(const EventView& event);
+  /// The event id a citation of `event` names: none for an invocation record
+  /// (its event id is a hash aiir made, not the log's).
+  static std::string_view cited_event_id(const EventView& event) noexcept;
   /// Same as `*this = from(event)`, reusing this object's string storage.
   void assign(const EventView& event);
   /// Total order: time, file, record. Used to sort and cap evidence.

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "analyzers/ai_principals.h"
 #include "analyzers/factories.h"
 #include "analyzers/scope.h"
 #include "content/content.h"
@@ -117,7 +118,7 @@ class Interner {
 struct EvidenceRef {
   std::int64_t time_ms = 0;
   std::uint32_t file_index = 0, record = 0;
-  std::uint32_t file = 0;  ///< id of the path in EvidenceText
+  const std::string* file = nullptr;  ///< the path (interned_path)
   std::uint32_t event_id_size = 0, request_id_size = 0, action_size = 0;
   std::uint32_t chunk = 0, offset = 0;  ///< where EvidenceText holds event id, request id and action
 };
@@ -133,20 +134,20 @@ class EvidenceText {
  public:
   EvidenceRef add(const EventView& e) {
     EvidenceRef r;
-    r.file = file_id(e.file);
+    r.file = detail::interned_path(e.file);
     write(r, e, true);
     return r;
   }
   /// Points `r` at `e` instead, in place when its text fits (event ids have one length).
   void replace(EvidenceRef& r, const EventView& e) {
-    r.file = file_id(e.file);
-    write(r, e, event_id(e).size() + e.request_id.size() + e.action.size() >
+    r.file = detail::interned_path(e.file);
+    write(r, e, Evidence::cited_event_id(e).size() + e.request_id.size() + e.action.size() >
                     std::size_t{r.event_id_size} + r.request_id_size + r.action_size);
   }
   /// Same as Evidence::from() of the event `r` was made from.
   Evidence evidence(const EvidenceRef& r) const {
     Evidence ev;
-    ev.file = files_.name(r.file);
+    ev.file = *r.file;
     ev.file_index = r.file_index;
     ev.record = r.record;
     const char* at = chunks_[r.chunk].data() + r.offset;
@@ -158,19 +159,11 @@ class EvidenceText {
   }
 
  private:
-  static std::string_view event_id(const EventView& e) {
-    return e.kind == EventKind::kInvocation ? std::string_view() : e.event_id;  // as Evidence::assign
-  }
-  /// Events come file by file: the last file's id is reused without hashing its path.
-  std::uint32_t file_id(std::string_view path) {
-    if (files_.size() == 0 || !detail::same_text(files_.name(last_file_), path)) last_file_ = files_.id(path);
-    return last_file_;
-  }
   void write(EvidenceRef& r, const EventView& e, bool append) {
     r.time_ms = e.time_ms;
     r.file_index = e.where.file;
     r.record = e.where.record;
-    const std::string_view id = event_id(e);
+    const std::string_view id = Evidence::cited_event_id(e);
     r.event_id_size = static_cast<std::uint32_t>(id.size());
     r.request_id_size = static_cast<std::uint32_t>(e.request_id.size());
     r.action_size = static_cast<std::uint32_t>(e.action.size());
@@ -191,8 +184,6 @@ class EvidenceText {
   // Fixed-size chunks: one growing string copied everything at each doubling,
   // and the fresh pages of each copy cost a fault apiece.
   static constexpr std::size_t kChunk = std::size_t{1} << 16;
-  Interner files_;
-  std::uint32_t last_file_ = 0;
   std::vector<std::string> chunks_;
 };
 

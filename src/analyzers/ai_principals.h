@@ -118,7 +118,7 @@ class EarliestEvidenceOf {
 
     /// As Evidence::assign(e), but for the key (time, file index, record), which keys_ holds.
     void assign(const EventView& e) {
-      const std::string_view id = e.kind == EventKind::kInvocation ? std::string_view() : e.event_id;
+      const std::string_view id = Evidence::cited_event_id(e);
       file = interned_path(e.file);
       text.assign(id).append(e.request_id).append(e.action);
       event_id = static_cast<std::uint32_t>(id.size());

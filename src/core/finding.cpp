@@ -20,11 +20,14 @@ void Evidence::assign(const EventView& event) {
   file.assign(event.file);
   file_index = event.where.file;
   record = event.where.record;
-  if (event.kind == EventKind::kInvocation) event_id.clear();
-  else event_id.assign(event.event_id);
+  event_id.assign(cited_event_id(event));
   request_id.assign(event.request_id);
   action.assign(event.action);
   time_ms = event.time_ms;
+}
+
+std::string_view Evidence::cited_event_id(const EventView& event) noexcept {
+  return event.kind == EventKind::kInvocation ? std::string_view() : event.event_id;
 }
 
 bool operator<(const Evidence& a, const Evidence& b) noexcept {
