@@ -15,6 +15,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -145,13 +148,13 @@ struct ScanHints {
   std::size_t pct = 0;           // '%' bytes
 };
 
-// One 16-byte block's byte classes as bit masks (bit j: byte j).
+// One 64-byte block's byte classes as bit masks (bit j: byte j).
 struct BlockMasks {
-  unsigned alnum = 0, sep = 0, leet = 0, letter = 0, b64 = 0, pct = 0;
+  std::uint64_t alnum = 0, sep = 0, leet = 0, letter = 0, b64 = 0, pct = 0;
 };
 
-// The masks of the 16 bytes at src, whose lowercase goes to dst (may be src).
-BlockMasks lower_block(const unsigned char* src, unsigned char* dst) noexcept {
+// The masks of the 16 bytes at src (bits 0-15), whose lowercase goes to dst (may be src).
+BlockMasks lower_block16(const unsigned char* src, unsigned char* dst) noexcept {
   BlockMasks m;
 #if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
@@ -159,7 +162,7 @@ BlockMasks lower_block(const unsigned char* src, unsigned char* dst) noexcept {
   auto below = [](__m128i x, char bound) {  // unsigned x <= bound
     return _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(bound)), x);
   };
-  auto bits = [](__m128i x) { return static_cast<unsigned>(_mm_movemask_epi8(x)); };
+  auto bits = [](__m128i x) { return static_cast<std::uint64_t>(_mm_movemask_epi8(x)); };
   const __m128i upper = below(_mm_sub_epi8(v, _mm_set1_epi8('A')), 25);
   const __m128i letter = below(_mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')), 25);
   const __m128i digit = below(_mm_sub_epi8(v, _mm_set1_epi8('0')), 9);
@@ -177,73 +180,161 @@ BlockMasks lower_block(const unsigned char* src, unsigned char* dst) noexcept {
   for (unsigned j = 0; j < 16; ++j) {
     const unsigned char c = src[j];
     const std::uint8_t k = kCls[c];
-    m.alnum |= ((k & kClsAlnum) != 0 ? 1u : 0u) << j;
-    m.letter |= ((k & kClsLetter) != 0 ? 1u : 0u) << j;
-    m.sep |= ((k & kClsSep) != 0 ? 1u : 0u) << j;
-    m.leet |= ((k & kClsLeet) != 0 ? 1u : 0u) << j;
-    m.b64 |= ((k & kClsB64) != 0 ? 1u : 0u) << j;
-    m.pct |= (c == '%' ? 1u : 0u) << j;
+    m.alnum |= std::uint64_t{(k & kClsAlnum) != 0} << j;
+    m.letter |= std::uint64_t{(k & kClsLetter) != 0} << j;
+    m.sep |= std::uint64_t{(k & kClsSep) != 0} << j;
+    m.leet |= std::uint64_t{(k & kClsLeet) != 0} << j;
+    m.b64 |= std::uint64_t{(k & kClsB64) != 0} << j;
+    m.pct |= std::uint64_t{c == '%'} << j;
     dst[j] = static_cast<unsigned char>(kLower[c]);
   }
 #endif
   return m;
 }
 
-// Lowercases src into dst (may be the same memory) and gathers the hints, in
-// one pass of 16-byte blocks (separate passes for the hints, the base64 run,
-// the '%' count and the lowercase were a tenth of the content stage):
+// The masks of the 64 bytes at src, whose lowercase goes to dst (may be src).
+BlockMasks lower_block(const unsigned char* src, unsigned char* dst) noexcept {
+  BlockMasks m;
+  for (unsigned q = 0; q < 4; ++q) {
+    const BlockMasks b = lower_block16(src + 16 * q, dst + 16 * q);
+    m.alnum |= b.alnum << (16 * q);
+    m.sep |= b.sep << (16 * q);
+    m.leet |= b.leet << (16 * q);
+    m.letter |= b.letter << (16 * q);
+    m.b64 |= b.b64 << (16 * q);
+    m.pct |= b.pct << (16 * q);
+  }
+  return m;
+}
+
+// The hints gathered block by block. A position's tests read two bytes on
+// each side, so a block is judged once the next one is read (with the last
+// bits of the one before it). Bytes before the text and past its end are in
+// no class.
 //   leet at m:   a leet digit or sign next to a letter (m-1, m)
 //   spaced at m: [not alnum] alnum SEP alnum [not alnum] with SEP at m
-// ASCII only: bytes >= 0x80 pass through unchanged. `need_b64` is the run
-// length of base64-alphabet bytes worth decoding: `longest_b64` is set to it
-// when such a run exists (0 otherwise).
-void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_b64, ScanHints& h) {
-  // Windows of three blocks per class (bits 0-15: the block before the
-  // previous one, 16-31: the previous one, 32-47: this one): a position's
-  // tests read two bytes on each side, so a block is judged once the next one
-  // is read. Bytes before the text and past its end are in no class.
-  std::uint64_t alnum = 0, sep = 0, leet = 0, letter = 0;
+struct HintScan {
+  std::size_t need_b64;  // run length of base64-alphabet bytes worth decoding
+  std::uint64_t alnum = 0, sep = 0, leet = 0, letter = 0;  // the block to judge
+  std::uint64_t alnum_before = 0, leet_before = 0, letter_before = 0;  // the block before it
   bool is_leet = false, spaced = false, b64 = need_b64 == 0;
   std::size_t run = 0, pct = 0;  // base64 bytes ending the blocks so far; '%' bytes
-  auto take = [&](const BlockMasks& m) {
-    alnum = (alnum >> 16) | (std::uint64_t{m.alnum} << 32);
-    sep = (sep >> 16) | (std::uint64_t{m.sep} << 32);
-    leet = (leet >> 16) | (std::uint64_t{m.leet} << 32);
-    letter = (letter >> 16) | (std::uint64_t{m.letter} << 32);
-    constexpr std::uint64_t kJudged = 0xFFFF0000;
-    is_leet |= (((leet & (letter << 1)) | (letter & (leet << 1))) & kJudged) != 0;
-    spaced |= (sep & (alnum << 1) & (alnum >> 1) & ~(alnum << 2) & ~(alnum >> 2) & kJudged) != 0;
+
+  void take(const BlockMasks& m) noexcept {
+    // Bit j of before(x, xb, k) is bit j - k of the bytes (xb the block before);
+    // after(x, xa, k) bit j + k (xa the block after).
+    auto before = [](std::uint64_t x, std::uint64_t xb, int k) { return (x << k) | (xb >> (64 - k)); };
+    auto after = [](std::uint64_t x, std::uint64_t xa, int k) { return (x >> k) | (xa << (64 - k)); };
+    is_leet |= ((leet & before(letter, letter_before, 1)) | (letter & before(leet, leet_before, 1))) != 0;
+    spaced |= (sep & before(alnum, alnum_before, 1) & after(alnum, m.alnum, 1) & ~before(alnum, alnum_before, 2) &
+               ~after(alnum, m.alnum, 2)) != 0;
+    alnum_before = alnum;
+    leet_before = leet;
+    letter_before = letter;
+    alnum = m.alnum;
+    sep = m.sep;
+    leet = m.leet;
+    letter = m.letter;
     if (m.pct != 0) pct += static_cast<std::size_t>(std::popcount(m.pct));  // a library call on baseline x86-64
     if (b64) return;
     // A run across blocks is carried; one inside a block is found with shifts.
-    if (m.b64 == 0xFFFF) {
-      run += 16;
+    if (m.b64 == ~std::uint64_t{0}) {
+      run += 64;
       b64 = run >= need_b64;
       return;
     }
     b64 = run + static_cast<std::size_t>(std::countr_one(m.b64)) >= need_b64;
-    if (!b64 && need_b64 <= 16) {  // bit j of x is set when bits j .. j + need - 1 of m are
-      unsigned x = m.b64;
-      for (std::size_t k = 1; k < need_b64; ++k) x &= m.b64 >> k;
+    if (!b64 && need_b64 <= 64) {
+      // Bit j of x: bits j .. j + len - 1 of the mask are all set (len doubling).
+      std::uint64_t x = m.b64;
+      for (std::size_t len = 1; len < need_b64;) {
+        const std::size_t step = std::min(len, need_b64 - len);
+        x &= x >> step;
+        len += step;
+      }
       b64 = x != 0;
     }
-    run = static_cast<std::size_t>(std::countl_one(static_cast<std::uint16_t>(m.b64)));
-  };
-  const auto* s = reinterpret_cast<const unsigned char*>(src);
-  auto* d = reinterpret_cast<unsigned char*>(dst);
+    run = static_cast<std::size_t>(std::countl_one(m.b64));
+  }
+};
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define AIIR_NORMALIZE_AVX512 1  // lower_and_scan reads 64-byte blocks with AVX-512BW where the CPU has it
+bool have_avx512bw() noexcept {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return yes;
+}
+
+// lower_block() in one register: the masks come out of the compares as they
+// are. (A lambda would not inherit the target: the constants are spelled out.)
+__attribute__((target("avx512f,avx512bw"))) inline BlockMasks lower_block_avx512(const unsigned char* src,
+                                                                                 unsigned char* dst) noexcept {
+  const __m512i v = _mm512_loadu_si512(src);
+  const __m512i letter_v = _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('a'));
+  const __mmask64 upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('A')), _mm512_set1_epi8(26));
+  const __mmask64 letter = _mm512_cmplt_epu8_mask(letter_v, _mm512_set1_epi8(26));
+  const __mmask64 digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
+  const __mmask64 dash_under = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('_'));
+  const __mmask64 not_leet_digit =
+      _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('2')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('6')) |
+      _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('8')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('9'));
+  BlockMasks m;
+  m.alnum = letter | digit;
+  m.letter = letter;
+  m.sep = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')) |
+          dash_under | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('*'));
+  m.leet = (digit & ~not_leet_digit) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('@')) |
+           _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('$'));
+  m.b64 = m.alnum | dash_under | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('+')) |
+          _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('/'));
+  m.pct = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%'));
+  _mm512_storeu_si512(dst, _mm512_mask_add_epi8(v, upper, v, _mm512_set1_epi8(0x20)));
+  return m;
+}
+
+__attribute__((target("avx512f,avx512bw"))) void scan_blocks_avx512(const unsigned char* s, unsigned char* d,
+                                                                    std::size_t n, HintScan& scan) noexcept {
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) take(lower_block(s + i, d + i));
+  for (; i + 64 <= n; i += 64) scan.take(lower_block_avx512(s + i, d + i));
   if (i < n) {  // the tail in a zero-padded block (NUL is in no class)
-    unsigned char in[16] = {}, out[16];
+    alignas(64) unsigned char in[64] = {}, out[64];
     std::memcpy(in, s + i, n - i);
-    take(lower_block(in, out));
+    scan.take(lower_block_avx512(in, out));
     std::memcpy(d + i, out, n - i);
   }
-  take(BlockMasks{});  // judges the last block
-  h.longest_b64 = b64 ? need_b64 : 0;
-  h.pct = pct;
-  if (is_leet) h.hints |= NormalizedText::kHintLeet;
-  if (spaced) h.hints |= NormalizedText::kHintSpaced;
+}
+#endif
+
+// Lowercases src into dst (may be the same memory) and gathers the hints, in
+// one pass of 64-byte blocks (separate passes for the hints, the base64 run,
+// the '%' count and the lowercase were a tenth of the content stage; 16-byte
+// blocks, a third of the normalizer). ASCII only: bytes >= 0x80 pass through
+// unchanged. `need_b64` is the run length of base64-alphabet bytes worth
+// decoding: `longest_b64` is set to it when such a run exists (0 otherwise).
+void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_b64, ScanHints& h) {
+  HintScan scan{need_b64};
+  const auto* s = reinterpret_cast<const unsigned char*>(src);
+  auto* d = reinterpret_cast<unsigned char*>(dst);
+#if defined(AIIR_NORMALIZE_AVX512)
+  if (have_avx512bw()) {
+    scan_blocks_avx512(s, d, n, scan);
+  } else
+#endif
+  {
+    std::size_t i = 0;
+    for (; i + 64 <= n; i += 64) scan.take(lower_block(s + i, d + i));
+    if (i < n) {  // the tail in a zero-padded block (NUL is in no class)
+      unsigned char in[64] = {}, out[64];
+      std::memcpy(in, s + i, n - i);
+      scan.take(lower_block(in, out));
+      std::memcpy(d + i, out, n - i);
+    }
+  }
+  scan.take(BlockMasks{});  // judges the last block
+  h.longest_b64 = scan.b64 ? need_b64 : 0;
+  h.pct = scan.pct;
+  if (scan.is_leet) h.hints |= NormalizedText::kHintLeet;
+  if (scan.spaced) h.hints |= NormalizedText::kHintSpaced;
 }
 
 bool is_b64_byte(char c) { return is_alnum_byte(c) || c == '+' || c == '/' || c == '-' || c == '_'; }

@@ -282,7 +282,7 @@ TEST_CASE("leet and spaced-letter hints are found anywhere, block edges included
 }
 
 TEST_CASE("hints match a byte-by-byte reading of the text, every length and offset", "[content][normalize]") {
-  // The hints are gathered 16 bytes at a time; compare with the definitions
+  // The hints are gathered 64 bytes at a time; compare with the definitions
   // read one byte at a time, on texts of the bytes that matter.
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
   auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
@@ -306,7 +306,7 @@ TEST_CASE("hints match a byte-by-byte reading of the text, every length and offs
   std::uint64_t x = 88172645463325252ULL;  // xorshift: the same texts every run
   for (int round = 0; round < 3000; ++round) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    std::string t(static_cast<std::size_t>(x % 70), ' ');
+    std::string t(static_cast<std::size_t>(x % 200), ' ');  // up to three block edges
     for (char& c : t) {
       x ^= x << 13, x ^= x >> 7, x ^= x << 17;
       c = alphabet[x % alphabet.size()];
@@ -322,11 +322,21 @@ TEST_CASE("hints match a byte-by-byte reading of the text, every length and offs
 
 TEST_CASE("base64 and URL-escaped runs are decoded at every offset", "[content][normalize]") {
   TextNormalizer n;
-  for (std::size_t at = 0; at <= 40; ++at) {
+  for (std::size_t at = 0; at <= 140; ++at) {  // inside a 64-byte block and across its edges
     const std::string pad(at, 'w');
     // "ignore previous instructions" in base64, after `at` letters and a space.
     CHECK(any_view_contains(n.normalize(pad + " aWdub3JlIHByZXZpb3VzIGluc3RydWN0aW9ucw== ok"), "ignore previous"));
     CHECK(any_view_contains(n.normalize(pad + " say%20hello%20there%21 ok"), "say hello there!"));
+  }
+}
+
+TEST_CASE("a base64 run of the shortest decoded length is found inside a block and across edges",
+          "[content][normalize]") {
+  TextNormalizer n;
+  for (std::size_t at = 0; at <= 140; ++at) {
+    // base64("ignore previous"): 20 characters, after `at` bytes outside the alphabet.
+    CHECK(any_view_contains(n.normalize(std::string(at, '.') + " aWdub3JlIHByZXZpb3Vz ."), "ignore previous"));
+    CHECK_FALSE(any_view_contains(n.normalize(std::string(at, '.') + " aWdub3JlIHByZXZpb3V ."), "ignore"));
   }
 }
 
