@@ -13,9 +13,15 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <mutex>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define AIIR_SECRETS_AVX512 1  // the prefilters read 64-byte blocks with AVX-512BW where the CPU has it
 #endif
 
 namespace aiir::secrets {
@@ -356,7 +362,16 @@ struct SecretScanner::Impl {
   /// secrets near them and win overlaps against JWTs.
   std::unique_ptr<RE2::Set> credential_set;
   std::vector<int> credential_patterns;
-  std::vector<std::unique_ptr<RE2>> regexes;
+  /// Each pattern's own regex, compiled on first use: a scan locates only the
+  /// patterns the set matched, and a run needs few of them (compiling all
+  /// was half of this constructor, a tenth of the start-up).
+  mutable std::array<std::once_flag, std::size(kPatterns)> regex_once;
+  mutable std::array<std::unique_ptr<RE2>, std::size(kPatterns)> regexes;
+
+  const RE2& regex(std::size_t m) const {
+    std::call_once(regex_once[m], [&] { regexes[m] = std::make_unique<RE2>(kPatterns[m].regex, options); });
+    return *regexes[m];
+  }
 
   Impl() {
     options.set_encoding(RE2::Options::EncodingLatin1);
@@ -364,16 +379,14 @@ struct SecretScanner::Impl {
     options.set_max_mem(64 << 20);
     set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
     credential_set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
-    for (const auto& def : kPatterns) {
-      std::string error;
+    for (std::size_t m = 0; m < std::size(kPatterns); ++m) {
+      const PatternDef& def = kPatterns[m];
+      std::string error;  // the set parses each pattern: a bad one fails here, not when compiled alone
       if (set->Add(def.regex, &error) < 0) throw Error("secrets: bad pattern: " + error);
       if (def.type <= SecretType::kJwt) {
         if (credential_set->Add(def.regex, &error) < 0) throw Error("secrets: bad pattern: " + error);
-        credential_patterns.push_back(static_cast<int>(regexes.size()));
+        credential_patterns.push_back(static_cast<int>(m));
       }
-      auto re = std::make_unique<RE2>(def.regex, options);
-      if (!re->ok()) throw Error("secrets: bad pattern: " + re->error());
-      regexes.push_back(std::move(re));
     }
     if (!set->Compile() || !credential_set->Compile())
       throw Error("secrets: cannot compile the pattern set");
@@ -654,6 +667,33 @@ unsigned credential_stop_candidates(const char* p) noexcept {
 #endif
 }
 
+#if defined(AIIR_SECRETS_AVX512)
+bool have_avx512bw() noexcept {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return yes;
+}
+__attribute__((target("avx512f,avx512bw"))) inline std::uint64_t eq64(__m512i v, char c) noexcept {
+  return _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c));
+}
+// The two functions above for 64 bytes (bit k: byte k).
+__attribute__((target("avx512f,avx512bw"))) std::uint64_t secret_stop_candidates64(const char* p) noexcept {
+  const __m512i v = _mm512_loadu_si512(p);
+  const std::uint64_t range = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('+')), _mm512_set1_epi8('A' - '+'));
+  const std::uint64_t other = eq64(v, ',') | eq64(v, '/') | eq64(v, ';') | eq64(v, '<') | eq64(v, '>') | eq64(v, '?') | eq64(v, '.');
+  const std::uint64_t e_next = ((eq64(v, 'e') | eq64(v, 'E')) >> 1) | (std::uint64_t{1} << 63);
+  const std::uint64_t before_e = (eq64(v, '.') | eq64(v, 'b') | eq64(v, 'B')) & e_next;
+  return (range & ~other) | eq64(v, '_') | before_e;
+}
+__attribute__((target("avx512f,avx512bw"))) std::uint64_t credential_stop_candidates64(const char* p) noexcept {
+  const __m512i v = _mm512_loadu_si512(p);
+  return eq64(v, '-') | eq64(v, '.') | eq64(v, '=') | eq64(v, ':') | eq64(v, 'A') | eq64(v, '_');
+}
+#else
+// No 64-byte walk (any_stop does not call these).
+constexpr std::uint64_t (*secret_stop_candidates64)(const char*) noexcept = nullptr;
+constexpr std::uint64_t (*credential_stop_candidates64)(const char*) noexcept = nullptr;
+#endif
+
 // Bytes the prefilters stop at; everything else (most letters, spaces) is skipped.
 struct TriggerTable {
   bool stop[256] = {};
@@ -667,14 +707,29 @@ const TriggerTable kTriggers("@+-.=:AbB_", true);
 const TriggerTable kCredentialTriggers("-.=:A_", false);
 
 /// True when f(i) is true for a stop byte t[i] of `table` (called in
-/// increasing i); `Candidates16` gives a superset of the table's stops in 16 bytes. Texts
+/// increasing i); `Candidates16` gives a superset of the table's stops in 16 bytes
+/// (`Candidates64` in 64, with AVX-512BW). Texts
 /// of 16 bytes or more are read a block at a time, their stops walked as bits
 /// (the last block overlaps the one before it, whose bytes are shifted out):
 /// the prefilters run on every text of the stage and every string of
 /// CloudTrail requests, and a byte loop mispredicted at each stop.
-template <unsigned (*Candidates16)(const char*) noexcept, typename F>
+template <unsigned (*Candidates16)(const char*) noexcept, std::uint64_t (*Candidates64)(const char*) noexcept,
+          typename F>
 bool any_stop(std::string_view t, const TriggerTable& table, F&& f) noexcept {
   const std::size_t n = t.size();
+#if defined(AIIR_SECRETS_AVX512)
+  // The same walk in 64-byte blocks (prompts and responses are mostly longer).
+  if (n >= 64 && have_avx512bw()) {
+    for (std::size_t b = 0; b < n; b += 64) {
+      const std::size_t at = std::min(b, n - 64);
+      for (std::uint64_t m = Candidates64(t.data() + at) >> (b - at); m != 0; m &= m - 1) {
+        const std::size_t i = b + static_cast<std::size_t>(std::countr_zero(m));
+        if (table.stop[static_cast<unsigned char>(t[i])] && f(i)) return true;
+      }
+    }
+    return false;
+  }
+#endif
   if (n >= 16) {
     for (std::size_t b = 0; b < n; b += 16) {
       const std::size_t at = std::min(b, n - 16);
@@ -767,7 +822,7 @@ bool may_hold_secret(std::string_view t) noexcept {
   const std::size_t n = t.size();
   int cluster = 0;
   std::size_t last_digit = 0;
-  return any_stop<secret_stop_candidates>(t, kTriggers, [&](std::size_t i) {
+  return any_stop<secret_stop_candidates, secret_stop_candidates64>(t, kTriggers, [&](std::size_t i) {
     const char c = t[i];
     if (is_digit(c)) {
       bool joined = false;
@@ -797,7 +852,7 @@ bool may_hold_secret(std::string_view t) noexcept {
 bool may_hold_credential(std::string_view t) noexcept {
   // The necessary condition of may_hold_secret() restricted to the patterns a
   // kCredentials scan runs (Impl::credential_set).
-  return any_stop<credential_stop_candidates>(
+  return any_stop<credential_stop_candidates, credential_stop_candidates64>(
       t, kCredentialTriggers, [&](std::size_t i) { return credential_trigger(t, i, kCredentialContextWords); });
 }
 
@@ -815,7 +870,7 @@ void SecretScanner::scan(std::string_view text, std::vector<SecretHit>& out, Sid
   re2::StringPiece group[2];
   for (int m : matched) {
     const auto& def = kPatterns[static_cast<std::size_t>(m)];
-    const RE2& re = *impl_->regexes[static_cast<std::size_t>(m)];
+    const RE2& re = impl_->regex(static_cast<std::size_t>(m));
     std::size_t pos = 0;
     while (pos <= text.size() &&
            re.Match(text, pos, text.size(), RE2::UNANCHORED, group, 2)) {
