@@ -23,6 +23,8 @@
 #include <fstream>
 #include <span>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 namespace aiir::model {
 
@@ -456,6 +458,15 @@ inline double log_count(std::uint32_t c) {
   return c < 64 ? table.v[c] : 1.0 + std::log(static_cast<double>(c));
 }
 
+// log_count() as the score rounds it (to float), for counts below kSize.
+struct FloatLogTable {
+  static constexpr std::uint32_t kSize = 1024;  // a power of two
+  float v[kSize];
+  FloatLogTable() {
+    for (std::uint32_t c = 0; c < kSize; ++c) v[c] = static_cast<float>(log_count(c));
+  }
+};
+
 // Counts hashed features of `text` into the scratch buckets (sc.touched lists
 // each bucket once, in first-touch order).
 void count_features(std::string_view text, const FeatureConfig& config, Scratch& sc) {
@@ -653,31 +664,56 @@ double PromptModel::score_features(const std::vector<Feature>& features) const n
   return 1.0 / (1.0 + std::exp(-z));
 }
 
+namespace {
+/// PromptModel::score()'s sums (dot, norm) with the values computed by
+/// log_count from the counts in `vals`. Out of line: live across its calls,
+/// the sums of the score's own loop were kept on the stack.
+[[gnu::noinline]] std::pair<double, double> sums_with_log(const float* w, const std::uint32_t* touched,
+                                                       const float* vals, std::size_t n) {
+  double dot = 0.0, norm = 0.0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const double v = static_cast<float>(log_count(static_cast<std::uint32_t>(vals[k])));
+    norm += v * v;
+    dot += static_cast<double>(w[touched[k]]) * v;
+  }
+  return {dot, norm};
+}
+}  // namespace
+
 double PromptModel::score(std::string_view normalized_text) const {
   // Same values as hashed_features() + score_features(), without sorting or
   // materializing the feature vector (float rounding of the values aside).
   Scratch& sc = scratch_for(config_.buckets());
   count_features(normalized_text, config_, sc);
-  // The values first, the sums apart: in one loop with log_count's rare
-  // std::log call, the sums lived on the stack, a store and a reload in each
-  // feature's chain.
+  // One loop: the sums are a chain of dependent additions, and the values'
+  // loads and stores run in its shadow (a loop of their own before it was
+  // half of this function). The values come from a table, no std::log call
+  // in the loop (with one, the sums lived on the stack, a store and a reload
+  // in each feature's chain); a count past the table (a term repeated a
+  // thousand times, rare) has the sums redone by sums_with_log(), from the
+  // counts kept in `vals`.
   const std::size_t n = sc.n_touched;
   if (sc.values.size() < n) sc.values.resize(n);
   const std::uint32_t* const touched = sc.touched.data();
+  std::uint16_t* const counts = sc.counts.data();
   float* const vals = sc.values.data();
-  for (std::size_t k = 0; k < n; ++k) {
-    vals[k] = static_cast<float>(log_count(sc.counts[touched[k]]));
-    sc.counts[touched[k]] = 0;
-  }
-  sc.n_touched = 0;
   const float* const w = weights_.data();
+  static const FloatLogTable table;
   double dot = 0.0, norm = 0.0;
+  bool past_table = false;
   for (std::size_t k = 0; k < n; ++k) {
     if (k + kPrefetchAhead < n) __builtin_prefetch(w + touched[k + kPrefetchAhead]);
-    const double v = vals[k];
+    const std::uint32_t idx = touched[k];
+    const std::uint16_t c = counts[idx];
+    counts[idx] = 0;
+    vals[k] = c;
+    past_table |= c >= FloatLogTable::kSize;
+    const double v = table.v[c & (FloatLogTable::kSize - 1)];
     norm += v * v;
-    dot += static_cast<double>(w[touched[k]]) * v;
+    dot += static_cast<double>(w[idx]) * v;
   }
+  sc.n_touched = 0;
+  if (past_table) std::tie(dot, norm) = sums_with_log(w, touched, vals, n);
   const double z = bias_ + (norm > 0.0 ? dot / std::sqrt(norm) : 0.0);
   return 1.0 / (1.0 + std::exp(-z));
 }

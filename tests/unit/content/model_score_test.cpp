@@ -134,6 +134,21 @@ TEST_CASE("text the model would only lowercase scores the same as it is", "[mode
   CHECK_FALSE(model_text_is_lowercase(std::string(kScoreHeadBytes + kScoreTailBytes + 2, 'a')));  // over the cap
 }
 
+TEST_CASE("terms repeated past the score's table of values score as the feature vector does", "[model]") {
+  // score() takes 1 + log(count) from a table of 1024 counts; a term
+  // repeated more often has the sums redone with the logarithm.
+  const PromptModel& m = committed();
+  for (std::size_t repeats : {10, 1023, 1024, 1500}) {
+    std::string text;
+    for (std::size_t i = 0; i < repeats; ++i) text += "ab ";
+    text += kInjection;
+    std::vector<Feature> f;
+    hashed_features(text, m.config(), f);
+    INFO(repeats);
+    CHECK(m.score(text) == Approx(m.score_features(f)).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("clear injections score above the threshold, benign prompts below", "[model]") {
   const PromptModel& model = committed();
   const double t = model.info().threshold;
