@@ -678,8 +678,10 @@ __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t eq64(__m512i v,
 // The two functions above for 64 bytes (bit k: byte k).
 __attribute__((target("avx512f,avx512bw"))) std::uint64_t secret_stop_candidates64(const char* p) noexcept {
   const __m512i v = _mm512_loadu_si512(p);
-  const std::uint64_t range = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('+')), _mm512_set1_epi8('A' - '+'));
-  const std::uint64_t other = eq64(v, ',') | eq64(v, '/') | eq64(v, ';') | eq64(v, '<') | eq64(v, '>') | eq64(v, '?') | eq64(v, '.');
+  const std::uint64_t range =
+      _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('+')), _mm512_set1_epi8('A' - '+'));
+  const std::uint64_t other =
+      eq64(v, ',') | eq64(v, '/') | eq64(v, ';') | eq64(v, '<') | eq64(v, '>') | eq64(v, '?') | eq64(v, '.');
   const std::uint64_t e_next = ((eq64(v, 'e') | eq64(v, 'E')) >> 1) | (std::uint64_t{1} << 63);
   const std::uint64_t before_e = (eq64(v, '.') | eq64(v, 'b') | eq64(v, 'B')) & e_next;
   return (range & ~other) | eq64(v, '_') | before_e;
