@@ -813,8 +813,12 @@ class AccessAnalyzer final : public Analyzer {
     if (entry != nullptr) {
       recent = entry;
       principal = &entry->second;
-      for (const auto& [k, id] : principal->creds)
-        if (detail::same_text(k, key)) return id;
+      if (key.empty()) {
+        if (principal->keyless_cred != kNoCred) return principal->keyless_cred;
+      } else {
+        for (const auto& [k, id] : principal->creds)
+          if (detail::same_text(k, key)) return id;
+      }
     }
     if (creds_.size() >= kMaxCreds) {
       ++creds_dropped_;
@@ -828,7 +832,8 @@ class AccessAnalyzer final : public Analyzer {
     c.principal = std::string(e.actor_arn);
     c.key = std::string(key);
     c.account = std::string(e.account);
-    principal->creds.emplace_back(key, id);
+    if (key.empty()) principal->keyless_cred = id;
+    else principal->creds.emplace_back(key, id);
     return id;
   }
 
@@ -1015,7 +1020,7 @@ class AccessAnalyzer final : public Analyzer {
     StrTable<SessionKey>::Entry** recent =
         principal != nullptr ? &principal->session_keys[detail::text_slot(e.access_key_id, kSessionKeyBits)] : nullptr;
     StrTable<SessionKey>::Entry* entry = recent != nullptr ? *recent : nullptr;
-    const bool same_key = entry != nullptr && detail::same_text(entry->first, e.access_key_id);
+    const bool same_key = entry != nullptr && entry->second.is(entry->first, e.access_key_id);
     // The key's last call passed looks_like_ip: a call repeating its address needs no parse.
     if (same_key && entry->second.repeats_last_use(e, event_ip_, event_ua_)) {
       note_use(*entry->second.last_use, e);
@@ -1031,6 +1036,8 @@ class AccessAnalyzer final : public Analyzer {
         }
         entry = &session_keys_.add(e.access_key_id);
         entry->second.instance = instance_session(e.actor_arn);
+        if (e.access_key_id.size() == SessionKey::kIdSize)
+          std::copy(e.access_key_id.begin(), e.access_key_id.end(), entry->second.id.begin());
       }
       if (recent != nullptr) *recent = entry;
     }
@@ -2747,6 +2754,10 @@ class AccessAnalyzer final : public Analyzer {
     bool with_secret = false;
   };
   struct SessionKey {
+    // A copy of the key's text when it has the usual 20 bytes: the entry's own
+    // string keeps it on the heap, a cache line more to compare on every call.
+    static constexpr std::size_t kIdSize = 20;
+    std::array<char, kIdSize> id{};
     // The entry the last call counted into, with its address and agent. Any
     // other entry may be dropped by a later insert, never this one before the
     // next slow path resets it. First: most calls read only these, and with the
@@ -2761,6 +2772,11 @@ class AccessAnalyzer final : public Analyzer {
     std::map<std::string, FirstUse, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
     std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
 
+    /// Whether `key` is this entry's key, `name` (the entry's string).
+    bool is(const std::string& name, std::string_view key) const noexcept {
+      if (name.size() != key.size()) return false;
+      return key.size() == kIdSize ? std::memcmp(id.data(), key.data(), kIdSize) == 0 : detail::same_text(name, key);
+    }
     /// A session's calls mostly repeat its address and agent: the entry they
     /// counted into last time is counted into again, without a search.
     bool repeats_last_use(const EventView& e, const std::string*& ip, const std::string*& ua) const noexcept {
@@ -2787,7 +2803,11 @@ class AccessAnalyzer final : public Analyzer {
   };
   /// What an event's actor ARN leads to, found with one look-up per event.
   struct Principal {
-    std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< cred_key_part() -> credential id
+    // The credential of its calls with a temporary key or none (cred_key_part() empty),
+    // most calls: found beside the entry's key, where the vector's own heap block cost
+    // a cache miss per call.
+    std::uint32_t keyless_cred = kNoCred;
+    std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< other cred_key_part() -> credential id
     RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
     /// The temporary keys of its recent calls, direct-mapped by detail::text_slot of the key.
     std::array<StrTable<SessionKey>::Entry*, std::size_t{1} << kSessionKeyBits> session_keys{};
