@@ -695,7 +695,8 @@ class AccessAnalyzer final : public Analyzer {
     if (e.actor_arn.empty()) return;
     check_bad(e);
     const bool service = is_service_actor(e);
-    if (e.service == "signin.amazonaws.com") on_signin(e);
+    // same_text, not ==: most services' names have the length of one compared here (==: a memcmp call).
+    if (detail::same_text(e.service, "signin.amazonaws.com")) on_signin(e);
     if (service) return;
 
     Principal* principal = nullptr;
@@ -709,7 +710,7 @@ class AccessAnalyzer final : public Analyzer {
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
-    if (e.actor_type == "AWSAccount" && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
+    if (detail::same_text(e.actor_type, "AWSAccount") && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
         other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
       other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
     }
@@ -734,9 +735,9 @@ class AccessAnalyzer final : public Analyzer {
 
     if (bucket) on_bucket(e, cred, denied, read, net);
 
-    if (e.service == "sts.amazonaws.com") {
+    if (detail::same_text(e.service, "sts.amazonaws.com")) {
       on_sts(e, cred);
-    } else if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess) {
+    } else if (detail::same_text(e.service, "iam.amazonaws.com") && e.outcome == Outcome::kSuccess) {
       // The service is compared once: most calls are of another service whose name has its length.
       if (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")
         on_key_creation(e);
@@ -914,11 +915,12 @@ class AccessAnalyzer final : public Analyzer {
   /// The accounts whose logs are here, and calls made in them by principals
   /// of other accounts (12-digit account ids; AWS services excluded).
   void track_external(const EventView& e) {
-    if (!e.account.empty() && e.account != last_logged_account_) {
+    // same_text, not ==: account ids share one length, and == called memcmp on every event.
+    if (!e.account.empty() && !detail::same_text(e.account, last_logged_account_)) {
       if (logged_accounts_.size() < kMaxAccounts) logged_accounts_.emplace(e.account);
       last_logged_account_.assign(e.account.substr(0, 64));
     }
-    if (e.actor_account.empty() || e.account.empty() || e.actor_account == e.account) return;
+    if (e.actor_account.empty() || e.account.empty() || detail::same_text(e.actor_account, e.account)) return;
     if (e.actor_account.size() != 12 ||
         !std::all_of(e.actor_account.begin(), e.actor_account.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return;
@@ -1160,7 +1162,8 @@ class AccessAnalyzer final : public Analyzer {
       recent = {key, found};
     }
     Bucket& bk = *recent.second;
-    if (read && e.action != "GetCallerIdentity") {
+    const bool gci = read && detail::same_text(e.action, "GetCallerIdentity");
+    if (read && !gci) {
       ++bk.reads;
       const std::uint32_t id = action_id(e);
       const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;  // 0: the vectors say
@@ -1180,7 +1183,7 @@ class AccessAnalyzer final : public Analyzer {
       add_capped(bk.denials->actions, action_id(e));
       bk.denials->ev.add(e, evidence_text_);
     }
-    if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
+    if (gci && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
       trim_earliest(gci_, kMaxRecords, records_dropped_);
     }
