@@ -97,7 +97,10 @@ struct CountedSet {
     Node* node = nullptr;
   };
   static constexpr std::size_t kIndexFrom = 4;  ///< sets this small are searched in the map
-  static constexpr std::size_t kRecent = 4;     ///< values remembered by recent_
+  // Values remembered by recent_: on corpus3, 4 missed one add in six (a principal
+  // cycles through more actions), 8 one in seven; 16 keyed by a hash missed fewer
+  // still but cost more than they saved (the hash reads more of the value).
+  static constexpr std::size_t kRecent = 8;
   /// Where recent_ keeps `value` (not empty): from its length and last byte, which
   /// set apart a principal's actions and session keys without hashing them.
   static std::size_t recent_slot(std::string_view value) noexcept { return recent_slot(value.size(), value.back()); }
