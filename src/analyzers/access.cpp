@@ -2049,8 +2049,11 @@ class AccessAnalyzer final : public Analyzer {
         std::size_t best = 0;
         std::int64_t best_at = 0;
         std::set<std::string> best_names;
-        std::set<std::string> all_names;
-        std::set<std::string> sweep_names;  // enumeration: read actions of the windows that named nothing
+        // Ids, named once at the end: most windows of a busy credential count, and
+        // a set of names apiece cost allocations (distinct ids name distinct values).
+        const Interner& in = kind == 2 ? nets_ : actions_;
+        std::set<std::uint32_t> all_ids;
+        std::set<std::uint32_t> sweep_ids;  // enumeration: read actions of the windows that named nothing
         bool named = true;                  // enumeration: every window read mostly named resources
         std::set<std::string> ips, uas;  // of the windows that counted
         std::set<const Bucket*> cited;   // buckets whose calls are cited
@@ -2068,29 +2071,26 @@ class AccessAnalyzer final : public Analyzer {
                                                 : a->nets.size();
           const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
           if (score < need) continue;
-          std::set<std::string> names;
-          std::set<std::string> sweeps;
-          if (kind == 0) {
-            names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
-            sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
-          } else if (kind == 1) {
-            names = names_of(a->denied_actions(), b ? &b->denied_actions() : nullptr, actions_);
-          } else {
-            names = names_of(a->nets, nullptr, nets_);
-          }
+          const std::vector<std::uint32_t>& ids_a = kind == 0 ? a->read_actions : kind == 1 ? a->denied_actions() : a->nets;
+          const std::vector<std::uint32_t>* ids_b =
+              b == nullptr || kind == 2 ? nullptr : kind == 0 ? &b->read_actions : &b->denied_actions();
           ++windows;
           if (kind == 0) {
-            // Mostly named reads: at most a quarter of the window's actions swept the account.
-            if (sweeps.size() * kNamedShare > names.size()) named = false;
-            sweep_names.insert(sweeps.begin(), sweeps.end());
+            // Mostly named reads: at most a quarter of the window's actions swept the account
+            // (`score` is the number of its read actions).
+            const std::vector<std::uint32_t>* sweeps_b = b ? &b->sweep_actions : nullptr;
+            if (union_size(a->sweep_actions, sweeps_b) * kNamedShare > score) named = false;
+            sweep_ids.insert(a->sweep_actions.begin(), a->sweep_actions.end());
+            if (sweeps_b) sweep_ids.insert(sweeps_b->begin(), sweeps_b->end());
           }
           if (cb.list[i].first * kBucketMs < baseline_end_) ++baseline_windows;
           if (score > best) {
             best = score;
             best_at = cb.list[i].first * kBucketMs;
-            best_names = names;
+            best_names = names_of(ids_a, ids_b, in);
           }
-          all_names.insert(names.begin(), names.end());
+          all_ids.insert(ids_a.begin(), ids_a.end());
+          if (ids_b) all_ids.insert(ids_b->begin(), ids_b->end());
           for (const Bucket* x : {a, b}) {
             if (!x || (kind == 2 && x == b)) continue;  // concurrent networks: one bucket
             for (std::uint32_t id : x->ips) ips.insert(ips_.name(id));
@@ -2101,6 +2101,8 @@ class AccessAnalyzer final : public Analyzer {
           }
         }
         if (windows == 0) continue;
+        std::set<std::string> all_names;
+        for (std::uint32_t id : all_ids) all_names.insert(in.name(id));
         for (const auto& [idx, bk] : cb.list) total += kind == 0 ? bk->reads : bk->denied;
         // The credential's habit rather than an event: bursts in the baseline
         // and after it, many times over (an inventory job, a scanner's sweep).
@@ -2133,7 +2135,7 @@ class AccessAnalyzer final : public Analyzer {
           const std::string by_name =
               named ? fmt::format("; reads of named resources, as an infrastructure-as-code refresh makes them (only "
                                   "{} of {} actions listed or named nothing)",
-                                  sweep_names.size(), all_names.size())
+                                  sweep_ids.size(), all_names.size())
                     : std::string();
           f.summary = fmt::format("{} called {} distinct List/Describe/Get actions within 20 minutes from {} "
                                   "({} window(s), {} services): {}{}{}",
