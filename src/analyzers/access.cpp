@@ -74,7 +74,7 @@ constexpr int kSessionKeyBits = 6;  ///< 64 recent temporary keys per principal 
 constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
-/// Whether an access key id starts with a 4-letter prefix (AKIA, ASIA): one
+/// Whether a key id or action starts with a 4-letter prefix (AKIA, ASIA, List): one
 /// 4-byte compare, where string_view's == called an out-of-line compare (on
 /// every event, a few times).
 bool key_prefix(std::string_view key, const char (&prefix)[5]) {
@@ -84,7 +84,8 @@ bool key_prefix(std::string_view key, const char (&prefix)[5]) {
 bool is_long_term(std::string_view key) { return key_prefix(key, "AKIA"); }
 
 bool is_service_actor(const EventView& e) {
-  return e.actor_type == "AWSService" || e.event_type == "AwsServiceEvent" ||
+  // same_text, not ==: "AWSAccount" has the length of "AWSService" (==: a memcmp call).
+  return detail::same_text(e.actor_type, "AWSService") || detail::same_text(e.event_type, "AwsServiceEvent") ||
          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
 }
 
@@ -1175,7 +1176,7 @@ class AccessAnalyzer final : public Analyzer {
       // action already among the sweeps needs no look at its parameters.
       const bool swept = bit != 0 ? (bk.sweep_bits & bit) != 0
                                   : std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id);
-      const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
+      const bool listing = key_prefix(e.action, "List") && !e.action.starts_with("ListTags");
       if (!swept && (listing || !names_resource(e))) add_capped(bk.sweep_actions, id, nullptr, &bk.sweep_bits);
       bk.read_ev.add(e, evidence_text_);
     }
