@@ -438,9 +438,14 @@ struct Bucket {
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
 struct FirstUse {
-  Evidence ev;
+  // What every use reads and writes, ahead of `ev` (one cache line, where
+  // Evidence's own order key sits past its strings): the counts and a copy of
+  // ev's order key (time, file, record), which note_use() keeps equal to it.
   std::uint64_t count = 0;
   std::int64_t last_ms = 0;
+  std::int64_t ev_ms = 0;
+  std::uint32_t ev_file = 0, ev_record = 0;
+  Evidence ev;
 };
 
 struct Login {
@@ -1092,9 +1097,11 @@ class AccessAnalyzer final : public Analyzer {
 
   /// One more use: the earliest evidence (by time, file, record), the latest time, the count.
   static void note_use(FirstUse& u, const EventView& e) {
-    if (u.count == 0 || detail::ref_less(e.time_ms, e.where.file, e.where.record, u.ev.time_ms, u.ev.file_index,
-                                         u.ev.record)) {
+    if (u.count == 0 || detail::ref_less(e.time_ms, e.where.file, e.where.record, u.ev_ms, u.ev_file, u.ev_record)) {
       u.ev.assign(e);
+      u.ev_ms = e.time_ms;
+      u.ev_file = e.where.file;
+      u.ev_record = e.where.record;
     }
     u.last_ms = u.count == 0 ? e.time_ms : std::max(u.last_ms, e.time_ms);
     ++u.count;
