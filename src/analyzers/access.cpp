@@ -2822,8 +2822,8 @@ class AccessAnalyzer final : public Analyzer {
     // most calls: found beside the entry's key, where the vector's own heap block cost
     // a cache miss per call.
     std::uint32_t keyless_cred = kNoCred;
+    RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made (every call reads it)
     std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< other cred_key_part() -> credential id
-    RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
     /// The temporary keys of its recent calls, direct-mapped by detail::text_slot of the key.
     std::array<StrTable<SessionKey>::Entry*, std::size_t{1} << kSessionKeyBits> session_keys{};
   };
