@@ -390,10 +390,10 @@ struct Cred {
   bool has_last_client = false;
   std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
   PooledText checked_ua;       ///< the last user agent offensive_platform() looked at (a per-event search skipped)
-  PooledText not_console_ua;   ///< the last user agent found not to be a console's (a per-event search skipped)
   // The last event's address and agent, with their interned ids (a search skipped).
-  PooledText last_ip, last_ua;
   std::uint32_t last_ip_id = 0, last_ua_id = 0;
+  PooledText last_ip, last_ua;
+  PooledText not_console_ua;   ///< the last user agent found not to be a console's (a per-event search skipped)
   // While events arrive: the activity buckets of its recent calls, by time index
   // modulo their number (elements of buckets_, which do not move). A credential's
   // calls jump between a few neighbouring buckets (input files interleave in time).
