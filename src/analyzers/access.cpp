@@ -74,7 +74,7 @@ constexpr int kSessionKeyBits = 6;  ///< 64 recent temporary keys per principal 
 constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
-/// Whether an access key id starts with a 4-letter prefix (AKIA, ASIA): one
+/// Whether a key id or action starts with a 4-letter prefix (AKIA, ASIA, List): one
 /// 4-byte compare, where string_view's == called an out-of-line compare (on
 /// every event, a few times).
 bool key_prefix(std::string_view key, const char (&prefix)[5]) {
@@ -83,8 +83,15 @@ bool key_prefix(std::string_view key, const char (&prefix)[5]) {
 
 bool is_long_term(std::string_view key) { return key_prefix(key, "AKIA"); }
 
+/// text == literal, the lengths compared inline first (most texts differ there):
+/// == called memcmp whenever they were equal, and same_text is a call.
+template <std::size_t N>
+bool text_is(std::string_view text, const char (&literal)[N]) noexcept {
+  return text.size() == N - 1 && detail::same_text(text, std::string_view(literal, N - 1));
+}
+
 bool is_service_actor(const EventView& e) {
-  return e.actor_type == "AWSService" || e.event_type == "AwsServiceEvent" ||
+  return text_is(e.actor_type, "AWSService") || text_is(e.event_type, "AwsServiceEvent") ||
          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
 }
 
@@ -382,23 +389,25 @@ class PooledText {
 struct Bucket;
 
 struct Cred {
-  std::string principal;
-  std::string key;
-  std::string account;
+  // What every call reads first, together (a call's misses are the cost, and
+  // the names below are read only at the end).
   bool console = false;
-  PooledText not_console_ua;   ///< the last user agent found not to be a console's (a per-event search skipped)
-  PooledText checked_ua;       ///< the last user agent offensive_platform() looked at (a per-event search skipped)
   bool ua_checked = false;
+  bool has_last_client = false;
   std::string_view platform;   ///< what checked_ua named (a static string), empty for nothing
+  PooledText checked_ua;       ///< the last user agent offensive_platform() looked at (a per-event search skipped)
+  // The last event's address and agent, with their interned ids (a search skipped).
+  std::uint32_t last_ip_id = 0, last_ua_id = 0;
+  PooledText last_ip, last_ua;
+  PooledText not_console_ua;   ///< the last user agent found not to be a console's (a per-event search skipped)
   // While events arrive: the activity buckets of its recent calls, by time index
   // modulo their number (elements of buckets_, which do not move). A credential's
   // calls jump between a few neighbouring buckets (input files interleave in time).
   std::array<std::pair<std::uint64_t, Bucket*>, 32> recent_buckets{};
 
-  // The last event's address and agent, with their interned ids (a search skipped).
-  PooledText last_ip, last_ua;
-  std::uint32_t last_ip_id = 0, last_ua_id = 0;
-  bool has_last_client = false;
+  std::string principal;
+  std::string key;
+  std::string account;
 };
 
 /// Reads and denials of one credential in one 10-minute bucket.
@@ -435,9 +444,14 @@ struct Bucket {
 
 /// The uses of one value (IP, agent, region): earliest evidence, latest time, count.
 struct FirstUse {
-  Evidence ev;
+  // What every use reads and writes, ahead of `ev` (one cache line, where
+  // Evidence's own order key sits past its strings): the counts and a copy of
+  // ev's order key (time, file, record), which note_use() keeps equal to it.
   std::uint64_t count = 0;
   std::int64_t last_ms = 0;
+  std::int64_t ev_ms = 0;
+  std::uint32_t ev_file = 0, ev_record = 0;
+  Evidence ev;
 };
 
 struct Login {
@@ -695,7 +709,7 @@ class AccessAnalyzer final : public Analyzer {
     if (e.actor_arn.empty()) return;
     check_bad(e);
     const bool service = is_service_actor(e);
-    if (e.service == "signin.amazonaws.com") on_signin(e);
+    if (text_is(e.service, "signin.amazonaws.com")) on_signin(e);
     if (service) return;
 
     Principal* principal = nullptr;
@@ -709,7 +723,7 @@ class AccessAnalyzer final : public Analyzer {
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
-    if (e.actor_type == "AWSAccount" && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
+    if (text_is(e.actor_type, "AWSAccount") && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
         other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
       other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
     }
@@ -734,9 +748,9 @@ class AccessAnalyzer final : public Analyzer {
 
     if (bucket) on_bucket(e, cred, denied, read, net);
 
-    if (e.service == "sts.amazonaws.com") {
+    if (text_is(e.service, "sts.amazonaws.com")) {
       on_sts(e, cred);
-    } else if (e.service == "iam.amazonaws.com" && e.outcome == Outcome::kSuccess) {
+    } else if (text_is(e.service, "iam.amazonaws.com") && e.outcome == Outcome::kSuccess) {
       // The service is compared once: most calls are of another service whose name has its length.
       if (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")
         on_key_creation(e);
@@ -813,8 +827,12 @@ class AccessAnalyzer final : public Analyzer {
     if (entry != nullptr) {
       recent = entry;
       principal = &entry->second;
-      for (const auto& [k, id] : principal->creds)
-        if (detail::same_text(k, key)) return id;
+      if (key.empty()) {
+        if (principal->keyless_cred != kNoCred) return principal->keyless_cred;
+      } else {
+        for (const auto& [k, id] : principal->creds)
+          if (detail::same_text(k, key)) return id;
+      }
     }
     if (creds_.size() >= kMaxCreds) {
       ++creds_dropped_;
@@ -828,7 +846,8 @@ class AccessAnalyzer final : public Analyzer {
     c.principal = std::string(e.actor_arn);
     c.key = std::string(key);
     c.account = std::string(e.account);
-    principal->creds.emplace_back(key, id);
+    if (key.empty()) principal->keyless_cred = id;
+    else principal->creds.emplace_back(key, id);
     return id;
   }
 
@@ -909,11 +928,12 @@ class AccessAnalyzer final : public Analyzer {
   /// The accounts whose logs are here, and calls made in them by principals
   /// of other accounts (12-digit account ids; AWS services excluded).
   void track_external(const EventView& e) {
-    if (!e.account.empty() && e.account != last_logged_account_) {
+    // same_text, not ==: account ids share one length, and == called memcmp on every event.
+    if (!e.account.empty() && !detail::same_text(e.account, last_logged_account_)) {
       if (logged_accounts_.size() < kMaxAccounts) logged_accounts_.emplace(e.account);
       last_logged_account_.assign(e.account.substr(0, 64));
     }
-    if (e.actor_account.empty() || e.account.empty() || e.actor_account == e.account) return;
+    if (e.actor_account.empty() || e.account.empty() || detail::same_text(e.actor_account, e.account)) return;
     if (e.actor_account.size() != 12 ||
         !std::all_of(e.actor_account.begin(), e.actor_account.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return;
@@ -1015,7 +1035,7 @@ class AccessAnalyzer final : public Analyzer {
     StrTable<SessionKey>::Entry** recent =
         principal != nullptr ? &principal->session_keys[detail::text_slot(e.access_key_id, kSessionKeyBits)] : nullptr;
     StrTable<SessionKey>::Entry* entry = recent != nullptr ? *recent : nullptr;
-    const bool same_key = entry != nullptr && detail::same_text(entry->first, e.access_key_id);
+    const bool same_key = entry != nullptr && entry->second.is(entry->first, e.access_key_id);
     // The key's last call passed looks_like_ip: a call repeating its address needs no parse.
     if (same_key && entry->second.repeats_last_use(e, event_ip_, event_ua_)) {
       note_use(*entry->second.last_use, e);
@@ -1031,6 +1051,8 @@ class AccessAnalyzer final : public Analyzer {
         }
         entry = &session_keys_.add(e.access_key_id);
         entry->second.instance = instance_session(e.actor_arn);
+        if (e.access_key_id.size() == SessionKey::kIdSize)
+          std::copy(e.access_key_id.begin(), e.access_key_id.end(), entry->second.id.begin());
       }
       if (recent != nullptr) *recent = entry;
     }
@@ -1080,9 +1102,11 @@ class AccessAnalyzer final : public Analyzer {
 
   /// One more use: the earliest evidence (by time, file, record), the latest time, the count.
   static void note_use(FirstUse& u, const EventView& e) {
-    if (u.count == 0 || detail::ref_less(e.time_ms, e.where.file, e.where.record, u.ev.time_ms, u.ev.file_index,
-                                         u.ev.record)) {
+    if (u.count == 0 || detail::ref_less(e.time_ms, e.where.file, e.where.record, u.ev_ms, u.ev_file, u.ev_record)) {
       u.ev.assign(e);
+      u.ev_ms = e.time_ms;
+      u.ev_file = e.where.file;
+      u.ev_record = e.where.record;
     }
     u.last_ms = u.count == 0 ? e.time_ms : std::max(u.last_ms, e.time_ms);
     ++u.count;
@@ -1153,7 +1177,8 @@ class AccessAnalyzer final : public Analyzer {
       recent = {key, found};
     }
     Bucket& bk = *recent.second;
-    if (read && e.action != "GetCallerIdentity") {
+    const bool gci = read && text_is(e.action, "GetCallerIdentity");
+    if (read && !gci) {
       ++bk.reads;
       const std::uint32_t id = action_id(e);
       const std::uint64_t bit = id < 64 ? std::uint64_t{1} << id : 0;  // 0: the vectors say
@@ -1163,7 +1188,7 @@ class AccessAnalyzer final : public Analyzer {
       // action already among the sweeps needs no look at its parameters.
       const bool swept = bit != 0 ? (bk.sweep_bits & bit) != 0
                                   : std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id);
-      const bool listing = e.action.starts_with("List") && !e.action.starts_with("ListTags");
+      const bool listing = key_prefix(e.action, "List") && !e.action.starts_with("ListTags");
       if (!swept && (listing || !names_resource(e))) add_capped(bk.sweep_actions, id, nullptr, &bk.sweep_bits);
       bk.read_ev.add(e, evidence_text_);
     }
@@ -1173,7 +1198,7 @@ class AccessAnalyzer final : public Analyzer {
       add_capped(bk.denials->actions, action_id(e));
       bk.denials->ev.add(e, evidence_text_);
     }
-    if (read && e.action == "GetCallerIdentity" && e.outcome == Outcome::kSuccess) {
+    if (gci && e.outcome == Outcome::kSuccess) {
       gci_.push_back(GciCall{Evidence::from(e), cred});
       trim_earliest(gci_, kMaxRecords, records_dropped_);
     }
@@ -2037,8 +2062,11 @@ class AccessAnalyzer final : public Analyzer {
         std::size_t best = 0;
         std::int64_t best_at = 0;
         std::set<std::string> best_names;
-        std::set<std::string> all_names;
-        std::set<std::string> sweep_names;  // enumeration: read actions of the windows that named nothing
+        // Ids, named once at the end: most windows of a busy credential count, and
+        // a set of names apiece cost allocations (distinct ids name distinct values).
+        const Interner& in = kind == 2 ? nets_ : actions_;
+        std::set<std::uint32_t> all_ids;
+        std::set<std::uint32_t> sweep_ids;  // enumeration: read actions of the windows that named nothing
         bool named = true;                  // enumeration: every window read mostly named resources
         std::set<std::string> ips, uas;  // of the windows that counted
         std::set<const Bucket*> cited;   // buckets whose calls are cited
@@ -2056,29 +2084,26 @@ class AccessAnalyzer final : public Analyzer {
                                                 : a->nets.size();
           const std::size_t need = kind == 0 ? kEnumDistinct : kind == 1 ? kDeniedBurst : kConcurrentNets;
           if (score < need) continue;
-          std::set<std::string> names;
-          std::set<std::string> sweeps;
-          if (kind == 0) {
-            names = names_of(a->read_actions, b ? &b->read_actions : nullptr, actions_);
-            sweeps = names_of(a->sweep_actions, b ? &b->sweep_actions : nullptr, actions_);
-          } else if (kind == 1) {
-            names = names_of(a->denied_actions(), b ? &b->denied_actions() : nullptr, actions_);
-          } else {
-            names = names_of(a->nets, nullptr, nets_);
-          }
+          const std::vector<std::uint32_t>& ids_a = kind == 0 ? a->read_actions : kind == 1 ? a->denied_actions() : a->nets;
+          const std::vector<std::uint32_t>* ids_b =
+              b == nullptr || kind == 2 ? nullptr : kind == 0 ? &b->read_actions : &b->denied_actions();
           ++windows;
           if (kind == 0) {
-            // Mostly named reads: at most a quarter of the window's actions swept the account.
-            if (sweeps.size() * kNamedShare > names.size()) named = false;
-            sweep_names.insert(sweeps.begin(), sweeps.end());
+            // Mostly named reads: at most a quarter of the window's actions swept the account
+            // (`score` is the number of its read actions).
+            const std::vector<std::uint32_t>* sweeps_b = b ? &b->sweep_actions : nullptr;
+            if (union_size(a->sweep_actions, sweeps_b) * kNamedShare > score) named = false;
+            sweep_ids.insert(a->sweep_actions.begin(), a->sweep_actions.end());
+            if (sweeps_b) sweep_ids.insert(sweeps_b->begin(), sweeps_b->end());
           }
           if (cb.list[i].first * kBucketMs < baseline_end_) ++baseline_windows;
           if (score > best) {
             best = score;
             best_at = cb.list[i].first * kBucketMs;
-            best_names = names;
+            best_names = names_of(ids_a, ids_b, in);
           }
-          all_names.insert(names.begin(), names.end());
+          all_ids.insert(ids_a.begin(), ids_a.end());
+          if (ids_b) all_ids.insert(ids_b->begin(), ids_b->end());
           for (const Bucket* x : {a, b}) {
             if (!x || (kind == 2 && x == b)) continue;  // concurrent networks: one bucket
             for (std::uint32_t id : x->ips) ips.insert(ips_.name(id));
@@ -2089,6 +2114,8 @@ class AccessAnalyzer final : public Analyzer {
           }
         }
         if (windows == 0) continue;
+        std::set<std::string> all_names;
+        for (std::uint32_t id : all_ids) all_names.insert(in.name(id));
         for (const auto& [idx, bk] : cb.list) total += kind == 0 ? bk->reads : bk->denied;
         // The credential's habit rather than an event: bursts in the baseline
         // and after it, many times over (an inventory job, a scanner's sweep).
@@ -2121,7 +2148,7 @@ class AccessAnalyzer final : public Analyzer {
           const std::string by_name =
               named ? fmt::format("; reads of named resources, as an infrastructure-as-code refresh makes them (only "
                                   "{} of {} actions listed or named nothing)",
-                                  sweep_names.size(), all_names.size())
+                                  sweep_ids.size(), all_names.size())
                     : std::string();
           f.summary = fmt::format("{} called {} distinct List/Describe/Get actions within 20 minutes from {} "
                                   "({} window(s), {} services): {}{}{}",
@@ -2747,6 +2774,10 @@ class AccessAnalyzer final : public Analyzer {
     bool with_secret = false;
   };
   struct SessionKey {
+    // A copy of the key's text when it has the usual 20 bytes: the entry's own
+    // string keeps it on the heap, a cache line more to compare on every call.
+    static constexpr std::size_t kIdSize = 20;
+    std::array<char, kIdSize> id{};
     // The entry the last call counted into, with its address and agent. Any
     // other entry may be dropped by a later insert, never this one before the
     // next slow path resets it. First: most calls read only these, and with the
@@ -2761,6 +2792,11 @@ class AccessAnalyzer final : public Analyzer {
     std::map<std::string, FirstUse, std::less<>> other_uses;   ///< other uses, by "IP\x1fuser agent"
     std::uint64_t dropped = 0;  ///< uses of values not kept (kMaxPerKeyValues)
 
+    /// Whether `key` is this entry's key, `name` (the entry's string).
+    bool is(const std::string& name, std::string_view key) const noexcept {
+      if (name.size() != key.size()) return false;
+      return key.size() == kIdSize ? std::memcmp(id.data(), key.data(), kIdSize) == 0 : detail::same_text(name, key);
+    }
     /// A session's calls mostly repeat its address and agent: the entry they
     /// counted into last time is counted into again, without a search.
     bool repeats_last_use(const EventView& e, const std::string*& ip, const std::string*& ua) const noexcept {
@@ -2787,8 +2823,12 @@ class AccessAnalyzer final : public Analyzer {
   };
   /// What an event's actor ARN leads to, found with one look-up per event.
   struct Principal {
-    std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< cred_key_part() -> credential id
-    RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made
+    // The credential of its calls with a temporary key or none (cred_key_part() empty),
+    // most calls: found beside the entry's key, where the vector's own heap block cost
+    // a cache miss per call.
+    std::uint32_t keyless_cred = kNoCred;
+    RegionUse* regions = nullptr;                                 ///< its entry of regions_, once made (every call reads it)
+    std::vector<std::pair<std::string, std::uint32_t>> creds;  ///< other cred_key_part() -> credential id
     /// The temporary keys of its recent calls, direct-mapped by detail::text_slot of the key.
     std::array<StrTable<SessionKey>::Entry*, std::size_t{1} << kSessionKeyBits> session_keys{};
   };

@@ -183,7 +183,8 @@ void ScopeTracker::update(PrincipalScope& s, const EventView& e, bool is_key) {
   s.regions.add(e.region, cap);
   std::string_view svc = detail::short_service(e.service);
   s.services.add(svc, cap);
-  if (!e.action.empty()) {
+  // Most calls repeat a recent action: "service:Action" is built only for the others.
+  if (!e.action.empty() && !s.actions.add_if_recent(svc, e.action)) {
     scratch_.assign(svc);
     scratch_.push_back(':');
     scratch_.append(e.action);

@@ -71,3 +71,29 @@ TEST_CASE("CountedSet counts as its contract says through its caches", "[analyze
     }
   }
 }
+
+TEST_CASE("CountedSet counts a joined value found recently by its two parts", "[analyzer][scope]") {
+  // As the scope tracker counts "service:Action": by the parts, else built and added.
+  const std::vector<std::pair<std::string, std::string>> calls = {
+      {"ec2", "DescribeInstances"}, {"iam", "ListRoles"},      {"ec2", "DescribeInstances"}, {"s3", "GetObject"},
+      {"ec2", "DescribeVpcs"},      {"iam", "ListRoles"},      {"ec", "2:DescribeVpcs"},     {"ec2:DescribeVpc", "s"},
+      {"sts", "GetCallerIdentity"}, {"ec2", "DescribeVpcs"},   {"iam", "ListRoles"},         {"s3", "GetObject"}};
+  std::mt19937 rng(7);
+  for (std::size_t cap : {std::size_t{0}, std::size_t{2}, std::size_t{200}}) {
+    CountedSet set;
+    Reference ref;
+    for (int step = 0; step < 2000; ++step) {
+      const auto& [service, action] = calls[rng() % calls.size()];
+      const std::string joined = service + ":" + action;
+      if (!set.add_if_recent(service, action)) set.add(joined, cap);
+      ref.add(joined, cap, 1);
+    }
+    CHECK(set.values == ref.values);
+    CHECK(set.overflow == ref.overflow);
+  }
+  CountedSet set;
+  CHECK_FALSE(set.add_if_recent("ec2", ""));
+  set.add("ec2:", 10);
+  CHECK_FALSE(set.add_if_recent("ec2", ""));
+  CHECK(set.count("ec2:") == 1);
+}
