@@ -208,7 +208,7 @@ class Runner {
       b.file.failed = true;
       return;
     }
-    decoder.decode(r.text, b);
+    decoder.decode(*r.text_buffer, b);
     if (!b.stats.warnings.empty()) {
       for (const Warning& w : b.stats.warnings)
         if (w.kind != WarningKind::kUnrecognised && w.kind != WarningKind::kUnsupported) b.file.failed = true;

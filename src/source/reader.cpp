@@ -27,8 +27,8 @@ void PaddedBuffer::reserve(std::size_t n, std::size_t keep) {
   if (n <= capacity_ && data_) return;
   std::size_t cap = capacity_ == 0 ? 1 << 16 : capacity_;
   while (cap < n) cap = cap < (std::size_t{1} << 30) ? cap * 2 : cap + (std::size_t{1} << 30);
-  std::unique_ptr<char[]> next(new char[cap + simdjson::SIMDJSON_PADDING]);
-  if (keep > 0) std::memcpy(next.get(), data_.get(), keep);
+  std::unique_ptr<char[]> next(new char[kSlack + cap + simdjson::SIMDJSON_PADDING + kSlack]);
+  if (keep > 0) std::memcpy(next.get() + kSlack, data(), keep);
   data_ = std::move(next);
   capacity_ = cap;
 }
@@ -36,12 +36,12 @@ void PaddedBuffer::reserve(std::size_t n, std::size_t keep) {
 void PaddedBuffer::resize(std::size_t n) {
   reserve(n, size_);
   size_ = n;
-  std::memset(data_.get() + n, 0, simdjson::SIMDJSON_PADDING);
+  std::memset(data() + n, 0, simdjson::SIMDJSON_PADDING);
 }
 
 void PaddedBuffer::append(std::string_view bytes) {
   reserve(size_ + bytes.size(), size_);
-  std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(data() + size_, bytes.data(), bytes.size());  // an empty view's data() may be null
   resize(size_ + bytes.size());
 }
 
@@ -172,6 +172,7 @@ void FileReader::inflate_stored(const std::string& path, bool over_cap, ReadResu
       stats.warn(kind, path, inflate_error);
     }
     result.text = inflated_.view();
+    result.text_buffer = &inflated_;
   } else {
     if (over_cap) {
       stats.warn(WarningKind::kOverCap, path,
@@ -179,6 +180,7 @@ void FileReader::inflate_stored(const std::string& path, bool over_cap, ReadResu
                              max_inflated_, max_inflated_));
     }
     result.text = raw_.view();
+    result.text_buffer = &raw_;
   }
   result.ok = true;
 }

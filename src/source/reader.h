@@ -20,12 +20,17 @@ struct InputFile;  // source/discover.h
 /// content can be parsed in place. Reused across files by one worker.
 class PaddedBuffer {
  public:
+  /// Writable bytes before data() and after the padding: room for the decoder
+  /// to wrap JSON Lines into an array in place ('[' before, ']' after the
+  /// content, which moves the padding one byte on) instead of copying the file.
+  static constexpr std::size_t kSlack = 1;
+
   PaddedBuffer() = default;
-  char* data() noexcept { return data_.get(); }
-  const char* data() const noexcept { return data_.get(); }
+  char* data() noexcept { return data_ ? data_.get() + kSlack : nullptr; }
+  const char* data() const noexcept { return data_ ? data_.get() + kSlack : nullptr; }
   std::size_t size() const noexcept { return size_; }
   std::size_t capacity() const noexcept { return capacity_; }
-  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  std::string_view view() const noexcept { return {data(), size_}; }
   /// Ensures room for `n` bytes plus padding; keeps the first `keep` bytes.
   void reserve(std::size_t n, std::size_t keep = 0);
   /// Sets the content size (<= capacity) and zeroes the padding after it.
@@ -45,6 +50,7 @@ struct ReadResult {
   bool compressed = false;
   std::uint64_t stored_size = 0;
   std::string_view text;         ///< the (inflated) bytes, padded; points into a reader buffer
+  PaddedBuffer* text_buffer = nullptr;  ///< that buffer (text is all of it), for decoding in place
   std::string_view stored;       ///< the bytes as stored (before gunzip); points into a reader buffer
   bool stored_complete = false;  ///< `stored` is the whole file (no read error, not cut at the cap)
 };

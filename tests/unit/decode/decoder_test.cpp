@@ -572,3 +572,32 @@ TEST_CASE("a table's user name and key, and a model named only in resources[]", 
   CHECK(f.events[3].actor_arn == "arn:aws:iam::1:user/u");
   CHECK(f.events[3].model_id == "amazon.titan-text-express-v1");
 }
+
+TEST_CASE("JSON Lines decoded in place read as the same events as from a copy", "[decode]") {
+  // Starting at the buffer's first byte and without a newline at the end: the
+  // brackets go into the buffer's slack and padding; the second fills the
+  // buffer's first allocation (64 KiB) to its last byte.
+  const std::string two = ct("a") + "\n" + ct("b");
+  const std::string texts[] = {ct("a") + "\r\n" + ct("b") + "\n\n  " + kInvocation,
+                               ct("a") + "\n" + std::string(65536 - two.size(), ' ') + ct("b"),
+                               two + "\n",
+                               ct("a") + "\n{\"broken\": \n" + ct("b"),
+                               std::string("\xEF\xBB\xBF") + two};
+  for (const std::string& text : texts) {
+    auto copied = events_from_json(text);
+    aiir::DecodedBatch batch;
+    batch.path = "test.json";
+    aiir::PaddedBuffer buf;
+    buf.append(text);
+    aiir::Decoder decoder;
+    decoder.decode(buf, batch);
+    CHECK(batch.file.shape == copied.batch->file.shape);
+    CHECK(batch.file.skipped == copied.batch->file.skipped);
+    REQUIRE(batch.events.size() == copied.events.size());
+    for (std::size_t i = 0; i < batch.events.size(); ++i) {
+      CHECK(batch.events[i].event_id == copied.events[i].event_id);
+      CHECK(batch.events[i].where.record == copied.events[i].where.record);
+      CHECK(batch.events[i].kind == copied.events[i].kind);
+    }
+  }
+}
