@@ -641,6 +641,21 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch, bool in_place) 
     return;
   }
 
+  // An object without a newline near its start (a CloudTrail file: one line of
+  // megabytes) is tried as one document first, which saves the search for a
+  // newline through all of it. When it is one document it is no JSON Lines
+  // (its first line would be a whole value with more after it) and no export
+  // lines (no prefix before the brace); else the checks below decide.
+  constexpr std::size_t kNear = 64 << 10;
+  if (body.front() == '{' && body.substr(0, kNear).find('\n') == std::string_view::npos) {
+    dom::element root;
+    if (batch.main_parser.parse(body.data(), body.size(), false).get(root) == simdjson::SUCCESS) {
+      ctx.value(root, true, 0, 0);
+      ctx.finish();
+      return;
+    }
+  }
+
   // Split into lines when the first line is a complete value (JSON Lines,
   // CloudWatch export) or carries a CloudWatch export prefix.
   std::size_t nl = body.find('\n');

@@ -601,3 +601,12 @@ TEST_CASE("JSON Lines decoded in place read as the same events as from a copy", 
     }
   }
 }
+
+TEST_CASE("JSON Lines whose first line is longer than 64 KiB are still lines", "[decode]") {
+  // Tried as one document first (no newline near the start), which fails.
+  const std::string pad(70 << 10, 'x');
+  auto f = events_from_json(ct("a", "ListBuckets", ",\"pad\":\"" + pad + "\"") + "\n" + ct("b"));
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.batch->file.shape == FileShape::kJsonLines);
+  CHECK(f.events[1].event_id == "b");
+}
