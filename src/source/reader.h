@@ -23,7 +23,9 @@ class PaddedBuffer {
   /// Writable bytes before data() and after the padding: room for the decoder
   /// to wrap JSON Lines into an array in place ('[' before, ']' after the
   /// content, which moves the padding one byte on) instead of copying the file.
-  static constexpr std::size_t kSlack = 1;
+  /// A cache line, not one byte: data() keeps new[]'s alignment (reads into a
+  /// buffer one byte off took the kernel's copy twice as long).
+  static constexpr std::size_t kSlack = 64;
 
   PaddedBuffer() = default;
   char* data() noexcept { return data_ ? data_.get() + kSlack : nullptr; }
@@ -77,12 +79,18 @@ class FileReader {
 
  private:
   bool salvage(std::string_view member, PaddedBuffer& out);
+  /// open_evidence(path), relative to the previous file's folder when it is
+  /// the same one (inputs come in path order, a few per folder: resolving
+  /// every folder of the path for each file was most of opening it).
+  int open_input(const std::string& path);
   /// Inflates raw_ into inflated_ when it is gzip and sets result.text (and ok).
   void inflate_stored(const std::string& path, bool over_cap, ReadResult& result, ReadStats& stats);
   std::uint64_t max_inflated_;
   libdeflate_decompressor* inflater_ = nullptr;
   PaddedBuffer raw_;
   PaddedBuffer inflated_;
+  std::string dir_;   ///< the folder open as dir_fd_ (O_PATH), as the path names it
+  int dir_fd_ = -1;
 };
 
 inline bool is_gzip(std::string_view bytes) noexcept {
