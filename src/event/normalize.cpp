@@ -397,7 +397,13 @@ bool normalize_invocation(dom::object obj, NormalizeArena& arena, EventView& ev,
   ev.event_type = "ModelInvocationLog";
   ev.read_only = Tri::kTrue;
   ev.actor_type = actor_type_from_arn(ev.actor_arn);
-  if (ev.actor_type == "AssumedRole") ev.session_issuer = arena.keep(role_arn_from_assumed(ev.actor_arn));
+  if (ev.actor_type == "AssumedRole") {
+    if (ev.actor_arn != arena.assumed_arn) {  // (never empty here: the type comes from the ARN)
+      arena.assumed_arn = ev.actor_arn;
+      arena.role_arn = arena.keep(role_arn_from_assumed(ev.actor_arn));
+    }
+    ev.session_issuer = arena.role_arn;
+  }
   if (!ev.error_code.empty()) ev.outcome = Outcome::kFailure;
   // Invocation records have no event id; a stable hash of what identifies the call.
   detail::StableHash h;
