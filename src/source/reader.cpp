@@ -48,7 +48,23 @@ void PaddedBuffer::append(std::string_view bytes) {
 FileReader::FileReader(std::uint64_t max_inflated_bytes)
     : max_inflated_(max_inflated_bytes), inflater_(libdeflate_alloc_decompressor()) {}
 
-FileReader::~FileReader() { libdeflate_free_decompressor(inflater_); }
+FileReader::~FileReader() {
+  libdeflate_free_decompressor(inflater_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+}
+
+int FileReader::open_input(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return open_evidence(path);
+  const std::string_view dir(path.data(), slash);
+  if (dir_fd_ < 0 || dir != dir_) {
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+    dir_.assign(dir);
+    dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd_ < 0) return open_evidence(path);  // the whole path gives the error, if any
+  }
+  return open_evidence_at(dir_fd_, path.c_str() + slash + 1);
+}
 
 namespace {
 
@@ -99,7 +115,7 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
   ReadResult result;
   // O_NONBLOCK: a FIFO put where a file was listed must not block the open
   // (it is refused below); it has no effect on regular files.
-  int fd = is_stdin ? 0 : open_evidence(path);
+  int fd = is_stdin ? 0 : open_input(path);
   if (fd < 0) {
     stats.warn(WarningKind::kOpenFailed, path, std::strerror(errno));
     return result;

@@ -610,3 +610,15 @@ TEST_CASE("JSON Lines whose first line is longer than 64 KiB are still lines", "
   CHECK(f.batch->file.shape == FileShape::kJsonLines);
   CHECK(f.events[1].event_id == "b");
 }
+
+TEST_CASE("invocation records of changing callers name each one's role", "[decode][event]") {
+  // The role ARN is derived once per run of records of one caller.
+  std::string other = kInvocation;
+  other.replace(other.find("AppRole/s1"), 10, "Other/s2");
+  auto f = events_from_json(std::string(kInvocation) + "\n" + kInvocation + "\n" + other + "\n" + kInvocation);
+  REQUIRE(f.events.size() == 4);
+  CHECK(f.events[0].session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(f.events[1].session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(f.events[2].session_issuer == "arn:aws:iam::111122223333:role/Other");
+  CHECK(f.events[3].session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+}
