@@ -98,6 +98,10 @@ struct EventView {
 
   std::string_view request_id;       ///< requestID / requestId: the join key between the sources
   std::string_view event_id;         ///< eventID; for invocation logs a stable hash (see decode)
+  /// What repeated copies of a record share, for the pipeline to drop them: a
+  /// hash of event_id and account, taken by the normalizer while the record is
+  /// in the caches. 0: not deduplicated (no event id, or neither CloudTrail nor invocation).
+  std::uint64_t dedup_key = 0;
   std::string_view model_id;         ///< requestParameters.modelId / modelId
 
   std::int64_t tokens_in = -1;       ///< -1: not recorded

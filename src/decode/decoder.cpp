@@ -604,7 +604,11 @@ struct Decoder::Ctx {
   }
 };
 
-void Decoder::decode(std::string_view text, DecodedBatch& batch) {
+void Decoder::decode(std::string_view text, DecodedBatch& batch) { decode(text, batch, false); }
+
+void Decoder::decode(PaddedBuffer& text, DecodedBatch& batch) { decode(text.view(), batch, true); }
+
+void Decoder::decode(std::string_view text, DecodedBatch& batch, bool in_place) {
   Ctx ctx{*this, batch, 0, {}, {}, {}, false};
   flat_store_.clear();
   // UTF-16 with a byte order mark (Windows PowerShell 5 writes `>` output so):
@@ -635,6 +639,21 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
     ctx.set_shape(FileShape::kUnsupported);
     batch.stats.warn(WarningKind::kUnsupported, batch.path, std::string(advice));
     return;
+  }
+
+  // An object without a newline near its start (a CloudTrail file: one line of
+  // megabytes) is tried as one document first, which saves the search for a
+  // newline through all of it. When it is one document it is no JSON Lines
+  // (its first line would be a whole value with more after it) and no export
+  // lines (no prefix before the brace); else the checks below decide.
+  constexpr std::size_t kNear = 64 << 10;
+  if (body.front() == '{' && body.substr(0, kNear).find('\n') == std::string_view::npos) {
+    dom::element root;
+    if (batch.main_parser.parse(body.data(), body.size(), false).get(root) == simdjson::SUCCESS) {
+      ctx.value(root, true, 0, 0);
+      ctx.finish();
+      return;
+    }
   }
 
   // Split into lines when the first line is a complete value (JSON Lines,
@@ -713,9 +732,24 @@ void Decoder::decode(std::string_view text, DecodedBatch& batch) {
     ingest_times.push_back(t);
     line_numbers.push_back(line_no);
   }
-  join_as_array(pieces, batch.main_text);
   dom::element arr;
-  auto err = batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr);
+  simdjson::error_code err;
+  if (in_place && !export_lines && !pieces.empty()) {
+    // Lines that are JSON alone are separated by whitespace only (at least the
+    // newline): its first byte becomes the comma. '[' and ']' go into the
+    // bytes around the lines: whitespace, or the buffer's slack before its
+    // content and the first byte of its padding (moved on by the slack after it).
+    // (text lies in a PaddedBuffer the caller lets us rewrite, or in batch.transcoded.)
+    char* open = const_cast<char*>(pieces.front().data()) - 1;
+    char* close = const_cast<char*>(pieces.back().data() + pieces.back().size());
+    *open = '[';
+    for (std::size_t k = 0; k + 1 < pieces.size(); ++k) const_cast<char*>(pieces[k].data())[pieces[k].size()] = ',';
+    *close = ']';
+    err = batch.main_parser.parse(open, static_cast<std::size_t>(close + 1 - open), false).get(arr);
+  } else {
+    join_as_array(pieces, batch.main_text);
+    err = batch.main_parser.parse(batch.main_text.data(), batch.main_text.size(), false).get(arr);
+  }
   if (err != simdjson::SUCCESS) {
     // Narrow down: validate each line, repair UTF-8, drop what is broken.
     std::vector<std::string> repaired;  // keeps repaired lines alive

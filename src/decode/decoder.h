@@ -42,9 +42,14 @@ class Decoder {
   /// Decodes `text` (padded: SIMDJSON_PADDING readable bytes after it) of the
   /// file `batch.path` into `batch`. Never throws on bad input.
   void decode(std::string_view text, DecodedBatch& batch);
+  /// The same for the whole of `text`, which the decoder may rewrite: JSON
+  /// Lines become an array in place (PaddedBuffer::kSlack) instead of a copy.
+  void decode(PaddedBuffer& text, DecodedBatch& batch);
 
  private:
   struct Ctx;
+  /// in_place: `text` lies in a PaddedBuffer that may be rewritten.
+  void decode(std::string_view text, DecodedBatch& batch, bool in_place);
   void decode_damaged(Ctx& ctx, std::string_view body, simdjson::error_code err);
   /// CSV with a column of whole records, or CloudTrail columns (flat mode);
   /// false when `body` is no CSV of ours.

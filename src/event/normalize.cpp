@@ -397,7 +397,13 @@ bool normalize_invocation(dom::object obj, NormalizeArena& arena, EventView& ev,
   ev.event_type = "ModelInvocationLog";
   ev.read_only = Tri::kTrue;
   ev.actor_type = actor_type_from_arn(ev.actor_arn);
-  if (ev.actor_type == "AssumedRole") ev.session_issuer = arena.keep(role_arn_from_assumed(ev.actor_arn));
+  if (ev.actor_type == "AssumedRole") {
+    if (ev.actor_arn != arena.assumed_arn) {  // (never empty here: the type comes from the ARN)
+      arena.assumed_arn = ev.actor_arn;
+      arena.role_arn = arena.keep(role_arn_from_assumed(ev.actor_arn));
+    }
+    ev.session_issuer = arena.role_arn;
+  }
   if (!ev.error_code.empty()) ev.outcome = Outcome::kFailure;
   // Invocation records have no event id; a stable hash of what identifies the call.
   detail::StableHash h;
@@ -470,15 +476,22 @@ RecordType classify_record(dom::object obj) noexcept {
   return RecordType::kUnknown;
 }
 
-bool normalize_record(dom::element record, RecordType type, NormalizeArena& arena, EventView& ev,
-                      std::size_t& resource_begin, SkipReason& why) {
-  dom::object obj;
-  if (record.get_object().get(obj) != simdjson::SUCCESS) {
-    why = SkipReason::kNotAnObject;
-    return false;
-  }
-  resource_begin = arena.resources.size();
-  ev.raw = record;
+namespace {
+
+/// EventView::dedup_key. CloudTrail by eventID; invocation records by the hash
+/// of what identifies the call (their event id: request id, time, account,
+/// operation, model, caller, tokens), so that the S3 and the CloudWatch Logs
+/// copies of one call count once. Keys live in this process only: the
+/// library's word-at-a-time hash, not StableHash's byte-at-a-time FNV.
+std::uint64_t dedup_key_of(const EventView& ev) noexcept {
+  if ((ev.kind != EventKind::kCloudTrail && ev.kind != EventKind::kInvocation) || ev.event_id.empty()) return 0;
+  const std::hash<std::string_view> hash;
+  std::uint64_t key = hash(ev.event_id) ^ (hash(ev.account) * 0x9e3779b97f4a7c15ULL);
+  if (ev.kind == EventKind::kInvocation) key = ~key;
+  return key == 0 ? 1 : key;
+}
+
+bool normalize_kind(dom::object obj, RecordType type, NormalizeArena& arena, EventView& ev, SkipReason& why) {
   switch (type) {
     case RecordType::kCloudTrail:
     case RecordType::kInsight:
@@ -492,6 +505,22 @@ bool normalize_record(dom::element record, RecordType type, NormalizeArena& aren
   }
   why = SkipReason::kUnrecognisedRecord;
   return false;
+}
+
+}  // namespace
+
+bool normalize_record(dom::element record, RecordType type, NormalizeArena& arena, EventView& ev,
+                      std::size_t& resource_begin, SkipReason& why) {
+  dom::object obj;
+  if (record.get_object().get(obj) != simdjson::SUCCESS) {
+    why = SkipReason::kNotAnObject;
+    return false;
+  }
+  resource_begin = arena.resources.size();
+  ev.raw = record;
+  if (!normalize_kind(obj, type, arena, ev, why)) return false;
+  ev.dedup_key = dedup_key_of(ev);
+  return true;
 }
 
 std::string role_arn_from_assumed(std::string_view arn) {

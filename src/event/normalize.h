@@ -25,10 +25,15 @@ RecordType classify_record(simdjson::dom::object obj) noexcept;
 struct NormalizeArena {
   std::vector<ResourceView> resources;
   std::deque<std::string> strings;
+  /// The last assumed-role ARN an invocation record named and its role's ARN
+  /// (in `strings`): a file's records mostly share their caller, so the role
+  /// ARN is derived and kept once per run of them.
+  std::string_view assumed_arn, role_arn;
   std::string_view keep(std::string s) { return strings.emplace_back(std::move(s)); }
   void clear() {
     resources.clear();
     strings.clear();
+    assumed_arn = role_arn = {};
   }
 };
 

@@ -208,7 +208,7 @@ class Runner {
       b.file.failed = true;
       return;
     }
-    decoder.decode(r.text, b);
+    decoder.decode(*r.text_buffer, b);
     if (!b.stats.warnings.empty()) {
       for (const Warning& w : b.stats.warnings)
         if (w.kind != WarningKind::kUnrecognised && w.kind != WarningKind::kUnsupported) b.file.failed = true;
@@ -265,20 +265,7 @@ class Runner {
     // Same order of insertion, same outcome. dedup_keys_[k] != 0: a duplicate.
     dedup_keys_.assign(b.events.size(), 0);
     if (options_.dedup) {
-      for (std::size_t k = 0; k < b.events.size(); ++k) {
-        const EventView& ev = b.events[k];
-        // CloudTrail by eventID; invocation records by the hash of what
-        // identifies the call (their event id: request id, time, account,
-        // operation, model, caller, tokens), so that the S3 and the CloudWatch
-        // Logs copies of one call count once.
-        if ((ev.kind != EventKind::kCloudTrail && ev.kind != EventKind::kInvocation) || ev.event_id.empty()) continue;
-        // Keys live in this process only: the library's word-at-a-time hash,
-        // not StableHash's byte-at-a-time FNV (a visible share of the consumer).
-        const std::hash<std::string_view> hash;
-        std::uint64_t key = hash(ev.event_id) ^ (hash(ev.account) * 0x9e3779b97f4a7c15ULL);
-        if (ev.kind == EventKind::kInvocation) key = ~key;
-        dedup_keys_[k] = key == 0 ? 1 : key;  // 0: not keyed
-      }
+      for (std::size_t k = 0; k < b.events.size(); ++k) dedup_keys_[k] = b.events[k].dedup_key;
       constexpr std::size_t kAhead = 8;
       for (std::size_t k = 0; k < b.events.size(); ++k) {
         if (k + kAhead < b.events.size() && dedup_keys_[k + kAhead] != 0) seen_.prefetch(dedup_keys_[k + kAhead]);

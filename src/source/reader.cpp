@@ -27,8 +27,8 @@ void PaddedBuffer::reserve(std::size_t n, std::size_t keep) {
   if (n <= capacity_ && data_) return;
   std::size_t cap = capacity_ == 0 ? 1 << 16 : capacity_;
   while (cap < n) cap = cap < (std::size_t{1} << 30) ? cap * 2 : cap + (std::size_t{1} << 30);
-  std::unique_ptr<char[]> next(new char[cap + simdjson::SIMDJSON_PADDING]);
-  if (keep > 0) std::memcpy(next.get(), data_.get(), keep);
+  std::unique_ptr<char[]> next(new char[kSlack + cap + simdjson::SIMDJSON_PADDING + kSlack]);
+  if (keep > 0) std::memcpy(next.get() + kSlack, data(), keep);
   data_ = std::move(next);
   capacity_ = cap;
 }
@@ -36,19 +36,35 @@ void PaddedBuffer::reserve(std::size_t n, std::size_t keep) {
 void PaddedBuffer::resize(std::size_t n) {
   reserve(n, size_);
   size_ = n;
-  std::memset(data_.get() + n, 0, simdjson::SIMDJSON_PADDING);
+  std::memset(data() + n, 0, simdjson::SIMDJSON_PADDING);
 }
 
 void PaddedBuffer::append(std::string_view bytes) {
   reserve(size_ + bytes.size(), size_);
-  std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(data() + size_, bytes.data(), bytes.size());  // an empty view's data() may be null
   resize(size_ + bytes.size());
 }
 
 FileReader::FileReader(std::uint64_t max_inflated_bytes)
     : max_inflated_(max_inflated_bytes), inflater_(libdeflate_alloc_decompressor()) {}
 
-FileReader::~FileReader() { libdeflate_free_decompressor(inflater_); }
+FileReader::~FileReader() {
+  libdeflate_free_decompressor(inflater_);
+  if (dir_fd_ >= 0) ::close(dir_fd_);
+}
+
+int FileReader::open_input(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return open_evidence(path);
+  const std::string_view dir(path.data(), slash);
+  if (dir_fd_ < 0 || dir != dir_) {
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+    dir_.assign(dir);
+    dir_fd_ = ::open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd_ < 0) return open_evidence(path);  // the whole path gives the error, if any
+  }
+  return open_evidence_at(dir_fd_, path.c_str() + slash + 1);
+}
 
 namespace {
 
@@ -99,7 +115,7 @@ ReadResult FileReader::read(const std::string& path, bool is_stdin, ReadStats& s
   ReadResult result;
   // O_NONBLOCK: a FIFO put where a file was listed must not block the open
   // (it is refused below); it has no effect on regular files.
-  int fd = is_stdin ? 0 : open_evidence(path);
+  int fd = is_stdin ? 0 : open_input(path);
   if (fd < 0) {
     stats.warn(WarningKind::kOpenFailed, path, std::strerror(errno));
     return result;
@@ -172,6 +188,7 @@ void FileReader::inflate_stored(const std::string& path, bool over_cap, ReadResu
       stats.warn(kind, path, inflate_error);
     }
     result.text = inflated_.view();
+    result.text_buffer = &inflated_;
   } else {
     if (over_cap) {
       stats.warn(WarningKind::kOverCap, path,
@@ -179,6 +196,7 @@ void FileReader::inflate_stored(const std::string& path, bool over_cap, ReadResu
                              max_inflated_, max_inflated_));
     }
     result.text = raw_.view();
+    result.text_buffer = &raw_;
   }
   result.ok = true;
 }

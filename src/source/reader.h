@@ -20,12 +20,19 @@ struct InputFile;  // source/discover.h
 /// content can be parsed in place. Reused across files by one worker.
 class PaddedBuffer {
  public:
+  /// Writable bytes before data() and after the padding: room for the decoder
+  /// to wrap JSON Lines into an array in place ('[' before, ']' after the
+  /// content, which moves the padding one byte on) instead of copying the file.
+  /// A cache line, not one byte: data() keeps new[]'s alignment (reads into a
+  /// buffer one byte off took the kernel's copy twice as long).
+  static constexpr std::size_t kSlack = 64;
+
   PaddedBuffer() = default;
-  char* data() noexcept { return data_.get(); }
-  const char* data() const noexcept { return data_.get(); }
+  char* data() noexcept { return data_ ? data_.get() + kSlack : nullptr; }
+  const char* data() const noexcept { return data_ ? data_.get() + kSlack : nullptr; }
   std::size_t size() const noexcept { return size_; }
   std::size_t capacity() const noexcept { return capacity_; }
-  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  std::string_view view() const noexcept { return {data(), size_}; }
   /// Ensures room for `n` bytes plus padding; keeps the first `keep` bytes.
   void reserve(std::size_t n, std::size_t keep = 0);
   /// Sets the content size (<= capacity) and zeroes the padding after it.
@@ -45,6 +52,7 @@ struct ReadResult {
   bool compressed = false;
   std::uint64_t stored_size = 0;
   std::string_view text;         ///< the (inflated) bytes, padded; points into a reader buffer
+  PaddedBuffer* text_buffer = nullptr;  ///< that buffer (text is all of it), for decoding in place
   std::string_view stored;       ///< the bytes as stored (before gunzip); points into a reader buffer
   bool stored_complete = false;  ///< `stored` is the whole file (no read error, not cut at the cap)
 };
@@ -71,12 +79,18 @@ class FileReader {
 
  private:
   bool salvage(std::string_view member, PaddedBuffer& out);
+  /// open_evidence(path), relative to the previous file's folder when it is
+  /// the same one (inputs come in path order, a few per folder: resolving
+  /// every folder of the path for each file was most of opening it).
+  int open_input(const std::string& path);
   /// Inflates raw_ into inflated_ when it is gzip and sets result.text (and ok).
   void inflate_stored(const std::string& path, bool over_cap, ReadResult& result, ReadStats& stats);
   std::uint64_t max_inflated_;
   libdeflate_decompressor* inflater_ = nullptr;
   PaddedBuffer raw_;
   PaddedBuffer inflated_;
+  std::string dir_;   ///< the folder open as dir_fd_ (O_PATH), as the path names it
+  int dir_fd_ = -1;
 };
 
 inline bool is_gzip(std::string_view bytes) noexcept {

@@ -572,3 +572,53 @@ TEST_CASE("a table's user name and key, and a model named only in resources[]", 
   CHECK(f.events[3].actor_arn == "arn:aws:iam::1:user/u");
   CHECK(f.events[3].model_id == "amazon.titan-text-express-v1");
 }
+
+TEST_CASE("JSON Lines decoded in place read as the same events as from a copy", "[decode]") {
+  // Starting at the buffer's first byte and without a newline at the end: the
+  // brackets go into the buffer's slack and padding; the second fills the
+  // buffer's first allocation (64 KiB) to its last byte.
+  const std::string two = ct("a") + "\n" + ct("b");
+  const std::string texts[] = {ct("a") + "\r\n" + ct("b") + "\n\n  " + kInvocation,
+                               ct("a") + "\n" + std::string(65536 - two.size(), ' ') + ct("b"),
+                               two + "\n",
+                               ct("a") + "\n{\"broken\": \n" + ct("b"),
+                               std::string("\xEF\xBB\xBF") + two};
+  for (const std::string& text : texts) {
+    auto copied = events_from_json(text);
+    aiir::DecodedBatch batch;
+    batch.path = "test.json";
+    aiir::PaddedBuffer buf;
+    buf.append(text);
+    aiir::Decoder decoder;
+    decoder.decode(buf, batch);
+    CHECK(batch.file.shape == copied.batch->file.shape);
+    CHECK(batch.file.skipped == copied.batch->file.skipped);
+    REQUIRE(batch.events.size() == copied.events.size());
+    for (std::size_t i = 0; i < batch.events.size(); ++i) {
+      CHECK(batch.events[i].event_id == copied.events[i].event_id);
+      CHECK(batch.events[i].where.record == copied.events[i].where.record);
+      CHECK(batch.events[i].kind == copied.events[i].kind);
+    }
+  }
+}
+
+TEST_CASE("JSON Lines whose first line is longer than 64 KiB are still lines", "[decode]") {
+  // Tried as one document first (no newline near the start), which fails.
+  const std::string pad(70 << 10, 'x');
+  auto f = events_from_json(ct("a", "ListBuckets", ",\"pad\":\"" + pad + "\"") + "\n" + ct("b"));
+  REQUIRE(f.events.size() == 2);
+  CHECK(f.batch->file.shape == FileShape::kJsonLines);
+  CHECK(f.events[1].event_id == "b");
+}
+
+TEST_CASE("invocation records of changing callers name each one's role", "[decode][event]") {
+  // The role ARN is derived once per run of records of one caller.
+  std::string other = kInvocation;
+  other.replace(other.find("AppRole/s1"), 10, "Other/s2");
+  auto f = events_from_json(std::string(kInvocation) + "\n" + kInvocation + "\n" + other + "\n" + kInvocation);
+  REQUIRE(f.events.size() == 4);
+  CHECK(f.events[0].session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(f.events[1].session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+  CHECK(f.events[2].session_issuer == "arn:aws:iam::111122223333:role/Other");
+  CHECK(f.events[3].session_issuer == "arn:aws:iam::111122223333:role/AppRole");
+}

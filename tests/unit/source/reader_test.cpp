@@ -91,6 +91,22 @@ TEST_CASE("unreadable files are warnings naming the path", "[source]") {
   (void)m;
 }
 
+TEST_CASE("files of one folder in a row, then of another, then missing from a folder read before", "[source]") {
+  // The reader opens files relative to the previous file's folder.
+  TempDir dir;
+  auto a1 = dir.write("a/1.json", "1"), a2 = dir.write("a/2.json", "2"), b1 = dir.write("b/1.json", "3");
+  FileReader reader(1 << 20);
+  ReadStats stats;
+  CHECK(reader.read(a1, false, stats).text == "1");
+  CHECK(reader.read(a2, false, stats).text == "2");
+  CHECK(reader.read(b1, false, stats).text == "3");
+  CHECK_FALSE(reader.read(dir.file("b/2.json"), false, stats).ok);
+  CHECK(reader.read(a1, false, stats).text == "1");
+  CHECK_FALSE(reader.read(dir.file("c/1.json"), false, stats).ok);
+  CHECK(reader.read(b1, false, stats).text == "3");
+  CHECK(warned(stats, WarningKind::kOpenFailed) == 2);
+}
+
 TEST_CASE("discovery: recursive, sorted by path, loop-safe, missing roots reported", "[source]") {
   TempDir dir;
   dir.write("b/2.json", "{}");
