@@ -52,18 +52,20 @@ struct Op {
   bool decrypted = false;  // ssm withDecryption
 };
 
+// Every CloudTrail event is classified: names are compared with same_text
+// (lengths first, then words), not a memcmp call per candidate.
 bool one_of(std::string_view a, std::initializer_list<std::string_view> names) noexcept {
   for (auto n : names)
-    if (a == n) return true;
+    if (same_text(a, n)) return true;
   return false;
 }
 
 /// Classifies the private-data operations this analyzer looks at; false for the rest.
 bool classify(const EventView& e, Op& op) noexcept {
   const std::string_view s = e.service, a = e.action;
-  if (s == "s3.amazonaws.com") {
+  if (same_text(s, "s3.amazonaws.com")) {
     op.kind = Kind::kS3;
-    if (a == "GetObject") op.cls = OpClass::kRead;
+    if (same_text(a, "GetObject")) op.cls = OpClass::kRead;
     else if (one_of(a, {"PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CompleteMultipartUpload",
                         "DeleteBucket", "PutBucketLifecycle", "PutBucketLifecycleConfiguration"}))
       op.cls = OpClass::kChange;
@@ -75,17 +77,17 @@ bool classify(const EventView& e, Op& op) noexcept {
       return false;
     return true;
   }
-  if (s == "dynamodb.amazonaws.com") {
+  if (same_text(s, "dynamodb.amazonaws.com")) {
     op.kind = Kind::kDynamoDb;
     if (one_of(a, {"GetItem", "Query", "Scan", "BatchGetItem", "ExportTableToPointInTime"})) op.cls = OpClass::kRead;
     else if (one_of(a, {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "DeleteTable", "UpdateTable"}))
       op.cls = OpClass::kChange;
-    else if (a == "PutResourcePolicy") op.cls = OpClass::kExpose;
+    else if (same_text(a, "PutResourcePolicy")) op.cls = OpClass::kExpose;
     else
       return false;
     return true;
   }
-  if (s == "rds.amazonaws.com") {
+  if (same_text(s, "rds.amazonaws.com")) {
     op.kind = Kind::kRds;
     if (one_of(a, {"CreateDBSnapshot", "CreateDBClusterSnapshot", "CopyDBSnapshot", "CopyDBClusterSnapshot",
                    "StartExportTask"}))
@@ -98,19 +100,19 @@ bool classify(const EventView& e, Op& op) noexcept {
       return false;
     return true;
   }
-  if (s == "secretsmanager.amazonaws.com") {
+  if (same_text(s, "secretsmanager.amazonaws.com")) {
     op.kind = Kind::kSecret;
-    if (a == "GetSecretValue" || a == "BatchGetSecretValue") op.cls = OpClass::kRead;
+    if (same_text(a, "GetSecretValue") || same_text(a, "BatchGetSecretValue")) op.cls = OpClass::kRead;
     else if (one_of(a, {"PutSecretValue", "UpdateSecret", "DeleteSecret", "RotateSecret", "RestoreSecret"}))
       op.cls = OpClass::kChange;
-    else if (a == "PutResourcePolicy" || a == "DeleteResourcePolicy") op.cls = OpClass::kExpose;
+    else if (same_text(a, "PutResourcePolicy") || same_text(a, "DeleteResourcePolicy")) op.cls = OpClass::kExpose;
     else
       return false;
     return true;
   }
-  if (s == "ssm.amazonaws.com") {
+  if (same_text(s, "ssm.amazonaws.com")) {
     op.kind = Kind::kSsm;
-    if (a == "GetParameter" || a == "GetParameters" || a == "GetParametersByPath") {
+    if (same_text(a, "GetParameter") || same_text(a, "GetParameters") || same_text(a, "GetParametersByPath")) {
       op.cls = OpClass::kRead;
       op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"]);
     } else if (one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
@@ -336,7 +338,7 @@ Value* find_or_add_indexed(std::map<std::string, Value, std::less<>>& m, KeyInde
                            Init&& init) {
   if (auto it = index.find(key); it != index.end()) return it->second;
   if (m.size() >= kMaxKeys) return nullptr;
-  auto& [stored, value] = *m.emplace(std::string(key), Value{}).first;
+  auto& [stored, value] = *m.try_emplace(std::string(key)).first;  // built in its node, not moved there
   init(value);
   index.emplace(stored, &value);
   return &value;
@@ -533,12 +535,12 @@ class PrivateDataAnalyzer final : public Analyzer {
 
     // Bursts and exfiltration paths (no profile needed).
     if (op.kind == Kind::kSecret || (op.kind == Kind::kSsm && op.decrypted)) secret_burst(e, op, principal);
-    if (op.kind == Kind::kS3 && e.action == "GetObject") s3_reads(e, principal);
-    if (op.kind == Kind::kDynamoDb && e.action == "Scan") dynamo_scans(e, principal);
-    if (op.kind == Kind::kDynamoDb && e.action == "ExportTableToPointInTime")
+    if (op.kind == Kind::kS3 && same_text(e.action, "GetObject")) s3_reads(e, principal);
+    if (op.kind == Kind::kDynamoDb && same_text(e.action, "Scan")) dynamo_scans(e, principal);
+    if (op.kind == Kind::kDynamoDb && same_text(e.action, "ExportTableToPointInTime"))
       single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : ids_.front(), "", false);
     if (op.kind == Kind::kRds && op.cls == OpClass::kExpose) snapshot_share(e, principal);
-    if (op.kind == Kind::kS3 && e.action == "PutBucketPolicy") bucket_policy_share(e, principal);
+    if (op.kind == Kind::kS3 && same_text(e.action, "PutBucketPolicy")) bucket_policy_share(e, principal);
 
     // Touches: every resource an AI candidate or flagged caller touched, and
     // every touch of a profile private resource.
