@@ -77,25 +77,26 @@ const AppPrincipal* find_app_principal(const Profile& profile, std::string_view 
 namespace {
 /// is_ai_user_agent() for the events of a scan, which mostly repeat a few
 /// user agents: what their text says (the search through it) is remembered
-/// per thread, in slots by text_slot().
-bool is_ai_user_agent_cached(std::string_view ua, std::string_view service) {
-  if (ua.empty()) return false;
+/// per thread, in slots by the agent's ClientIds id. The analyzers that ask
+/// for a marker ask for the event's client ids too: the agent is compared
+/// with a remembered one once, not again here.
+bool is_ai_user_agent_cached(const EventView& e) {
+  if (e.user_agent.empty()) return false;
   struct Slot {
-    std::string ua;
-    bool valid = false;
+    std::uint64_t id = 0;       ///< the agent's ClientIds id (0: empty)
     bool service_name = false;  ///< is_ai_service(ua)
     bool marker = false;        ///< is_ai_user_agent(ua, a service other than Bedrock)
   };
-  thread_local std::array<Slot, 16> slots;
-  Slot& slot = slots[text_slot(ua, 4)];
-  if (!slot.valid || !same_text(slot.ua, ua)) {
-    slot.ua.assign(ua);
-    slot.valid = true;
-    slot.service_name = is_ai_service(ua);
-    slot.marker = is_ai_user_agent(ua, "");
+  thread_local std::array<Slot, 16> slots{};
+  const std::uint64_t id = ClientIds{}.of(e)[ClientIds::kAgent];
+  Slot& slot = slots[id % slots.size()];
+  if (slot.id != id) {  // ids are never reused: the same id is the same text
+    slot.id = id;
+    slot.service_name = is_ai_service(e.user_agent);
+    slot.marker = is_ai_user_agent(e.user_agent, "");
   }
   // As is_ai_user_agent: a Bedrock client's own markers do not count.
-  return slot.service_name || (slot.marker && !istarts_with(service, "bedrock"));
+  return slot.service_name || (slot.marker && !istarts_with(e.service, "bedrock"));
 }
 
 void write_ai_marker(const EventView& e, std::string& out) {
@@ -104,7 +105,7 @@ void write_ai_marker(const EventView& e, std::string& out) {
     out.append("invokedBy=").append(e.invoked_by);
   } else if (is_ai_service(e.source_ip)) {
     out.append("sourceIPAddress=").append(e.source_ip);
-  } else if (is_ai_user_agent_cached(e.user_agent, e.service)) {
+  } else if (is_ai_user_agent_cached(e)) {
     out.append("userAgent=").append(e.user_agent.substr(0, 128));
   } else if (e.kind == EventKind::kCloudTrail && same_text(e.issuer_type, "AWS::Lambda::Function")) {
     std::string_view fn = lambda_function_name(e.issued_to);

@@ -96,6 +96,15 @@ struct TextHash {
   return s.size() >= prefix.size() && same_text(s.substr(0, prefix.size()), prefix);
 }
 
+/// Whether `s` is one of `names`: for the per-event tests of an action or
+/// service against a fixed list (std::find made a memcmp call per name).
+template <std::size_t N>
+bool is_one_of(std::string_view s, const std::array<std::string_view, N>& names) noexcept {
+  for (std::string_view n : names)
+    if (same_text(s, n)) return true;
+  return false;
+}
+
 /// A cheap `bits`-bit hash of an id's length, middle and last 8 bytes (where
 /// ARNs, key ids and agents differ), for small direct-mapped caches of recent
 /// entries: a collision only costs a miss.

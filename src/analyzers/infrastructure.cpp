@@ -30,6 +30,8 @@
 namespace aiir {
 namespace {
 
+using detail::same_text;
+
 constexpr std::int64_t kMinute = 60 * 1000;
 constexpr std::int64_t kBucketMs = 10 * kMinute;
 constexpr std::uint32_t kMutationBurst = 20;     ///< mutating calls in two consecutive buckets (<= 20 min)
@@ -38,10 +40,10 @@ constexpr std::size_t kMutationDistinct = 8;     ///< ... or this many distinct 
 /// Write calls that change no infrastructure: the SSM agent's check-ins and reports from
 /// every managed instance (every few minutes), and CloudWatch Logs Insights queries.
 bool not_a_change(std::string_view svc, std::string_view action) noexcept {
-  if (svc == "ssm")
-    return action == "UpdateInstanceInformation" || action == "UpdateInstanceAssociationStatus" ||
-           action == "PutInventory" || action == "PutComplianceItems";
-  if (svc == "logs") return action == "StartQuery" || action == "StopQuery";
+  if (same_text(svc, "ssm"))
+    return same_text(action, "UpdateInstanceInformation") || same_text(action, "UpdateInstanceAssociationStatus") ||
+           same_text(action, "PutInventory") || same_text(action, "PutComplianceItems");
+  if (same_text(svc, "logs")) return same_text(action, "StartQuery") || same_text(action, "StopQuery");
   return false;
 }
 constexpr std::uint64_t kLargeCount = 10;        ///< instances in one request
@@ -64,7 +66,7 @@ constexpr std::array<std::string_view, 38> kInfraServices = {
     "waf", "wafv2"};
 
 bool is_infra_service(std::string_view svc) {
-  return std::find(kInfraServices.begin(), kInfraServices.end(), svc) != kInfraServices.end();
+  return detail::is_one_of(svc, kInfraServices);
 }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -74,44 +76,44 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 enum class Tamper : std::uint8_t { kNone, kWeak, kStrong };
 
 Tamper tamper_kind(std::string_view svc, std::string_view a) {
-  if (svc == "cloudtrail") {
-    if (a == "StopLogging" || a == "DeleteTrail" || a == "DeleteEventDataStore" || a == "StopEventDataStoreIngestion")
+  if (same_text(svc, "cloudtrail")) {
+    if (same_text(a, "StopLogging") || same_text(a, "DeleteTrail") || same_text(a, "DeleteEventDataStore") || same_text(a, "StopEventDataStoreIngestion"))
       return Tamper::kStrong;
-    if (a == "UpdateTrail" || a == "PutEventSelectors" || a == "PutInsightSelectors") return Tamper::kWeak;
-  } else if (svc == "guardduty") {
-    if (a == "DeleteDetector" || a == "DisassociateFromMasterAccount" || a == "DisassociateFromAdministratorAccount" ||
-        a == "DeleteMembers" || a == "DisassociateMembers" || a == "StopMonitoringMembers" ||
-        a == "DeletePublishingDestination")
+    if (same_text(a, "UpdateTrail") || same_text(a, "PutEventSelectors") || same_text(a, "PutInsightSelectors")) return Tamper::kWeak;
+  } else if (same_text(svc, "guardduty")) {
+    if (same_text(a, "DeleteDetector") || same_text(a, "DisassociateFromMasterAccount") || same_text(a, "DisassociateFromAdministratorAccount") ||
+        same_text(a, "DeleteMembers") || same_text(a, "DisassociateMembers") || same_text(a, "StopMonitoringMembers") ||
+        same_text(a, "DeletePublishingDestination"))
       return Tamper::kStrong;
-    if (a == "UpdateDetector" || a == "CreateIPSet" || a == "UpdateIPSet" || a == "CreateFilter" ||
-        a == "UpdateFilter" || a == "CreateThreatIntelSet" || a == "UpdateThreatIntelSet")
+    if (same_text(a, "UpdateDetector") || same_text(a, "CreateIPSet") || same_text(a, "UpdateIPSet") || same_text(a, "CreateFilter") ||
+        same_text(a, "UpdateFilter") || same_text(a, "CreateThreatIntelSet") || same_text(a, "UpdateThreatIntelSet"))
       return Tamper::kWeak;
-  } else if (svc == "config") {
-    if (a == "StopConfigurationRecorder" || a == "DeleteConfigurationRecorder" || a == "DeleteDeliveryChannel")
+  } else if (same_text(svc, "config")) {
+    if (same_text(a, "StopConfigurationRecorder") || same_text(a, "DeleteConfigurationRecorder") || same_text(a, "DeleteDeliveryChannel"))
       return Tamper::kStrong;
-    if (a == "DeleteConfigRule" || a == "DeleteConformancePack" || a == "PutConfigurationRecorder")
+    if (same_text(a, "DeleteConfigRule") || same_text(a, "DeleteConformancePack") || same_text(a, "PutConfigurationRecorder"))
       return Tamper::kWeak;
-  } else if (svc == "ec2") {
-    if (a == "DeleteFlowLogs") return Tamper::kStrong;
-  } else if (svc == "route53resolver") {
-    if (a == "DeleteResolverQueryLogConfig" || a == "DisassociateResolverQueryLogConfig") return Tamper::kStrong;
-  } else if (svc == "securityhub") {
-    if (a == "DisableSecurityHub" || a == "DisableImportFindingsForProduct") return Tamper::kStrong;
-    if (a == "BatchUpdateFindings" || a == "DeleteInsight") return Tamper::kWeak;
-  } else if (svc == "access-analyzer") {
-    if (a == "DeleteAnalyzer") return Tamper::kStrong;
-  } else if (svc == "macie2" || svc == "macie") {
-    if (a == "DisableMacie" || a == "DisassociateFromAdministratorAccount") return Tamper::kStrong;
-  } else if (svc == "logs") {
-    if (a == "DeleteLogGroup" || a == "DeleteLogStream" || a == "PutRetentionPolicy" ||
-        a == "DeleteSubscriptionFilter")
+  } else if (same_text(svc, "ec2")) {
+    if (same_text(a, "DeleteFlowLogs")) return Tamper::kStrong;
+  } else if (same_text(svc, "route53resolver")) {
+    if (same_text(a, "DeleteResolverQueryLogConfig") || same_text(a, "DisassociateResolverQueryLogConfig")) return Tamper::kStrong;
+  } else if (same_text(svc, "securityhub")) {
+    if (same_text(a, "DisableSecurityHub") || same_text(a, "DisableImportFindingsForProduct")) return Tamper::kStrong;
+    if (same_text(a, "BatchUpdateFindings") || same_text(a, "DeleteInsight")) return Tamper::kWeak;
+  } else if (same_text(svc, "access-analyzer")) {
+    if (same_text(a, "DeleteAnalyzer")) return Tamper::kStrong;
+  } else if (same_text(svc, "macie2") || same_text(svc, "macie")) {
+    if (same_text(a, "DisableMacie") || same_text(a, "DisassociateFromAdministratorAccount")) return Tamper::kStrong;
+  } else if (same_text(svc, "logs")) {
+    if (same_text(a, "DeleteLogGroup") || same_text(a, "DeleteLogStream") || same_text(a, "PutRetentionPolicy") ||
+        same_text(a, "DeleteSubscriptionFilter"))
       return Tamper::kWeak;
-  } else if (svc == "monitoring") {
-    if (a == "DeleteAlarms" || a == "DisableAlarmActions") return Tamper::kWeak;
-  } else if (svc == "bedrock") {
-    if (a == "DeleteModelInvocationLoggingConfiguration") return Tamper::kStrong;
+  } else if (same_text(svc, "monitoring")) {
+    if (same_text(a, "DeleteAlarms") || same_text(a, "DisableAlarmActions")) return Tamper::kWeak;
+  } else if (same_text(svc, "bedrock")) {
+    if (same_text(a, "DeleteModelInvocationLoggingConfiguration")) return Tamper::kStrong;
     // Where prompts are logged, or what: strong when it turns logging off (on_tamper).
-    if (a == "PutModelInvocationLoggingConfiguration") return Tamper::kWeak;
+    if (same_text(a, "PutModelInvocationLoggingConfiguration")) return Tamper::kWeak;
   }
   return Tamper::kNone;
 }
@@ -150,23 +152,23 @@ bool is_large_type(std::string_view t) {
 
 /// Existing compute started (no new instance): EC2 starts, ECS tasks.
 bool is_start(std::string_view svc, std::string_view a) {
-  if (svc == "ec2") return a == "StartInstances";
-  if (svc == "ecs") return a == "RunTask" || a == "StartTask";
+  if (same_text(svc, "ec2")) return same_text(a, "StartInstances");
+  if (same_text(svc, "ecs")) return same_text(a, "RunTask") || same_text(a, "StartTask");
   return false;
 }
 
 bool is_launch(std::string_view svc, std::string_view a) {
-  if (svc == "ec2") {
-    return a == "RunInstances" || a == "RequestSpotInstances" || a == "RequestSpotFleet" || a == "CreateFleet" ||
-           a == "CreateCapacityReservation" || a == "CreateCapacityReservationFleet" ||
-           a == "PurchaseReservedInstancesOffering";
+  if (same_text(svc, "ec2")) {
+    return same_text(a, "RunInstances") || same_text(a, "RequestSpotInstances") || same_text(a, "RequestSpotFleet") || same_text(a, "CreateFleet") ||
+           same_text(a, "CreateCapacityReservation") || same_text(a, "CreateCapacityReservationFleet") ||
+           same_text(a, "PurchaseReservedInstancesOffering");
   }
-  if (svc == "autoscaling") return a == "CreateAutoScalingGroup" || a == "UpdateAutoScalingGroup";
+  if (same_text(svc, "autoscaling")) return same_text(a, "CreateAutoScalingGroup") || same_text(a, "UpdateAutoScalingGroup");
   // SageMaker compute: endpoints, training, processing and transform jobs, notebooks, HyperPod clusters.
-  if (svc == "sagemaker")
-    return a == "CreateEndpointConfig" || a == "CreateTrainingJob" || a == "CreateProcessingJob" ||
-           a == "CreateTransformJob" || a == "CreateNotebookInstance" || a == "UpdateNotebookInstance" ||
-           a == "CreateCluster" || a == "UpdateCluster" || a == "CreateHyperParameterTuningJob";
+  if (same_text(svc, "sagemaker"))
+    return same_text(a, "CreateEndpointConfig") || same_text(a, "CreateTrainingJob") || same_text(a, "CreateProcessingJob") ||
+           same_text(a, "CreateTransformJob") || same_text(a, "CreateNotebookInstance") || same_text(a, "UpdateNotebookInstance") ||
+           same_text(a, "CreateCluster") || same_text(a, "UpdateCluster") || same_text(a, "CreateHyperParameterTuningJob");
   return false;
 }
 
@@ -312,17 +314,17 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (events_ == 0 || e.time_ms < first_ms_) first_ms_ = e.time_ms;
     if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
     ++events_;
-    const bool service = e.actor_type == "AWSService" || e.event_type == "AwsServiceEvent" ||
+    const bool service = detail::same_text(e.actor_type, "AWSService") || detail::same_text(e.event_type, "AwsServiceEvent") ||
                          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
     if (service || e.actor_arn.empty()) return;
-    const bool data = e.event_category == "Data" || e.management == Tri::kFalse;
+    const bool data = detail::same_text(e.event_category, "Data") || e.management == Tri::kFalse;
     if (data) return;
     ++management_events_;
     track_region(e);
     const std::string_view svc = detail::short_service(e.service);
     const bool read = detail::is_read_call(e);
 
-    if (svc == "servicequotas" && read) {
+    if (detail::same_text(svc, "servicequotas") && read) {
       Mutator* m = mutator(e);
       if (m) {
         m->quota_regions.add(e.region, 64);
@@ -332,12 +334,12 @@ class InfrastructureAnalyzer final : public Analyzer {
     }
     const Tamper t = tamper_kind(svc, e.action);
     if (t != Tamper::kNone) on_tamper(e, t);
-    if (svc == "cloudtrail" && e.outcome == Outcome::kSuccess) on_trail_switch(e);
+    if (detail::same_text(svc, "cloudtrail") && e.outcome == Outcome::kSuccess) on_trail_switch(e);
     // SageMaker is an AI service (its changes are the AI-changes element's),
     // but the GPUs it starts are compute like any other.
-    if (!read && svc == "sagemaker" && is_launch(svc, e.action)) on_launch(e);
+    if (!read && detail::same_text(svc, "sagemaker") && is_launch(svc, e.action)) on_launch(e);
     if (read || !is_infra_service(svc)) return;
-    if (svc == "iam" && e.action == "PassRole") return;
+    if (detail::same_text(svc, "iam") && detail::same_text(e.action, "PassRole")) return;
     if (not_a_change(svc, e.action)) return;
     if (is_launch(svc, e.action)) on_launch(e);
     else if (is_start(svc, e.action) && e.outcome == Outcome::kSuccess) on_start(e);

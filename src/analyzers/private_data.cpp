@@ -147,25 +147,19 @@ std::string_view parameter_name(std::string_view id) noexcept {
   return rest.find('/', 1) == std::string_view::npos ? rest.substr(1) : rest;
 }
 
-/// Resource identifiers an operation names (up to a few), written into `ids`.
-/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls); only the
-/// bucket unless `object_keys` (read only to match and list private resources).
-void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vector<std::string>& ids) {
-  if (e.kind != EventKind::kCloudTrail) {
-    ids.clear();
-    return;
-  }
+/// Resource identifiers an operation names (up to a few), written into `ids`:
+/// views of the event's text (valid while it is), but for an S3 "bucket/key",
+/// built in `joined`. S3 ids are "bucket/key" (or "bucket" for bucket-level
+/// calls); only the bucket unless `object_keys` (read only to match and list
+/// private resources).
+void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vector<std::string_view>& ids,
+                  std::string& joined) {
+  ids.clear();
+  if (e.kind != EventKind::kCloudTrail) return;
   constexpr std::size_t kMaxIds = 32;
-  // The previous event's strings are overwritten, not freed: their buffers are
-  // reused (most events name one id, an S3 object key often past the inline size).
-  std::size_t n = 0;
-  auto next = [&]() -> std::string& {
-    if (n == ids.size()) ids.emplace_back();
-    return ids[n++];
-  };
   auto rp = e.request_parameters();
   auto add = [&](std::string_view v) {
-    if (!v.empty() && n < kMaxIds) next().assign(v.substr(0, 512));
+    if (!v.empty() && ids.size() < kMaxIds) ids.push_back(v.substr(0, 512));
   };
   auto add_array = [&](simdjson::simdjson_result<dom::element> arr, auto&& fn) {
     dom::array xs;
@@ -194,7 +188,8 @@ void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vecto
       } else if (key.empty()) {
         add(bucket);
       } else {
-        next().assign(bucket.substr(0, 256)).append(1, '/').append(key.substr(0, 512));
+        joined.assign(bucket.substr(0, 256)).append(1, '/').append(key.substr(0, 512));
+        ids.push_back(joined);
       }
       break;
     }
@@ -223,7 +218,6 @@ void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vecto
       add_array(rp["names"], [](std::string_view v) { return parameter_name(v); });
       break;
   }
-  ids.resize(n);
 }
 
 /// Does the profile entry `pr` cover the resource id `id` of kind `kind`?
@@ -529,7 +523,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     Op op;
     if (!classify(e, op)) return;
     client_ids_ = nullptr;  // found by add_facts, if some aggregate counts the event
-    resource_ids(e, op, !profile_.private_resources.empty(), ids_);
+    resource_ids(e, op, !profile_.private_resources.empty(), ids_, joined_id_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
 
@@ -538,7 +532,8 @@ class PrivateDataAnalyzer final : public Analyzer {
     if (op.kind == Kind::kS3 && same_text(e.action, "GetObject")) s3_reads(e, principal);
     if (op.kind == Kind::kDynamoDb && same_text(e.action, "Scan")) dynamo_scans(e, principal);
     if (op.kind == Kind::kDynamoDb && same_text(e.action, "ExportTableToPointInTime"))
-      single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : ids_.front(), "", false);
+      single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : std::string(ids_.front()), "",
+             false);
     if (op.kind == Kind::kRds && op.cls == OpClass::kExpose) snapshot_share(e, principal);
     if (op.kind == Kind::kS3 && same_text(e.action, "PutBucketPolicy")) bucket_policy_share(e, principal);
 
@@ -753,11 +748,11 @@ class PrivateDataAnalyzer final : public Analyzer {
       if (out.get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0) s->bytes += static_cast<std::uint64_t>(bytes);
       else if (out.get_double().get(d) == simdjson::SUCCESS && d > 0) s->bytes += static_cast<std::uint64_t>(d);
     }
-    if (!ids_.empty()) add_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
+    if (!ids_.empty()) add_capped(s->buckets, ids_.front().substr(0, ids_.front().find('/')), 10);
   }
 
   void dynamo_scans(const EventView& e, std::string_view principal) {
-    std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
+    std::string_view table = ids_.empty() ? std::string_view() : ids_.front();
     // Scans are rare: their hours are found by key.
     Facts* f = hour_slot<Facts>(scan_hours_, scan_index_, nullptr, principal, floor_div(e.time_ms, kHourMs), table);
     if (f) add_facts(*f, e);
@@ -935,12 +930,13 @@ class PrivateDataAnalyzer final : public Analyzer {
   PrincipalMap principals_;
   // A principal's entry in principals_, in a slot by text_slot of the principal
   // (no hash of the whole ARN per event): the principals of a log interleave, so
-  // a last-entry cache missed on most events. Map values do not move.
+  // a last-entry cache missed on most events. Map values do not move. 256
+  // slots: with 64, principals that shared a slot took turns missing in it.
   struct PrincipalSlot {
     std::string principal;
     PrincipalStats* stats = nullptr;
   };
-  static constexpr int kPrincipalSlotBits = 6;
+  static constexpr int kPrincipalSlotBits = 8;
   std::array<PrincipalSlot, std::size_t{1} << kPrincipalSlotBits> principal_slots_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
@@ -951,7 +947,8 @@ class PrivateDataAnalyzer final : public Analyzer {
   KeyIndex<Facts> scan_index_;
   KeyIndex<Touch> touch_index_;
   std::vector<SingleEvent> singles_;
-  std::vector<std::string> ids_;
+  std::vector<std::string_view> ids_;  // this event's resource ids (resource_ids())
+  std::string joined_id_;             // the "bucket/key" one of them
   StrSet bad_;
   std::string key_;
   std::string_view marker_;  // this event's ai_marker()
