@@ -51,7 +51,6 @@ bool is_ai_source(std::string_view s) noexcept {
          same_text(s, "q.amazonaws.com");
 }
 
-
 bool is_mutating(const EventView& e) noexcept {
   if (e.read_only == Tri::kTrue) return false;
   std::string_view a = e.action;

@@ -274,8 +274,10 @@ typename Map::mapped_type* find_or_add(Map& m, const K& key, std::size_t cap, In
     bool added = false;
     // try_emplace builds the value in its node: the aggregates are large, and
     // emplace(key, Value{}) built one and moved it.
-    if constexpr (std::is_same_v<typename Map::key_type, std::string>) std::tie(it, added) = m.try_emplace(capped(key, max_key));
-    else std::tie(it, added) = m.try_emplace(key);
+    if constexpr (std::is_same_v<typename Map::key_type, std::string>)
+      std::tie(it, added) = m.try_emplace(capped(key, max_key));
+    else
+      std::tie(it, added) = m.try_emplace(key);
     if (added) init(it->second);  // not added: a key longer than max_key, found by its cut
   }
   return &it->second;

@@ -65,9 +65,7 @@ constexpr std::array<std::string_view, 38> kInfraServices = {
     "route53", "route53resolver", "s3", "secretsmanager", "securityhub", "ses", "sns", "sqs", "ssm", "states",
     "waf", "wafv2"};
 
-bool is_infra_service(std::string_view svc) {
-  return detail::is_one_of(svc, kInfraServices);
-}
+bool is_infra_service(std::string_view svc) { return detail::is_one_of(svc, kInfraServices); }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -77,26 +75,33 @@ enum class Tamper : std::uint8_t { kNone, kWeak, kStrong };
 
 Tamper tamper_kind(std::string_view svc, std::string_view a) {
   if (same_text(svc, "cloudtrail")) {
-    if (same_text(a, "StopLogging") || same_text(a, "DeleteTrail") || same_text(a, "DeleteEventDataStore") || same_text(a, "StopEventDataStoreIngestion"))
+    if (same_text(a, "StopLogging") || same_text(a, "DeleteTrail") || same_text(a, "DeleteEventDataStore") ||
+        same_text(a, "StopEventDataStoreIngestion"))
       return Tamper::kStrong;
-    if (same_text(a, "UpdateTrail") || same_text(a, "PutEventSelectors") || same_text(a, "PutInsightSelectors")) return Tamper::kWeak;
+    if (same_text(a, "UpdateTrail") || same_text(a, "PutEventSelectors") || same_text(a, "PutInsightSelectors"))
+      return Tamper::kWeak;
   } else if (same_text(svc, "guardduty")) {
-    if (same_text(a, "DeleteDetector") || same_text(a, "DisassociateFromMasterAccount") || same_text(a, "DisassociateFromAdministratorAccount") ||
-        same_text(a, "DeleteMembers") || same_text(a, "DisassociateMembers") || same_text(a, "StopMonitoringMembers") ||
+    if (same_text(a, "DeleteDetector") || same_text(a, "DisassociateFromMasterAccount") ||
+        same_text(a, "DisassociateFromAdministratorAccount") || same_text(a, "DeleteMembers") ||
+        same_text(a, "DisassociateMembers") || same_text(a, "StopMonitoringMembers") ||
         same_text(a, "DeletePublishingDestination"))
       return Tamper::kStrong;
-    if (same_text(a, "UpdateDetector") || same_text(a, "CreateIPSet") || same_text(a, "UpdateIPSet") || same_text(a, "CreateFilter") ||
-        same_text(a, "UpdateFilter") || same_text(a, "CreateThreatIntelSet") || same_text(a, "UpdateThreatIntelSet"))
+    if (same_text(a, "UpdateDetector") || same_text(a, "CreateIPSet") || same_text(a, "UpdateIPSet") ||
+        same_text(a, "CreateFilter") || same_text(a, "UpdateFilter") || same_text(a, "CreateThreatIntelSet") ||
+        same_text(a, "UpdateThreatIntelSet"))
       return Tamper::kWeak;
   } else if (same_text(svc, "config")) {
-    if (same_text(a, "StopConfigurationRecorder") || same_text(a, "DeleteConfigurationRecorder") || same_text(a, "DeleteDeliveryChannel"))
+    if (same_text(a, "StopConfigurationRecorder") || same_text(a, "DeleteConfigurationRecorder") ||
+        same_text(a, "DeleteDeliveryChannel"))
       return Tamper::kStrong;
-    if (same_text(a, "DeleteConfigRule") || same_text(a, "DeleteConformancePack") || same_text(a, "PutConfigurationRecorder"))
+    if (same_text(a, "DeleteConfigRule") || same_text(a, "DeleteConformancePack") ||
+        same_text(a, "PutConfigurationRecorder"))
       return Tamper::kWeak;
   } else if (same_text(svc, "ec2")) {
     if (same_text(a, "DeleteFlowLogs")) return Tamper::kStrong;
   } else if (same_text(svc, "route53resolver")) {
-    if (same_text(a, "DeleteResolverQueryLogConfig") || same_text(a, "DisassociateResolverQueryLogConfig")) return Tamper::kStrong;
+    if (same_text(a, "DeleteResolverQueryLogConfig") || same_text(a, "DisassociateResolverQueryLogConfig"))
+      return Tamper::kStrong;
   } else if (same_text(svc, "securityhub")) {
     if (same_text(a, "DisableSecurityHub") || same_text(a, "DisableImportFindingsForProduct")) return Tamper::kStrong;
     if (same_text(a, "BatchUpdateFindings") || same_text(a, "DeleteInsight")) return Tamper::kWeak;
@@ -159,16 +164,19 @@ bool is_start(std::string_view svc, std::string_view a) {
 
 bool is_launch(std::string_view svc, std::string_view a) {
   if (same_text(svc, "ec2")) {
-    return same_text(a, "RunInstances") || same_text(a, "RequestSpotInstances") || same_text(a, "RequestSpotFleet") || same_text(a, "CreateFleet") ||
-           same_text(a, "CreateCapacityReservation") || same_text(a, "CreateCapacityReservationFleet") ||
-           same_text(a, "PurchaseReservedInstancesOffering");
+    return same_text(a, "RunInstances") || same_text(a, "RequestSpotInstances") || same_text(a, "RequestSpotFleet") ||
+           same_text(a, "CreateFleet") || same_text(a, "CreateCapacityReservation") ||
+           same_text(a, "CreateCapacityReservationFleet") || same_text(a, "PurchaseReservedInstancesOffering");
   }
-  if (same_text(svc, "autoscaling")) return same_text(a, "CreateAutoScalingGroup") || same_text(a, "UpdateAutoScalingGroup");
+  if (same_text(svc, "autoscaling"))
+    return same_text(a, "CreateAutoScalingGroup") || same_text(a, "UpdateAutoScalingGroup");
   // SageMaker compute: endpoints, training, processing and transform jobs, notebooks, HyperPod clusters.
   if (same_text(svc, "sagemaker"))
-    return same_text(a, "CreateEndpointConfig") || same_text(a, "CreateTrainingJob") || same_text(a, "CreateProcessingJob") ||
-           same_text(a, "CreateTransformJob") || same_text(a, "CreateNotebookInstance") || same_text(a, "UpdateNotebookInstance") ||
-           same_text(a, "CreateCluster") || same_text(a, "UpdateCluster") || same_text(a, "CreateHyperParameterTuningJob");
+    return same_text(a, "CreateEndpointConfig") || same_text(a, "CreateTrainingJob") ||
+           same_text(a, "CreateProcessingJob") || same_text(a, "CreateTransformJob") ||
+           same_text(a, "CreateNotebookInstance") || same_text(a, "UpdateNotebookInstance") ||
+           same_text(a, "CreateCluster") || same_text(a, "UpdateCluster") ||
+           same_text(a, "CreateHyperParameterTuningJob");
   return false;
 }
 
@@ -314,7 +322,8 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (events_ == 0 || e.time_ms < first_ms_) first_ms_ = e.time_ms;
     if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
     ++events_;
-    const bool service = detail::same_text(e.actor_type, "AWSService") || detail::same_text(e.event_type, "AwsServiceEvent") ||
+    const bool service = detail::same_text(e.actor_type, "AWSService") ||
+                         detail::same_text(e.event_type, "AwsServiceEvent") ||
                          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
     if (service || e.actor_arn.empty()) return;
     const bool data = detail::same_text(e.event_category, "Data") || e.management == Tri::kFalse;
