@@ -31,6 +31,9 @@ namespace aiir {
 namespace {
 
 using detail::same_text;
+// The names tamper_kind() and the others test are string_view literals: in a
+// function this large GCC stops inlining, and a plain literal cost a strlen call.
+using namespace std::string_view_literals;
 
 constexpr std::int64_t kMinute = 60 * 1000;
 constexpr std::int64_t kBucketMs = 10 * kMinute;
@@ -40,10 +43,10 @@ constexpr std::size_t kMutationDistinct = 8;     ///< ... or this many distinct 
 /// Write calls that change no infrastructure: the SSM agent's check-ins and reports from
 /// every managed instance (every few minutes), and CloudWatch Logs Insights queries.
 bool not_a_change(std::string_view svc, std::string_view action) noexcept {
-  if (same_text(svc, "ssm"))
-    return same_text(action, "UpdateInstanceInformation") || same_text(action, "UpdateInstanceAssociationStatus") ||
-           same_text(action, "PutInventory") || same_text(action, "PutComplianceItems");
-  if (same_text(svc, "logs")) return same_text(action, "StartQuery") || same_text(action, "StopQuery");
+  if (same_text(svc, "ssm"sv))
+    return same_text(action, "UpdateInstanceInformation"sv) || same_text(action, "UpdateInstanceAssociationStatus"sv) ||
+           same_text(action, "PutInventory"sv) || same_text(action, "PutComplianceItems"sv);
+  if (same_text(svc, "logs"sv)) return same_text(action, "StartQuery"sv) || same_text(action, "StopQuery"sv);
   return false;
 }
 constexpr std::uint64_t kLargeCount = 10;        ///< instances in one request
@@ -74,51 +77,53 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 enum class Tamper : std::uint8_t { kNone, kWeak, kStrong };
 
 Tamper tamper_kind(std::string_view svc, std::string_view a) {
-  if (same_text(svc, "cloudtrail")) {
-    if (same_text(a, "StopLogging") || same_text(a, "DeleteTrail") || same_text(a, "DeleteEventDataStore") ||
-        same_text(a, "StopEventDataStoreIngestion"))
+  if (same_text(svc, "cloudtrail"sv)) {
+    if (same_text(a, "StopLogging"sv) || same_text(a, "DeleteTrail"sv) || same_text(a, "DeleteEventDataStore"sv) ||
+        same_text(a, "StopEventDataStoreIngestion"sv))
       return Tamper::kStrong;
-    if (same_text(a, "UpdateTrail") || same_text(a, "PutEventSelectors") || same_text(a, "PutInsightSelectors"))
+    if (same_text(a, "UpdateTrail"sv) || same_text(a, "PutEventSelectors"sv) || same_text(a, "PutInsightSelectors"sv))
       return Tamper::kWeak;
-  } else if (same_text(svc, "guardduty")) {
-    if (same_text(a, "DeleteDetector") || same_text(a, "DisassociateFromMasterAccount") ||
-        same_text(a, "DisassociateFromAdministratorAccount") || same_text(a, "DeleteMembers") ||
-        same_text(a, "DisassociateMembers") || same_text(a, "StopMonitoringMembers") ||
-        same_text(a, "DeletePublishingDestination"))
+  } else if (same_text(svc, "guardduty"sv)) {
+    if (same_text(a, "DeleteDetector"sv) || same_text(a, "DisassociateFromMasterAccount"sv) ||
+        same_text(a, "DisassociateFromAdministratorAccount"sv) || same_text(a, "DeleteMembers"sv) ||
+        same_text(a, "DisassociateMembers"sv) || same_text(a, "StopMonitoringMembers"sv) ||
+        same_text(a, "DeletePublishingDestination"sv))
       return Tamper::kStrong;
-    if (same_text(a, "UpdateDetector") || same_text(a, "CreateIPSet") || same_text(a, "UpdateIPSet") ||
-        same_text(a, "CreateFilter") || same_text(a, "UpdateFilter") || same_text(a, "CreateThreatIntelSet") ||
-        same_text(a, "UpdateThreatIntelSet"))
+    if (same_text(a, "UpdateDetector"sv) || same_text(a, "CreateIPSet"sv) || same_text(a, "UpdateIPSet"sv) ||
+        same_text(a, "CreateFilter"sv) || same_text(a, "UpdateFilter"sv) || same_text(a, "CreateThreatIntelSet"sv) ||
+        same_text(a, "UpdateThreatIntelSet"sv))
       return Tamper::kWeak;
-  } else if (same_text(svc, "config")) {
-    if (same_text(a, "StopConfigurationRecorder") || same_text(a, "DeleteConfigurationRecorder") ||
-        same_text(a, "DeleteDeliveryChannel"))
+  } else if (same_text(svc, "config"sv)) {
+    if (same_text(a, "StopConfigurationRecorder"sv) || same_text(a, "DeleteConfigurationRecorder"sv) ||
+        same_text(a, "DeleteDeliveryChannel"sv))
       return Tamper::kStrong;
-    if (same_text(a, "DeleteConfigRule") || same_text(a, "DeleteConformancePack") ||
-        same_text(a, "PutConfigurationRecorder"))
+    if (same_text(a, "DeleteConfigRule"sv) || same_text(a, "DeleteConformancePack"sv) ||
+        same_text(a, "PutConfigurationRecorder"sv))
       return Tamper::kWeak;
-  } else if (same_text(svc, "ec2")) {
-    if (same_text(a, "DeleteFlowLogs")) return Tamper::kStrong;
-  } else if (same_text(svc, "route53resolver")) {
-    if (same_text(a, "DeleteResolverQueryLogConfig") || same_text(a, "DisassociateResolverQueryLogConfig"))
+  } else if (same_text(svc, "ec2"sv)) {
+    if (same_text(a, "DeleteFlowLogs"sv)) return Tamper::kStrong;
+  } else if (same_text(svc, "route53resolver"sv)) {
+    if (same_text(a, "DeleteResolverQueryLogConfig"sv) || same_text(a, "DisassociateResolverQueryLogConfig"sv))
       return Tamper::kStrong;
-  } else if (same_text(svc, "securityhub")) {
-    if (same_text(a, "DisableSecurityHub") || same_text(a, "DisableImportFindingsForProduct")) return Tamper::kStrong;
-    if (same_text(a, "BatchUpdateFindings") || same_text(a, "DeleteInsight")) return Tamper::kWeak;
-  } else if (same_text(svc, "access-analyzer")) {
-    if (same_text(a, "DeleteAnalyzer")) return Tamper::kStrong;
-  } else if (same_text(svc, "macie2") || same_text(svc, "macie")) {
-    if (same_text(a, "DisableMacie") || same_text(a, "DisassociateFromAdministratorAccount")) return Tamper::kStrong;
-  } else if (same_text(svc, "logs")) {
-    if (same_text(a, "DeleteLogGroup") || same_text(a, "DeleteLogStream") || same_text(a, "PutRetentionPolicy") ||
-        same_text(a, "DeleteSubscriptionFilter"))
+  } else if (same_text(svc, "securityhub"sv)) {
+    if (same_text(a, "DisableSecurityHub"sv) || same_text(a, "DisableImportFindingsForProduct"sv))
+      return Tamper::kStrong;
+    if (same_text(a, "BatchUpdateFindings"sv) || same_text(a, "DeleteInsight"sv)) return Tamper::kWeak;
+  } else if (same_text(svc, "access-analyzer"sv)) {
+    if (same_text(a, "DeleteAnalyzer"sv)) return Tamper::kStrong;
+  } else if (same_text(svc, "macie2"sv) || same_text(svc, "macie"sv)) {
+    if (same_text(a, "DisableMacie"sv) || same_text(a, "DisassociateFromAdministratorAccount"sv))
+      return Tamper::kStrong;
+  } else if (same_text(svc, "logs"sv)) {
+    if (same_text(a, "DeleteLogGroup"sv) || same_text(a, "DeleteLogStream"sv) || same_text(a, "PutRetentionPolicy"sv) ||
+        same_text(a, "DeleteSubscriptionFilter"sv))
       return Tamper::kWeak;
-  } else if (same_text(svc, "monitoring")) {
-    if (same_text(a, "DeleteAlarms") || same_text(a, "DisableAlarmActions")) return Tamper::kWeak;
-  } else if (same_text(svc, "bedrock")) {
-    if (same_text(a, "DeleteModelInvocationLoggingConfiguration")) return Tamper::kStrong;
+  } else if (same_text(svc, "monitoring"sv)) {
+    if (same_text(a, "DeleteAlarms"sv) || same_text(a, "DisableAlarmActions"sv)) return Tamper::kWeak;
+  } else if (same_text(svc, "bedrock"sv)) {
+    if (same_text(a, "DeleteModelInvocationLoggingConfiguration"sv)) return Tamper::kStrong;
     // Where prompts are logged, or what: strong when it turns logging off (on_tamper).
-    if (same_text(a, "PutModelInvocationLoggingConfiguration")) return Tamper::kWeak;
+    if (same_text(a, "PutModelInvocationLoggingConfiguration"sv)) return Tamper::kWeak;
   }
   return Tamper::kNone;
 }
@@ -157,26 +162,27 @@ bool is_large_type(std::string_view t) {
 
 /// Existing compute started (no new instance): EC2 starts, ECS tasks.
 bool is_start(std::string_view svc, std::string_view a) {
-  if (same_text(svc, "ec2")) return same_text(a, "StartInstances");
-  if (same_text(svc, "ecs")) return same_text(a, "RunTask") || same_text(a, "StartTask");
+  if (same_text(svc, "ec2"sv)) return same_text(a, "StartInstances"sv);
+  if (same_text(svc, "ecs"sv)) return same_text(a, "RunTask"sv) || same_text(a, "StartTask"sv);
   return false;
 }
 
 bool is_launch(std::string_view svc, std::string_view a) {
-  if (same_text(svc, "ec2")) {
-    return same_text(a, "RunInstances") || same_text(a, "RequestSpotInstances") || same_text(a, "RequestSpotFleet") ||
-           same_text(a, "CreateFleet") || same_text(a, "CreateCapacityReservation") ||
-           same_text(a, "CreateCapacityReservationFleet") || same_text(a, "PurchaseReservedInstancesOffering");
+  if (same_text(svc, "ec2"sv)) {
+    return same_text(a, "RunInstances"sv) || same_text(a, "RequestSpotInstances"sv) ||
+           same_text(a, "RequestSpotFleet"sv) || same_text(a, "CreateFleet"sv) ||
+           same_text(a, "CreateCapacityReservation"sv) || same_text(a, "CreateCapacityReservationFleet"sv) ||
+           same_text(a, "PurchaseReservedInstancesOffering"sv);
   }
-  if (same_text(svc, "autoscaling"))
-    return same_text(a, "CreateAutoScalingGroup") || same_text(a, "UpdateAutoScalingGroup");
+  if (same_text(svc, "autoscaling"sv))
+    return same_text(a, "CreateAutoScalingGroup"sv) || same_text(a, "UpdateAutoScalingGroup"sv);
   // SageMaker compute: endpoints, training, processing and transform jobs, notebooks, HyperPod clusters.
-  if (same_text(svc, "sagemaker"))
-    return same_text(a, "CreateEndpointConfig") || same_text(a, "CreateTrainingJob") ||
-           same_text(a, "CreateProcessingJob") || same_text(a, "CreateTransformJob") ||
-           same_text(a, "CreateNotebookInstance") || same_text(a, "UpdateNotebookInstance") ||
-           same_text(a, "CreateCluster") || same_text(a, "UpdateCluster") ||
-           same_text(a, "CreateHyperParameterTuningJob");
+  if (same_text(svc, "sagemaker"sv))
+    return same_text(a, "CreateEndpointConfig"sv) || same_text(a, "CreateTrainingJob"sv) ||
+           same_text(a, "CreateProcessingJob"sv) || same_text(a, "CreateTransformJob"sv) ||
+           same_text(a, "CreateNotebookInstance"sv) || same_text(a, "UpdateNotebookInstance"sv) ||
+           same_text(a, "CreateCluster"sv) || same_text(a, "UpdateCluster"sv) ||
+           same_text(a, "CreateHyperParameterTuningJob"sv);
   return false;
 }
 
@@ -322,18 +328,18 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (events_ == 0 || e.time_ms < first_ms_) first_ms_ = e.time_ms;
     if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
     ++events_;
-    const bool service = detail::same_text(e.actor_type, "AWSService") ||
-                         detail::same_text(e.event_type, "AwsServiceEvent") ||
+    const bool service = detail::same_text(e.actor_type, "AWSService"sv) ||
+                         detail::same_text(e.event_type, "AwsServiceEvent"sv) ||
                          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
     if (service || e.actor_arn.empty()) return;
-    const bool data = detail::same_text(e.event_category, "Data") || e.management == Tri::kFalse;
+    const bool data = detail::same_text(e.event_category, "Data"sv) || e.management == Tri::kFalse;
     if (data) return;
     ++management_events_;
     track_region(e);
     const std::string_view svc = detail::short_service(e.service);
     const bool read = detail::is_read_call(e);
 
-    if (detail::same_text(svc, "servicequotas") && read) {
+    if (detail::same_text(svc, "servicequotas"sv) && read) {
       Mutator* m = mutator(e);
       if (m) {
         m->quota_regions.add(e.region, 64);
@@ -343,12 +349,12 @@ class InfrastructureAnalyzer final : public Analyzer {
     }
     const Tamper t = tamper_kind(svc, e.action);
     if (t != Tamper::kNone) on_tamper(e, t);
-    if (detail::same_text(svc, "cloudtrail") && e.outcome == Outcome::kSuccess) on_trail_switch(e);
+    if (detail::same_text(svc, "cloudtrail"sv) && e.outcome == Outcome::kSuccess) on_trail_switch(e);
     // SageMaker is an AI service (its changes are the AI-changes element's),
     // but the GPUs it starts are compute like any other.
-    if (!read && detail::same_text(svc, "sagemaker") && is_launch(svc, e.action)) on_launch(e);
+    if (!read && detail::same_text(svc, "sagemaker"sv) && is_launch(svc, e.action)) on_launch(e);
     if (read || !is_infra_service(svc)) return;
-    if (detail::same_text(svc, "iam") && detail::same_text(e.action, "PassRole")) return;
+    if (detail::same_text(svc, "iam"sv) && detail::same_text(e.action, "PassRole"sv)) return;
     if (not_a_change(svc, e.action)) return;
     if (is_launch(svc, e.action)) on_launch(e);
     else if (is_start(svc, e.action) && e.outcome == Outcome::kSuccess) on_start(e);
