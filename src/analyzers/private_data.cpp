@@ -33,6 +33,9 @@ namespace {
 namespace dom = simdjson::dom;
 
 using namespace detail;  // NOLINT: the shared analyzer helpers (common.h, ai_principals.h)
+// The member names looked up on every S3 and SSM call are string_view literals:
+// simdjson's operator[](const char*) is not inlined here, and made a strlen call.
+using namespace std::string_view_literals;
 
 // ---------------------------------------------------------------------------
 // Private-data operations.
@@ -114,7 +117,7 @@ bool classify(const EventView& e, Op& op) noexcept {
     op.kind = Kind::kSsm;
     if (same_text(a, "GetParameter") || same_text(a, "GetParameters") || same_text(a, "GetParametersByPath")) {
       op.cls = OpClass::kRead;
-      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"]);
+      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"sv]);
     } else if (one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
       op.cls = OpClass::kChange;
     } else {
@@ -171,12 +174,12 @@ void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vecto
   };
   switch (op.kind) {
     case Kind::kS3: {
-      std::string_view bucket = jstr(rp["bucketName"]);
+      std::string_view bucket = jstr(rp["bucketName"sv]);
       if (!object_keys && !bucket.empty() && bucket.size() <= 256) {  // the bucket as "bucket/key" would cut it
         add(bucket);
         break;
       }
-      std::string_view key = jstr(rp["key"]);
+      std::string_view key = jstr(rp["key"sv]);
       if (bucket.empty()) {
         // Fall back on resources[] ("arn:aws:s3:::bucket/key").
         for (const auto& r : e.resources) {
@@ -742,7 +745,7 @@ class PrivateDataAnalyzer final : public Analyzer {
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
-    if (e.additional_event_data()["bytesTransferredOut"].get(out) == simdjson::SUCCESS) {
+    if (e.additional_event_data()["bytesTransferredOut"sv].get(out) == simdjson::SUCCESS) {
       std::int64_t bytes = 0;
       double d = 0;
       if (out.get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0) s->bytes += static_cast<std::uint64_t>(bytes);
