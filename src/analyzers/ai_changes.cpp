@@ -681,6 +681,7 @@ void AiChangesAnalyzer::note_guardrail(const EventView& e) {
   const bool call = detail::is_model_call(a);
   if (!config && !version && !agent && !call) return;
   using Result = simdjson::simdjson_result<dom::element>;
+  using namespace std::string_view_literals;
   // Every successful model call comes here and most name no guardrail: the
   // response is looked up only where it is read, and the step built once one is named.
   const Result rp = e.request_parameters();
@@ -700,9 +701,10 @@ void AiChangesAnalyzer::note_guardrail(const EventView& e) {
       if (version_used.empty()) return;  // the number is only in the response
     }
   } else {
-    Result gc = agent ? rp["guardrailConfiguration"] : rp["guardrailConfig"];
+    // string_view keys: simdjson's operator[](const char*) is not inlined here and made a strlen call.
+    Result gc = agent ? rp["guardrailConfiguration"sv] : rp["guardrailConfig"sv];
     if (call && gc.error() != simdjson::SUCCESS) gc = rp;  // InvokeModel names the guardrail at the top level
-    id = str(gc["guardrailIdentifier"]);
+    id = str(gc["guardrailIdentifier"sv]);
     if (id.empty()) return;
     version_used = str(gc["guardrailVersion"]).substr(0, 32);
     if (version_used.empty()) return;
