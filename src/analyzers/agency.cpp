@@ -172,10 +172,10 @@ std::string family_label(Family f, std::string_view prefix) {
 /// Model invocations and Bedrock reads are the Invocation/AI-changes elements'
 /// business; they are not "actions taken" by the application.
 bool is_model_invocation(const EventView& e) noexcept {
-  if (!e.service.starts_with("bedrock")) return false;
+  if (!has_prefix(e.service, "bedrock")) return false;
   std::string_view a = e.action;
-  return is_model_call(a) || a == "ApplyGuardrail" || a == "CountTokens" || a == "GetAsyncInvoke" ||
-         a == "ListAsyncInvokes";
+  return is_model_call(a) || same_text(a, "ApplyGuardrail") || same_text(a, "CountTokens") ||
+         same_text(a, "GetAsyncInvoke") || same_text(a, "ListAsyncInvokes");
 }
 
 /// "Name <a@b.example>" or "a@b.example" -> "b.example" (lower case not needed: compared with iequals).
@@ -458,7 +458,7 @@ class AgencyAnalyzer final : public Analyzer {
       if (!e.source_ip.empty()) {
         if (slot.ips == nullptr) slot.ips = detail::find_or_add(role_ips_, e.session_issuer, kMaxKeys, [](RoleIps&) {});
         RoleIps* ips = slot.ips;
-        if (ips != nullptr && (slot.ip == nullptr || slot.ip->first != e.source_ip)) {
+        if (ips != nullptr && (slot.ip == nullptr || !same_text(slot.ip->first, e.source_ip))) {
           slot.ip = nullptr;
           auto iit = ips->first.find(e.source_ip);
           if (iit == ips->first.end() && ips->first.size() < kMaxRoleIps)

@@ -42,12 +42,14 @@ constexpr std::array<const char*, kStepCount> kStepNames = {"recon", "logging_ch
                                                            "invocation_burst", "logging_change"};
 
 /// Bedrock (AgentCore included: formats.md 3.1 expects bedrock-agentcore.*), SageMaker, Q Business, Q.
+/// Asked of every CloudTrail event, as chain_step() is: names are compared with
+/// same_text (lengths first, then words), not a memcmp call each.
 bool is_ai_source(std::string_view s) noexcept {
-  return s == "bedrock.amazonaws.com" || s.starts_with("bedrock-agentcore") || s == "sagemaker.amazonaws.com" ||
-         s == "qbusiness.amazonaws.com" || s == "q.amazonaws.com";
+  using detail::has_prefix, detail::same_text;
+  return same_text(s, "bedrock.amazonaws.com") || has_prefix(s, "bedrock-agentcore") ||
+         same_text(s, "sagemaker.amazonaws.com") || same_text(s, "qbusiness.amazonaws.com") ||
+         same_text(s, "q.amazonaws.com");
 }
-
-bool starts_with(std::string_view s, std::string_view p) noexcept { return s.substr(0, p.size()) == p; }
 
 bool is_mutating(const EventView& e) noexcept {
   if (e.read_only == Tri::kTrue) return false;
@@ -55,15 +57,15 @@ bool is_mutating(const EventView& e) noexcept {
   // Model, agent, retrieval and guardrail runtime calls act on input (some are
   // recorded readOnly: false) but change nothing.
   if (detail::is_bedrock_runtime_call(e.service, a)) return false;
-  if (e.service == "sagemaker.amazonaws.com" && a.starts_with("InvokeEndpoint")) return false;
-  if (e.service == "qbusiness.amazonaws.com" &&
+  if (detail::same_text(e.service, "sagemaker.amazonaws.com") && a.starts_with("InvokeEndpoint")) return false;
+  if (detail::same_text(e.service, "qbusiness.amazonaws.com") &&
       (a == "ChatSync" || a == "Chat" || a == "SearchRelevantContent" || a == "PutFeedback"))
     return false;
   if (e.read_only == Tri::kFalse) return true;
   for (std::string_view p : {"Create", "Update", "Delete", "Put", "Start", "Stop", "Associate", "Disassociate",
                              "Register", "Deregister", "Prepare", "Import", "Modify", "Enable", "Disable", "Tag",
                              "Untag", "Add", "Remove", "Attach", "Detach", "Ingest"}) {
-    if (starts_with(a, p)) return true;
+    if (detail::has_prefix(a, p)) return true;
   }
   return false;
 }
@@ -75,31 +77,34 @@ bool is_enumeration(std::string_view a) noexcept {
       "ListGuardrails",       "GetGuardrail",               "ListCustomModels",               "ListImportedModels",
       "ListProvisionedModelThroughputs", "ListModelCustomizationJobs", "ListKnowledgeBases", "ListAgents",
       "GetModelInvocationLoggingConfiguration", "ListFoundationModelAgreementOffers"};
-  return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
+  return std::any_of(kNames.begin(), kNames.end(), [a](std::string_view n) { return detail::same_text(a, n); });
 }
 
 int chain_step(const EventView& e) noexcept {
+  using detail::same_text;
   std::string_view a = e.action;
-  if (e.service == "sts.amazonaws.com") return a == "GetCallerIdentity" ? kRecon : -1;
-  if (e.service != "bedrock.amazonaws.com") return -1;
+  if (same_text(e.service, "sts.amazonaws.com")) return same_text(a, "GetCallerIdentity") ? kRecon : -1;
+  if (!same_text(e.service, "bedrock.amazonaws.com")) return -1;
   if (detail::is_model_call(a)) {
-    if (e.error_code == "ValidationException" || e.error_code == "AccessDenied" ||
-        e.error_code == "AccessDeniedException") {
+    if (same_text(e.error_code, "ValidationException") || same_text(e.error_code, "AccessDenied") ||
+        same_text(e.error_code, "AccessDeniedException")) {
       return kProbe;
     }
     return e.error_code.empty() ? kInvocation : -1;
   }
-  if (a == "ListFoundationModels" || a == "GetFoundationModelAvailability" || a == "ListInferenceProfiles" ||
-      a == "GetUseCaseForModelAccess" || a == "GetFoundationModel" || a == "ListCustomModels" ||
-      a == "ListProvisionedModelThroughputs") {
+  if (same_text(a, "ListFoundationModels") || same_text(a, "GetFoundationModelAvailability") ||
+      same_text(a, "ListInferenceProfiles") || same_text(a, "GetUseCaseForModelAccess") ||
+      same_text(a, "GetFoundationModel") || same_text(a, "ListCustomModels") ||
+      same_text(a, "ListProvisionedModelThroughputs")) {
     return kRecon;
   }
-  if (a == "GetModelInvocationLoggingConfiguration") return kLoggingCheck;
-  if (a == "PutUseCaseForModelAccess" || a == "CreateFoundationModelAgreement" ||
-      a == "PutFoundationModelEntitlement" || a == "ListFoundationModelAgreementOffers") {
+  if (same_text(a, "GetModelInvocationLoggingConfiguration")) return kLoggingCheck;
+  if (same_text(a, "PutUseCaseForModelAccess") || same_text(a, "CreateFoundationModelAgreement") ||
+      same_text(a, "PutFoundationModelEntitlement") || same_text(a, "ListFoundationModelAgreementOffers")) {
     return kEnablement;
   }
-  if (a == "DeleteModelInvocationLoggingConfiguration" || a == "PutModelInvocationLoggingConfiguration") {
+  if (same_text(a, "DeleteModelInvocationLoggingConfiguration") ||
+      same_text(a, "PutModelInvocationLoggingConfiguration")) {
     return kLoggingChange;
   }
   return -1;
@@ -268,13 +273,14 @@ class AiChangesAnalyzer final : public Analyzer {
       std::string_view v;
       return rp[name].get_string().get(v) == simdjson::SUCCESS ? v : std::string_view{};
     };
-    if (e.action == "DeleteGuardrail") {
+    if (detail::same_text(e.action, "DeleteGuardrail")) {
       what = fmt::format("guardrail {} deleted", field("guardrailIdentifier").substr(0, 200));
-    } else if (e.action == "PutFoundationModelEntitlement" || e.action == "CreateFoundationModelAgreement") {
+    } else if (detail::same_text(e.action, "PutFoundationModelEntitlement") ||
+               detail::same_text(e.action, "CreateFoundationModelAgreement")) {
       std::string_view model = field("modelId");
       if (model.empty()) return;
       what = fmt::format("access to model {} enabled", model.substr(0, 200));
-    } else if (e.action == "DeleteModelInvocationLoggingConfiguration") {
+    } else if (detail::same_text(e.action, "DeleteModelInvocationLoggingConfiguration")) {
       what = "model invocation logging deleted";
     } else {
       return;
@@ -356,7 +362,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   if (!ai && step < 0) return;
   if (ai) ++ai_events_;
   if (ai && e.outcome == Outcome::kSuccess) note_notable(e);
-  if (e.service == "bedrock.amazonaws.com" && e.outcome == Outcome::kSuccess) note_guardrail(e);
+  if (e.outcome == Outcome::kSuccess && detail::same_text(e.service, "bedrock.amazonaws.com")) note_guardrail(e);
 
   // The LLMjacking chain, keyed by access key (principal when there is none).
   if (step >= 0 && !(e.access_key_id.empty() && e.actor_arn.empty())) {
@@ -668,41 +674,48 @@ void AiChangesAnalyzer::emit_logging_then_invoke(FindingSink& out) {
 
 void AiChangesAnalyzer::note_guardrail(const EventView& e) {
   const std::string_view a = e.action;
-  const bool config = a == "CreateGuardrail" || a == "UpdateGuardrail";
-  const bool version = a == "CreateGuardrailVersion";
-  const bool agent = a == "CreateAgent" || a == "UpdateAgent";
+  using detail::same_text;
+  const bool config = same_text(a, "CreateGuardrail") || same_text(a, "UpdateGuardrail");
+  const bool version = same_text(a, "CreateGuardrailVersion");
+  const bool agent = same_text(a, "CreateAgent") || same_text(a, "UpdateAgent");
   const bool call = detail::is_model_call(a);
   if (!config && !version && !agent && !call) return;
   using Result = simdjson::simdjson_result<dom::element>;
-  const Result rp = e.request_parameters(), re = e.raw["responseElements"];
+  using namespace std::string_view_literals;
+  // Every successful model call comes here and most name no guardrail: the
+  // response is looked up only where it is read, and the step built once one is named.
+  const Result rp = e.request_parameters();
+  auto re = [&e] { return e.raw["responseElements"]; };
   auto str = [](Result v) {
     std::string_view s;
     return v.get_string().get(s) == simdjson::SUCCESS ? s : std::string_view{};
   };
-  GuardrailStep step;
-  std::string_view id;
+  std::string_view id, version_used;
+  std::string consumer;
   if (config || version) {
     id = str(rp["guardrailIdentifier"]);
-    if (id.empty()) id = str(re["guardrailId"]);
-    if (id.empty()) id = str(re["guardrailArn"]);
+    if (id.empty()) id = str(re()["guardrailId"]);
+    if (id.empty()) id = str(re()["guardrailArn"]);
     if (version) {
-      step.version = std::string(str(re["version"]).substr(0, 32));
-      if (step.version.empty()) return;  // the number is only in the response
+      version_used = str(re()["version"]).substr(0, 32);
+      if (version_used.empty()) return;  // the number is only in the response
     }
   } else {
-    Result gc = agent ? rp["guardrailConfiguration"] : rp["guardrailConfig"];
+    // string_view keys: simdjson's operator[](const char*) is not inlined here and made a strlen call.
+    Result gc = agent ? rp["guardrailConfiguration"sv] : rp["guardrailConfig"sv];
     if (call && gc.error() != simdjson::SUCCESS) gc = rp;  // InvokeModel names the guardrail at the top level
-    id = str(gc["guardrailIdentifier"]);
-    step.version = std::string(str(gc["guardrailVersion"]).substr(0, 32));
-    if (id.empty() || step.version.empty()) return;
+    id = str(gc["guardrailIdentifier"sv]);
+    if (id.empty()) return;
+    version_used = str(gc["guardrailVersion"]).substr(0, 32);
+    if (version_used.empty()) return;
     if (agent) {
       std::string_view agent_id = str(rp["agentId"]);
-      if (agent_id.empty()) agent_id = str(re["agent"]["agentId"]);
+      if (agent_id.empty()) agent_id = str(re()["agent"]["agentId"]);
       std::string_view name = str(rp["agentName"]);
-      step.consumer = fmt::format("agent {}{}", agent_id.empty() ? name.substr(0, 100) : agent_id.substr(0, 100),
-                                  !agent_id.empty() && !name.empty() ? fmt::format(" ({})", name.substr(0, 100)) : "");
+      consumer = fmt::format("agent {}{}", agent_id.empty() ? name.substr(0, 100) : agent_id.substr(0, 100),
+                             !agent_id.empty() && !name.empty() ? fmt::format(" ({})", name.substr(0, 100)) : "");
     } else {
-      step.consumer = fmt::format("model calls of {}", e.actor_arn.substr(0, 300));
+      consumer = fmt::format("model calls of {}", e.actor_arn.substr(0, 300));
     }
   }
   id = guardrail_id(id);
@@ -718,6 +731,9 @@ void AiChangesAnalyzer::note_guardrail(const EventView& e) {
     it->second.id = std::string(id.substr(0, 128));
     it->second.account = std::string(e.account.substr(0, 32));
   }
+  GuardrailStep step;
+  step.version = std::string(version_used);
+  step.consumer = std::move(consumer);
   step.ev = Evidence::from(e);
   step.principal = std::string(e.actor_arn.substr(0, 512));
   step.key = std::string(e.access_key_id.substr(0, 64));

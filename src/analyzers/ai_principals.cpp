@@ -77,25 +77,26 @@ const AppPrincipal* find_app_principal(const Profile& profile, std::string_view 
 namespace {
 /// is_ai_user_agent() for the events of a scan, which mostly repeat a few
 /// user agents: what their text says (the search through it) is remembered
-/// per thread, in slots by text_slot().
-bool is_ai_user_agent_cached(std::string_view ua, std::string_view service) {
-  if (ua.empty()) return false;
+/// per thread, in slots by the agent's ClientIds id. The analyzers that ask
+/// for a marker ask for the event's client ids too: the agent is compared
+/// with a remembered one once, not again here.
+bool is_ai_user_agent_cached(const EventView& e) {
+  if (e.user_agent.empty()) return false;
   struct Slot {
-    std::string ua;
-    bool valid = false;
+    std::uint64_t id = 0;       ///< the agent's ClientIds id (0: empty)
     bool service_name = false;  ///< is_ai_service(ua)
     bool marker = false;        ///< is_ai_user_agent(ua, a service other than Bedrock)
   };
-  thread_local std::array<Slot, 16> slots;
-  Slot& slot = slots[text_slot(ua, 4)];
-  if (!slot.valid || !same_text(slot.ua, ua)) {
-    slot.ua.assign(ua);
-    slot.valid = true;
-    slot.service_name = is_ai_service(ua);
-    slot.marker = is_ai_user_agent(ua, "");
+  thread_local std::array<Slot, 16> slots{};
+  const std::uint64_t id = ClientIds{}.of(e)[ClientIds::kAgent];
+  Slot& slot = slots[id % slots.size()];
+  if (slot.id != id) {  // ids are never reused: the same id is the same text
+    slot.id = id;
+    slot.service_name = is_ai_service(e.user_agent);
+    slot.marker = is_ai_user_agent(e.user_agent, "");
   }
   // As is_ai_user_agent: a Bedrock client's own markers do not count.
-  return slot.service_name || (slot.marker && !istarts_with(service, "bedrock"));
+  return slot.service_name || (slot.marker && !istarts_with(e.service, "bedrock"));
 }
 
 void write_ai_marker(const EventView& e, std::string& out) {
@@ -104,9 +105,9 @@ void write_ai_marker(const EventView& e, std::string& out) {
     out.append("invokedBy=").append(e.invoked_by);
   } else if (is_ai_service(e.source_ip)) {
     out.append("sourceIPAddress=").append(e.source_ip);
-  } else if (is_ai_user_agent_cached(e.user_agent, e.service)) {
+  } else if (is_ai_user_agent_cached(e)) {
     out.append("userAgent=").append(e.user_agent.substr(0, 128));
-  } else if (e.kind == EventKind::kCloudTrail && e.issuer_type == "AWS::Lambda::Function") {
+  } else if (e.kind == EventKind::kCloudTrail && same_text(e.issuer_type, "AWS::Lambda::Function")) {
     std::string_view fn = lambda_function_name(e.issued_to);
     if (!fn.empty()) out.append("lambda=").append(fn.substr(0, 128));
   }
@@ -208,7 +209,7 @@ const ClientIds::Ids& ClientIds::of(const EventView& e) const {
 }
 
 bool is_model_call(std::string_view action) noexcept {
-  return action.starts_with("InvokeModel") || action.starts_with("Converse") || action == "StartAsyncInvoke";
+  return has_prefix(action, "InvokeModel") || has_prefix(action, "Converse") || same_text(action, "StartAsyncInvoke");
 }
 
 bool disables_invocation_logging(const EventView& e) noexcept {
@@ -231,10 +232,10 @@ bool disables_invocation_logging(const EventView& e) noexcept {
 }
 
 bool is_bedrock_runtime_call(std::string_view service, std::string_view action) noexcept {
-  if (!service.starts_with("bedrock")) return false;
-  return is_model_call(action) || action.starts_with("Retrieve") || action == "InvokeAgent" ||
-         action == "InvokeInlineAgent" || action == "InvokeFlow" || action == "InvokeAgentRuntime" ||
-         action == "ApplyGuardrail" || action == "Rerank";
+  if (!has_prefix(service, "bedrock")) return false;
+  return is_model_call(action) || has_prefix(action, "Retrieve") || same_text(action, "InvokeAgent") ||
+         same_text(action, "InvokeInlineAgent") || same_text(action, "InvokeFlow") ||
+         same_text(action, "InvokeAgentRuntime") || same_text(action, "ApplyGuardrail") || same_text(action, "Rerank");
 }
 
 namespace {
@@ -269,7 +270,7 @@ void AiPrincipals::learn(const EventView& e) {
     }
   }
   if (e.kind != EventKind::kCloudTrail) return;
-  if (ok && e.service == "bedrock.amazonaws.com") {
+  if (ok && same_text(e.service, "bedrock.amazonaws.com")) {
     if (e.action == "CreateAgentActionGroup" || e.action == "UpdateAgentActionGroup") {
       std::string_view fn = lambda_function_name(
           jstr(e.request_parameters()["actionGroupExecutor"]["lambda"]));
@@ -284,7 +285,7 @@ void AiPrincipals::learn(const EventView& e) {
       std::string_view role = jstr(e.request_parameters()["agentResourceRoleArn"]);
       if (!role.empty() && agent_roles_.size() < kCap) agent_roles_.emplace(capped(role));
     }
-  } else if (ok && e.service == "lambda.amazonaws.com" && e.action.starts_with("Invoke") &&
+  } else if (ok && same_text(e.service, "lambda.amazonaws.com") && has_prefix(e.action, "Invoke") &&
              is_ai_service(e.invoked_by)) {
     // A Lambda data event: an AI service (an agent) ran this function, so its
     // role acts for the application, though no action group is known to name
@@ -292,7 +293,7 @@ void AiPrincipals::learn(const EventView& e) {
     std::string_view fn = lambda_function_name(jstr(e.request_parameters()["functionName"]));
     if (!fn.empty() && invoked_tools_.size() < kCap && invoked_tools_.find(fn) == invoked_tools_.end())
       invoked_tools_.emplace(capped(fn));
-  } else if (ok && e.service == "lambda.amazonaws.com" &&
+  } else if (ok && same_text(e.service, "lambda.amazonaws.com") &&
              (e.action.starts_with("CreateFunction") || e.action.starts_with("UpdateFunctionConfiguration"))) {
     std::string_view fn = lambda_function_name(jstr(e.request_parameters()["functionName"]));
     std::string_view role = jstr(e.request_parameters()["role"]);
@@ -303,8 +304,8 @@ void AiPrincipals::learn(const EventView& e) {
   // and sets only grow, up to their caps): a session seen lately, with the
   // same role and credentials, is skipped. Sessions interleave: slots by the
   // session ARN.
-  const bool lambda = e.issuer_type == "AWS::Lambda::Function";
-  const bool assumed = e.actor_type == "AssumedRole";
+  const bool lambda = same_text(e.issuer_type, "AWS::Lambda::Function");
+  const bool assumed = same_text(e.actor_type, "AssumedRole");
   SeenSession& seen = seen_sessions_[text_slot(e.actor_arn, kSeenBits)];
   if (seen.valid && seen.lambda == lambda && seen.assumed == assumed && same_text(seen.actor, e.actor_arn) &&
       same_text(seen.issuer, e.session_issuer) && same_text(seen.issued_to, e.issued_to))

@@ -120,6 +120,8 @@ class EarliestEvidenceOf {
     void assign(const EventView& e) {
       const std::string_view id = Evidence::cited_event_id(e);
       file = interned_path(e.file);
+      // Room for all three first: a new item's text grew twice (two more allocations).
+      text.reserve(id.size() + e.request_id.size() + e.action.size());
       text.assign(id).append(e.request_id).append(e.action);
       event_id = static_cast<std::uint32_t>(id.size());
       request_id = static_cast<std::uint32_t>(e.request_id.size());

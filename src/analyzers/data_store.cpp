@@ -55,7 +55,7 @@ std::string iso(std::int64_t ms) {
 void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
   if (s.empty() || v.size() >= cap) return;
   for (const auto& x : v) {
-    if (x == s) return;
+    if (detail::same_text(x, s)) return;  // no memcmp call per kept value: searched on every write
   }
   v.emplace_back(s);
 }
@@ -94,7 +94,7 @@ bool is_s3_write(std::string_view a) noexcept {
   static constexpr std::array<std::string_view, 8> kNames = {"PutObject",    "CopyObject",      "DeleteObject",
                                                              "DeleteObjects", "PutObjectAcl",   "RestoreObject",
                                                              "CompleteMultipartUpload", "UploadPartCopy"};
-  return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
+  return detail::is_one_of(a, kNames);
 }
 
 /// Knowledge-base, data-source, agent, action-group, alias, prompt and flow changes.
@@ -110,7 +110,7 @@ bool is_kb_agent_change(std::string_view a) noexcept {
       "CreatePromptVersion", "CreateFlow", "UpdateFlow", "DeleteFlow", "PrepareFlow", "CreateFlowVersion",
       "DeleteFlowVersion", "CreateFlowAlias", "UpdateFlowAlias", "DeleteFlowAlias", "CreateModelCustomizationJob",
       "CreateModelImportJob", "CreateEvaluationJob", "CreateCustomModel"};
-  return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
+  return detail::is_one_of(a, kNames);
 }
 
 /// Amazon Q Business: plugins (actions the assistant takes), data sources,
@@ -120,12 +120,13 @@ bool is_qbusiness_store_change(std::string_view a) noexcept {
       "CreatePlugin", "UpdatePlugin", "DeletePlugin", "CreateDataSource", "UpdateDataSource", "DeleteDataSource",
       "StartDataSourceSyncJob", "StopDataSourceSyncJob", "BatchPutDocument", "BatchDeleteDocument", "CreateIndex",
       "UpdateIndex", "DeleteIndex", "CreateRetriever", "UpdateRetriever", "DeleteRetriever"};
-  return std::find(kNames.begin(), kNames.end(), a) != kNames.end();
+  return detail::is_one_of(a, kNames);
 }
 
 bool is_retrieval(std::string_view a) noexcept {
-  return a == "Retrieve" || a == "RetrieveAndGenerate" || a == "RetrieveAndGenerateStream" || a == "InvokeAgent" ||
-         a == "InvokeInlineAgent" || a == "InvokeFlow";
+  using detail::same_text;
+  return same_text(a, "Retrieve") || same_text(a, "RetrieveAndGenerate") || same_text(a, "RetrieveAndGenerateStream") ||
+         same_text(a, "InvokeAgent") || same_text(a, "InvokeInlineAgent") || same_text(a, "InvokeFlow");
 }
 
 /// A bucket name from "arn:aws:s3:::bucket[/prefix]" or "s3://bucket/..." or a bare name.
@@ -404,17 +405,18 @@ void DataStoreAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
     min_ms_ = std::min(min_ms_, e.time_ms);
     max_ms_ = std::max(max_ms_, e.time_ms);
   }
-  if (e.service == "s3.amazonaws.com") {
+  // Every CloudTrail event: services are compared with same_text, not a memcmp call each.
+  if (detail::same_text(e.service, "s3.amazonaws.com")) {
     if (e.outcome == Outcome::kSuccess && is_s3_write(e.action)) on_s3_write(e);
     return;
   }
-  if (e.service == "qbusiness.amazonaws.com" && is_qbusiness_store_change(e.action)) {
+  if (detail::same_text(e.service, "qbusiness.amazonaws.com") && is_qbusiness_store_change(e.action)) {
     ++changes_seen_;
     std::string_view res = str_path(e.raw, {"requestParameters", "applicationId"});
     on_principal(changes_, e, res);
     return;
   }
-  if (e.service != "bedrock.amazonaws.com") return;
+  if (!detail::same_text(e.service, "bedrock.amazonaws.com")) return;
   // Most Bedrock events are model calls: neither a change nor a retrieval.
   if (detail::is_model_call(e.action)) return;
   if (is_kb_agent_change(e.action)) {

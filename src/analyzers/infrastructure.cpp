@@ -30,6 +30,11 @@
 namespace aiir {
 namespace {
 
+using detail::same_text;
+// The names tamper_kind() and the others test are string_view literals: in a
+// function this large GCC stops inlining, and a plain literal cost a strlen call.
+using namespace std::string_view_literals;
+
 constexpr std::int64_t kMinute = 60 * 1000;
 constexpr std::int64_t kBucketMs = 10 * kMinute;
 constexpr std::uint32_t kMutationBurst = 20;     ///< mutating calls in two consecutive buckets (<= 20 min)
@@ -38,10 +43,10 @@ constexpr std::size_t kMutationDistinct = 8;     ///< ... or this many distinct 
 /// Write calls that change no infrastructure: the SSM agent's check-ins and reports from
 /// every managed instance (every few minutes), and CloudWatch Logs Insights queries.
 bool not_a_change(std::string_view svc, std::string_view action) noexcept {
-  if (svc == "ssm")
-    return action == "UpdateInstanceInformation" || action == "UpdateInstanceAssociationStatus" ||
-           action == "PutInventory" || action == "PutComplianceItems";
-  if (svc == "logs") return action == "StartQuery" || action == "StopQuery";
+  if (same_text(svc, "ssm"sv))
+    return same_text(action, "UpdateInstanceInformation"sv) || same_text(action, "UpdateInstanceAssociationStatus"sv) ||
+           same_text(action, "PutInventory"sv) || same_text(action, "PutComplianceItems"sv);
+  if (same_text(svc, "logs"sv)) return same_text(action, "StartQuery"sv) || same_text(action, "StopQuery"sv);
   return false;
 }
 constexpr std::uint64_t kLargeCount = 10;        ///< instances in one request
@@ -63,9 +68,7 @@ constexpr std::array<std::string_view, 38> kInfraServices = {
     "route53", "route53resolver", "s3", "secretsmanager", "securityhub", "ses", "sns", "sqs", "ssm", "states",
     "waf", "wafv2"};
 
-bool is_infra_service(std::string_view svc) {
-  return std::find(kInfraServices.begin(), kInfraServices.end(), svc) != kInfraServices.end();
-}
+bool is_infra_service(std::string_view svc) { return detail::is_one_of(svc, kInfraServices); }
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -74,44 +77,53 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 enum class Tamper : std::uint8_t { kNone, kWeak, kStrong };
 
 Tamper tamper_kind(std::string_view svc, std::string_view a) {
-  if (svc == "cloudtrail") {
-    if (a == "StopLogging" || a == "DeleteTrail" || a == "DeleteEventDataStore" || a == "StopEventDataStoreIngestion")
+  if (same_text(svc, "cloudtrail"sv)) {
+    if (same_text(a, "StopLogging"sv) || same_text(a, "DeleteTrail"sv) || same_text(a, "DeleteEventDataStore"sv) ||
+        same_text(a, "StopEventDataStoreIngestion"sv))
       return Tamper::kStrong;
-    if (a == "UpdateTrail" || a == "PutEventSelectors" || a == "PutInsightSelectors") return Tamper::kWeak;
-  } else if (svc == "guardduty") {
-    if (a == "DeleteDetector" || a == "DisassociateFromMasterAccount" || a == "DisassociateFromAdministratorAccount" ||
-        a == "DeleteMembers" || a == "DisassociateMembers" || a == "StopMonitoringMembers" ||
-        a == "DeletePublishingDestination")
+    if (same_text(a, "UpdateTrail"sv) || same_text(a, "PutEventSelectors"sv) || same_text(a, "PutInsightSelectors"sv))
+      return Tamper::kWeak;
+  } else if (same_text(svc, "guardduty"sv)) {
+    if (same_text(a, "DeleteDetector"sv) || same_text(a, "DisassociateFromMasterAccount"sv) ||
+        same_text(a, "DisassociateFromAdministratorAccount"sv) || same_text(a, "DeleteMembers"sv) ||
+        same_text(a, "DisassociateMembers"sv) || same_text(a, "StopMonitoringMembers"sv) ||
+        same_text(a, "DeletePublishingDestination"sv))
       return Tamper::kStrong;
-    if (a == "UpdateDetector" || a == "CreateIPSet" || a == "UpdateIPSet" || a == "CreateFilter" ||
-        a == "UpdateFilter" || a == "CreateThreatIntelSet" || a == "UpdateThreatIntelSet")
+    if (same_text(a, "UpdateDetector"sv) || same_text(a, "CreateIPSet"sv) || same_text(a, "UpdateIPSet"sv) ||
+        same_text(a, "CreateFilter"sv) || same_text(a, "UpdateFilter"sv) || same_text(a, "CreateThreatIntelSet"sv) ||
+        same_text(a, "UpdateThreatIntelSet"sv))
       return Tamper::kWeak;
-  } else if (svc == "config") {
-    if (a == "StopConfigurationRecorder" || a == "DeleteConfigurationRecorder" || a == "DeleteDeliveryChannel")
+  } else if (same_text(svc, "config"sv)) {
+    if (same_text(a, "StopConfigurationRecorder"sv) || same_text(a, "DeleteConfigurationRecorder"sv) ||
+        same_text(a, "DeleteDeliveryChannel"sv))
       return Tamper::kStrong;
-    if (a == "DeleteConfigRule" || a == "DeleteConformancePack" || a == "PutConfigurationRecorder")
+    if (same_text(a, "DeleteConfigRule"sv) || same_text(a, "DeleteConformancePack"sv) ||
+        same_text(a, "PutConfigurationRecorder"sv))
       return Tamper::kWeak;
-  } else if (svc == "ec2") {
-    if (a == "DeleteFlowLogs") return Tamper::kStrong;
-  } else if (svc == "route53resolver") {
-    if (a == "DeleteResolverQueryLogConfig" || a == "DisassociateResolverQueryLogConfig") return Tamper::kStrong;
-  } else if (svc == "securityhub") {
-    if (a == "DisableSecurityHub" || a == "DisableImportFindingsForProduct") return Tamper::kStrong;
-    if (a == "BatchUpdateFindings" || a == "DeleteInsight") return Tamper::kWeak;
-  } else if (svc == "access-analyzer") {
-    if (a == "DeleteAnalyzer") return Tamper::kStrong;
-  } else if (svc == "macie2" || svc == "macie") {
-    if (a == "DisableMacie" || a == "DisassociateFromAdministratorAccount") return Tamper::kStrong;
-  } else if (svc == "logs") {
-    if (a == "DeleteLogGroup" || a == "DeleteLogStream" || a == "PutRetentionPolicy" ||
-        a == "DeleteSubscriptionFilter")
+  } else if (same_text(svc, "ec2"sv)) {
+    if (same_text(a, "DeleteFlowLogs"sv)) return Tamper::kStrong;
+  } else if (same_text(svc, "route53resolver"sv)) {
+    if (same_text(a, "DeleteResolverQueryLogConfig"sv) || same_text(a, "DisassociateResolverQueryLogConfig"sv))
+      return Tamper::kStrong;
+  } else if (same_text(svc, "securityhub"sv)) {
+    if (same_text(a, "DisableSecurityHub"sv) || same_text(a, "DisableImportFindingsForProduct"sv))
+      return Tamper::kStrong;
+    if (same_text(a, "BatchUpdateFindings"sv) || same_text(a, "DeleteInsight"sv)) return Tamper::kWeak;
+  } else if (same_text(svc, "access-analyzer"sv)) {
+    if (same_text(a, "DeleteAnalyzer"sv)) return Tamper::kStrong;
+  } else if (same_text(svc, "macie2"sv) || same_text(svc, "macie"sv)) {
+    if (same_text(a, "DisableMacie"sv) || same_text(a, "DisassociateFromAdministratorAccount"sv))
+      return Tamper::kStrong;
+  } else if (same_text(svc, "logs"sv)) {
+    if (same_text(a, "DeleteLogGroup"sv) || same_text(a, "DeleteLogStream"sv) || same_text(a, "PutRetentionPolicy"sv) ||
+        same_text(a, "DeleteSubscriptionFilter"sv))
       return Tamper::kWeak;
-  } else if (svc == "monitoring") {
-    if (a == "DeleteAlarms" || a == "DisableAlarmActions") return Tamper::kWeak;
-  } else if (svc == "bedrock") {
-    if (a == "DeleteModelInvocationLoggingConfiguration") return Tamper::kStrong;
+  } else if (same_text(svc, "monitoring"sv)) {
+    if (same_text(a, "DeleteAlarms"sv) || same_text(a, "DisableAlarmActions"sv)) return Tamper::kWeak;
+  } else if (same_text(svc, "bedrock"sv)) {
+    if (same_text(a, "DeleteModelInvocationLoggingConfiguration"sv)) return Tamper::kStrong;
     // Where prompts are logged, or what: strong when it turns logging off (on_tamper).
-    if (a == "PutModelInvocationLoggingConfiguration") return Tamper::kWeak;
+    if (same_text(a, "PutModelInvocationLoggingConfiguration"sv)) return Tamper::kWeak;
   }
   return Tamper::kNone;
 }
@@ -150,23 +162,27 @@ bool is_large_type(std::string_view t) {
 
 /// Existing compute started (no new instance): EC2 starts, ECS tasks.
 bool is_start(std::string_view svc, std::string_view a) {
-  if (svc == "ec2") return a == "StartInstances";
-  if (svc == "ecs") return a == "RunTask" || a == "StartTask";
+  if (same_text(svc, "ec2"sv)) return same_text(a, "StartInstances"sv);
+  if (same_text(svc, "ecs"sv)) return same_text(a, "RunTask"sv) || same_text(a, "StartTask"sv);
   return false;
 }
 
 bool is_launch(std::string_view svc, std::string_view a) {
-  if (svc == "ec2") {
-    return a == "RunInstances" || a == "RequestSpotInstances" || a == "RequestSpotFleet" || a == "CreateFleet" ||
-           a == "CreateCapacityReservation" || a == "CreateCapacityReservationFleet" ||
-           a == "PurchaseReservedInstancesOffering";
+  if (same_text(svc, "ec2"sv)) {
+    return same_text(a, "RunInstances"sv) || same_text(a, "RequestSpotInstances"sv) ||
+           same_text(a, "RequestSpotFleet"sv) || same_text(a, "CreateFleet"sv) ||
+           same_text(a, "CreateCapacityReservation"sv) || same_text(a, "CreateCapacityReservationFleet"sv) ||
+           same_text(a, "PurchaseReservedInstancesOffering"sv);
   }
-  if (svc == "autoscaling") return a == "CreateAutoScalingGroup" || a == "UpdateAutoScalingGroup";
+  if (same_text(svc, "autoscaling"sv))
+    return same_text(a, "CreateAutoScalingGroup"sv) || same_text(a, "UpdateAutoScalingGroup"sv);
   // SageMaker compute: endpoints, training, processing and transform jobs, notebooks, HyperPod clusters.
-  if (svc == "sagemaker")
-    return a == "CreateEndpointConfig" || a == "CreateTrainingJob" || a == "CreateProcessingJob" ||
-           a == "CreateTransformJob" || a == "CreateNotebookInstance" || a == "UpdateNotebookInstance" ||
-           a == "CreateCluster" || a == "UpdateCluster" || a == "CreateHyperParameterTuningJob";
+  if (same_text(svc, "sagemaker"sv))
+    return same_text(a, "CreateEndpointConfig"sv) || same_text(a, "CreateTrainingJob"sv) ||
+           same_text(a, "CreateProcessingJob"sv) || same_text(a, "CreateTransformJob"sv) ||
+           same_text(a, "CreateNotebookInstance"sv) || same_text(a, "UpdateNotebookInstance"sv) ||
+           same_text(a, "CreateCluster"sv) || same_text(a, "UpdateCluster"sv) ||
+           same_text(a, "CreateHyperParameterTuningJob"sv);
   return false;
 }
 
@@ -312,17 +328,18 @@ class InfrastructureAnalyzer final : public Analyzer {
     if (events_ == 0 || e.time_ms < first_ms_) first_ms_ = e.time_ms;
     if (events_ == 0 || e.time_ms > last_ms_) last_ms_ = e.time_ms;
     ++events_;
-    const bool service = e.actor_type == "AWSService" || e.event_type == "AwsServiceEvent" ||
+    const bool service = detail::same_text(e.actor_type, "AWSService"sv) ||
+                         detail::same_text(e.event_type, "AwsServiceEvent"sv) ||
                          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
     if (service || e.actor_arn.empty()) return;
-    const bool data = e.event_category == "Data" || e.management == Tri::kFalse;
+    const bool data = detail::same_text(e.event_category, "Data"sv) || e.management == Tri::kFalse;
     if (data) return;
     ++management_events_;
     track_region(e);
     const std::string_view svc = detail::short_service(e.service);
     const bool read = detail::is_read_call(e);
 
-    if (svc == "servicequotas" && read) {
+    if (detail::same_text(svc, "servicequotas"sv) && read) {
       Mutator* m = mutator(e);
       if (m) {
         m->quota_regions.add(e.region, 64);
@@ -332,12 +349,12 @@ class InfrastructureAnalyzer final : public Analyzer {
     }
     const Tamper t = tamper_kind(svc, e.action);
     if (t != Tamper::kNone) on_tamper(e, t);
-    if (svc == "cloudtrail" && e.outcome == Outcome::kSuccess) on_trail_switch(e);
+    if (detail::same_text(svc, "cloudtrail"sv) && e.outcome == Outcome::kSuccess) on_trail_switch(e);
     // SageMaker is an AI service (its changes are the AI-changes element's),
     // but the GPUs it starts are compute like any other.
-    if (!read && svc == "sagemaker" && is_launch(svc, e.action)) on_launch(e);
+    if (!read && detail::same_text(svc, "sagemaker"sv) && is_launch(svc, e.action)) on_launch(e);
     if (read || !is_infra_service(svc)) return;
-    if (svc == "iam" && e.action == "PassRole") return;
+    if (detail::same_text(svc, "iam"sv) && detail::same_text(e.action, "PassRole"sv)) return;
     if (not_a_change(svc, e.action)) return;
     if (is_launch(svc, e.action)) on_launch(e);
     else if (is_start(svc, e.action) && e.outcome == Outcome::kSuccess) on_start(e);

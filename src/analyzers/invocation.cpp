@@ -69,6 +69,16 @@ void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap
   v.emplace_back(s);
 }
 
+/// add_capped() of a value with the interned id `id`, where `last` holds the id
+/// of the value the vector was last given: it is there (or the vector is full
+/// and stays so), so a call that repeats it skips the search. kNone ids (an
+/// empty value, or past the interner's cap) are searched.
+void add_capped_id(std::vector<std::string>& v, std::string_view s, std::uint32_t id, std::uint32_t& last) {
+  if (id != kNone && id == last) return;
+  add_capped(v, s);
+  last = id;
+}
+
 /// Adds an interned id to a bucket's few slots (first come; later ones dropped).
 void note_client(std::array<std::uint32_t, 4>& slots, std::uint32_t id) noexcept {
   if (id == kNone) return;
@@ -186,6 +196,7 @@ struct Row {
   std::int64_t first = 0, last = 0;
   bool seen = false;
   std::vector<std::string> ips;
+  std::uint32_t last_ip = kNone;  ///< add_capped_id() memo of ips
   std::vector<std::string> served_in;  ///< inferenceRegion values of its calls
 };
 
@@ -217,6 +228,7 @@ struct Principal {
   // shuffled over a few buckets.
   std::array<std::pair<std::int64_t, Bucket*>, 8> recent_buckets{};
   Finding seen;       // first calls (evidence), IPs, user agents, keys
+  std::uint32_t seen_ip = kNone, seen_ua = kNone;  // add_capped_id() memos of seen's IPs and agents
   Finding probes;     // ValidationException / AccessDenied on runtime calls
   std::uint64_t probe_dupes = 0;
   std::set<std::string> probe_models, probe_regions;
@@ -233,6 +245,7 @@ struct KeyAcc {
   Finding seen;
   std::uint64_t calls_ok = 0;
   std::vector<std::string> principals;
+  std::uint32_t seen_ip = kNone, last_principal = kNone;  // add_capped_id() memos (principal: its index)
 };
 
 /// A call waiting for its partner in the other source.
@@ -417,6 +430,7 @@ class InvocationAnalyzer final : public Analyzer {
   std::int64_t min_ms_ = 0, max_ms_ = 0;
 
   Interner ips_, uas_, keys_;
+  std::uint32_t ip_id_ = kNone;  ///< this CloudTrail event's source IP in ips_ (on_event)
   /// First time each source IP appears in any CloudTrail event (every caller, every service):
   /// the networks the account already used before the baseline end.
   std::vector<std::int64_t> ip_first_;  // by ips_ id
@@ -550,7 +564,8 @@ void InvocationAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
   }
   if (e.kind == EventKind::kCloudTrail) {
     // Past the interner's cap an address has no id: it is unknown, never "known".
-    std::uint32_t id = ips_.id(e.source_ip);
+    const std::uint32_t id = ips_.id(e.source_ip);
+    ip_id_ = id;
     if (id != kNone) {
       if (id >= ip_first_.size()) ip_first_.resize(id + 1, std::numeric_limits<std::int64_t>::max());
       ip_first_[id] = std::min(ip_first_[id], e.time_ms);
@@ -606,6 +621,9 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     ++inv_calls_;
     add_capped_set(inv_regions_, e.region);
   }
+  // The client's interned ids, found once (CloudTrail calls only: invocation logs have no client).
+  const std::uint32_t ip = from_ct ? ip_id_ : kNone;
+  const std::uint32_t ua = from_ct ? uas_.id(e.user_agent) : kNone;
   const std::int64_t tin = std::max<std::int64_t>(e.tokens_in, 0), tout = std::max<std::int64_t>(e.tokens_out, 0);
   const std::int64_t call_tokens = tin + tout + std::max<std::int64_t>(e.tokens_cache_read, 0) +
                                    std::max<std::int64_t>(e.tokens_cache_write, 0);
@@ -624,7 +642,7 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       r.errors_ct += error ? 1 : 0;
       r.ct_in += tin;
       r.ct_out += tout;
-      add_capped(r.ips, e.source_ip);
+      add_capped_id(r.ips, e.source_ip, ip, r.last_ip);
       if (!e.inference_region.empty()) add_capped(r.served_in, e.inference_region);
     } else {
       ++r.inv;
@@ -644,11 +662,11 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     p->first = std::min(p->first, e.time_ms);
     if (!error) ++p->calls_ok;
     p->seen.add(e);
-    add_capped(p->seen.source_ips, e.source_ip);
-    add_capped(p->seen.user_agents, e.user_agent);
+    add_capped_id(p->seen.source_ips, e.source_ip, ip, p->seen_ip);
+    add_capped_id(p->seen.user_agents, e.user_agent, ua, p->seen_ua);
     if (p->seen.access_key_id.empty()) p->seen.access_key_id = std::string(e.access_key_id);
     if (from_ct) {
-      const std::uint32_t ip = ips_.id(e.source_ip);  // kNone: no address, or past the interner's cap
+      // ip: kNone for no address, or past the interner's cap
       if (ip != kNone && (p->ct_ips.size() < kMaxPrincipalIps || p->ct_ips.count(ip) != 0))
         p->ct_ips.insert(ip);
       else
@@ -675,8 +693,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       Bucket& b = *recent;
       (from_ct ? b.ct : b.inv) += 1;
       if (from_ct) {
-        note_client(b.ips, ips_.id(e.source_ip));
-        note_client(b.uas, uas_.id(e.user_agent));
+        note_client(b.ips, ip);
+        note_client(b.uas, ua);
         note_client(b.keys, keys_.id(e.access_key_id));
       }
       b.ev.add(e);
@@ -712,11 +730,11 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     KeyAcc& k = *found;
     k.seen.add(e);
     if (!error) ++k.calls_ok;
-    add_capped(k.seen.source_ips, e.source_ip);
+    add_capped_id(k.seen.source_ips, e.source_ip, ip, k.seen_ip);
     // The caller's identity is its Principal's ARN; built again (an ARN parse
     // and a format) only for callers past the principal cap.
     if (k.principals.size() >= kMaxListed) return;
-    if (p != nullptr) add_capped(k.principals, p->arn);
+    if (p != nullptr) add_capped_id(k.principals, p->arn, pi, k.last_principal);
     else add_capped(k.principals, detail::principal_identity(e.actor_arn));
   };
   key_acc(models_, model_at_, model);
@@ -726,8 +744,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
   mine.time = e.time_ms;
   mine.row = ri;
   mine.principal = pi;
-  mine.ip = from_ct ? ips_.id(e.source_ip) : kNone;
-  mine.ua = from_ct ? uas_.id(e.user_agent) : kNone;
+  mine.ip = ip;
+  mine.ua = ua;
   mine.tin = tin;
   mine.tout = tout;
   mine.from_cloudtrail = from_ct;

@@ -33,6 +33,9 @@ namespace {
 namespace dom = simdjson::dom;
 
 using namespace detail;  // NOLINT: the shared analyzer helpers (common.h, ai_principals.h)
+// The member names looked up on every S3 and SSM call are string_view literals:
+// simdjson's operator[](const char*) is not inlined here, and made a strlen call.
+using namespace std::string_view_literals;
 
 // ---------------------------------------------------------------------------
 // Private-data operations.
@@ -52,18 +55,20 @@ struct Op {
   bool decrypted = false;  // ssm withDecryption
 };
 
+// Every CloudTrail event is classified: names are compared with same_text
+// (lengths first, then words), not a memcmp call per candidate.
 bool one_of(std::string_view a, std::initializer_list<std::string_view> names) noexcept {
   for (auto n : names)
-    if (a == n) return true;
+    if (same_text(a, n)) return true;
   return false;
 }
 
 /// Classifies the private-data operations this analyzer looks at; false for the rest.
 bool classify(const EventView& e, Op& op) noexcept {
   const std::string_view s = e.service, a = e.action;
-  if (s == "s3.amazonaws.com") {
+  if (same_text(s, "s3.amazonaws.com")) {
     op.kind = Kind::kS3;
-    if (a == "GetObject") op.cls = OpClass::kRead;
+    if (same_text(a, "GetObject")) op.cls = OpClass::kRead;
     else if (one_of(a, {"PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CompleteMultipartUpload",
                         "DeleteBucket", "PutBucketLifecycle", "PutBucketLifecycleConfiguration"}))
       op.cls = OpClass::kChange;
@@ -75,17 +80,17 @@ bool classify(const EventView& e, Op& op) noexcept {
       return false;
     return true;
   }
-  if (s == "dynamodb.amazonaws.com") {
+  if (same_text(s, "dynamodb.amazonaws.com")) {
     op.kind = Kind::kDynamoDb;
     if (one_of(a, {"GetItem", "Query", "Scan", "BatchGetItem", "ExportTableToPointInTime"})) op.cls = OpClass::kRead;
     else if (one_of(a, {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "DeleteTable", "UpdateTable"}))
       op.cls = OpClass::kChange;
-    else if (a == "PutResourcePolicy") op.cls = OpClass::kExpose;
+    else if (same_text(a, "PutResourcePolicy")) op.cls = OpClass::kExpose;
     else
       return false;
     return true;
   }
-  if (s == "rds.amazonaws.com") {
+  if (same_text(s, "rds.amazonaws.com")) {
     op.kind = Kind::kRds;
     if (one_of(a, {"CreateDBSnapshot", "CreateDBClusterSnapshot", "CopyDBSnapshot", "CopyDBClusterSnapshot",
                    "StartExportTask"}))
@@ -98,21 +103,21 @@ bool classify(const EventView& e, Op& op) noexcept {
       return false;
     return true;
   }
-  if (s == "secretsmanager.amazonaws.com") {
+  if (same_text(s, "secretsmanager.amazonaws.com")) {
     op.kind = Kind::kSecret;
-    if (a == "GetSecretValue" || a == "BatchGetSecretValue") op.cls = OpClass::kRead;
+    if (same_text(a, "GetSecretValue") || same_text(a, "BatchGetSecretValue")) op.cls = OpClass::kRead;
     else if (one_of(a, {"PutSecretValue", "UpdateSecret", "DeleteSecret", "RotateSecret", "RestoreSecret"}))
       op.cls = OpClass::kChange;
-    else if (a == "PutResourcePolicy" || a == "DeleteResourcePolicy") op.cls = OpClass::kExpose;
+    else if (same_text(a, "PutResourcePolicy") || same_text(a, "DeleteResourcePolicy")) op.cls = OpClass::kExpose;
     else
       return false;
     return true;
   }
-  if (s == "ssm.amazonaws.com") {
+  if (same_text(s, "ssm.amazonaws.com")) {
     op.kind = Kind::kSsm;
-    if (a == "GetParameter" || a == "GetParameters" || a == "GetParametersByPath") {
+    if (same_text(a, "GetParameter") || same_text(a, "GetParameters") || same_text(a, "GetParametersByPath")) {
       op.cls = OpClass::kRead;
-      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"]);
+      op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"sv]);
     } else if (one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
       op.cls = OpClass::kChange;
     } else {
@@ -145,25 +150,19 @@ std::string_view parameter_name(std::string_view id) noexcept {
   return rest.find('/', 1) == std::string_view::npos ? rest.substr(1) : rest;
 }
 
-/// Resource identifiers an operation names (up to a few), written into `ids`.
-/// S3 ids are "bucket/key" (or "bucket" for bucket-level calls); only the
-/// bucket unless `object_keys` (read only to match and list private resources).
-void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vector<std::string>& ids) {
-  if (e.kind != EventKind::kCloudTrail) {
-    ids.clear();
-    return;
-  }
+/// Resource identifiers an operation names (up to a few), written into `ids`:
+/// views of the event's text (valid while it is), but for an S3 "bucket/key",
+/// built in `joined`. S3 ids are "bucket/key" (or "bucket" for bucket-level
+/// calls); only the bucket unless `object_keys` (read only to match and list
+/// private resources).
+void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vector<std::string_view>& ids,
+                  std::string& joined) {
+  ids.clear();
+  if (e.kind != EventKind::kCloudTrail) return;
   constexpr std::size_t kMaxIds = 32;
-  // The previous event's strings are overwritten, not freed: their buffers are
-  // reused (most events name one id, an S3 object key often past the inline size).
-  std::size_t n = 0;
-  auto next = [&]() -> std::string& {
-    if (n == ids.size()) ids.emplace_back();
-    return ids[n++];
-  };
   auto rp = e.request_parameters();
   auto add = [&](std::string_view v) {
-    if (!v.empty() && n < kMaxIds) next().assign(v.substr(0, 512));
+    if (!v.empty() && ids.size() < kMaxIds) ids.push_back(v.substr(0, 512));
   };
   auto add_array = [&](simdjson::simdjson_result<dom::element> arr, auto&& fn) {
     dom::array xs;
@@ -175,12 +174,12 @@ void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vecto
   };
   switch (op.kind) {
     case Kind::kS3: {
-      std::string_view bucket = jstr(rp["bucketName"]);
+      std::string_view bucket = jstr(rp["bucketName"sv]);
       if (!object_keys && !bucket.empty() && bucket.size() <= 256) {  // the bucket as "bucket/key" would cut it
         add(bucket);
         break;
       }
-      std::string_view key = jstr(rp["key"]);
+      std::string_view key = jstr(rp["key"sv]);
       if (bucket.empty()) {
         // Fall back on resources[] ("arn:aws:s3:::bucket/key").
         for (const auto& r : e.resources) {
@@ -192,7 +191,8 @@ void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vecto
       } else if (key.empty()) {
         add(bucket);
       } else {
-        next().assign(bucket.substr(0, 256)).append(1, '/').append(key.substr(0, 512));
+        joined.assign(bucket.substr(0, 256)).append(1, '/').append(key.substr(0, 512));
+        ids.push_back(joined);
       }
       break;
     }
@@ -221,7 +221,6 @@ void resource_ids(const EventView& e, const Op& op, bool object_keys, std::vecto
       add_array(rp["names"], [](std::string_view v) { return parameter_name(v); });
       break;
   }
-  ids.resize(n);
 }
 
 /// Does the profile entry `pr` cover the resource id `id` of kind `kind`?
@@ -336,7 +335,7 @@ Value* find_or_add_indexed(std::map<std::string, Value, std::less<>>& m, KeyInde
                            Init&& init) {
   if (auto it = index.find(key); it != index.end()) return it->second;
   if (m.size() >= kMaxKeys) return nullptr;
-  auto& [stored, value] = *m.emplace(std::string(key), Value{}).first;
+  auto& [stored, value] = *m.try_emplace(std::string(key)).first;  // built in its node, not moved there
   init(value);
   index.emplace(stored, &value);
   return &value;
@@ -527,18 +526,19 @@ class PrivateDataAnalyzer final : public Analyzer {
     Op op;
     if (!classify(e, op)) return;
     client_ids_ = nullptr;  // found by add_facts, if some aggregate counts the event
-    resource_ids(e, op, !profile_.private_resources.empty(), ids_);
+    resource_ids(e, op, !profile_.private_resources.empty(), ids_, joined_id_);
     marker_ = ai_marker(e);
     bad_reasons(e, principal);
 
     // Bursts and exfiltration paths (no profile needed).
     if (op.kind == Kind::kSecret || (op.kind == Kind::kSsm && op.decrypted)) secret_burst(e, op, principal);
-    if (op.kind == Kind::kS3 && e.action == "GetObject") s3_reads(e, principal);
-    if (op.kind == Kind::kDynamoDb && e.action == "Scan") dynamo_scans(e, principal);
-    if (op.kind == Kind::kDynamoDb && e.action == "ExportTableToPointInTime")
-      single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : ids_.front(), "", false);
+    if (op.kind == Kind::kS3 && same_text(e.action, "GetObject")) s3_reads(e, principal);
+    if (op.kind == Kind::kDynamoDb && same_text(e.action, "Scan")) dynamo_scans(e, principal);
+    if (op.kind == Kind::kDynamoDb && same_text(e.action, "ExportTableToPointInTime"))
+      single(e, principal, "private_data.dynamodb_export", ids_.empty() ? std::string() : std::string(ids_.front()), "",
+             false);
     if (op.kind == Kind::kRds && op.cls == OpClass::kExpose) snapshot_share(e, principal);
-    if (op.kind == Kind::kS3 && e.action == "PutBucketPolicy") bucket_policy_share(e, principal);
+    if (op.kind == Kind::kS3 && same_text(e.action, "PutBucketPolicy")) bucket_policy_share(e, principal);
 
     // Touches: every resource an AI candidate or flagged caller touched, and
     // every touch of a profile private resource.
@@ -745,17 +745,17 @@ class PrivateDataAnalyzer final : public Analyzer {
     ++s->objects;
     for (const auto& b : bad_) add_capped(s->bad, b, 5);
     dom::element out;  // looked up once, read as an integer or else as a double
-    if (e.additional_event_data()["bytesTransferredOut"].get(out) == simdjson::SUCCESS) {
+    if (e.additional_event_data()["bytesTransferredOut"sv].get(out) == simdjson::SUCCESS) {
       std::int64_t bytes = 0;
       double d = 0;
       if (out.get_int64().get(bytes) == simdjson::SUCCESS && bytes > 0) s->bytes += static_cast<std::uint64_t>(bytes);
       else if (out.get_double().get(d) == simdjson::SUCCESS && d > 0) s->bytes += static_cast<std::uint64_t>(d);
     }
-    if (!ids_.empty()) add_capped(s->buckets, std::string_view(ids_.front()).substr(0, ids_.front().find('/')), 10);
+    if (!ids_.empty()) add_capped(s->buckets, ids_.front().substr(0, ids_.front().find('/')), 10);
   }
 
   void dynamo_scans(const EventView& e, std::string_view principal) {
-    std::string_view table = ids_.empty() ? std::string_view() : std::string_view(ids_.front());
+    std::string_view table = ids_.empty() ? std::string_view() : ids_.front();
     // Scans are rare: their hours are found by key.
     Facts* f = hour_slot<Facts>(scan_hours_, scan_index_, nullptr, principal, floor_div(e.time_ms, kHourMs), table);
     if (f) add_facts(*f, e);
@@ -933,12 +933,13 @@ class PrivateDataAnalyzer final : public Analyzer {
   PrincipalMap principals_;
   // A principal's entry in principals_, in a slot by text_slot of the principal
   // (no hash of the whole ARN per event): the principals of a log interleave, so
-  // a last-entry cache missed on most events. Map values do not move.
+  // a last-entry cache missed on most events. Map values do not move. 256
+  // slots: with 64, principals that shared a slot took turns missing in it.
   struct PrincipalSlot {
     std::string principal;
     PrincipalStats* stats = nullptr;
   };
-  static constexpr int kPrincipalSlotBits = 6;
+  static constexpr int kPrincipalSlotBits = 8;
   std::array<PrincipalSlot, std::size_t{1} << kPrincipalSlotBits> principal_slots_;
   std::map<std::string, Touch, std::less<>> touches_;
   std::map<std::string, SecretHour, std::less<>> secret_hours_;
@@ -949,7 +950,8 @@ class PrivateDataAnalyzer final : public Analyzer {
   KeyIndex<Facts> scan_index_;
   KeyIndex<Touch> touch_index_;
   std::vector<SingleEvent> singles_;
-  std::vector<std::string> ids_;
+  std::vector<std::string_view> ids_;  // this event's resource ids (resource_ids())
+  std::string joined_id_;             // the "bucket/key" one of them
   StrSet bad_;
   std::string key_;
   std::string_view marker_;  // this event's ai_marker()

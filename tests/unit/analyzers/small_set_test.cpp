@@ -2,6 +2,7 @@
 // detail::SmallStrSet behaves as the std::set it replaces in capped aggregates.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <iterator>
 #include <random>
 #include <string>
@@ -71,6 +72,24 @@ TEST_CASE("same_text is == for every length and every differing byte", "[analyze
     CHECK_FALSE(same_text(a, a + "x"));
     if (n > 0) CHECK_FALSE(same_text(a, std::string_view(a).substr(1)));
   }
+}
+
+TEST_CASE("has_prefix and is_one_of answer as starts_with and a search of the list", "[analyzer][common]") {
+  using aiir::detail::has_prefix;
+  using aiir::detail::is_one_of;
+  const std::string name = "InvokeModelWithResponseStream";
+  for (std::size_t n = 0; n <= name.size(); ++n) {
+    const std::string_view prefix = std::string_view(name).substr(0, n);
+    CHECK(has_prefix(name, prefix));
+    CHECK(has_prefix(prefix, name) == (n == name.size()));
+  }
+  CHECK_FALSE(has_prefix("InvokeAgent", "InvokeModel"));
+  CHECK(has_prefix(std::string_view(), ""));  // a default view (null data) is the empty text
+  CHECK_FALSE(has_prefix(std::string_view(), "bedrock"));
+  static constexpr std::array<std::string_view, 3> kNames = {"PutObject", "CopyObject", "DeleteObjects"};
+  for (std::string_view n : kNames) CHECK(is_one_of(n, kNames));
+  for (std::string_view n : {"", "PutObjects", "DeleteObject", "putobject", "CopyObjecT"})
+    CHECK_FALSE(is_one_of(n, kNames));
 }
 
 TEST_CASE("hash_text reads only the bytes of its text, also of an empty view", "[analyzer][common]") {
