@@ -83,15 +83,8 @@ bool key_prefix(std::string_view key, const char (&prefix)[5]) {
 
 bool is_long_term(std::string_view key) { return key_prefix(key, "AKIA"); }
 
-/// text == literal, the lengths compared inline first (most texts differ there):
-/// == called memcmp whenever they were equal, and same_text is a call.
-template <std::size_t N>
-bool text_is(std::string_view text, const char (&literal)[N]) noexcept {
-  return text.size() == N - 1 && detail::same_text(text, std::string_view(literal, N - 1));
-}
-
 bool is_service_actor(const EventView& e) {
-  return text_is(e.actor_type, "AWSService") || text_is(e.event_type, "AwsServiceEvent") ||
+  return detail::same_text(e.actor_type, "AWSService") || detail::same_text(e.event_type, "AwsServiceEvent") ||
          (!e.invoked_by.empty() && e.invoked_by.find('.') != std::string_view::npos);
 }
 
@@ -709,7 +702,7 @@ class AccessAnalyzer final : public Analyzer {
     if (e.actor_arn.empty()) return;
     check_bad(e);
     const bool service = is_service_actor(e);
-    if (text_is(e.service, "signin.amazonaws.com")) on_signin(e);
+    if (detail::same_text(e.service, "signin.amazonaws.com")) on_signin(e);
     if (service) return;
 
     Principal* principal = nullptr;
@@ -723,7 +716,7 @@ class AccessAnalyzer final : public Analyzer {
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
-    if (text_is(e.actor_type, "AWSAccount") && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
+    if (detail::same_text(e.actor_type, "AWSAccount") && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
         other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
       other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
     }
@@ -748,9 +741,9 @@ class AccessAnalyzer final : public Analyzer {
 
     if (bucket) on_bucket(e, cred, denied, read, net);
 
-    if (text_is(e.service, "sts.amazonaws.com")) {
+    if (detail::same_text(e.service, "sts.amazonaws.com")) {
       on_sts(e, cred);
-    } else if (text_is(e.service, "iam.amazonaws.com") && e.outcome == Outcome::kSuccess) {
+    } else if (detail::same_text(e.service, "iam.amazonaws.com") && e.outcome == Outcome::kSuccess) {
       // The service is compared once: most calls are of another service whose name has its length.
       if (e.action == "CreateAccessKey" || e.action == "CreateLoginProfile" || e.action == "UpdateLoginProfile")
         on_key_creation(e);
@@ -1177,7 +1170,7 @@ class AccessAnalyzer final : public Analyzer {
       recent = {key, found};
     }
     Bucket& bk = *recent.second;
-    const bool gci = read && text_is(e.action, "GetCallerIdentity");
+    const bool gci = read && detail::same_text(e.action, "GetCallerIdentity");
     if (read && !gci) {
       ++bk.reads;
       const std::uint32_t id = action_id(e);
