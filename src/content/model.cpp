@@ -2,6 +2,7 @@
 // Prompt-attack model: normalization for the model, hashed n-gram features, scoring, weights file I/O.
 #include "content/model.h"
 #include "content/normalize_text.h"
+#include "util/cpu.h"
 #include "util/utf8.h"
 
 #include <aiir/error.h>
@@ -333,11 +334,6 @@ bool word_byte(unsigned char c) noexcept {
 }
 
 #if defined(AIIR_MODEL_AVX512)
-bool have_avx512() noexcept {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  return yes;
-}
-
 // GCC 12 warns about the undefined vectors inside its own AVX-512 intrinsics.
 #if !defined(__clang__)
 #pragma GCC diagnostic push
@@ -571,7 +567,7 @@ void count_features(std::string_view text, const FeatureConfig& config, Scratch&
     const std::uint64_t mix = 0x9e3779b97f4a7c15ULL * 4;
     std::size_t s = 0;
 #if defined(AIIR_MODEL_AVX512)
-    if (have_avx512() && nf >= 4) {
+    if (cpu_has_avx512() && nf >= 4) {
       s = char4_ids_avx512(f, nf - 3, char_seed, mix, mask, ids + n_ids);
       n_ids += s;
     }

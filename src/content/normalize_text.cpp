@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Text normalization and decoding for content matching (invocation.md §5.2).
 #include "content/normalize_text.h"
+#include "util/cpu.h"
 #include "util/utf8.h"
 
 #include <aiir/error.h>
@@ -260,10 +261,6 @@ struct HintScan {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define AIIR_NORMALIZE_AVX512 1  // lower_and_scan reads 64-byte blocks with AVX-512BW where the CPU has it
-bool have_avx512bw() noexcept {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  return yes;
-}
 
 // lower_block() in one register: the masks come out of the compares as they
 // are. (A lambda would not inherit the target: the constants are spelled out.)
@@ -317,7 +314,7 @@ void lower_and_scan(const char* src, char* dst, std::size_t n, std::size_t need_
   const auto* s = reinterpret_cast<const unsigned char*>(src);
   auto* d = reinterpret_cast<unsigned char*>(dst);
 #if defined(AIIR_NORMALIZE_AVX512)
-  if (have_avx512bw()) {
+  if (cpu_has_avx512()) {
     scan_blocks_avx512(s, d, n, scan);
   } else
 #endif

@@ -3,6 +3,7 @@
 // each candidate pattern is located and checked by its validator (entropy,
 // Luhn, issuer ranges, SSN ranges, IBAN mod-97, JWT header).
 #include "content/secrets.h"
+#include "util/cpu.h"
 
 #include <aiir/error.h>
 #include <re2/re2.h>
@@ -668,10 +669,6 @@ unsigned credential_stop_candidates(const char* p) noexcept {
 }
 
 #if defined(AIIR_SECRETS_AVX512)
-bool have_avx512bw() noexcept {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  return yes;
-}
 __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t eq64(__m512i v, char c) noexcept {
   return _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c));
 }
@@ -721,7 +718,7 @@ bool any_stop(std::string_view t, const TriggerTable& table, F&& f) noexcept {
   const std::size_t n = t.size();
 #if defined(AIIR_SECRETS_AVX512)
   // The same walk in 64-byte blocks (prompts and responses are mostly longer).
-  if (n >= 64 && have_avx512bw()) {
+  if (n >= 64 && cpu_has_avx512()) {
     for (std::size_t b = 0; b < n; b += 64) {
       const std::size_t at = std::min(b, n - 64);
       for (std::uint64_t m = Candidates64(t.data() + at) >> (b - at); m != 0; m &= m - 1) {
