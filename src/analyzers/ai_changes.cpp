@@ -29,7 +29,6 @@ constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::size_t kChainWindowHours = 24;
 constexpr std::size_t kMaxKeys = 100'000;
 constexpr std::size_t kMaxBuckets = 1'000'000;
-constexpr std::size_t kMaxListed = 20;
 constexpr std::size_t kEvidencePerStep = 3;
 constexpr std::size_t kChainMinSteps = 3;
 constexpr std::uint64_t kChainMinInvocations = 5;  // successful calls in the window make the "invocation burst" step
@@ -127,14 +126,6 @@ std::string iso_minute(std::int64_t ms) {
   std::int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60);
-}
-
-void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
-  if (s.empty() || v.size() >= cap) return;
-  for (const auto& x : v) {
-    if (detail::same_text(x, s)) return;  // no memcmp call: searched on every step
-  }
-  v.emplace_back(s);
 }
 
 /// Keeps the `cap` smallest evidence pointers (time, file, record): order-independent.
@@ -319,7 +310,7 @@ void AiChangesAnalyzer::add_bucket(std::map<std::int64_t, StepBucket>& m, const 
   b.min_t = std::min(b.min_t, e.time_ms);
   b.max_t = std::max(b.max_t, e.time_ms);
   if (cap > 0) b.ev.add(e, cap);  // cap <= 4, StepBucket::ev's room
-  add_capped(b.actions, e.action, 8);
+  detail::add_listed(b.actions, e.action, 8);
 }
 
 PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
@@ -350,8 +341,8 @@ PrincipalState* AiChangesAnalyzer::principal(const EventView& e) {
   if (p.key.empty()) p.key = std::string(e.access_key_id);
   // A client value the principal added lately is skipped (ClientIds).
   const detail::ClientIds::Ids& ids = clients_.of(e);
-  if (p.added.fresh(ids, detail::ClientIds::kIp)) add_capped(p.ips, e.source_ip);
-  if (p.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(p.uas, e.user_agent);
+  if (p.added.fresh(ids, detail::ClientIds::kIp)) detail::add_listed(p.ips, e.source_ip);
+  if (p.added.fresh(ids, detail::ClientIds::kAgent)) detail::add_listed(p.uas, e.user_agent);
   return &p;
 }
 
@@ -386,9 +377,9 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       if (c.account.empty()) c.account = std::string(e.account);
       // A client value the chain added lately is skipped (ClientIds).
       const detail::ClientIds::Ids& ids = clients_.of(e);
-      if (c.added.fresh(ids, detail::ClientIds::kIp)) add_capped(c.ips, e.source_ip);
-      if (c.added.fresh(ids, detail::ClientIds::kAgent)) add_capped(c.uas, e.user_agent);
-      if (c.added.fresh(ids, detail::ClientIds::kRegion)) add_capped(c.regions, e.region);
+      if (c.added.fresh(ids, detail::ClientIds::kIp)) detail::add_listed(c.ips, e.source_ip);
+      if (c.added.fresh(ids, detail::ClientIds::kAgent)) detail::add_listed(c.uas, e.user_agent);
+      if (c.added.fresh(ids, detail::ClientIds::kRegion)) detail::add_listed(c.regions, e.region);
       add_bucket(c.steps[static_cast<std::size_t>(step)], e, step == kInvocation ? 1 : kEvidencePerStep);
       if (!e.from_console()) ++c.outside_console;
     } else {
@@ -411,7 +402,7 @@ void AiChangesAnalyzer::on_event(const EventView& e, FindingSink& /*out*/) {
       std::set<std::string>& regions = it->second.regions;
       if (regions.size() < 64 && regions.find(std::string(e.region)) == regions.end()) regions.emplace(e.region);
       it->second.ev.add(e);
-      add_capped(it->second.actions, e.action, 8);
+      detail::add_listed(it->second.actions, e.action, 8);
     }
   }
   if (step == kInvocation) add_bucket(p->invocations, e, 2);
@@ -472,7 +463,7 @@ void AiChangesAnalyzer::emit_chains(FindingSink& out) {
            it != c->steps[s].end() && it->first < best_start + static_cast<std::int64_t>(kChainWindowHours); ++it) {
         if (count == 0) first = it->second.min_t;
         count += it->second.count;
-        for (const auto& a : it->second.actions) add_capped(actions, a, 8);
+        for (const auto& a : it->second.actions) detail::add_listed(actions, a, 8);
         for (Evidence& e : it->second.ev.sorted()) keep_earliest(ev, std::move(e), kEvidencePerStep);
       }
       if (count == 0 || (s == kInvocation && count < kChainMinInvocations)) continue;
@@ -560,7 +551,7 @@ void AiChangesAnalyzer::emit_enumeration(FindingSink& out) {
     std::vector<std::string> actions;
     for (auto it = p->enumeration.find(best_h); it != p->enumeration.end() && it->first <= best_h + 1; ++it) {
       for (Evidence& e : it->second.ev.sorted()) f.add(std::move(e));
-      for (const auto& a : it->second.actions) add_capped(actions, a, 12);
+      for (const auto& a : it->second.actions) detail::add_listed(actions, a, 12);
     }
     std::sort(actions.begin(), actions.end());
     std::string regions, acts;
@@ -603,7 +594,7 @@ void AiChangesAnalyzer::emit_change_bursts(FindingSink& out) {
     std::vector<std::string> actions;
     for (auto it = p->changes.find(best_h); it != p->changes.end() && it->first <= best_h + 1; ++it) {
       for (Evidence& e : it->second.ev.sorted()) f.add(std::move(e));
-      for (const auto& a : it->second.actions) add_capped(actions, a, 12);
+      for (const auto& a : it->second.actions) detail::add_listed(actions, a, 12);
     }
     f.count = best;
     std::sort(actions.begin(), actions.end());
@@ -655,9 +646,9 @@ void AiChangesAnalyzer::emit_logging_then_invoke(FindingSink& out) {
     f.account = lc.account;
     f.region = lc.region;
     f.access_key_id = lc.key;
-    add_capped(f.source_ips, lc.ip);
-    add_capped(f.user_agents, lc.ua);
-    for (const auto& ip : p.ips) add_capped(f.source_ips, ip);
+    detail::add_listed(f.source_ips, lc.ip);
+    detail::add_listed(f.user_agents, lc.ua);
+    for (const auto& ip : p.ips) detail::add_listed(f.source_ips, ip);
     f.add(lc.ev);
     for (auto& e : ev) f.add(std::move(e));
     f.summary = fmt::format("{} turned off model-invocation logging ({}, {} in {}) and then made at least {} "
@@ -819,8 +810,8 @@ void AiChangesAnalyzer::emit_weakened_guardrails(FindingSink& out) {
       f.region = u.region;
       f.access_key_id = u.key;
       auto client = [&](const GuardrailStep& s) {
-        add_capped(f.source_ips, s.ip);
-        add_capped(f.user_agents, s.ua);
+        detail::add_listed(f.source_ips, s.ip);
+        detail::add_listed(f.user_agents, s.ua);
       };
       client(u);
       f.add(u.ev);

@@ -90,6 +90,19 @@ struct TextHash {
   return true;
 }
 
+/// Values a finding lists (addresses, agents, names), at most.
+inline constexpr std::size_t kMaxListed = 20;
+
+/// Adds `s` (not empty) to `v`, distinct values in first-seen order, while `v`
+/// holds fewer than `cap`: the short lists findings show. Searched with
+/// same_text, not a memcmp call per kept value: the lists are fed on every event.
+inline void add_listed(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
+  if (s.empty() || v.size() >= cap) return;
+  for (const auto& x : v)
+    if (same_text(x, s)) return;
+  v.emplace_back(s);
+}
+
 /// s.starts_with(prefix), for the hot paths that test events' names against
 /// literals: std's made a strlen and a memcmp call for each.
 [[gnu::always_inline]] inline bool has_prefix(std::string_view s, std::string_view prefix) noexcept {

@@ -28,7 +28,7 @@ constexpr std::size_t kMaxBuckets = 10'000;      // S3 buckets tracked
 constexpr std::size_t kMaxWriters = 64;          // writers per bucket
 constexpr std::size_t kMaxPrincipals = 20'000;
 constexpr std::size_t kMaxIngestions = 10'000;
-constexpr std::size_t kMaxListed = 20;
+using detail::kMaxListed;
 constexpr std::size_t kMaxKeysKept = 10;
 constexpr std::int64_t kIngestFollowMs = 7LL * 24 * 3'600'000;
 
@@ -50,14 +50,6 @@ std::string iso(std::int64_t ms) {
   std::int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, (rem % 3600) / 60, rem % 60);
-}
-
-void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
-  if (s.empty() || v.size() >= cap) return;
-  for (const auto& x : v) {
-    if (detail::same_text(x, s)) return;  // no memcmp call per kept value: searched on every write
-  }
-  v.emplace_back(s);
 }
 
 /// Sorted, comma-separated (order-independent output), capped.
@@ -282,7 +274,7 @@ void DataStoreAnalyzer::learn_data_source(const EventView& e) {
   if (src.kb_id.empty()) src.kb_id = std::string(str_path(e.raw, {"responseElements", "dataSource", "knowledgeBaseId"}));
   dom::array prefixes;
   if (s3["inclusionPrefixes"].get_array().get(prefixes) == simdjson::SUCCESS) {
-    for (dom::element p : prefixes) add_capped(src.prefixes, str(p), 10);
+    for (dom::element p : prefixes) detail::add_listed(src.prefixes, str(p), 10);
   }
   src.ev = Evidence::from(e);
   sources_.push_back(std::move(src));
@@ -335,9 +327,9 @@ void DataStoreAnalyzer::on_s3_write(const EventView& e) {
   w.first = std::min(w.first, e.time_ms);
   w.last = std::max(w.last, e.time_ms);
   if (w.key.empty()) w.key = std::string(e.access_key_id);
-  add_capped(w.uas, e.user_agent, 5);
+  detail::add_listed(w.uas, e.user_agent, 5);
   std::string_view object = str_path(rp, {"key"});
-  if (!object.empty()) add_capped(w.objects, object, kMaxKeysKept);
+  if (!object.empty()) detail::add_listed(w.objects, object, kMaxKeysKept);
   if (w.actions.size() < 16) ++w.actions[std::string(e.action)];
   w.ev.add(e);
 }
@@ -360,10 +352,10 @@ void DataStoreAnalyzer::on_principal(std::map<std::string, PrincipalAcc>& m, con
   if (!p.has_first || e.time_ms < p.first) p.first = e.time_ms;
   p.has_first = true;
   p.ev.add(e);
-  add_capped(p.ev.source_ips, e.source_ip);
-  add_capped(p.ev.user_agents, e.user_agent);
+  detail::add_listed(p.ev.source_ips, e.source_ip);
+  detail::add_listed(p.ev.user_agents, e.user_agent);
   if (p.actions.size() < 64) ++p.actions[std::string(e.action)];
-  add_capped(p.resources, resource, 10);
+  detail::add_listed(p.resources, resource, 10);
 }
 
 void DataStoreAnalyzer::on_training_job(const EventView& e) {
@@ -460,9 +452,9 @@ void DataStoreAnalyzer::emit_writes(FindingSink& out) {
     const auto& srcs = by_bucket[bucket];
     std::vector<std::string> kb_ids, ds_ids, prefixes;
     for (const KbSource* s : srcs) {
-      add_capped(kb_ids, s->kb_id);
-      add_capped(ds_ids, s->ds_id);
-      for (const auto& p : s->prefixes) add_capped(prefixes, p);
+      detail::add_listed(kb_ids, s->kb_id);
+      detail::add_listed(ds_ids, s->ds_id);
+      for (const auto& p : s->prefixes) detail::add_listed(prefixes, p);
     }
     // Principals (any IP) that wrote during the baseline.
     std::set<std::string> baseline_principals;
@@ -639,11 +631,11 @@ void DataStoreAnalyzer::emit_training(FindingSink& out) {
                                                                  id) != profile_->accounts.end();
         if (accounts_.find(id) == accounts_.end() && !in_profile) {
           foreign = true;
-          add_capped(foreign_ids, id, 5);
+          detail::add_listed(foreign_ids, id, 5);
         }
       }
-      if (foreign) add_capped(outside, uri, 5);
-      else if (i > 0 && used.count(bucket) == 0) add_capped(fresh, uri, 5);
+      if (foreign) detail::add_listed(outside, uri, 5);
+      else if (i > 0 && used.count(bucket) == 0) detail::add_listed(fresh, uri, 5);
     }
     for (const std::string& uri : j.uris) used.insert(bucket_of(uri));
     if (outside.empty() && fresh.empty()) continue;

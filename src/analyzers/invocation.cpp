@@ -39,7 +39,7 @@ constexpr std::size_t kMaxKeys = 10'000;           // models, regions
 constexpr std::size_t kMaxPending = 500'000;       // join table
 constexpr std::size_t kMaxInterned = 100'000;
 constexpr std::size_t kMaxBuckets = 2'000'000;
-constexpr std::size_t kMaxListed = 20;
+using detail::kMaxListed;
 constexpr std::uint32_t kNone = 0xffffffffu;
 
 constexpr std::uint64_t kBurstMinCalls = 30;       // a burst is more than this many calls in 10 minutes
@@ -61,21 +61,13 @@ void add_capped_set(std::set<std::string, std::less<>>& v, std::string_view s) {
   if (!s.empty() && v.size() < kMaxKeys && v.find(s) == v.end()) v.emplace(s);
 }
 
-void add_capped(std::vector<std::string>& v, std::string_view s, std::size_t cap = kMaxListed) {
-  if (s.empty() || v.size() >= cap) return;
-  for (const auto& x : v) {
-    if (detail::same_text(x, s)) return;  // no memcmp call per kept address
-  }
-  v.emplace_back(s);
-}
-
-/// add_capped() of a value with the interned id `id`, where `last` holds the id
+/// add_listed() of a value with the interned id `id`, where `last` holds the id
 /// of the value the vector was last given: it is there (or the vector is full
 /// and stays so), so a call that repeats it skips the search. kNone ids (an
 /// empty value, or past the interner's cap) are searched.
-void add_capped_id(std::vector<std::string>& v, std::string_view s, std::uint32_t id, std::uint32_t& last) {
+void add_listed_id(std::vector<std::string>& v, std::string_view s, std::uint32_t id, std::uint32_t& last) {
   if (id != kNone && id == last) return;
-  add_capped(v, s);
+  detail::add_listed(v, s);
   last = id;
 }
 
@@ -196,7 +188,7 @@ struct Row {
   std::int64_t first = 0, last = 0;
   bool seen = false;
   std::vector<std::string> ips;
-  std::uint32_t last_ip = kNone;  ///< add_capped_id() memo of ips
+  std::uint32_t last_ip = kNone;  ///< add_listed_id() memo of ips
   std::vector<std::string> served_in;  ///< inferenceRegion values of its calls
 };
 
@@ -228,7 +220,7 @@ struct Principal {
   // shuffled over a few buckets.
   std::array<std::pair<std::int64_t, Bucket*>, 8> recent_buckets{};
   Finding seen;       // first calls (evidence), IPs, user agents, keys
-  std::uint32_t seen_ip = kNone, seen_ua = kNone;  // add_capped_id() memos of seen's IPs and agents
+  std::uint32_t seen_ip = kNone, seen_ua = kNone;  // add_listed_id() memos of seen's IPs and agents
   Finding probes;     // ValidationException / AccessDenied on runtime calls
   std::uint64_t probe_dupes = 0;
   std::set<std::string> probe_models, probe_regions;
@@ -245,7 +237,7 @@ struct KeyAcc {
   Finding seen;
   std::uint64_t calls_ok = 0;
   std::vector<std::string> principals;
-  std::uint32_t seen_ip = kNone, last_principal = kNone;  // add_capped_id() memos (principal: its index)
+  std::uint32_t seen_ip = kNone, last_principal = kNone;  // add_listed_id() memos (principal: its index)
 };
 
 /// A call waiting for its partner in the other source.
@@ -642,8 +634,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       r.errors_ct += error ? 1 : 0;
       r.ct_in += tin;
       r.ct_out += tout;
-      add_capped_id(r.ips, e.source_ip, ip, r.last_ip);
-      if (!e.inference_region.empty()) add_capped(r.served_in, e.inference_region);
+      add_listed_id(r.ips, e.source_ip, ip, r.last_ip);
+      if (!e.inference_region.empty()) detail::add_listed(r.served_in, e.inference_region);
     } else {
       ++r.inv;
       r.errors_inv += error ? 1 : 0;
@@ -651,7 +643,7 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
       r.inv_out += tout;
       r.cache_r += std::max<std::int64_t>(e.tokens_cache_read, 0);
       r.cache_w += std::max<std::int64_t>(e.tokens_cache_write, 0);
-      if (!e.inference_region.empty()) add_capped(r.served_in, e.inference_region);
+      if (!e.inference_region.empty()) detail::add_listed(r.served_in, e.inference_region);
     }
   }
 
@@ -662,8 +654,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     p->first = std::min(p->first, e.time_ms);
     if (!error) ++p->calls_ok;
     p->seen.add(e);
-    add_capped_id(p->seen.source_ips, e.source_ip, ip, p->seen_ip);
-    add_capped_id(p->seen.user_agents, e.user_agent, ua, p->seen_ua);
+    add_listed_id(p->seen.source_ips, e.source_ip, ip, p->seen_ip);
+    add_listed_id(p->seen.user_agents, e.user_agent, ua, p->seen_ua);
     if (p->seen.access_key_id.empty()) p->seen.access_key_id = std::string(e.access_key_id);
     if (from_ct) {
       // ip: kNone for no address, or past the interner's cap
@@ -710,8 +702,8 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     }
     if (probe) {
       p->probes.add(e);
-      add_capped(p->probes.source_ips, e.source_ip);
-      add_capped(p->probes.user_agents, e.user_agent);
+      detail::add_listed(p->probes.source_ips, e.source_ip);
+      detail::add_listed(p->probes.user_agents, e.user_agent);
       if (p->probe_models.size() < kMaxListed) p->probe_models.emplace(model);
       if (p->probe_regions.size() < kMaxListed) p->probe_regions.emplace(e.region);
       if (e.error_message.find("max_tokens_to_sample") != std::string_view::npos) p->sysdig_probe = true;
@@ -730,12 +722,12 @@ void InvocationAnalyzer::count_call(const EventView& e, std::string_view model, 
     KeyAcc& k = *found;
     k.seen.add(e);
     if (!error) ++k.calls_ok;
-    add_capped_id(k.seen.source_ips, e.source_ip, ip, k.seen_ip);
+    add_listed_id(k.seen.source_ips, e.source_ip, ip, k.seen_ip);
     // The caller's identity is its Principal's ARN; built again (an ARN parse
     // and a format) only for callers past the principal cap.
     if (k.principals.size() >= kMaxListed) return;
-    if (p != nullptr) add_capped_id(k.principals, p->arn, pi, k.last_principal);
-    else add_capped(k.principals, detail::principal_identity(e.actor_arn));
+    if (p != nullptr) add_listed_id(k.principals, p->arn, pi, k.last_principal);
+    else detail::add_listed(k.principals, detail::principal_identity(e.actor_arn));
   };
   key_acc(models_, model_at_, model);
   key_acc(regions_, region_at_, e.region);
@@ -796,8 +788,8 @@ void InvocationAnalyzer::join(std::uint64_t key, const Pending& mine) {
     if (ct.probe && inv.probe) ++p.probe_dupes;
     if (inv.guardrail) {
       // Invocation logs have no source IP: the joined CloudTrail record supplies it.
-      add_capped(p.guardrail.source_ips, ips_.str(ct.ip));
-      add_capped(p.guardrail.user_agents, uas_.str(ct.ua));
+      detail::add_listed(p.guardrail.source_ips, ips_.str(ct.ip));
+      detail::add_listed(p.guardrail.user_agents, uas_.str(ct.ua));
     }
   }
   pending_.erase(slot);
