@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <set>
 #include <string>
 #include <string_view>
@@ -109,13 +110,17 @@ inline void add_listed(std::vector<std::string>& v, std::string_view s, std::siz
   return s.size() >= prefix.size() && same_text(s.substr(0, prefix.size()), prefix);
 }
 
-/// Whether `s` is one of `names`: for the per-event tests of an action or
-/// service against a fixed list (std::find made a memcmp call per name).
-template <std::size_t N>
-bool is_one_of(std::string_view s, const std::array<std::string_view, N>& names) noexcept {
+/// Whether `s` is one of `names` (an array of names, or a list written at the
+/// call): for the per-event tests of an action or service against a fixed
+/// list (std::find made a memcmp call per name).
+template <typename Names>
+bool is_one_of(std::string_view s, const Names& names) noexcept {
   for (std::string_view n : names)
     if (same_text(s, n)) return true;
   return false;
+}
+inline bool is_one_of(std::string_view s, std::initializer_list<std::string_view> names) noexcept {
+  return is_one_of<std::initializer_list<std::string_view>>(s, names);
 }
 
 /// A cheap `bits`-bit hash of an id's length, middle and last 8 bytes (where

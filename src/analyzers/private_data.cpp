@@ -55,24 +55,16 @@ struct Op {
   bool decrypted = false;  // ssm withDecryption
 };
 
-// Every CloudTrail event is classified: names are compared with same_text
-// (lengths first, then words), not a memcmp call per candidate.
-bool one_of(std::string_view a, std::initializer_list<std::string_view> names) noexcept {
-  for (auto n : names)
-    if (same_text(a, n)) return true;
-  return false;
-}
-
 /// Classifies the private-data operations this analyzer looks at; false for the rest.
 bool classify(const EventView& e, Op& op) noexcept {
   const std::string_view s = e.service, a = e.action;
   if (same_text(s, "s3.amazonaws.com")) {
     op.kind = Kind::kS3;
     if (same_text(a, "GetObject")) op.cls = OpClass::kRead;
-    else if (one_of(a, {"PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CompleteMultipartUpload",
+    else if (is_one_of(a, {"PutObject", "DeleteObject", "DeleteObjects", "CopyObject", "CompleteMultipartUpload",
                         "DeleteBucket", "PutBucketLifecycle", "PutBucketLifecycleConfiguration"}))
       op.cls = OpClass::kChange;
-    else if (one_of(a, {"PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl", "PutObjectAcl",
+    else if (is_one_of(a, {"PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl", "PutObjectAcl",
                         "PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock", "PutPublicAccessBlock",
                         "DeletePublicAccessBlock", "PutBucketReplication"}))
       op.cls = OpClass::kExpose;
@@ -82,8 +74,8 @@ bool classify(const EventView& e, Op& op) noexcept {
   }
   if (same_text(s, "dynamodb.amazonaws.com")) {
     op.kind = Kind::kDynamoDb;
-    if (one_of(a, {"GetItem", "Query", "Scan", "BatchGetItem", "ExportTableToPointInTime"})) op.cls = OpClass::kRead;
-    else if (one_of(a, {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "DeleteTable", "UpdateTable"}))
+    if (is_one_of(a, {"GetItem", "Query", "Scan", "BatchGetItem", "ExportTableToPointInTime"})) op.cls = OpClass::kRead;
+    else if (is_one_of(a, {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "DeleteTable", "UpdateTable"}))
       op.cls = OpClass::kChange;
     else if (same_text(a, "PutResourcePolicy")) op.cls = OpClass::kExpose;
     else
@@ -92,11 +84,11 @@ bool classify(const EventView& e, Op& op) noexcept {
   }
   if (same_text(s, "rds.amazonaws.com")) {
     op.kind = Kind::kRds;
-    if (one_of(a, {"CreateDBSnapshot", "CreateDBClusterSnapshot", "CopyDBSnapshot", "CopyDBClusterSnapshot",
+    if (is_one_of(a, {"CreateDBSnapshot", "CreateDBClusterSnapshot", "CopyDBSnapshot", "CopyDBClusterSnapshot",
                    "StartExportTask"}))
       op.cls = OpClass::kRead;
-    else if (one_of(a, {"ModifyDBSnapshotAttribute", "ModifyDBClusterSnapshotAttribute"})) op.cls = OpClass::kExpose;
-    else if (one_of(a, {"ModifyDBInstance", "ModifyDBCluster", "DeleteDBInstance", "DeleteDBCluster",
+    else if (is_one_of(a, {"ModifyDBSnapshotAttribute", "ModifyDBClusterSnapshotAttribute"})) op.cls = OpClass::kExpose;
+    else if (is_one_of(a, {"ModifyDBInstance", "ModifyDBCluster", "DeleteDBInstance", "DeleteDBCluster",
                         "DeleteDBSnapshot", "DeleteDBClusterSnapshot"}))
       op.cls = OpClass::kChange;
     else
@@ -106,7 +98,7 @@ bool classify(const EventView& e, Op& op) noexcept {
   if (same_text(s, "secretsmanager.amazonaws.com")) {
     op.kind = Kind::kSecret;
     if (same_text(a, "GetSecretValue") || same_text(a, "BatchGetSecretValue")) op.cls = OpClass::kRead;
-    else if (one_of(a, {"PutSecretValue", "UpdateSecret", "DeleteSecret", "RotateSecret", "RestoreSecret"}))
+    else if (is_one_of(a, {"PutSecretValue", "UpdateSecret", "DeleteSecret", "RotateSecret", "RestoreSecret"}))
       op.cls = OpClass::kChange;
     else if (same_text(a, "PutResourcePolicy") || same_text(a, "DeleteResourcePolicy")) op.cls = OpClass::kExpose;
     else
@@ -118,7 +110,7 @@ bool classify(const EventView& e, Op& op) noexcept {
     if (same_text(a, "GetParameter") || same_text(a, "GetParameters") || same_text(a, "GetParametersByPath")) {
       op.cls = OpClass::kRead;
       op.decrypted = e.kind == EventKind::kCloudTrail && jtrue(e.request_parameters()["withDecryption"sv]);
-    } else if (one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
+    } else if (is_one_of(a, {"PutParameter", "DeleteParameter", "DeleteParameters", "LabelParameterVersion"})) {
       op.cls = OpClass::kChange;
     } else {
       return false;
