@@ -74,14 +74,8 @@ constexpr int kSessionKeyBits = 6;  ///< 64 recent temporary keys per principal 
 constexpr std::size_t kMaxAccounts = 10000;      ///< logged and external accounts
 constexpr std::size_t kListCap = 15;              ///< values listed in a summary or details
 
-/// Whether a key id or action starts with a 4-letter prefix (AKIA, ASIA, List): one
-/// 4-byte compare, where string_view's == called an out-of-line compare (on
-/// every event, a few times).
-bool key_prefix(std::string_view key, const char (&prefix)[5]) {
-  return key.size() >= 4 && std::memcmp(key.data(), prefix, 4) == 0;
-}
-
-bool is_long_term(std::string_view key) { return key_prefix(key, "AKIA"); }
+/// A long-term access key id (AKIA...), not a session's (ASIA...).
+bool is_long_term(std::string_view key) { return detail::has_prefix(key, "AKIA"); }
 
 bool is_service_actor(const EventView& e) {
   return detail::same_text(e.actor_type, "AWSService") || detail::same_text(e.event_type, "AwsServiceEvent") ||
@@ -712,11 +706,12 @@ class AccessAnalyzer final : public Analyzer {
     const bool net = is_long_term(e.access_key_id) && looks_like_ip(e.source_ip);
     const bool bucket = cred != kNoCred && (denied || read || net);
     if (bucket) prefetch_bucket(e, cred);
-    if (key_prefix(e.access_key_id, "ASIA")) track_session_key(e, principal);
+    if (detail::has_prefix(e.access_key_id, "ASIA")) track_session_key(e, principal);
     if (cred == kNoCred) return;
     // Another account's principal is named by its principal id only ("AWSAccount:AIDA..."):
     // remember the account, which the findings about it name.
-    if (detail::same_text(e.actor_type, "AWSAccount") && !e.actor_account.empty() && other_account_of_.size() < kMaxAccounts &&
+    if (detail::same_text(e.actor_type, "AWSAccount") && !e.actor_account.empty() &&
+        other_account_of_.size() < kMaxAccounts &&
         other_account_of_.find(e.actor_arn) == other_account_of_.end()) {
       other_account_of_.emplace(std::string(e.actor_arn), std::string(e.actor_account.substr(0, 32)));
     }
@@ -848,7 +843,7 @@ class AccessAnalyzer final : public Analyzer {
   /// one session and can change on every call, so sessions are keyed by
   /// principal alone (bounded state on any input); other keys by principal+key.
   static std::string_view cred_key_part(const EventView& e) {
-    return key_prefix(e.access_key_id, "ASIA") ? std::string_view() : e.access_key_id;
+    return detail::has_prefix(e.access_key_id, "ASIA") ? std::string_view() : e.access_key_id;
   }
 
   // ---- per-event collection -------------------------------------------------
@@ -1181,7 +1176,7 @@ class AccessAnalyzer final : public Analyzer {
       // action already among the sweeps needs no look at its parameters.
       const bool swept = bit != 0 ? (bk.sweep_bits & bit) != 0
                                   : std::binary_search(bk.sweep_actions.begin(), bk.sweep_actions.end(), id);
-      const bool listing = key_prefix(e.action, "List") && !e.action.starts_with("ListTags");
+      const bool listing = detail::has_prefix(e.action, "List") && !e.action.starts_with("ListTags");
       if (!swept && (listing || !names_resource(e))) add_capped(bk.sweep_actions, id, nullptr, &bk.sweep_bits);
       bk.read_ev.add(e, evidence_text_);
     }
